@@ -1,0 +1,19 @@
+#!/bin/sh
+# Installs every build and test dependency of exportscreen from Debian packages.
+# Idempotent: packages already present are left alone.
+set -eu
+PKGS="build-essential cmake pkg-config clang \
+  libcurl4-openssl-dev libxml2-dev libpcre2-dev libicu-dev libjansson-dev \
+  libcsv-dev zlib1g-dev libssl-dev libcmocka-dev \
+  python3 openssl ca-certificates"
+missing=""
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,85 @@
+/* cli — what the exportscreen executable shares between its commands:
+ * global options, the command table, option tables that drive both parsing
+ * and --help, and usage errors (one line + "try 'exportscreen --help'", exit 2).
+ * Commands only parse options, call the library and print. */
+#ifndef ES_CLI_H
+#define ES_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "es_country.h"
+#include "es_listset.h"
+
+enum { CLI_EXIT_OK = 0, CLI_EXIT_FOUND = 1, CLI_EXIT_USAGE = 2, CLI_EXIT_DATA = 3, CLI_EXIT_IO = 4 };
+enum { CLI_COLOR_AUTO, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER };
+
+struct cli_cmd;
+
+typedef struct {
+	const struct cli_cmd *cmd; /* the command being run */
+	const char *data_dir;   /* --data-dir or NULL (library default / $EXPORTSCREEN_DATA) */
+	const char *lists_dir;  /* bundled lists: $EXPORTSCREEN_LISTS_DIR or the build-time path */
+	bool quiet;
+	int color;
+} cli_ctx;
+
+typedef struct cli_opt {
+	const char *name;       /* long name without "--" */
+	int key;                /* short letter or a value >= 256 */
+	bool has_arg;
+	const char *arg;        /* argument name for help */
+	const char *help;
+} cli_opt;
+
+typedef struct cli_cmd {
+	const char *name;
+	int (*fn)(cli_ctx *ctx, int argc, char **argv);
+	const char *usage;      /* e.g. "check NAME... | -" */
+	const char *summary;
+	const cli_opt *opts;    /* NULL-name terminated, may be NULL */
+} cli_cmd;
+
+/* Iterates over argv[1..] of a command: returns the option key, '?' after a
+ * usage error (already printed), or -1 at the end. Non-option arguments are
+ * collected in order into pos[] (*npos, caller-sized argc). "--help" prints
+ * the command's help and returns 'h' + 1000. */
+int cli_next(const cli_cmd *cmd, int argc, char **argv, int *idx, const char **arg,
+	     char **pos, int *npos);
+#define CLI_HELP ('h' + 1000)
+
+/* Prints "exportscreen: <msg>" and the --help hint to stderr; returns 2. */
+int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "exportscreen: <msg>" to stderr (for data and I/O errors). */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_warn(const cli_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cli_print_help(FILE *f, const cli_cmd *cmd);
+
+/* Whether to colour a stream. */
+bool cli_use_color(const cli_ctx *ctx, FILE *f);
+
+/* Opens the list set in use, printing an error; NULL on failure. */
+es_listset *cli_open_lists(const cli_ctx *ctx);
+/* Loads lists/countries.tsv, printing an error; NULL on failure. */
+es_countries *cli_load_countries(const cli_ctx *ctx);
+/* Path of a data file in the bundled lists directory (caller frees). */
+char *cli_data_path(const cli_ctx *ctx, const char *rel);
+
+/* Parses a non-negative number; returns -1 on error. */
+double cli_parse_double(const char *s, double lo, double hi);
+
+/* Checks stdout at exit (ferror + fclose); returns CLI_EXIT_IO on failure, else rc. */
+int cli_finish_stdout(int rc);
+
+/* Commands (cmd_*.c) */
+int cmd_version(cli_ctx *ctx, int argc, char **argv);
+int cmd_lists(cli_ctx *ctx, int argc, char **argv);
+int cmd_check(cli_ctx *ctx, int argc, char **argv);
+int cmd_compare(cli_ctx *ctx, int argc, char **argv);
+int cmd_filter(cli_ctx *ctx, int argc, char **argv);
+int cmd_fetch(cli_ctx *ctx, int argc, char **argv);
+
+extern const cli_opt cmd_lists_opts[], cmd_check_opts[], cmd_compare_opts[], cmd_filter_opts[],
+	cmd_fetch_opts[];
+
+#endif

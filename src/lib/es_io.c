@@ -1,0 +1,243 @@
+#include "es_io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <zlib.h>
+
+es_code es_read_file(const char *path, size_t max_bytes, char **out, size_t *out_len, es_err *err)
+{
+	es_code rc = ES_OK;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	*out = NULL;
+	*out_len = 0;
+	/* gzopen reads plain files unchanged, so one path serves both */
+	gzFile gz = gzopen(path, "rb");
+	if (!gz)
+		return es_err_set(err, ES_EIO, "%s: cannot open: %s", path, strerror(errno ? errno : ENOENT));
+	gzbuffer(gz, 1 << 16);
+	for (;;) {
+		if (cap - len < 65536 + 1) {
+			size_t ncap = cap ? cap * 2 : 1 << 17;
+			char *p = realloc(buf, ncap);
+			if (!p) {
+				rc = es_err_set(err, ES_ENOMEM, "%s: out of memory", path);
+				goto out;
+			}
+			buf = p;
+			cap = ncap;
+		}
+		int n = gzread(gz, buf + len, 65536);
+		if (n < 0) {
+			int zerr;
+			const char *m = gzerror(gz, &zerr);
+			rc = es_err_set(err, zerr == Z_ERRNO ? ES_EIO : ES_EFORMAT, "%s: %s", path,
+					zerr == Z_ERRNO ? strerror(errno) : m);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > max_bytes) {
+			rc = es_err_set(err, ES_ETOOBIG, "%s: larger than the limit of %zu bytes", path, max_bytes);
+			goto out;
+		}
+	}
+	/* a truncated gzip stream reads as a short file: zlib flags it at close */
+	{
+		int zerr;
+		gzerror(gz, &zerr);
+		if (zerr != Z_OK && zerr != Z_BUF_ERROR) {
+			rc = es_err_set(err, ES_EFORMAT, "%s: corrupt compressed data", path);
+			goto out;
+		}
+		if (zerr == Z_BUF_ERROR) {
+			rc = es_err_set(err, ES_EFORMAT, "%s: truncated compressed data", path);
+			goto out;
+		}
+	}
+	buf[len] = '\0';
+	*out = buf;
+	*out_len = len;
+	buf = NULL;
+out:
+	gzclose(gz);
+	free(buf);
+	return rc;
+}
+
+void es_sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+	for (int i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	out[64] = '\0';
+}
+
+es_code es_sha256_file(const char *path, size_t max_bytes, char out[65], es_err *err)
+{
+	char *buf;
+	size_t len;
+	es_code rc = es_read_file(path, max_bytes, &buf, &len, err);
+	if (rc != ES_OK)
+		return rc;
+	es_sha256_hex(buf, len, out);
+	free(buf);
+	return ES_OK;
+}
+
+bool es_utf8_valid(const char *str, size_t len, size_t *bad_offset)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+	while (i < len) {
+		unsigned char c = s[i];
+		size_t n;
+		unsigned int cp;
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if ((c & 0xE0) == 0xC0) {
+			n = 1;
+			cp = c & 0x1F;
+		} else if ((c & 0xF0) == 0xE0) {
+			n = 2;
+			cp = c & 0x0F;
+		} else if ((c & 0xF8) == 0xF0) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			goto bad;
+		}
+		if (i + n >= len)
+			goto bad;
+		for (size_t k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				goto bad;
+			cp = (cp << 6) | (s[i + k] & 0x3F);
+		}
+		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			goto bad;
+		i += n + 1;
+	}
+	return true;
+bad:
+	if (bad_offset)
+		*bad_offset = i;
+	return false;
+}
+
+es_code es_mkdirs(const char *path, es_err *err)
+{
+	char *p = strdup(path);
+	if (!p)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	for (char *q = p + 1; *q; q++) {
+		if (*q == '/') {
+			*q = '\0';
+			if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+				es_err_set(err, ES_EIO, "%s: cannot create directory: %s", p, strerror(errno));
+				free(p);
+				return ES_EIO;
+			}
+			*q = '/';
+		}
+	}
+	if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+		es_err_set(err, ES_EIO, "%s: cannot create directory: %s", p, strerror(errno));
+		free(p);
+		return ES_EIO;
+	}
+	free(p);
+	return ES_OK;
+}
+
+char *es_path_join(const char *dir, const char *rel)
+{
+	size_t a = strlen(dir), b = strlen(rel);
+	char *p = malloc(a + b + 2);
+	if (!p)
+		return NULL;
+	memcpy(p, dir, a);
+	size_t o = a;
+	if (a && dir[a - 1] != '/')
+		p[o++] = '/';
+	memcpy(p + o, rel, b + 1);
+	return p;
+}
+
+es_code es_write_atomic(const char *path, const void *data, size_t len, es_err *err)
+{
+	es_code rc = ES_OK;
+	size_t plen = strlen(path);
+	char *tmp = malloc(plen + 16);
+	int fd = -1;
+	if (!tmp)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	snprintf(tmp, plen + 16, "%s.tmpXXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		rc = es_err_set(err, ES_EIO, "%s: cannot create temporary file: %s", path, strerror(errno));
+		goto out;
+	}
+	const char *p = data;
+	size_t left = len;
+	while (left) {
+		ssize_t n = write(fd, p, left);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = es_err_set(err, ES_EIO, "%s: write failed: %s", tmp, strerror(errno));
+			goto out;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	if (fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
+		rc = es_err_set(err, ES_EIO, "%s: fsync failed: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		rc = es_err_set(err, ES_EIO, "%s: close failed: %s", tmp, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0) {
+		rc = es_err_set(err, ES_EIO, "%s: rename failed: %s", path, strerror(errno));
+		goto out;
+	}
+	/* make the rename itself durable */
+	{
+		char *dir = strdup(path);
+		if (dir) {
+			char *slash = strrchr(dir, '/');
+			if (slash) {
+				*slash = '\0';
+				int dfd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY);
+				if (dfd >= 0) {
+					fsync(dfd);
+					close(dfd);
+				}
+			}
+			free(dir);
+		}
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc != ES_OK)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}

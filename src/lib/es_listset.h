@@ -1,0 +1,59 @@
+/* es_listset — the list set in use: a fetched set in the data directory when
+ * it holds a valid one, otherwise the snapshot bundled with the program.
+ *
+ * Data directory layout (written by es_fetch, read here):
+ *   DATA/current          symlink to sets/<id>/, replaced atomically (rename)
+ *   DATA/sets/<id>/       manifest.json + the list files (+ index.bin)
+ *   DATA/cache/           compiled indexes of the bundled set
+ *   DATA/fetch.lock       held by a running fetch
+ * Because "current" is swapped with one rename, a reader that resolved it
+ * once sees one complete set for as long as it runs. */
+#ifndef ES_LISTSET_H
+#define ES_LISTSET_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "es_country.h"
+#include "es_entity.h"
+#include "es_error.h"
+#include "es_manifest.h"
+#include "es_parser.h"
+
+typedef struct {
+	char *set_dir;        /* directory holding manifest.json and the files (resolved, no symlink) */
+	char *data_dir;       /* data directory (may not exist) */
+	char *lists_dir;      /* bundled lists and data files directory */
+	bool bundled;         /* true when the bundled snapshot is in use */
+	char *fallback_reason;/* why a fetched set was not used, or NULL */
+	es_manifest manifest;
+	char set_hash[65];
+} es_listset;
+
+/* Default data directory: $EXPORTSCREEN_DATA, else $XDG_DATA_HOME/exportscreen,
+ * else $HOME/.local/share/exportscreen. Caller frees. */
+char *es_default_data_dir(void);
+
+/* Opens the set in use. data_dir NULL = default; lists_dir = bundled lists. */
+es_code es_listset_open(es_listset **out, const char *data_dir, const char *lists_dir, es_err *err);
+void es_listset_free(es_listset *ls);
+
+/* Absolute path of a file of the set (caller frees). */
+char *es_listset_path(const es_listset *ls, const char *rel);
+
+/* Parses one source of the set into out. */
+es_code es_listset_parse_source(const es_listset *ls, const es_manifest_source *src,
+				const es_countries *countries, es_entityset *out,
+				es_diag_cb on_diag, void *diag_ctx, es_parse_stats *stats, es_err *err);
+/* Parses every source of the set into out (entities of all sources, in manifest order). */
+es_code es_listset_parse_all(const es_listset *ls, const es_countries *countries, es_entityset *out,
+			     es_diag_cb on_diag, void *diag_ctx, es_err *err);
+
+/* Age in whole days of a source's fetched_at at time now (-1 if unknown). */
+long es_source_age_days(const es_manifest_source *s, time_t now);
+/* True when any source is older than max_age_days. */
+bool es_listset_stale(const es_listset *ls, time_t now, long max_age_days);
+
+#define ES_DEFAULT_MAX_AGE_DAYS 7
+
+#endif

@@ -1,0 +1,72 @@
+/* es_parser — one small interface behind which every list format sits.
+ *
+ * A parser streams a list file (plain or gzip-compressed) and hands each
+ * finished entity to on_entity, which takes ownership of it. Entry-level
+ * problems (an entry without a name, an oversize field...) are reported
+ * through on_diag with a one-line message naming the file, line or element
+ * and the entry, and counted in es_parse_stats.bad; parsing goes on.
+ * File-level problems (truncated file, wrong format, bad encoding) end the
+ * parse with an error code and err set. No parser ever prints or exits. */
+#ifndef ES_PARSER_H
+#define ES_PARSER_H
+
+#include <stddef.h>
+
+#include "es_country.h"
+#include "es_entity.h"
+#include "es_error.h"
+
+/* Return ES_OK to continue; any other code stops the parse with that code. */
+typedef es_code (*es_entity_cb)(void *ctx, es_entity *e, es_err *err);
+typedef void (*es_diag_cb)(void *ctx, const char *msg);
+
+typedef struct {
+	es_source source;        /* which source id entities get */
+	const char *path;        /* main file */
+	/* OFAC CSV quartet companions (NULL when absent): */
+	const char *add_path, *alt_path, *comments_path;
+	const char *display_name;/* name used in messages; default: basename of path */
+	const es_countries *countries; /* for country names -> ISO codes; required */
+	size_t max_bytes;        /* max (decompressed) bytes per file; 0 = ES_PARSE_MAX_BYTES */
+	es_entity_cb on_entity;
+	void *ctx;               /* passed to on_entity */
+	es_diag_cb on_diag;      /* may be NULL */
+	void *diag_ctx;          /* passed to on_diag */
+} es_parse_input;
+
+#define ES_PARSE_MAX_BYTES ((size_t)512 * 1024 * 1024)
+
+typedef struct {
+	size_t entries;          /* entities handed to on_entity */
+	size_t bad;              /* entries reported through on_diag and skipped */
+	char data_date[32];      /* date found inside the file (ISO YYYY-MM-DD), or "" */
+	long declared_count;     /* count the file declares (OFAC Record_Count), or -1 */
+} es_parse_stats;
+
+typedef es_code (*es_parse_fn)(const es_parse_input *in, es_parse_stats *stats, es_err *err);
+
+typedef struct {
+	const char *format;      /* "ofac_csv", "ofac_xml", "csl_csv", "un_xml", "eu_xml", "uk_csv", "uk_xml" */
+	const char *summary;
+	es_parse_fn parse;
+} es_parser;
+
+/* The parser for a format name, or NULL. */
+const es_parser *es_parser_find(const char *format);
+/* All parsers, terminated by an entry with format == NULL. */
+const es_parser *es_parsers(void);
+
+/* Convenience: parse into an entity set. */
+es_code es_parse_into(const es_parser *p, es_parse_input in, es_entityset *out,
+		      es_parse_stats *stats, es_err *err);
+
+/* Parser entry points (one module each). */
+es_code es_parse_ofac_csv(const es_parse_input *in, es_parse_stats *stats, es_err *err);
+es_code es_parse_ofac_xml(const es_parse_input *in, es_parse_stats *stats, es_err *err);
+es_code es_parse_csl_csv(const es_parse_input *in, es_parse_stats *stats, es_err *err);
+es_code es_parse_un_xml(const es_parse_input *in, es_parse_stats *stats, es_err *err);
+es_code es_parse_eu_xml(const es_parse_input *in, es_parse_stats *stats, es_err *err);
+es_code es_parse_uk_csv(const es_parse_input *in, es_parse_stats *stats, es_err *err);
+es_code es_parse_uk_xml(const es_parse_input *in, es_parse_stats *stats, es_err *err);
+
+#endif
