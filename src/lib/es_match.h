@@ -1,0 +1,112 @@
+/* es_match — name screening against the compiled index of a list set.
+ *
+ * CONTRACT between the matcher (es_normalize / es_index / es_score, which
+ * implement it) and its users (check, compare, filter, fetch). Keep these
+ * signatures; add to them freely.
+ *
+ * An es_matcher is opened for one es_listset. It memory-maps the set's
+ * compiled index (es_match_index_path), building and saving it first when it
+ * is missing or stale (header hash != set hash) or refusing it when corrupt.
+ * The index holds every entity's display data, so a query never re-parses
+ * the lists. A matcher is read-only after open and may be shared by threads. */
+#ifndef ES_MATCH_H
+#define ES_MATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "es_country.h"
+#include "es_entity.h"
+#include "es_error.h"
+#include "es_listset.h"
+
+typedef struct es_matcher es_matcher;
+
+/* Where the compiled index of a set lives: for a fetched set
+ * <set_dir>/index.bin; for the bundled set <data_dir>/cache/bundled-<hash16>.idx
+ * (caller frees). */
+char *es_match_index_path(const es_listset *ls);
+
+/* Builds the index of ls and saves it atomically at es_match_index_path
+ * (used by fetch before it swaps a new set in). lists_dir holds the
+ * normalization data files. */
+es_code es_match_build_index(const es_listset *ls, const es_countries *countries,
+			     const char *lists_dir, es_err *err);
+
+/* Opens (loading, or building and caching) the index of ls. When the cache
+ * location is not writable, the index is built in memory. */
+es_code es_matcher_open(es_matcher **out, const es_listset *ls, const es_countries *countries,
+			const char *lists_dir, es_err *err);
+void es_matcher_free(es_matcher *m);
+
+/* Number of entities in the index. */
+size_t es_matcher_count(const es_matcher *m);
+
+/* Read-only view of one indexed entity. All pointers are owned by the
+ * matcher (valid until es_matcher_free). Arrays are NULL when empty. */
+typedef struct {
+	const char *street, *city, *region, *postal_code, *full;
+	char country[3];
+} es_rec_address;
+
+typedef struct {
+	es_source source;
+	const char *entry_id;
+	const char *list;             /* "SDN", "EL", "DPL", "UN", ... */
+	es_type type;
+	const char *name;             /* primary name */
+	const char *const *programs;
+	size_t n_programs;
+	const char (*countries)[3];   /* all countries (any role), deduplicated */
+	size_t n_countries;
+	const es_rec_address *addresses;
+	size_t n_addresses;
+	const char *license_requirement, *license_policy, *federal_register_notice;
+	const char *start_date, *end_date;
+	bool address_only;            /* an Entity List entry that names an address, not a party */
+} es_rec;
+
+/* Fills *r for entity i (0 <= i < es_matcher_count). */
+void es_matcher_entity(const es_matcher *m, size_t i, es_rec *r);
+
+typedef struct {
+	double threshold;   /* minimum score returned; default ES_MATCH_DEFAULT_THRESHOLD */
+	size_t limit;       /* max hits (best first); 0 = 10 */
+	es_type type;       /* ES_TYPE_UNKNOWN = any; else a qualifier */
+	const char *country;/* ISO alpha-2 qualifier or NULL */
+	bool exhaustive;    /* score every listed name instead of using the index */
+} es_query;
+
+/* One aligned token pair of an explanation. */
+typedef struct {
+	char query_token[64];
+	char list_token[64];   /* "" when unmatched */
+	double similarity;
+} es_align;
+
+typedef struct {
+	size_t entity;          /* index for es_matcher_entity */
+	double score;           /* [0,1]; 1 = identical normalized names */
+	const char *matched_name; /* the listed name or alias that matched (owned by matcher) */
+	bool weak_alias;
+	es_align align[16];
+	size_t n_align;
+} es_hit;
+
+/* Default threshold (tuned on the dev set; documented in README). */
+extern const double ES_MATCH_DEFAULT_THRESHOLD;
+
+/* Screens one name. Writes up to max hits, best first, to hits and their count
+ * to *n. Invalid UTF-8 or an over-long name fails with a clear error. */
+es_code es_matcher_query(const es_matcher *m, const char *name, const es_query *q, es_hit *hits,
+			 size_t max, size_t *n, es_err *err);
+
+/* Compare two names directly with the same normalization and scoring. */
+typedef struct es_normalizer es_normalizer;
+es_code es_normalizer_open(es_normalizer **out, const char *lists_dir, es_err *err);
+void es_normalizer_free(es_normalizer *nz);
+es_code es_compare_names(const es_normalizer *nz, const char *a, const char *b, es_type type,
+			 double *score, es_align *align, size_t max_align, size_t *n_align, es_err *err);
+
+#endif
