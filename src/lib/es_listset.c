@@ -107,6 +107,7 @@ es_code es_listset_parse_source(const es_listset *ls, const es_manifest_source *
 		.alt_path = pl,
 		.comments_path = pc,
 		.countries = countries,
+		.lists_dir = ls->lists_dir,
 		.on_diag = on_diag,
 		.diag_ctx = diag_ctx,
 	};

@@ -27,6 +27,7 @@ typedef struct {
 	const char *add_path, *alt_path, *comments_path;
 	const char *display_name;/* name used in messages; default: basename of path */
 	const es_countries *countries; /* for country names -> ISO codes; required */
+	const char *lists_dir;   /* data files dir (lists/csl_sources.tsv...); NULL: parsers fall back */
 	size_t max_bytes;        /* max (decompressed) bytes per file; 0 = ES_PARSE_MAX_BYTES */
 	es_entity_cb on_entity;
 	void *ctx;               /* passed to on_entity */
