@@ -1,0 +1,63 @@
+/* es_ofac_remarks — what the OFAC parsers share: the Remarks extractor, the OFAC
+ * date reader, the non-SDN program -> sub-list table, and in-memory entry points
+ * of the two OFAC parsers (for fuzzers and tests).
+ *
+ * OFAC keeps weak aliases, dates and places of birth, nationalities and
+ * identifiers of the CSV files only inside the free-text Remarks
+ * ("DOB 03 May 1938; POB Egypt; a.k.a. 'BNC'."). The item forms are PCRE2
+ * patterns in a data file (lists/patterns/ofac_remarks.tsv), compiled once per
+ * load; an es_ofac_remarks handle holds match scratch space, so one handle is
+ * used by one thread at a time. Nothing here prints or aborts on bad data. */
+#ifndef ES_OFAC_REMARKS_H
+#define ES_OFAC_REMARKS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "es_country.h"
+#include "es_entity.h"
+#include "es_error.h"
+#include "es_parser.h"
+
+#define ES_OFAC_REMARKS_FILE "patterns/ofac_remarks.tsv"
+#define ES_OFAC_CONS_LISTS_FILE "ofac_cons_lists.tsv"
+
+typedef struct es_ofac_remarks es_ofac_remarks;
+
+/* Loads and compiles the patterns of path. A bad pattern fails with ES_EFORMAT
+ * naming the file line. *out is freed with es_ofac_remarks_free. */
+es_code es_ofac_remarks_load(es_ofac_remarks **out, const char *path, es_err *err);
+void es_ofac_remarks_free(es_ofac_remarks *r);
+
+/* Applies the patterns to each ';'-item of text[0..len) and adds what they
+ * find to e (weak aliases, DOBs, POBs, countries, identifiers). Country names
+ * are looked up in countries; unknown ones are left out. Items that no pattern
+ * matches are ignored (they stay in e->remarks). Fails only when e refuses an
+ * addition (ES_ETOOBIG past a per-entity limit, ES_ENOMEM). */
+es_code es_ofac_remarks_apply(es_ofac_remarks *r, const es_countries *countries, const char *text,
+			      size_t len, es_entity *e, es_err *err);
+
+/* Reads an OFAC date: "03 May 1938", "May 1938", "1938", "circa 1960",
+ * "1960 to 1962", "01 Jan 1960 to 31 Dec 1962". Fills year/month/day,
+ * year_to and approximate of *d (d->text is not touched). Returns false when
+ * the text is not such a date (then *d has year 0). */
+bool es_ofac_parse_date(const char *s, size_t len, es_date *d);
+
+/* Program tag -> non-SDN sub-list code (lists/ofac_cons_lists.tsv). */
+typedef struct es_ofac_lists es_ofac_lists;
+es_code es_ofac_lists_load(es_ofac_lists **out, const char *path, es_err *err);
+void es_ofac_lists_free(es_ofac_lists *l);
+/* Code for an entry with these programs: the first rule (file order) that
+ * matches any program; the default rule when none does. Owned by l. */
+const char *es_ofac_lists_code(const es_ofac_lists *l, char *const *programs, size_t n);
+
+/* The OFAC parsers over buffers already in memory (not copied; need not be
+ * NUL-terminated). in->path etc. are used only for file names in messages;
+ * a companion buffer that is NULL is absent. */
+es_code es_parse_ofac_csv_mem(const es_parse_input *in, const char *main_buf, size_t main_len,
+			      const char *add_buf, size_t add_len, const char *alt_buf, size_t alt_len,
+			      const char *com_buf, size_t com_len, es_parse_stats *stats, es_err *err);
+es_code es_parse_ofac_xml_mem(const es_parse_input *in, const char *buf, size_t len,
+			      es_parse_stats *stats, es_err *err);
+
+#endif
