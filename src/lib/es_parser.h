@@ -70,4 +70,17 @@ es_code es_parse_eu_xml(const es_parse_input *in, es_parse_stats *stats, es_err 
 es_code es_parse_uk_csv(const es_parse_input *in, es_parse_stats *stats, es_err *err);
 es_code es_parse_uk_xml(const es_parse_input *in, es_parse_stats *stats, es_err *err);
 
+/* The same parsers over a buffer already in memory (fuzz targets, tests);
+ * in->path is used only to name the file in messages. */
+es_code es_parse_csl_csv_buf(const es_parse_input *in, const char *buf, size_t len, es_parse_stats *stats,
+			     es_err *err);
+es_code es_parse_un_xml_buf(const es_parse_input *in, const char *buf, size_t len, es_parse_stats *stats,
+			    es_err *err);
+es_code es_parse_eu_xml_buf(const es_parse_input *in, const char *buf, size_t len, es_parse_stats *stats,
+			    es_err *err);
+es_code es_parse_uk_csv_buf(const es_parse_input *in, const char *buf, size_t len, es_parse_stats *stats,
+			    es_err *err);
+es_code es_parse_uk_xml_buf(const es_parse_input *in, const char *buf, size_t len, es_parse_stats *stats,
+			    es_err *err);
+
 #endif

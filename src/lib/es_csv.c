@@ -1,0 +1,188 @@
+#include "es_csv.h"
+
+#include <csv.h>
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "es_io.h"
+
+typedef struct {
+	const es_csv_opts *o;
+	size_t max_field, max_fields;
+	char *buf;             /* concatenated NUL-terminated fields of the current row */
+	size_t buf_len, buf_cap;
+	size_t *off, *len;     /* per-field offset into buf and length */
+	size_t n, cap;
+	char **ptrs;
+	size_t ptrs_cap;
+	long oversize;
+	long line, row_start;
+	bool at_row_start;
+	es_csv_row_fn fn;
+	void *ctx;
+	es_code rc;
+	es_err *err;
+} state;
+
+static void on_field(void *data, size_t n, void *st_)
+{
+	state *st = st_;
+	if (st->rc != ES_OK)
+		return;
+	if (st->n >= st->max_fields || n > st->max_field) {
+		/* keep the index of the first offending field, store it empty */
+		if (st->oversize < 0)
+			st->oversize = (long)st->n;
+		if (st->n >= st->max_fields)
+			return;
+		n = 0;
+	}
+	if (st->n == st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 32;
+		size_t *o = realloc(st->off, cap * sizeof *o);
+		if (o)
+			st->off = o;
+		size_t *l = o ? realloc(st->len, cap * sizeof *l) : NULL;
+		if (!o || !l) {
+			st->rc = es_err_set(st->err, ES_ENOMEM, "out of memory");
+			return;
+		}
+		st->len = l;
+		st->cap = cap;
+	}
+	if (st->buf_len + n + 1 > st->buf_cap) {
+		size_t cap = st->buf_cap ? st->buf_cap : 4096;
+		while (cap < st->buf_len + n + 1)
+			cap *= 2;
+		char *b = realloc(st->buf, cap);
+		if (!b) {
+			st->rc = es_err_set(st->err, ES_ENOMEM, "out of memory");
+			return;
+		}
+		st->buf = b;
+		st->buf_cap = cap;
+	}
+	if (n)
+		memcpy(st->buf + st->buf_len, data, n);
+	st->buf[st->buf_len + n] = '\0';
+	st->off[st->n] = st->buf_len;
+	st->len[st->n] = n;
+	st->n++;
+	st->buf_len += n + 1;
+}
+
+static void on_row(int c, void *st_)
+{
+	(void)c;
+	state *st = st_;
+	if (st->rc == ES_OK) {
+		if (st->n > st->ptrs_cap) {
+			char **p = realloc(st->ptrs, st->n * sizeof *p);
+			if (!p) {
+				st->rc = es_err_set(st->err, ES_ENOMEM, "out of memory");
+				goto next;
+			}
+			st->ptrs = p;
+			st->ptrs_cap = st->n;
+		}
+		for (size_t i = 0; i < st->n; i++)
+			st->ptrs[i] = st->buf + st->off[i];
+		es_csv_row row = {st->ptrs, st->len, st->n, st->row_start, st->oversize};
+		st->rc = st->fn(st->ctx, &row, st->err);
+	}
+next:
+	st->n = 0;
+	st->buf_len = 0;
+	st->oversize = -1;
+	st->at_row_start = true;
+}
+
+es_code es_csv_parse(const char *buf, size_t len, const es_csv_opts *opts, es_csv_row_fn fn, void *ctx,
+		     es_err *err)
+{
+	es_code rc = ES_OK;
+	struct csv_parser p;
+	state st = {0};
+	st.o = opts;
+	st.max_field = opts->max_field ? opts->max_field : 65536;
+	st.max_fields = opts->max_fields ? opts->max_fields : 256;
+	st.oversize = -1;
+	st.line = opts->first_line ? opts->first_line : 1;
+	st.row_start = st.line;
+	st.at_row_start = true;
+	st.fn = fn;
+	st.ctx = ctx;
+	st.err = err;
+	/* STRICT: a stray quote is an error, not a silently merged field (both real
+	 * CSL files pass); STRICT_FINI: a file ending inside a quoted field is a truncation */
+	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	if (opts->delim)
+		csv_set_delim(&p, opts->delim);
+	size_t pos = 0;
+	/* fed line by line so rows know the line they start on */
+	while (pos < len && st.rc == ES_OK) {
+		const char *nl = memchr(buf + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - (buf + pos)) + 1 : len - pos;
+		if (st.at_row_start) {
+			st.row_start = st.line;
+			st.at_row_start = false;
+		}
+		if (csv_parse(&p, buf + pos, n, on_field, on_row, &st) != n) {
+			if (st.rc == ES_OK)
+				st.rc = es_err_set(err, ES_EFORMAT, "%s:%ld: %s", opts->name, st.line,
+						   csv_strerror(csv_error(&p)));
+			break;
+		}
+		pos += n;
+		if (nl)
+			st.line++;
+	}
+	if (st.rc == ES_OK && csv_fini(&p, on_field, on_row, &st) != 0 && st.rc == ES_OK)
+		st.rc = es_err_set(err, ES_EFORMAT,
+				   "%s:%ld: file ends inside a quoted field (truncated download?)", opts->name,
+				   st.row_start);
+	rc = st.rc;
+	csv_free(&p);
+	free(st.buf);
+	free(st.off);
+	free(st.len);
+	free(st.ptrs);
+	return rc;
+}
+
+long es_csv_line_of(const char *buf, size_t off)
+{
+	long line = 1;
+	for (size_t i = 0; i < off; i++)
+		if (buf[i] == '\n')
+			line++;
+	return line;
+}
+
+es_code es_csv_prepare(const char **buf, size_t *len, const char *name, es_err *err)
+{
+	const char *b = *buf;
+	size_t n = *len;
+	if (n >= 3 && memcmp(b, "\xEF\xBB\xBF", 3) == 0) {
+		b += 3;
+		n -= 3;
+	}
+	size_t i = 0;
+	while (i < n && isspace((unsigned char)b[i]))
+		i++;
+	if (i == n)
+		return es_err_set(err, ES_EFORMAT, "%s: file is empty", name);
+	if (b[i] == '<')
+		return es_err_set(err, ES_EFORMAT, "%s:%ld: looks like an HTML/XML page, not a CSV list",
+				  name, es_csv_line_of(b, i));
+	size_t bad;
+	if (!es_utf8_valid(b, n, &bad))
+		return es_err_set(err, ES_EENCODING, "%s:%ld: invalid UTF-8 byte 0x%02X (not UTF-8; Windows-1252?)",
+				  name, es_csv_line_of(b, bad), (unsigned char)b[bad]);
+	*buf = b;
+	*len = n;
+	return ES_OK;
+}

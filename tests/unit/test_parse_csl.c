@@ -1,0 +1,363 @@
+/* trade.gov CSL parser on the real bundled 2022 file, the real 2025 excerpt
+ * and hand-broken copies (bad input must give one clear line). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "es_country.h"
+#include "es_parser.h"
+
+static es_countries *countries;
+
+typedef struct {
+	char last[ES_ERR_MSG_MAX];
+	int n;
+} diags;
+
+static void on_diag(void *ctx, const char *msg)
+{
+	diags *d = ctx;
+	snprintf(d->last, sizeof d->last, "%s", msg);
+	d->n++;
+}
+
+static es_code parse(const char *path, es_entityset *out, es_parse_stats *st, diags *d, es_err *err)
+{
+	es_parse_input in = {.source = ES_SRC_US_CSL, .path = path, .countries = countries,
+			     .lists_dir = ES_LISTS_DIR, .on_diag = on_diag, .diag_ctx = d};
+	es_entityset_init(out);
+	return es_parse_into(es_parser_find("csl_csv"), in, out, st, err);
+}
+
+static const es_entity *find(const es_entityset *s, const char *id)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->items[i]->entry_id, id) == 0)
+			return s->items[i];
+	return NULL;
+}
+
+static bool has_name(const es_entity *e, const char *name, es_name_kind kind)
+{
+	for (size_t i = 0; i < e->n_names; i++)
+		if (strcmp(e->names[i].name, name) == 0 && e->names[i].kind == kind)
+			return true;
+	return false;
+}
+
+static bool has_country(const es_entity *e, const char *cc, es_country_role role)
+{
+	for (size_t i = 0; i < e->n_countries; i++)
+		if (strcmp(e->countries[i].cc, cc) == 0 && e->countries[i].role == role)
+			return true;
+	return false;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	es_err err = {0};
+	return es_countries_load(&countries, ES_LISTS_DIR "/countries.tsv", &err) == ES_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	es_countries_free(countries);
+	return 0;
+}
+
+static es_entityset full;
+static es_parse_stats full_st;
+
+static int setup_full(void **state)
+{
+	if (setup(state))
+		return -1;
+	es_err err = {0};
+	diags d = {0};
+	return parse(ES_LISTS_DIR "/us-csl/consolidated.csv.gz", &full, &full_st, &d, &err) == ES_OK ? 0 : -1;
+}
+
+static int teardown_full(void **state)
+{
+	es_entityset_clear(&full);
+	return teardown(state);
+}
+
+static void test_counts_2022(void **state)
+{
+	(void)state;
+	assert_int_equal(full.n, 14160);
+	assert_int_equal(full_st.entries, 14160);
+	assert_int_equal(full_st.bad, 0);
+	assert_string_equal(full_st.data_date, ""); /* the CSL carries no date */
+	static const struct {
+		const char *list;
+		size_t n;
+	} want[] = {{"SDN", 10026}, {"EL", 2001}, {"DTC", 727}, {"DPL", 462}, {"SSI", 290},
+		    {"UVL", 201},  {"ISN", 163}, {"PLC", 78},  {"MEU", 71},  {"CMIC", 68},
+		    {"CAP", 53},   {"MBS", 17},  {"FSE", 3}};
+	size_t total = 0;
+	for (size_t k = 0; k < sizeof want / sizeof *want; k++) {
+		size_t n = 0;
+		for (size_t i = 0; i < full.n; i++)
+			n += strcmp(full.items[i]->list, want[k].list) == 0;
+		assert_int_equal(n, want[k].n);
+		total += n;
+	}
+	assert_int_equal(total, 14160);
+	size_t unknown = 0;
+	for (size_t i = 0; i < full.n; i++)
+		unknown += full.items[i]->type == ES_TYPE_UNKNOWN;
+	assert_int_equal(unknown, 3625); /* type is empty for all non-OFAC sources */
+}
+
+static void test_entity_list_row(void **state)
+{
+	(void)state;
+	const es_entity *e = find(&full, "74b1ddd6619cd5e31b3b5709c2d1f639a8b04c66");
+	assert_non_null(e);
+	assert_int_equal(e->source, ES_SRC_US_CSL);
+	assert_string_equal(e->list, "EL");
+	assert_int_equal(e->type, ES_TYPE_UNKNOWN);
+	assert_string_equal(e->name, "48th Central Scientific Research Institute, Kirov");
+	assert_int_equal(e->n_names, 4);
+	assert_true(has_name(e, "48th TsNII Kirov", ES_NAME_AKA));
+	assert_true(has_name(e, "Scientific Research Institute of Microbiology", ES_NAME_AKA));
+	assert_true(has_name(e, "Scientific Research Institute of Epidemiology and Hygiene", ES_NAME_AKA));
+	assert_string_equal(e->license_requirement, "For all items subject to the EAR.  (See §744.11 of the EAR).");
+	assert_string_equal(e->license_policy, "Presumption of denial.");
+	assert_string_equal(e->federal_register_notice, "85 FR 52901");
+	assert_string_equal(e->start_date, "2020-08-27");
+	assert_int_equal(e->n_addresses, 1);
+	assert_string_equal(e->addresses[0].full, "119 Oktyabrsky Prospekt, Kirov, Kirov Oblast, RU");
+	assert_string_equal(e->addresses[0].country, "RU");
+	assert_string_equal(e->addresses[0].city, "Kirov Oblast");
+	assert_true(has_country(e, "RU", ES_CTRY_ADDRESS));
+}
+
+static void test_and_prefixed_alias(void **state)
+{
+	(void)state;
+	const es_entity *e = find(&full, "4398d33e9e93c7477af39f1e0bfffc13ddd47bcc");
+	assert_non_null(e);
+	assert_string_equal(e->name, "140 Repair Plant JSC");
+	assert_true(has_name(e, "Open Joint Stock Company 140 Repair Plant", ES_NAME_AKA));
+	assert_true(has_name(e, "JSC 140 Repair Plant", ES_NAME_AKA)); /* "and " stripped */
+	assert_false(has_name(e, "and JSC 140 Repair Plant", ES_NAME_AKA));
+	assert_string_equal(e->addresses[0].postal_code, "222512");
+	assert_string_equal(e->addresses[0].city, "Borisov");
+	assert_string_equal(e->addresses[0].street, "19 Luysi Chalovskoy St.");
+}
+
+static void test_embedded_newline(void **state)
+{
+	(void)state;
+	const es_entity *e = find(&full, "3da5adfe0d93a9e200e7e2a53b60f74d6a9642ab");
+	assert_non_null(e);
+	assert_string_equal(e->list, "ISN");
+	assert_string_equal(e->name, "Gaobeidian Kaituo Precise Instrument\nCo. Ltd");
+	assert_string_equal(e->federal_register_notice, "Vol. 85, No. 193, 10/05/2020");
+	assert_int_equal(e->n_programs, 1);
+	assert_string_equal(e->programs[0], "INKSNA");
+}
+
+static void test_dpl_row(void **state)
+{
+	(void)state;
+	const es_entity *e = find(&full, "deb7a1d5743a85c354ca1a2c7f2664e2104b32d7");
+	assert_non_null(e);
+	assert_string_equal(e->list, "DPL");
+	assert_string_equal(e->name, "I. ASH");
+	assert_string_equal(e->standard_order, "Y");
+	assert_string_equal(e->start_date, "2003-06-19");
+	assert_string_equal(e->end_date, "2056-06-29");
+	assert_string_equal(e->remarks, "FEDERAL REGISTER NOTICE UPDATED");
+	assert_string_equal(e->federal_register_notice, "68 F.R. 38290 6/27/03 71 F.R. 38843 7/10/06 72 F.R. 4236 1/30/07");
+	const es_address *a = &e->addresses[0];
+	assert_string_equal(a->country, "US");
+	assert_string_equal(a->postal_code, "75159");
+	assert_string_equal(a->region, "TX");
+	assert_string_equal(a->city, "SEAGOVILLE");
+}
+
+static void test_sdn_rows(void **state)
+{
+	(void)state;
+	const es_entity *e = find(&full, "21944");
+	assert_non_null(e);
+	assert_string_equal(e->list, "SDN");
+	assert_int_equal(e->type, ES_TYPE_PERSON);
+	assert_string_equal(e->name, "'ABBAS, Rim");
+	assert_string_equal(e->title, "Scientific Studies and Research Center Employee");
+	assert_int_equal(e->n_dobs, 1);
+	assert_int_equal(e->dobs[0].year, 1973);
+	assert_int_equal(e->dobs[0].month, 3);
+	assert_int_equal(e->dobs[0].day, 25);
+	assert_true(has_country(e, "SY", ES_CTRY_NATIONALITY));
+	assert_true(has_country(e, "SY", ES_CTRY_ADDRESS));
+	assert_string_equal(e->programs[0], "SYRIA");
+
+	/* 2022 ids: "CC, [dates, ]number, type" */
+	e = find(&full, "17291");
+	assert_non_null(e);
+	assert_int_equal(e->n_ids, 2);
+	assert_string_equal(e->ids[0].type, "National ID No.");
+	assert_string_equal(e->ids[0].number, "28940000602");
+	assert_string_equal(e->ids[0].country, "QA");
+	assert_string_equal(e->ids[1].type, "Passport");
+	assert_string_equal(e->ids[1].number, "K475336");
+	assert_string_equal(e->ids[1].country, "JO");
+	assert_true(has_name(e, "'Umar al-Qatari", ES_NAME_AKA));
+
+	e = find(&full, "306");
+	assert_non_null(e);
+	assert_int_equal(e->type, ES_TYPE_ENTITY);
+	assert_int_equal(e->n_addresses, 4);
+	assert_string_equal(e->addresses[0].street, "Zweierstrasse 35");
+	assert_string_equal(e->addresses[0].city, "Zurich");
+	assert_string_equal(e->addresses[0].postal_code, "CH-8022");
+	assert_string_equal(e->addresses[0].country, "CH");
+	assert_true(has_name(e, "BNC", ES_NAME_AKA));
+}
+
+static void test_excerpt_2025(void **state)
+{
+	(void)state;
+	es_entityset s;
+	es_parse_stats st;
+	diags d = {0};
+	es_err err = {0};
+	assert_int_equal(parse(ES_TEST_DATA "/csl/excerpt-2025.csv", &s, &st, &d, &err), ES_OK);
+	assert_int_equal(s.n, 13);
+	assert_int_equal(st.bad, 0);
+	const es_entity *e = find(&s, "52291");
+	assert_non_null(e);
+	assert_string_equal(e->list, "SDN");
+	assert_string_equal(e->name, "RIM, Ryong Nam");
+	/* 2025 ids: "type, number[, CC]" */
+	assert_string_equal(e->ids[0].type, "Passport");
+	assert_string_equal(e->ids[0].number, "836238033");
+	assert_string_equal(e->ids[0].country, "KP");
+	assert_string_equal(e->ids[2].type, "Gender");
+	assert_string_equal(e->ids[2].number, "Male");
+	assert_int_equal(e->n_addresses, 2);
+	assert_string_equal(e->addresses[1].city, "Pyongyang");
+	assert_true(has_country(e, "KP", ES_CTRY_NATIONALITY));
+	e = find(&s, "1b5979e8fd3920a1a0985bf5088dad930a6a5562d1513f9e4b015e42");
+	assert_non_null(e);
+	assert_string_equal(e->list, "UVL");
+	assert_string_equal(e->addresses[0].country, "AM");
+	assert_string_equal(e->addresses[0].city, "Yerevan");
+	assert_string_equal(e->addresses[0].street, "Komitas 26/114");
+	e = find(&s, "9673");
+	assert_non_null(e);
+	assert_string_equal(e->list, "PLC");
+	assert_string_equal(e->pobs[0], "Izna, Hebron");
+	assert_true(has_name(e, "Mohammad Mutlaq ABU JHESHEH", ES_NAME_AKA));
+	es_entityset_clear(&s);
+}
+
+static void expect_fail(const char *file, es_code code, const char *msg)
+{
+	es_entityset s;
+	es_parse_stats st;
+	diags d = {0};
+	es_err err = {0};
+	assert_int_equal(parse(file, &s, &st, &d, &err), code);
+	if (msg)
+		assert_string_equal(err.msg, msg);
+	assert_true(err.msg[0] != '\0');
+	assert_null(strchr(err.msg, '\n'));
+	es_entityset_clear(&s);
+}
+
+static void test_bad_files(void **state)
+{
+	(void)state;
+	expect_fail(ES_TEST_DATA "/csl/html.csv", ES_EFORMAT,
+		    "html.csv:1: looks like an HTML/XML page, not a CSV list");
+	expect_fail(ES_TEST_DATA "/csl/cp1252.csv", ES_EENCODING,
+		    "cp1252.csv:2: invalid UTF-8 byte 0x92 (not UTF-8; Windows-1252?)");
+	expect_fail(ES_TEST_DATA "/csl/truncated.csv", ES_EFORMAT,
+		    "truncated.csv:3: file ends inside a quoted field (truncated download?)");
+	expect_fail(ES_TEST_DATA "/csl/no_name_column.csv", ES_EFORMAT,
+		    "no_name_column.csv:1: header has no 'name' column (not a CSL file?)");
+	expect_fail(ES_TEST_DATA "/csl/does-not-exist.csv", ES_EIO, NULL);
+}
+
+static void test_bad_entries(void **state)
+{
+	(void)state;
+	es_entityset s;
+	es_parse_stats st;
+	diags d = {0};
+	es_err err = {0};
+	assert_int_equal(parse(ES_TEST_DATA "/csl/bad_entries.csv", &s, &st, &d, &err), ES_OK);
+	assert_int_equal(st.bad, 3);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(d.n, 4); /* 3 skipped + 1 note on the unknown source */
+	const es_entity *e = find(&s, "1003");
+	assert_non_null(e);
+	assert_string_equal(e->list, "SNL"); /* abbreviation taken from the name */
+	e = find(&s, "1005");
+	assert_non_null(e);
+	assert_true(has_name(e, "GE Ltd", ES_NAME_AKA));
+	assert_true(has_name(e, "GEL", ES_NAME_AKA));
+	assert_string_equal(e->addresses[0].postal_code, "518000");
+	assert_string_equal(e->addresses[0].city, "Shenzhen");
+	assert_string_equal(e->addresses[0].street, "Room 1, 2 Main St");
+	assert_string_equal(d.last, "bad_entries.csv:5: entry 1004: entry has no source");
+	es_entityset_clear(&s);
+}
+
+static void test_oversize_field(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/es_csl_big_XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	fputs("_id,source,name,remarks\n1,Entity List (EL) - Bureau of Industry and Security,Big Remarks Ltd,\"", f);
+	for (int i = 0; i < ES_MAX_FIELD + 10; i++)
+		fputc('x', f);
+	fputs("\"\n2,Entity List (EL) - Bureau of Industry and Security,Small Ltd,ok\n", f);
+	fclose(f);
+	es_entityset s;
+	es_parse_stats st;
+	diags d = {0};
+	es_err err = {0};
+	assert_int_equal(parse(path, &s, &st, &d, &err), ES_OK);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.items[0]->name, "Small Ltd");
+	assert_int_equal(st.bad, 1);
+	assert_non_null(strstr(d.last, ":2: entry 1: field 4 is over the size limit"));
+	es_entityset_clear(&s);
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest full_tests[] = {
+		cmocka_unit_test(test_counts_2022),     cmocka_unit_test(test_entity_list_row),
+		cmocka_unit_test(test_and_prefixed_alias), cmocka_unit_test(test_embedded_newline),
+		cmocka_unit_test(test_dpl_row),          cmocka_unit_test(test_sdn_rows),
+	};
+	const struct CMUnitTest small_tests[] = {
+		cmocka_unit_test(test_excerpt_2025),
+		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_bad_entries),
+		cmocka_unit_test(test_oversize_field),
+	};
+	int rc = cmocka_run_group_tests(full_tests, setup_full, teardown_full);
+	rc |= cmocka_run_group_tests(small_tests, setup, teardown);
+	return rc;
+}
