@@ -77,6 +77,34 @@ fail:
 	return rc;
 }
 
+es_code es_listset_open_dir(es_listset **out, const char *dir, const char *data_dir, const char *lists_dir,
+			    es_err *err)
+{
+	es_code rc = ES_OK;
+	*out = NULL;
+	es_listset *ls = calloc(1, sizeof *ls);
+	if (!ls)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	ls->set_dir = strdup(dir);
+	ls->data_dir = strdup(data_dir);
+	ls->lists_dir = strdup(lists_dir);
+	char *mpath = es_path_join(dir, "manifest.json");
+	if (!ls->set_dir || !ls->data_dir || !ls->lists_dir || !mpath) {
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+		goto fail;
+	}
+	if ((rc = es_manifest_load(&ls->manifest, mpath, err)) != ES_OK)
+		goto fail;
+	free(mpath);
+	es_manifest_set_hash(&ls->manifest, ls->set_hash);
+	*out = ls;
+	return ES_OK;
+fail:
+	free(mpath);
+	es_listset_free(ls);
+	return rc;
+}
+
 char *es_listset_path(const es_listset *ls, const char *rel)
 {
 	return es_path_join(ls->set_dir, rel);

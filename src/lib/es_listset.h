@@ -37,6 +37,10 @@ char *es_default_data_dir(void);
 /* Opens the set in use. data_dir NULL = default; lists_dir = bundled lists. */
 es_code es_listset_open(es_listset **out, const char *data_dir, const char *lists_dir, es_err *err);
 void es_listset_free(es_listset *ls);
+/* Opens the set in directory dir itself (not via DATA/current): used by fetch
+ * to build the index of a new set before it swaps it in. bundled = false. */
+es_code es_listset_open_dir(es_listset **out, const char *dir, const char *data_dir, const char *lists_dir,
+			    es_err *err);
 
 /* Absolute path of a file of the set (caller frees). */
 char *es_listset_path(const es_listset *ls, const char *rel);
