@@ -190,6 +190,20 @@ static bool grab(es_ofac_remarks *r, const char *item, int g, char *out, size_t 
 	return true;
 }
 
+es_code es_ofac_add_pob(es_entity *e, const es_countries *countries, const char *pob, es_err *err)
+{
+	es_code rc = es_entity_add_pob(e, pob, err);
+	/* "Cairo, Egypt": the country, when named, is the last part */
+	const char *last = strrchr(pob, ',');
+	last = last ? last + 1 : pob;
+	while (*last == ' ')
+		last++;
+	const char *cc = es_country_lookup(countries, last, strlen(last));
+	if (rc == ES_OK && cc)
+		rc = es_entity_add_country(e, cc, ES_CTRY_BIRTH, err);
+	return rc;
+}
+
 static es_code apply_item(es_ofac_remarks *r, const es_countries *countries, const char *item, size_t len,
 			  es_entity *e, es_err *err)
 {
@@ -212,19 +226,9 @@ static es_code apply_item(es_ofac_remarks *r, const es_countries *countries, con
 			d.text = value;
 			return es_entity_add_dob(e, &d, err);
 		}
-		case K_POB: {
+		case K_POB:
 			grab(r, item, p->g_value, value, sizeof value);
-			es_code rc = es_entity_add_pob(e, value, err);
-			/* "Cairo, Egypt": the country, when named, is the last part */
-			const char *last = strrchr(value, ',');
-			last = last ? last + 1 : value;
-			while (*last == ' ')
-				last++;
-			const char *cc = es_country_lookup(countries, last, strlen(last));
-			if (rc == ES_OK && cc)
-				rc = es_entity_add_country(e, cc, ES_CTRY_BIRTH, err);
-			return rc;
-		}
+			return es_ofac_add_pob(e, countries, value, err);
 		case K_NATIONALITY:
 		case K_CITIZENSHIP: {
 			grab(r, item, p->g_value, value, sizeof value);

@@ -37,6 +37,10 @@ void es_ofac_remarks_free(es_ofac_remarks *r);
 es_code es_ofac_remarks_apply(es_ofac_remarks *r, const es_countries *countries, const char *text,
 			      size_t len, es_entity *e, es_err *err);
 
+/* Adds a place of birth and, when its last comma-separated part is a known
+ * country ("Cairo, Egypt"), that country with role ES_CTRY_BIRTH. */
+es_code es_ofac_add_pob(es_entity *e, const es_countries *countries, const char *pob, es_err *err);
+
 /* Reads an OFAC date: "03 May 1938", "May 1938", "1938", "circa 1960",
  * "1960 to 1962", "01 Jan 1960 to 31 Dec 1962". Fills year/month/day,
  * year_to and approximate of *d (d->text is not touched). Returns false when
