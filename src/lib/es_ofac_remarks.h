@@ -1,6 +1,5 @@
 /* es_ofac_remarks — what the OFAC parsers share: the Remarks extractor, the OFAC
- * date reader, the non-SDN program -> sub-list table, and in-memory entry points
- * of the two OFAC parsers (for fuzzers and tests).
+ * date reader and the non-SDN program -> sub-list table.
  *
  * OFAC keeps weak aliases, dates and places of birth, nationalities and
  * identifiers of the CSV files only inside the free-text Remarks
@@ -55,13 +54,7 @@ void es_ofac_lists_free(es_ofac_lists *l);
  * matches any program; the default rule when none does. Owned by l. */
 const char *es_ofac_lists_code(const es_ofac_lists *l, char *const *programs, size_t n);
 
-/* The OFAC parsers over buffers already in memory (not copied; need not be
- * NUL-terminated). in->path etc. are used only for file names in messages;
- * a companion buffer that is NULL is absent. */
-es_code es_parse_ofac_csv_mem(const es_parse_input *in, const char *main_buf, size_t main_len,
-			      const char *add_buf, size_t add_len, const char *alt_buf, size_t alt_len,
-			      const char *com_buf, size_t com_len, es_parse_stats *stats, es_err *err);
-es_code es_parse_ofac_xml_mem(const es_parse_input *in, const char *buf, size_t len,
-			      es_parse_stats *stats, es_err *err);
+/* In-memory entry points of the OFAC parsers: es_parse_ofac_csv_buf and
+ * es_parse_ofac_xml_buf, declared in es_parser.h. */
 
 #endif

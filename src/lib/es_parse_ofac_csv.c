@@ -389,7 +389,7 @@ static es_code parse_companion(ctx *c, const char *path, const char *buf, size_t
 	return es_csv_parse(buf, len, &o, fn, c, err);
 }
 
-es_code es_parse_ofac_csv_mem(const es_parse_input *in, const char *main_buf, size_t main_len,
+es_code es_parse_ofac_csv_buf(const es_parse_input *in, const char *main_buf, size_t main_len,
 			      const char *add_buf, size_t add_len, const char *alt_buf, size_t alt_len,
 			      const char *com_buf, size_t com_len, es_parse_stats *stats, es_err *err)
 {
@@ -507,7 +507,7 @@ es_code es_parse_ofac_csv(const es_parse_input *in, es_parse_stats *stats, es_er
 		if (paths[i] && (rc = es_read_file(paths[i], max, &b[i], &l[i], err)) != ES_OK)
 			goto cleanup;
 	}
-	rc = es_parse_ofac_csv_mem(in, b[0], l[0], b[1], l[1], b[2], l[2], b[3], l[3], stats, err);
+	rc = es_parse_ofac_csv_buf(in, b[0], l[0], b[1], l[1], b[2], l[2], b[3], l[3], stats, err);
 cleanup:
 	for (int i = 0; i < 4; i++)
 		free(b[i]);

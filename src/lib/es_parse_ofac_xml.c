@@ -417,7 +417,7 @@ static bool us_date(const char *s, char out[32])
 	return true;
 }
 
-es_code es_parse_ofac_xml_mem(const es_parse_input *in, const char *buf, size_t len, es_parse_stats *stats,
+es_code es_parse_ofac_xml_buf(const es_parse_input *in, const char *buf, size_t len, es_parse_stats *stats,
 			      es_err *err)
 {
 	es_code rc = ES_OK;
@@ -536,7 +536,7 @@ es_code es_parse_ofac_xml(const es_parse_input *in, es_parse_stats *stats, es_er
 		return es_err_set(err, ES_EUSAGE, "ofac_xml: no file");
 	es_code rc = es_read_file(in->path, in->max_bytes ? in->max_bytes : ES_PARSE_MAX_BYTES, &buf, &len, err);
 	if (rc == ES_OK)
-		rc = es_parse_ofac_xml_mem(in, buf, len, stats, err);
+		rc = es_parse_ofac_xml_buf(in, buf, len, stats, err);
 	free(buf);
 	return rc;
 }

@@ -82,5 +82,11 @@ es_code es_parse_uk_csv_buf(const es_parse_input *in, const char *buf, size_t le
 			    es_err *err);
 es_code es_parse_uk_xml_buf(const es_parse_input *in, const char *buf, size_t len, es_parse_stats *stats,
 			    es_err *err);
+es_code es_parse_ofac_xml_buf(const es_parse_input *in, const char *buf, size_t len, es_parse_stats *stats,
+			      es_err *err);
+/* The OFAC CSV quartet: a companion buffer that is NULL is absent. */
+es_code es_parse_ofac_csv_buf(const es_parse_input *in, const char *main_buf, size_t main_len,
+			      const char *add_buf, size_t add_len, const char *alt_buf, size_t alt_len,
+			      const char *com_buf, size_t com_len, es_parse_stats *stats, es_err *err);
 
 #endif

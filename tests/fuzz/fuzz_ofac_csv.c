@@ -70,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.on_diag = quiet,
 	};
 	es_parse_stats st;
-	es_code rc = es_parse_ofac_csv_mem(&in, part[0] ? part[0] : "", plen[0], part[1], plen[1], part[2],
+	es_code rc = es_parse_ofac_csv_buf(&in, part[0] ? part[0] : "", plen[0], part[1], plen[1], part[2],
 					   plen[2], part[3], plen[3], &st, &err);
 	if (rc != ES_OK && (err.msg[0] == '\0' || strchr(err.msg, '\n')))
 		abort(); /* a failure always says why, in one line */

@@ -44,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.on_diag = quiet,
 	};
 	es_parse_stats st;
-	es_code rc = es_parse_ofac_xml_mem(&in, (const char *)data, size, &st, &err);
+	es_code rc = es_parse_ofac_xml_buf(&in, (const char *)data, size, &st, &err);
 	if (rc != ES_OK && (err.msg[0] == '\0' || strchr(err.msg, '\n')))
 		abort();
 	return 0;

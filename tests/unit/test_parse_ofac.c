@@ -409,7 +409,7 @@ static void test_csv_mem_edge_cases(void **state)
 	memset(buf + p, 'x', big);
 	p += (int)big;
 	p += snprintf(buf + p, 256, "\"\r\n11,\"B\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n\x1a");
-	assert_int_equal(es_parse_ofac_csv_mem(&in, buf, (size_t)p, NULL, 0, NULL, 0, NULL, 0, &st, &err), ES_OK);
+	assert_int_equal(es_parse_ofac_csv_buf(&in, buf, (size_t)p, NULL, 0, NULL, 0, NULL, 0, &st, &err), ES_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(st.bad, 1);
 	assert_non_null(strstr(d.msgs[0], "sdn.csv:1: entry 10: field 12 is over the size limit"));
@@ -418,7 +418,7 @@ static void test_csv_mem_edge_cases(void **state)
 	/* a file cut inside a quoted field */
 	const char *cut = "10,\"A\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,\"DOB 19";
 	n = 0;
-	assert_int_equal(es_parse_ofac_csv_mem(&in, cut, strlen(cut), NULL, 0, NULL, 0, NULL, 0, &st, &err),
+	assert_int_equal(es_parse_ofac_csv_buf(&in, cut, strlen(cut), NULL, 0, NULL, 0, NULL, 0, &st, &err),
 			 ES_EFORMAT);
 	assert_non_null(strstr(err.msg, "sdn.csv:1:"));
 
@@ -427,7 +427,7 @@ static void test_csv_mem_edge_cases(void **state)
 			  "10,\"B\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n";
 	n = 0;
 	d.n = 0;
-	assert_int_equal(es_parse_ofac_csv_mem(&in, dup, strlen(dup), NULL, 0, NULL, 0, NULL, 0, &st, &err), ES_OK);
+	assert_int_equal(es_parse_ofac_csv_buf(&in, dup, strlen(dup), NULL, 0, NULL, 0, NULL, 0, &st, &err), ES_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(st.bad, 1);
 	assert_non_null(strstr(d.msgs[0], "entry 10 appears twice"));
@@ -602,7 +602,7 @@ static void test_xml_entry_problems(void **state)
 	es_entityset_init(&out);
 	in.on_entity = collect_cb;
 	in.ctx = &out;
-	assert_int_equal(es_parse_ofac_xml_mem(&in, doc, strlen(doc), &st, &err), ES_OK);
+	assert_int_equal(es_parse_ofac_xml_buf(&in, doc, strlen(doc), &st, &err), ES_OK);
 	n = out.n;
 	assert_int_equal(out.n, 1);
 	const es_entity *e = out.items[0];
