@@ -1,8 +1,678 @@
-/* STUB: replaced by the real parser module. */
+/* EU Financial Sanctions Files XML (formats.md §3): the current v1.1 format
+ * (root <export>, namespace http://eu.europa.ec/fpi/fsd/export, one
+ * <sanctionEntity> per subject, data in attributes) and the legacy pre-2019
+ * format (root <WHOLE>, <ENTITY> with upper-case child elements, ISO-3
+ * country codes). The root element decides which one is read.
+ *
+ * Like the UN parser, the document is streamed through es_xml (DOCTYPE
+ * refused) and each record is expanded on its own, so memory is bounded by
+ * the largest record. Names are compared by local name, so the namespace
+ * does not matter. */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <unicode/uloc.h>
+#include <unicode/uscript.h>
+#include <unicode/utf8.h>
+
+#include "es_io.h"
 #include "es_parser.h"
+#include "es_xml.h"
+
+#define MAX_ISO3 300
+
+typedef struct {
+	const es_parse_input *in;
+	es_parse_stats *stats;
+	const char *fname;
+	bool legacy;
+	/* ISO 3166 alpha-3 -> alpha-2, from ICU (the legacy format uses alpha-3) */
+	char iso3[MAX_ISO3][4];
+	char iso2[MAX_ISO3][3];
+	size_t n_iso;
+} ctx;
+
+static void diag(ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void diag(ctx *c, const char *fmt, ...)
+{
+	c->stats->bad++;
+	if (!c->in->on_diag)
+		return;
+	char msg[ES_ERR_MSG_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	c->in->on_diag(c->in->diag_ctx, msg);
+}
+
+static void load_iso3(ctx *c)
+{
+	const char *const *codes = uloc_getISOCountries();
+	for (size_t i = 0; codes && codes[i] && c->n_iso < MAX_ISO3; i++) {
+		char loc[16];
+		snprintf(loc, sizeof loc, "en_%s", codes[i]);
+		const char *three = uloc_getISO3Country(loc);
+		if (!three || strlen(three) != 3 || strlen(codes[i]) != 2)
+			continue;
+		memcpy(c->iso3[c->n_iso], three, 4);
+		memcpy(c->iso2[c->n_iso], codes[i], 3);
+		c->n_iso++;
+	}
+}
+
+/* ISO-2 for an ISO-2 code, an ISO-3 code or a country name; NULL for unknown / "00". */
+static const char *country(const ctx *c, const char *s)
+{
+	if (!s || !*s)
+		return NULL;
+	if (strlen(s) == 3 && isupper((unsigned char)s[0]) && isupper((unsigned char)s[1]) &&
+	    isupper((unsigned char)s[2])) {
+		for (size_t i = 0; i < c->n_iso; i++)
+			if (strcmp(c->iso3[i], s) == 0)
+				return es_country_valid(c->in->countries, c->iso2[i]) ? c->iso2[i] : NULL;
+	}
+	if (strlen(s) == 2 && isupper((unsigned char)s[0]) && isupper((unsigned char)s[1]))
+		return es_country_valid(c->in->countries, s) ? es_country_lookup(c->in->countries, s, 2) : NULL;
+	return es_country_lookup(c->in->countries, s, strlen(s));
+}
+
+/* The ICU script name of the first letter that is not Latin/Common, or NULL. */
+static const char *script_of(const char *s)
+{
+	int32_t i = 0, n = (int32_t)strlen(s);
+	while (i < n) {
+		UChar32 ch;
+		U8_NEXT(s, i, n, ch);
+		if (ch < 0x80)
+			continue;
+		UErrorCode st = U_ZERO_ERROR;
+		UScriptCode sc = uscript_getScript(ch, &st);
+		if (U_FAILURE(st) || sc == USCRIPT_COMMON || sc == USCRIPT_INHERITED || sc == USCRIPT_LATIN)
+			continue;
+		return uscript_getName(sc);
+	}
+	return NULL;
+}
+
+static char *trimdup(const char *s)
+{
+	size_t len = strlen(s);
+	while (len && isspace((unsigned char)*s)) {
+		s++;
+		len--;
+	}
+	while (len && isspace((unsigned char)s[len - 1]))
+		len--;
+	return len ? strndup(s, len) : NULL;
+}
+
+static bool is_elem(const xmlNode *n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
+}
+
+/* Trimmed text content (caller frees), NULL when empty. */
+static char *text_of(const xmlNode *n)
+{
+	xmlChar *v = xmlNodeGetContent(n);
+	if (!v)
+		return NULL;
+	char *out = trimdup((const char *)v);
+	xmlFree(v);
+	return out;
+}
+
+static char *child_text(const xmlNode *parent, const char *name)
+{
+	for (const xmlNode *c = parent->children; c; c = c->next)
+		if (is_elem(c, name))
+			return text_of(c);
+	return NULL;
+}
+
+/* Trimmed attribute value (caller frees), NULL when absent or empty. */
+static char *attr(const xmlNode *n, const char *name)
+{
+	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+	if (!v)
+		return NULL;
+	char *out = trimdup((const char *)v);
+	xmlFree(v);
+	return out;
+}
+
+typedef struct {
+	char *s;
+	size_t len;
+	bool oom;
+} joinbuf;
+
+static void join_add(joinbuf *j, const char *sep, const char *part)
+{
+	if (!part || !*part || j->oom)
+		return;
+	size_t sl = j->len ? strlen(sep) : 0, pl = strlen(part);
+	char *p = realloc(j->s, j->len + sl + pl + 1);
+	if (!p) {
+		j->oom = true;
+		return;
+	}
+	memcpy(p + j->len, sep, sl);
+	memcpy(p + j->len + sl, part, pl + 1);
+	j->s = p;
+	j->len += sl + pl;
+}
+
+static void parse_iso_date(const char *s, es_date *d)
+{
+	int y = 0, m = 0, dd = 0;
+	if (!s || sscanf(s, "%4d-%2d-%2d", &y, &m, &dd) < 1 || y < 1000)
+		return;
+	d->year = y;
+	d->month = m >= 1 && m <= 12 ? m : 0;
+	d->day = d->month && dd >= 1 && dd <= 31 ? dd : 0;
+}
+
+/* Adds a date of birth unless the same text is already there (the legacy
+ * format repeats a BIRTH per regulation). */
+static es_code add_dob(es_entity *e, const es_date *d, es_err *err)
+{
+	for (size_t i = 0; i < e->n_dobs; i++)
+		if (e->dobs[i].text && d->text && strcmp(e->dobs[i].text, d->text) == 0)
+			return ES_OK;
+	return es_entity_add_dob(e, d, err);
+}
+
+/* Adds a name: the first one becomes the primary name, the rest aliases. */
+static es_code add_name(es_entity *e, const char *name, es_strength strength, es_err *err)
+{
+	if (!e->name) {
+		/* a weak alias never becomes the primary name while a strong one may follow;
+		 * the caller orders strong names first */
+		return es_entity_set_name(e, name, (size_t)-1, err);
+	}
+	return es_entity_add_name(e, name, (size_t)-1, ES_NAME_AKA, strength, script_of(name), err);
+}
+
+/* ---- v1.1 ---------------------------------------------------------------- */
+
+static es_code v11_name(es_entity *e, const xmlNode *n, bool strong_pass, joinbuf *title, es_err *err)
+{
+	es_code rc = ES_OK;
+	char *strong = attr(n, "strong");
+	bool is_strong = !strong || strcmp(strong, "false") != 0;
+	free(strong);
+	if (is_strong != strong_pass)
+		return ES_OK;
+	char *whole = attr(n, "wholeName");
+	if (!whole) {
+		char *f = attr(n, "firstName"), *m = attr(n, "middleName"), *l = attr(n, "lastName");
+		joinbuf j = {0};
+		join_add(&j, " ", f);
+		join_add(&j, " ", m);
+		join_add(&j, " ", l);
+		free(f);
+		free(m);
+		free(l);
+		if (j.oom)
+			return es_err_set(err, ES_ENOMEM, "out of memory");
+		whole = j.s;
+	}
+	if (whole)
+		rc = add_name(e, whole, is_strong ? ES_STRONG : ES_WEAK, err);
+	char *t = attr(n, "title"), *fn = attr(n, "function");
+	if (strong_pass) {
+		join_add(title, "; ", t);
+		join_add(title, "; ", fn);
+	}
+	free(t);
+	free(fn);
+	free(whole);
+	return rc;
+}
+
+static es_code v11_address(ctx *c, es_entity *e, const xmlNode *n, es_err *err)
+{
+	es_code rc = ES_OK;
+	es_address a = {0};
+	char *pobox = attr(n, "poBox"), *place = attr(n, "place"), *cc = attr(n, "countryIso2Code"),
+	     *cdesc = attr(n, "countryDescription");
+	a.street = attr(n, "street");
+	a.city = attr(n, "city");
+	a.postal_code = attr(n, "zipCode");
+	a.region = attr(n, "region");
+	joinbuf full = {0};
+	join_add(&full, ", ", a.street);
+	join_add(&full, ", ", pobox);
+	join_add(&full, ", ", a.city);
+	join_add(&full, ", ", a.postal_code);
+	join_add(&full, ", ", a.region);
+	join_add(&full, ", ", place);
+	const char *iso = country(c, cc);
+	if (cdesc && strcmp(cdesc, "UNKNOWN") != 0)
+		join_add(&full, ", ", cdesc);
+	if (full.oom) {
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+	} else if (full.s || iso) {
+		if (iso)
+			memcpy(a.country, iso, 3);
+		a.full = full.s;
+		rc = es_entity_add_address(e, &a, err);
+	}
+	free(a.street);
+	free(a.city);
+	free(a.postal_code);
+	free(a.region);
+	free(pobox);
+	free(place);
+	free(cc);
+	free(cdesc);
+	free(full.s);
+	return rc;
+}
+
+static es_code v11_birth(ctx *c, es_entity *e, const xmlNode *n, es_err *err)
+{
+	es_code rc = ES_OK;
+	char *bd = attr(n, "birthdate"), *year = attr(n, "year"), *month = attr(n, "monthOfYear"),
+	     *day = attr(n, "dayOfMonth"), *circa = attr(n, "circa"), *city = attr(n, "city"),
+	     *place = attr(n, "place"), *region = attr(n, "region"), *cc = attr(n, "countryIso2Code"),
+	     *cdesc = attr(n, "countryDescription");
+	es_date d = {0};
+	char text[64] = "";
+	d.approximate = circa && strcmp(circa, "true") == 0;
+	if (bd) {
+		parse_iso_date(bd, &d);
+		snprintf(text, sizeof text, "%s%s", d.approximate ? "circa " : "", bd);
+	} else if (year) {
+		d.year = atoi(year);
+		d.month = month ? atoi(month) : 0;
+		d.day = day ? atoi(day) : 0;
+		if (d.month < 1 || d.month > 12)
+			d.month = d.day = 0;
+		if (d.day < 1 || d.day > 31)
+			d.day = 0;
+		snprintf(text, sizeof text, "%s%s", d.approximate ? "circa " : "", year);
+	}
+	if (text[0]) {
+		d.text = text;
+		rc = add_dob(e, &d, err);
+	}
+	joinbuf pob = {0};
+	join_add(&pob, ", ", city);
+	join_add(&pob, ", ", place);
+	join_add(&pob, ", ", region);
+	if (cdesc && strcmp(cdesc, "UNKNOWN") != 0)
+		join_add(&pob, ", ", cdesc);
+	if (rc == ES_OK && pob.oom)
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+	if (rc == ES_OK && pob.s)
+		rc = es_entity_add_pob(e, pob.s, err);
+	const char *iso = country(c, cc);
+	if (rc == ES_OK && iso)
+		rc = es_entity_add_country(e, iso, ES_CTRY_BIRTH, err);
+	free(bd);
+	free(year);
+	free(month);
+	free(day);
+	free(circa);
+	free(city);
+	free(place);
+	free(region);
+	free(cc);
+	free(cdesc);
+	free(pob.s);
+	return rc;
+}
+
+static es_code v11_ident(ctx *c, es_entity *e, const xmlNode *n, es_err *err)
+{
+	char *num = attr(n, "number"), *latin = attr(n, "latinNumber"),
+	     *desc = attr(n, "identificationTypeDescription"), *code = attr(n, "identificationTypeCode"),
+	     *cc = attr(n, "countryIso2Code");
+	const char *number = num ? num : latin;
+	es_code rc = number ? es_entity_add_ident(e, desc ? desc : code, number, country(c, cc), err) : ES_OK;
+	free(num);
+	free(latin);
+	free(desc);
+	free(code);
+	free(cc);
+	return rc;
+}
+
+static es_code v11_build(ctx *c, es_entity *e, const xmlNode *rec, es_err *err)
+{
+	es_code rc = ES_OK;
+	joinbuf title = {0};
+	/* strong names first, so the primary name is never a weak alias */
+	for (int pass = 1; pass >= 0 && rc == ES_OK; pass--)
+		for (const xmlNode *n = rec->children; n && rc == ES_OK; n = n->next)
+			if (is_elem(n, "nameAlias"))
+				rc = v11_name(e, n, pass == 1, &title, err);
+	if (rc == ES_OK && !e->name)
+		rc = es_err_set(err, ES_EMISSING, "no nameAlias with a name");
+	for (const xmlNode *n = rec->children; n && rc == ES_OK; n = n->next) {
+		if (n->type == XML_ENTITY_REF_NODE) {
+			rc = es_err_set(err, ES_EFORMAT, "entity reference inside the record");
+			break;
+		}
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		char *t = NULL;
+		if (is_elem(n, "subjectType")) {
+			t = attr(n, "code");
+			if (t && strcmp(t, "person") == 0)
+				e->type = ES_TYPE_PERSON;
+			else if (t && strcmp(t, "enterprise") == 0)
+				e->type = ES_TYPE_ENTITY;
+		} else if (is_elem(n, "regulation")) {
+			if ((t = attr(n, "programme")))
+				rc = es_entity_add_program(e, t, (size_t)-1, err);
+		} else if (is_elem(n, "citizenship")) {
+			t = attr(n, "countryIso2Code");
+			const char *iso = country(c, t);
+			if (iso)
+				rc = es_entity_add_country(e, iso, ES_CTRY_CITIZENSHIP, err);
+		} else if (is_elem(n, "address")) {
+			rc = v11_address(c, e, n, err);
+		} else if (is_elem(n, "birthdate")) {
+			rc = v11_birth(c, e, n, err);
+		} else if (is_elem(n, "identification")) {
+			rc = v11_ident(c, e, n, err);
+		} else if (is_elem(n, "remark")) {
+			if ((t = text_of(n)))
+				rc = es_entity_set(&e->remarks, t, (size_t)-1, err);
+		}
+		free(t);
+	}
+	if (rc == ES_OK && title.oom)
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+	if (rc == ES_OK && title.s)
+		rc = es_entity_set(&e->title, title.s, title.len, err);
+	if (rc == ES_OK) {
+		char *dd = attr(rec, "designationDate");
+		if (dd)
+			rc = es_entity_set(&e->start_date, dd, (size_t)-1, err);
+		free(dd);
+	}
+	free(title.s);
+	return rc;
+}
+
+/* ---- legacy WHOLE/ENTITY ------------------------------------------------- */
+
+static es_code legacy_build(ctx *c, es_entity *e, const xmlNode *rec, es_err *err)
+{
+	es_code rc = ES_OK;
+	joinbuf title = {0};
+	char *type = attr(rec, "Type"), *prog = attr(rec, "programme"), *remark = attr(rec, "remark");
+	e->type = type && strcmp(type, "P") == 0 ? ES_TYPE_PERSON : type && strcmp(type, "E") == 0 ? ES_TYPE_ENTITY
+												: ES_TYPE_UNKNOWN;
+	if (prog)
+		rc = es_entity_add_program(e, prog, (size_t)-1, err);
+	if (rc == ES_OK && remark)
+		rc = es_entity_set(&e->remarks, remark, (size_t)-1, err);
+	for (const xmlNode *n = rec->children; n && rc == ES_OK; n = n->next) {
+		if (n->type == XML_ENTITY_REF_NODE) {
+			rc = es_err_set(err, ES_EFORMAT, "entity reference inside the record");
+			break;
+		}
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (is_elem(n, "NAME")) {
+			char *whole = child_text(n, "WHOLENAME");
+			if (!whole) {
+				char *f = child_text(n, "FIRSTNAME"), *m = child_text(n, "MIDDLENAME"),
+				     *l = child_text(n, "LASTNAME");
+				joinbuf j = {0};
+				join_add(&j, " ", f);
+				join_add(&j, " ", m);
+				join_add(&j, " ", l);
+				free(f);
+				free(m);
+				free(l);
+				whole = j.s;
+			}
+			if (whole)
+				rc = add_name(e, whole, ES_STRONG, err);
+			char *t = child_text(n, "TITLE"), *fn = child_text(n, "FUNCTION");
+			/* each NAME repeats the function; keep one copy */
+			if (t && (!title.s || !strstr(title.s, t)))
+				join_add(&title, "; ", t);
+			if (fn && (!title.s || !strstr(title.s, fn)))
+				join_add(&title, "; ", fn);
+			free(t);
+			free(fn);
+			free(whole);
+		} else if (is_elem(n, "BIRTH")) {
+			char *date = child_text(n, "DATE"), *place = child_text(n, "PLACE"),
+			     *cc = child_text(n, "COUNTRY");
+			if (date) {
+				es_date d = {.text = date};
+				parse_iso_date(date, &d);
+				rc = add_dob(e, &d, err);
+			}
+			if (rc == ES_OK && place)
+				rc = es_entity_add_pob(e, place, err);
+			const char *iso = country(c, cc);
+			if (rc == ES_OK && iso)
+				rc = es_entity_add_country(e, iso, ES_CTRY_BIRTH, err);
+			free(date);
+			free(place);
+			free(cc);
+		} else if (is_elem(n, "CITIZEN")) {
+			char *cc = child_text(n, "COUNTRY");
+			const char *iso = country(c, cc);
+			if (iso)
+				rc = es_entity_add_country(e, iso, ES_CTRY_CITIZENSHIP, err);
+			free(cc);
+		} else if (is_elem(n, "PASSPORT")) {
+			char *num = child_text(n, "NUMBER"), *cc = child_text(n, "COUNTRY");
+			if (num)
+				rc = es_entity_add_ident(e, "Passport", num, country(c, cc), err);
+			free(num);
+			free(cc);
+		} else if (is_elem(n, "ADDRESS")) {
+			es_address a = {0};
+			char *number = child_text(n, "NUMBER"), *street = child_text(n, "STREET"),
+			     *other = child_text(n, "OTHER"), *cc = child_text(n, "COUNTRY");
+			a.postal_code = child_text(n, "ZIPCODE");
+			a.city = child_text(n, "CITY");
+			joinbuf st = {0}, full = {0};
+			join_add(&st, " ", number);
+			join_add(&st, " ", street);
+			a.street = st.s;
+			join_add(&full, ", ", st.s);
+			join_add(&full, ", ", a.city);
+			join_add(&full, ", ", a.postal_code);
+			join_add(&full, ", ", other);
+			join_add(&full, ", ", cc);
+			const char *iso = country(c, cc);
+			if (iso)
+				memcpy(a.country, iso, 3);
+			a.full = full.s;
+			if (st.oom || full.oom)
+				rc = es_err_set(err, ES_ENOMEM, "out of memory");
+			else if (full.s)
+				rc = es_entity_add_address(e, &a, err);
+			free(number);
+			free(street);
+			free(other);
+			free(cc);
+			free(a.postal_code);
+			free(a.city);
+			free(st.s);
+			free(full.s);
+		}
+	}
+	if (rc == ES_OK && !e->name)
+		rc = es_err_set(err, ES_EMISSING, "no NAME with a name");
+	if (rc == ES_OK && title.oom)
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+	if (rc == ES_OK && title.s)
+		rc = es_entity_set(&e->title, title.s, title.len, err);
+	free(title.s);
+	free(type);
+	free(prog);
+	free(remark);
+	return rc;
+}
+
+static es_code record(ctx *c, es_xml *x, es_err *err)
+{
+	int line = es_xml_line(x);
+	const char *what = c->legacy ? "ENTITY" : "sanctionEntity";
+	xmlNode *rec = xmlTextReaderExpand(es_xml_reader(x));
+	if (!rec)
+		return es_err_set(err, ES_EFORMAT, "%s:%d: %s: malformed or truncated record", c->fname, line, what);
+	char *id = attr(rec, c->legacy ? "Id" : "logicalId");
+	if (!id) {
+		diag(c, "%s:%d: %s has no %s", c->fname, line, what, c->legacy ? "Id" : "logicalId");
+		return ES_OK;
+	}
+	es_err e_err = {0};
+	es_entity *e = es_entity_new(c->in->source);
+	if (!e) {
+		free(id);
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	}
+	es_code rc = es_entity_set(&e->entry_id, id, (size_t)-1, &e_err);
+	if (rc == ES_OK)
+		rc = es_entity_set(&e->list, "EU", 2, &e_err);
+	if (rc == ES_OK)
+		rc = c->legacy ? legacy_build(c, e, rec, &e_err) : v11_build(c, e, rec, &e_err);
+	if (rc == ES_OK)
+		rc = es_entity_validate(e, &e_err);
+	if (rc == ES_ENOMEM) {
+		es_err_set(err, rc, "%s", e_err.msg);
+	} else if (rc != ES_OK) {
+		diag(c, "%s:%d: %s %.64s: %s", c->fname, line, what, id, e_err.msg);
+		rc = ES_OK;
+	} else {
+		c->stats->entries++;
+		rc = c->in->on_entity(c->in->ctx, e, err);
+		e = NULL;
+	}
+	es_entity_free(e);
+	free(id);
+	return rc;
+}
+
+static void set_date(es_parse_stats *st, const char *d, bool dmy)
+{
+	if (!d)
+		return;
+	if (dmy) { /* "11/02/2016" */
+		if (strlen(d) >= 10 && d[2] == '/' && d[5] == '/')
+			snprintf(st->data_date, sizeof st->data_date, "%.4s-%.2s-%.2s", d + 6, d + 3, d);
+	} else if (strlen(d) >= 10 && isdigit((unsigned char)d[0]) && d[4] == '-' && d[7] == '-') {
+		snprintf(st->data_date, sizeof st->data_date, "%.10s", d);
+	}
+}
+
+static es_code parse(const es_parse_input *in, const char *file_buf, size_t len, es_parse_stats *stats,
+		     es_err *err)
+{
+	es_code rc = ES_OK;
+	char *buf = NULL;
+	es_xml *x = NULL;
+	es_parse_stats local;
+	es_err local_err = {0};
+	if (!stats)
+		stats = &local;
+	if (!err)
+		err = &local_err;
+	memset(stats, 0, sizeof *stats);
+	stats->declared_count = -1;
+	ctx *c = calloc(1, sizeof *c);
+	if (!c)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	c->in = in;
+	c->stats = stats;
+	const char *slash = strrchr(in->path, '/');
+	c->fname = in->display_name ? in->display_name : slash ? slash + 1 : in->path;
+	if (!in->countries || !in->on_entity) {
+		rc = es_err_set(err, ES_EUSAGE, "%s: parser needs a country table and an entity callback", c->fname);
+		goto done;
+	}
+	load_iso3(c);
+	if (!file_buf) {
+		if ((rc = es_read_file(in->path, in->max_bytes ? in->max_bytes : ES_PARSE_MAX_BYTES, &buf, &len,
+				       err)) != ES_OK)
+			goto done;
+		file_buf = buf;
+	}
+	size_t bad;
+	if (!es_utf8_valid(file_buf, len, &bad)) {
+		long line = 1;
+		for (size_t i = 0; i < bad; i++)
+			line += file_buf[i] == '\n';
+		rc = es_err_set(err, ES_EENCODING, "%s:%ld: invalid UTF-8 byte 0x%02X", c->fname, line,
+				(unsigned char)file_buf[bad]);
+		goto done;
+	}
+	if ((rc = es_xml_open(&x, file_buf, len, c->fname, err)) != ES_OK)
+		goto done;
+	bool seen_root = false, ended = false;
+	int r;
+	while ((r = es_xml_next(x, err)) == 1) {
+		if (es_xml_type(x) == XML_READER_TYPE_END_ELEMENT && es_xml_depth(x) == 0)
+			ended = true;
+		if (es_xml_type(x) != XML_READER_TYPE_ELEMENT)
+			continue;
+		int depth = es_xml_depth(x);
+		if (depth == 0) {
+			if (es_xml_is_start(x, "export")) {
+				char *d = es_xml_attr(x, "generationDate");
+				set_date(stats, d, false);
+				free(d);
+			} else if (es_xml_is_start(x, "WHOLE")) {
+				c->legacy = true;
+				char *d = es_xml_attr(x, "Date");
+				set_date(stats, d, true);
+				free(d);
+			} else {
+				rc = es_err_set(err, ES_EFORMAT,
+						"%s:%d: root element is <%.40s>, not <export> (v1.1) or <WHOLE> (legacy)",
+						c->fname, es_xml_line(x), es_xml_name(x));
+				goto done;
+			}
+			seen_root = true;
+			if (xmlTextReaderIsEmptyElement(es_xml_reader(x)))
+				ended = true;
+		} else if (depth == 1 && es_xml_is_start(x, c->legacy ? "ENTITY" : "sanctionEntity")) {
+			if ((rc = record(c, x, err)) != ES_OK)
+				goto done;
+		}
+	}
+	if (r < 0) {
+		rc = err->code != ES_OK ? err->code : ES_EFORMAT;
+		goto done;
+	}
+	if (!seen_root)
+		rc = es_err_set(err, ES_EFORMAT, "%s: no root element (empty or not an EU list)", c->fname);
+	else if (!ended)
+		rc = es_err_set(err, ES_EFORMAT, "%s: document ends before the root element closes (truncated?)",
+				c->fname);
+done:
+	es_xml_free(x);
+	free(buf);
+	free(c);
+	return rc;
+}
 
 es_code es_parse_eu_xml(const es_parse_input *in, es_parse_stats *stats, es_err *err)
 {
-	(void)stats;
-	return es_err_set(err, ES_ENOTIMPL, "%s: format eu_xml not implemented yet", in->path);
+	return parse(in, NULL, 0, stats, err);
+}
+
+es_code es_parse_eu_xml_buf(const es_parse_input *in, const char *buf, size_t len, es_parse_stats *stats,
+			    es_err *err)
+{
+	return parse(in, buf ? buf : "", buf ? len : 0, stats, err);
 }
