@@ -20,7 +20,9 @@ given to the server and <modes> a comma-separated list of behaviours:
 
 Every request is logged (path + headers) in server.log for assertions.
 """
+import csv
 import gzip
+import io
 import hashlib
 import http.server
 import re
@@ -44,13 +46,16 @@ def drop_entries(name, body, pct):
                 last = m.end()
         out.append(text[last:])
         return "".join(out).encode("utf-8")
-    lines = body.split(b"\n")
-    head, rest = lines[:1], lines[1:]
+    # CSV with a header row; quoted fields may hold newlines (CSL), so a real CSV reader
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8"), newline="")))
+    head, rest = rows[:1], rows[1:]
     n = len(rest)
     k = int(n * pct / 100.0 + 0.999)
     step = max(1, n // k) if k else n + 1
-    kept = [l for i, l in enumerate(rest) if not (k and i % step == 0 and i // step < k)]
-    return b"\n".join(head + kept)
+    kept = [r for i, r in enumerate(rest) if not (k and i % step == 0 and i // step < k)]
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\n").writerows(head + kept)
+    return out.getvalue().encode("utf-8")
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -94,7 +99,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             if m.startswith("drop"):
                 body = drop_entries(name, body, float(m[4:]))
             if m == "regen":
-                stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()) 
+                stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
                 body = re.sub(rb'dateGenerated="[^"]*"', b'dateGenerated="' + stamp.encode() + b'"', body, 1)
         if lm:
             headers["Last-Modified"] = lm
@@ -157,6 +162,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+
+    def handle_error(self, request, client_address):
+        # clients that give up (timeouts, size limits, TLS refusal) are expected here
+        pass
 
 
 class FaultServer:

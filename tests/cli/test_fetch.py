@@ -1,0 +1,482 @@
+#!/usr/bin/env python3
+"""CLI tests of `exportscreen fetch` against a local fault-injecting server.
+
+Offline: the server (tests/fetch/faultserver.py) listens on 127.0.0.1 on a
+random port and serves copies of the bundled lists (lists/, which are real
+upstream files). After every fault case the data dir must still hold a
+complete, valid set that `lists` reports correctly.
+
+Env (set by ctest): EXPORTSCREEN, ES_LISTS_DIR, ES_SOURCE_DIR, ES_TEST_DATA.
+"""
+import calendar
+import email.utils
+import fcntl
+import gzip
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "fetch"))
+from faultserver import FaultServer, closed_port  # noqa: E402
+
+EXE = os.environ.get("EXPORTSCREEN") or os.path.join(HERE, "..", "..", "build", "exportscreen")
+LISTS = os.environ.get("ES_LISTS_DIR") or os.path.join(HERE, "..", "..", "lists")
+RUN_TIMEOUT = 300  # a hang guard, not a timing assertion
+
+FAST = ["--retry-delay", "0.02", "--connect-timeout", "5"]
+
+failures = []
+n_checks = 0
+
+
+def check(cond, what):
+    global n_checks
+    n_checks += 1
+    if not cond:
+        failures.append(what)
+        print("FAIL: " + what, file=sys.stderr)
+
+
+def read_list(rel):
+    with open(os.path.join(LISTS, rel), "rb") as f:
+        b = f.read()
+    return gzip.decompress(b) if rel.endswith(".gz") else b
+
+
+# server name -> (source, role, bundled file, set path)
+FILES = [
+    ("sdn.csv", "ofac_sdn", "ofac_csv", "main", "ofac-sdn/sdn.csv.gz", "ofac-sdn/sdn.csv", "sha256"),
+    ("cons_prim.csv", "ofac_cons", "ofac_csv", "main", "ofac-cons/cons_prim.csv", "ofac-cons/cons_prim.csv", "sha256"),
+    ("cons_add.csv", "ofac_cons", "ofac_csv", "add", "ofac-cons/cons_add.csv", "ofac-cons/cons_add.csv", "sha256"),
+    ("cons_alt.csv", "ofac_cons", "ofac_csv", "alt", "ofac-cons/cons_alt.csv", "ofac-cons/cons_alt.csv", "sha256"),
+    ("cons_comments.csv", "ofac_cons", "ofac_csv", "comments", "ofac-cons/cons_comments.csv",
+     "ofac-cons/cons_comments.csv", "sha256"),
+    ("csl.csv", "us_csl", "csl_csv", "main", "us-csl/consolidated.csv.gz", "us-csl/consolidated.csv", "sha256"),
+    ("un.xml", "un_sc", "un_xml", "main", "un-sc/consolidated.xml.gz", "un-sc/consolidated.xml",
+     "sha256-xml-attr:dateGenerated"),
+]
+
+
+def http_date(day):
+    t = calendar.timegm(time.strptime(day + " 12:00:00", "%Y-%m-%d %H:%M:%S"))
+    return email.utils.formatdate(t, usegmt=True)
+
+
+def server_content():
+    with open(os.path.join(LISTS, "manifest.json")) as f:
+        man = json.load(f)
+    dates = {s["id"]: s["data_date"] for s in man["sources"]}
+    files, lm = {}, {}
+    for name, sid, _fmt, _role, rel, _path, _ver in FILES:
+        files[name] = read_list(rel)
+        lm[name] = http_date(dates[sid])
+    return files, lm
+
+
+_case_no = [0]
+
+
+def catalog(tmp, srv, modes=None, urls=None, sources=None):
+    """Writes a catalog pointing at srv; modes: {server name: modes}; urls: {name: url}."""
+    _case_no[0] += 1
+    case = "c%d" % _case_no[0]
+    lines = ["# test catalog\n"]
+    for name, sid, fmt, role, _rel, path, ver in FILES:
+        if sources and sid not in sources:
+            continue
+        url = (urls or {}).get(name) or srv.url(case, (modes or {}).get(name, "ok"), name)
+        lines.append("\t".join([sid, fmt, role, path, ver, url]) + "\n")
+    p = os.path.join(tmp, "catalog-%s.tsv" % case)
+    with open(p, "w") as f:
+        f.writelines(lines)
+    return p, case
+
+
+def run(args, env_extra=None, data=None):
+    env = dict(os.environ)
+    env.pop("EXPORTSCREEN_DATA", None)
+    env.pop("EXPORTSCREEN_CA_BUNDLE", None)
+    env.update(env_extra or {})
+    full = [EXE] + args + (["--data-dir", data] if data else [])
+    p = subprocess.run(full, capture_output=True, text=True, env=env, timeout=RUN_TIMEOUT)
+    return p.returncode, p.stdout, p.stderr
+
+
+def fetch(data, cat, *extra, env_extra=None):
+    return run(["fetch", "--sources", cat] + FAST + list(extra), env_extra=env_extra, data=data)
+
+
+def lists_json(data):
+    rc, out, err = run(["lists", "--json"], data=data)
+    check(rc == 0, "lists --json exits 0 (got %d: %s)" % (rc, err.strip()))
+    try:
+        return json.loads(out)
+    except ValueError:
+        check(False, "lists --json prints JSON: %r" % out[:200])
+        return {"sources": [], "version": None, "in_use": None}
+
+
+def by_id(lj):
+    return {s["id"]: s for s in lj["sources"]}
+
+
+def summary_row(out, sid):
+    for line in out.splitlines():
+        f = line.split()
+        if f and f[0] == sid:
+            return f
+    return None
+
+
+def assert_valid_set(data, what, expect_version=None):
+    lj = lists_json(data)
+    check(lj["in_use"] == "fetched", "%s: fetched set in use (got %s)" % (what, lj["in_use"]))
+    check(all("error" not in s for s in lj["sources"]), "%s: every file matches its manifest" % what)
+    check(len(lj["sources"]) == 4, "%s: four sources in the set (got %d)" % (what, len(lj["sources"])))
+    if expect_version:
+        check(lj["version"] == expect_version, "%s: set version unchanged" % what)
+    return lj
+
+
+def un_entries(body):
+    return len(re.findall(rb"<INDIVIDUAL>", body)) + len(re.findall(rb"<ENTITY>", body))
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def test_cli_surface(tmp):
+    rc, out, err = run(["fetch", "--print-sources"])
+    with open(os.path.join(LISTS, "sources.tsv")) as f:
+        bundled_cat = f.read()
+    check(rc == 0 and out == bundled_cat, "--print-sources prints the bundled catalog")
+    for sid in ("ofac_sdn", "ofac_cons", "us_csl", "un_sc", "eu_fsf", "uk_fcdo"):
+        check(re.search(r"^%s\t" % sid, out, re.M) is not None, "bundled catalog has %s" % sid)
+    check("SDN_COMMENTS.CSV" in out and "CONS_COMMENTS.CSV" in out, "catalog has the OFAC CSV quartets")
+    rc, out, err = run(["fetch", "--help"])
+    check(rc == 0 and "--max-shrink" in out and "--cacert" in out and "--retry-delay" in out,
+          "fetch --help documents the options")
+    rc, out, err = run(["fetch", "no_such_source"], data=os.path.join(tmp, "u"))
+    check(rc == 2 and "unknown source" in err, "unknown source is a usage error (rc %d)" % rc)
+    rc, out, err = run(["fetch", "--max-shrink", "2"], data=os.path.join(tmp, "u"))
+    check(rc == 2, "--max-shrink out of range is a usage error")
+    bad = os.path.join(tmp, "bad.tsv")
+    with open(bad, "w") as f:
+        f.write("un_sc\tun_xml\tmain\tun.xml\tsha256\thttp://example.com/un.xml\n")
+    rc, out, err = run(["fetch", "--sources", bad], data=os.path.join(tmp, "u"))
+    check(rc == 3 and "loopback" in err, "plain http to a non-loopback host is refused (rc %d: %s)" % (rc, err))
+    with open(bad, "w") as f:
+        f.write("un_sc\tun_xml\tmain\t../un.xml\tsha256\thttps://example.com/un.xml\n")
+    rc, out, err = run(["fetch", "--sources", bad], data=os.path.join(tmp, "u"))
+    check(rc == 3 and "bad file path" in err, "a catalog path with '..' is refused")
+    rc, out, err = run(["fetch", "--print-sources", "--sources", bad])
+    check(rc == 0 and out.startswith("un_sc"), "--print-sources prints the catalog given with --sources")
+
+
+def test_mirror_and_faults(tmp, srv, files):
+    data = os.path.join(tmp, "data")
+    bundled = lists_json(os.path.join(tmp, "no-data-dir"))
+    check(bundled["in_use"] == "bundled", "an empty data dir uses the bundled set")
+
+    # 1. a loopback mirror of the upstream files gives the bundled set back
+    cat, _ = catalog(tmp, srv)
+    rc, out, err = fetch(data, cat, "--force")
+    check(rc == 0, "mirror fetch exits 0 (rc %d: %s)" % (rc, err))
+    for sid in ("ofac_sdn", "ofac_cons", "us_csl", "un_sc"):
+        row = summary_row(out, sid)
+        check(row is not None and row[1] == "updated", "mirror fetch: %s updated (%s)" % (sid, row))
+    lj = assert_valid_set(data, "after the mirror fetch")
+    b, f = by_id(bundled), by_id(lj)
+    for sid in b:
+        for k in ("entries", "sha256", "data_date", "format"):
+            check(b[sid][k] == f[sid][k], "mirror: %s %s matches the bundled set (%r vs %r)" %
+                  (sid, k, f[sid][k], b[sid][k]))
+        check(f[sid]["age_days"] == 0 and not f[sid]["stale"], "mirror: %s fresh" % sid)
+    check(lj["version"] == bundled["version"], "mirror: set version equals the bundled one")
+    v0 = lj["version"]
+    with open(os.path.join(data, "current", "manifest.json")) as fh:
+        man = json.load(fh)
+    check(all(s.get("url", "").startswith("http://127.0.0.1") for s in man["sources"]),
+          "manifest records the source URLs")
+
+    # 2. nothing changed: unchanged, only fetched_at is rewritten (in place)
+    mpath = os.path.join(data, "current", "manifest.json")
+    for s in man["sources"]:
+        s["fetched_at"] = "2020-01-01T00:00:00Z"
+    with open(mpath, "w") as fh:
+        json.dump(man, fh)
+    set_dir = os.path.realpath(os.path.join(data, "current"))
+    rc, out, err = fetch(data, cat)
+    check(rc == 0, "unchanged fetch exits 0 (%s)" % err)
+    for sid in ("ofac_sdn", "ofac_cons", "us_csl", "un_sc"):
+        row = summary_row(out, sid)
+        check(row is not None and row[1] == "unchanged", "second fetch: %s unchanged (%s)" % (sid, row))
+    lj = assert_valid_set(data, "after the unchanged fetch", v0)
+    check(all(s["fetched_at"] != "2020-01-01T00:00:00Z" and s["age_days"] == 0 for s in lj["sources"]),
+          "unchanged fetch confirms every source now (fetched_at refreshed)")
+    check(os.path.realpath(os.path.join(data, "current")) == set_dir, "unchanged fetch keeps the same set dir")
+
+    # 3. UN regenerated (dateGenerated only): unchanged
+    cat3, _ = catalog(tmp, srv, {"un.xml": "regen"})
+    rc, out, err = fetch(data, cat3, "un_sc")
+    check(rc == 0 and summary_row(out, "un_sc")[1] == "unchanged",
+          "UN with a new dateGenerated only is unchanged (%s %s)" % (out, err))
+    assert_valid_set(data, "after regen", v0)
+
+    # 4. ETag: the second request is conditional and a 304 means unchanged
+    cat4, case4 = catalog(tmp, srv, {"un.xml": "etag"})
+    rc, out, err = fetch(data, cat4, "un_sc", "--force")
+    check(rc == 0, "etag: first fetch exits 0 (%s)" % err)
+    rc, out, err = fetch(data, cat4, "un_sc")
+    reqs = srv.requests_for(case4)
+    check(len(reqs) == 2 and reqs[0][1].get("If-None-Match") is None and reqs[1][1].get("If-None-Match"),
+          "etag: the second request carries If-None-Match")
+    check(rc == 0 and summary_row(out, "un_sc")[1] == "unchanged", "etag: 304 -> unchanged (%s)" % out)
+    check(reqs[1][1].get("If-Modified-Since") == srv.last_modified["un.xml"],
+          "etag: the second request carries If-Modified-Since")
+    assert_valid_set(data, "after 304", v0)
+
+    # 5. HTTP 500 twice, then success (a changed list: 2% fewer entries)
+    cat5, case5 = catalog(tmp, srv, {"un.xml": "e500x2,drop2"})
+    rc, out, err = fetch(data, cat5, "un_sc", "--retries", "3")
+    expect = un_entries(__import__("faultserver").drop_entries("un.xml", files["un.xml"], 2))
+    check(rc == 0, "500 twice then success exits 0 (rc %d: %s)" % (rc, err))
+    check(len(srv.requests_for(case5)) == 3, "500 twice: three requests")
+    row = summary_row(out, "un_sc")
+    check(row is not None and row[1] == "updated" and row[2] == "1003" and row[4] == str(expect),
+          "500 twice: un_sc updated 1003 -> %d (%s)" % (expect, row))
+    lj = assert_valid_set(data, "after 500x2")
+    check(by_id(lj)["un_sc"]["entries"] == expect, "lists shows the new UN count")
+    check(lj["version"] != v0, "set version changed with the data")
+    v1 = lj["version"]
+
+    # failure cases: exit 4 (download failed), the set in use stays as it was
+    fail_cases = [
+        ("HTTP 500 on every try", {"un.xml": "e500x99"}, ["--retries", "1"], "HTTP 500"),
+        ("a body slower than the timeout", {"un.xml": "trickle"}, ["--timeout", "1", "--retries", "0"],
+         "timed out"),
+        ("a truncated body", {"un.xml": "trunc"}, ["--retries", "1"], "un_sc failed"),
+        ("an oversize body", {"un.xml": "ok"}, ["--max-bytes", "100000"], "larger than the limit"),
+        ("an oversize gzip body (decoded size)", {"un.xml": "gzip"}, ["--max-bytes", "500000"],
+         "larger than the limit"),
+        ("too many redirects", {"un.xml": "redir20"}, [], "redirects"),
+    ]
+    for what, modes, extra, msg in fail_cases:
+        c, case = catalog(tmp, srv, modes)
+        rc, out, err = fetch(data, c, "un_sc", *extra)
+        check(rc == 4, "%s: exit 4 (got %d: %s)" % (what, rc, err.strip()))
+        check(msg in err + out, "%s: message mentions %r (%s)" % (what, msg, err.strip()))
+        check("kept the last good copy" in err, "%s: says the last good copy is kept" % what)
+        row = summary_row(out, "un_sc")
+        check(row is not None and row[1] == "failed", "%s: summary says failed (%s)" % (what, row))
+        assert_valid_set(data, "after %s" % what, v1)
+    c, case = catalog(tmp, srv, {"un.xml": "e500x99"})
+    fetch(data, c, "un_sc", "--retries", "2")
+    check(len(srv.requests_for(case)) == 3, "--retries 2: three attempts on 500")
+
+    # connection refused
+    port = closed_port()
+    c, _ = catalog(tmp, srv, urls={"un.xml": "http://127.0.0.1:%d/x/ok/un.xml" % port})
+    rc, out, err = fetch(data, c, "un_sc", "--retries", "1")
+    check(rc == 4 and ("connect" in err.lower() or "refused" in err.lower()),
+          "connection refused: exit 4 (rc %d: %s)" % (rc, err.strip()))
+    assert_valid_set(data, "after connection refused", v1)
+
+    # rejections: exit 3, reason given, the set in use stays as it was
+    reject_cases = [
+        ("an HTML error page with status 200", {"un.xml": "html"}, "HTML page"),
+        ("a list that lost 30% of its entries", {"un.xml": "drop30"}, "would lose"),
+        ("an empty body", {"un.xml": "empty"}, "empty"),
+        ("a CSL file that lost 30% of its rows", {"csl.csv": "drop30"}, "would lose"),
+    ]
+    for what, modes, msg in reject_cases:
+        c, _ = catalog(tmp, srv, modes)
+        src = "us_csl" if "csl.csv" in modes else "un_sc"
+        rc, out, err = fetch(data, c, src)
+        check(rc == 3, "%s: exit 3 (got %d: %s)" % (what, rc, err.strip()))
+        check(msg in err, "%s: reason %r given (%s)" % (what, msg, err.strip()))
+        row = summary_row(out, src)
+        check(row is not None and row[1] == "rejected", "%s: summary says rejected (%s)" % (what, row))
+        assert_valid_set(data, "after %s" % what, v1)
+    # ... and the threshold is configurable
+    c, _ = catalog(tmp, srv, {"un.xml": "drop30"})
+    rc, out, err = fetch(data, c, "un_sc", "--max-shrink", "0.5")
+    check(rc == 0 and summary_row(out, "un_sc")[1] == "updated", "--max-shrink 0.5 accepts a 30%% loss (%s)" % err)
+    assert_valid_set(data, "after accepted shrink")
+
+    # gzip Content-Encoding and a redirect chain, both with changed content
+    c, case = catalog(tmp, srv, {"un.xml": "gzip"})
+    rc, out, err = fetch(data, c, "un_sc")
+    reqs = srv.requests_for(case)
+    check(rc == 0 and summary_row(out, "un_sc")[1] == "updated" and summary_row(out, "un_sc")[4] == "1003",
+          "gzip-encoded body: updated back to 1003 (%s %s)" % (out, err))
+    check(reqs and "gzip" in reqs[0][1].get("Accept-Encoding", ""), "client offers gzip")
+    lj = assert_valid_set(data, "after gzip")
+    check(by_id(lj)["un_sc"]["sha256"] == by_id(bundled)["un_sc"]["sha256"],
+          "gzip: stored content is the decoded file")
+    c, case = catalog(tmp, srv, {"un.xml": "redir3,drop1"})
+    rc, out, err = fetch(data, c, "un_sc")
+    check(rc == 0 and summary_row(out, "un_sc")[1] == "updated", "redirect chain followed (%s)" % err)
+    check(len(srv.requests_for(case)) == 4, "redirect chain: 3 redirects + the file")
+    assert_valid_set(data, "after redirects")
+
+    # several sources, one failing: the others are updated, exit 4
+    c, _ = catalog(tmp, srv, {"un.xml": "e500x99"})
+    rc, out, err = fetch(data, c, "--retries", "0", "--force")
+    check(rc == 4, "one source failing among several: exit 4 (rc %d)" % rc)
+    check(summary_row(out, "un_sc")[1] == "failed" and summary_row(out, "us_csl")[1] == "updated",
+          "the other sources are still updated")
+    assert_valid_set(data, "after a partial failure")
+
+    # a rejection and a failure together: 4 wins
+    c, _ = catalog(tmp, srv, {"un.xml": "e500x99", "csl.csv": "html"})
+    rc, out, err = fetch(data, c, "un_sc", "us_csl", "--retries", "0")
+    check(rc == 4, "failure + rejection: exit 4 (rc %d)" % rc)
+
+    # the lock
+    with open(os.path.join(data, "fetch.lock"), "a") as lk:
+        fcntl.flock(lk, fcntl.LOCK_EX)
+        rc, out, err = fetch(data, cat, "un_sc")
+        fcntl.flock(lk, fcntl.LOCK_UN)
+    check(rc == 4 and "another fetch is running" in err, "a held lock: exit 4 (rc %d: %s)" % (rc, err))
+    assert_valid_set(data, "after the lock case")
+
+    # old sets are cleaned up (current + two previous at most)
+    sets = [d for d in os.listdir(os.path.join(data, "sets"))]
+    check(len(sets) <= 3, "old sets removed (%d left: %s)" % (len(sets), sets))
+    check(not any(d.endswith(".part") for d in sets), "no half-built set left")
+
+    # first fetch where one source fails: it comes from the bundled copy
+    d2 = os.path.join(tmp, "data2")
+    c, _ = catalog(tmp, srv, {"un.xml": "e500x99"})
+    rc, out, err = fetch(d2, c, "--retries", "0")
+    check(rc == 4, "first fetch with a failure: exit 4")
+    lj = assert_valid_set(d2, "first fetch with a failure")
+    check(by_id(lj)["un_sc"]["sha256"] == by_id(bundled)["un_sc"]["sha256"]
+          and by_id(lj)["un_sc"]["fetched_at"] == by_id(bundled)["un_sc"]["fetched_at"],
+          "the failed source is the bundled copy, with its own date")
+
+
+def make_certs(tmp):
+    ca_key, ca, key, csr, crt, ext = (os.path.join(tmp, n) for n in
+                                      ("ca.key", "ca.pem", "srv.key", "srv.csr", "srv.pem", "ext.cnf"))
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    q = dict(capture_output=True, check=True, timeout=60)
+    subprocess.run(["openssl", "req", "-x509"] + ec + ["-keyout", ca_key, "-out", ca, "-days", "2",
+                    "-subj", "/CN=exportscreen test CA", "-addext", "basicConstraints=critical,CA:TRUE",
+                    "-addext", "keyUsage=critical,keyCertSign,cRLSign"], **q)
+    subprocess.run(["openssl", "req"] + ec + ["-keyout", key, "-out", csr, "-subj", "/CN=127.0.0.1"], **q)
+    with open(ext, "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n"
+                "extendedKeyUsage=serverAuth\n")
+    subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial",
+                    "-out", crt, "-days", "2", "-extfile", ext], **q)
+    return ca, crt, key
+
+
+def test_https(tmp, files, lm, plain):
+    if not shutil.which("openssl"):
+        check(False, "openssl CLI present (scripts/install-deps.sh)")
+        return
+    ca, crt, key = make_certs(tmp)
+    data = os.path.join(tmp, "data-https")
+    with FaultServer(files, lm, certfile=crt, keyfile=key, plain_port=plain.port) as srv:
+        c, _ = catalog(tmp, srv, {"un.xml": "drop1"})
+        rc, out, err = fetch(data, c, "un_sc", "--retries", "0")
+        check(rc == 4 and "certificate" in err.lower(),
+              "https with an unknown CA is refused (rc %d: %s)" % (rc, err.strip()))
+        check(not os.path.exists(os.path.join(data, "current")), "no set created after the TLS failure")
+        rc, out, err = fetch(data, c, "un_sc", "--cacert", ca)
+        check(rc == 0 and summary_row(out, "un_sc")[1] == "updated",
+              "https with --cacert is accepted (rc %d: %s)" % (rc, err.strip()))
+        rc, out, err = fetch(data, c, "un_sc", env_extra={"EXPORTSCREEN_CA_BUNDLE": ca})
+        check(rc == 0 and summary_row(out, "un_sc")[1] == "unchanged",
+              "https with $EXPORTSCREEN_CA_BUNDLE is accepted (rc %d: %s)" % (rc, err.strip()))
+        v = assert_valid_set(data, "after https")["version"]
+        c, case = catalog(tmp, srv, {"un.xml": "tohttp"})
+        rc, out, err = fetch(data, c, "un_sc", "--cacert", ca, "--retries", "0")
+        check(rc == 4 and "https to" in err and "refused" in err,
+              "a redirect from https to http is refused (rc %d: %s)" % (rc, err.strip()))
+        check(not plain.requests_for(case), "the http target of that redirect was never requested")
+        assert_valid_set(data, "after https->http", v)
+
+
+def test_concurrent_readers(tmp, srv):
+    data = os.path.join(tmp, "data-conc")
+    ok, _ = catalog(tmp, srv, {"un.xml": "ok"})
+    rc, out, err = fetch(data, ok, "--force")
+    check(rc == 0, "concurrency: initial fetch")
+    versions = {lists_json(data)["version"]}
+    rc_check, _, _ = run(["check", "Osama bin Laden"], data=data)
+    use_check = rc_check in (0, 1)
+    stop = threading.Event()
+    seen, bad = [], []
+
+    def reader():
+        while not stop.is_set():
+            rc, out, err = run(["lists", "--json"], data=data)
+            if rc != 0:
+                bad.append("lists rc %d: %s" % (rc, err.strip()))
+                continue
+            try:
+                lj = json.loads(out)
+            except ValueError:
+                bad.append("lists printed no JSON")
+                continue
+            if lj["in_use"] != "fetched" or any("error" in s for s in lj["sources"]):
+                bad.append("lists saw a damaged or mixed set: %s" % out[:300])
+            seen.append(lj["version"])
+            if use_check:
+                rc, out, err = run(["check", "Osama bin Laden"], data=data)
+                if rc not in (0, 1):
+                    bad.append("check rc %d: %s" % (rc, err.strip()))
+
+    th = [threading.Thread(target=reader) for _ in range(2)]
+    for t in th:
+        t.start()
+    try:
+        for i in range(6):
+            c, _ = catalog(tmp, srv, {"un.xml": "drop%d" % (1 + i % 3)})
+            rc, out, err = fetch(data, c, "un_sc")
+            check(rc == 0 and summary_row(out, "un_sc")[1] == "updated",
+                  "concurrency: swap %d (rc %d: %s)" % (i, rc, err.strip()))
+            versions.add(lists_json(data)["version"])
+    finally:
+        stop.set()
+        for t in th:
+            t.join()
+    check(not bad, "concurrent readers never fail or see a mix: %s" % bad[:3])
+    check(len(seen) > 0, "the readers ran")
+    unknown = [v for v in seen if v not in versions]
+    check(not unknown, "readers only saw complete sets (%d unknown versions)" % len(unknown))
+    print("concurrency: %d reader runs%s over 6 swaps, %d versions" %
+          (len(seen), " (lists + check)" if use_check else " (lists)", len(versions)))
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="es-fetch-test-")
+    try:
+        files, lm = server_content()
+        test_cli_surface(tmp)
+        with FaultServer(files, lm) as srv:
+            test_mirror_and_faults(tmp, srv, files)
+            test_https(tmp, files, lm, srv)
+            test_concurrent_readers(tmp, srv)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if failures:
+        print("%d of %d checks failed" % (len(failures), n_checks), file=sys.stderr)
+        return 1
+    print("all %d checks passed" % n_checks)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
