@@ -1,87 +1,551 @@
-/* STUB: the matcher replaces this file. Lets callers link meanwhile. */
+/* es_match — the matcher: the index of a list set (es_index), the
+ * normalization (es_normalize) and the scoring (es_score) behind one API.
+ *
+ * A query is normalized once; candidate names come from the index keys of
+ * its distinctive tokens (canonical form, deletion-1 variants, adjacent words
+ * written together), accumulated per name with the query token weights. A
+ * name whose matched share of the query weight is too small to reach the
+ * threshold is not scored (a bound derived from the score formula, with
+ * slack); the others are aligned and scored, and the best name per entity is
+ * kept. --exhaustive scores every name, which tests use to show the index
+ * loses nothing. */
 #include "es_match.h"
 
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "es_index.h"
+#include "es_io.h"
+#include "es_normalize.h"
+#include "es_score.h"
 
 const double ES_MATCH_DEFAULT_THRESHOLD = 0.85;
 
+#define WEAK_ALIAS_FACTOR 0.9
+#define TYPE_MISMATCH_FACTOR 0.8
+#define COUNTRY_MISMATCH_FACTOR 0.9
+#define PRUNE_SLACK 0.6
+#define UQ_BOUND 0.8
+
+/* Per-query work arrays, sized to the number of names; pooled so a shared
+ * matcher needs no allocation per query and no globals. */
+typedef struct scratch {
+	struct scratch *next;
+	uint32_t *stamp;
+	float *acc;
+	uint8_t *last;
+	uint32_t *touched;
+	uint32_t epoch;
+} scratch;
+
+struct es_matcher {
+	es_normalizer *nz;
+	es_index *ix;
+	pthread_mutex_t lock;
+	scratch *pool;
+};
+
 char *es_match_index_path(const es_listset *ls)
 {
-	(void)ls;
-	return NULL;
+	if (!ls)
+		return NULL;
+	if (!ls->bundled)
+		return es_path_join(ls->set_dir, "index.bin");
+	char rel[64];
+	snprintf(rel, sizeof rel, "cache/bundled-%.16s.idx", ls->set_hash);
+	return es_path_join(ls->data_dir, rel);
 }
 
-es_code es_match_build_index(const es_listset *ls, const es_countries *countries,
-			     const char *lists_dir, es_err *err)
+static es_code build_image(const es_listset *ls, const es_countries *countries, const es_normalizer *nz,
+			   void **img, size_t *len, es_err *err)
 {
-	(void)ls;
-	(void)countries;
-	(void)lists_dir;
-	return es_err_set(err, ES_ENOTIMPL, "matcher not implemented yet");
+	es_entityset set;
+	es_entityset_init(&set);
+	es_code rc = es_listset_parse_all(ls, countries, &set, NULL, NULL, err);
+	if (rc == ES_OK)
+		rc = es_index_build(&set, nz, ls->set_hash, img, len, NULL, err);
+	es_entityset_clear(&set);
+	return rc;
+}
+
+static es_code save_image(const char *path, const void *img, size_t len, es_err *err)
+{
+	es_code rc = ES_OK;
+	char *dir = strdup(path);
+	if (!dir)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		rc = es_mkdirs(dir, err);
+	}
+	free(dir);
+	if (rc == ES_OK)
+		rc = es_write_atomic(path, img, len, err);
+	return rc;
+}
+
+es_code es_match_build_index(const es_listset *ls, const es_countries *countries, const char *lists_dir,
+			     es_err *err)
+{
+	es_normalizer *nz = NULL;
+	void *img = NULL;
+	size_t len = 0;
+	char *path = NULL;
+	es_code rc = es_normalizer_open(&nz, lists_dir, err);
+	if (rc != ES_OK)
+		goto done;
+	rc = build_image(ls, countries, nz, &img, &len, err);
+	if (rc != ES_OK)
+		goto done;
+	path = es_match_index_path(ls);
+	if (!path) {
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+		goto done;
+	}
+	rc = save_image(path, img, len, err);
+done:
+	free(path);
+	free(img);
+	es_normalizer_free(nz);
+	return rc;
 }
 
 es_code es_matcher_open(es_matcher **out, const es_listset *ls, const es_countries *countries,
 			const char *lists_dir, es_err *err)
 {
-	(void)ls;
-	(void)countries;
-	(void)lists_dir;
+	es_code rc = ES_OK;
+	char *path = NULL;
 	*out = NULL;
-	return es_err_set(err, ES_ENOTIMPL, "matcher not implemented yet");
+	es_matcher *m = calloc(1, sizeof *m);
+	if (!m)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	pthread_mutex_init(&m->lock, NULL);
+	rc = es_normalizer_open(&m->nz, lists_dir, err);
+	if (rc != ES_OK)
+		goto fail;
+	path = es_match_index_path(ls);
+	if (!path) {
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+		goto fail;
+	}
+	es_err lerr = {0};
+	rc = es_index_load(&m->ix, path, ls->set_hash, es_normalizer_hash(m->nz), &lerr);
+	if (rc == ES_EMISSING || rc == ES_ECORRUPT) {
+		/* missing, stale or damaged: the index is derived data, rebuild it
+		 * from the lists (never use the bad file) */
+		void *img = NULL;
+		size_t len = 0;
+		rc = build_image(ls, countries, m->nz, &img, &len, err);
+		if (rc != ES_OK)
+			goto fail;
+		es_err serr = {0};
+		(void)save_image(path, img, len, &serr); /* not writable: use it from memory */
+		rc = es_index_attach(&m->ix, img, len, false, ls->set_hash, es_normalizer_hash(m->nz), err);
+		if (rc != ES_OK)
+			goto fail;
+	} else if (rc != ES_OK) {
+		if (err)
+			*err = lerr;
+		goto fail;
+	}
+	free(path);
+	*out = m;
+	return ES_OK;
+fail:
+	free(path);
+	es_matcher_free(m);
+	return rc;
 }
 
 void es_matcher_free(es_matcher *m)
 {
-	(void)m;
+	if (!m)
+		return;
+	while (m->pool) {
+		scratch *s = m->pool;
+		m->pool = s->next;
+		free(s->stamp);
+		free(s->acc);
+		free(s->last);
+		free(s->touched);
+		free(s);
+	}
+	es_index_free(m->ix);
+	es_normalizer_free(m->nz);
+	pthread_mutex_destroy(&m->lock);
+	free(m);
 }
 
 size_t es_matcher_count(const es_matcher *m)
 {
-	(void)m;
-	return 0;
+	return m ? es_index_n_entities(m->ix) : 0;
+}
+
+size_t es_matcher_name_count(const es_matcher *m)
+{
+	return m ? es_index_n_names(m->ix) : 0;
+}
+
+const es_normalizer *es_matcher_normalizer(const es_matcher *m)
+{
+	return m->nz;
+}
+
+static const char *nul_or(const es_index *ix, uint32_t off)
+{
+	return off ? es_index_str(ix, off) : NULL;
 }
 
 void es_matcher_entity(const es_matcher *m, size_t i, es_rec *r)
 {
-	(void)m;
-	(void)i;
-	(void)r;
+	memset(r, 0, sizeof *r);
+	if (!m || i >= es_index_n_entities(m->ix))
+		return;
+	const es_index *ix = m->ix;
+	const es_ix_entity *e = es_index_entity(ix, i);
+	r->source = (es_source)e->source;
+	r->entry_id = es_index_str(ix, e->entry_id);
+	r->list = es_index_str(ix, e->list);
+	r->type = (es_type)e->type;
+	r->name = es_index_str(ix, e->name);
+	r->programs = e->n_prog ? es_index_progs(ix, e->prog_start) : NULL;
+	r->n_programs = e->n_prog;
+	r->countries = e->n_ctry ? es_index_ctrys(ix, e->ctry_start) : NULL;
+	r->n_countries = e->n_ctry;
+	r->addresses = e->n_addr ? es_index_addrs(ix, e->addr_start) : NULL;
+	r->n_addresses = e->n_addr;
+	r->license_requirement = nul_or(ix, e->lic_req);
+	r->license_policy = nul_or(ix, e->lic_pol);
+	r->federal_register_notice = nul_or(ix, e->frn);
+	r->start_date = nul_or(ix, e->start_date);
+	r->end_date = nul_or(ix, e->end_date);
+	r->address_only = e->address_only;
 }
 
-es_code es_matcher_query(const es_matcher *m, const char *name, const es_query *q, es_hit *hits,
-			 size_t max, size_t *n, es_err *err)
+/* ---- queries ---- */
+
+typedef struct {
+	es_ntoks nt;
+	es_stok st[ES_NAME_TOKENS];
+	size_t n;
+} query_toks;
+
+static void to_stoks(const es_ntoks *nt, es_stok *st)
 {
-	(void)m;
-	(void)name;
-	(void)q;
-	(void)hits;
-	(void)max;
+	for (size_t i = 0; i < nt->n; i++) {
+		const es_tok *t = &nt->tok[i];
+		st[i].canon = t->canon;
+		st[i].text = t->text;
+		st[i].canon_len = t->canon_len;
+		st[i].text_len = t->text_len;
+		st[i].kind = t->kind;
+		st[i].flags = t->flags;
+		st[i].w = 1.0f;
+	}
+}
+
+/* Normalizes and weighs a name as a query (idf from the index when given). */
+static es_code prepare(const es_normalizer *nz, const es_index *ix, const char *name, query_toks *q, es_err *err)
+{
+	es_code rc = es_normalize(nz, name, strlen(name), &q->nt, err);
+	if (rc != ES_OK)
+		return rc;
+	q->n = q->nt.n;
+	to_stoks(&q->nt, q->st);
+	double idf[ES_NAME_TOKENS];
+	for (size_t i = 0; i < q->n; i++) {
+		if (ix) {
+			uint32_t len = 0, df = 0;
+			(void)es_index_postings(ix, es_index_key('c', q->st[i].canon, q->st[i].canon_len), &len, &df);
+			idf[i] = es_index_idf(ix, df);
+		} else {
+			idf[i] = 1.0;
+		}
+	}
+	es_score_weigh(q->st, q->n, idf);
+	return ES_OK;
+}
+
+static scratch *scratch_get(es_matcher *m)
+{
+	pthread_mutex_lock(&m->lock);
+	scratch *s = m->pool;
+	if (s)
+		m->pool = s->next;
+	pthread_mutex_unlock(&m->lock);
+	if (s)
+		return s;
+	size_t n = es_index_n_names(m->ix);
+	s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	s->stamp = calloc(n ? n : 1, sizeof *s->stamp);
+	s->acc = calloc(n ? n : 1, sizeof *s->acc);
+	s->last = calloc(n ? n : 1, sizeof *s->last);
+	s->touched = calloc(n ? n : 1, sizeof *s->touched);
+	if (!s->stamp || !s->acc || !s->last || !s->touched) {
+		free(s->stamp);
+		free(s->acc);
+		free(s->last);
+		free(s->touched);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void scratch_put(es_matcher *m, scratch *s)
+{
+	pthread_mutex_lock(&m->lock);
+	s->next = m->pool;
+	m->pool = s;
+	pthread_mutex_unlock(&m->lock);
+}
+
+static void hit_key(const es_index *ix, scratch *s, size_t *nt, uint64_t key, uint8_t tok, float w)
+{
+	uint32_t len = 0;
+	const uint32_t *p = es_index_postings(ix, key, &len, NULL);
+	for (uint32_t k = 0; k < len; k++) {
+		uint32_t id = p[k];
+		if (s->stamp[id] != s->epoch) {
+			s->stamp[id] = s->epoch;
+			s->acc[id] = 0;
+			s->last[id] = 255;
+			s->touched[(*nt)++] = id;
+		}
+		if (s->last[id] != tok) {
+			s->last[id] = tok;
+			s->acc[id] += w;
+		}
+	}
+}
+
+static bool key_token(const es_stok *t, bool any_distinctive)
+{
+	if (t->kind == ES_TK_INITIAL)
+		return false;
+	if (any_distinctive)
+		return t->kind == ES_TK_WORD || t->kind == ES_TK_NUM;
+	return true;
+}
+
+/* Collects candidate names into s->touched (count returned). */
+static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, double threshold)
+{
+	size_t nt = 0;
+	if (++s->epoch == 0) {
+		memset(s->stamp, 0, es_index_n_names(ix) * sizeof *s->stamp);
+		s->epoch = 1;
+	}
+	bool any = false;
+	for (size_t i = 0; i < q->n; i++)
+		if (q->st[i].kind == ES_TK_WORD || q->st[i].kind == ES_TK_NUM)
+			any = true;
+	double wq = 0;
+	for (size_t i = 0; i < q->n && i < 255; i++) {
+		const es_stok *t = &q->st[i];
+		if (!key_token(t, any))
+			continue;
+		wq += t->w;
+		uint8_t ti = (uint8_t)i;
+		const char *c = t->canon;
+		size_t cl = t->canon_len;
+		hit_key(ix, s, &nt, es_index_key('c', c, cl), ti, t->w);
+		if (cl >= 5 && t->kind != ES_TK_NUM) {
+			hit_key(ix, s, &nt, es_index_key('d', c, cl), ti, t->w);
+			char d[ES_TOK_LEN];
+			for (size_t k = 0; k < cl; k++) {
+				if (k > 0 && c[k] == c[k - 1])
+					continue; /* same deletion as the previous one */
+				memcpy(d, c, k);
+				memcpy(d + k, c + k + 1, cl - k - 1);
+				if (cl - 1 >= 5)
+					hit_key(ix, s, &nt, es_index_key('c', d, cl - 1), ti, t->w);
+				hit_key(ix, s, &nt, es_index_key('d', d, cl - 1), ti, t->w);
+			}
+		}
+		if (i + 1 < q->n && t->kind == ES_TK_WORD && q->st[i + 1].kind == ES_TK_WORD) {
+			char cc[ES_TOK_LEN * 2];
+			size_t l2 = q->st[i + 1].canon_len;
+			memcpy(cc, c, cl);
+			memcpy(cc + cl, q->st[i + 1].canon, l2);
+			hit_key(ix, s, &nt, es_index_key('c', cc, cl + l2), ti, t->w);
+		}
+	}
+	if (wq <= 0)
+		return 0;
+	/* S <= 2c / (2c + UQ (1 - c)) for a matched share c of the query weight:
+	 * drop names that cannot reach the threshold (with slack, because the
+	 * listed weights of matched words differ from the query's) */
+	double T = threshold > 0.99 ? 0.99 : threshold;
+	double cmin = T * UQ_BOUND / (2.0 * (1.0 - T) + T * UQ_BOUND) * PRUNE_SLACK;
+	size_t o = 0;
+	for (size_t k = 0; k < nt; k++) {
+		uint32_t id = s->touched[k];
+		if (s->acc[id] >= cmin * wq)
+			s->touched[o++] = id;
+	}
+	return o;
+}
+
+typedef struct {
+	uint32_t name, entity;
+	double score;
+	bool weak;
+} scored;
+
+static int scored_cmp(const void *a, const void *b)
+{
+	const scored *x = a, *y = b;
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	if (x->entity != y->entity)
+		return x->entity < y->entity ? -1 : 1;
+	return x->name < y->name ? -1 : x->name > y->name;
+}
+
+static double qualify(const es_matcher *m, const es_ix_entity *e, const es_ix_name *nm, const es_query *q,
+		      double s)
+{
+	if (nm->strength == ES_WEAK)
+		s *= WEAK_ALIAS_FACTOR;
+	if (q && q->type != ES_TYPE_UNKNOWN && e->type != ES_TYPE_UNKNOWN && e->type != (uint8_t)q->type)
+		s *= TYPE_MISMATCH_FACTOR;
+	if (q && q->country && q->country[0] && e->n_ctry) {
+		bool found = false;
+		const char(*cc)[3] = es_index_ctrys(m->ix, e->ctry_start);
+		for (size_t k = 0; k < e->n_ctry; k++)
+			if (strncmp(cc[k], q->country, 2) == 0)
+				found = true;
+		if (!found)
+			s *= COUNTRY_MISMATCH_FACTOR;
+	}
+	return s;
+}
+
+es_code es_matcher_query(const es_matcher *mc, const char *name, const es_query *q, es_hit *hits, size_t max,
+			 size_t *n, es_err *err)
+{
+	es_code rc = ES_OK;
+	es_matcher *m = (es_matcher *)mc; /* the scratch pool is the only mutable part */
 	*n = 0;
-	return es_err_set(err, ES_ENOTIMPL, "matcher not implemented yet");
+	if (!m || !name)
+		return es_err_set(err, ES_EUSAGE, "no matcher or no name");
+	double threshold = q ? q->threshold : ES_MATCH_DEFAULT_THRESHOLD;
+	size_t limit = q && q->limit ? q->limit : 10;
+	if (limit > max)
+		limit = max;
+	query_toks *qt = malloc(sizeof *qt);
+	scratch *s = NULL;
+	scored *res = NULL;
+	size_t nres = 0, capres = 0;
+	if (!qt)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	rc = prepare(m->nz, m->ix, name, qt, err);
+	if (rc != ES_OK || qt->n == 0 || limit == 0)
+		goto done;
+	size_t ncand;
+	bool exhaustive = q && q->exhaustive;
+	if (!exhaustive) {
+		s = scratch_get(m);
+		if (!s) {
+			rc = es_err_set(err, ES_ENOMEM, "out of memory");
+			goto done;
+		}
+		ncand = candidates(m->ix, s, qt, threshold);
+	} else {
+		ncand = es_index_n_names(m->ix);
+	}
+	es_stok lt[ES_NAME_TOKENS];
+	for (size_t k = 0; k < ncand; k++) {
+		uint32_t id = exhaustive ? (uint32_t)k : s->touched[k];
+		const es_ix_name *nm = es_index_name(m->ix, id);
+		const es_ix_entity *e = es_index_entity(m->ix, nm->entity);
+		size_t nl = es_index_name_toks(m->ix, nm, lt);
+		double sc = es_score_names(qt->st, qt->n, lt, nl, e->type == ES_TYPE_PERSON, NULL, 0, NULL);
+		sc = qualify(m, e, nm, q, sc);
+		if (sc < threshold || sc <= 0)
+			continue;
+		if (nres == capres) {
+			size_t nc = capres ? capres * 2 : 64;
+			scored *nr = realloc(res, nc * sizeof *nr);
+			if (!nr) {
+				rc = es_err_set(err, ES_ENOMEM, "out of memory");
+				goto done;
+			}
+			res = nr;
+			capres = nc;
+		}
+		res[nres++] = (scored){id, nm->entity, sc, nm->strength == ES_WEAK};
+	}
+	if (nres > 1)
+		qsort(res, nres, sizeof *res, scored_cmp);
+	for (size_t k = 0; k < nres && *n < limit; k++) {
+		bool dup = false;
+		for (size_t j = 0; j < *n; j++)
+			if (hits[j].entity == res[k].entity)
+				dup = true;
+		if (dup)
+			continue;
+		es_hit *h = &hits[(*n)++];
+		memset(h, 0, sizeof *h);
+		const es_ix_name *nm = es_index_name(m->ix, res[k].name);
+		const es_ix_entity *e = es_index_entity(m->ix, nm->entity);
+		h->entity = res[k].entity;
+		h->score = res[k].score;
+		h->matched_name = es_index_str(m->ix, nm->display);
+		h->weak_alias = res[k].weak;
+		size_t nl = es_index_name_toks(m->ix, nm, lt);
+		es_score_names(qt->st, qt->n, lt, nl, e->type == ES_TYPE_PERSON, h->align,
+			       sizeof h->align / sizeof h->align[0], &h->n_align);
+	}
+done:
+	if (s)
+		scratch_put(m, s);
+	free(res);
+	free(qt);
+	return rc;
 }
 
-es_code es_normalizer_open(es_normalizer **out, const char *lists_dir, es_err *err)
+static es_code compare(const es_normalizer *nz, const es_index *ix, const char *a, const char *b, es_type type,
+		       double *score, es_align *align, size_t max_align, size_t *n_align, es_err *err)
 {
-	(void)lists_dir;
-	*out = NULL;
-	return es_err_set(err, ES_ENOTIMPL, "normalizer not implemented yet");
-}
-
-void es_normalizer_free(es_normalizer *nz)
-{
-	(void)nz;
-}
-
-es_code es_compare_names(const es_normalizer *nz, const char *a, const char *b, es_type type,
-			 double *score, es_align *align, size_t max_align, size_t *n_align, es_err *err)
-{
-	(void)nz;
-	(void)a;
-	(void)b;
-	(void)type;
-	(void)score;
-	(void)align;
-	(void)max_align;
+	es_code rc = ES_OK;
+	size_t dummy = 0;
+	if (!n_align)
+		n_align = &dummy;
 	*n_align = 0;
-	return es_err_set(err, ES_ENOTIMPL, "compare not implemented yet");
+	*score = 0;
+	query_toks *qa = malloc(sizeof *qa), *qb = malloc(sizeof *qb);
+	if (!qa || !qb) {
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+		goto done;
+	}
+	rc = prepare(nz, ix, a, qa, err);
+	if (rc == ES_OK)
+		rc = prepare(nz, ix, b, qb, err);
+	if (rc != ES_OK)
+		goto done;
+	*score = es_score_names(qa->st, qa->n, qb->st, qb->n, type == ES_TYPE_PERSON, align, max_align, n_align);
+done:
+	free(qa);
+	free(qb);
+	return rc;
+}
+
+es_code es_compare_names(const es_normalizer *nz, const char *a, const char *b, es_type type, double *score,
+			 es_align *align, size_t max_align, size_t *n_align, es_err *err)
+{
+	return compare(nz, NULL, a, b, type, score, align, max_align, n_align, err);
+}
+
+es_code es_matcher_compare(const es_matcher *m, const char *a, const char *b, es_type type, double *score,
+			   es_align *align, size_t max_align, size_t *n_align, es_err *err)
+{
+	return compare(m->nz, m->ix, a, b, type, score, align, max_align, n_align, err);
 }

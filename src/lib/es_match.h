@@ -106,7 +106,16 @@ es_code es_matcher_query(const es_matcher *m, const char *name, const es_query *
 typedef struct es_normalizer es_normalizer;
 es_code es_normalizer_open(es_normalizer **out, const char *lists_dir, es_err *err);
 void es_normalizer_free(es_normalizer *nz);
+/* es_compare_names weighs every word alike (no list statistics); use
+ * es_matcher_compare for the weights check uses (word rarity in the lists). */
 es_code es_compare_names(const es_normalizer *nz, const char *a, const char *b, es_type type,
 			 double *score, es_align *align, size_t max_align, size_t *n_align, es_err *err);
+es_code es_matcher_compare(const es_matcher *m, const char *a, const char *b, es_type type,
+			   double *score, es_align *align, size_t max_align, size_t *n_align, es_err *err);
+
+/* The matcher's normalizer (owned by the matcher). */
+const es_normalizer *es_matcher_normalizer(const es_matcher *m);
+/* Number of listed names and aliases indexed. */
+size_t es_matcher_name_count(const es_matcher *m);
 
 #endif

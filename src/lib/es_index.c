@@ -1,0 +1,844 @@
+/* es_index — see es_index.h. */
+#include "es_index.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAGIC "ESIDX\0\r\n"
+#define MAX_INDEX_BYTES ((uint64_t)2 << 30)
+
+enum { S_STR, S_ENT, S_ADDR, S_PROG, S_CTRY, S_NAME, S_TOK, S_KEY, S_POST, S_COUNT };
+
+typedef struct {
+	char magic[8];
+	uint32_t version, header_size;
+	uint64_t file_size, checksum;
+	char set_hash[72], norm_hash[72];
+	uint64_t off[S_COUNT], count[S_COUNT];
+	uint64_t n_docs;  /* names, for IDF */
+	uint64_t reserved[4];
+} ix_header;
+
+static const size_t rec_size[S_COUNT] = {
+	1, sizeof(es_ix_entity), sizeof(es_ix_addr), sizeof(uint32_t), 3,
+	sizeof(es_ix_name), sizeof(es_ix_tok), sizeof(es_ix_key), sizeof(uint32_t),
+};
+
+struct es_index {
+	unsigned char *base;
+	size_t len;
+	bool mapped;
+	const ix_header *h;
+	const char *str;
+	size_t str_size;
+	const es_ix_entity *ent;
+	const es_ix_addr *addr;
+	const uint32_t *prog;
+	const char (*ctry)[3];
+	const es_ix_name *name;
+	const es_ix_tok *tok;
+	const es_ix_key *key;
+	const uint32_t *post;
+	const char **prog_ptrs;
+	es_rec_address *rec_addrs;
+};
+
+uint64_t es_index_key(char kind, const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603ull;
+	h ^= (unsigned char)kind;
+	h *= 1099511628211ull;
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ull;
+	}
+	/* finalizer (splitmix64) so the low bits index the table well */
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebull;
+	h ^= h >> 31;
+	return h ? h : 1;
+}
+
+/* Word-at-a-time checksum of the body: cheap enough for every load. */
+static uint64_t body_checksum(const unsigned char *p, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		h = (h ^ w) * 0x100000001b3ull;
+		h ^= h >> 29;
+	}
+	for (; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* ---- build helpers ---- */
+
+typedef struct {
+	unsigned char *p;
+	size_t len, cap;
+	bool oom;
+} vec;
+
+static void *vec_push(vec *v, const void *data, size_t n)
+{
+	if (v->oom)
+		return NULL;
+	if (v->len + n > v->cap) {
+		size_t nc = v->cap ? v->cap * 2 : 4096;
+		while (nc < v->len + n)
+			nc *= 2;
+		unsigned char *np = realloc(v->p, nc);
+		if (!np) {
+			v->oom = true;
+			return NULL;
+		}
+		v->p = np;
+		v->cap = nc;
+	}
+	void *dst = v->p + v->len;
+	if (data)
+		memcpy(dst, data, n);
+	else
+		memset(dst, 0, n);
+	v->len += n;
+	return dst;
+}
+
+/* u64 -> u32 map (open addressing); also used for string interning */
+typedef struct {
+	uint64_t *k;
+	uint32_t *v;
+	size_t cap, n;
+} map64;
+
+static bool map_grow(map64 *m)
+{
+	size_t nc = m->cap ? m->cap * 2 : 4096;
+	uint64_t *nk = calloc(nc, sizeof *nk);
+	uint32_t *nv = calloc(nc, sizeof *nv);
+	if (!nk || !nv) {
+		free(nk);
+		free(nv);
+		return false;
+	}
+	for (size_t i = 0; i < m->cap; i++) {
+		if (!m->k[i])
+			continue;
+		size_t j = (size_t)m->k[i] & (nc - 1);
+		while (nk[j])
+			j = (j + 1) & (nc - 1);
+		nk[j] = m->k[i];
+		nv[j] = m->v[i];
+	}
+	free(m->k);
+	free(m->v);
+	m->k = nk;
+	m->v = nv;
+	m->cap = nc;
+	return true;
+}
+
+/* Returns the value slot for key (inserting 0), or NULL on out of memory. */
+static uint32_t *map_slot(map64 *m, uint64_t key, bool *fresh)
+{
+	if ((m->n + 1) * 2 > m->cap && !map_grow(m))
+		return NULL;
+	size_t j = (size_t)key & (m->cap - 1);
+	while (m->k[j] && m->k[j] != key)
+		j = (j + 1) & (m->cap - 1);
+	*fresh = !m->k[j];
+	if (!m->k[j]) {
+		m->k[j] = key;
+		m->v[j] = 0;
+		m->n++;
+	}
+	return &m->v[j];
+}
+
+static void map_free(map64 *m)
+{
+	free(m->k);
+	free(m->v);
+}
+
+typedef struct {
+	vec pool;
+	map64 intern;
+} spool;
+
+/* Interns s (NULL or "" -> offset 0). UINT32_MAX on failure. */
+static uint32_t intern(spool *sp, const char *s, size_t n)
+{
+	if (!s || !n)
+		return 0;
+	uint64_t h = es_index_key('s', s, n);
+	/* different strings with one 64-bit hash are astronomically unlikely,
+	 * but compare anyway and fall back to a fresh copy */
+	bool fresh = false;
+	uint32_t *slot = map_slot(&sp->intern, h, &fresh);
+	if (!slot)
+		return UINT32_MAX;
+	if (!fresh) {
+		const char *have = (const char *)sp->pool.p + *slot;
+		if (strlen(have) == n && memcmp(have, s, n) == 0)
+			return *slot;
+	}
+	if (sp->pool.len + n + 1 > UINT32_MAX)
+		return UINT32_MAX;
+	uint32_t off = (uint32_t)sp->pool.len;
+	if (!vec_push(&sp->pool, s, n) || !vec_push(&sp->pool, "", 1))
+		return UINT32_MAX;
+	if (fresh)
+		*slot = off;
+	return off;
+}
+
+static uint32_t istr(spool *sp, const char *s)
+{
+	return intern(sp, s, s ? strlen(s) : 0);
+}
+
+typedef struct {
+	uint64_t h;
+	uint32_t name;
+} kpair;
+
+static int kpair_cmp(const void *a, const void *b)
+{
+	const kpair *x = a, *y = b;
+	if (x->h != y->h)
+		return x->h < y->h ? -1 : 1;
+	return x->name < y->name ? -1 : x->name > y->name;
+}
+
+static bool is_distinctive(uint8_t kind)
+{
+	return kind == ES_TK_WORD || kind == ES_TK_NUM;
+}
+
+/* An Entity List entry whose "name" is an address: it starts with a house
+ * number and names a street or building. */
+static bool looks_like_address(const char *name)
+{
+	if (!name || !isdigit((unsigned char)name[0]))
+		return false;
+	static const char *const words[] = {" street", " st.", " road", " rd.", " avenue", " floor",
+					    " building", " lane", " blvd", " highway", " ulitsa"};
+	char low[256];
+	size_t n = strlen(name) < sizeof low - 1 ? strlen(name) : sizeof low - 1;
+	for (size_t i = 0; i < n; i++)
+		low[i] = (char)tolower((unsigned char)name[i]);
+	low[n] = '\0';
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (strstr(low, words[i]))
+			return true;
+	return false;
+}
+
+static es_code push_keys(vec *pairs, const es_ix_tok *toks, size_t n, const char *pool, uint32_t name_id)
+{
+	bool any = false;
+	for (size_t i = 0; i < n; i++)
+		if (is_distinctive(toks[i].kind))
+			any = true;
+	for (size_t i = 0; i < n; i++) {
+		const es_ix_tok *t = &toks[i];
+		if (t->kind == ES_TK_INITIAL)
+			continue;
+		if (any && !is_distinctive(t->kind))
+			continue;
+		const char *c = pool + t->canon;
+		size_t cl = t->canon_len;
+		kpair kp = {es_index_key('c', c, cl), name_id};
+		if (!vec_push(pairs, &kp, sizeof kp))
+			return ES_ENOMEM;
+		if (cl >= 5 && t->kind != ES_TK_NUM) {
+			char d[ES_TOK_LEN];
+			for (size_t k = 0; k < cl; k++) {
+				memcpy(d, c, k);
+				memcpy(d + k, c + k + 1, cl - k - 1);
+				kp.h = es_index_key('d', d, cl - 1);
+				if (!vec_push(pairs, &kp, sizeof kp))
+					return ES_ENOMEM;
+			}
+		}
+		if (i + 1 < n && t->kind == ES_TK_WORD && toks[i + 1].kind == ES_TK_WORD) {
+			char cc[ES_TOK_LEN * 2];
+			size_t l2 = toks[i + 1].canon_len;
+			memcpy(cc, c, cl);
+			memcpy(cc + cl, pool + toks[i + 1].canon, l2);
+			kp.h = es_index_key('c', cc, cl + l2);
+			if (!vec_push(pairs, &kp, sizeof kp))
+				return ES_ENOMEM;
+		}
+	}
+	return ES_OK;
+}
+
+static double idf_of(double n_docs, uint32_t df)
+{
+	/* a word in no listed name weighs like one in two names: a typo of a rare
+	 * word, or a word the clerk added, is not worth more than the rarest word */
+	double d = df ? (double)df : 2.0;
+	return log(1.0 + n_docs / d);
+}
+
+es_code es_index_build(const es_entityset *ents, const es_normalizer *nz, const char *set_hash,
+		       void **out, size_t *out_len, size_t *skipped_names, es_err *err)
+{
+	es_code rc = ES_OK;
+	spool sp = {0};
+	vec v[S_COUNT] = {{0}};
+	vec pairs = {0};
+	map64 df = {0};
+	es_ntoks *nt = malloc(sizeof *nt);
+	char **seen = NULL;
+	size_t *seen_id = NULL;
+	size_t skipped = 0;
+	*out = NULL;
+	*out_len = 0;
+	if (!nt)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	vec_push(&sp.pool, "", 1);
+	seen = calloc(ES_MAX_NAMES, sizeof *seen);
+	seen_id = calloc(ES_MAX_NAMES, sizeof *seen_id);
+	if (!seen || !seen_id) {
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t ei = 0; ei < ents->n; ei++) {
+		const es_entity *e = ents->items[ei];
+		es_ix_entity xe = {0};
+		xe.source = (uint8_t)e->source;
+		xe.type = (uint8_t)e->type;
+		xe.entry_id = istr(&sp, e->entry_id);
+		xe.list = istr(&sp, e->list);
+		xe.name = istr(&sp, e->name);
+		xe.lic_req = istr(&sp, e->license_requirement);
+		xe.lic_pol = istr(&sp, e->license_policy);
+		xe.frn = istr(&sp, e->federal_register_notice);
+		xe.start_date = istr(&sp, e->start_date);
+		xe.end_date = istr(&sp, e->end_date);
+		xe.address_only = e->list && strcmp(e->list, "EL") == 0 && looks_like_address(e->name);
+		xe.prog_start = (uint32_t)(v[S_PROG].len / sizeof(uint32_t));
+		for (size_t i = 0; i < e->n_programs && i < UINT16_MAX; i++) {
+			uint32_t o = istr(&sp, e->programs[i]);
+			vec_push(&v[S_PROG], &o, sizeof o);
+			xe.n_prog++;
+		}
+		xe.ctry_start = (uint32_t)(v[S_CTRY].len / 3);
+		for (size_t i = 0; i < e->n_countries; i++) {
+			bool dup = false;
+			for (size_t j = 0; j < i; j++)
+				if (memcmp(e->countries[j].cc, e->countries[i].cc, 2) == 0)
+					dup = true;
+			if (dup || !e->countries[i].cc[0])
+				continue;
+			char cc[3] = {e->countries[i].cc[0], e->countries[i].cc[1], '\0'};
+			vec_push(&v[S_CTRY], cc, 3);
+			xe.n_ctry++;
+		}
+		xe.addr_start = (uint32_t)(v[S_ADDR].len / sizeof(es_ix_addr));
+		for (size_t i = 0; i < e->n_addresses && i < UINT16_MAX; i++) {
+			const es_address *a = &e->addresses[i];
+			es_ix_addr xa = {0};
+			xa.street = istr(&sp, a->street);
+			xa.city = istr(&sp, a->city);
+			xa.region = istr(&sp, a->region);
+			xa.postal = istr(&sp, a->postal_code);
+			xa.full = istr(&sp, a->full);
+			memcpy(xa.country, a->country, 2);
+			vec_push(&v[S_ADDR], &xa, sizeof xa);
+			xe.n_addr++;
+		}
+		size_t n_seen = 0;
+		for (size_t ni = 0; ni < e->n_names && ni < ES_MAX_NAMES; ni++) {
+			const es_name *nm = &e->names[ni];
+			if (!nm->name || es_normalize(nz, nm->name, strlen(nm->name), nt, NULL) != ES_OK ||
+			    nt->n == 0) {
+				skipped++;
+				continue;
+			}
+			/* the same normalized name twice in one entity is indexed once */
+			char key[ES_QUERY_MAX * 2];
+			size_t kl = 0;
+			for (size_t t = 0; t < nt->n && kl + ES_TOK_LEN + 1 < sizeof key; t++) {
+				memcpy(key + kl, nt->tok[t].canon, nt->tok[t].canon_len);
+				kl += nt->tok[t].canon_len;
+				key[kl++] = ' ';
+			}
+			key[kl] = '\0';
+			size_t dup = n_seen;
+			for (size_t s = 0; s < n_seen; s++)
+				if (strcmp(seen[s], key) == 0)
+					dup = s;
+			size_t name_id = v[S_NAME].len / sizeof(es_ix_name);
+			if (dup < n_seen) {
+				/* keep the stronger reading */
+				es_ix_name *names = (es_ix_name *)v[S_NAME].p;
+				if (nm->strength == ES_STRONG && !v[S_NAME].oom)
+					names[seen_id[dup]].strength = ES_STRONG;
+				continue;
+			}
+			seen_id[n_seen] = name_id;
+			seen[n_seen] = strdup(key);
+			if (!seen[n_seen]) {
+				rc = es_err_set(err, ES_ENOMEM, "out of memory");
+				goto done;
+			}
+			n_seen++;
+			es_ix_name xn = {0};
+			xn.entity = (uint32_t)ei;
+			xn.display = istr(&sp, nm->name);
+			xn.tok_start = (uint32_t)(v[S_TOK].len / sizeof(es_ix_tok));
+			xn.n_tok = (uint8_t)nt->n;
+			xn.strength = (uint8_t)nm->strength;
+			xn.kind = (uint8_t)nm->kind;
+			vec_push(&v[S_NAME], &xn, sizeof xn);
+			for (size_t t = 0; t < nt->n; t++) {
+				const es_tok *tk = &nt->tok[t];
+				es_ix_tok xt = {0};
+				xt.canon = intern(&sp, tk->canon, tk->canon_len);
+				xt.text = intern(&sp, tk->text, tk->text_len);
+				xt.canon_len = tk->canon_len;
+				xt.text_len = tk->text_len;
+				xt.kind = tk->kind;
+				xt.flags = tk->flags;
+				vec_push(&v[S_TOK], &xt, sizeof xt);
+				/* document frequency: once per name */
+				bool again = false;
+				for (size_t u = 0; u < t; u++)
+					if (strcmp(nt->tok[u].canon, tk->canon) == 0)
+						again = true;
+				if (!again) {
+					bool fresh;
+					uint32_t *c = map_slot(&df, es_index_key('c', tk->canon, tk->canon_len), &fresh);
+					if (!c) {
+						rc = es_err_set(err, ES_ENOMEM, "out of memory");
+						goto done;
+					}
+					(*c)++;
+				}
+			}
+		}
+		for (size_t s = 0; s < n_seen; s++) {
+			free(seen[s]);
+			seen[s] = NULL;
+		}
+		vec_push(&v[S_ENT], &xe, sizeof xe);
+	}
+	for (int s = 0; s < S_COUNT; s++)
+		if (v[s].oom || sp.pool.oom || sp.pool.len >= UINT32_MAX) {
+			rc = es_err_set(err, ES_ENOMEM, "out of memory building the index");
+			goto done;
+		}
+
+	/* weights and keys */
+	size_t n_names = v[S_NAME].len / sizeof(es_ix_name);
+	double n_docs = (double)(n_names ? n_names : 1);
+	es_ix_name *names = (es_ix_name *)v[S_NAME].p;
+	es_ix_tok *toks = (es_ix_tok *)v[S_TOK].p;
+	const char *pool = (const char *)sp.pool.p;
+	for (size_t ni = 0; ni < n_names; ni++) {
+		es_stok st[ES_NAME_TOKENS];
+		double idf[ES_NAME_TOKENS];
+		es_ix_tok *t = toks + names[ni].tok_start;
+		size_t n = names[ni].n_tok;
+		for (size_t k = 0; k < n; k++) {
+			bool fresh;
+			uint32_t *c = map_slot(&df, es_index_key('c', pool + t[k].canon, t[k].canon_len), &fresh);
+			idf[k] = idf_of(n_docs, c ? *c : 0);
+			st[k].kind = t[k].kind;
+			st[k].flags = t[k].flags;
+		}
+		es_score_weigh(st, n, idf);
+		for (size_t k = 0; k < n; k++)
+			t[k].w = st[k].w;
+		if (push_keys(&pairs, t, n, pool, (uint32_t)ni) != ES_OK) {
+			rc = es_err_set(err, ES_ENOMEM, "out of memory building the index");
+			goto done;
+		}
+	}
+	size_t np = pairs.len / sizeof(kpair);
+	kpair *kp = (kpair *)pairs.p;
+	if (np)
+		qsort(kp, np, sizeof *kp, kpair_cmp);
+	size_t n_keys = df.n;
+	for (size_t i = 0; i < np; i++)
+		if (i == 0 || kp[i].h != kp[i - 1].h)
+			n_keys++;
+	size_t cap = 16;
+	while (cap < n_keys * 2)
+		cap *= 2;
+	es_ix_key *keys = vec_push(&v[S_KEY], NULL, cap * sizeof(es_ix_key));
+	if (!keys) {
+		rc = es_err_set(err, ES_ENOMEM, "out of memory building the index");
+		goto done;
+	}
+	for (size_t i = 0; i < np;) {
+		size_t j = i;
+		uint32_t start = (uint32_t)(v[S_POST].len / sizeof(uint32_t));
+		uint32_t cnt = 0;
+		for (; j < np && kp[j].h == kp[i].h; j++) {
+			if (j > i && kp[j].name == kp[j - 1].name)
+				continue;
+			vec_push(&v[S_POST], &kp[j].name, sizeof(uint32_t));
+			cnt++;
+		}
+		size_t s = (size_t)kp[i].h & (cap - 1);
+		while (keys[s].h)
+			s = (s + 1) & (cap - 1);
+		keys[s].h = kp[i].h;
+		keys[s].start = start;
+		keys[s].len = cnt;
+		i = j;
+	}
+	for (size_t i = 0; i < df.cap; i++) {
+		if (!df.k[i])
+			continue;
+		size_t s = (size_t)df.k[i] & (cap - 1);
+		while (keys[s].h && keys[s].h != df.k[i])
+			s = (s + 1) & (cap - 1);
+		keys[s].h = df.k[i];
+		keys[s].df = df.v[i];
+	}
+	if (v[S_POST].oom) {
+		rc = es_err_set(err, ES_ENOMEM, "out of memory building the index");
+		goto done;
+	}
+
+	/* the image */
+	ix_header h;
+	memset(&h, 0, sizeof h);
+	memcpy(h.magic, MAGIC, 8);
+	h.version = ES_INDEX_VERSION;
+	h.header_size = sizeof h;
+	snprintf(h.set_hash, sizeof h.set_hash, "%s", set_hash);
+	snprintf(h.norm_hash, sizeof h.norm_hash, "%s", es_normalizer_hash(nz));
+	h.n_docs = n_names;
+	v[S_STR] = sp.pool;
+	sp.pool = (vec){0};
+	size_t off = (sizeof h + 7) & ~(size_t)7;
+	for (int s = 0; s < S_COUNT; s++) {
+		h.off[s] = off;
+		h.count[s] = v[s].len / rec_size[s];
+		off = (off + v[s].len + 7) & ~(size_t)7;
+	}
+	h.file_size = off;
+	unsigned char *img = calloc(1, off);
+	if (!img) {
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (int s = 0; s < S_COUNT; s++)
+		if (v[s].len)
+			memcpy(img + h.off[s], v[s].p, v[s].len);
+	h.checksum = body_checksum(img + sizeof h, off - sizeof h);
+	memcpy(img, &h, sizeof h);
+	*out = img;
+	*out_len = off;
+	if (skipped_names)
+		*skipped_names = skipped;
+done:
+	if (seen) {
+		for (size_t s = 0; s < ES_MAX_NAMES; s++)
+			free(seen[s]);
+		free(seen);
+	}
+	free(seen_id);
+	free(nt);
+	free(sp.pool.p);
+	map_free(&sp.intern);
+	for (int s = 0; s < S_COUNT; s++)
+		free(v[s].p);
+	free(pairs.p);
+	map_free(&df);
+	return rc;
+}
+
+/* ---- load ---- */
+
+void es_index_free(es_index *ix)
+{
+	if (!ix)
+		return;
+	if (ix->base) {
+		if (ix->mapped)
+			munmap(ix->base, ix->len);
+		else
+			free(ix->base);
+	}
+	free(ix->prog_ptrs);
+	free(ix->rec_addrs);
+	free(ix);
+}
+
+static bool str_ok(const es_index *ix, uint32_t off)
+{
+	return off < ix->str_size;
+}
+
+static es_code validate(es_index *ix, const char *set_hash, const char *norm_hash, es_err *err)
+{
+	const ix_header *h = ix->h;
+	if (ix->len < sizeof *h || memcmp(h->magic, MAGIC, 8) != 0)
+		return es_err_set(err, ES_ECORRUPT, "index: not an exportscreen index (bad magic)");
+	if (h->version != ES_INDEX_VERSION || h->header_size != sizeof *h)
+		return es_err_set(err, ES_ECORRUPT, "index: format version %u, expected %u (stale)", h->version,
+				  ES_INDEX_VERSION);
+	if (h->file_size != ix->len)
+		return es_err_set(err, ES_ECORRUPT, "index: size %zu differs from the %llu bytes recorded (truncated?)",
+				  ix->len, (unsigned long long)h->file_size);
+	if (memchr(h->set_hash, '\0', sizeof h->set_hash) == NULL || strcmp(h->set_hash, set_hash) != 0)
+		return es_err_set(err, ES_ECORRUPT, "index: built for another list set (stale)");
+	if (memchr(h->norm_hash, '\0', sizeof h->norm_hash) == NULL || strcmp(h->norm_hash, norm_hash) != 0)
+		return es_err_set(err, ES_ECORRUPT, "index: built with other normalization data (stale)");
+	if (body_checksum(ix->base + sizeof *h, ix->len - sizeof *h) != h->checksum)
+		return es_err_set(err, ES_ECORRUPT, "index: checksum mismatch (damaged)");
+	for (int s = 0; s < S_COUNT; s++) {
+		uint64_t o = h->off[s], c = h->count[s];
+		if (o < sizeof *h || o % 8 || o > ix->len || c > (ix->len - o) / rec_size[s])
+			return es_err_set(err, ES_ECORRUPT, "index: section %d out of bounds", s);
+		if (c > UINT32_MAX)
+			return es_err_set(err, ES_ECORRUPT, "index: section %d too large", s);
+	}
+	ix->str = (const char *)ix->base + h->off[S_STR];
+	ix->str_size = h->count[S_STR];
+	ix->ent = (const es_ix_entity *)(ix->base + h->off[S_ENT]);
+	ix->addr = (const es_ix_addr *)(ix->base + h->off[S_ADDR]);
+	ix->prog = (const uint32_t *)(ix->base + h->off[S_PROG]);
+	ix->ctry = (const char(*)[3])(ix->base + h->off[S_CTRY]);
+	ix->name = (const es_ix_name *)(ix->base + h->off[S_NAME]);
+	ix->tok = (const es_ix_tok *)(ix->base + h->off[S_TOK]);
+	ix->key = (const es_ix_key *)(ix->base + h->off[S_KEY]);
+	ix->post = (const uint32_t *)(ix->base + h->off[S_POST]);
+	if (ix->str_size < 1 || ix->str[0] != '\0' || ix->str[ix->str_size - 1] != '\0')
+		return es_err_set(err, ES_ECORRUPT, "index: bad string pool");
+	const uint64_t *cnt = h->count;
+	for (uint64_t i = 0; i < cnt[S_ENT]; i++) {
+		const es_ix_entity *e = &ix->ent[i];
+		if (e->source >= ES_SRC_COUNT || e->type > ES_TYPE_AIRCRAFT ||
+		    (uint64_t)e->prog_start + e->n_prog > cnt[S_PROG] ||
+		    (uint64_t)e->addr_start + e->n_addr > cnt[S_ADDR] ||
+		    (uint64_t)e->ctry_start + e->n_ctry > cnt[S_CTRY] || !str_ok(ix, e->entry_id) ||
+		    !str_ok(ix, e->list) || !str_ok(ix, e->name))
+			return es_err_set(err, ES_ECORRUPT, "index: entity %llu is inconsistent",
+					  (unsigned long long)i);
+	}
+	for (uint64_t i = 0; i < cnt[S_CTRY]; i++)
+		if (ix->ctry[i][2] != '\0')
+			return es_err_set(err, ES_ECORRUPT, "index: bad country code");
+	for (uint64_t i = 0; i < cnt[S_NAME]; i++) {
+		const es_ix_name *n = &ix->name[i];
+		if (n->entity >= cnt[S_ENT] || (uint64_t)n->tok_start + n->n_tok > cnt[S_TOK] ||
+		    n->n_tok > ES_NAME_TOKENS || !str_ok(ix, n->display))
+			return es_err_set(err, ES_ECORRUPT, "index: name %llu is inconsistent", (unsigned long long)i);
+	}
+	for (uint64_t i = 0; i < cnt[S_TOK]; i++) {
+		const es_ix_tok *t = &ix->tok[i];
+		if ((uint64_t)t->canon + t->canon_len >= ix->str_size ||
+		    (uint64_t)t->text + t->text_len >= ix->str_size || ix->str[t->canon + t->canon_len] != '\0' ||
+		    ix->str[t->text + t->text_len] != '\0' || t->canon_len >= ES_TOK_LEN || t->text_len >= ES_TOK_LEN)
+			return es_err_set(err, ES_ECORRUPT, "index: token %llu is inconsistent", (unsigned long long)i);
+	}
+	uint64_t cap = cnt[S_KEY];
+	if (cap == 0 || (cap & (cap - 1)))
+		return es_err_set(err, ES_ECORRUPT, "index: bad key table size");
+	for (uint64_t i = 0; i < cap; i++)
+		if ((uint64_t)ix->key[i].start + ix->key[i].len > cnt[S_POST])
+			return es_err_set(err, ES_ECORRUPT, "index: key %llu out of bounds", (unsigned long long)i);
+	for (uint64_t i = 0; i < cnt[S_POST]; i++)
+		if (ix->post[i] >= cnt[S_NAME])
+			return es_err_set(err, ES_ECORRUPT, "index: posting %llu out of bounds", (unsigned long long)i);
+	for (uint64_t i = 0; i < cnt[S_PROG]; i++)
+		if (!str_ok(ix, ix->prog[i]))
+			return es_err_set(err, ES_ECORRUPT, "index: bad programme string");
+	for (uint64_t i = 0; i < cnt[S_ADDR]; i++) {
+		const es_ix_addr *a = &ix->addr[i];
+		if (!str_ok(ix, a->street) || !str_ok(ix, a->city) || !str_ok(ix, a->region) ||
+		    !str_ok(ix, a->postal) || !str_ok(ix, a->full) || a->country[2] != '\0')
+			return es_err_set(err, ES_ECORRUPT, "index: bad address");
+	}
+	return ES_OK;
+}
+
+static const char *nul(const es_index *ix, uint32_t off)
+{
+	return off && off < ix->str_size ? ix->str + off : NULL;
+}
+
+es_code es_index_attach(es_index **out, void *buf, size_t len, bool mapped, const char *set_hash,
+			const char *norm_hash, es_err *err)
+{
+	es_code rc = ES_OK;
+	*out = NULL;
+	es_index *ix = calloc(1, sizeof *ix);
+	if (!ix) {
+		if (mapped)
+			munmap(buf, len);
+		else
+			free(buf);
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	}
+	ix->base = buf;
+	ix->len = len;
+	ix->mapped = mapped;
+	ix->h = (const ix_header *)buf;
+	rc = validate(ix, set_hash, norm_hash, err);
+	if (rc != ES_OK)
+		goto fail;
+	size_t np = ix->h->count[S_PROG], na = ix->h->count[S_ADDR];
+	ix->prog_ptrs = malloc((np ? np : 1) * sizeof *ix->prog_ptrs);
+	ix->rec_addrs = calloc(na ? na : 1, sizeof *ix->rec_addrs);
+	if (!ix->prog_ptrs || !ix->rec_addrs) {
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < np; i++)
+		ix->prog_ptrs[i] = ix->str + ix->prog[i];
+	for (size_t i = 0; i < na; i++) {
+		const es_ix_addr *a = &ix->addr[i];
+		es_rec_address *r = &ix->rec_addrs[i];
+		r->street = nul(ix, a->street);
+		r->city = nul(ix, a->city);
+		r->region = nul(ix, a->region);
+		r->postal_code = nul(ix, a->postal);
+		r->full = nul(ix, a->full);
+		memcpy(r->country, a->country, 3);
+	}
+	*out = ix;
+	return ES_OK;
+fail:
+	es_index_free(ix);
+	return rc;
+}
+
+es_code es_index_load(es_index **out, const char *path, const char *set_hash, const char *norm_hash,
+		      es_err *err)
+{
+	*out = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return es_err_set(err, ES_EMISSING, "%s: no index yet", path);
+		return es_err_set(err, ES_EIO, "%s: %s", path, strerror(errno));
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return es_err_set(err, ES_ECORRUPT, "%s: not a regular file", path);
+	}
+	if ((uint64_t)st.st_size < sizeof(ix_header) || (uint64_t)st.st_size > MAX_INDEX_BYTES) {
+		close(fd);
+		return es_err_set(err, ES_ECORRUPT, "%s: index of implausible size %lld", path,
+				  (long long)st.st_size);
+	}
+	void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return es_err_set(err, ES_EIO, "%s: cannot map: %s", path, strerror(errno));
+	es_code rc = es_index_attach(out, p, (size_t)st.st_size, true, set_hash, norm_hash, err);
+	if (rc != ES_OK && err) {
+		char tmp[ES_ERR_MSG_MAX];
+		snprintf(tmp, sizeof tmp, "%s", err->msg);
+		es_err_set(err, rc, "%s: %s", path, tmp);
+	}
+	return rc;
+}
+
+size_t es_index_n_entities(const es_index *ix)
+{
+	return ix->h->count[S_ENT];
+}
+
+size_t es_index_n_names(const es_index *ix)
+{
+	return ix->h->count[S_NAME];
+}
+
+const es_ix_entity *es_index_entity(const es_index *ix, size_t i)
+{
+	return &ix->ent[i];
+}
+
+const es_ix_name *es_index_name(const es_index *ix, size_t i)
+{
+	return &ix->name[i];
+}
+
+const char *es_index_str(const es_index *ix, uint32_t off)
+{
+	return off < ix->str_size ? ix->str + off : "";
+}
+
+const char *const *es_index_progs(const es_index *ix, size_t i)
+{
+	return ix->prog_ptrs + i;
+}
+
+const es_rec_address *es_index_addrs(const es_index *ix, size_t i)
+{
+	return ix->rec_addrs + i;
+}
+
+const char (*es_index_ctrys(const es_index *ix, size_t i))[3]
+{
+	return ix->ctry + i;
+}
+
+size_t es_index_name_toks(const es_index *ix, const es_ix_name *nm, es_stok *out)
+{
+	size_t n = nm->n_tok;
+	const es_ix_tok *t = ix->tok + nm->tok_start;
+	for (size_t k = 0; k < n; k++) {
+		out[k].canon = ix->str + t[k].canon;
+		out[k].text = ix->str + t[k].text;
+		out[k].canon_len = t[k].canon_len;
+		out[k].text_len = t[k].text_len;
+		out[k].kind = t[k].kind;
+		out[k].flags = t[k].flags;
+		out[k].w = t[k].w;
+	}
+	return n;
+}
+
+const uint32_t *es_index_postings(const es_index *ix, uint64_t key, uint32_t *len, uint32_t *df)
+{
+	size_t cap = ix->h->count[S_KEY];
+	size_t s = (size_t)key & (cap - 1);
+	for (size_t probes = 0; probes < cap; probes++) {
+		const es_ix_key *k = &ix->key[s];
+		if (!k->h)
+			break;
+		if (k->h == key) {
+			*len = k->len;
+			if (df)
+				*df = k->df;
+			return k->len ? ix->post + k->start : NULL;
+		}
+		s = (s + 1) & (cap - 1);
+	}
+	*len = 0;
+	if (df)
+		*df = 0;
+	return NULL;
+}
+
+double es_index_idf(const es_index *ix, uint32_t df)
+{
+	return idf_of((double)(ix->h->n_docs ? ix->h->n_docs : 1), df);
+}

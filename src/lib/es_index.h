@@ -1,0 +1,101 @@
+/* es_index — the compiled, memory-mappable index of a list set.
+ *
+ * One file of flat arrays addressed by offsets (no pointers on disk):
+ *   header   magic, format version, byte size, checksum of the body, the
+ *            hash of the list set and of the normalization dictionaries,
+ *            counts and section offsets
+ *   STR      string pool (offset 0 is "" and stands for NULL)
+ *   ENT      es_ix_entity: display data of every entity (what es_rec shows)
+ *   ADDR/PROG/CTRY  the entities' addresses, programme names, countries
+ *   NAME     es_ix_name: every listed name and alias, normalized
+ *   TOK      es_ix_tok: their tokens (canonical form, text, kind, weight)
+ *   KEY      open-addressing table: key hash -> postings range, df
+ *   POST     name ids per key
+ * Keys are the canonical tokens, their deletion-1 variants (so one typo or
+ * transposition still finds the name: symspell) and adjacent tokens written
+ * together. The loader checks magic, version, size, checksum, both hashes and
+ * every range and id before the index is used; a bad or stale file is never
+ * trusted (the caller rebuilds it). */
+#ifndef ES_INDEX_H
+#define ES_INDEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "es_entity.h"
+#include "es_error.h"
+#include "es_normalize.h"
+#include "es_score.h"
+
+#define ES_INDEX_VERSION 3
+
+typedef struct {
+	uint32_t entry_id, list, name, lic_req, lic_pol, frn, start_date, end_date;
+	uint32_t prog_start, addr_start, ctry_start;
+	uint16_t n_prog, n_addr, n_ctry;
+	uint8_t source, type, address_only, pad;
+} es_ix_entity;
+
+typedef struct {
+	uint32_t street, city, region, postal, full;
+	char country[4];
+} es_ix_addr;
+
+typedef struct {
+	uint32_t entity, display, tok_start;
+	uint8_t n_tok, strength, kind, pad;
+} es_ix_name;
+
+typedef struct {
+	uint32_t canon, text;
+	float w;
+	uint8_t canon_len, text_len, kind, flags;
+} es_ix_tok;
+
+typedef struct {
+	uint64_t h;       /* 0 = empty slot */
+	uint32_t start, len, df, pad;
+} es_ix_key;
+
+typedef struct es_index es_index;
+
+/* Builds the index image of a set of entities into a malloc'd buffer. */
+es_code es_index_build(const es_entityset *ents, const es_normalizer *nz, const char *set_hash,
+		       void **out, size_t *out_len, size_t *skipped_names, es_err *err);
+
+/* Validates an image and wraps it. Takes ownership of buf: free()d, or
+ * munmap()ed when mapped, by es_index_free (also on failure). */
+es_code es_index_attach(es_index **out, void *buf, size_t len, bool mapped, const char *set_hash,
+			const char *norm_hash, es_err *err);
+/* Maps a file read-only and attaches it. ES_EMISSING when there is no file;
+ * ES_ECORRUPT (with the reason) when it is damaged or stale. */
+es_code es_index_load(es_index **out, const char *path, const char *set_hash, const char *norm_hash,
+		      es_err *err);
+void es_index_free(es_index *ix);
+
+size_t es_index_n_entities(const es_index *ix);
+size_t es_index_n_names(const es_index *ix);
+const es_ix_entity *es_index_entity(const es_index *ix, size_t i);
+const es_ix_name *es_index_name(const es_index *ix, size_t i);
+/* A pool string ("" for offset 0 or out of range). */
+const char *es_index_str(const es_index *ix, uint32_t off);
+/* Views for es_rec, built once at attach: programme pointers from index i,
+ * addresses from index i, countries from index i. */
+const char *const *es_index_progs(const es_index *ix, size_t i);
+const es_rec_address *es_index_addrs(const es_index *ix, size_t i);
+const char (*es_index_ctrys(const es_index *ix, size_t i))[3];
+
+/* Scorer view of a name's tokens (at most ES_NAME_TOKENS); returns the count. */
+size_t es_index_name_toks(const es_index *ix, const es_ix_name *nm, es_stok *out);
+
+/* Postings of a key (NULL/0 when absent) and its document frequency. */
+const uint32_t *es_index_postings(const es_index *ix, uint64_t key, uint32_t *len, uint32_t *df);
+
+/* Inverse document frequency for a df (df 0: a word found in no listed name). */
+double es_index_idf(const es_index *ix, uint32_t df);
+
+/* Key hashes: 'c' + canonical token, 'd' + a deletion-1 variant. */
+uint64_t es_index_key(char kind, const char *s, size_t len);
+
+#endif

@@ -1,0 +1,707 @@
+/* es_normalize — see es_normalize.h. */
+#include "es_normalize.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <unicode/uchar.h>
+#include <unicode/uscript.h>
+#include <unicode/ustring.h>
+#include <unicode/utrans.h>
+
+#include "es_io.h"
+
+#define PHRASE_MAX_TOKENS 8
+#define DICT_MAX_BYTES (4u * 1024 * 1024)
+
+/* A phrase of the dictionaries: space-joined normalized tokens -> canonical. */
+typedef struct {
+	char *key;
+	char *canon;
+	uint8_t kind;    /* es_tok_kind, or KIND_DROP */
+} phrase;
+
+#define KIND_DROP 255
+
+typedef struct {
+	char *from, *to;
+	size_t flen, tlen;
+	bool at_start, at_end;
+} rule;
+
+struct es_normalizer {
+	phrase *tab;      /* open addressing, cap a power of two */
+	size_t cap, n;
+	rule *rules;
+	size_t n_rules;
+	bool collapse_doubles;
+	char hash[65];
+	pthread_mutex_t lock; /* guards the lazily created transliterator */
+	UTransliterator *trans;
+	bool trans_failed;
+};
+
+static uint64_t fnv1a(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+static const phrase *lookup(const es_normalizer *nz, const char *key, size_t klen)
+{
+	if (!nz->cap)
+		return NULL;
+	size_t mask = nz->cap - 1, i = (size_t)fnv1a(key, klen) & mask;
+	while (nz->tab[i].key) {
+		if (strlen(nz->tab[i].key) == klen && memcmp(nz->tab[i].key, key, klen) == 0)
+			return &nz->tab[i];
+		i = (i + 1) & mask;
+	}
+	return NULL;
+}
+
+static es_code grow(es_normalizer *nz, es_err *err)
+{
+	size_t ncap = nz->cap ? nz->cap * 2 : 1024;
+	phrase *nt = calloc(ncap, sizeof *nt);
+	if (!nt)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	for (size_t i = 0; i < nz->cap; i++) {
+		if (!nz->tab[i].key)
+			continue;
+		size_t j = (size_t)fnv1a(nz->tab[i].key, strlen(nz->tab[i].key)) & (ncap - 1);
+		while (nt[j].key)
+			j = (j + 1) & (ncap - 1);
+		nt[j] = nz->tab[i];
+	}
+	free(nz->tab);
+	nz->tab = nt;
+	nz->cap = ncap;
+	return ES_OK;
+}
+
+/* First definition wins: files are loaded in order of precedence. */
+static es_code add_phrase(es_normalizer *nz, const char *key, const char *canon, uint8_t kind, es_err *err)
+{
+	size_t klen = strlen(key);
+	if (!klen || lookup(nz, key, klen))
+		return ES_OK;
+	if ((nz->n + 1) * 2 > nz->cap) {
+		es_code rc = grow(nz, err);
+		if (rc != ES_OK)
+			return rc;
+	}
+	size_t i = (size_t)fnv1a(key, klen) & (nz->cap - 1);
+	while (nz->tab[i].key)
+		i = (i + 1) & (nz->cap - 1);
+	nz->tab[i].key = strdup(key);
+	nz->tab[i].canon = strdup(canon);
+	nz->tab[i].kind = kind;
+	if (!nz->tab[i].key || !nz->tab[i].canon)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	nz->n++;
+	return ES_OK;
+}
+
+/* ---- the ASCII tokenizer (shared by dictionaries and names) ---- */
+
+typedef struct {
+	char text[ES_TOK_LEN];
+	uint8_t len;
+	uint8_t flags;
+} rawtok;
+
+typedef struct {
+	rawtok t[ES_NAME_TOKENS * 2];
+	size_t n;
+	bool overflow;
+} rawtoks;
+
+static void raw_push(rawtoks *r, const char *s, size_t len, uint8_t flags)
+{
+	while (len > 0) {
+		if (r->n >= sizeof r->t / sizeof r->t[0]) {
+			r->overflow = true;
+			return;
+		}
+		/* an over-long word is split in chunks rather than cut: nothing is lost */
+		size_t k = len < ES_TOK_LEN - 1 ? len : ES_TOK_LEN - 1;
+		rawtok *t = &r->t[r->n++];
+		memcpy(t->text, s, k);
+		t->text[k] = '\0';
+		t->len = (uint8_t)k;
+		t->flags = flags;
+		s += k;
+		len -= k;
+	}
+}
+
+static bool is_alpha(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Splits lower-cased ASCII(ish) text into raw tokens. Bytes >= 0x80 left
+ * over by transliteration (modifier letters such as the ayin) are dropped
+ * without splitting the word, like apostrophes. */
+static void tokenize_ascii(const char *s, size_t len, rawtoks *r)
+{
+	char cur[ES_QUERY_MAX * 4];
+	size_t cl = 0, comma_at = (size_t)-1;
+	int depth = 0;
+	size_t seg = 0; /* letters since the last dot or separator */
+	r->n = 0;
+	r->overflow = false;
+#define FLUSH()                                                                           \
+	do {                                                                              \
+		if (cl) {                                                                 \
+			raw_push(r, cur, cl, depth > 0 ? ES_TF_PAREN : 0);                \
+			cl = 0;                                                           \
+		}                                                                         \
+		seg = 0;                                                                  \
+	} while (0)
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x80 || c == '\'' || c == '`') {
+			continue;
+		} else if (isalnum(c)) {
+			if (cl < sizeof cur)
+				cur[cl++] = (char)tolower(c);
+			seg++;
+		} else if (c == '.') {
+			/* initialisms: "L.L.C." = "llc", "S.A." = "sa", but "J.Smith" = "j smith" */
+			bool next_single = i + 1 < len && is_alpha(s[i + 1]) &&
+					   (i + 2 >= len || !isalnum((unsigned char)s[i + 2]));
+			if (seg == 1 && cl && next_single) {
+				seg = 0;
+				continue;
+			}
+			FLUSH();
+		} else if (c == '?') {
+			/* CSL lost curly apostrophes: "People?s" = "People's" */
+			if (cl && i + 1 < len && (s[i + 1] == 's' || s[i + 1] == 'S') &&
+			    (i + 2 >= len || !isalnum((unsigned char)s[i + 2])))
+				continue;
+			FLUSH();
+		} else if (c == '(' || c == '[' || c == '{') {
+			FLUSH();
+			depth++;
+		} else if (c == ')' || c == ']' || c == '}') {
+			FLUSH();
+			if (depth > 0)
+				depth--;
+		} else if (c == ',') {
+			FLUSH();
+			if (comma_at == (size_t)-1 && depth == 0)
+				comma_at = r->n;
+		} else if (c == '&' || c == '+') {
+			FLUSH();
+			raw_push(r, "and", 3, depth > 0 ? ES_TF_PAREN : 0);
+		} else {
+			FLUSH();
+		}
+	}
+	FLUSH();
+#undef FLUSH
+	/* "LAST, First Middle": only when there are words on both sides */
+	if (comma_at != (size_t)-1 && comma_at > 0 && comma_at < r->n) {
+		for (size_t i = 0; i < r->n; i++)
+			if (!(r->t[i].flags & ES_TF_PAREN))
+				r->t[i].flags |= i < comma_at ? ES_TF_SURNAME : ES_TF_GIVEN;
+	}
+}
+
+static bool all_ascii(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return false;
+	return true;
+}
+
+/* ---- dictionaries ---- */
+
+static es_code load_phrases(es_normalizer *nz, const char *path, uint8_t kind, bool keep_canon_kind,
+			    char **all, size_t *all_len, es_err *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	es_code rc = es_read_file(path, DICT_MAX_BYTES, &buf, &len, err);
+	if (rc != ES_OK)
+		return rc;
+	if (!es_utf8_valid(buf, len, NULL)) {
+		rc = es_err_set(err, ES_EENCODING, "%s: not valid UTF-8", path);
+		goto done;
+	}
+	/* keep the content for the dictionary hash */
+	char *na = realloc(*all, *all_len + len + 1);
+	if (!na) {
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+		goto done;
+	}
+	*all = na;
+	memcpy(na + *all_len, buf, len);
+	*all_len += len;
+	na[*all_len] = '\0';
+
+	rawtoks *rt = malloc(sizeof *rt);
+	if (!rt) {
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+		goto done;
+	}
+	char *save = NULL;
+	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		char canon[ES_TOK_LEN] = "";
+		bool first = true;
+		char *s2 = NULL;
+		for (char *alt = strtok_r(line, "|", &s2); alt; alt = strtok_r(NULL, "|", &s2)) {
+			/* Alternatives are written in Latin: every name is transliterated
+			 * before lookup, so a Cyrillic "ООО" is found as "ooo". */
+			if (!all_ascii(alt, strlen(alt)))
+				continue;
+			tokenize_ascii(alt, strlen(alt), rt);
+			if (rt->n == 0 || rt->n > PHRASE_MAX_TOKENS)
+				continue;
+			char key[ES_TOK_LEN * PHRASE_MAX_TOKENS];
+			size_t kl = 0;
+			for (size_t i = 0; i < rt->n; i++) {
+				if (i)
+					key[kl++] = ' ';
+				memcpy(key + kl, rt->t[i].text, rt->t[i].len);
+				kl += rt->t[i].len;
+			}
+			key[kl] = '\0';
+			if (first) {
+				if (kl >= sizeof canon)
+					break; /* a canonical form must fit one token */
+				memcpy(canon, key, kl + 1);
+				first = false;
+			}
+			rc = add_phrase(nz, key, keep_canon_kind ? canon : key, kind, err);
+			if (rc != ES_OK)
+				break;
+		}
+		if (rc != ES_OK)
+			break;
+	}
+	free(rt);
+done:
+	free(buf);
+	return rc;
+}
+
+static es_code load_rules(es_normalizer *nz, const char *path, char **all, size_t *all_len, es_err *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	es_code rc = es_read_file(path, DICT_MAX_BYTES, &buf, &len, err);
+	if (rc != ES_OK)
+		return rc;
+	char *na = realloc(*all, *all_len + len + 1);
+	if (!na) {
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+		goto done;
+	}
+	*all = na;
+	memcpy(na + *all_len, buf, len);
+	*all_len += len;
+	na[*all_len] = '\0';
+	char *save = NULL;
+	size_t lineno = 0;
+	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		lineno++;
+		char *hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		while (*line == ' ' || *line == '\t')
+			line++;
+		size_t ll = strlen(line);
+		while (ll && (line[ll - 1] == ' ' || line[ll - 1] == '\t' || line[ll - 1] == '\r'))
+			line[--ll] = '\0';
+		if (!ll)
+			continue;
+		if (strcmp(line, "@collapse-doubles") == 0) {
+			nz->collapse_doubles = true;
+			continue;
+		}
+		char *bar = strchr(line, '|');
+		if (!bar) {
+			rc = es_err_set(err, ES_EFORMAT, "%s: rule '%s' has no '|'", path, line);
+			goto done;
+		}
+		*bar = '\0';
+		rule r = {0};
+		char *from = line, *to = bar + 1;
+		if (*from == '^') {
+			r.at_start = true;
+			from++;
+		}
+		size_t fl = strlen(from);
+		if (fl && from[fl - 1] == '$') {
+			r.at_end = true;
+			from[--fl] = '\0';
+		}
+		if (!fl || fl >= ES_TOK_LEN || strlen(to) >= ES_TOK_LEN) {
+			rc = es_err_set(err, ES_EFORMAT, "%s: bad rule '%s'", path, line);
+			goto done;
+		}
+		rule *nr = realloc(nz->rules, (nz->n_rules + 1) * sizeof *nr);
+		if (!nr) {
+			rc = es_err_set(err, ES_ENOMEM, "out of memory");
+			goto done;
+		}
+		nz->rules = nr;
+		r.from = strdup(from);
+		r.to = strdup(to);
+		if (!r.from || !r.to) {
+			free(r.from);
+			free(r.to);
+			rc = es_err_set(err, ES_ENOMEM, "out of memory");
+			goto done;
+		}
+		r.flen = fl;
+		r.tlen = strlen(to);
+		nz->rules[nz->n_rules++] = r;
+	}
+done:
+	free(buf);
+	return rc;
+}
+
+es_code es_normalizer_open(es_normalizer **out, const char *lists_dir, es_err *err)
+{
+	es_code rc = ES_OK;
+	char *all = NULL, *p = NULL;
+	size_t all_len = 0;
+	*out = NULL;
+	es_normalizer *nz = calloc(1, sizeof *nz);
+	if (!nz)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	pthread_mutex_init(&nz->lock, NULL);
+	/* precedence: what to drop, then legal forms, romanization, stopwords, generic words */
+	static const struct {
+		const char *file;
+		uint8_t kind;
+		bool canon;
+	} files[] = {
+		{"normalize/honorifics.txt", KIND_DROP, true},
+		{"normalize/legal_forms.txt", ES_TK_LEGAL, true},
+		{"normalize/romanization.txt", ES_TK_WORD, true},
+		{"normalize/stopwords.txt", ES_TK_STOP, true},
+		{"normalize/generic.txt", ES_TK_GENERIC, true},
+	};
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		p = es_path_join(lists_dir, files[i].file);
+		if (!p) {
+			rc = es_err_set(err, ES_ENOMEM, "out of memory");
+			goto fail;
+		}
+		rc = load_phrases(nz, p, files[i].kind, files[i].canon, &all, &all_len, err);
+		if (rc != ES_OK)
+			goto fail;
+		free(p);
+		p = NULL;
+	}
+	p = es_path_join(lists_dir, "normalize/romanization_rules.txt");
+	if (!p) {
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+		goto fail;
+	}
+	rc = load_rules(nz, p, &all, &all_len, err);
+	if (rc != ES_OK)
+		goto fail;
+	es_sha256_hex(all ? all : "", all_len, nz->hash);
+	free(p);
+	free(all);
+	*out = nz;
+	return ES_OK;
+fail:
+	free(p);
+	free(all);
+	es_normalizer_free(nz);
+	return rc;
+}
+
+void es_normalizer_free(es_normalizer *nz)
+{
+	if (!nz)
+		return;
+	for (size_t i = 0; i < nz->cap; i++) {
+		free(nz->tab[i].key);
+		free(nz->tab[i].canon);
+	}
+	free(nz->tab);
+	for (size_t i = 0; i < nz->n_rules; i++) {
+		free(nz->rules[i].from);
+		free(nz->rules[i].to);
+	}
+	free(nz->rules);
+	if (nz->trans)
+		utrans_close(nz->trans);
+	pthread_mutex_destroy(&nz->lock);
+	free(nz);
+}
+
+const char *es_normalizer_hash(const es_normalizer *nz)
+{
+	return nz->hash;
+}
+
+/* ---- canonical forms ---- */
+
+static void apply_rules(const es_normalizer *nz, char *w)
+{
+	char tmp[ES_TOK_LEN];
+	size_t wl = strlen(w);
+	for (size_t r = 0; r < nz->n_rules; r++) {
+		const rule *ru = &nz->rules[r];
+		if (ru->at_start) {
+			/* keep enough of the word that it still identifies a name */
+			if (wl >= ru->flen + 4 && memcmp(w, ru->from, ru->flen) == 0 &&
+			    wl - ru->flen + ru->tlen < ES_TOK_LEN) {
+				memmove(w + ru->tlen, w + ru->flen, wl - ru->flen + 1);
+				memcpy(w, ru->to, ru->tlen);
+				wl = wl - ru->flen + ru->tlen;
+			}
+			continue;
+		}
+		if (ru->at_end) {
+			if (wl > ru->flen && memcmp(w + wl - ru->flen, ru->from, ru->flen) == 0 &&
+			    wl - ru->flen + ru->tlen < ES_TOK_LEN) {
+				memcpy(w + wl - ru->flen, ru->to, ru->tlen + 1);
+				wl = wl - ru->flen + ru->tlen;
+			}
+			continue;
+		}
+		if (!strstr(w, ru->from))
+			continue;
+		size_t o = 0;
+		for (size_t i = 0; i < wl;) {
+			if (i + ru->flen <= wl && memcmp(w + i, ru->from, ru->flen) == 0 &&
+			    o + ru->tlen < ES_TOK_LEN - 1) {
+				memcpy(tmp + o, ru->to, ru->tlen);
+				o += ru->tlen;
+				i += ru->flen;
+			} else if (o < ES_TOK_LEN - 1) {
+				tmp[o++] = w[i++];
+			} else {
+				i++;
+			}
+		}
+		tmp[o] = '\0';
+		memcpy(w, tmp, o + 1);
+		wl = o;
+	}
+	if (nz->collapse_doubles && wl > 1) {
+		size_t o = 1;
+		for (size_t i = 1; i < wl; i++)
+			if (w[i] != w[o - 1])
+				w[o++] = w[i];
+		w[o] = '\0';
+		wl = o;
+	}
+	if (wl == 0) {
+		/* a word never vanishes entirely */
+		w[0] = '_';
+		w[1] = '\0';
+	}
+}
+
+void es_normalize_canon(const es_normalizer *nz, const char *word, char *out)
+{
+	size_t wl = strlen(word);
+	if (wl >= ES_TOK_LEN)
+		wl = ES_TOK_LEN - 1;
+	const phrase *ph = lookup(nz, word, wl);
+	if (ph && ph->kind == ES_TK_WORD)
+		snprintf(out, ES_TOK_LEN, "%s", ph->canon);
+	else {
+		memcpy(out, word, wl);
+		out[wl] = '\0';
+	}
+	apply_rules(nz, out);
+}
+
+/* ---- ICU: any script to Latin ASCII ---- */
+
+static es_code to_ascii(const es_normalizer *nz_c, const char *s, size_t len, char *out, size_t cap,
+			size_t *out_len, es_err *err)
+{
+	es_normalizer *nz = (es_normalizer *)nz_c; /* only the lazily created objects change */
+	enum { UCAP = ES_QUERY_MAX * 6 };
+	UChar *u = malloc(sizeof(UChar) * UCAP * 2);
+	if (!u)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	UChar *f = u + UCAP;
+	es_code rc = ES_OK;
+	UErrorCode st = U_ZERO_ERROR;
+	int32_t ul = 0;
+	u_strFromUTF8(u, UCAP, &ul, s, (int32_t)len, &st);
+	if (U_FAILURE(st)) {
+		rc = es_err_set(err, ES_EENCODING, "cannot convert name to UTF-16");
+		goto done;
+	}
+	int32_t fl = u_strFoldCase(f, UCAP, u, ul, U_FOLD_CASE_DEFAULT, &st);
+	if (U_FAILURE(st)) {
+		rc = es_err_set(err, ES_ETOOBIG, "name too long after case folding");
+		goto done;
+	}
+	pthread_mutex_lock(&nz->lock);
+	if (!nz->trans && !nz->trans_failed) {
+		UErrorCode s2 = U_ZERO_ERROR;
+		UChar id[64];
+		u_uastrcpy(id, "Any-Latin; Latin-ASCII");
+		nz->trans = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, NULL, &s2);
+		if (U_FAILURE(s2)) {
+			nz->trans = NULL;
+			nz->trans_failed = true;
+		}
+	}
+	if (!nz->trans) {
+		pthread_mutex_unlock(&nz->lock);
+		rc = es_err_set(err, ES_EINTERNAL, "ICU transliterator Any-Latin; Latin-ASCII unavailable");
+		goto done;
+	}
+	int32_t limit = fl;
+	utrans_transUChars(nz->trans, f, &fl, UCAP, 0, &limit, &st);
+	pthread_mutex_unlock(&nz->lock);
+	if (U_FAILURE(st)) {
+		rc = es_err_set(err, ES_ETOOBIG, "name too long after transliteration");
+		goto done;
+	}
+	int32_t ol = 0;
+	u_strToUTF8(out, (int32_t)cap, &ol, f, fl, &st);
+	if (U_FAILURE(st) || (size_t)ol >= cap) {
+		rc = es_err_set(err, ES_ETOOBIG, "name too long after transliteration");
+		goto done;
+	}
+	out[ol] = '\0';
+	*out_len = (size_t)ol;
+done:
+	free(u);
+	return rc;
+}
+
+/* ---- the normalization ---- */
+
+es_code es_normalize(const es_normalizer *nz, const char *s, size_t len, es_ntoks *out, es_err *err)
+{
+	es_code rc = ES_OK;
+	char *conv = NULL;
+	rawtoks *rt = NULL;
+	size_t bad = 0;
+	out->n = 0;
+	if (len > ES_QUERY_MAX)
+		return es_err_set(err, ES_ETOOBIG, "name longer than %d bytes", ES_QUERY_MAX);
+	if (!es_utf8_valid(s, len, &bad))
+		return es_err_set(err, ES_EENCODING, "name is not valid UTF-8 (byte %zu)", bad);
+	if (!all_ascii(s, len)) {
+		size_t cap = ES_QUERY_MAX * 8;
+		conv = malloc(cap);
+		if (!conv)
+			return es_err_set(err, ES_ENOMEM, "out of memory");
+		size_t cl = 0;
+		rc = to_ascii(nz, s, len, conv, cap, &cl, err);
+		if (rc != ES_OK)
+			goto done;
+		s = conv;
+		len = cl;
+		if (len > ES_QUERY_MAX * 4) {
+			rc = es_err_set(err, ES_ETOOBIG, "name too long after transliteration");
+			goto done;
+		}
+	}
+	rt = malloc(sizeof *rt);
+	if (!rt) {
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+		goto done;
+	}
+	tokenize_ascii(s, len, rt);
+	if (rt->overflow) {
+		rc = es_err_set(err, ES_ETOOBIG, "name has more than %d words", ES_NAME_TOKENS);
+		goto done;
+	}
+	for (size_t i = 0; i < rt->n;) {
+		/* longest dictionary phrase starting here */
+		const phrase *ph = NULL;
+		size_t plen = 0;
+		char key[ES_TOK_LEN * PHRASE_MAX_TOKENS];
+		size_t kl = 0;
+		size_t maxl = rt->n - i < PHRASE_MAX_TOKENS ? rt->n - i : PHRASE_MAX_TOKENS;
+		for (size_t L = 1; L <= maxl; L++) {
+			if (L > 1)
+				key[kl++] = ' ';
+			memcpy(key + kl, rt->t[i + L - 1].text, rt->t[i + L - 1].len);
+			kl += rt->t[i + L - 1].len;
+			const phrase *p = lookup(nz, key, kl);
+			if (p) {
+				ph = p;
+				plen = L;
+			}
+		}
+		if (ph && ph->kind == KIND_DROP) {
+			i += plen;
+			continue;
+		}
+		if (out->n >= ES_NAME_TOKENS) {
+			rc = es_err_set(err, ES_ETOOBIG, "name has more than %d words", ES_NAME_TOKENS);
+			goto done;
+		}
+		es_tok *t = &out->tok[out->n++];
+		memset(t, 0, sizeof *t);
+		t->flags = rt->t[i].flags;
+		if (ph) {
+			/* display text: the words as written, joined */
+			size_t tl = 0;
+			for (size_t k = 0; k < plen; k++) {
+				const rawtok *r = &rt->t[i + k];
+				if (k && tl < ES_TOK_LEN - 1)
+					t->text[tl++] = ' ';
+				size_t c = r->len < ES_TOK_LEN - 1 - tl ? r->len : ES_TOK_LEN - 1 - tl;
+				memcpy(t->text + tl, r->text, c);
+				tl += c;
+			}
+			t->text[tl] = '\0';
+			t->kind = ph->kind;
+			snprintf(t->canon, sizeof t->canon, "%s", ph->canon);
+			if (ph->kind == ES_TK_WORD)
+				apply_rules(nz, t->canon);
+			i += plen;
+		} else {
+			const rawtok *r = &rt->t[i];
+			memcpy(t->text, r->text, r->len + 1);
+			bool digits = true;
+			for (size_t k = 0; k < r->len; k++)
+				if (!isdigit((unsigned char)r->text[k]))
+					digits = false;
+			if (digits) {
+				t->kind = ES_TK_NUM;
+				memcpy(t->canon, r->text, r->len + 1);
+			} else if (r->len == 1) {
+				t->kind = ES_TK_INITIAL;
+				memcpy(t->canon, r->text, r->len + 1);
+			} else {
+				t->kind = ES_TK_WORD;
+				memcpy(t->canon, r->text, r->len + 1);
+				apply_rules(nz, t->canon);
+			}
+			i++;
+		}
+		t->text_len = (uint8_t)strlen(t->text);
+		t->canon_len = (uint8_t)strlen(t->canon);
+	}
+done:
+	free(rt);
+	free(conv);
+	return rc;
+}

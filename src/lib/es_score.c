@@ -1,0 +1,322 @@
+/* es_score — see es_score.h. */
+#include "es_score.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Penalty factors, tuned on the dev set as a whole (see docs/matching.md). */
+#define UQ 0.8                 /* unmatched query weight (clerks add words) */
+#define UL 1.0                 /* unmatched listed weight */
+#define MIDDLE_FACTOR 0.4      /* a listed middle name the query leaves out */
+#define ES_SCORE_NUM_PENALTY 0.75
+#define CANON_EQUAL_SIM 0.99   /* same canonical form, different spelling */
+#define INITIAL_SIM 0.6        /* "j" against "john" */
+#define COMPOUND_MIN 0.85
+
+/* Optimal string alignment distance, or k + 1 as soon as it exceeds k. */
+static int osa(const char *a, int la, const char *b, int lb, int k)
+{
+	if (la - lb > k || lb - la > k)
+		return k + 1;
+	int d0[ES_TOK_LEN * 2 + 2], d1[ES_TOK_LEN * 2 + 2], d2[ES_TOK_LEN * 2 + 2];
+	int *pp = d0, *p = d1, *c = d2;
+	if (lb > ES_TOK_LEN * 2)
+		return k + 1;
+	for (int j = 0; j <= lb; j++)
+		p[j] = j;
+	for (int i = 1; i <= la; i++) {
+		c[0] = i;
+		int rowmin = c[0];
+		for (int j = 1; j <= lb; j++) {
+			int cost = a[i - 1] != b[j - 1];
+			int v = p[j - 1] + cost;
+			if (p[j] + 1 < v)
+				v = p[j] + 1;
+			if (c[j - 1] + 1 < v)
+				v = c[j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && pp[j - 2] + 1 < v)
+				v = pp[j - 2] + 1;
+			c[j] = v;
+			if (v < rowmin)
+				rowmin = v;
+		}
+		if (rowmin > k)
+			return k + 1;
+		int *t = pp;
+		pp = p;
+		p = c;
+		c = t;
+	}
+	return p[lb];
+}
+
+/* Edit-distance similarity of two strings with a typo allowance that grows
+ * with length: none up to 4 letters (short tokens are too easily confused:
+ * "bush"/"bash"), one up to 8, two up to 12, three beyond. */
+static double str_sim(const char *a, int la, const char *b, int lb)
+{
+	if (la == lb && memcmp(a, b, (size_t)la) == 0)
+		return 1.0;
+	int L = la > lb ? la : lb;
+	int m = la < lb ? la : lb;
+	if (m <= 4)
+		return 0.0;
+	int k = L <= 8 ? 1 : L <= 12 ? 2 : 3;
+	int d = osa(a, la, b, lb, k);
+	if (d > k)
+		return 0.0;
+	return 1.0 - 0.5 * (double)d / (double)L;
+}
+
+double es_token_sim(const es_stok *a, const es_stok *b)
+{
+	if (a->text_len == b->text_len && memcmp(a->text, b->text, a->text_len) == 0)
+		return 1.0;
+	bool num = a->kind == ES_TK_NUM || b->kind == ES_TK_NUM;
+	if (num)
+		return 0.0;
+	if (a->canon_len == b->canon_len && memcmp(a->canon, b->canon, a->canon_len) == 0)
+		return CANON_EQUAL_SIM;
+	if (a->kind == ES_TK_INITIAL || b->kind == ES_TK_INITIAL) {
+		if (a->kind == ES_TK_INITIAL && b->kind == ES_TK_INITIAL)
+			return 0.0;
+		return a->text[0] == b->text[0] ? INITIAL_SIM : 0.0;
+	}
+	double s1 = str_sim(a->canon, a->canon_len, b->canon, b->canon_len);
+	if (s1 >= 0.95)
+		return s1 * CANON_EQUAL_SIM;
+	double s2 = str_sim(a->text, a->text_len, b->text, b->text_len);
+	double s = s1 > s2 ? s1 : s2;
+	return s * CANON_EQUAL_SIM;
+}
+
+double es_kind_weight(uint8_t kind, uint8_t flags)
+{
+	double w;
+	switch (kind) {
+	case ES_TK_LEGAL: w = 0.08; break;
+	case ES_TK_STOP: w = 0.1; break;
+	case ES_TK_GENERIC: w = 0.35; break;
+	case ES_TK_INITIAL: w = 0.25; break;
+	default: w = 1.0; break;
+	}
+	if (flags & ES_TF_PAREN)
+		w *= 0.5;
+	return w;
+}
+
+void es_score_weigh(es_stok *t, size_t n, const double *idf)
+{
+	bool distinctive = false;
+	for (size_t i = 0; i < n; i++)
+		if (t[i].kind == ES_TK_WORD || t[i].kind == ES_TK_NUM)
+			distinctive = true;
+	for (size_t i = 0; i < n; i++)
+		t[i].w = (float)(idf[i] * (distinctive ? es_kind_weight(t[i].kind, t[i].flags) : 1.0));
+}
+
+/* Middle names of a person: given names after the first ("LAST, First
+ * Middle"), or, without a comma, the words between the first and the last. */
+static void middles(const es_stok *t, size_t n, bool *mid)
+{
+	bool comma = false;
+	for (size_t i = 0; i < n; i++) {
+		mid[i] = false;
+		if (t[i].flags & (ES_TF_GIVEN | ES_TF_SURNAME))
+			comma = true;
+	}
+	size_t first = n, last = n;
+	for (size_t i = 0; i < n; i++) {
+		if (t[i].kind != ES_TK_WORD && t[i].kind != ES_TK_INITIAL)
+			continue;
+		if (comma && !(t[i].flags & ES_TF_GIVEN))
+			continue;
+		if (first == n)
+			first = i;
+		last = i;
+	}
+	if (first == n)
+		return;
+	for (size_t i = first + 1; i < n; i++) {
+		if (t[i].kind != ES_TK_WORD && t[i].kind != ES_TK_INITIAL)
+			continue;
+		if (comma ? (t[i].flags & ES_TF_GIVEN) != 0 : i < last)
+			mid[i] = true;
+	}
+}
+
+static void put_align(es_align *al, size_t max_al, size_t *n_al, const char *q, size_t ql, const char *l,
+		      size_t ll, double sim)
+{
+	if (!al || *n_al >= max_al)
+		return;
+	es_align *a = &al[(*n_al)++];
+	snprintf(a->query_token, sizeof a->query_token, "%.*s", (int)ql, q);
+	snprintf(a->list_token, sizeof a->list_token, "%.*s", (int)ll, l);
+	a->similarity = sim;
+}
+
+/* Similarity of one token against two adjacent ones written together. */
+static double compound_sim(const es_stok *one, const es_stok *x, const es_stok *y)
+{
+	if (one->kind != ES_TK_WORD || x->kind == ES_TK_NUM || y->kind == ES_TK_NUM)
+		return 0.0;
+	char buf[ES_TOK_LEN * 2];
+	int l = 0;
+	memcpy(buf, x->canon, x->canon_len);
+	l += x->canon_len;
+	memcpy(buf + l, y->canon, y->canon_len);
+	l += y->canon_len;
+	double s = str_sim(one->canon, one->canon_len, buf, l);
+	return s * CANON_EQUAL_SIM;
+}
+
+double es_score_names(const es_stok *q, size_t nq, const es_stok *l, size_t nl, bool person,
+		      es_align *al, size_t max_al, size_t *n_al)
+{
+	size_t dummy = 0;
+	if (!n_al)
+		n_al = &dummy;
+	*n_al = 0;
+	if (nq == 0 || nl == 0 || nq > ES_NAME_TOKENS || nl > ES_NAME_TOKENS)
+		return 0.0;
+	float sim[ES_NAME_TOKENS * ES_NAME_TOKENS];
+	int qm[ES_NAME_TOKENS], lm[ES_NAME_TOKENS];   /* partner index, -1 none; -2 - j for compounds */
+	double qs[ES_NAME_TOKENS], ls[ES_NAME_TOKENS]; /* similarity of the pair */
+	for (size_t i = 0; i < nq; i++) {
+		qm[i] = -1;
+		qs[i] = 0;
+	}
+	for (size_t j = 0; j < nl; j++) {
+		lm[j] = -1;
+		ls[j] = 0;
+	}
+	size_t npos = 0;
+	for (size_t i = 0; i < nq; i++)
+		for (size_t j = 0; j < nl; j++) {
+			double s = es_token_sim(&q[i], &l[j]);
+			sim[i * nl + j] = (float)s;
+			if (s > 0)
+				npos++;
+		}
+	/* greedy one-to-one alignment, best pairs first (heavier tokens on ties) */
+	while (npos) {
+		double best = 0, bw = -1;
+		size_t bi = 0, bj = 0;
+		for (size_t i = 0; i < nq; i++) {
+			if (qm[i] != -1)
+				continue;
+			for (size_t j = 0; j < nl; j++) {
+				if (lm[j] != -1)
+					continue;
+				double s = sim[i * nl + j];
+				if (s <= 0)
+					continue;
+				double w = (double)l[j].w + (double)q[i].w;
+				if (s > best + 1e-9 || (s > best - 1e-9 && w > bw)) {
+					best = s;
+					bw = w;
+					bi = i;
+					bj = j;
+				}
+			}
+		}
+		if (best <= 0)
+			break;
+		qm[bi] = (int)bj;
+		lm[bj] = (int)bi;
+		qs[bi] = ls[bj] = best;
+		npos--;
+	}
+	/* words written together on one side */
+	for (size_t i = 0; i < nq; i++) {
+		if (qm[i] != -1)
+			continue;
+		for (size_t j = 0; j + 1 < nl; j++) {
+			if (lm[j] != -1 || lm[j + 1] != -1)
+				continue;
+			double s = compound_sim(&q[i], &l[j], &l[j + 1]);
+			if (s >= COMPOUND_MIN) {
+				qm[i] = (int)j;
+				lm[j] = lm[j + 1] = (int)i;
+				qs[i] = ls[j] = ls[j + 1] = s;
+				break;
+			}
+		}
+	}
+	for (size_t j = 0; j < nl; j++) {
+		if (lm[j] != -1)
+			continue;
+		for (size_t i = 0; i + 1 < nq; i++) {
+			if (qm[i] != -1 || qm[i + 1] != -1)
+				continue;
+			double s = compound_sim(&l[j], &q[i], &q[i + 1]);
+			if (s >= COMPOUND_MIN) {
+				lm[j] = (int)i;
+				qm[i] = qm[i + 1] = (int)j;
+				qs[i] = qs[i + 1] = ls[j] = s;
+				break;
+			}
+		}
+	}
+
+	bool qmid[ES_NAME_TOKENS], lmid[ES_NAME_TOKENS];
+	if (person) {
+		middles(q, nq, qmid);
+		middles(l, nl, lmid);
+	}
+	double num = 0, den = 0;
+	bool num_missing = false;
+	for (size_t j = 0; j < nl; j++) {
+		double w = l[j].w;
+		if (lm[j] != -1) {
+			num += 2 * ls[j] * w;
+			den += 2 * w;
+		} else {
+			den += UL * w * (person && lmid[j] ? MIDDLE_FACTOR : 1.0);
+			if (l[j].kind == ES_TK_NUM)
+				num_missing = true;
+		}
+	}
+	for (size_t i = 0; i < nq; i++) {
+		if (qm[i] == -1) {
+			den += UQ * q[i].w * (person && qmid[i] ? MIDDLE_FACTOR : 1.0);
+			if (q[i].kind == ES_TK_NUM)
+				num_missing = true;
+		}
+	}
+	double S = den > 0 ? num / den : 0.0;
+	if (num_missing)
+		S *= ES_SCORE_NUM_PENALTY;
+	if (S > 1.0)
+		S = 1.0;
+
+	if (al) {
+		for (size_t i = 0; i < nq; i++) {
+			if (qm[i] == -1) {
+				put_align(al, max_al, n_al, q[i].text, q[i].text_len, "", 0, 0.0);
+				continue;
+			}
+			size_t j = (size_t)qm[i];
+			if (j + 1 < nl && lm[j] == (int)i && lm[j + 1] == (int)i) {
+				char buf[ES_TOK_LEN * 2 + 1];
+				snprintf(buf, sizeof buf, "%.*s %.*s", l[j].text_len, l[j].text, l[j + 1].text_len,
+					 l[j + 1].text);
+				put_align(al, max_al, n_al, q[i].text, q[i].text_len, buf, strlen(buf), qs[i]);
+			} else if (i + 1 < nq && qm[i + 1] == (int)j && lm[j] == (int)i) {
+				char buf[ES_TOK_LEN * 2 + 1];
+				snprintf(buf, sizeof buf, "%.*s %.*s", q[i].text_len, q[i].text, q[i + 1].text_len,
+					 q[i + 1].text);
+				put_align(al, max_al, n_al, buf, strlen(buf), l[j].text, l[j].text_len, qs[i]);
+				i++;
+			} else {
+				put_align(al, max_al, n_al, q[i].text, q[i].text_len, l[j].text, l[j].text_len, qs[i]);
+			}
+		}
+		for (size_t j = 0; j < nl; j++)
+			if (lm[j] == -1)
+				put_align(al, max_al, n_al, "", 0, l[j].text, l[j].text_len, 0.0);
+	}
+	return S;
+}

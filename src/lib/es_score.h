@@ -1,0 +1,52 @@
+/* es_score — how similar two normalized names are.
+ *
+ * Tokens are aligned one-to-one (each used once; a word may also align with
+ * two adjacent words of the other side written together, "abdulrahman" =
+ * "abdul rahman"). Each pair has a similarity in [0,1] on the canonical
+ * forms: exact, or an edit-distance score that allows no typo in tokens of
+ * up to 4 letters, one up to 8 and two beyond; numbers only match exactly.
+ * The score is a weighted Dice coefficient:
+ *
+ *   S = sum(2 * sim * w_list) / (sum(2 * w_list) + UQ * unmatched query weight
+ *                                + UL * unmatched list weight)
+ *
+ * where a token's weight is its rarity across the lists (IDF) times the
+ * weight of its kind (legal forms and stopwords barely count). Identical
+ * normalized names score exactly 1; because S is a ratio of weights, a
+ * threshold means the same for a two-word and a six-word name. An unmatched
+ * number on either side multiplies S by ES_SCORE_NUM_PENALTY. */
+#ifndef ES_SCORE_H
+#define ES_SCORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "es_match.h"
+#include "es_normalize.h"
+
+/* One token as the scorer sees it (points into an es_ntoks or the index). */
+typedef struct {
+	const char *canon, *text;
+	uint8_t canon_len, text_len, kind, flags;
+	float w;
+} es_stok;
+
+/* Similarity of two tokens in [0,1]. */
+double es_token_sim(const es_stok *a, const es_stok *b);
+
+/* Weight of a token of this kind/flags relative to an ordinary word. */
+double es_kind_weight(uint8_t kind, uint8_t flags);
+
+/* Sets t[i].w = idf[i] * kind weight; when a name has no distinctive word
+ * at all (only legal forms, stopwords, generic words) the kinds are ignored
+ * so such a name still matches itself and only itself. */
+void es_score_weigh(es_stok *t, size_t n, const double *idf);
+
+/* Scores query tokens q against listed tokens l. person: the listed party
+ * is an individual (middle names left out count less). Fills up to max_al
+ * alignment rows (query order, then unmatched list tokens) when al != NULL. */
+double es_score_names(const es_stok *q, size_t nq, const es_stok *l, size_t nl, bool person,
+		      es_align *al, size_t max_al, size_t *n_al);
+
+#endif
