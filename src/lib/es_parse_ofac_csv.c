@@ -69,6 +69,16 @@ static void diag(ctx *c, const char *fmt, ...)
 	c->in->on_diag(c->in->diag_ctx, msg);
 }
 
+/* A short, printable copy of outside text for a one-line message. */
+static const char *show(const char *s, size_t len, char out[48])
+{
+	size_t n = 0;
+	for (size_t i = 0; s && i < len && s[i] && n < 40; i++)
+		out[n++] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	out[n] = '\0';
+	return out;
+}
+
 /* OFAC's null is the unquoted "-0- " (libcsv already trimmed the space). */
 static bool is_null(const es_csv_row *r, size_t i)
 {
@@ -139,11 +149,11 @@ static es_code main_row(void *cv, const es_csv_row *r, es_err *err)
 	if (first && r->n != MAIN_COLS)
 		return es_err_set(err, ES_EFORMAT, "%s:%ld: first record has %zu columns, expected %d (not an OFAC CSV file?)",
 				  c->fname, r->line, r->n, MAIN_COLS);
-	if (first && !id_ok)
-		return es_err_set(err, ES_EFORMAT, "%s:%ld: first record's ent_num '%.40s' is not a number (not an OFAC CSV file?)",
-				  c->fname, r->line, r->n ? r->f[0] : "");
 	char idtxt[48];
-	snprintf(idtxt, sizeof idtxt, "%.40s", r->n ? r->f[0] : "");
+	show(r->n ? r->f[0] : "", r->n ? r->len[0] : 0, idtxt);
+	if (first && !id_ok)
+		return es_err_set(err, ES_EFORMAT, "%s:%ld: first record's ent_num '%s' is not a number (not an OFAC CSV file?)",
+				  c->fname, r->line, idtxt);
 	if (r->n != MAIN_COLS) {
 		diag(c, "%s:%ld: entry %s has %zu columns, expected %d", c->fname, r->line, idtxt, r->n, MAIN_COLS);
 		c->stats->bad++;
@@ -365,6 +375,17 @@ static es_code alt_row(void *cv, const es_csv_row *r, es_err *err)
 	return frc == ES_OK ? ES_OK : entry_failed(c, w, r->line, frc, &ferr, err);
 }
 
+/* A text list never holds a NUL byte; one would cut C strings short (a name
+ * "BANCO \0..." would be two different names), so it is a file error. */
+static es_code check_nul(const char *buf, size_t len, const char *name, es_err *err)
+{
+	const char *z = len ? memchr(buf, '\0', len) : NULL;
+	if (z)
+		return es_err_set(err, ES_EENCODING, "%s:%ld: NUL byte in a text file (binary or damaged file?)", name,
+				  es_csv_line_of(buf, (size_t)(z - buf)));
+	return ES_OK;
+}
+
 /* Strips OFAC's trailing Ctrl-Z (DOS EOF byte after the last CRLF) and line ends. */
 static void strip_eof(const char *buf, size_t *len)
 {
@@ -383,6 +404,8 @@ static es_code parse_companion(ctx *c, const char *path, const char *buf, size_t
 	if (len == 0)
 		return ES_OK; /* an empty companion (no spill-over rows) is fine */
 	es_code rc = es_csv_prepare(&buf, &len, c->fname, err);
+	if (rc == ES_OK)
+		rc = check_nul(buf, len, c->fname, err);
 	if (rc != ES_OK)
 		return rc;
 	es_csv_opts o = {.name = c->fname, .max_field = ES_MAX_FIELD, .max_fields = 64};
@@ -425,7 +448,8 @@ es_code es_parse_ofac_csv_buf(const es_parse_input *in, const char *main_buf, si
 	c.fname = c.main_name;
 	c.first = true;
 	strip_eof(main_buf, &main_len);
-	if ((rc = es_csv_prepare(&main_buf, &main_len, c.fname, err)) != ES_OK)
+	if ((rc = es_csv_prepare(&main_buf, &main_len, c.fname, err)) != ES_OK ||
+	    (rc = check_nul(main_buf, main_len, c.fname, err)) != ES_OK)
 		goto cleanup;
 	es_csv_opts o = {.name = c.fname, .max_field = ES_MAX_FIELD, .max_fields = 64};
 	if ((rc = es_csv_parse(main_buf, main_len, &o, main_row, &c, err)) != ES_OK)

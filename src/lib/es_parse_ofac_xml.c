@@ -58,6 +58,16 @@ static void diag(ctx *c, const char *fmt, ...)
 	c->in->on_diag(c->in->diag_ctx, msg);
 }
 
+/* A short, printable copy of outside text for a one-line message. */
+static const char *show(const char *s, size_t len, char out[48])
+{
+	size_t n = 0;
+	for (size_t i = 0; s && i < len && s[i] && n < 40; i++)
+		out[n++] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	out[n] = '\0';
+	return out;
+}
+
 static void sub_clear(sub *s)
 {
 	char **f[] = {&s->type, &s->category, &s->last, &s->first, &s->id_type, &s->id_number, &s->id_country,
@@ -321,9 +331,11 @@ static es_code read_entry(ctx *c, es_entity **out, es_err *err)
 			goto cleanup;
 		}
 	}
-done:
+done:;
+	char idtxt[48];
+	show(uid ? uid : "(no uid)", (size_t)-1, idtxt);
 	if (frc != ES_OK) {
-		diag(c, "%s:%d: entry %s: %s", c->fname, line, uid ? uid : "(no uid)", ferr.msg);
+		diag(c, "%s:%d: entry %s: %s", c->fname, line, idtxt, ferr.msg);
 		c->stats->bad++;
 		goto cleanup;
 	}
@@ -331,7 +343,7 @@ done:
 	for (const char *p = uid; uid_ok && *p; p++)
 		uid_ok = isdigit((unsigned char)*p);
 	if (!uid_ok) {
-		diag(c, "%s:%d: entry '%.40s' has no valid uid", c->fname, line, uid ? uid : "");
+		diag(c, "%s:%d: entry '%s' has no valid uid", c->fname, line, uid ? idtxt : "");
 		c->stats->bad++;
 		goto cleanup;
 	}
@@ -501,8 +513,9 @@ es_code es_parse_ofac_xml_buf(const es_parse_input *in, const char *buf, size_t 
 				char *end = NULL;
 				long n = v ? strtol(v, &end, 10) : -1;
 				if (!v || end == v || *end || n < 0) {
-					rc = es_err_set(err, ES_EFORMAT, "%s:%d: Record_Count '%.20s' is not a number", c.fname,
-							line, v ? v : "");
+					char vt[48];
+					rc = es_err_set(err, ES_EFORMAT, "%s:%d: Record_Count '%s' is not a number", c.fname,
+							line, show(v ? v : "", (size_t)-1, vt));
 					free(v);
 					goto cleanup;
 				}
@@ -521,6 +534,11 @@ es_code es_parse_ofac_xml_buf(const es_parse_input *in, const char *buf, size_t 
 		goto cleanup;
 	}
 cleanup:
+	/* libxml2 messages can span lines ("...indicate encoding !\nBytes: 0x9C"); ours are one line */
+	if (rc != ES_OK && err)
+		for (char *p = err->msg; *p; p++)
+			if (*p == '\n' || *p == '\r')
+				*p = ' ';
 	es_xml_free(c.x);
 	es_ofac_remarks_free(c.rem);
 	es_ofac_lists_free(c.lists);
