@@ -1,13 +1,146 @@
-/* STUB: replaced by the real command. */
-#include "cli.h"
+/* filter — orders on stdin, decisions on stdout (interface.md "filter").
+ * Options and exit codes only; the stream is es_filter's, the decisions es_rules'. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 
-const cli_opt cmd_filter_opts[] = {{NULL, 0, false, NULL, NULL}};
+#include "cli.h"
+#include "es_filter.h"
+#include "es_match.h"
+#include "es_rules.h"
+
+enum { OPT_FORMAT = 'f', OPT_ALLOW_STALE = 256, OPT_MAX_AGE, OPT_THRESHOLD };
+
+const cli_opt cmd_filter_opts[] = {
+	{"format", OPT_FORMAT, true, "jsonl|csv", "input format (default: detected from the first line)"},
+	{"allow-stale", OPT_ALLOW_STALE, false, NULL, "no LISTS_STALE review when the lists are old"},
+	{"max-age", OPT_MAX_AGE, true, "DAYS", "age after which lists are stale (default 7)"},
+	{"threshold", OPT_THRESHOLD, true, "T", "review threshold for fuzzy name matches (0..1)"},
+	{NULL, 0, false, NULL, NULL},
+};
 
 int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 {
-	(void)ctx;
-	(void)argc;
-	(void)argv;
-	cli_error("filter: not implemented yet");
-	return CLI_EXIT_DATA;
+	es_format fmt = ES_FMT_AUTO;
+	bool allow_stale = false;
+	long max_age = ES_DEFAULT_MAX_AGE_DAYS;
+	double threshold = -1;
+	int idx = 1, npos = 0, k;
+	const char *arg;
+	char **pos = calloc((size_t)argc + 1, sizeof *pos);
+	if (!pos)
+		return CLI_EXIT_DATA;
+	while ((k = cli_next(ctx->cmd, argc, argv, &idx, &arg, pos, &npos)) != -1) {
+		if (k == '?' || k == CLI_HELP) {
+			free(pos);
+			return k == CLI_HELP ? cli_finish_stdout(0) : CLI_EXIT_USAGE;
+		}
+		if (k == OPT_FORMAT) {
+			if (strcmp(arg, "jsonl") == 0 || strcmp(arg, "json") == 0)
+				fmt = ES_FMT_JSONL;
+			else if (strcmp(arg, "csv") == 0)
+				fmt = ES_FMT_CSV;
+			else {
+				free(pos);
+				return cli_usage("filter: --format must be jsonl or csv, not '%s'", arg);
+			}
+		} else if (k == OPT_ALLOW_STALE) {
+			allow_stale = true;
+		} else if (k == OPT_MAX_AGE) {
+			double d = cli_parse_double(arg, 0, 100000);
+			if (d < 0) {
+				free(pos);
+				return cli_usage("filter: --max-age needs a number of days, not '%s'", arg);
+			}
+			max_age = (long)d;
+		} else if (k == OPT_THRESHOLD) {
+			threshold = cli_parse_double(arg, 0, 1);
+			if (threshold < 0) {
+				free(pos);
+				return cli_usage("filter: --threshold needs a number between 0 and 1, not '%s'", arg);
+			}
+		}
+	}
+	free(pos);
+	if (npos)
+		return cli_usage("filter: takes no arguments (orders come on standard input)");
+
+	/* a reader that goes away (filter | head -1) is not an error to shout about:
+	 * EPIPE is seen on write and the run ends quietly */
+	signal(SIGPIPE, SIG_IGN);
+
+	int rc = CLI_EXIT_DATA;
+	es_err err = {0};
+	es_listset *ls = NULL;
+	es_countries *countries = NULL;
+	es_rules *rules = NULL;
+	es_matcher *m = NULL;
+	es_filter *f = NULL;
+	if (!(ls = cli_open_lists(ctx)) || !(countries = cli_load_countries(ctx)))
+		goto done;
+	if (es_rules_load(&rules, ctx->lists_dir, &err) != ES_OK) {
+		cli_error("%s", err.msg);
+		goto done;
+	}
+	if (threshold >= 0)
+		es_rules_set_review_threshold(rules, threshold);
+	if (es_matcher_open(&m, ls, countries, ctx->lists_dir, &err) != ES_OK) {
+		cli_error("cannot open the list index: %s", err.msg);
+		goto done;
+	}
+	bool stale = es_listset_stale(ls, time(NULL), max_age);
+	if (stale && !allow_stale)
+		cli_warn(ctx, "lists are older than %ld days: every order is at least REVIEW (LISTS_STALE); "
+			      "run 'exportscreen fetch' or pass --allow-stale", max_age);
+	es_filter_config cfg = {
+		.rules = rules,
+		.countries = countries,
+		.matcher = m,
+		.list_version = ls->set_hash,
+		.lists_stale = stale,
+		.allow_stale = allow_stale,
+		.max_age_days = max_age,
+		.format = fmt,
+	};
+	if (es_filter_new(&f, &cfg, &err) != ES_OK) {
+		cli_error("%s", err.msg);
+		goto done;
+	}
+	static char obuf[1 << 16];
+	setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
+	es_filter_stats st;
+	es_code frc = es_filter_run(f, STDIN_FILENO, stdout, &st, &err);
+	if (frc == ES_EIO) {
+		if (!st.output_closed)
+			cli_error("%s", err.msg);
+		rc = CLI_EXIT_IO;
+		goto done;
+	}
+	if (frc != ES_OK) {
+		cli_error("%s", err.msg);
+		rc = CLI_EXIT_IO;
+		goto done;
+	}
+	if (st.by_decision[ES_DEC_ERROR])
+		rc = CLI_EXIT_DATA;
+	else if (st.by_decision[ES_DEC_REVIEW] || st.by_decision[ES_DEC_LICENSE] || st.by_decision[ES_DEC_PROHIBITED])
+		rc = CLI_EXIT_FOUND;
+	else
+		rc = CLI_EXIT_OK;
+	rc = cli_finish_stdout(rc);
+	f = (es_filter_free(f), NULL);
+done:
+	es_filter_free(f);
+	es_matcher_free(m);
+	es_rules_free(rules);
+	es_countries_free(countries);
+	es_listset_free(ls);
+	if (rc == CLI_EXIT_IO) {
+		/* the stdio buffer may still hold bytes for a closed pipe: drop them quietly */
+		fflush(stdout);
+	}
+	return rc;
 }

@@ -1,0 +1,781 @@
+/* es_filter — streaming driver (see es_filter.h). */
+#include "es_filter.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "es_io.h"
+#include "es_order.h"
+
+#define READ_CHUNK 65536
+#define ADDR_KEY_TOKENS 3
+#define ADDR_MIN_TOKENS 3
+#define FOLD_BUF 4096
+
+/* ---- output buffer -------------------------------------------------------- */
+
+typedef struct {
+	char *p;
+	size_t n, cap;
+	bool oom;
+} sbuf;
+
+static void sb_reserve(sbuf *b, size_t more)
+{
+	if (b->oom || b->n + more + 1 <= b->cap)
+		return;
+	size_t nc = b->cap ? b->cap : 8192;
+	while (nc < b->n + more + 1)
+		nc *= 2;
+	char *np = realloc(b->p, nc);
+	if (!np) {
+		b->oom = true;
+		return;
+	}
+	b->p = np;
+	b->cap = nc;
+}
+
+static void sb_put(sbuf *b, const char *s, size_t n)
+{
+	sb_reserve(b, n);
+	if (b->oom)
+		return;
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+	b->p[b->n] = '\0';
+}
+
+static void sb_str(sbuf *b, const char *s)
+{
+	sb_put(b, s, strlen(s));
+}
+
+static void sb_fmt(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_fmt(sbuf *b, const char *fmt, ...)
+{
+	char tmp[128];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		sb_put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+/* Length of a valid UTF-8 sequence at s (max avail bytes), or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t avail)
+{
+	unsigned char c = s[0];
+	size_t need = c < 0x80 ? 1 : (c >= 0xC2 && c <= 0xDF) ? 2 : (c >= 0xE0 && c <= 0xEF) ? 3
+		      : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
+	if (!need || need > avail)
+		return 0;
+	return es_utf8_valid((const char *)s, need, NULL) ? need : 0;
+}
+
+/* A JSON string literal of arbitrary bytes: invalid UTF-8 bytes become U+FFFD
+ * (one per byte), control characters \u-escaped, so any input can be carried. */
+static void sb_json_str(sbuf *b, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	sb_reserve(b, n + 2);
+	sb_put(b, "\"", 1);
+	size_t run = 0; /* start of a run of bytes copied as they are */
+	for (size_t i = 0; i < n;) {
+		unsigned char c = u[i];
+		size_t k = 1;
+		const char *esc = NULL;
+		char ubuf[8];
+		if (c == '"')
+			esc = "\\\"";
+		else if (c == '\\')
+			esc = "\\\\";
+		else if (c == '\n')
+			esc = "\\n";
+		else if (c == '\r')
+			esc = "\\r";
+		else if (c == '\t')
+			esc = "\\t";
+		else if (c < 0x20 || c == 0x7F) {
+			snprintf(ubuf, sizeof ubuf, "\\u%04x", c);
+			esc = ubuf;
+		} else if (c >= 0x80) {
+			k = utf8_seq(u + i, n - i);
+			if (!k) {
+				esc = "\xEF\xBF\xBD";
+				k = 1;
+			}
+		}
+		if (esc) {
+			sb_put(b, s + run, i - run);
+			sb_str(b, esc);
+			run = i + k;
+		}
+		i += k;
+	}
+	sb_put(b, s + run, n - run);
+	sb_put(b, "\"", 1);
+}
+
+static void sb_json_cstr(sbuf *b, const char *s)
+{
+	if (!s)
+		sb_str(b, "null");
+	else
+		sb_json_str(b, s, strlen(s));
+}
+
+/* ---- address index ---------------------------------------------------------- */
+
+typedef struct {
+	uint64_t key;     /* hash of the first ADDR_KEY_TOKENS tokens */
+	uint32_t entity;
+	uint32_t addr;
+} addr_ent;
+
+struct es_filter {
+	es_filter_config cfg;
+	es_order order;
+	es_result result;
+	es_party_hit *hits;
+	size_t hits_cap;
+	es_hit *mhits;
+	size_t mhits_cap;
+	addr_ent *addrs;
+	size_t n_addrs;
+	sbuf out;
+	sbuf raw;            /* current CSV record (physical lines) */
+	es_csv_orders *csv;
+	char fold_a[FOLD_BUF], fold_b[FOLD_BUF];
+};
+
+static uint64_t fnv(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+/* The folded text " t1 t2 t3 " covering the first k tokens: its length (0 if fewer tokens). */
+static size_t first_tokens(const char *folded, size_t k)
+{
+	size_t n = 0, seen = 0;
+	if (folded[0] != ' ')
+		return 0;
+	for (size_t i = 1; folded[i]; i++)
+		if (folded[i] == ' ') {
+			if (++seen == k) {
+				n = i + 1;
+				break;
+			}
+		}
+	return n;
+}
+
+static bool has_digit(const char *s)
+{
+	for (; *s; s++)
+		if (*s >= '0' && *s <= '9')
+			return true;
+	return false;
+}
+
+static int addr_cmp(const void *a, const void *b)
+{
+	const addr_ent *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	if (x->entity != y->entity)
+		return x->entity < y->entity ? -1 : 1;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static const char *rec_addr_text(const es_rec_address *a)
+{
+	return a->full ? a->full : a->street;
+}
+
+static es_code build_addr_index(es_filter *f, es_err *err)
+{
+	const es_matcher *m = f->cfg.matcher;
+	size_t n = es_matcher_count(m), cap = 0;
+	for (size_t i = 0; i < n; i++) {
+		es_rec r;
+		es_matcher_entity(m, i, &r);
+		if (!r.list || !es_rules_address_list(f->cfg.rules, es_source_id(r.source), r.list))
+			continue;
+		for (size_t j = 0; j < r.n_addresses; j++) {
+			const char *t = rec_addr_text(&r.addresses[j]);
+			if (!t)
+				continue;
+			es_rules_fold(f->cfg.rules, t, f->fold_a, sizeof f->fold_a);
+			size_t kl = first_tokens(f->fold_a, ADDR_KEY_TOKENS);
+			if (!kl || !has_digit(f->fold_a))
+				continue;
+			if (f->n_addrs == cap) {
+				size_t nc = cap ? cap * 2 : 1024;
+				addr_ent *na = realloc(f->addrs, nc * sizeof *na);
+				if (!na)
+					return es_err_set(err, ES_ENOMEM, "out of memory");
+				f->addrs = na;
+				cap = nc;
+			}
+			f->addrs[f->n_addrs++] = (addr_ent){fnv(f->fold_a, kl), (uint32_t)i, (uint32_t)j};
+		}
+	}
+	if (f->n_addrs)
+		qsort(f->addrs, f->n_addrs, sizeof *f->addrs, addr_cmp);
+	return ES_OK;
+}
+
+es_code es_filter_new(es_filter **out, const es_filter_config *cfg, es_err *err)
+{
+	es_code rc = ES_OK;
+	es_filter *f = calloc(1, sizeof *f);
+	*out = NULL;
+	if (!f)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	f->cfg = *cfg;
+	f->mhits_cap = es_rules_max_hits(cfg->rules) + 2;
+	f->hits_cap = ES_ORDER_MAX_PARTIES * (f->mhits_cap + 2);
+	f->mhits = calloc(f->mhits_cap, sizeof *f->mhits);
+	f->hits = calloc(f->hits_cap, sizeof *f->hits);
+	if (!f->mhits || !f->hits) {
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (cfg->matcher && (rc = build_addr_index(f, err)) != ES_OK)
+		goto done;
+	*out = f;
+	f = NULL;
+done:
+	es_filter_free(f);
+	return rc;
+}
+
+void es_filter_free(es_filter *f)
+{
+	if (!f)
+		return;
+	es_order_release(&f->order);
+	es_csv_orders_free(f->csv);
+	free(f->hits);
+	free(f->mhits);
+	free(f->addrs);
+	free(f->out.p);
+	free(f->raw.p);
+	free(f);
+}
+
+/* ---- screening one order ------------------------------------------------------ */
+
+static bool addr_role(es_role r)
+{
+	return r == ES_ROLE_SHIP_TO || r == ES_ROLE_END_USER || r == ES_ROLE_INTERMEDIATE || r == ES_ROLE_BUYER;
+}
+
+static bool same_country(const es_filter *f, const char *a, const char *b)
+{
+	(void)f;
+	if (!a || !b || !*a || !*b)
+		return true;
+	if (strcmp(a, b) == 0)
+		return true;
+	/* Hong Kong and Macau addresses are often listed under CN */
+	bool ca = !strcmp(a, "CN") || !strcmp(a, "HK") || !strcmp(a, "MO");
+	bool cb = !strcmp(b, "CN") || !strcmp(b, "HK") || !strcmp(b, "MO");
+	return ca && cb;
+}
+
+/* Address hits for party pi: its street address is a whole-token prefix of a listed address. */
+static size_t address_hits(es_filter *f, size_t pi, size_t nh)
+{
+	const es_party *p = &f->order.parties[pi];
+	if (!p->address || !f->n_addrs || !addr_role(p->role))
+		return nh;
+	es_rules_fold(f->cfg.rules, p->address, f->fold_b, sizeof f->fold_b);
+	size_t qlen = strlen(f->fold_b);
+	if (!first_tokens(f->fold_b, ADDR_MIN_TOKENS) || !has_digit(f->fold_b))
+		return nh;
+	size_t kl = first_tokens(f->fold_b, ADDR_KEY_TOKENS);
+	addr_ent probe = {fnv(f->fold_b, kl), 0, 0};
+	size_t lo = 0, hi = f->n_addrs;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (f->addrs[mid].key < probe.key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < f->n_addrs && f->addrs[i].key == probe.key && nh < f->hits_cap; i++) {
+		es_rec r;
+		es_matcher_entity(f->cfg.matcher, f->addrs[i].entity, &r);
+		const es_rec_address *a = &r.addresses[f->addrs[i].addr];
+		es_rules_fold(f->cfg.rules, rec_addr_text(a), f->fold_a, sizeof f->fold_a);
+		if (strncmp(f->fold_a, f->fold_b, qlen) != 0)
+			continue;
+		if (!same_country(f, p->country, a->country))
+			continue;
+		bool dup = false; /* the listed party itself (already hit by name) */
+		for (size_t k = 0; k < nh && !dup; k++)
+			dup = f->hits[k].party == pi && f->hits[k].rec.entry_id == r.entry_id;
+		if (dup)
+			continue;
+		es_party_hit *h = &f->hits[nh++];
+		h->party = pi;
+		h->score = 1.0;
+		h->by_address = true;
+		h->matched_name = rec_addr_text(a);
+		h->rec = r;
+	}
+	return nh;
+}
+
+/* Runs the matcher on every party and the rules on the order; fills f->result. */
+static es_code screen(es_filter *f, size_t *n_hits, es_err *err)
+{
+	es_code rc = ES_OK;
+	size_t nh = 0;
+	const es_order *o = &f->order;
+	if (f->cfg.matcher) {
+		es_query q = {.threshold = es_rules_review_threshold(f->cfg.rules), .limit = f->mhits_cap};
+		for (size_t i = 0; i < o->n_parties; i++) {
+			size_t n = 0;
+			if ((rc = es_matcher_query(f->cfg.matcher, o->parties[i].name, &q, f->mhits, f->mhits_cap, &n,
+						   err)) != ES_OK)
+				return es_err_set(err, rc, "party %zu: %s", i, err && err->msg[0] ? err->msg : "cannot screen");
+			for (size_t k = 0; k < n && nh < f->hits_cap; k++) {
+				es_party_hit *h = &f->hits[nh++];
+				h->party = i;
+				h->score = f->mhits[k].score;
+				h->by_address = false;
+				h->matched_name = f->mhits[k].matched_name;
+				es_matcher_entity(f->cfg.matcher, f->mhits[k].entity, &h->rec);
+			}
+		}
+		for (size_t i = 0; i < o->n_parties; i++)
+			nh = address_hits(f, i, nh);
+	}
+	es_rules_ctx ctx = {.stale = f->cfg.lists_stale && !f->cfg.allow_stale,
+			    .max_age_days = f->cfg.max_age_days,
+			    .now = f->cfg.now};
+	es_rules_decide(f->cfg.rules, o, f->hits, nh, &ctx, &f->result);
+	*n_hits = nh;
+	return ES_OK;
+}
+
+static void write_reasons(es_filter *f, sbuf *b)
+{
+	const es_result *r = &f->result;
+	sb_str(b, "[");
+	for (size_t i = 0; i < r->n_reasons; i++) {
+		const es_reason *rs = &r->reasons[i];
+		if (i)
+			sb_str(b, ",");
+		sb_str(b, "{\"code\":");
+		sb_json_cstr(b, rs->code);
+		sb_str(b, ",\"decision\":");
+		sb_json_cstr(b, es_decision_name(rs->decision));
+		if (rs->party >= 0) {
+			sb_str(b, ",\"role\":");
+			sb_json_cstr(b, es_role_name(f->order.parties[rs->party].role));
+			sb_fmt(b, ",\"party\":%d", rs->party);
+		} else {
+			sb_str(b, ",\"role\":null,\"party\":null");
+		}
+		sb_str(b, ",\"message\":");
+		sb_json_cstr(b, rs->message);
+		sb_str(b, ",\"citation\":");
+		sb_json_cstr(b, rs->citation);
+		sb_str(b, "}");
+	}
+	sb_str(b, "]");
+}
+
+static void write_hits(es_filter *f, sbuf *b)
+{
+	const es_result *r = &f->result;
+	sb_str(b, "[");
+	for (size_t i = 0; i < r->n_hits; i++) {
+		const es_party_hit *h = &f->hits[r->hits[i].hit];
+		if (i)
+			sb_str(b, ",");
+		sb_str(b, "{\"role\":");
+		sb_json_cstr(b, es_role_name(f->order.parties[h->party].role));
+		sb_fmt(b, ",\"party\":%zu,\"score\":%.3f,\"source\":", h->party, h->score);
+		sb_json_cstr(b, es_source_id(h->rec.source));
+		sb_str(b, ",\"list\":");
+		sb_json_cstr(b, h->rec.list);
+		sb_str(b, ",\"entry_id\":");
+		sb_json_cstr(b, h->rec.entry_id);
+		sb_str(b, ",\"name\":");
+		sb_json_cstr(b, h->rec.name);
+		sb_str(b, ",\"matched_name\":");
+		sb_json_cstr(b, h->matched_name);
+		sb_str(b, ",\"by\":");
+		sb_str(b, h->by_address ? "\"address\"" : "\"name\"");
+		sb_str(b, ",\"action\":");
+		sb_json_cstr(b, es_decision_name(r->hits[i].action));
+		sb_str(b, "}");
+	}
+	sb_str(b, "]");
+}
+
+static void write_screening(es_filter *f, sbuf *b)
+{
+	sb_str(b, "\"screening\":{\"decision\":");
+	sb_json_cstr(b, es_decision_name(f->result.decision));
+	sb_str(b, ",\"reasons\":");
+	write_reasons(f, b);
+	sb_str(b, ",\"hits\":");
+	write_hits(f, b);
+	sb_str(b, ",\"lists\":{\"version\":");
+	sb_json_cstr(b, f->cfg.list_version ? f->cfg.list_version : "");
+	sb_str(b, f->cfg.lists_stale ? ",\"stale\":true}}" : ",\"stale\":false}}");
+}
+
+static void write_error_json(sbuf *b, const char *line, size_t len, size_t lineno, const char *msg)
+{
+	char head[64];
+	snprintf(head, sizeof head, "line %zu: ", lineno);
+	sb_fmt(b, "{\"line\":%zu,\"raw\":", lineno);
+	sb_json_str(b, line, len);
+	sb_str(b, ",\"error\":");
+	/* the message may quote input bytes (jansson's "near '...'"): escape like raw */
+	size_t hl = strlen(head), ml = strlen(msg);
+	char *full = malloc(hl + ml + 1);
+	if (full) {
+		memcpy(full, head, hl);
+		memcpy(full + hl, msg, ml + 1);
+		sb_json_str(b, full, hl + ml);
+		free(full);
+	} else {
+		sb_json_str(b, head, hl);
+	}
+	sb_str(b, ",\"screening\":{\"decision\":\"ERROR\",\"reasons\":[],\"hits\":[]}}\n");
+}
+
+/* Screens one JSONL record into f->out. */
+static es_decision jsonl_record(es_filter *f, const char *line, size_t len, size_t lineno, const char *toolong)
+{
+	es_err e = {0};
+	size_t nh = 0;
+	es_code rc = ES_OK;
+	if (toolong) {
+		write_error_json(&f->out, line, len, lineno, toolong);
+		return ES_DEC_ERROR;
+	}
+	if ((rc = es_order_parse_json(line, len, f->cfg.countries, &f->order, &e)) != ES_OK ||
+	    (rc = screen(f, &nh, &e)) != ES_OK) {
+		es_order_release(&f->order);
+		write_error_json(&f->out, line, len, lineno, e.msg[0] ? e.msg : es_strerror(rc));
+		return ES_DEC_ERROR;
+	}
+	/* splice: the input up to its final '}', then ,"screening":{...}} */
+	size_t end = len;
+	while (end > 0 && line[end - 1] != '}')
+		end--;
+	size_t k = end - 1; /* index of the closing brace */
+	size_t j = k;
+	while (j > 0 && (line[j - 1] == ' ' || line[j - 1] == '\t' || line[j - 1] == '\r' || line[j - 1] == '\n'))
+		j--;
+	bool empty = j > 0 && line[j - 1] == '{';
+	sb_put(&f->out, line, k);
+	if (!empty)
+		sb_put(&f->out, ",", 1);
+	write_screening(f, &f->out);
+	sb_put(&f->out, "}\n", 2);
+	es_order_release(&f->order);
+	return f->result.decision;
+}
+
+es_code es_filter_jsonl_record(es_filter *f, const char *line, size_t len, size_t lineno, char **buf,
+			       size_t *len_out, size_t *cap, es_decision *decision, es_err *err)
+{
+	sbuf b = {*buf, *len_out, *cap, false};
+	sbuf saved = f->out;
+	f->out = b;
+	es_decision d = jsonl_record(f, line, len, lineno, NULL);
+	b = f->out;
+	f->out = saved;
+	*buf = b.p;
+	*len_out = b.n;
+	*cap = b.cap;
+	if (decision)
+		*decision = d;
+	return b.oom ? es_err_set(err, ES_ENOMEM, "out of memory") : ES_OK;
+}
+
+/* ---- CSV ---------------------------------------------------------------------- */
+
+static void csv_quote_field(sbuf *b, const char *s, size_t n)
+{
+	sb_put(b, "\"", 1);
+	size_t run = 0;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '"') {
+			sb_put(b, s + run, i + 1 - run);
+			sb_put(b, "\"", 1);
+			run = i + 1;
+		}
+	sb_put(b, s + run, n - run);
+	sb_put(b, "\"", 1);
+}
+
+static void csv_tail(es_filter *f, sbuf *row)
+{
+	/* raw record without its final terminator */
+	while (row->n && (row->p[row->n - 1] == '\n' || row->p[row->n - 1] == '\r'))
+		row->n--;
+	sb_put(&f->out, row->p ? row->p : "", row->n);
+}
+
+static es_decision csv_record(es_filter *f, size_t lineno, bool is_header, const char *errmsg)
+{
+	sbuf *row = &f->raw;
+	csv_tail(f, row);
+	if (is_header && !errmsg) {
+		sb_str(&f->out, ",decision,reasons,hits\n");
+		return ES_DEC_CLEAR;
+	}
+	es_err e = {0};
+	size_t nh = 0;
+	es_code rc = ES_OK;
+	if (!errmsg) {
+		if ((rc = es_csv_orders_row(f->csv, f->cfg.countries, &f->order, &e)) != ES_OK ||
+		    (rc = screen(f, &nh, &e)) != ES_OK)
+			errmsg = e.msg[0] ? e.msg : es_strerror(rc);
+	}
+	if (errmsg) {
+		sbuf j = {0};
+		char head[48];
+		snprintf(head, sizeof head, "line %zu: ", lineno);
+		sb_str(&j, "[{\"code\":\"ERROR\",\"message\":");
+		size_t hl = strlen(head), ml = strlen(errmsg);
+		char *full = malloc(hl + ml + 1);
+		if (full) {
+			memcpy(full, head, hl);
+			memcpy(full + hl, errmsg, ml + 1);
+			sb_json_str(&j, full, hl + ml);
+			free(full);
+		}
+		sb_fmt(&j, ",\"line\":%zu}]", lineno);
+		sb_str(&f->out, ",ERROR,");
+		csv_quote_field(&f->out, j.p ? j.p : "[]", j.n);
+		sb_str(&f->out, ",\"[]\"\n");
+		free(j.p);
+		es_order_release(&f->order);
+		return ES_DEC_ERROR;
+	}
+	sbuf j = {0};
+	sb_put(&f->out, ",", 1);
+	sb_str(&f->out, es_decision_name(f->result.decision));
+	sb_put(&f->out, ",", 1);
+	write_reasons(f, &j);
+	csv_quote_field(&f->out, j.p ? j.p : "[]", j.n);
+	j.n = 0;
+	sb_put(&f->out, ",", 1);
+	write_hits(f, &j);
+	csv_quote_field(&f->out, j.p ? j.p : "[]", j.n);
+	sb_put(&f->out, "\n", 1);
+	free(j.p);
+	es_order_release(&f->order);
+	return f->result.decision;
+}
+
+/* ---- the stream ---------------------------------------------------------------- */
+
+static bool blank_line(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return false;
+	return true;
+}
+
+static es_code flush_out(es_filter *f, FILE *out, es_filter_stats *st, es_err *err)
+{
+	if (f->out.oom)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	if (f->out.n && fwrite(f->out.p, 1, f->out.n, out) != f->out.n) {
+		int e = errno;
+		st->output_closed = e == EPIPE;
+		return es_err_set(err, ES_EIO, "cannot write to standard output: %s", strerror(e));
+	}
+	f->out.n = 0;
+	return ES_OK;
+}
+
+static es_format detect(const char *line, size_t n)
+{
+	size_t i = 0;
+	if (n >= 3 && (unsigned char)line[0] == 0xEF && (unsigned char)line[1] == 0xBB && (unsigned char)line[2] == 0xBF)
+		i = 3;
+	while (i < n && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (i < n && (line[i] == '{' || line[i] == '['))
+		return ES_FMT_JSONL;
+	bool name_col = false;
+	for (size_t k = 0; k + 5 <= n && !name_col; k++)
+		name_col = memcmp(line + k, "_name", 5) == 0;
+	return memchr(line, ',', n) && name_col ? ES_FMT_CSV : ES_FMT_JSONL;
+}
+
+es_code es_filter_run(es_filter *f, int in_fd, FILE *out, es_filter_stats *st, es_err *err)
+{
+	es_code rc = ES_OK;
+	char *chunk = malloc(READ_CHUNK);
+	sbuf line = {0};
+	size_t lineno = 0, cpos = 0, clen = 0;
+	bool eof = false, toolong = false;
+	es_format fmt = f->cfg.format;
+	memset(st, 0, sizeof *st);
+	if (!chunk)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	for (;;) {
+		/* one physical line into `line` (bounded; the excess is skipped) */
+		bool have = false, had_nl = false;
+		line.n = 0;
+		toolong = false;
+		while (!have) {
+			if (cpos == clen) {
+				if (eof)
+					break;
+				/* about to wait for input: let the pipeline see what is done */
+				if ((rc = flush_out(f, out, st, err)) != ES_OK)
+					goto done;
+				if (fflush(out) != 0) {
+					st->output_closed = errno == EPIPE;
+					rc = es_err_set(err, ES_EIO, "cannot write to standard output: %s", strerror(errno));
+					goto done;
+				}
+				ssize_t r = read(in_fd, chunk, READ_CHUNK);
+				if (r < 0) {
+					if (errno == EINTR)
+						continue;
+					rc = es_err_set(err, ES_EIO, "cannot read standard input: %s", strerror(errno));
+					goto done;
+				}
+				if (r == 0) {
+					eof = true;
+					break;
+				}
+				cpos = 0;
+				clen = (size_t)r;
+			}
+			char *nl = memchr(chunk + cpos, '\n', clen - cpos);
+			size_t take = nl ? (size_t)(nl - (chunk + cpos)) : clen - cpos;
+			size_t room = ES_FILTER_MAX_LINE > line.n ? ES_FILTER_MAX_LINE - line.n : 0;
+			if (take > room) {
+				toolong = true;
+				sb_put(&line, chunk + cpos, room);
+			} else {
+				sb_put(&line, chunk + cpos, take);
+			}
+			cpos += take;
+			if (nl) {
+				cpos++;
+				have = had_nl = true;
+			}
+		}
+		if (line.oom) {
+			rc = es_err_set(err, ES_ENOMEM, "out of memory");
+			goto done;
+		}
+		if (!have && line.n == 0)
+			break; /* end of input */
+		lineno++;
+		const char *lp = line.p ? line.p : "";
+		size_t ln = line.n;
+		if (fmt == ES_FMT_AUTO) {
+			if (blank_line(lp, ln))
+				goto next;
+			fmt = detect(lp, ln);
+		}
+		if (fmt == ES_FMT_JSONL) {
+			if (blank_line(lp, ln) && !toolong) {
+				st->skipped_blank++;
+				goto next;
+			}
+			/* a UTF-8 byte order mark on the first line is not part of the record */
+			size_t skip = 0;
+			if (lineno == 1 && ln >= 3 && (unsigned char)lp[0] == 0xEF && (unsigned char)lp[1] == 0xBB &&
+			    (unsigned char)lp[2] == 0xBF)
+				skip = 3;
+			char msg[96];
+			if (toolong)
+				snprintf(msg, sizeof msg, "longer than %u bytes", ES_FILTER_MAX_LINE);
+			es_decision d = jsonl_record(f, lp + skip, ln - skip, lineno, toolong ? msg : NULL);
+			st->by_decision[d]++;
+			st->records++;
+		} else {
+			if (!f->csv && (rc = es_csv_orders_new(&f->csv, err)) != ES_OK)
+				goto done;
+			if (f->raw.n == 0 && blank_line(lp, ln) && !toolong) {
+				st->skipped_blank++;
+				goto next;
+			}
+			sb_put(&f->raw, lp, ln);
+			if (had_nl)
+				sb_put(&f->raw, "\n", 1);
+			bool done_row = false, is_header = false;
+			es_err e = {0};
+			es_code frc = ES_OK;
+			if (toolong) {
+				frc = es_err_set(&e, ES_ETOOBIG, "longer than %u bytes", ES_FILTER_MAX_LINE);
+				/* resynchronise: the parser must not carry a half record */
+				es_csv_orders_free(f->csv);
+				f->csv = NULL;
+				if ((rc = es_csv_orders_new(&f->csv, err)) != ES_OK)
+					goto done;
+				done_row = true;
+			} else {
+				frc = es_csv_orders_feed(f->csv, lp, ln + (had_nl ? 0 : 0), !had_nl && eof, &done_row,
+							 &is_header, &e);
+				if (!had_nl && !done_row) {
+					/* last line without newline: the record ends here or never */
+					frc = es_err_set(&e, ES_EFORMAT, "the input ends inside a quoted CSV field");
+					done_row = true;
+				}
+			}
+			if (done_row) {
+				es_decision d = csv_record(f, lineno, is_header, frc == ES_OK ? NULL : e.msg);
+				f->raw.n = 0;
+				if (!is_header || frc != ES_OK) {
+					st->by_decision[d]++;
+					st->records++;
+				}
+			}
+		}
+	next:
+		if (f->out.n >= (1u << 16) && (rc = flush_out(f, out, st, err)) != ES_OK)
+			goto done;
+		if (!have)
+			break;
+	}
+	if (f->raw.n) {
+		/* a record left open at end of input */
+		es_decision d = csv_record(f, lineno, false, "the input ends inside a quoted CSV field");
+		f->raw.n = 0;
+		st->by_decision[d]++;
+		st->records++;
+	}
+	if ((rc = flush_out(f, out, st, err)) != ES_OK)
+		goto done;
+	if (fflush(out) != 0) {
+		st->output_closed = errno == EPIPE;
+		rc = es_err_set(err, ES_EIO, "cannot write to standard output: %s", strerror(errno));
+	}
+done:
+	free(chunk);
+	free(line.p);
+	return rc;
+}

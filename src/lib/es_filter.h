@@ -1,0 +1,65 @@
+/* es_filter — the streaming driver of `exportscreen filter`: reader -> screening -> writer.
+ *
+ * Invariants (interface.md): exactly one output record per non-blank input record,
+ * in input order; a record that cannot be screened becomes an ERROR record carrying
+ * the raw input, its physical line number and a one-line reason, and the stream goes
+ * on; a screened JSON order is written as the input bytes with one member
+ * "screening" spliced in before the final '}', so member order, numbers and unknown
+ * members stay byte-exact. Memory is bounded by the line limit, not by the number of
+ * orders. Output is buffered and flushed whenever the filter is about to wait for
+ * input, so a pipeline sees each decision as soon as its order is processed. */
+#ifndef ES_FILTER_H
+#define ES_FILTER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "es_country.h"
+#include "es_error.h"
+#include "es_match.h"
+#include "es_rules.h"
+
+#define ES_FILTER_MAX_LINE (1u << 20) /* bytes in one input line (longer -> ERROR record) */
+
+typedef enum { ES_FMT_AUTO, ES_FMT_JSONL, ES_FMT_CSV } es_format;
+
+typedef struct es_filter es_filter;
+
+/* Everything a filter screens with. The filter borrows all of it (the caller
+ * keeps it alive and frees it after es_filter_free). matcher may be NULL
+ * (no list screening: for tests of the rules without a compiled index). */
+typedef struct {
+	const es_rules *rules;
+	const es_countries *countries;
+	const es_matcher *matcher;
+	const char *list_version;  /* set hash reported in every record */
+	bool lists_stale;          /* the lists are older than max_age_days */
+	bool allow_stale;          /* --allow-stale: no LISTS_STALE reason */
+	long max_age_days;
+	es_format format;
+	time_t now;                /* 0 = time(NULL) per order */
+} es_filter_config;
+
+typedef struct {
+	size_t records;            /* records written */
+	size_t by_decision[ES_DEC_ERROR + 1];
+	size_t skipped_blank;
+	bool output_closed;        /* the reader of stdout went away (EPIPE): stop quietly */
+} es_filter_stats;
+
+es_code es_filter_new(es_filter **out, const es_filter_config *cfg, es_err *err);
+void es_filter_free(es_filter *f);
+
+/* Reads records from in_fd until EOF and writes results to out. Returns ES_EIO on a
+ * read or write error (err says which; stats->output_closed is set for EPIPE).
+ * Other failures (out of memory) stop the run with their code. */
+es_code es_filter_run(es_filter *f, int in_fd, FILE *out, es_filter_stats *stats, es_err *err);
+
+/* Screens one JSON Lines record (no terminator) and appends the output record
+ * (with its newline) to *buf, *len_out (grown with realloc; caller frees). For tests
+ * and fuzzing; returns the record's decision in *decision. */
+es_code es_filter_jsonl_record(es_filter *f, const char *line, size_t len, size_t lineno, char **buf,
+			       size_t *len_out, size_t *cap, es_decision *decision, es_err *err);
+
+#endif

@@ -1,0 +1,652 @@
+/* es_order — order model and the JSON Lines / CSV readers (see es_order.h). */
+#include "es_order.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <csv.h>
+#include <jansson.h>
+
+#include "es_io.h"
+
+static const char *const role_names[ES_ROLE_COUNT] = {
+	"buyer", "ship_to", "end_user", "intermediate_consignee", "forwarder", "payer", "other",
+};
+
+static const char *const eu_names[] = {
+	"unknown", "commercial", "government", "military", "police", "intelligence",
+	"telecom", "bank", "education", "individual", "other",
+};
+
+const char *es_role_name(es_role r)
+{
+	return (unsigned)r < ES_ROLE_COUNT ? role_names[r] : "other";
+}
+
+int es_role_from_name(const char *s, es_role *out)
+{
+	for (int i = 0; i < ES_ROLE_COUNT; i++)
+		if (strcmp(s, role_names[i]) == 0) {
+			*out = (es_role)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *es_eu_type_name(es_eu_type t)
+{
+	return (unsigned)t <= ES_EU_OTHER ? eu_names[t] : "other";
+}
+
+static es_eu_type eu_type_from(const char *s)
+{
+	for (int i = 0; i < ES_EU_OTHER; i++)
+		if (strcasecmp(s, eu_names[i]) == 0)
+			return (es_eu_type)i;
+	return ES_EU_OTHER;
+}
+
+void es_order_release(es_order *o)
+{
+	if (o->json_root)
+		json_decref((json_t *)o->json_root);
+	o->json_root = NULL;
+	o->n_parties = o->n_items = o->n_services_declined = 0;
+}
+
+static void order_reset(es_order *o)
+{
+	es_order_release(o);
+	o->order_id = o->destination = o->ship_date = o->payment_terms = o->end_use = NULL;
+	o->has_screening = false;
+	o->items_given = false;
+}
+
+/* Code points in a valid UTF-8 string. */
+static size_t utf8_chars(const char *s, size_t len)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
+static bool blank(const char *s)
+{
+	for (; *s; s++)
+		if (!isspace((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/* A country field: "" / whitespace = absent; otherwise exactly a known ISO alpha-2
+ * code (any case; the canonical upper-case code is returned). */
+static es_code country_field(const es_countries *countries, const char *s, const char **out,
+			     const char *what, es_err *err)
+{
+	*out = NULL;
+	if (!s || blank(s))
+		return ES_OK;
+	size_t len = strlen(s);
+	const char *cc = len == 2 ? es_country_lookup(countries, s, len) : NULL;
+	if (!cc || !es_country_valid(countries, cc))
+		return es_err_set(err, ES_EFORMAT, "%s '%.40s' is not an ISO 3166-1 alpha-2 country code", what, s);
+	*out = cc;
+	return ES_OK;
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+/* Optional string member: absent or null -> NULL; a string within the limit; else an error. */
+static es_code jstr(json_t *obj, const char *key, const char **out, const char *ctx, es_err *err)
+{
+	json_t *v = json_object_get(obj, key);
+	*out = NULL;
+	if (!v || json_is_null(v))
+		return ES_OK;
+	if (!json_is_string(v))
+		return es_err_set(err, ES_EFORMAT, "%s'%s' is not a string", ctx, key);
+	const char *s = json_string_value(v);
+	size_t len = json_string_length(v);
+	if (utf8_chars(s, len) > ES_ORDER_MAX_FIELD)
+		return es_err_set(err, ES_ETOOBIG, "%s'%s' is longer than %d characters", ctx, key,
+				  ES_ORDER_MAX_FIELD);
+	*out = s;
+	return ES_OK;
+}
+
+static es_code json_party(json_t *p, size_t i, const es_countries *countries, es_party *out, es_err *err)
+{
+	es_code rc = ES_OK;
+	char ctx[48];
+	const char *role = NULL, *country = NULL;
+	snprintf(ctx, sizeof ctx, "party %zu: ", i);
+	memset(out, 0, sizeof *out);
+	if (!json_is_object(p))
+		return es_err_set(err, ES_EFORMAT, "party %zu is not an object", i);
+	json_t *jn = json_object_get(p, "name");
+	if (!jn || json_is_null(jn))
+		return es_err_set(err, ES_EMISSING, "party %zu has no name", i);
+	if ((rc = jstr(p, "name", &out->name, ctx, err)) != ES_OK)
+		goto done;
+	if (blank(out->name))
+		return es_err_set(err, ES_EMISSING, "party %zu has an empty name", i);
+	if ((rc = jstr(p, "role", &role, ctx, err)) != ES_OK)
+		goto done;
+	if (!role)
+		return es_err_set(err, ES_EMISSING, "party %zu has no role", i);
+	if (es_role_from_name(role, &out->role) != 0)
+		return es_err_set(err, ES_EFORMAT, "party %zu has an unknown role '%.40s'", i, role);
+	if ((rc = jstr(p, "address", &out->address, ctx, err)) != ES_OK ||
+	    (rc = jstr(p, "city", &out->city, ctx, err)) != ES_OK ||
+	    (rc = jstr(p, "region", &out->region, ctx, err)) != ES_OK ||
+	    (rc = jstr(p, "postal_code", &out->postal_code, ctx, err)) != ES_OK ||
+	    (rc = jstr(p, "type", &out->type, ctx, err)) != ES_OK ||
+	    (rc = jstr(p, "relationship", &out->relationship, ctx, err)) != ES_OK ||
+	    (rc = jstr(p, "country", &country, ctx, err)) != ES_OK)
+		goto done;
+	snprintf(ctx, sizeof ctx, "party %zu country", i);
+	if ((rc = country_field(countries, country, &out->country, ctx, err)) != ES_OK)
+		goto done;
+	out->eu_type = out->type && !blank(out->type) ? eu_type_from(out->type) : ES_EU_UNKNOWN;
+	json_t *own = json_object_get(p, "ownership_percent");
+	if (own) {
+		out->has_ownership = true;
+		if (json_is_number(own)) {
+			double v = json_number_value(own);
+			if (!(v >= 0 && v <= 100))
+				return es_err_set(err, ES_EFORMAT, "party %zu: ownership_percent %g is not 0..100", i, v);
+			out->ownership_known = true;
+			out->ownership_percent = v;
+		} else if (!json_is_null(own)) {
+			return es_err_set(err, ES_EFORMAT, "party %zu: 'ownership_percent' is not a number", i);
+		}
+	}
+done:
+	return rc;
+}
+
+es_code es_order_parse_json(const char *line, size_t len, const es_countries *countries, es_order *o,
+			    es_err *err)
+{
+	es_code rc = ES_OK;
+	size_t bad;
+	json_error_t jerr;
+	order_reset(o);
+	if (!es_utf8_valid(line, len, &bad))
+		return es_err_set(err, ES_EENCODING, "invalid UTF-8 at byte %zu", bad + 1);
+	/* Duplicate names are rejected: which one a consumer would use is undefined,
+	 * and a screened "destination: DE" that some other tool reads as IR is a miss.
+	 * jansson also bounds nesting (JSON_PARSER_MAX_DEPTH) and rejects \u0000. */
+	json_t *root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root)
+		return es_err_set(err, ES_EFORMAT, "invalid JSON at column %d: %s", jerr.column, jerr.text);
+	o->json_root = root;
+	if (!json_is_object(root)) {
+		rc = es_err_set(err, ES_EFORMAT, "not a JSON object (got %s)",
+				json_is_array(root) ? "an array" : "a scalar");
+		goto done;
+	}
+	if (json_object_get(root, "screening")) {
+		o->has_screening = true;
+		rc = es_err_set(err, ES_EFORMAT, "the order already has a 'screening' member");
+		goto done;
+	}
+	json_t *jid = json_object_get(root, "order_id");
+	if (jid && json_is_string(jid))
+		if ((rc = jstr(root, "order_id", &o->order_id, "", err)) != ES_OK)
+			goto done;
+	const char *dest = NULL;
+	if ((rc = jstr(root, "destination", &dest, "", err)) != ES_OK ||
+	    (rc = country_field(countries, dest, &o->destination, "destination", err)) != ES_OK ||
+	    (rc = jstr(root, "ship_date", &o->ship_date, "", err)) != ES_OK ||
+	    (rc = jstr(root, "payment_terms", &o->payment_terms, "", err)) != ES_OK ||
+	    (rc = jstr(root, "end_use", &o->end_use, "", err)) != ES_OK)
+		goto done;
+	json_t *sd = json_object_get(root, "services_declined");
+	if (sd && json_is_array(sd)) {
+		size_t i;
+		json_t *v;
+		json_array_foreach(sd, i, v) {
+			if (!json_is_string(v) || json_string_length(v) == 0)
+				continue;
+			if (o->n_services_declined >= ES_ORDER_MAX_SERVICES) {
+				rc = es_err_set(err, ES_ETOOBIG, "more than %d services_declined", ES_ORDER_MAX_SERVICES);
+				goto done;
+			}
+			o->services_declined[o->n_services_declined++] = json_string_value(v);
+		}
+	} else if (sd && json_is_string(sd) && json_string_length(sd) > 0) {
+		o->services_declined[o->n_services_declined++] = json_string_value(sd);
+	}
+
+	json_t *parties = json_object_get(root, "parties");
+	if (!parties) {
+		rc = es_err_set(err, ES_EMISSING, "the order has no 'parties'");
+		goto done;
+	}
+	if (!json_is_array(parties)) {
+		rc = es_err_set(err, ES_EFORMAT, "'parties' is not an array");
+		goto done;
+	}
+	size_t np = json_array_size(parties);
+	if (np == 0) {
+		rc = es_err_set(err, ES_EMISSING, "'parties' is empty");
+		goto done;
+	}
+	if (np > ES_ORDER_MAX_PARTIES) {
+		rc = es_err_set(err, ES_ETOOBIG, "more than %d parties", ES_ORDER_MAX_PARTIES);
+		goto done;
+	}
+	for (size_t i = 0; i < np; i++)
+		if ((rc = json_party(json_array_get(parties, i), i, countries, &o->parties[i], err)) != ES_OK)
+			goto done;
+	o->n_parties = np;
+
+	json_t *items = json_object_get(root, "items");
+	if (items && !json_is_null(items)) {
+		if (!json_is_array(items)) {
+			rc = es_err_set(err, ES_EFORMAT, "'items' is not an array");
+			goto done;
+		}
+		o->items_given = true;
+		size_t ni = json_array_size(items);
+		if (ni > ES_ORDER_MAX_ITEMS) {
+			rc = es_err_set(err, ES_ETOOBIG, "more than %d items", ES_ORDER_MAX_ITEMS);
+			goto done;
+		}
+		for (size_t i = 0; i < ni; i++) {
+			json_t *it = json_array_get(items, i);
+			char ctx[40];
+			snprintf(ctx, sizeof ctx, "item %zu: ", i);
+			if (!json_is_object(it)) {
+				rc = es_err_set(err, ES_EFORMAT, "item %zu is not an object", i);
+				goto done;
+			}
+			es_item *x = &o->items[i];
+			x->sku = NULL;
+			json_t *sku = json_object_get(it, "sku");
+			if (sku && json_is_string(sku) && (rc = jstr(it, "sku", &x->sku, ctx, err)) != ES_OK)
+				goto done;
+			if ((rc = jstr(it, "eccn", &x->eccn, ctx, err)) != ES_OK ||
+			    (rc = jstr(it, "enc", &x->enc, ctx, err)) != ES_OK)
+				goto done;
+		}
+		o->n_items = ni;
+	}
+done:
+	if (rc != ES_OK) {
+		o->n_parties = o->n_items = 0;
+	}
+	return rc;
+}
+
+/* ---- CSV ----------------------------------------------------------------- */
+
+enum { F_NAME, F_ADDRESS, F_CITY, F_REGION, F_POSTAL, F_COUNTRY, F_TYPE, F_RELATIONSHIP, F_OWNERSHIP, F_COUNT };
+static const char *const party_fields[F_COUNT] = {
+	"name", "address", "city", "region", "postal_code", "country", "type", "relationship", "ownership_percent",
+};
+enum { O_ORDER_ID, O_DESTINATION, O_SHIP_DATE, O_PAYMENT, O_END_USE, O_SERVICES, O_ECCN, O_ENC, O_SKU, O_COUNT };
+static const char *const order_fields[O_COUNT] = {
+	"order_id", "destination", "ship_date", "payment_terms", "end_use", "services_declined", "eccn", "enc", "sku",
+};
+
+#define CSV_MAX_COLS 512
+
+struct es_csv_orders {
+	struct csv_parser p;
+	bool parser_ok;
+	bool have_header;
+	/* current record being assembled: fields as offsets into buf */
+	char *buf;
+	size_t len, cap;
+	size_t off[CSV_MAX_COLS];
+	size_t flen[CSV_MAX_COLS];
+	size_t n_fields;
+	size_t rows_done;     /* records completed by the current feed */
+	bool too_many, too_long;
+	bool pending;         /* inside a record spanning lines */
+	/* header map */
+	size_t n_cols;
+	int party_col[ES_ROLE_COUNT][F_COUNT]; /* column index or -1 */
+	int order_col[O_COUNT];
+	/* last complete row */
+	char *row;
+	size_t row_cap, row_fields;
+	size_t row_off[CSV_MAX_COLS];
+	size_t row_flen[CSV_MAX_COLS];
+	bool row_too_many, row_too_long;
+};
+
+/* libcsv hands over transient field bytes; they are copied, bounded per field
+ * (limit in bytes: 4 per character) so a hostile row cannot grow memory. */
+static void csv_cb_field(void *s, size_t n, void *data)
+{
+	es_csv_orders *r = data;
+	if (r->n_fields >= CSV_MAX_COLS) {
+		r->too_many = true;
+		return;
+	}
+	if (n > (size_t)ES_ORDER_MAX_FIELD * 4) {
+		r->too_long = true;
+		n = 0;
+	}
+	if (r->len + n + 1 > r->cap) {
+		size_t nc = r->cap ? r->cap : 4096;
+		while (nc < r->len + n + 1)
+			nc *= 2;
+		char *nb = realloc(r->buf, nc);
+		if (!nb) {
+			r->too_long = true;
+			return;
+		}
+		r->buf = nb;
+		r->cap = nc;
+	}
+	r->off[r->n_fields] = r->len;
+	r->flen[r->n_fields] = n;
+	memcpy(r->buf + r->len, s, n);
+	r->len += n;
+	r->buf[r->len++] = '\0';
+	r->n_fields++;
+}
+
+static void csv_cb_row(int c, void *data)
+{
+	es_csv_orders *r = data;
+	(void)c;
+	r->rows_done++;
+	/* move the record to the row slot */
+	if (r->row_cap < r->len + 1) {
+		char *nb = realloc(r->row, r->len + 1);
+		if (!nb) {
+			r->row_too_long = true;
+			r->len = r->n_fields = 0;
+			return;
+		}
+		r->row = nb;
+		r->row_cap = r->len + 1;
+	}
+	memcpy(r->row, r->buf, r->len);
+	r->row[r->len] = '\0';
+	memcpy(r->row_off, r->off, r->n_fields * sizeof r->off[0]);
+	memcpy(r->row_flen, r->flen, r->n_fields * sizeof r->flen[0]);
+	r->row_fields = r->n_fields;
+	r->row_too_many = r->too_many;
+	r->row_too_long = r->too_long;
+	r->len = r->n_fields = 0;
+	r->too_many = r->too_long = false;
+}
+
+es_code es_csv_orders_new(es_csv_orders **out, es_err *err)
+{
+	es_csv_orders *r = calloc(1, sizeof *r);
+	*out = NULL;
+	if (!r)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	if (csv_init(&r->p, CSV_STRICT | CSV_STRICT_FINI) != 0) {
+		free(r);
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	}
+	r->parser_ok = true;
+	*out = r;
+	return ES_OK;
+}
+
+void es_csv_orders_free(es_csv_orders *r)
+{
+	if (!r)
+		return;
+	if (r->parser_ok)
+		csv_free(&r->p);
+	free(r->buf);
+	free(r->row);
+	free(r);
+}
+
+size_t es_csv_orders_columns(const es_csv_orders *r)
+{
+	return r->have_header ? r->n_cols : 0;
+}
+
+static const char *row_field(const es_csv_orders *r, size_t i)
+{
+	return r->row + r->row_off[i];
+}
+
+static es_code csv_header(es_csv_orders *r, es_err *err)
+{
+	bool any_name = false;
+	for (int i = 0; i < ES_ROLE_COUNT; i++)
+		for (int f = 0; f < F_COUNT; f++)
+			r->party_col[i][f] = -1;
+	for (int f = 0; f < O_COUNT; f++)
+		r->order_col[f] = -1;
+	if (r->row_too_many || r->row_too_long)
+		return es_err_set(err, ES_ETOOBIG, "CSV header has too many or too long columns");
+	for (size_t c = 0; c < r->row_fields; c++) {
+		const char *h = row_field(r, c);
+		int *slot = NULL;
+		for (int f = 0; f < O_COUNT && !slot; f++)
+			if (strcmp(h, order_fields[f]) == 0)
+				slot = &r->order_col[f];
+		for (int i = 0; i < ES_ROLE_COUNT && !slot; i++) {
+			size_t rl = strlen(role_names[i]);
+			if (strncmp(h, role_names[i], rl) != 0 || h[rl] != '_')
+				continue;
+			for (int f = 0; f < F_COUNT; f++)
+				if (strcmp(h + rl + 1, party_fields[f]) == 0) {
+					slot = &r->party_col[i][f];
+					if (f == F_NAME)
+						any_name = true;
+				}
+		}
+		if (!slot)
+			continue; /* unknown column: passed through */
+		if (*slot >= 0)
+			return es_err_set(err, ES_EFORMAT, "CSV header names column '%.40s' twice", h);
+		*slot = (int)c;
+	}
+	if (!any_name)
+		return es_err_set(err, ES_EFORMAT, "CSV header has no <role>_name column");
+	r->n_cols = r->row_fields;
+	return ES_OK;
+}
+
+es_code es_csv_orders_feed(es_csv_orders *r, const char *line, size_t len, bool at_eof, bool *row_done,
+			   bool *is_header, es_err *err)
+{
+	es_code rc = ES_OK;
+	*row_done = false;
+	*is_header = false;
+	r->rows_done = 0;
+	/* the terminator is normalised to one LF so that CR/CRLF/none all end the record */
+	size_t n = len;
+	if (n && line[n - 1] == '\n')
+		n--;
+	if (n && line[n - 1] == '\r')
+		n--;
+	bool bad = csv_parse(&r->p, line, n, csv_cb_field, csv_cb_row, r) != n;
+	if (!bad && (len > n || !at_eof))
+		bad = csv_parse(&r->p, "\n", 1, csv_cb_field, csv_cb_row, r) != 1;
+	if (!bad && at_eof && r->rows_done == 0)
+		bad = csv_fini(&r->p, csv_cb_field, csv_cb_row, r) != 0;
+	if (bad) {
+		int e = csv_error(&r->p);
+		rc = es_err_set(err, ES_EFORMAT, "malformed CSV: %s", csv_strerror(e));
+		/* start over with a fresh parser so the next line is read on its own */
+		csv_free(&r->p);
+		r->parser_ok = csv_init(&r->p, CSV_STRICT | CSV_STRICT_FINI) == 0;
+		r->len = r->n_fields = 0;
+		r->too_many = r->too_long = false;
+		r->pending = false;
+		*row_done = true;
+		if (!r->parser_ok)
+			rc = es_err_set(err, ES_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (r->rows_done > 1) {
+		rc = es_err_set(err, ES_EFORMAT, "more than one CSV record on one line");
+		*row_done = true;
+		goto done;
+	}
+	r->pending = r->rows_done == 0;
+	if (r->rows_done == 1) {
+		*row_done = true;
+		if (!r->have_header) {
+			*is_header = true;
+			rc = csv_header(r, err);
+			r->have_header = rc == ES_OK;
+		}
+	}
+done:
+	return rc;
+}
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+/* Column value or NULL (absent column / empty field). */
+static char *col(es_csv_orders *r, int c)
+{
+	if (c < 0)
+		return NULL;
+	char *s = trim(r->row + r->row_off[c]);
+	return *s ? s : NULL;
+}
+
+/* Splits s at ';' in place into at most max parts (trimmed); returns the count or -1. */
+static int split_semi(char *s, const char **parts, int max)
+{
+	int n = 0;
+	if (!s)
+		return 0;
+	for (;;) {
+		char *e = strchr(s, ';');
+		if (e)
+			*e = '\0';
+		if (n >= max)
+			return -1;
+		char *t = trim(s);
+		parts[n++] = *t ? t : NULL;
+		if (!e)
+			break;
+		s = e + 1;
+	}
+	return n;
+}
+
+es_code es_csv_orders_row(es_csv_orders *r, const es_countries *countries, es_order *o, es_err *err)
+{
+	es_code rc = ES_OK;
+	order_reset(o);
+	if (r->row_too_many)
+		return es_err_set(err, ES_ETOOBIG, "more than %d CSV fields", CSV_MAX_COLS);
+	if (r->row_too_long)
+		return es_err_set(err, ES_ETOOBIG, "a CSV field is longer than %d characters", ES_ORDER_MAX_FIELD);
+	if (r->row_fields != r->n_cols)
+		return es_err_set(err, ES_EFORMAT, "the row has %zu fields, the header %zu", r->row_fields, r->n_cols);
+	for (size_t c = 0; c < r->row_fields; c++) {
+		const char *f = row_field(r, c);
+		size_t bad;
+		if (strlen(f) != r->row_flen[c])
+			return es_err_set(err, ES_EFORMAT, "field %zu contains a NUL byte", c + 1);
+		if (!es_utf8_valid(f, r->row_flen[c], &bad))
+			return es_err_set(err, ES_EENCODING, "invalid UTF-8 in field %zu", c + 1);
+		if (utf8_chars(f, r->row_flen[c]) > ES_ORDER_MAX_FIELD)
+			return es_err_set(err, ES_ETOOBIG, "field %zu is longer than %d characters", c + 1,
+					  ES_ORDER_MAX_FIELD);
+	}
+	o->order_id = col(r, r->order_col[O_ORDER_ID]);
+	if ((rc = country_field(countries, col(r, r->order_col[O_DESTINATION]), &o->destination, "destination",
+				err)) != ES_OK)
+		return rc;
+	o->ship_date = col(r, r->order_col[O_SHIP_DATE]);
+	o->payment_terms = col(r, r->order_col[O_PAYMENT]);
+	o->end_use = col(r, r->order_col[O_END_USE]);
+	int ns = split_semi(col(r, r->order_col[O_SERVICES]), o->services_declined, ES_ORDER_MAX_SERVICES);
+	if (ns < 0)
+		return es_err_set(err, ES_ETOOBIG, "more than %d services_declined", ES_ORDER_MAX_SERVICES);
+	size_t k = 0;
+	for (int i = 0; i < ns; i++)
+		if (o->services_declined[i])
+			o->services_declined[k++] = o->services_declined[i];
+	o->n_services_declined = k;
+
+	for (int role = 0; role < ES_ROLE_COUNT; role++) {
+		char *v[F_COUNT];
+		bool any = false;
+		for (int f = 0; f < F_COUNT; f++) {
+			v[f] = col(r, r->party_col[role][f]);
+			any |= v[f] != NULL;
+		}
+		if (!any)
+			continue;
+		size_t pi = o->n_parties;
+		if (!v[F_NAME])
+			return es_err_set(err, ES_EMISSING, "party %zu (%s) has no name", pi, role_names[role]);
+		es_party *p = &o->parties[o->n_parties++];
+		memset(p, 0, sizeof *p);
+		p->role = (es_role)role;
+		p->name = v[F_NAME];
+		p->address = v[F_ADDRESS];
+		p->city = v[F_CITY];
+		p->region = v[F_REGION];
+		p->postal_code = v[F_POSTAL];
+		p->type = v[F_TYPE];
+		p->relationship = v[F_RELATIONSHIP];
+		p->eu_type = p->type ? eu_type_from(p->type) : ES_EU_UNKNOWN;
+		char ctx[48];
+		snprintf(ctx, sizeof ctx, "party %zu country", pi);
+		if ((rc = country_field(countries, v[F_COUNTRY], &p->country, ctx, err)) != ES_OK)
+			return rc;
+		if (v[F_OWNERSHIP]) {
+			p->has_ownership = true;
+			if (strcasecmp(v[F_OWNERSHIP], "null") != 0 && strcasecmp(v[F_OWNERSHIP], "unknown") != 0) {
+				char *end;
+				errno = 0;
+				double d = strtod(v[F_OWNERSHIP], &end);
+				if (errno || *end || !(d >= 0 && d <= 100))
+					return es_err_set(err, ES_EFORMAT, "party %zu: ownership_percent '%.20s' is not 0..100",
+							  pi, v[F_OWNERSHIP]);
+				p->ownership_known = true;
+				p->ownership_percent = d;
+			}
+		}
+	}
+	if (o->n_parties == 0)
+		return es_err_set(err, ES_EMISSING, "the row names no party");
+
+	if (r->order_col[O_ECCN] >= 0 || r->order_col[O_ENC] >= 0) {
+		const char *eccn[ES_ORDER_MAX_ITEMS], *enc[ES_ORDER_MAX_ITEMS], *sku[ES_ORDER_MAX_ITEMS];
+		int ne = split_semi(col(r, r->order_col[O_ECCN]), eccn, ES_ORDER_MAX_ITEMS);
+		int nc = split_semi(col(r, r->order_col[O_ENC]), enc, ES_ORDER_MAX_ITEMS);
+		int nk = split_semi(col(r, r->order_col[O_SKU]), sku, ES_ORDER_MAX_ITEMS);
+		if (ne < 0 || nc < 0 || nk < 0)
+			return es_err_set(err, ES_ETOOBIG, "more than %d items", ES_ORDER_MAX_ITEMS);
+		int n = ne > nc ? ne : nc;
+		if ((nc > 1 && nc != n) || (ne > 1 && ne != n) || (nk > 1 && nk != n))
+			return es_err_set(err, ES_EFORMAT, "eccn, enc and sku columns list different numbers of items");
+		o->items_given = true;
+		for (int i = 0; i < n; i++) {
+			o->items[i].eccn = ne == n ? eccn[i] : (ne == 1 ? eccn[0] : NULL);
+			o->items[i].enc = nc == n ? enc[i] : (nc == 1 ? enc[0] : NULL);
+			o->items[i].sku = nk == n ? sku[i] : NULL;
+		}
+		o->n_items = (size_t)n;
+	}
+	return ES_OK;
+}

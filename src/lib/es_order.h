@@ -1,0 +1,121 @@
+/* es_order — the order model of `filter` and its two readers (JSON Lines and CSV).
+ *
+ * An es_order is a view: every string points into storage owned by whoever
+ * filled it (the JSON document held in o->json_root, or the CSV row buffer of an
+ * es_csv_orders reader) and stays valid until the next fill or es_order_release.
+ * Absent members are NULL; a JSON null counts as absent. Strings are valid UTF-8,
+ * at most ES_ORDER_MAX_FIELD characters, never contain NUL.
+ *
+ * Validation here is what the contract calls "not a valid order" (interface.md):
+ * the caller turns a failure into an ERROR record carrying err->msg. Anything
+ * merely incomplete (no ECCN, no end user, unknown type) is valid here and is
+ * the rules' business (REVIEW). Everything is bounded: parties, items, field
+ * length; going over a limit is an error for that order, never truncation. */
+#ifndef ES_ORDER_H
+#define ES_ORDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "es_country.h"
+#include "es_error.h"
+
+#define ES_ORDER_MAX_FIELD 1000    /* characters (code points) in one string field */
+#define ES_ORDER_MAX_PARTIES 64
+#define ES_ORDER_MAX_ITEMS 256
+#define ES_ORDER_MAX_SERVICES 32
+
+typedef enum {
+	ES_ROLE_BUYER,
+	ES_ROLE_SHIP_TO,
+	ES_ROLE_END_USER,
+	ES_ROLE_INTERMEDIATE,
+	ES_ROLE_FORWARDER,
+	ES_ROLE_PAYER,
+	ES_ROLE_OTHER,
+	ES_ROLE_COUNT
+} es_role;
+
+/* Contract spelling: "buyer", "ship_to", "end_user", "intermediate_consignee", ... */
+const char *es_role_name(es_role r);
+int es_role_from_name(const char *s, es_role *out);
+
+typedef enum {
+	ES_EU_UNKNOWN,      /* "unknown", or no type given (type_given tells which) */
+	ES_EU_COMMERCIAL,
+	ES_EU_GOVERNMENT,
+	ES_EU_MILITARY,
+	ES_EU_POLICE,
+	ES_EU_INTELLIGENCE,
+	ES_EU_TELECOM,
+	ES_EU_BANK,
+	ES_EU_EDUCATION,
+	ES_EU_INDIVIDUAL,
+	ES_EU_OTHER         /* a type the contract does not know (type holds it) */
+} es_eu_type;
+
+const char *es_eu_type_name(es_eu_type t);
+
+typedef struct {
+	es_role role;
+	const char *name;          /* never NULL, never empty */
+	const char *address, *city, *region, *postal_code;
+	const char *country;       /* valid ISO alpha-2 or NULL */
+	const char *type;          /* as given, or NULL */
+	es_eu_type eu_type;
+	const char *relationship;  /* extension: "owner", "parent", "notify_party", ... */
+	bool has_ownership;        /* ownership_percent member present */
+	bool ownership_known;      /* ... and a number (null = share unknown) */
+	double ownership_percent;
+} es_party;
+
+typedef struct {
+	const char *sku, *eccn, *enc;
+} es_item;
+
+typedef struct es_order {
+	const char *order_id;      /* string ids only; numeric ids stay in the raw record */
+	const char *destination;   /* valid ISO alpha-2 or NULL */
+	const char *ship_date, *payment_terms, *end_use;
+	const char *services_declined[ES_ORDER_MAX_SERVICES];
+	size_t n_services_declined;
+	bool has_screening;        /* the input already carries a "screening" member */
+	es_party parties[ES_ORDER_MAX_PARTIES];
+	size_t n_parties;
+	es_item items[ES_ORDER_MAX_ITEMS];
+	size_t n_items;
+	bool items_given;          /* an "items" member (or eccn column) was present */
+	void *json_root;           /* owned json_t of a JSON order, else NULL */
+} es_order;
+
+/* Releases what a fill left in o (the JSON document) and clears it. */
+void es_order_release(es_order *o);
+
+/* Parses one JSON Lines record (without its line terminator) into o.
+ * Rejects: invalid UTF-8, invalid JSON (duplicate member names included, nesting
+ * beyond jansson's depth limit, NUL in strings), a non-object, missing/empty/non-array
+ * parties, bad party (role, name, country), non-string fields, over-long fields, too
+ * many parties or items. On failure err holds one line without the "line N:" prefix. */
+es_code es_order_parse_json(const char *line, size_t len, const es_countries *countries, es_order *o,
+			    es_err *err);
+
+/* A CSV order reader (interface.md: header-driven, one order per row). */
+typedef struct es_csv_orders es_csv_orders;
+
+es_code es_csv_orders_new(es_csv_orders **out, es_err *err);
+void es_csv_orders_free(es_csv_orders *r);
+
+/* Feeds one physical line (terminator included if it had one). Sets *row_done
+ * when a complete CSV record ends with this line (a quoted field may span lines).
+ * The first complete record is the header; *is_header is set for it. */
+es_code es_csv_orders_feed(es_csv_orders *r, const char *line, size_t len, bool at_eof, bool *row_done,
+			   bool *is_header, es_err *err);
+
+/* Turns the last complete data row into o (valid until the next feed).
+ * Same validation as the JSON reader; eccn/enc columns hold ';'-separated items. */
+es_code es_csv_orders_row(es_csv_orders *r, const es_countries *countries, es_order *o, es_err *err);
+
+/* Number of header columns (0 before the header). */
+size_t es_csv_orders_columns(const es_csv_orders *r);
+
+#endif
