@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -461,6 +462,81 @@ static void test_dates(void **state)
 	assert_false(es_ofac_parse_date("", 0, &d));
 }
 
+
+static void test_remarks_patterns(void **state)
+{
+	(void)state;
+	es_err err = {0};
+	es_ofac_remarks *r = NULL;
+	assert_int_equal(es_ofac_remarks_load(&r, ES_LISTS_DIR "/" ES_OFAC_REMARKS_FILE, &err), ES_OK);
+	es_entity *e = es_entity_new(ES_SRC_OFAC_SDN);
+	assert_non_null(e);
+	assert_int_equal(es_entity_set_name(e, "X, Y", (size_t)-1, &err), ES_OK);
+	const char *t = "DOB circa 1960 to 1962; alt. DOB Mar 1965; POB Cairo, Egypt; nationality Korea, North; "
+			"citizen Iran; Passport A1234567 (Iran) issued 01 Jan 2001 expires 01 Jan 2011; "
+			"a.k.a. 'NU'MAN, Ali'; n.k.a. 'NEW CO.'; Linked To: FOO (BAR) LTD; "
+			"Digital Currency Address - ETH 0x8576acc5c05d6ce88f4e49bf65bdf0c62f91353c; Gender Female; "
+			"Some prose item that matches nothing.";
+	assert_int_equal(es_ofac_remarks_apply(r, countries, t, strlen(t), e, &err), ES_OK);
+	assert_int_equal(e->n_dobs, 2);
+	assert_true(e->dobs[0].approximate);
+	assert_int_equal(e->dobs[0].year, 1960);
+	assert_int_equal(e->dobs[0].year_to, 1962);
+	assert_int_equal(e->dobs[1].month, 3);
+	assert_string_equal(e->pobs[0], "Cairo, Egypt");
+	assert_true(has_country(e, "EG", ES_CTRY_BIRTH));
+	assert_true(has_country(e, "KP", ES_CTRY_NATIONALITY));
+	assert_true(has_country(e, "IR", ES_CTRY_CITIZENSHIP));
+	const es_ident *id = ident_of(e, "Passport");
+	assert_non_null(id);
+	assert_string_equal(id->number, "A1234567");
+	assert_string_equal(id->country, "IR");
+	const es_name *n = name_of(e, "NU'MAN, Ali"); /* quotes inside the alias */
+	assert_non_null(n);
+	assert_int_equal(n->strength, ES_WEAK);
+	n = name_of(e, "NEW CO."); /* the text's final '.' is dropped, the alias's kept */
+	assert_non_null(n);
+	assert_int_equal(n->kind, ES_NAME_NKA);
+	id = ident_of(e, "Linked To"); /* regression: a name with parentheses */
+	assert_non_null(id);
+	assert_string_equal(id->number, "FOO (BAR) LTD");
+	id = ident_of(e, "Digital Currency Address - ETH");
+	assert_non_null(id);
+	assert_string_equal(id->number, "0x8576acc5c05d6ce88f4e49bf65bdf0c62f91353c");
+	assert_string_equal(ident_of(e, "Gender")->number, "Female");
+	assert_int_equal(e->n_ids, 4);
+	es_entity_free(e);
+	es_ofac_remarks_free(r);
+
+	/* a broken pattern file is refused with its line */
+	char path[] = "/tmp/es-test-ofac-remarks-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	const char *bad = "# comment\ndob\t-\t^DOB (?<value>.+$\n";
+	assert_int_equal(write(fd, bad, strlen(bad)), (ssize_t)strlen(bad));
+	close(fd);
+	assert_int_equal(es_ofac_remarks_load(&r, path, &err), ES_EFORMAT);
+	assert_non_null(strstr(err.msg, ":2: bad pattern"));
+	unlink(path);
+}
+
+static void test_csv_nul_byte(void **state)
+{
+	(void)state;
+	es_parse_stats st;
+	es_err err = {0};
+	size_t n = 0;
+	es_parse_input in = input(ES_SRC_OFAC_SDN, "sdn.csv");
+	in.on_entity = count_cb;
+	in.ctx = &n;
+	/* regression (libFuzzer): a NUL inside a name made e->name and names[0] differ */
+	const char doc[] = "306,\"BANCO \0NACIONAL\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n";
+	assert_int_equal(es_parse_ofac_csv_buf(&in, doc, sizeof doc - 1, NULL, 0, NULL, 0, NULL, 0, &st, &err),
+			 ES_EENCODING);
+	assert_string_equal(err.msg, "sdn.csv:1: NUL byte in a text file (binary or damaged file?)");
+	assert_int_equal(n, 0);
+}
+
 /* ---- XML ---- */
 
 static void check_consolidated_xml(const char *path)
@@ -633,6 +709,8 @@ int main(void)
 		cmocka_unit_test(test_csv_bad_inputs),
 		cmocka_unit_test(test_csv_mem_edge_cases),
 		cmocka_unit_test(test_dates),
+		cmocka_unit_test(test_remarks_patterns),
+		cmocka_unit_test(test_csv_nul_byte),
 		cmocka_unit_test(test_xml_consolidated),
 		cmocka_unit_test(test_xml_tempuri_namespace),
 		cmocka_unit_test(test_xml_bad_inputs),
