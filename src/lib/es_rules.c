@@ -950,6 +950,9 @@ static void end_user_rules(dctx *c, int party, const char *cc, es_eu_type t, boo
 		add(c, "MILITARY_END_USER_UNCERTAIN", ES_DEC_REVIEW, party, NULL, &b);
 	}
 	bool supp3 = in(c, G_SUPP3, cc);
+	char fname[FOLD_MAX];
+	es_rules_fold(c->r, p->name, fname, sizeof fname);
+	bool less_sensitive = keyword_hit(c->r, "less_sensitive_gov", fname, false, false) != NULL;
 	bool sensitive = in(c, G_MIL, cc) || in(c, G_INTEL, cc) || in(c, G_GOVBLOCK, cc) || in(c, G_MIL_UNC, cc);
 	for (size_t i = 0; i < o->n_items; i++) {
 		const char *e = o->items[i].eccn;
@@ -959,7 +962,9 @@ static void end_user_rules(dctx *c, int party, const char *cc, es_eu_type t, boo
 		if (!row || row->cls != CLS_ENCRYPTION)
 			continue;
 		if (ek == ENC_B2 && !supp3) {
-			if (gov)
+			if (t == ES_EU_GOVERNMENT && less_sensitive)
+				add(c, "ENC_LESS_SENSITIVE_GOV", ES_DEC_REVIEW, party, NULL, &a);
+			else if (gov)
 				add(c, "ENC_GOV_END_USER", ES_DEC_LICENSE, party, NULL, &a);
 			else if (!type_known) {
 				msg_args b = a;
@@ -1301,9 +1306,13 @@ void es_rules_decide(const es_rules *r, const es_order *o, const es_party_hit *h
 					: keyword_hit(r, "police", fname, false, false)   ? ES_EU_POLICE
 											  : ES_EU_UNKNOWN;
 			if (kt != ES_EU_UNKNOWN) {
-				msg_args b = a;
-				b.detail = es_eu_type_name(kt);
-				add(&c, "KEYWORD_END_USER", ES_DEC_REVIEW, pi, NULL, &b);
+				/* a government label with a military/police name is re-typed quietly:
+				 * the label was not wrong, only unspecific */
+				if (t != ES_EU_GOVERNMENT) {
+					msg_args b = a;
+					b.detail = es_eu_type_name(kt);
+					add(&c, "KEYWORD_END_USER", ES_DEC_REVIEW, pi, NULL, &b);
+				}
 				t = kt;
 				type_known = true;
 			}
