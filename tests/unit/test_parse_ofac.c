@@ -608,6 +608,37 @@ static void test_xml_tempuri_namespace(void **state)
 	check_consolidated_xml(ES_TEST_DATA "/ofac/consolidated_tempuri.xml.gz");
 }
 
+static void test_csv_and_xml_agree(void **state)
+{
+	(void)state;
+	/* the 2025-12 cons CSV and the 2024-05 CONSOLIDATED.XML share 441 entries; both
+	 * formats must give them the same primary name ("LAST, First"), type and sub-list
+	 * (3 entries were renamed by OFAC in between) */
+	es_entityset x, y;
+	es_parse_stats st;
+	es_err err = {0};
+	es_parse_input a = input(ES_SRC_OFAC_CONS, ES_LISTS_DIR "/ofac-cons/cons_prim.csv");
+	es_parse_input b = input(ES_SRC_OFAC_CONS, ES_TEST_DATA "/ofac/consolidated.xml.gz");
+	assert_int_equal(parse("ofac_csv", a, &x, &st, &err), ES_OK);
+	assert_int_equal(parse("ofac_xml", b, &y, &st, &err), ES_OK);
+	size_t common = 0, same_name = 0, same_type = 0, same_list = 0;
+	for (size_t i = 0; i < x.n; i++) {
+		const es_entity *o = find(&y, x.items[i]->entry_id);
+		if (!o)
+			continue;
+		common++;
+		same_name += strcmp(o->name, x.items[i]->name) == 0;
+		same_type += o->type == x.items[i]->type;
+		same_list += strcmp(o->list, x.items[i]->list) == 0;
+	}
+	assert_int_equal(common, 441);
+	assert_int_equal(same_name, 438);
+	assert_int_equal(same_type, 441);
+	assert_int_equal(same_list, 441);
+	es_entityset_clear(&x);
+	es_entityset_clear(&y);
+}
+
 static void test_xml_bad_inputs(void **state)
 {
 	(void)state;
@@ -713,6 +744,7 @@ int main(void)
 		cmocka_unit_test(test_csv_nul_byte),
 		cmocka_unit_test(test_xml_consolidated),
 		cmocka_unit_test(test_xml_tempuri_namespace),
+		cmocka_unit_test(test_csv_and_xml_agree),
 		cmocka_unit_test(test_xml_bad_inputs),
 		cmocka_unit_test(test_xml_entry_problems),
 	};
