@@ -249,6 +249,41 @@ static bool looks_like_address(const char *name)
 	return false;
 }
 
+/* Lists that do not say whether a party is a person (CSL DPL, EL, DTC...):
+ * 2 to 5 words, none of them a legal form, a generic business word or a
+ * number. Used only to weigh left-out middle names and extra given names. */
+static uint8_t reads_like_person(const es_ntoks *nt)
+{
+	if (nt->n < 2 || nt->n > 5)
+		return 0;
+	for (size_t i = 0; i < nt->n; i++) {
+		uint8_t k = nt->tok[i].kind;
+		if (k == ES_TK_LEGAL || k == ES_TK_GENERIC || k == ES_TK_NUM)
+			return 0;
+	}
+	return 1;
+}
+
+static es_code push_word_keys(vec *pairs, const char *c, size_t cl, bool num, uint32_t name_id)
+{
+	kpair kp = {es_index_key('c', c, cl), name_id};
+	if (!vec_push(pairs, &kp, sizeof kp))
+		return ES_ENOMEM;
+	if (cl >= 5 && !num) {
+		char d[ES_TOK_LEN];
+		for (size_t k = 0; k < cl; k++) {
+			if (k > 0 && c[k] == c[k - 1])
+				continue; /* same deletion as the previous one */
+			memcpy(d, c, k);
+			memcpy(d + k, c + k + 1, cl - k - 1);
+			kp.h = es_index_key('d', d, cl - 1);
+			if (!vec_push(pairs, &kp, sizeof kp))
+				return ES_ENOMEM;
+		}
+	}
+	return ES_OK;
+}
+
 static es_code push_keys(vec *pairs, const es_ix_tok *toks, size_t n, const char *pool, uint32_t name_id)
 {
 	bool any = false;
@@ -259,24 +294,30 @@ static es_code push_keys(vec *pairs, const es_ix_tok *toks, size_t n, const char
 		const es_ix_tok *t = &toks[i];
 		if (t->kind == ES_TK_INITIAL)
 			continue;
-		if (any && !is_distinctive(t->kind))
+		if (any && !is_distinctive(t->kind) && !(t->kind == ES_TK_STOP && i + 1 < n))
 			continue;
-		const char *c = pool + t->canon;
-		size_t cl = t->canon_len;
-		kpair kp = {es_index_key('c', c, cl), name_id};
-		if (!vec_push(pairs, &kp, sizeof kp))
-			return ES_ENOMEM;
-		if (cl >= 5 && t->kind != ES_TK_NUM) {
-			char d[ES_TOK_LEN];
-			for (size_t k = 0; k < cl; k++) {
-				memcpy(d, c, k);
-				memcpy(d + k, c + k + 1, cl - k - 1);
-				kp.h = es_index_key('d', d, cl - 1);
+		if (any && !is_distinctive(t->kind)) {
+			/* an article only as the first half of a compound ("al" + "hassan") */
+			if (toks[i + 1].kind == ES_TK_WORD) {
+				char cc[ES_TOK_LEN * 2];
+				memcpy(cc, pool + t->canon, t->canon_len);
+				memcpy(cc + t->canon_len, pool + toks[i + 1].canon, toks[i + 1].canon_len);
+				kpair kp = {es_index_key('c', cc, (size_t)t->canon_len + toks[i + 1].canon_len), name_id};
 				if (!vec_push(pairs, &kp, sizeof kp))
 					return ES_ENOMEM;
 			}
+			continue;
 		}
-		if (i + 1 < n && t->kind == ES_TK_WORD && toks[i + 1].kind == ES_TK_WORD) {
+		const char *c = pool + t->canon;
+		size_t cl = t->canon_len;
+		kpair kp = {0, name_id};
+		if (push_word_keys(pairs, c, cl, t->kind == ES_TK_NUM, name_id) != ES_OK)
+			return ES_ENOMEM;
+		/* the scorer also compares the spelling as written */
+		if (t->text != t->canon &&
+		    push_word_keys(pairs, pool + t->text, t->text_len, t->kind == ES_TK_NUM, name_id) != ES_OK)
+			return ES_ENOMEM;
+		if (i + 1 < n && (t->kind == ES_TK_WORD || t->kind == ES_TK_STOP) && toks[i + 1].kind == ES_TK_WORD) {
 			char cc[ES_TOK_LEN * 2];
 			size_t l2 = toks[i + 1].canon_len;
 			memcpy(cc, c, cl);
@@ -334,6 +375,9 @@ es_code es_index_build(const es_entityset *ents, const es_normalizer *nz, const 
 		xe.start_date = istr(&sp, e->start_date);
 		xe.end_date = istr(&sp, e->end_date);
 		xe.address_only = e->list && strcmp(e->list, "EL") == 0 && looks_like_address(e->name);
+		if (e->type == ES_TYPE_UNKNOWN && e->name &&
+		    es_normalize(nz, e->name, strlen(e->name), nt, NULL) == ES_OK)
+			xe.person_like = reads_like_person(nt);
 		xe.prog_start = (uint32_t)(v[S_PROG].len / sizeof(uint32_t));
 		for (size_t i = 0; i < e->n_programs && i < UINT16_MAX; i++) {
 			uint32_t o = istr(&sp, e->programs[i]);

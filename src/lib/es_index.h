@@ -28,13 +28,13 @@
 #include "es_normalize.h"
 #include "es_score.h"
 
-#define ES_INDEX_VERSION 3
+#define ES_INDEX_VERSION 4
 
 typedef struct {
 	uint32_t entry_id, list, name, lic_req, lic_pol, frn, start_date, end_date;
 	uint32_t prog_start, addr_start, ctry_start;
 	uint16_t n_prog, n_addr, n_ctry;
-	uint8_t source, type, address_only, pad;
+	uint8_t source, type, address_only, person_like; /* person_like: type unknown, name reads like a person's */
 } es_ix_entity;
 
 typedef struct {

@@ -325,6 +325,28 @@ static void hit_key(const es_index *ix, scratch *s, size_t *nt, uint64_t key, ui
 	}
 }
 
+/* Keys of one word: the word, and deletion-1 variants on both sides
+ * (symspell), so one edit or transposition still meets. */
+static void hit_word(const es_index *ix, scratch *s, size_t *nt, const char *c, size_t cl, bool num, uint8_t ti,
+		     float w)
+{
+	hit_key(ix, s, nt, es_index_key('c', c, cl), ti, w);
+	if (cl < 4 || num)
+		return;
+	hit_key(ix, s, nt, es_index_key('d', c, cl), ti, w);
+	if (cl < 5)
+		return;
+	char d[ES_TOK_LEN];
+	for (size_t k = 0; k < cl; k++) {
+		if (k > 0 && c[k] == c[k - 1])
+			continue; /* same deletion as the previous one */
+		memcpy(d, c, k);
+		memcpy(d + k, c + k + 1, cl - k - 1);
+		hit_key(ix, s, nt, es_index_key('c', d, cl - 1), ti, w);
+		hit_key(ix, s, nt, es_index_key('d', d, cl - 1), ti, w);
+	}
+}
+
 static bool key_token(const es_stok *t, bool any_distinctive)
 {
 	if (t->kind == ES_TK_INITIAL)
@@ -349,26 +371,23 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 	double wq = 0;
 	for (size_t i = 0; i < q->n && i < 255; i++) {
 		const es_stok *t = &q->st[i];
+		if (any && t->kind == ES_TK_STOP && i + 1 < q->n && q->st[i + 1].kind == ES_TK_WORD) {
+			/* "al hassan" meets a listed "alhassan" */
+			char cc[ES_TOK_LEN * 2];
+			memcpy(cc, t->canon, t->canon_len);
+			memcpy(cc + t->canon_len, q->st[i + 1].canon, q->st[i + 1].canon_len);
+			hit_key(ix, s, &nt, es_index_key('c', cc, (size_t)t->canon_len + q->st[i + 1].canon_len),
+				(uint8_t)(i + 1), q->st[i + 1].w);
+		}
 		if (!key_token(t, any))
 			continue;
 		wq += t->w;
 		uint8_t ti = (uint8_t)i;
 		const char *c = t->canon;
 		size_t cl = t->canon_len;
-		hit_key(ix, s, &nt, es_index_key('c', c, cl), ti, t->w);
-		if (cl >= 5 && t->kind != ES_TK_NUM) {
-			hit_key(ix, s, &nt, es_index_key('d', c, cl), ti, t->w);
-			char d[ES_TOK_LEN];
-			for (size_t k = 0; k < cl; k++) {
-				if (k > 0 && c[k] == c[k - 1])
-					continue; /* same deletion as the previous one */
-				memcpy(d, c, k);
-				memcpy(d + k, c + k + 1, cl - k - 1);
-				if (cl - 1 >= 5)
-					hit_key(ix, s, &nt, es_index_key('c', d, cl - 1), ti, t->w);
-				hit_key(ix, s, &nt, es_index_key('d', d, cl - 1), ti, t->w);
-			}
-		}
+		hit_word(ix, s, &nt, c, cl, t->kind == ES_TK_NUM, ti, t->w);
+		if (t->text_len != cl || memcmp(t->text, c, cl) != 0)
+			hit_word(ix, s, &nt, t->text, t->text_len, t->kind == ES_TK_NUM, ti, t->w);
 		if (i + 1 < q->n && t->kind == ES_TK_WORD && q->st[i + 1].kind == ES_TK_WORD) {
 			char cc[ES_TOK_LEN * 2];
 			size_t l2 = q->st[i + 1].canon_len;
@@ -407,6 +426,11 @@ static int scored_cmp(const void *a, const void *b)
 	if (x->entity != y->entity)
 		return x->entity < y->entity ? -1 : 1;
 	return x->name < y->name ? -1 : x->name > y->name;
+}
+
+static bool is_person(const es_ix_entity *e)
+{
+	return e->type == ES_TYPE_PERSON || (e->type == ES_TYPE_UNKNOWN && e->person_like);
 }
 
 static double qualify(const es_matcher *m, const es_ix_entity *e, const es_ix_name *nm, const es_query *q,
@@ -467,7 +491,7 @@ es_code es_matcher_query(const es_matcher *mc, const char *name, const es_query 
 		const es_ix_name *nm = es_index_name(m->ix, id);
 		const es_ix_entity *e = es_index_entity(m->ix, nm->entity);
 		size_t nl = es_index_name_toks(m->ix, nm, lt);
-		double sc = es_score_names(qt->st, qt->n, lt, nl, e->type == ES_TYPE_PERSON, NULL, 0, NULL);
+		double sc = es_score_names(qt->st, qt->n, lt, nl, is_person(e), NULL, 0, NULL);
 		sc = qualify(m, e, nm, q, sc);
 		if (sc < threshold || sc <= 0)
 			continue;
@@ -501,7 +525,7 @@ es_code es_matcher_query(const es_matcher *mc, const char *name, const es_query 
 		h->matched_name = es_index_str(m->ix, nm->display);
 		h->weak_alias = res[k].weak;
 		size_t nl = es_index_name_toks(m->ix, nm, lt);
-		es_score_names(qt->st, qt->n, lt, nl, e->type == ES_TYPE_PERSON, h->align,
+		es_score_names(qt->st, qt->n, lt, nl, is_person(e), h->align,
 			       sizeof h->align / sizeof h->align[0], &h->n_align);
 	}
 done:

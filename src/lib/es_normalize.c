@@ -156,13 +156,14 @@ static void tokenize_ascii(const char *s, size_t len, rawtoks *r)
 	char cur[ES_QUERY_MAX * 4];
 	size_t cl = 0, comma_at = (size_t)-1;
 	int depth = 0;
-	size_t seg = 0; /* letters since the last dot or separator */
+	bool suffix = false; /* after " - ": "X - Dubai Branch" qualifies X, like (...) */
+	size_t seg = 0;      /* letters since the last dot or separator */
 	r->n = 0;
 	r->overflow = false;
 #define FLUSH()                                                                           \
 	do {                                                                              \
 		if (cl) {                                                                 \
-			raw_push(r, cur, cl, depth > 0 ? ES_TF_PAREN : 0);                \
+			raw_push(r, cur, cl, depth > 0 || suffix ? ES_TF_PAREN : 0);      \
 			cl = 0;                                                           \
 		}                                                                         \
 		seg = 0;                                                                  \
@@ -201,9 +202,12 @@ static void tokenize_ascii(const char *s, size_t len, rawtoks *r)
 			FLUSH();
 			if (comma_at == (size_t)-1 && depth == 0)
 				comma_at = r->n;
+		} else if (c == '-' && r->n > 0 && i > 0 && s[i - 1] == ' ' && i + 1 < len && s[i + 1] == ' ') {
+			FLUSH();
+			suffix = true;
 		} else if (c == '&' || c == '+') {
 			FLUSH();
-			raw_push(r, "and", 3, depth > 0 ? ES_TF_PAREN : 0);
+			raw_push(r, "and", 3, depth > 0 || suffix ? ES_TF_PAREN : 0);
 		} else {
 			FLUSH();
 		}
@@ -399,6 +403,7 @@ es_code es_normalizer_open(es_normalizer **out, const char *lists_dir, es_err *e
 		{"normalize/romanization.txt", ES_TK_WORD, true},
 		{"normalize/stopwords.txt", ES_TK_STOP, true},
 		{"normalize/generic.txt", ES_TK_GENERIC, true},
+		{"normalize/places.txt", ES_TK_GENERIC, true},
 	};
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 		p = es_path_join(lists_dir, files[i].file);

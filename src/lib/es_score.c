@@ -13,6 +13,9 @@
 #define CANON_EQUAL_SIM 0.99   /* same canonical form, different spelling */
 #define INITIAL_SIM 0.6        /* "j" against "john" */
 #define COMPOUND_MIN 0.85
+#define TYPO_COST 0.8          /* similarity lost per edit, relative to length */
+#define SHORT_CANON_SIM 0.85   /* "arq"/"ark": a romanization rule on a very short word */
+#define UQ_PERSON 1.2          /* an extra given name is another person, not noise */
 
 /* Optimal string alignment distance, or k + 1 as soon as it exceeds k. */
 static int osa(const char *a, int la, const char *b, int lb, int k)
@@ -60,13 +63,17 @@ static double str_sim(const char *a, int la, const char *b, int lb)
 		return 1.0;
 	int L = la > lb ? la : lb;
 	int m = la < lb ? la : lb;
-	if (m <= 4)
+	if (L <= 4 || m < 4)
+		return 0.0;
+	/* short words differing in their first letter are different names
+	 * (Dario/Mario), not typos */
+	if (L <= 5 && a[0] != b[0])
 		return 0.0;
 	int k = L <= 8 ? 1 : L <= 12 ? 2 : 3;
 	int d = osa(a, la, b, lb, k);
 	if (d > k)
 		return 0.0;
-	return 1.0 - 0.5 * (double)d / (double)L;
+	return 1.0 - TYPO_COST * (double)d / (double)L;
 }
 
 double es_token_sim(const es_stok *a, const es_stok *b)
@@ -77,7 +84,7 @@ double es_token_sim(const es_stok *a, const es_stok *b)
 	if (num)
 		return 0.0;
 	if (a->canon_len == b->canon_len && memcmp(a->canon, b->canon, a->canon_len) == 0)
-		return CANON_EQUAL_SIM;
+		return a->canon_len <= 3 ? SHORT_CANON_SIM : CANON_EQUAL_SIM;
 	if (a->kind == ES_TK_INITIAL || b->kind == ES_TK_INITIAL) {
 		if (a->kind == ES_TK_INITIAL && b->kind == ES_TK_INITIAL)
 			return 0.0;
@@ -160,7 +167,9 @@ static void put_align(es_align *al, size_t max_al, size_t *n_al, const char *q, 
 /* Similarity of one token against two adjacent ones written together. */
 static double compound_sim(const es_stok *one, const es_stok *x, const es_stok *y)
 {
-	if (one->kind != ES_TK_WORD || x->kind == ES_TK_NUM || y->kind == ES_TK_NUM)
+	/* a legal form or stopword glued to a word is not a compound
+	 * ("gran" + "compania" is not "graco"); an article is ("al" + "hassan") */
+	if (one->kind != ES_TK_WORD || y->kind != ES_TK_WORD || (x->kind != ES_TK_WORD && x->kind != ES_TK_STOP))
 		return 0.0;
 	char buf[ES_TOK_LEN * 2];
 	int l = 0;
@@ -281,7 +290,7 @@ double es_score_names(const es_stok *q, size_t nq, const es_stok *l, size_t nl, 
 	}
 	for (size_t i = 0; i < nq; i++) {
 		if (qm[i] == -1) {
-			den += UQ * q[i].w * (person && qmid[i] ? MIDDLE_FACTOR : 1.0);
+			den += (person ? UQ_PERSON : UQ) * q[i].w * (person && qmid[i] ? MIDDLE_FACTOR : 1.0);
 			if (q[i].kind == ES_TK_NUM)
 				num_missing = true;
 		}
