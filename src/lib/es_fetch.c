@@ -627,7 +627,8 @@ static es_code download(run *r, const es_catalog_source *cs, const es_catalog_fi
 			first = e;
 	}
 	if (r->o->progress)
-		r->o->progress(r->o->progress_ctx, ES_FETCH_EV_DONE, sid, cf->role, (double)res.bytes, 0);
+		r->o->progress(r->o->progress_ctx, ES_FETCH_EV_DONE, sid, cf->role, (double)res.bytes,
+			       rc == ES_OK ? (double)res.bytes : 0);
 	if (rc != ES_OK) {
 		/* the first URL is the official one: its error is the one that matters */
 		es_err_set(err, rc, "%s: %s", cf->role, first.msg);
