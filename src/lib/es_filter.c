@@ -555,6 +555,12 @@ static es_decision csv_record(es_filter *f, size_t lineno, bool is_header, const
 			errmsg = e.msg[0] ? e.msg : es_strerror(rc);
 	}
 	if (errmsg) {
+		/* an unbalanced quote would swallow the columns appended below: close it */
+		size_t quotes = 0;
+		for (size_t i = 0; i < row->n; i++)
+			quotes += row->p[i] == '"';
+		if (quotes % 2)
+			sb_put(&f->out, "\"", 1);
 		sbuf j = {0};
 		char head[48];
 		snprintf(head, sizeof head, "line %zu: ", lineno);
@@ -634,7 +640,7 @@ es_code es_filter_run(es_filter *f, int in_fd, FILE *out, es_filter_stats *st, e
 	es_code rc = ES_OK;
 	char *chunk = malloc(READ_CHUNK);
 	sbuf line = {0};
-	size_t lineno = 0, cpos = 0, clen = 0;
+	size_t lineno = 0, cpos = 0, clen = 0, rec_start = 0;
 	bool eof = false, toolong = false;
 	es_format fmt = f->cfg.format;
 	memset(st, 0, sizeof *st);
@@ -723,6 +729,8 @@ es_code es_filter_run(es_filter *f, int in_fd, FILE *out, es_filter_stats *st, e
 				st->skipped_blank++;
 				goto next;
 			}
+			if (f->raw.n == 0)
+				rec_start = lineno;
 			sb_put(&f->raw, lp, ln);
 			if (had_nl)
 				sb_put(&f->raw, "\n", 1);
@@ -747,7 +755,7 @@ es_code es_filter_run(es_filter *f, int in_fd, FILE *out, es_filter_stats *st, e
 				}
 			}
 			if (done_row) {
-				es_decision d = csv_record(f, lineno, is_header, frc == ES_OK ? NULL : e.msg);
+				es_decision d = csv_record(f, rec_start, is_header, frc == ES_OK ? NULL : e.msg);
 				f->raw.n = 0;
 				if (!is_header || frc != ES_OK) {
 					st->by_decision[d]++;
@@ -763,7 +771,7 @@ es_code es_filter_run(es_filter *f, int in_fd, FILE *out, es_filter_stats *st, e
 	}
 	if (f->raw.n) {
 		/* a record left open at end of input */
-		es_decision d = csv_record(f, lineno, false, "the input ends inside a quoted CSV field");
+		es_decision d = csv_record(f, rec_start, false, "the input ends inside a quoted CSV field");
 		f->raw.n = 0;
 		st->by_decision[d]++;
 		st->records++;

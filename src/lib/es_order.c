@@ -182,10 +182,17 @@ es_code es_order_parse_json(const char *line, size_t len, const es_countries *co
 		return es_err_set(err, ES_EENCODING, "invalid UTF-8 at byte %zu", bad + 1);
 	/* Duplicate names are rejected: which one a consumer would use is undefined,
 	 * and a screened "destination: DE" that some other tool reads as IR is a miss.
-	 * jansson also bounds nesting (JSON_PARSER_MAX_DEPTH) and rejects \u0000. */
-	json_t *root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root)
+	 * jansson also bounds nesting (JSON_PARSER_MAX_DEPTH) and rejects \u0000.
+	 * Integers are decoded as reals so a huge number in a passed-through member
+	 * is not an error (only ownership_percent is read, and the raw bytes are
+	 * what is written back). */
+	json_t *root = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL, &jerr);
+	if (!root) {
+		if (strstr(jerr.text, "JSON_ALLOW_NUL"))
+			return es_err_set(err, ES_EFORMAT, "invalid JSON at column %d: a string contains \\u0000 (NUL)",
+					  jerr.column);
 		return es_err_set(err, ES_EFORMAT, "invalid JSON at column %d: %s", jerr.column, jerr.text);
+	}
 	o->json_root = root;
 	if (!json_is_object(root)) {
 		rc = es_err_set(err, ES_EFORMAT, "not a JSON object (got %s)",
