@@ -21,8 +21,12 @@ static void on_error(void *arg, const char *msg, xmlParserSeverities sev, xmlTex
 	x->failed = true;
 	x->errline = loc ? xmlTextReaderLocatorLineNumber(loc) : 0;
 	snprintf(x->errmsg, sizeof x->errmsg, "%s", msg ? msg : "XML error");
+	/* libxml2 messages may span lines; errors must stay one line */
+	for (char *p = x->errmsg; *p; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
 	size_t n = strlen(x->errmsg);
-	while (n && (x->errmsg[n - 1] == '\n' || x->errmsg[n - 1] == ' '))
+	while (n && x->errmsg[n - 1] == ' ')
 		x->errmsg[--n] = '\0';
 }
 
