@@ -132,8 +132,11 @@ es_code es_csv_parse(const char *buf, size_t len, const es_csv_opts *opts, es_cs
 		}
 		if (csv_parse(&p, buf + pos, n, on_field, on_row, &st) != n) {
 			if (st.rc == ES_OK)
-				st.rc = es_err_set(err, ES_EFORMAT, "%s:%ld: %s", opts->name, st.line,
-						   csv_strerror(csv_error(&p)));
+				st.rc = csv_error(&p) == CSV_EPARSE
+						? es_err_set(err, ES_EFORMAT,
+							     "%s:%ld: malformed CSV: a quote inside a field that is not escaped",
+							     opts->name, st.line)
+						: es_err_set(err, ES_ENOMEM, "out of memory");
 			break;
 		}
 		pos += n;

@@ -291,6 +291,8 @@ static void test_bad_files(void **state)
 		    "truncated.csv:3: file ends inside a quoted field (truncated download?)");
 	expect_fail(ES_TEST_DATA "/csl/no_name_column.csv", ES_EFORMAT,
 		    "no_name_column.csv:1: header has no 'name' column (not a CSL file?)");
+	expect_fail(ES_TEST_DATA "/csl/stray_quote.csv", ES_EFORMAT,
+		    "stray_quote.csv:2: malformed CSV: a quote inside a field that is not escaped");
 	expect_fail(ES_TEST_DATA "/csl/does-not-exist.csv", ES_EIO, NULL);
 }
 
