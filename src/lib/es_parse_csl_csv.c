@@ -593,6 +593,10 @@ static es_code parse(const es_parse_input *in, const char *file_buf, size_t len,
 				       err)) != ES_OK)
 			goto done;
 		file_buf = buf;
+	} else if (in->max_bytes && len > in->max_bytes) {
+		rc = es_err_set(err, ES_ETOOBIG, "%s: %zu bytes exceeds the limit of %zu bytes", c.fname, len,
+				in->max_bytes);
+		goto done;
 	}
 	const char *p = file_buf;
 	if ((rc = es_csv_prepare(&p, &len, c.fname, err)) != ES_OK)

@@ -346,6 +346,22 @@ static void test_oversize_field(void **state)
 	unlink(path);
 }
 
+static void test_size_limit(void **state)
+{
+	(void)state;
+	es_entityset s;
+	es_entityset_init(&s);
+	es_parse_input in = {.source = ES_SRC_US_CSL, .path = ES_LISTS_DIR "/us-csl/consolidated.csv.gz",
+			     .countries = countries, .lists_dir = ES_LISTS_DIR, .max_bytes = 1000000};
+	es_parse_stats st;
+	es_err err = {0};
+	/* 5.8 MB decompressed: over a 1 MB limit is an error, not a partial list */
+	assert_int_equal(es_parse_into(es_parser_find("csl_csv"), in, &s, &st, &err), ES_ETOOBIG);
+	assert_int_equal(s.n, 0);
+	assert_true(err.msg[0] != '\0');
+	es_entityset_clear(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest full_tests[] = {
@@ -358,6 +374,7 @@ int main(void)
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_bad_entries),
 		cmocka_unit_test(test_oversize_field),
+		cmocka_unit_test(test_size_limit),
 	};
 	int rc = cmocka_run_group_tests(full_tests, setup_full, teardown_full);
 	rc |= cmocka_run_group_tests(small_tests, setup, teardown);

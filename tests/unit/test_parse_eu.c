@@ -250,6 +250,42 @@ static void test_xml_attacks(void **state)
 		    "DOCTYPE declarations are not allowed");
 }
 
+static es_code collect(void *ctx, es_entity *e, es_err *err)
+{
+	return es_entityset_add(ctx, e, err);
+}
+
+static void test_oversize_name(void **state)
+{
+	(void)state;
+	size_t big = ES_MAX_NAME + 50;
+	const char *head = "<export xmlns=\"http://eu.europa.ec/fpi/fsd/export\">\n"
+			   "<sanctionEntity logicalId=\"1\"><nameAlias wholeName=\"A\" strong=\"true\"/>"
+			   "<nameAlias wholeName=\"";
+	const char *tail = "\" strong=\"true\"/></sanctionEntity>\n<sanctionEntity logicalId=\"2\">"
+			   "<nameAlias wholeName=\"B\" strong=\"true\"/></sanctionEntity></export>\n";
+	size_t len = strlen(head) + big + strlen(tail);
+	char *buf = malloc(len + 1);
+	assert_non_null(buf);
+	strcpy(buf, head);
+	memset(buf + strlen(head), 'x', big);
+	strcpy(buf + strlen(head) + big, tail);
+	es_entityset s;
+	es_entityset_init(&s);
+	diags d = {0};
+	es_parse_input in = {.source = ES_SRC_EU_FSF, .path = "big.xml", .countries = countries,
+			     .on_entity = collect, .ctx = &s, .on_diag = on_diag, .diag_ctx = &d};
+	es_parse_stats st;
+	es_err err = {0};
+	assert_int_equal(es_parse_eu_xml_buf(&in, buf, len, &st, &err), ES_OK);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.items[0]->entry_id, "2");
+	assert_int_equal(st.bad, 1);
+	assert_non_null(strstr(d.msgs[0], "big.xml:2: sanctionEntity 1: field of 1074 bytes exceeds the limit"));
+	free(buf);
+	es_entityset_clear(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_handmade_v11),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_xml_attacks),
+		cmocka_unit_test(test_oversize_name),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

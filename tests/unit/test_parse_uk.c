@@ -234,6 +234,43 @@ static void test_bad_xml(void **state)
 		    "DOCTYPE declarations are not allowed");
 }
 
+static es_code collect(void *ctx, es_entity *e, es_err *err)
+{
+	return es_entityset_add(ctx, e, err);
+}
+
+static void test_oversize_field(void **state)
+{
+	(void)state;
+	/* one oversize cell drops its whole designation (reported once); the others stay */
+	size_t big = ES_MAX_FIELD + 10;
+	const char *head = "Report Date: 28-Jan-2026\nUnique ID,Name 6,Name type,Designation Type,Other Information\n"
+			   "RUS9001,ONE LLC,Primary Name,Entity,ok\nRUS9002,TWO LLC,Primary Name,Entity,\"";
+	const char *tail = "\"\nRUS9002,TWO,Alias,Entity,\nRUS9003,THREE LLC,Primary Name,Entity,\n";
+	size_t len = strlen(head) + big + strlen(tail);
+	char *buf = malloc(len + 1);
+	assert_non_null(buf);
+	strcpy(buf, head);
+	memset(buf + strlen(head), 'x', big);
+	strcpy(buf + strlen(head) + big, tail);
+	es_entityset s;
+	es_entityset_init(&s);
+	diags d = {0};
+	es_parse_input in = {.source = ES_SRC_UK_FCDO, .path = "big.csv", .countries = countries,
+			     .on_entity = collect, .ctx = &s, .on_diag = on_diag, .diag_ctx = &d};
+	es_parse_stats st;
+	es_err err = {0};
+	assert_int_equal(es_parse_uk_csv_buf(&in, buf, len, &st, &err), ES_OK);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.items[0]->entry_id, "RUS9001");
+	assert_string_equal(s.items[1]->entry_id, "RUS9003");
+	assert_int_equal(st.bad, 1);
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.msgs[0], "big.csv:4: entry RUS9002: field 5 is over the size limit");
+	free(buf);
+	es_entityset_clear(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -241,6 +278,7 @@ int main(void)
 		cmocka_unit_test(test_xml),
 		cmocka_unit_test(test_bad_csv),
 		cmocka_unit_test(test_bad_xml),
+		cmocka_unit_test(test_oversize_field),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
