@@ -216,6 +216,8 @@ static int split_tabs(char *line, char **cols, int max)
 	return n;
 }
 
+static int kw_cmp(const void *a, const void *b);
+
 typedef es_code (*line_fn)(es_rules *r, char **cols, int n, const char *where, es_err *err);
 
 static es_code load_file(es_rules *r, const char *lists_dir, const char *name, line_fn fn, es_err *err)
@@ -449,6 +451,8 @@ static es_code ln_policy(es_rules *r, char **cols, int n, const char *where, es_
 		r->strong = d;
 	else if (strcmp(k, "review_threshold") == 0 && num)
 		r->review = d;
+	else if (strcmp(k, "review_threshold") == 0 && strcmp(v, "matcher_default") == 0)
+		r->review = ES_MATCH_DEFAULT_THRESHOLD; /* the matcher's tuned value (README) */
 	else if (strcmp(k, "contradicted_review_threshold") == 0 && num)
 		r->contradicted = d;
 	else if (strcmp(k, "ownership_percent_threshold") == 0 && num)
@@ -544,6 +548,8 @@ es_code es_rules_load(es_rules **out, const char *lists_dir, es_err *err)
 	    (rc = load_file(r, lists_dir, "reasons.tsv", ln_reason, err)) != ES_OK ||
 	    (rc = load_file(r, lists_dir, "policy.tsv", ln_policy, err)) != ES_OK)
 		goto done;
+	if (r->keywords.n)
+		qsort(r->keywords.v, r->keywords.n, sizeof(keyword), kw_cmp);
 	for (int g = 0; g < G_COUNT; g++)
 		if (!r->group_loaded[g]) {
 			rc = es_err_set(err, ES_EFORMAT, "rules/country_groups.tsv: group %s missing", group_names[g]);
@@ -745,17 +751,64 @@ static bool is_owner(const es_party *p)
 	       (strcasecmp(p->relationship, "owner") == 0 || strcasecmp(p->relationship, "parent") == 0);
 }
 
-/* First keyword phrase of a kind found in folded text (whole = the text must equal it). */
+/* Keywords are sorted by (kind, phrase) at load; a kind's phrases form one range.
+ * Because phrases are " a b " and ' ' sorts before every token byte, the sort
+ * order is also the order of their first tokens, so a text is matched by looking
+ * up each of its tokens instead of scanning every phrase. */
+static int kw_cmp(const void *a, const void *b)
+{
+	const keyword *x = a, *y = b;
+	int c = strcmp(x->kind, y->kind);
+	return c ? c : strcmp(x->phrase, y->phrase);
+}
+
+static void kind_range(const es_rules *r, const char *kind, size_t *lo, size_t *hi)
+{
+	const keyword *k = r->keywords.v;
+	size_t a = 0, b = r->keywords.n;
+	while (a < b) {
+		size_t m = (a + b) / 2;
+		if (strcmp(k[m].kind, kind) < 0)
+			a = m + 1;
+		else
+			b = m;
+	}
+	*lo = a;
+	while (a < r->keywords.n && strcmp(k[a].kind, kind) == 0)
+		a++;
+	*hi = a;
+}
+
+/* First keyword phrase of a kind found in folded text (whole = the text must equal
+ * it, prefix = the text must start with it). */
 static const char *keyword_hit(const es_rules *r, const char *kind, const char *folded, bool whole, bool prefix)
 {
 	const keyword *k = r->keywords.v;
-	for (size_t i = 0; i < r->keywords.n; i++) {
-		if (strcmp(k[i].kind, kind) != 0)
-			continue;
-		if (whole ? strcmp(folded, k[i].phrase) == 0
-			  : prefix ? strncmp(folded, k[i].phrase, strlen(k[i].phrase)) == 0
-				   : has_phrase(folded, k[i].phrase))
-			return k[i].phrase;
+	size_t lo, hi;
+	kind_range(r, kind, &lo, &hi);
+	if (whole || prefix) {
+		for (size_t i = lo; i < hi; i++)
+			if (whole ? strcmp(folded, k[i].phrase) == 0
+				  : strncmp(folded, k[i].phrase, strlen(k[i].phrase)) == 0)
+				return k[i].phrase;
+		return NULL;
+	}
+	for (const char *t = folded; *t == ' ' && t[1]; t = strchr(t + 1, ' ')) {
+		const char *end = strchr(t + 1, ' ');
+		if (!end)
+			break;
+		size_t tl = (size_t)(end - t); /* token plus its trailing space */
+		size_t a = lo, b = hi;
+		while (a < b) {
+			size_t m = (a + b) / 2;
+			if (strncmp(k[m].phrase + 1, t + 1, tl) < 0)
+				a = m + 1;
+			else
+				b = m;
+		}
+		for (; a < hi && strncmp(k[a].phrase + 1, t + 1, tl) == 0; a++)
+			if (strncmp(t, k[a].phrase, strlen(k[a].phrase)) == 0)
+				return k[a].phrase;
 	}
 	return NULL;
 }

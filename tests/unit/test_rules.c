@@ -1,0 +1,289 @@
+/* Unit tests of es_rules: decisions from orders and synthetic list hits, with the
+ * bundled data files under lists/rules (no matcher involved). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "es_country.h"
+#include "es_order.h"
+#include "es_rules.h"
+
+static es_countries *countries;
+static es_rules *rules;
+static es_order order;
+static es_result res;
+
+static int setup(void **state)
+{
+	es_err err = {0};
+	(void)state;
+	if (es_countries_load(&countries, ES_LISTS_DIR "/countries.tsv", &err) != ES_OK)
+		return -1;
+	if (es_rules_load(&rules, ES_LISTS_DIR, &err) != ES_OK) {
+		fprintf(stderr, "%s\n", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	es_order_release(&order);
+	es_rules_free(rules);
+	es_countries_free(countries);
+	return 0;
+}
+
+/* Decides a JSON order with the given hits; returns the decision. */
+static es_decision decide(const char *json, const es_party_hit *hits, size_t n)
+{
+	es_err err = {0};
+	if (es_order_parse_json(json, strlen(json), countries, &order, &err) != ES_OK)
+		fail_msg("order does not parse: %s", err.msg);
+	es_rules_ctx ctx = {.stale = false, .max_age_days = 7, .now = 1796083200 /* 2026-12-01 */};
+	es_rules_decide(rules, &order, hits, n, &ctx, &res);
+	if (getenv("TEST_RULES_VERBOSE"))
+		for (size_t i = 0; i < res.n_reasons; i++)
+			fprintf(stderr, "  %s %s: %s\n", res.reasons[i].code, es_decision_name(res.reasons[i].decision),
+				res.reasons[i].message);
+	return res.decision;
+}
+
+static bool has_reason(const char *code)
+{
+	for (size_t i = 0; i < res.n_reasons; i++)
+		if (strcmp(res.reasons[i].code, code) == 0) {
+			assert_true(res.reasons[i].message[0] != '\0');
+			assert_true(res.reasons[i].citation[0] != '\0');
+			return true;
+		}
+	return false;
+}
+
+#define EU(name, cc, type) "{\"role\":\"end_user\",\"name\":\"" name "\",\"country\":\"" cc "\",\"type\":\"" type "\"}"
+#define ORDER(dest, parties, items) \
+	"{\"order_id\":\"T\",\"destination\":\"" dest "\",\"parties\":[" parties "],\"items\":[" items "]}"
+#define ITEM(eccn, enc) "{\"eccn\":\"" eccn "\",\"enc\":\"" enc "\"}"
+
+static const char de_cc[][3] = {"DE"};
+static const char cn_cc[][3] = {"CN"};
+
+static es_party_hit hit(size_t party, double score, const char *list, es_source src, const char *name,
+			const char (*cc)[3], size_t ncc)
+{
+	es_party_hit h = {0};
+	h.party = party;
+	h.score = score;
+	h.matched_name = name;
+	h.rec.source = src;
+	h.rec.list = list;
+	h.rec.entry_id = "E1";
+	h.rec.name = name;
+	h.rec.countries = cc;
+	h.rec.n_countries = ncc;
+	return h;
+}
+
+static void test_clean_and_destinations(void **state)
+{
+	(void)state;
+	assert_int_equal(decide(ORDER("DE", EU("Eifel Molkerei eG", "DE", "commercial"), ITEM("5A992.c", "mass_market")),
+				NULL, 0),
+			 ES_DEC_CLEAR);
+	assert_int_equal(res.n_reasons, 0);
+	assert_int_equal(decide(ORDER("CU", EU("Paladar", "CU", "commercial"), ITEM("EAR99", "none")), NULL, 0),
+			 ES_DEC_PROHIBITED);
+	assert_true(has_reason("EMBARGO"));
+	assert_int_equal(decide(ORDER("SY", EU("Bakery", "SY", "commercial"), ITEM("EAR99", "none")), NULL, 0),
+			 ES_DEC_REVIEW);
+	assert_true(has_reason("SYRIA_SPP"));
+	assert_int_equal(decide(ORDER("RU", EU("Dairy", "RU", "commercial"), ITEM("5A992.c", "mass_market")), NULL, 0),
+			 ES_DEC_LICENSE);
+	assert_true(has_reason("RUSSIA_BELARUS"));
+	/* diversion: end user in Iran behind a Turkish destination */
+	assert_int_equal(decide(ORDER("TR", EU("Isfahan Steel", "IR", "commercial"), ITEM("EAR99", "none")), NULL, 0),
+			 ES_DEC_PROHIBITED);
+	assert_true(has_reason("DIVERSION_RISK"));
+}
+
+static void test_enc_and_end_users(void **state)
+{
+	(void)state;
+	assert_int_equal(decide(ORDER("BR", EU("Ministerio da Economia", "BR", "government"), ITEM("5A002.a", "b2")),
+				NULL, 0),
+			 ES_DEC_LICENSE);
+	assert_true(has_reason("ENC_GOV_END_USER"));
+	assert_int_equal(decide(ORDER("FR", EU("Ministere", "FR", "government"), ITEM("5A002.a", "b2")), NULL, 0),
+			 ES_DEC_CLEAR);
+	assert_int_equal(decide(ORDER("BR", EU("Empresa", "BR", "commercial"), ITEM("5A002.a", "none")), NULL, 0),
+			 ES_DEC_LICENSE);
+	assert_true(has_reason("ENC_NOT_ELIGIBLE"));
+	assert_int_equal(decide(ORDER("CA", EU("Empresa", "CA", "commercial"), ITEM("5A002.a", "none")), NULL, 0),
+			 ES_DEC_CLEAR);
+	/* military end user in China: Supp. 2 item -> licence, (b)(1) 5A002 -> review */
+	assert_int_equal(decide(ORDER("CN", EU("Unit 61398", "CN", "military"), ITEM("5A992.c", "mass_market")), NULL, 0),
+			 ES_DEC_LICENSE);
+	assert_int_equal(decide(ORDER("CN", EU("Unit 61398", "CN", "military"), ITEM("5A002.a", "b1")), NULL, 0),
+			 ES_DEC_REVIEW);
+	/* keyword re-typing: 'Army' in a 'commercial' end user's name, substring traps do not fire */
+	assert_int_equal(decide(ORDER("KH", EU("Royal Army Signal Unit", "KH", "commercial"), ITEM("5A992.c", "mass_market")),
+				NULL, 0),
+			 ES_DEC_LICENSE);
+	assert_true(has_reason("KEYWORD_END_USER"));
+	assert_int_equal(decide(ORDER("KH", EU("Armyworm Guardian Navyblue Ltd", "KH", "commercial"),
+				      ITEM("5A992.c", "mass_market")),
+				NULL, 0),
+			 ES_DEC_CLEAR);
+	/* missing data */
+	assert_int_equal(decide(ORDER("DE", EU("Eifel", "DE", "commercial"), "{\"sku\":\"x\"}"), NULL, 0), ES_DEC_REVIEW);
+	assert_true(has_reason("MISSING_ECCN"));
+	assert_int_equal(decide(ORDER("DE", "{\"role\":\"buyer\",\"name\":\"B\",\"country\":\"DE\"}", ITEM("EAR99", "none")),
+				NULL, 0),
+			 ES_DEC_REVIEW);
+	assert_true(has_reason("MISSING_END_USER"));
+	assert_int_equal(decide(ORDER("DE", EU("TBD", "DE", "unknown"), ITEM("EAR99", "none")), NULL, 0), ES_DEC_REVIEW);
+	assert_true(has_reason("END_USER_UNSPECIFIED"));
+}
+
+static void test_ukraine(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *party;
+		es_decision want;
+	} cases[] = {
+		{"{\"role\":\"end_user\",\"name\":\"X\",\"country\":\"UA\",\"city\":\"Yalta\"}", ES_DEC_PROHIBITED},
+		{"{\"role\":\"end_user\",\"name\":\"X\",\"country\":\"UA\",\"postal_code\":\"95000\"}", ES_DEC_PROHIBITED},
+		{"{\"role\":\"end_user\",\"name\":\"X\",\"country\":\"RU\",\"postal_code\":\"299011\"}", ES_DEC_PROHIBITED},
+		{"{\"role\":\"end_user\",\"name\":\"X\",\"country\":\"UA\",\"region\":\"UA-40\"}", ES_DEC_PROHIBITED},
+		{"{\"role\":\"end_user\",\"name\":\"X\",\"country\":\"UA\",\"city\":\"\xd0\x9a\xd0\x95\xd0\xa0\xd0\xa7\xd0\xac\"}",
+		 ES_DEC_PROHIBITED}, /* КЕРЧЬ, upper case Cyrillic */
+		{"{\"role\":\"end_user\",\"name\":\"X\",\"country\":\"UA\",\"city\":\"Horlivka\"}", ES_DEC_PROHIBITED},
+		{"{\"role\":\"end_user\",\"name\":\"X\",\"country\":\"UA\",\"city\":\"Kramatorsk\",\"postal_code\":\"84300\"}",
+		 ES_DEC_REVIEW},
+		{"{\"role\":\"end_user\",\"name\":\"X\",\"country\":\"UA\",\"region\":\"Khersonska oblast\"}", ES_DEC_REVIEW},
+		{"{\"role\":\"end_user\",\"name\":\"X\",\"country\":\"UA\",\"city\":\"Lviv\",\"postal_code\":\"79000\"}",
+		 ES_DEC_CLEAR},
+		{"{\"role\":\"end_user\",\"name\":\"X\",\"country\":\"UA\",\"city\":\"Odesa\",\"postal_code\":\"65000\"}",
+		 ES_DEC_CLEAR},
+	};
+	char buf[512];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(buf, sizeof buf, "{\"destination\":\"UA\",\"parties\":[%s],\"items\":[%s]}", cases[i].party,
+			 ITEM("5A992.c", "mass_market"));
+		es_decision d = decide(buf, NULL, 0);
+		if (d != cases[i].want)
+			fail_msg("case %zu %s: %s, want %s", i, cases[i].party, es_decision_name(d),
+				 es_decision_name(cases[i].want));
+	}
+}
+
+static void test_list_hits(void **state)
+{
+	(void)state;
+	const char *o = ORDER("DE", "{\"role\":\"buyer\",\"name\":\"TECHMA GMBH\",\"country\":\"DE\"}," EU("Eifel", "DE", "commercial"),
+			      ITEM("EAR99", "none"));
+	es_party_hit h = hit(0, 1.0, "DPL", ES_SRC_US_CSL, "TECHMA GMBH", de_cc, 1);
+	assert_int_equal(decide(o, &h, 1), ES_DEC_PROHIBITED);
+	assert_true(has_reason("DENIED_PERSON"));
+	assert_int_equal(res.n_hits, 1);
+	/* a fuzzy score: review, not the list action */
+	h.score = 0.9;
+	assert_int_equal(decide(o, &h, 1), ES_DEC_REVIEW);
+	assert_true(has_reason("FUZZY_MATCH"));
+	/* same score but the listed name differs from the party's: not strong */
+	h.score = 1.0;
+	h.matched_name = "TECHMA GMBH & CO KG";
+	assert_int_equal(decide(o, &h, 1), ES_DEC_REVIEW);
+	/* listed in another country: a weak match there is no hit at all */
+	h = hit(0, 0.9, "DPL", ES_SRC_US_CSL, "TECHMA GMBH", cn_cc, 1);
+	assert_int_equal(decide(o, &h, 1), ES_DEC_CLEAR);
+	assert_int_equal(res.n_hits, 0);
+	/* Entity List: licence for all items, incl. EAR99 */
+	h = hit(0, 1.0, "EL", ES_SRC_US_CSL, "TECHMA GMBH", de_cc, 1);
+	h.rec.license_requirement = "For all items subject to the EAR (See §744.11 of the EAR)";
+	assert_int_equal(decide(o, &h, 1), ES_DEC_LICENSE);
+	h.rec.license_requirement = "For items classified under ECCN 3A001";
+	assert_int_equal(decide(o, &h, 1), ES_DEC_REVIEW);
+	/* MEU: Supp. 2 item -> licence, EAR99 -> review */
+	h = hit(0, 1.0, "MEU", ES_SRC_US_CSL, "TECHMA GMBH", de_cc, 1);
+	assert_int_equal(decide(o, &h, 1), ES_DEC_REVIEW);
+	const char *o2 = ORDER("DE", "{\"role\":\"buyer\",\"name\":\"TECHMA GMBH\",\"country\":\"DE\"}," EU("Eifel", "DE", "commercial"),
+			       ITEM("5A992.c", "mass_market"));
+	assert_int_equal(decide(o2, &h, 1), ES_DEC_LICENSE);
+	/* UVL: an ENC item cannot use the exception */
+	h.rec.list = "UVL";
+	assert_int_equal(decide(o2, &h, 1), ES_DEC_REVIEW);
+	const char *o3 = ORDER("DE", "{\"role\":\"buyer\",\"name\":\"TECHMA GMBH\",\"country\":\"DE\"}," EU("Eifel", "DE", "commercial"),
+			       ITEM("5A002.a", "b1"));
+	assert_int_equal(decide(o3, &h, 1), ES_DEC_LICENSE);
+	/* UN asset freeze; an unmapped CSL sub-list fails closed */
+	h.rec.source = ES_SRC_UN_SC;
+	h.rec.list = "UN";
+	assert_int_equal(decide(o, &h, 1), ES_DEC_PROHIBITED);
+	h.rec.source = ES_SRC_US_CSL;
+	h.rec.list = "NEWLIST";
+	assert_int_equal(decide(o, &h, 1), ES_DEC_REVIEW);
+}
+
+static void test_ownership(void **state)
+{
+	(void)state;
+	char buf[600];
+#define OWN_FMT "{\"destination\":\"MY\",\"ship_date\":\"%s\",\"parties\":[" EU("Bayan Test", "MY", "commercial") \
+			  ",{\"role\":\"other\",\"name\":\"Owner Sdn Bhd\",\"country\":\"MY\",\"relationship\":\"owner\"," \
+			  "\"ownership_percent\":%s}],\"items\":[" ITEM("EAR99", "none") "]}"
+	static const char my[][3] = {"MY"};
+	es_party_hit h = hit(1, 1.0, "EL", ES_SRC_US_CSL, "Owner Sdn Bhd", my, 1);
+	snprintf(buf, sizeof buf, OWN_FMT, "2026-12-01", "55");
+	assert_int_equal(decide(buf, &h, 1), ES_DEC_LICENSE);
+	assert_true(has_reason("OWNER_LISTED_AFFILIATES"));
+	snprintf(buf, sizeof buf, OWN_FMT, "2026-06-01", "55"); /* affiliates rule suspended */
+	assert_int_equal(decide(buf, &h, 1), ES_DEC_REVIEW);
+	snprintf(buf, sizeof buf, OWN_FMT, "2026-12-01", "null");
+	assert_int_equal(decide(buf, &h, 1), ES_DEC_REVIEW);
+	h.rec.list = "SDN";
+	h.rec.source = ES_SRC_OFAC_SDN;
+	snprintf(buf, sizeof buf, OWN_FMT, "2026-06-01", "60");
+	assert_int_equal(decide(buf, &h, 1), ES_DEC_PROHIBITED);
+	assert_true(has_reason("OWNER_BLOCKED"));
+	snprintf(buf, sizeof buf, OWN_FMT, "2026-06-01", "20");
+	assert_int_equal(decide(buf, &h, 1), ES_DEC_REVIEW);
+}
+
+static void test_stale_and_fold(void **state)
+{
+	(void)state;
+	es_err err = {0};
+	const char *o = ORDER("DE", EU("Eifel", "DE", "commercial"), ITEM("EAR99", "none"));
+	assert_int_equal(es_order_parse_json(o, strlen(o), countries, &order, &err), ES_OK);
+	es_rules_ctx ctx = {.stale = true, .max_age_days = 7};
+	es_rules_decide(rules, &order, NULL, 0, &ctx, &res);
+	assert_int_equal(res.decision, ES_DEC_REVIEW);
+	assert_true(has_reason("LISTS_STALE"));
+	char f[128];
+	es_rules_fold(rules, "Ausr\xc3\xbcstung-Amt, \xe2\x80\x9cSt. Peter's\xe2\x80\x9d", f, sizeof f);
+	assert_string_equal(f, " ausrustung amt st peters ");
+	es_rules_fold(rules, "\xd0\x9a\xd0\x95\xd0\xa0\xd0\xa7\xd0\xac", f, sizeof f);
+	assert_string_equal(f, " \xd0\xba\xd0\xb5\xd1\x80\xd1\x87\xd1\x8c ");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_clean_and_destinations),
+		cmocka_unit_test(test_enc_and_end_users),
+		cmocka_unit_test(test_ukraine),
+		cmocka_unit_test(test_list_hits),
+		cmocka_unit_test(test_ownership),
+		cmocka_unit_test(test_stale_and_fold),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
