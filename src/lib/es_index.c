@@ -264,9 +264,15 @@ static uint8_t reads_like_person(const es_ntoks *nt)
 	return 1;
 }
 
-static es_code push_word_keys(vec *pairs, const char *c, size_t cl, bool num, uint32_t name_id)
+/* Postings hold (name id << 8) | token position; POS_PAIR marks a key of
+ * two adjacent words written together (positions pos and pos + 1). */
+#define POS_PAIR 0x80
+
+static es_code push_word_keys(vec *pairs, const char *c, size_t cl, bool num, uint32_t val)
 {
-	kpair kp = {es_index_key('c', c, cl), name_id};
+	/* one key space for words and their deletion-1 variants (symspell):
+	 * equal words, one edit and one transposition all share a key */
+	kpair kp = {es_index_key('k', c, cl), val};
 	if (!vec_push(pairs, &kp, sizeof kp))
 		return ES_ENOMEM;
 	if (cl >= 5 && !num) {
@@ -276,7 +282,7 @@ static es_code push_word_keys(vec *pairs, const char *c, size_t cl, bool num, ui
 				continue; /* same deletion as the previous one */
 			memcpy(d, c, k);
 			memcpy(d + k, c + k + 1, cl - k - 1);
-			kp.h = es_index_key('d', d, cl - 1);
+			kp.h = es_index_key('k', d, cl - 1);
 			if (!vec_push(pairs, &kp, sizeof kp))
 				return ES_ENOMEM;
 		}
@@ -284,49 +290,58 @@ static es_code push_word_keys(vec *pairs, const char *c, size_t cl, bool num, ui
 	return ES_OK;
 }
 
-static es_code push_keys(vec *pairs, const es_ix_tok *toks, size_t n, const char *pool, uint32_t name_id)
+static es_code push_pair_key(vec *pairs, const char *pool, const es_ix_tok *a, const es_ix_tok *b, uint32_t val)
+{
+	char cc[ES_TOK_LEN * 2];
+	size_t l = (size_t)a->canon_len + b->canon_len;
+	memcpy(cc, pool + a->canon, a->canon_len);
+	memcpy(cc + a->canon_len, pool + b->canon, b->canon_len);
+	if (l >= ES_TOK_LEN)
+		return ES_OK; /* no word of a name is that long */
+	/* with deletions: spelling rules act across the joint ("yindeear rom" vs "yindeearrom") */
+	return push_word_keys(pairs, cc, l, false, val | POS_PAIR);
+}
+
+/* Whether token i of a name gets index keys of its own. Others (initials;
+ * legal forms, stopwords and generic words next to distinctive words) can
+ * still align at query time: their weight is "free" in the score bound. */
+static bool keyed(const es_ix_tok *t, bool any_distinctive)
+{
+	if (t->kind == ES_TK_INITIAL)
+		return false;
+	return !any_distinctive || is_distinctive(t->kind);
+}
+
+static es_code push_keys(vec *pairs, const es_ix_tok *toks, size_t n, const char *pool, uint32_t name_id,
+			 float *wfree)
 {
 	bool any = false;
+	double fw = 0;
 	for (size_t i = 0; i < n; i++)
 		if (is_distinctive(toks[i].kind))
 			any = true;
 	for (size_t i = 0; i < n; i++) {
 		const es_ix_tok *t = &toks[i];
-		if (t->kind == ES_TK_INITIAL)
-			continue;
-		if (any && !is_distinctive(t->kind) && !(t->kind == ES_TK_STOP && i + 1 < n))
-			continue;
-		if (any && !is_distinctive(t->kind)) {
+		uint32_t val = (name_id << 8) | (uint32_t)i;
+		bool next_word = i + 1 < n && toks[i + 1].kind == ES_TK_WORD;
+		if (!keyed(t, any) || i >= POS_PAIR) {
+			fw += t->w;
 			/* an article only as the first half of a compound ("al" + "hassan") */
-			if (toks[i + 1].kind == ES_TK_WORD) {
-				char cc[ES_TOK_LEN * 2];
-				memcpy(cc, pool + t->canon, t->canon_len);
-				memcpy(cc + t->canon_len, pool + toks[i + 1].canon, toks[i + 1].canon_len);
-				kpair kp = {es_index_key('c', cc, (size_t)t->canon_len + toks[i + 1].canon_len), name_id};
-				if (!vec_push(pairs, &kp, sizeof kp))
-					return ES_ENOMEM;
-			}
+			if (t->kind == ES_TK_STOP && next_word && i < POS_PAIR &&
+			    push_pair_key(pairs, pool, t, &toks[i + 1], val) != ES_OK)
+				return ES_ENOMEM;
 			continue;
 		}
-		const char *c = pool + t->canon;
-		size_t cl = t->canon_len;
-		kpair kp = {0, name_id};
-		if (push_word_keys(pairs, c, cl, t->kind == ES_TK_NUM, name_id) != ES_OK)
+		bool num = t->kind == ES_TK_NUM;
+		if (push_word_keys(pairs, pool + t->canon, t->canon_len, num, val) != ES_OK)
 			return ES_ENOMEM;
 		/* the scorer also compares the spelling as written */
-		if (t->text != t->canon &&
-		    push_word_keys(pairs, pool + t->text, t->text_len, t->kind == ES_TK_NUM, name_id) != ES_OK)
+		if (t->text != t->canon && push_word_keys(pairs, pool + t->text, t->text_len, num, val) != ES_OK)
 			return ES_ENOMEM;
-		if (i + 1 < n && (t->kind == ES_TK_WORD || t->kind == ES_TK_STOP) && toks[i + 1].kind == ES_TK_WORD) {
-			char cc[ES_TOK_LEN * 2];
-			size_t l2 = toks[i + 1].canon_len;
-			memcpy(cc, c, cl);
-			memcpy(cc + cl, pool + toks[i + 1].canon, l2);
-			kp.h = es_index_key('c', cc, cl + l2);
-			if (!vec_push(pairs, &kp, sizeof kp))
-				return ES_ENOMEM;
-		}
+		if (t->kind == ES_TK_WORD && next_word && push_pair_key(pairs, pool, t, &toks[i + 1], val) != ES_OK)
+			return ES_ENOMEM;
 	}
+	*wfree = (float)fw;
 	return ES_OK;
 }
 
@@ -452,6 +467,7 @@ es_code es_index_build(const es_entityset *ents, const es_normalizer *nz, const 
 			xn.n_tok = (uint8_t)nt->n;
 			xn.strength = (uint8_t)nm->strength;
 			xn.kind = (uint8_t)nm->kind;
+			xn.person = e->type == ES_TYPE_PERSON || (e->type == ES_TYPE_UNKNOWN && xe.person_like);
 			vec_push(&v[S_NAME], &xn, sizeof xn);
 			for (size_t t = 0; t < nt->n; t++) {
 				const es_tok *tk = &nt->tok[t];
@@ -493,6 +509,10 @@ es_code es_index_build(const es_entityset *ents, const es_normalizer *nz, const 
 
 	/* weights and keys */
 	size_t n_names = v[S_NAME].len / sizeof(es_ix_name);
+	if (n_names >= (1u << 24)) {
+		rc = es_err_set(err, ES_ETOOBIG, "index: %zu names, at most %u", n_names, (1u << 24) - 1);
+		goto done;
+	}
 	double n_docs = (double)(n_names ? n_names : 1);
 	es_ix_name *names = (es_ix_name *)v[S_NAME].p;
 	es_ix_tok *toks = (es_ix_tok *)v[S_TOK].p;
@@ -510,9 +530,13 @@ es_code es_index_build(const es_entityset *ents, const es_normalizer *nz, const 
 			st[k].flags = t[k].flags;
 		}
 		es_score_weigh(st, n, idf);
-		for (size_t k = 0; k < n; k++)
+		double wsum = 0;
+		for (size_t k = 0; k < n; k++) {
 			t[k].w = st[k].w;
-		if (push_keys(&pairs, t, n, pool, (uint32_t)ni) != ES_OK) {
+			wsum += st[k].w;
+		}
+		names[ni].wsum = (float)wsum;
+		if (push_keys(&pairs, t, n, pool, (uint32_t)ni, &names[ni].wfree) != ES_OK) {
 			rc = es_err_set(err, ES_ENOMEM, "out of memory building the index");
 			goto done;
 		}
@@ -689,14 +713,16 @@ static es_code validate(es_index *ix, const char *set_hash, const char *norm_has
 	for (uint64_t i = 0; i < cnt[S_NAME]; i++) {
 		const es_ix_name *n = &ix->name[i];
 		if (n->entity >= cnt[S_ENT] || (uint64_t)n->tok_start + n->n_tok > cnt[S_TOK] ||
-		    n->n_tok > ES_NAME_TOKENS || !str_ok(ix, n->display))
+		    n->n_tok > ES_NAME_TOKENS || !str_ok(ix, n->display) || !isfinite(n->wsum) || n->wsum < 0 ||
+		    !isfinite(n->wfree) || n->wfree < 0)
 			return es_err_set(err, ES_ECORRUPT, "index: name %llu is inconsistent", (unsigned long long)i);
 	}
 	for (uint64_t i = 0; i < cnt[S_TOK]; i++) {
 		const es_ix_tok *t = &ix->tok[i];
 		if ((uint64_t)t->canon + t->canon_len >= ix->str_size ||
 		    (uint64_t)t->text + t->text_len >= ix->str_size || ix->str[t->canon + t->canon_len] != '\0' ||
-		    ix->str[t->text + t->text_len] != '\0' || t->canon_len >= ES_TOK_LEN || t->text_len >= ES_TOK_LEN)
+		    ix->str[t->text + t->text_len] != '\0' || t->canon_len >= ES_TOK_LEN || t->text_len >= ES_TOK_LEN ||
+		    !isfinite(t->w) || t->w < 0 || t->text == 0)
 			return es_err_set(err, ES_ECORRUPT, "index: token %llu is inconsistent", (unsigned long long)i);
 	}
 	uint64_t cap = cnt[S_KEY];
@@ -706,7 +732,7 @@ static es_code validate(es_index *ix, const char *set_hash, const char *norm_has
 		if ((uint64_t)ix->key[i].start + ix->key[i].len > cnt[S_POST])
 			return es_err_set(err, ES_ECORRUPT, "index: key %llu out of bounds", (unsigned long long)i);
 	for (uint64_t i = 0; i < cnt[S_POST]; i++)
-		if (ix->post[i] >= cnt[S_NAME])
+		if ((ix->post[i] >> 8) >= cnt[S_NAME])
 			return es_err_set(err, ES_ECORRUPT, "index: posting %llu out of bounds", (unsigned long long)i);
 	for (uint64_t i = 0; i < cnt[S_PROG]; i++)
 		if (!str_ok(ix, ix->prog[i]))
@@ -856,8 +882,14 @@ size_t es_index_name_toks(const es_index *ix, const es_ix_name *nm, es_stok *out
 		out[k].kind = t[k].kind;
 		out[k].flags = t[k].flags;
 		out[k].w = t[k].w;
+		out[k].id = t[k].text;
 	}
 	return n;
+}
+
+float es_index_tok_weight(const es_index *ix, const es_ix_name *nm, size_t k)
+{
+	return ix->tok[nm->tok_start + k].w;
 }
 
 const uint32_t *es_index_postings(const es_index *ix, uint64_t key, uint32_t *len, uint32_t *df)

@@ -28,7 +28,7 @@
 #include "es_normalize.h"
 #include "es_score.h"
 
-#define ES_INDEX_VERSION 4
+#define ES_INDEX_VERSION 8
 
 typedef struct {
 	uint32_t entry_id, list, name, lic_req, lic_pol, frn, start_date, end_date;
@@ -44,7 +44,10 @@ typedef struct {
 
 typedef struct {
 	uint32_t entity, display, tok_start;
-	uint8_t n_tok, strength, kind, pad;
+	uint8_t n_tok, strength, kind;
+	uint8_t person;   /* the entity is a person (or reads like one): how it is scored */
+	float wsum;       /* total token weight: bounds the score before scoring */
+	float wfree;      /* weight of tokens without keys of their own (may align anyway) */
 } es_ix_name;
 
 typedef struct {
@@ -89,13 +92,19 @@ const char (*es_index_ctrys(const es_index *ix, size_t i))[3];
 /* Scorer view of a name's tokens (at most ES_NAME_TOKENS); returns the count. */
 size_t es_index_name_toks(const es_index *ix, const es_ix_name *nm, es_stok *out);
 
-/* Postings of a key (NULL/0 when absent) and its document frequency. */
+/* Weight of token k of a name (k < n_tok). */
+float es_index_tok_weight(const es_index *ix, const es_ix_name *nm, size_t k);
+
+/* Postings of a key (NULL/0 when absent) and its document frequency.
+ * Keys 'k' + word have postings: (name id << 8) | token position, where
+ * position | 0x80 is a pair of adjacent words written together. Keys 'c' +
+ * canonical word carry the document frequency. */
 const uint32_t *es_index_postings(const es_index *ix, uint64_t key, uint32_t *len, uint32_t *df);
 
 /* Inverse document frequency for a df (df 0: a word found in no listed name). */
 double es_index_idf(const es_index *ix, uint32_t df);
 
-/* Key hashes: 'c' + canonical token, 'd' + a deletion-1 variant. */
+/* Key hash of a kind letter and a string. */
 uint64_t es_index_key(char kind, const char *s, size_t len);
 
 #endif

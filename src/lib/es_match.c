@@ -27,18 +27,23 @@ const double ES_MATCH_DEFAULT_THRESHOLD = 0.85;
 #define WEAK_ALIAS_FACTOR 0.9
 #define TYPE_MISMATCH_FACTOR 0.8
 #define COUNTRY_MISMATCH_FACTOR 0.9
-#define PRUNE_SLACK 0.6
-#define UQ_BOUND 0.8
 
 /* Per-query work arrays, sized to the number of names; pooled so a shared
  * matcher needs no allocation per query and no globals. */
+typedef struct {
+	uint64_t mask;      /* listed token positions a query key reached */
+	uint32_t stamp;     /* == epoch: the other fields are this query's */
+	float acc;          /* query weight that reached the name */
+	uint8_t last;       /* last query token counted in acc */
+} name_acc;
+
 typedef struct scratch {
 	struct scratch *next;
-	uint32_t *stamp;
-	float *acc;
-	uint8_t *last;
+	name_acc *na;       /* one per name: one cache line touched per posting */
 	uint32_t *touched;
 	uint32_t epoch;
+	struct cand { float bound; uint32_t id; } *cand;
+	es_sim_cache sims;
 } scratch;
 
 struct es_matcher {
@@ -161,6 +166,29 @@ fail:
 	return rc;
 }
 
+es_code es_matcher_from_entities(es_matcher **out, const es_entityset *ents, const char *lists_dir, es_err *err)
+{
+	es_code rc = ES_OK;
+	void *img = NULL;
+	size_t len = 0;
+	*out = NULL;
+	es_matcher *m = calloc(1, sizeof *m);
+	if (!m)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	pthread_mutex_init(&m->lock, NULL);
+	rc = es_normalizer_open(&m->nz, lists_dir, err);
+	if (rc == ES_OK)
+		rc = es_index_build(ents, m->nz, "in-memory", &img, &len, NULL, err);
+	if (rc == ES_OK)
+		rc = es_index_attach(&m->ix, img, len, false, "in-memory", es_normalizer_hash(m->nz), err);
+	if (rc != ES_OK) {
+		es_matcher_free(m);
+		return rc;
+	}
+	*out = m;
+	return ES_OK;
+}
+
 void es_matcher_free(es_matcher *m)
 {
 	if (!m)
@@ -168,10 +196,9 @@ void es_matcher_free(es_matcher *m)
 	while (m->pool) {
 		scratch *s = m->pool;
 		m->pool = s->next;
-		free(s->stamp);
-		free(s->acc);
-		free(s->last);
+		free(s->na);
 		free(s->touched);
+		free(s->cand);
 		free(s);
 	}
 	es_index_free(m->ix);
@@ -245,6 +272,7 @@ static void to_stoks(const es_ntoks *nt, es_stok *st)
 		st[i].kind = t->kind;
 		st[i].flags = t->flags;
 		st[i].w = 1.0f;
+		st[i].id = 0;
 	}
 }
 
@@ -283,15 +311,13 @@ static scratch *scratch_get(es_matcher *m)
 	s = calloc(1, sizeof *s);
 	if (!s)
 		return NULL;
-	s->stamp = calloc(n ? n : 1, sizeof *s->stamp);
-	s->acc = calloc(n ? n : 1, sizeof *s->acc);
-	s->last = calloc(n ? n : 1, sizeof *s->last);
+	s->na = calloc(n ? n : 1, sizeof *s->na);
 	s->touched = calloc(n ? n : 1, sizeof *s->touched);
-	if (!s->stamp || !s->acc || !s->last || !s->touched) {
-		free(s->stamp);
-		free(s->acc);
-		free(s->last);
+	s->cand = calloc(n ? n : 1, sizeof *s->cand);
+	if (!s->na || !s->touched || !s->cand) {
+		free(s->na);
 		free(s->touched);
+		free(s->cand);
 		free(s);
 		return NULL;
 	}
@@ -306,35 +332,41 @@ static void scratch_put(es_matcher *m, scratch *s)
 	pthread_mutex_unlock(&m->lock);
 }
 
+#define POS_PAIR 0x80
+
 static void hit_key(const es_index *ix, scratch *s, size_t *nt, uint64_t key, uint8_t tok, float w)
 {
 	uint32_t len = 0;
 	const uint32_t *p = es_index_postings(ix, key, &len, NULL);
 	for (uint32_t k = 0; k < len; k++) {
-		uint32_t id = p[k];
-		if (s->stamp[id] != s->epoch) {
-			s->stamp[id] = s->epoch;
-			s->acc[id] = 0;
-			s->last[id] = 255;
+		uint32_t id = p[k] >> 8, pos = p[k] & 0xff;
+		name_acc *a = &s->na[id];
+		if (a->stamp != s->epoch) {
+			a->stamp = s->epoch;
+			a->acc = 0;
+			a->last = 255;
+			a->mask = 0;
 			s->touched[(*nt)++] = id;
 		}
-		if (s->last[id] != tok) {
-			s->last[id] = tok;
-			s->acc[id] += w;
+		if (a->last != tok) {
+			a->last = tok;
+			a->acc += w;
 		}
+		uint32_t p0 = pos & ~(uint32_t)POS_PAIR;
+		if (p0 < 64)
+			a->mask |= 1ull << p0;
+		if ((pos & POS_PAIR) && p0 + 1 < 64)
+			a->mask |= 1ull << (p0 + 1);
 	}
 }
 
-/* Keys of one word: the word, and deletion-1 variants on both sides
- * (symspell), so one edit or transposition still meets. */
+/* Keys of one word: itself and its deletion-1 variants, in the key space
+ * where the index put listed words and their deletions (symspell). */
 static void hit_word(const es_index *ix, scratch *s, size_t *nt, const char *c, size_t cl, bool num, uint8_t ti,
 		     float w)
 {
-	hit_key(ix, s, nt, es_index_key('c', c, cl), ti, w);
-	if (cl < 4 || num)
-		return;
-	hit_key(ix, s, nt, es_index_key('d', c, cl), ti, w);
-	if (cl < 5)
+	hit_key(ix, s, nt, es_index_key('k', c, cl), ti, w);
+	if (cl < 5 || num)
 		return;
 	char d[ES_TOK_LEN];
 	for (size_t k = 0; k < cl; k++) {
@@ -342,8 +374,7 @@ static void hit_word(const es_index *ix, scratch *s, size_t *nt, const char *c, 
 			continue; /* same deletion as the previous one */
 		memcpy(d, c, k);
 		memcpy(d + k, c + k + 1, cl - k - 1);
-		hit_key(ix, s, nt, es_index_key('c', d, cl - 1), ti, w);
-		hit_key(ix, s, nt, es_index_key('d', d, cl - 1), ti, w);
+		hit_key(ix, s, nt, es_index_key('k', d, cl - 1), ti, w);
 	}
 }
 
@@ -356,12 +387,15 @@ static bool key_token(const es_stok *t, bool any_distinctive)
 	return true;
 }
 
-/* Collects candidate names into s->touched (count returned). */
-static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, double threshold)
+static bool is_person(const es_ix_entity *e);
+
+/* Collects the names worth scoring into s->cand with their score bound. */
+static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, double threshold, size_t *reached)
 {
 	size_t nt = 0;
 	if (++s->epoch == 0) {
-		memset(s->stamp, 0, es_index_n_names(ix) * sizeof *s->stamp);
+		for (size_t i = 0; i < es_index_n_names(ix); i++)
+			s->na[i].stamp = 0;
 		s->epoch = 1;
 	}
 	bool any = false;
@@ -376,8 +410,9 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 			char cc[ES_TOK_LEN * 2];
 			memcpy(cc, t->canon, t->canon_len);
 			memcpy(cc + t->canon_len, q->st[i + 1].canon, q->st[i + 1].canon_len);
-			hit_key(ix, s, &nt, es_index_key('c', cc, (size_t)t->canon_len + q->st[i + 1].canon_len),
-				(uint8_t)(i + 1), q->st[i + 1].w);
+			size_t l = (size_t)t->canon_len + q->st[i + 1].canon_len;
+			if (l < ES_TOK_LEN)
+				hit_word(ix, s, &nt, cc, l, false, (uint8_t)(i + 1), q->st[i + 1].w);
 		}
 		if (!key_token(t, any))
 			continue;
@@ -393,23 +428,53 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 			size_t l2 = q->st[i + 1].canon_len;
 			memcpy(cc, c, cl);
 			memcpy(cc + cl, q->st[i + 1].canon, l2);
-			hit_key(ix, s, &nt, es_index_key('c', cc, cl + l2), ti, t->w);
+			/* both query words reach the name (the bound counts each once) */
+			if (cl + l2 < ES_TOK_LEN) {
+				hit_word(ix, s, &nt, cc, cl + l2, false, ti, t->w);
+				hit_word(ix, s, &nt, cc, cl + l2, false, (uint8_t)(i + 1), q->st[i + 1].w);
+			}
 		}
 	}
-	if (wq <= 0)
-		return 0;
-	/* S <= 2c / (2c + UQ (1 - c)) for a matched share c of the query weight:
-	 * drop names that cannot reach the threshold (with slack, because the
-	 * listed weights of matched words differ from the query's) */
-	double T = threshold > 0.99 ? 0.99 : threshold;
-	double cmin = T * UQ_BOUND / (2.0 * (1.0 - T) + T * UQ_BOUND) * PRUNE_SLACK;
+	/* A query word that shares no key with a name cannot align with any of
+	 * its words, and a listed word no query key reached cannot align with
+	 * the query: with those weights the score is bounded (es_score_bound)
+	 * and names that cannot reach the threshold are not scored. Words
+	 * without keys (initials, legal forms) count as if they aligned. */
 	size_t o = 0;
+	*reached = nt;
 	for (size_t k = 0; k < nt; k++) {
 		uint32_t id = s->touched[k];
-		if (s->acc[id] >= cmin * wq)
-			s->touched[o++] = id;
+		const es_ix_name *nm = es_index_name(ix, id);
+		const name_acc *a = &s->na[id];
+		bool person = nm->person;
+		double W = nm->wsum, miss = wq - a->acc;
+		/* first the bound from the query side alone (cheap), then with the
+		 * listed words the keys reached */
+		if (es_score_bound(W, W, miss, person) < threshold - 1e-9)
+			continue;
+		double M = W;
+		if (nm->n_tok <= 64) {
+			M = nm->wfree;
+			uint64_t mk = a->mask;
+			while (mk) {
+				int b = __builtin_ctzll(mk);
+				mk &= mk - 1;
+				M += es_index_tok_weight(ix, nm, (size_t)b);
+			}
+		}
+		double bound = es_score_bound(W, M * 1.0001 + 1e-6, miss, person);
+		if (bound >= threshold - 1e-9)
+			s->cand[o++] = (struct cand){(float)bound, id};
 	}
 	return o;
+}
+
+static int cand_cmp(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+	if (x->bound != y->bound)
+		return x->bound > y->bound ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
 }
 
 typedef struct {
@@ -467,7 +532,6 @@ es_code es_matcher_query(const es_matcher *mc, const char *name, const es_query 
 	query_toks *qt = malloc(sizeof *qt);
 	scratch *s = NULL;
 	scored *res = NULL;
-	size_t nres = 0, capres = 0;
 	if (!qt)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
 	rc = prepare(m->nz, m->ix, name, qt, err);
@@ -475,58 +539,85 @@ es_code es_matcher_query(const es_matcher *mc, const char *name, const es_query 
 		goto done;
 	size_t ncand;
 	bool exhaustive = q && q->exhaustive;
-	if (!exhaustive) {
-		s = scratch_get(m);
-		if (!s) {
-			rc = es_err_set(err, ES_ENOMEM, "out of memory");
-			goto done;
-		}
-		ncand = candidates(m->ix, s, qt, threshold);
-	} else {
-		ncand = es_index_n_names(m->ix);
+	s = scratch_get(m);
+	if (!s) {
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+		goto done;
 	}
+	if (++s->sims.epoch == 0) {
+		memset(s->sims.stamp, 0, sizeof s->sims.stamp);
+		s->sims.epoch = 1;
+	}
+	size_t reached = 0, nscored = 0;
+	if (!exhaustive) {
+		ncand = candidates(m->ix, s, qt, threshold, &reached);
+		qsort(s->cand, ncand, sizeof *s->cand, cand_cmp);
+	} else {
+		ncand = reached = es_index_n_names(m->ix);
+	}
+	/* the best `limit` entities so far, best first */
+	scored *top = calloc(limit, sizeof *top);
+	size_t ntop = 0;
+	if (!top) {
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+		goto done;
+	}
+	res = top;
 	es_stok lt[ES_NAME_TOKENS];
 	for (size_t k = 0; k < ncand; k++) {
-		uint32_t id = exhaustive ? (uint32_t)k : s->touched[k];
+		uint32_t id = exhaustive ? (uint32_t)k : s->cand[k].id;
+		/* candidates come best bound first: stop once none can enter */
+		if (!exhaustive && ntop == limit && s->cand[k].bound < top[ntop - 1].score)
+			break;
 		const es_ix_name *nm = es_index_name(m->ix, id);
 		const es_ix_entity *e = es_index_entity(m->ix, nm->entity);
 		size_t nl = es_index_name_toks(m->ix, nm, lt);
-		double sc = es_score_names(qt->st, qt->n, lt, nl, is_person(e), NULL, 0, NULL);
+		double sc = es_score_names_cached(qt->st, qt->n, lt, nl, is_person(e), &s->sims, NULL, 0, NULL);
+		nscored++;
 		sc = qualify(m, e, nm, q, sc);
 		if (sc < threshold || sc <= 0)
 			continue;
-		if (nres == capres) {
-			size_t nc = capres ? capres * 2 : 64;
-			scored *nr = realloc(res, nc * sizeof *nr);
-			if (!nr) {
-				rc = es_err_set(err, ES_ENOMEM, "out of memory");
-				goto done;
-			}
-			res = nr;
-			capres = nc;
+		scored cur = {id, nm->entity, sc, nm->strength == ES_WEAK};
+		/* one hit per entity: its best name */
+		size_t at = ntop;
+		for (size_t j = 0; j < ntop; j++)
+			if (top[j].entity == cur.entity)
+				at = j;
+		if (at < ntop) {
+			if (scored_cmp(&cur, &top[at]) >= 0)
+				continue;
+			memmove(top + at, top + at + 1, (ntop - at - 1) * sizeof *top);
+			ntop--;
+		} else if (ntop == limit) {
+			if (scored_cmp(&cur, &top[ntop - 1]) >= 0)
+				continue;
+			ntop--;
 		}
-		res[nres++] = (scored){id, nm->entity, sc, nm->strength == ES_WEAK};
+		size_t p = ntop;
+		while (p > 0 && scored_cmp(&cur, &top[p - 1]) < 0) {
+			top[p] = top[p - 1];
+			p--;
+		}
+		top[p] = cur;
+		ntop++;
 	}
-	if (nres > 1)
-		qsort(res, nres, sizeof *res, scored_cmp);
-	for (size_t k = 0; k < nres && *n < limit; k++) {
-		bool dup = false;
-		for (size_t j = 0; j < *n; j++)
-			if (hits[j].entity == res[k].entity)
-				dup = true;
-		if (dup)
-			continue;
+	if (q && q->stats) {
+		q->stats->candidates = reached;
+		q->stats->bounded = ncand;
+		q->stats->scored = nscored;
+	}
+	for (size_t k = 0; k < ntop; k++) {
 		es_hit *h = &hits[(*n)++];
 		memset(h, 0, sizeof *h);
-		const es_ix_name *nm = es_index_name(m->ix, res[k].name);
+		const es_ix_name *nm = es_index_name(m->ix, top[k].name);
 		const es_ix_entity *e = es_index_entity(m->ix, nm->entity);
-		h->entity = res[k].entity;
-		h->score = res[k].score;
+		h->entity = top[k].entity;
+		h->score = top[k].score;
 		h->matched_name = es_index_str(m->ix, nm->display);
-		h->weak_alias = res[k].weak;
+		h->weak_alias = top[k].weak;
 		size_t nl = es_index_name_toks(m->ix, nm, lt);
-		es_score_names(qt->st, qt->n, lt, nl, is_person(e), h->align,
-			       sizeof h->align / sizeof h->align[0], &h->n_align);
+		es_score_names(qt->st, qt->n, lt, nl, is_person(e), h->align, sizeof h->align / sizeof h->align[0],
+			       &h->n_align);
 	}
 done:
 	if (s)

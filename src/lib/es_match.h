@@ -76,7 +76,14 @@ typedef struct {
 	es_type type;       /* ES_TYPE_UNKNOWN = any; else a qualifier */
 	const char *country;/* ISO alpha-2 qualifier or NULL */
 	bool exhaustive;    /* score every listed name instead of using the index */
+	struct es_query_stats *stats; /* when non-NULL, filled with what the query cost */
 } es_query;
+
+typedef struct es_query_stats {
+	size_t candidates;  /* names reached through the index keys (all names when exhaustive) */
+	size_t bounded;     /* of those, names whose score bound reached the threshold */
+	size_t scored;      /* names aligned and scored */
+} es_query_stats;
 
 /* One aligned token pair of an explanation. */
 typedef struct {
@@ -112,6 +119,11 @@ es_code es_compare_names(const es_normalizer *nz, const char *a, const char *b, 
 			 double *score, es_align *align, size_t max_align, size_t *n_align, es_err *err);
 es_code es_matcher_compare(const es_matcher *m, const char *a, const char *b, es_type type,
 			   double *score, es_align *align, size_t max_align, size_t *n_align, es_err *err);
+
+/* A matcher over entities already in memory (index built in memory, not
+ * saved): for tests and benchmarks. */
+es_code es_matcher_from_entities(es_matcher **out, const es_entityset *ents, const char *lists_dir,
+				 es_err *err);
 
 /* The matcher's normalizer (owned by the matcher). */
 const es_normalizer *es_matcher_normalizer(const es_matcher *m);

@@ -54,6 +54,36 @@ static int osa(const char *a, int la, const char *b, int lb, int k)
 	return p[lb];
 }
 
+/* 0 when equal, 1 when one substitution, insertion, deletion or adjacent
+ * transposition apart, else 2: the common case without the DP table. */
+static int within1(const char *a, int la, const char *b, int lb)
+{
+	if (la < lb) {
+		const char *t = a;
+		a = b;
+		b = t;
+		int tl = la;
+		la = lb;
+		lb = tl;
+	}
+	if (la - lb > 1)
+		return 2;
+	int i = 0;
+	while (i < lb && a[i] == b[i])
+		i++;
+	if (i == lb)
+		return la == lb ? 0 : 1;
+	if (la == lb) {
+		if (memcmp(a + i + 1, b + i + 1, (size_t)(la - i - 1)) == 0)
+			return 1;
+		if (i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i] &&
+		    memcmp(a + i + 2, b + i + 2, (size_t)(la - i - 2)) == 0)
+			return 1;
+		return 2;
+	}
+	return memcmp(a + i + 1, b + i, (size_t)(lb - i)) == 0 ? 1 : 2;
+}
+
 /* Edit-distance similarity of two strings with a typo allowance that grows
  * with length: none up to 4 letters (short tokens are too easily confused:
  * "bush"/"bash"), one up to 8, two up to 12, three beyond. */
@@ -70,7 +100,9 @@ static double str_sim(const char *a, int la, const char *b, int lb)
 	if (L <= 5 && a[0] != b[0])
 		return 0.0;
 	int k = L <= 8 ? 1 : L <= 12 ? 2 : 3;
-	int d = osa(a, la, b, lb, k);
+	int d = within1(a, la, b, lb);
+	if (d > 1)
+		d = k > 1 ? osa(a, la, b, lb, k) : k + 1;
 	if (d > k)
 		return 0.0;
 	return 1.0 - TYPO_COST * (double)d / (double)L;
@@ -181,8 +213,50 @@ static double compound_sim(const es_stok *one, const es_stok *x, const es_stok *
 	return s * CANON_EQUAL_SIM;
 }
 
+double es_score_bound(double W, double M, double miss, bool person)
+{
+	/* every aligned pair at similarity 1; unmatched listed words at the
+	 * smallest penalty they can get (middle names of a person) */
+	double uq = person ? UQ_PERSON : UQ;
+	double ul = person ? UL * MIDDLE_FACTOR : UL;
+	if (M > W)
+		M = W;
+	if (miss < 0)
+		miss = 0;
+	double den = 2 * M + ul * (W - M) + uq * miss;
+	return den > 0 ? 2 * M / den : 0.0;
+}
+
+static double cached_sim(es_sim_cache *c, size_t qi, const es_stok *q, const es_stok *l)
+{
+	if (!c || !l->id)
+		return es_token_sim(q, l);
+	uint64_t key = ((uint64_t)l->id << 8) | (uint64_t)(qi & 0xff);
+	uint64_t h = key * 0x9e3779b97f4a7c15ull;
+	size_t slot = (size_t)(h >> 51) & (ES_SIM_CACHE_SIZE - 1);
+	for (int probe = 0; probe < 4; probe++) {
+		size_t j = (slot + (size_t)probe) & (ES_SIM_CACHE_SIZE - 1);
+		if (c->stamp[j] == c->epoch && c->key[j] == key)
+			return c->sim[j];
+		if (c->stamp[j] != c->epoch) {
+			double s = es_token_sim(q, l);
+			c->stamp[j] = c->epoch;
+			c->key[j] = key;
+			c->sim[j] = (float)s;
+			return (float)s;
+		}
+	}
+	return es_token_sim(q, l);
+}
+
 double es_score_names(const es_stok *q, size_t nq, const es_stok *l, size_t nl, bool person,
 		      es_align *al, size_t max_al, size_t *n_al)
+{
+	return es_score_names_cached(q, nq, l, nl, person, NULL, al, max_al, n_al);
+}
+
+double es_score_names_cached(const es_stok *q, size_t nq, const es_stok *l, size_t nl, bool person,
+			     es_sim_cache *cache, es_align *al, size_t max_al, size_t *n_al)
 {
 	size_t dummy = 0;
 	if (!n_al)
@@ -204,7 +278,7 @@ double es_score_names(const es_stok *q, size_t nq, const es_stok *l, size_t nl, 
 	size_t npos = 0;
 	for (size_t i = 0; i < nq; i++)
 		for (size_t j = 0; j < nl; j++) {
-			double s = es_token_sim(&q[i], &l[j]);
+			double s = cached_sim(cache, i, &q[i], &l[j]);
 			sim[i * nl + j] = (float)s;
 			if (s > 0)
 				npos++;

@@ -30,7 +30,18 @@ typedef struct {
 	const char *canon, *text;
 	uint8_t canon_len, text_len, kind, flags;
 	float w;
+	uint32_t id;   /* identity of the spelling for es_sim_cache (index pool offset), 0 = none */
 } es_stok;
+
+/* Per-query memo of token similarities: a query meets the same listed words
+ * in many candidate names. Owned by the caller; clear with epoch++. */
+#define ES_SIM_CACHE_SIZE 8192
+typedef struct {
+	uint64_t key[ES_SIM_CACHE_SIZE];
+	float sim[ES_SIM_CACHE_SIZE];
+	uint32_t stamp[ES_SIM_CACHE_SIZE];
+	uint32_t epoch;
+} es_sim_cache;
 
 /* Similarity of two tokens in [0,1]. */
 double es_token_sim(const es_stok *a, const es_stok *b);
@@ -48,5 +59,14 @@ void es_score_weigh(es_stok *t, size_t n, const double *idf);
  * alignment rows (query order, then unmatched list tokens) when al != NULL. */
 double es_score_names(const es_stok *q, size_t nq, const es_stok *l, size_t nl, bool person,
 		      es_align *al, size_t max_al, size_t *n_al);
+/* The same, memoizing similarities of query tokens against listed tokens
+ * with an id in cache (which may be NULL). */
+double es_score_names_cached(const es_stok *q, size_t nq, const es_stok *l, size_t nl, bool person,
+			     es_sim_cache *cache, es_align *al, size_t max_al, size_t *n_al);
+
+/* An upper bound of es_score_names for a listed name of total weight W of
+ * which at most M can align, when query words of weight miss surely stay
+ * unmatched: lets the index skip names that cannot reach a threshold. */
+double es_score_bound(double W, double M, double miss, bool person);
 
 #endif
