@@ -617,20 +617,26 @@ static es_code download(run *r, const es_catalog_source *cs, const es_catalog_fi
 		r->o->progress(r->o->progress_ctx, ES_FETCH_EV_START, sid, cf->role, 0, 0);
 	es_http_result res = {0};
 	es_err first = {0};
+	es_code first_rc = ES_OK;
 	for (size_t u = 0; u < cf->n_urls; u++) {
 		es_http_result_free(&res);
 		es_err e = {0};
 		rc = es_http_get(cf->urls[u], &ho, fd, &res, &e);
 		if (rc == ES_OK)
 			break;
-		if (u == 0)
+		if (u == 0 || rc == ES_EIO || rc == ES_ENOMEM) {
 			first = e;
+			first_rc = rc;
+		}
+		if (rc == ES_EIO || rc == ES_ENOMEM)
+			break; /* local trouble: another URL will not help */
 	}
 	if (r->o->progress)
 		r->o->progress(r->o->progress_ctx, ES_FETCH_EV_DONE, sid, cf->role, (double)res.bytes,
 			       rc == ES_OK ? (double)res.bytes : 0);
 	if (rc != ES_OK) {
 		/* the first URL is the official one: its error is the one that matters */
+		rc = first_rc;
 		es_err_set(err, rc, "%s: %s", cf->role, first.msg);
 		close(fd);
 		es_http_result_free(&res);

@@ -288,6 +288,13 @@ def test_mirror_and_faults(tmp, srv, files):
     check(rc == 4 and ("connect" in err.lower() or "refused" in err.lower()),
           "connection refused: exit 4 (rc %d: %s)" % (rc, err.strip()))
     assert_valid_set(data, "after connection refused", v1)
+    # ... with a second (mirror) URL on the catalog line: that one is used
+    c, case = catalog(tmp, srv, urls={"un.xml": "http://127.0.0.1:%d/x/ok/un.xml %s" %
+                                      (port, srv.url("fallback", "drop2", "un.xml"))})
+    rc, out, err = fetch(data, c, "un_sc", "--retries", "0")
+    check(rc == 0 and summary_row(out, "un_sc")[1] == "unchanged" and srv.requests_for("fallback"),
+          "a failing first URL falls back to the next one (rc %d: %s)" % (rc, err.strip()))
+    assert_valid_set(data, "after URL fallback", v1)
 
     # rejections: exit 3, reason given, the set in use stays as it was
     reject_cases = [
