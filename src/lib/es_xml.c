@@ -109,7 +109,9 @@ int es_xml_depth(es_xml *x)
 int es_xml_line(es_xml *x)
 {
 	xmlNodePtr n = xmlTextReaderCurrentNode(x->r);
-	return n ? (int)xmlGetLineNo(n) : 0;
+	long line = n ? xmlGetLineNo(n) : -1;
+	/* DTD and some other nodes carry no line: fall back to the parser's position */
+	return line > 0 ? (int)line : xmlTextReaderGetParserLineNumber(x->r);
 }
 
 bool es_xml_is_start(es_xml *x, const char *local)
