@@ -1129,12 +1129,16 @@ es_code es_fetch_run(const es_fetch_opts *o, es_fetch_report *rep, es_err *err)
 
 	/* the new set: sets/<UTC time>-<pid>.part, renamed when complete */
 	{
+		/* names sort in creation order (remove_old_sets relies on it): UTC time to the
+		 * nanosecond, then pid and a counter only to make them unique */
+		struct timespec now_ts;
+		clock_gettime(CLOCK_REALTIME, &now_ts);
 		struct tm tm;
-		gmtime_r(&r.now_t, &tm);
+		gmtime_r(&now_ts.tv_sec, &tm);
 		char ts[32];
-		strftime(ts, sizeof ts, "%Y%m%dT%H%M%SZ", &tm);
+		strftime(ts, sizeof ts, "%Y%m%dT%H%M%S", &tm);
 		for (int n = 0; n < 1000; n++) {
-			snprintf(r.new_id, sizeof r.new_id, "%s-%ld-%d", ts, (long)getpid(), n);
+			snprintf(r.new_id, sizeof r.new_id, "%s.%09ldZ-%ld-%d", ts, (long)now_ts.tv_nsec, (long)getpid(), n);
 			char part[96];
 			snprintf(part, sizeof part, "%s.part", r.new_id);
 			free(r.new_dir);

@@ -319,8 +319,12 @@ def test_mirror_and_faults(tmp, srv, files):
     assert_valid_set(data, "after accepted shrink")
 
     # gzip Content-Encoding and a redirect chain, both with changed content
+    # (and the leftover of an interrupted fetch, removed by the next swap)
+    os.makedirs(os.path.join(data, "sets", "20200101T000000.000000000Z-1-0.part", "un-sc"))
     c, case = catalog(tmp, srv, {"un.xml": "gzip"})
     rc, out, err = fetch(data, c, "un_sc")
+    check(not os.path.exists(os.path.join(data, "sets", "20200101T000000.000000000Z-1-0.part")),
+          "a half-built set of an interrupted fetch is removed")
     reqs = srv.requests_for(case)
     check(rc == 0 and summary_row(out, "un_sc")[1] == "updated" and summary_row(out, "un_sc")[4] == "1003",
           "gzip-encoded body: updated back to 1003 (%s %s)" % (out, err))
