@@ -138,8 +138,22 @@ typedef struct {
 	uint32_t addr;
 } addr_ent;
 
+#define ES_QCACHE_SLOTS 4096
+#define ES_QCACHE_HITS 8
+
+typedef struct {
+	bool used;
+	uint64_t hash;
+	char name[120];
+	size_t n;
+	uint32_t entity[ES_QCACHE_HITS];
+	double score[ES_QCACHE_HITS];
+	const char *matched[ES_QCACHE_HITS];
+} es_qslot;
+
 struct es_filter {
 	es_filter_config cfg;
+	es_qslot *qcache;
 	es_order order;
 	es_result result;
 	es_party_hit *hits;
@@ -248,7 +262,8 @@ es_code es_filter_new(es_filter **out, const es_filter_config *cfg, es_err *err)
 	f->hits_cap = ES_ORDER_MAX_PARTIES * (f->mhits_cap + 2);
 	f->mhits = calloc(f->mhits_cap, sizeof *f->mhits);
 	f->hits = calloc(f->hits_cap, sizeof *f->hits);
-	if (!f->mhits || !f->hits) {
+	f->qcache = calloc(ES_QCACHE_SLOTS, sizeof *f->qcache);
+	if (!f->mhits || !f->hits || !f->qcache) {
 		rc = es_err_set(err, ES_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -269,6 +284,7 @@ void es_filter_free(es_filter *f)
 	es_csv_orders_free(f->csv);
 	free(f->hits);
 	free(f->mhits);
+	free(f->qcache);
 	free(f->addrs);
 	free(f->out.p);
 	free(f->raw.p);
@@ -339,6 +355,61 @@ static size_t address_hits(es_filter *f, size_t pi, size_t nh)
 	return nh;
 }
 
+/* The matcher's answer for one name. Buyers and resellers recur on order after
+ * order and the ship-to is often the end user, so answers are kept in a small
+ * direct-mapped cache (fixed size: memory does not grow with the stream). The
+ * matcher is read-only, so a cached answer stays exact. */
+static es_qslot *qcache_slot(es_filter *f, const char *name, size_t len, uint64_t *h)
+{
+	*h = fnv(name, len);
+	return &f->qcache[*h % ES_QCACHE_SLOTS];
+}
+
+static es_code query_name(es_filter *f, size_t pi, size_t *nh, es_err *err)
+{
+	const char *name = f->order.parties[pi].name;
+	size_t len = strlen(name);
+	uint64_t h = 0;
+	es_qslot *slot = len < sizeof f->qcache[0].name ? qcache_slot(f, name, len, &h) : NULL;
+	if (!slot || !slot->used || slot->hash != h || strcmp(slot->name, name) != 0) {
+		es_query q = {.threshold = es_rules_review_threshold(f->cfg.rules), .limit = f->mhits_cap};
+		size_t n = 0;
+		es_err qe = {0};
+		es_code rc = es_matcher_query(f->cfg.matcher, name, &q, f->mhits, f->mhits_cap, &n, &qe);
+		if (rc != ES_OK)
+			return es_err_set(err, rc, "party %zu: %s", pi, qe.msg[0] ? qe.msg : "cannot screen the name");
+		if (!slot || n > ES_QCACHE_HITS) {
+			for (size_t k = 0; k < n && *nh < f->hits_cap; k++) {
+				es_party_hit *ph = &f->hits[(*nh)++];
+				ph->party = pi;
+				ph->score = f->mhits[k].score;
+				ph->by_address = false;
+				ph->matched_name = f->mhits[k].matched_name;
+				es_matcher_entity(f->cfg.matcher, f->mhits[k].entity, &ph->rec);
+			}
+			return ES_OK;
+		}
+		slot->used = true;
+		slot->hash = h;
+		memcpy(slot->name, name, len + 1);
+		slot->n = n;
+		for (size_t k = 0; k < slot->n; k++) {
+			slot->entity[k] = (uint32_t)f->mhits[k].entity;
+			slot->score[k] = f->mhits[k].score;
+			slot->matched[k] = f->mhits[k].matched_name;
+		}
+	}
+	for (size_t k = 0; k < slot->n && *nh < f->hits_cap; k++) {
+		es_party_hit *ph = &f->hits[(*nh)++];
+		ph->party = pi;
+		ph->score = slot->score[k];
+		ph->by_address = false;
+		ph->matched_name = slot->matched[k];
+		es_matcher_entity(f->cfg.matcher, slot->entity[k], &ph->rec);
+	}
+	return ES_OK;
+}
+
 /* Runs the matcher on every party and the rules on the order; fills f->result. */
 static es_code screen(es_filter *f, size_t *n_hits, es_err *err)
 {
@@ -346,21 +417,9 @@ static es_code screen(es_filter *f, size_t *n_hits, es_err *err)
 	size_t nh = 0;
 	const es_order *o = &f->order;
 	if (f->cfg.matcher) {
-		es_query q = {.threshold = es_rules_review_threshold(f->cfg.rules), .limit = f->mhits_cap};
-		for (size_t i = 0; i < o->n_parties; i++) {
-			size_t n = 0;
-			if ((rc = es_matcher_query(f->cfg.matcher, o->parties[i].name, &q, f->mhits, f->mhits_cap, &n,
-						   err)) != ES_OK)
-				return es_err_set(err, rc, "party %zu: %s", i, err && err->msg[0] ? err->msg : "cannot screen");
-			for (size_t k = 0; k < n && nh < f->hits_cap; k++) {
-				es_party_hit *h = &f->hits[nh++];
-				h->party = i;
-				h->score = f->mhits[k].score;
-				h->by_address = false;
-				h->matched_name = f->mhits[k].matched_name;
-				es_matcher_entity(f->cfg.matcher, f->mhits[k].entity, &h->rec);
-			}
-		}
+		for (size_t i = 0; i < o->n_parties; i++)
+			if ((rc = query_name(f, i, &nh, err)) != ES_OK)
+				return rc;
 		for (size_t i = 0; i < o->n_parties; i++)
 			nh = address_hits(f, i, nh);
 	}
