@@ -85,6 +85,16 @@ static uint64_t body_checksum(const unsigned char *p, size_t n)
 	return h;
 }
 
+/* Checksum of the header (with its checksum field zero) and the body. */
+static uint64_t image_checksum(const ix_header *h, const unsigned char *img, size_t len)
+{
+	ix_header z = *h;
+	z.checksum = 0;
+	uint64_t a = body_checksum((const unsigned char *)&z, sizeof z);
+	uint64_t b = body_checksum(img + sizeof z, len - sizeof z);
+	return b ^ ((a << 1) | (a >> 63));
+}
+
 /* ---- build helpers ---- */
 
 typedef struct {
@@ -615,7 +625,8 @@ es_code es_index_build(const es_entityset *ents, const es_normalizer *nz, const 
 	for (int s = 0; s < S_COUNT; s++)
 		if (v[s].len)
 			memcpy(img + h.off[s], v[s].p, v[s].len);
-	h.checksum = body_checksum(img + sizeof h, off - sizeof h);
+	h.checksum = 0;
+	h.checksum = image_checksum(&h, img, off);
 	memcpy(img, &h, sizeof h);
 	*out = img;
 	*out_len = off;
@@ -675,7 +686,7 @@ static es_code validate(es_index *ix, const char *set_hash, const char *norm_has
 		return es_err_set(err, ES_ECORRUPT, "index: built for another list set (stale)");
 	if (memchr(h->norm_hash, '\0', sizeof h->norm_hash) == NULL || strcmp(h->norm_hash, norm_hash) != 0)
 		return es_err_set(err, ES_ECORRUPT, "index: built with other normalization data (stale)");
-	if (body_checksum(ix->base + sizeof *h, ix->len - sizeof *h) != h->checksum)
+	if (image_checksum(h, ix->base, ix->len) != h->checksum)
 		return es_err_set(err, ES_ECORRUPT, "index: checksum mismatch (damaged)");
 	for (int s = 0; s < S_COUNT; s++) {
 		uint64_t o = h->off[s], c = h->count[s];

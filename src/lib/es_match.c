@@ -139,9 +139,9 @@ es_code es_matcher_open(es_matcher **out, const es_listset *ls, const es_countri
 	}
 	es_err lerr = {0};
 	rc = es_index_load(&m->ix, path, ls->set_hash, es_normalizer_hash(m->nz), &lerr);
-	if (rc == ES_EMISSING || rc == ES_ECORRUPT) {
-		/* missing, stale or damaged: the index is derived data, rebuild it
-		 * from the lists (never use the bad file) */
+	if (rc != ES_OK) {
+		/* missing, stale, damaged or unreadable: the index is derived data,
+		 * rebuild it from the lists (never use the bad file) */
 		void *img = NULL;
 		size_t len = 0;
 		rc = build_image(ls, countries, m->nz, &img, &len, err);
@@ -152,10 +152,6 @@ es_code es_matcher_open(es_matcher **out, const es_listset *ls, const es_countri
 		rc = es_index_attach(&m->ix, img, len, false, ls->set_hash, es_normalizer_hash(m->nz), err);
 		if (rc != ES_OK)
 			goto fail;
-	} else if (rc != ES_OK) {
-		if (err)
-			*err = lerr;
-		goto fail;
 	}
 	free(path);
 	*out = m;

@@ -215,9 +215,9 @@ static double compound_sim(const es_stok *one, const es_stok *x, const es_stok *
 
 double es_score_bound(double W, double M, double miss, bool person)
 {
-	/* every aligned pair at similarity 1; unmatched listed words at the
-	 * smallest penalty they can get (middle names of a person) */
-	double uq = person ? UQ_PERSON : UQ;
+	/* every aligned pair at similarity 1; unmatched words on both sides at
+	 * the smallest penalty they can get (middle names of a person) */
+	double uq = person ? UQ_PERSON * MIDDLE_FACTOR : UQ;
 	double ul = person ? UL * MIDDLE_FACTOR : UL;
 	if (M > W)
 		M = W;

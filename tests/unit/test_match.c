@@ -1,0 +1,286 @@
+/* es_match / es_index: queries against a small in-memory list, the index
+ * against the full scan, and the index file's validation. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "es_index.h"
+#include "es_io.h"
+#include "es_match.h"
+#include "es_normalize.h"
+
+static es_entityset set;
+static es_matcher *m;
+
+static void add(es_source src, const char *id, const char *list, es_type type, const char *name,
+		const char *const *aliases, const char *cc, const char *program)
+{
+	es_err err = {0};
+	es_entity *e = es_entity_new(src);
+	assert_non_null(e);
+	assert_int_equal(es_entity_set(&e->entry_id, id, strlen(id), &err), ES_OK);
+	assert_int_equal(es_entity_set(&e->list, list, strlen(list), &err), ES_OK);
+	e->type = type;
+	assert_int_equal(es_entity_set_name(e, name, strlen(name), &err), ES_OK);
+	for (size_t i = 0; aliases && aliases[i]; i++) {
+		const char *a = aliases[i];
+		es_strength st = ES_STRONG;
+		es_name_kind k = ES_NAME_AKA;
+		if (a[0] == '~') { /* weak */
+			st = ES_WEAK;
+			a++;
+		} else if (a[0] == '@') { /* original script */
+			k = ES_NAME_ORIGINAL;
+			a++;
+		}
+		assert_int_equal(es_entity_add_name(e, a, strlen(a), k, st, NULL, &err), ES_OK);
+	}
+	if (cc)
+		assert_int_equal(es_entity_add_country(e, cc, ES_CTRY_ADDRESS, &err), ES_OK);
+	if (program)
+		assert_int_equal(es_entity_add_program(e, program, strlen(program), &err), ES_OK);
+	es_address a = {0};
+	a.city = "Beirut";
+	a.postal_code = "1100";
+	memcpy(a.country, cc ? cc : "", cc ? 3 : 1);
+	assert_int_equal(es_entity_add_address(e, &a, &err), ES_OK);
+	assert_int_equal(es_entityset_add(&set, e, &err), ES_OK);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	es_entityset_init(&set);
+	static const char *const atwa[] = {"ATWA, Ali Hasan", "~Abu Hassan", NULL};
+	static const char *const bnc[] = {"~BNC", NULL};
+	static const char *const mhd[] = {"@عبد الکبیر محمد جان", NULL};
+	add(ES_SRC_OFAC_SDN, "1001", "SDN", ES_TYPE_PERSON, "ATWA, Ali", atwa, "LB", "SDGT");
+	add(ES_SRC_OFAC_SDN, "1002", "SDN", ES_TYPE_ENTITY, "MOUNT HEBRON FUND", NULL, NULL, "SDGT");
+	add(ES_SRC_US_CSL, "c-1003", "EL", ES_TYPE_UNKNOWN, "Huawei Technologies Co., Ltd.", NULL, "CN", NULL);
+	add(ES_SRC_OFAC_SDN, "1004", "SDN", ES_TYPE_ENTITY, "BANCO NACIONAL DE CUBA", bnc, "CU", "CUBA");
+	add(ES_SRC_OFAC_SDN, "1005", "SDN", ES_TYPE_PERSON, "BELOUSOV, Andrei Ivanovich", NULL, "RU", "RUSSIA-EO14024");
+	add(ES_SRC_OFAC_SDN, "1006", "SDN", ES_TYPE_PERSON, "KHAN, Mohammad Anwar Latif", NULL, "PK", "SDGT");
+	add(ES_SRC_UN_SC, "TAi.001", "UN", ES_TYPE_PERSON, "ABDUL KABIR MOHAMMAD JAN", mhd, "AF", NULL);
+	add(ES_SRC_US_CSL, "c-1008", "EL", ES_TYPE_UNKNOWN, "140 Repair Plant JSC", NULL, "RU", NULL);
+	add(ES_SRC_US_CSL, "c-1009", "DPL", ES_TYPE_UNKNOWN, "Kellen Lamon Johnson", NULL, "US", NULL);
+	add(ES_SRC_US_CSL, "c-1010", "EL", ES_TYPE_UNKNOWN, "10 Anson Road Building", NULL, "SG", NULL);
+	es_err err = {0};
+	return es_matcher_from_entities(&m, &set, ES_LISTS_DIR, &err) == ES_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	es_matcher_free(m);
+	es_entityset_clear(&set);
+	return 0;
+}
+
+static size_t q(const char *name, double threshold, es_hit *hits, bool exhaustive)
+{
+	es_query qq = {threshold, 10, ES_TYPE_UNKNOWN, NULL, exhaustive, NULL};
+	size_t n = 99;
+	es_err err = {0};
+	assert_int_equal(es_matcher_query(m, name, &qq, hits, 10, &n, &err), ES_OK);
+	return n;
+}
+
+static const char *top_id(const char *name, double threshold)
+{
+	static es_hit hits[10];
+	if (q(name, threshold, hits, false) == 0)
+		return "";
+	es_rec r;
+	es_matcher_entity(m, hits[0].entity, &r);
+	return r.entry_id;
+}
+
+static void test_entity_display_data(void **state)
+{
+	(void)state;
+	es_hit hits[10];
+	assert_int_equal(es_matcher_count(m), 10);
+	assert_int_equal(q("ATWA, Ali", 0.85, hits, false), 1);
+	assert_true(hits[0].score == 1.0);
+	assert_false(hits[0].weak_alias);
+	es_rec r;
+	es_matcher_entity(m, hits[0].entity, &r);
+	assert_int_equal(r.source, ES_SRC_OFAC_SDN);
+	assert_string_equal(r.entry_id, "1001");
+	assert_string_equal(r.list, "SDN");
+	assert_int_equal(r.type, ES_TYPE_PERSON);
+	assert_int_equal(r.n_programs, 1);
+	assert_string_equal(r.programs[0], "SDGT");
+	assert_int_equal(r.n_countries, 1);
+	assert_string_equal(r.countries[0], "LB");
+	assert_int_equal(r.n_addresses, 1);
+	assert_string_equal(r.addresses[0].city, "Beirut");
+	assert_string_equal(r.addresses[0].postal_code, "1100");
+	assert_null(r.addresses[0].street);
+	assert_false(r.address_only);
+	/* an EL entry whose name is an address */
+	assert_string_equal(top_id("10 Anson Road Building", 0.85), "c-1010");
+	assert_int_equal(q("10 Anson Road Building", 0.85, hits, false), 1);
+	es_matcher_entity(m, hits[0].entity, &r);
+	assert_true(r.address_only);
+}
+
+static void test_variants_found(void **state)
+{
+	(void)state;
+	assert_string_equal(top_id("Ali Atwa", 0.85), "1001");
+	assert_string_equal(top_id("MOUNT HEBRPN FUND", 0.85), "1002");
+	assert_string_equal(top_id("huawei technologies company limited", 0.85), "c-1003");
+	assert_string_equal(top_id("KHAN, Mohammed Anwar Latif", 0.85), "1006");
+	assert_string_equal(top_id("Kellen Johnson", 0.8), "c-1009");
+	/* original script query against the original-script name */
+	assert_string_equal(top_id("عبد الکبیر محمد جان", 0.85), "TAi.001");
+}
+
+static void test_weak_alias_counts_less(void **state)
+{
+	(void)state;
+	es_hit hits[10];
+	assert_int_equal(q("BNC", 0.5, hits, false), 1);
+	assert_true(hits[0].weak_alias);
+	assert_true(hits[0].score < 1.0 && hits[0].score > 0.8);
+	assert_string_equal(hits[0].matched_name, "BNC");
+}
+
+static void test_clean_names_quiet(void **state)
+{
+	(void)state;
+	es_hit hits[10];
+	assert_int_equal(q("CORP", 0.5, hits, false), 0);
+	assert_int_equal(q("Andrei Khan", 0.7, hits, false), 0);     /* given name of one, surname of another */
+	assert_int_equal(q("141 Repair Plant JSC", 0.85, hits, false), 0); /* numbers must match */
+	assert_int_equal(q("Alpen Netz GmbH", 0.5, hits, false), 0);
+	assert_int_equal(q("?!", 0.5, hits, false), 0);
+}
+
+static void test_qualifiers(void **state)
+{
+	(void)state;
+	es_hit hits[10];
+	es_query qq = {0.5, 10, ES_TYPE_VESSEL, NULL, false, NULL};
+	size_t n = 0;
+	es_err err = {0};
+	assert_int_equal(es_matcher_query(m, "MOUNT HEBRON FUND", &qq, hits, 10, &n, &err), ES_OK);
+	assert_int_equal(n, 1);
+	assert_true(hits[0].score < 1.0);
+	qq.type = ES_TYPE_ENTITY;
+	qq.country = "FR";
+	assert_int_equal(es_matcher_query(m, "Huawei Technologies Co Ltd", &qq, hits, 10, &n, &err), ES_OK);
+	assert_int_equal(n, 1);
+	assert_true(hits[0].score < 1.0);
+	qq.country = "CN";
+	assert_int_equal(es_matcher_query(m, "Huawei Technologies Co Ltd", &qq, hits, 10, &n, &err), ES_OK);
+	assert_true(hits[0].score == 1.0);
+}
+
+static void test_index_equals_exhaustive(void **state)
+{
+	(void)state;
+	static const char *const names[] = {
+		"Ali Atwa", "ATWA Ali Hassan", "Abu Hasan", "MOUNT HEBRON", "Hebron Fund", "Huawei", "Huawei Tech",
+		"BANCO NACIONAL", "Andrei Belousov", "BELOUSOV Andrey", "Mohamad Anwar Latif Khan", "Repair Plant 140",
+		"Kellen L. Johnson", "Johnson Kellen", "Abdul Kabir Mohammed Jan", "Abdulkabir Jan", NULL,
+	};
+	for (size_t i = 0; names[i]; i++) {
+		es_hit a[10], b[10];
+		size_t na = q(names[i], 0.5, a, false), nb = q(names[i], 0.5, b, true);
+		assert_int_equal(na, nb);
+		for (size_t k = 0; k < na; k++) {
+			assert_int_equal(a[k].entity, b[k].entity);
+			assert_true(a[k].score == b[k].score);
+		}
+	}
+}
+
+static void test_query_errors(void **state)
+{
+	(void)state;
+	es_hit hits[10];
+	es_query qq = {0.5, 10, ES_TYPE_UNKNOWN, NULL, false, NULL};
+	size_t n = 7;
+	es_err err = {0};
+	assert_int_equal(es_matcher_query(m, "ATWA \xff", &qq, hits, 10, &n, &err), ES_EENCODING);
+	assert_int_equal(n, 0);
+	char *big = malloc(5000);
+	memset(big, 'a', 4999);
+	big[4999] = '\0';
+	assert_int_equal(es_matcher_query(m, big, &qq, hits, 10, &n, &err), ES_ETOOBIG);
+	free(big);
+}
+
+/* The index file: saved, loaded, and refused when stale or damaged. */
+static void test_index_file_validation(void **state)
+{
+	(void)state;
+	es_normalizer *nz = NULL;
+	es_err err = {0};
+	assert_int_equal(es_normalizer_open(&nz, ES_LISTS_DIR, &err), ES_OK);
+	void *img = NULL;
+	size_t len = 0;
+	assert_int_equal(es_index_build(&set, nz, "hash-A", &img, &len, NULL, &err), ES_OK);
+	char path[] = "/tmp/es-test-index-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(es_write_atomic(path, img, len, &err), ES_OK);
+	const char *nh = es_normalizer_hash(nz);
+	es_index *ix = NULL;
+	assert_int_equal(es_index_load(&ix, path, "hash-A", nh, &err), ES_OK);
+	assert_int_equal(es_index_n_entities(ix), set.n);
+	es_index_free(ix);
+	/* another list set: stale */
+	assert_int_equal(es_index_load(&ix, path, "hash-B", nh, &err), ES_ECORRUPT);
+	assert_null(ix);
+	assert_true(strstr(err.msg, "stale") != NULL);
+	/* other normalization data: stale */
+	assert_int_equal(es_index_load(&ix, path, "hash-A", "0000", &err), ES_ECORRUPT);
+	/* one flipped byte in the body */
+	unsigned char *bad = malloc(len);
+	memcpy(bad, img, len);
+	bad[len - 9] ^= 0x5a;
+	assert_int_equal(es_write_atomic(path, bad, len, &err), ES_OK);
+	assert_int_equal(es_index_load(&ix, path, "hash-A", nh, &err), ES_ECORRUPT);
+	assert_true(strstr(err.msg, "checksum") != NULL);
+	/* truncated */
+	assert_int_equal(es_write_atomic(path, img, len / 2, &err), ES_OK);
+	assert_int_equal(es_index_load(&ix, path, "hash-A", nh, &err), ES_ECORRUPT);
+	/* not an index at all */
+	assert_int_equal(es_write_atomic(path, "hello", 5, &err), ES_OK);
+	assert_int_equal(es_index_load(&ix, path, "hash-A", nh, &err), ES_ECORRUPT);
+	/* missing */
+	unlink(path);
+	assert_int_equal(es_index_load(&ix, path, "hash-A", nh, &err), ES_EMISSING);
+	/* a damaged in-memory image is refused too (attach takes ownership) */
+	memcpy(bad, img, len);
+	bad[100] ^= 1;
+	assert_int_not_equal(es_index_attach(&ix, bad, len, false, "hash-A", nh, &err), ES_OK);
+	free(img);
+	es_normalizer_free(nz);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_entity_display_data),
+		cmocka_unit_test(test_variants_found),
+		cmocka_unit_test(test_weak_alias_counts_less),
+		cmocka_unit_test(test_clean_names_quiet),
+		cmocka_unit_test(test_qualifiers),
+		cmocka_unit_test(test_index_equals_exhaustive),
+		cmocka_unit_test(test_query_errors),
+		cmocka_unit_test(test_index_file_validation),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

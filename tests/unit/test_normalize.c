@@ -1,0 +1,218 @@
+/* es_normalize: one normalization for list names and queries. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "es_normalize.h"
+
+static es_normalizer *nz;
+
+static int setup(void **state)
+{
+	(void)state;
+	es_err err = {0};
+	return es_normalizer_open(&nz, ES_LISTS_DIR, &err) == ES_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	es_normalizer_free(nz);
+	return 0;
+}
+
+/* Normalized tokens joined by spaces ("text" or "canon" form). */
+static const char *norm(const char *s, bool canon)
+{
+	/* rotating buffers: norm(a) and norm(b) may be compared */
+	static char bufs[4][4096];
+	static int which;
+	char *out = bufs[which++ % 4];
+	static es_ntoks nt;
+	es_err err = {0};
+	out[0] = '\0';
+	if (es_normalize(nz, s, strlen(s), &nt, &err) != ES_OK) {
+		snprintf(out, 4096, "error: %s", err.msg);
+		return out;
+	}
+	size_t o = 0;
+	for (size_t i = 0; i < nt.n; i++)
+		o += (size_t)snprintf(out + o, 4096 - o, "%s%s", i ? " " : "",
+				      canon ? nt.tok[i].canon : nt.tok[i].text);
+	return out;
+}
+
+static es_tok_kind kind_of(const char *s, size_t i)
+{
+	static es_ntoks nt;
+	es_err err = {0};
+	assert_int_equal(es_normalize(nz, s, strlen(s), &nt, &err), ES_OK);
+	assert_true(i < nt.n);
+	return (es_tok_kind)nt.tok[i].kind;
+}
+
+static void test_case_punct_and_initialisms(void **state)
+{
+	(void)state;
+	assert_string_equal(norm("PORKHACHEV, Nikolay  Vladimirovich", false), "porkhachev nikolay vladimirovich");
+	assert_string_equal(norm("porkhachev,nikolay vladimirovich", false), "porkhachev nikolay vladimirovich");
+	/* dots of initialisms join (L.L.C. = LLC), other dots separate */
+	assert_string_equal(norm("Rapart Services L.L.C.", true), norm("Rapart Services LLC", true));
+	assert_string_equal(norm("J.Smith", false), "j smith");
+	assert_string_not_equal(norm("Rapart Services LLC", true), norm("Rapart Services JSC", true));
+	/* hyphens and apostrophes */
+	assert_string_equal(norm("Salazar-Rostro", false), "salazar rostro");
+	assert_string_equal(norm("O'Brien", false), "obrien");
+}
+
+static void test_csl_question_mark_artifacts(void **state)
+{
+	(void)state;
+	/* "?" stands for a lost curly apostrophe or quote in BIS names */
+	assert_string_equal(norm("Donetsk People?s Republic", false), norm("Donetsk People's Republic", false));
+	assert_string_equal(norm("AO ?Institute Giprostroymost?Saint-Petersburg?", false),
+			    "ao institute giprostroymost saint petersburg");
+}
+
+static void test_legal_forms_canonical(void **state)
+{
+	(void)state;
+	/* every spelling of one legal form gives the same canonical token */
+	const char *llc = norm("X LLC", true);
+	char want[64];
+	snprintf(want, sizeof want, "%s", llc);
+	assert_string_equal(norm("X Limited Liability Company", true), want);
+	assert_string_equal(norm("X OOO", true), want);
+	assert_string_equal(norm("X ООО", true), want); /* Cyrillic, transliterated first */
+	snprintf(want, sizeof want, "%s", norm("Sinotech Industry Co., Ltd.", true));
+	assert_string_equal(norm("Sinotech Industry Company Limited", true), want);
+	snprintf(want, sizeof want, "%s", norm("AO Kronshtadt", true));
+	assert_string_equal(norm("JSC Kronshtadt", true), want);
+	assert_string_equal(norm("Joint Stock Company Kronshtadt", true), want);
+	assert_int_equal(kind_of("Alpen Netz GmbH", 2), ES_TK_LEGAL);
+	assert_int_equal(kind_of("Comercial S.A. de C.V.", 1), ES_TK_LEGAL);
+}
+
+static void test_honorifics_dropped_stopwords_kept(void **state)
+{
+	(void)state;
+	assert_string_equal(norm("Dr. Ali Atwa", false), "ali atwa");
+	assert_string_equal(norm("Attn: Ali Atwa", false), "ali atwa");
+	assert_string_equal(norm("c/o Ali Atwa", false), "ali atwa");
+	assert_int_equal(kind_of("Bank of Kunlun", 1), ES_TK_STOP);
+	assert_int_equal(kind_of("Baltic Trading", 1), ES_TK_GENERIC);
+}
+
+static void test_romanization_classes(void **state)
+{
+	(void)state;
+	char want[64];
+	snprintf(want, sizeof want, "%s", norm("Muhammad", true));
+	assert_string_equal(norm("Mohammed", true), want);
+	assert_string_equal(norm("Mohamed", true), want);
+	assert_string_equal(norm("MOHAMMAD", true), want);
+	/* spelling rules: -iy/-y, kh/h, double letters */
+	assert_string_equal(norm("Dmitriy", true), norm("Dmitry", true));
+	assert_string_equal(norm("Yuryevich", true), norm("Yurievich", true));
+	assert_string_equal(norm("Khassan", true), norm("Hasan", true));
+	/* the display text keeps the spelling */
+	assert_string_equal(norm("Mohammed", false), "mohammed");
+}
+
+static void test_scripts_and_diacritics(void **state)
+{
+	(void)state;
+	assert_string_equal(norm("DUQUE GAVIRIA, Iván Roberto", false), "duque gaviria ivan roberto");
+	assert_string_equal(norm("Straße Łódź", false), "strasse lodz");
+	/* any script becomes Latin ASCII, the same way for list and query */
+	const char *c = norm("Василий", false);
+	for (const char *p = c; *p; p++)
+		assert_true((unsigned char)*p < 0x80);
+	assert_true(strlen(c) > 0);
+	assert_string_equal(norm("习近平", false), "xi jin ping");
+}
+
+static void test_name_order_flags(void **state)
+{
+	(void)state;
+	es_ntoks nt;
+	es_err err = {0};
+	assert_int_equal(es_normalize(nz, "ATWA, Ali", 9, &nt, &err), ES_OK);
+	assert_int_equal(nt.n, 2);
+	assert_true(nt.tok[0].flags & ES_TF_SURNAME);
+	assert_true(nt.tok[1].flags & ES_TF_GIVEN);
+	/* parenthesized parts and " - " suffixes are marked */
+	assert_int_equal(es_normalize(nz, "NIA (Damascus) - Dubai Branch", 29, &nt, &err), ES_OK);
+	assert_false(nt.tok[0].flags & ES_TF_PAREN);
+	assert_true(nt.tok[1].flags & ES_TF_PAREN);
+	assert_true(nt.tok[2].flags & ES_TF_PAREN);
+}
+
+static void test_numbers_kept(void **state)
+{
+	(void)state;
+	assert_string_equal(norm("140 Repair Plant JSC", false), "140 repair plant jsc");
+	assert_int_equal(kind_of("140 Repair Plant", 0), ES_TK_NUM);
+}
+
+static void test_bad_input(void **state)
+{
+	(void)state;
+	es_ntoks nt;
+	es_err err = {0};
+	assert_int_equal(es_normalize(nz, "ab\xff", 3, &nt, &err), ES_EENCODING);
+	assert_true(strstr(err.msg, "UTF-8") != NULL);
+	char *big = malloc(ES_QUERY_MAX + 2);
+	memset(big, 'a', ES_QUERY_MAX + 1);
+	big[ES_QUERY_MAX + 1] = '\0';
+	assert_int_equal(es_normalize(nz, big, ES_QUERY_MAX + 1, &nt, &err), ES_ETOOBIG);
+	/* many words: an error, not a silent cut */
+	for (size_t i = 0; i + 1 < ES_QUERY_MAX; i += 2) {
+		big[i] = 'a';
+		big[i + 1] = ' ';
+	}
+	assert_int_equal(es_normalize(nz, big, ES_QUERY_MAX - 1, &nt, &err), ES_ETOOBIG);
+	free(big);
+	/* only punctuation: zero tokens, no error */
+	assert_int_equal(es_normalize(nz, "?!-", 3, &nt, &err), ES_OK);
+	assert_int_equal(nt.n, 0);
+	/* one over-long word is split in chunks, nothing lost */
+	char word[200];
+	memset(word, 'x', 150);
+	word[150] = '\0';
+	assert_int_equal(es_normalize(nz, word, 150, &nt, &err), ES_OK);
+	assert_int_equal(nt.n, 3);
+}
+
+static void test_missing_data_dir(void **state)
+{
+	(void)state;
+	es_normalizer *x = NULL;
+	es_err err = {0};
+	assert_int_not_equal(es_normalizer_open(&x, "/nonexistent-dir", &err), ES_OK);
+	assert_null(x);
+	assert_true(err.msg[0] != '\0');
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_case_punct_and_initialisms),
+		cmocka_unit_test(test_csl_question_mark_artifacts),
+		cmocka_unit_test(test_legal_forms_canonical),
+		cmocka_unit_test(test_honorifics_dropped_stopwords_kept),
+		cmocka_unit_test(test_romanization_classes),
+		cmocka_unit_test(test_scripts_and_diacritics),
+		cmocka_unit_test(test_name_order_flags),
+		cmocka_unit_test(test_numbers_kept),
+		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_missing_data_dir),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

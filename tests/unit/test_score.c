@@ -1,0 +1,169 @@
+/* es_score: token similarity, alignment and the calibrated name score
+ * (through es_compare_names, which weighs every word alike). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "es_match.h"
+#include "es_normalize.h"
+#include "es_score.h"
+
+static es_normalizer *nz;
+
+static int setup(void **state)
+{
+	(void)state;
+	es_err err = {0};
+	return es_normalizer_open(&nz, ES_LISTS_DIR, &err) == ES_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	es_normalizer_free(nz);
+	return 0;
+}
+
+static double cmp(const char *a, const char *b, es_type t)
+{
+	double s = -1;
+	es_err err = {0};
+	size_t n = 0;
+	assert_int_equal(es_compare_names(nz, a, b, t, &s, NULL, 0, &n, &err), ES_OK);
+	return s;
+}
+
+static es_stok word(const char *w)
+{
+	es_stok t = {w, w, (uint8_t)strlen(w), (uint8_t)strlen(w), ES_TK_WORD, 0, 1.0f, 0};
+	return t;
+}
+
+static void test_identical_is_one(void **state)
+{
+	(void)state;
+	assert_true(cmp("MOUNT HEBRON FUND", "Mount Hebron Fund", ES_TYPE_UNKNOWN) == 1.0);
+	assert_true(cmp("ATWA, Ali", "Ali Atwa", ES_TYPE_PERSON) == 1.0);
+	assert_true(cmp("Huawei Technologies Co., Ltd.", "HUAWEI TECHNOLOGIES CO LTD", ES_TYPE_ENTITY) == 1.0);
+}
+
+static void test_token_similarity(void **state)
+{
+	(void)state;
+	es_stok a = word("hebron"), b = word("hebrpn"), c = word("bush"), d = word("bash");
+	double s = es_token_sim(&a, &b);
+	assert_true(s > 0.8 && s < 1.0);
+	/* no typo allowance in short words */
+	assert_true(es_token_sim(&c, &d) == 0.0);
+	es_stok e = word("dario"), f = word("mario");
+	assert_true(es_token_sim(&e, &f) == 0.0);
+	es_stok g = word("technomar"), h = word("technomxar");
+	assert_true(es_token_sim(&g, &h) > 0.85);
+	/* numbers only match exactly */
+	es_stok n1 = {"140", "140", 3, 3, ES_TK_NUM, 0, 1.0f, 0}, n2 = {"141", "141", 3, 3, ES_TK_NUM, 0, 1.0f, 0};
+	assert_true(es_token_sim(&n1, &n2) == 0.0);
+}
+
+static void test_field_failures_stay_low(void **state)
+{
+	(void)state;
+	/* a legal form alone is not a match for a company with that legal form */
+	assert_true(cmp("CORP", "SINOTECH CORP", ES_TYPE_UNKNOWN) < 0.5);
+	/* a shared first name is not a match */
+	assert_true(cmp("George Bush", "George Habbash", ES_TYPE_PERSON) < 0.6);
+	/* a generic alias shape does not match any group */
+	assert_true(cmp("The Smith Group", "The Jones Group", ES_TYPE_UNKNOWN) < 0.5);
+	/* different numbers */
+	assert_true(cmp("140 Repair Plant", "141 Repair Plant", ES_TYPE_UNKNOWN) < 0.8);
+}
+
+static void test_variants_stay_high(void **state)
+{
+	(void)state;
+	assert_true(cmp("MOUNT HEBRPN FUND", "MOUNT HEBRON FUND", ES_TYPE_UNKNOWN) > 0.9);
+	assert_true(cmp("Pedro Claver Mejia Salazar", "MEJIA SALAZAR, Pedro Claver", ES_TYPE_PERSON) == 1.0);
+	assert_true(cmp("SINOTECH INDUSTRY", "SINOTECH INDUSTRY CO., LTD.", ES_TYPE_ENTITY) > 0.9);
+	assert_true(cmp("DEIRY, Mohammad Majd", "DEIRY, Mohamad Majd", ES_TYPE_PERSON) > 0.97);
+	assert_true(cmp("Abdulrahman Al-Jamal", "Abdul Rahman Al-Jamal", ES_TYPE_PERSON) > 0.9);
+}
+
+static void test_middle_names_and_given_names(void **state)
+{
+	(void)state;
+	/* a left-out middle name costs less than a different given name */
+	double drop = cmp("Kellen Johnson", "Kellen Lamon Johnson", ES_TYPE_PERSON);
+	double other = cmp("Efrain Johnson", "Kellen Lamon Johnson", ES_TYPE_PERSON);
+	assert_true(drop > 0.8);
+	assert_true(other < 0.6);
+	assert_true(drop > other + 0.2);
+}
+
+static void test_calibrated_across_lengths(void **state)
+{
+	(void)state;
+	/* one word of n missing: the score depends on the share, not on n alone,
+	 * and a longer name with the same share scores the same */
+	double two = cmp("Alpha Bravo", "Alpha Bravo Charlie", ES_TYPE_ENTITY);
+	double four = cmp("Alpha Bravo Delta Echo", "Alpha Bravo Delta Echo Foxtrot Golf", ES_TYPE_ENTITY);
+	assert_true(two > 0.7 && two < 0.9);
+	assert_true(four > two - 0.02 && four < two + 0.02);
+}
+
+static void test_alignment_reported(void **state)
+{
+	(void)state;
+	es_align al[16];
+	size_t n = 0;
+	double s = 0;
+	es_err err = {0};
+	assert_int_equal(es_compare_names(nz, "Olaf Scholze", "Olaf Scholz", ES_TYPE_PERSON, &s, al, 16, &n, &err),
+			 ES_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(al[0].query_token, "olaf");
+	assert_string_equal(al[0].list_token, "olaf");
+	assert_string_equal(al[1].list_token, "scholz");
+	assert_true(al[1].similarity > 0.8 && al[1].similarity < 1.0);
+	/* unmatched words are listed with an empty partner */
+	assert_int_equal(es_compare_names(nz, "Alpha Bravo", "Alpha Zulu", ES_TYPE_UNKNOWN, &s, al, 16, &n, &err), ES_OK);
+	assert_int_equal(n, 3);
+	assert_string_equal(al[1].list_token, "");
+	assert_string_equal(al[2].query_token, "");
+	/* invalid input is an error */
+	assert_int_equal(es_compare_names(nz, "\xc3", "x", ES_TYPE_UNKNOWN, &s, al, 16, &n, &err), ES_EENCODING);
+}
+
+static void test_bound_is_an_upper_bound(void **state)
+{
+	(void)state;
+	es_stok q[2] = {word("alpha"), word("bravo")};
+	es_stok l[3] = {word("alpha"), word("bravx"), word("charlie")};
+	for (int person = 0; person < 2; person++) {
+		double s = es_score_names(q, 2, l, 3, person, NULL, 0, NULL);
+		/* all three listed words could align, no query word surely missed */
+		assert_true(es_score_bound(3.0, 3.0, 0.0, person) >= s);
+		/* only alpha and bravx reachable */
+		assert_true(es_score_bound(3.0, 2.0, 0.0, person) >= s);
+		assert_true(es_score_bound(3.0, 2.0, 0.0, person) < 1.0);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_identical_is_one),
+		cmocka_unit_test(test_token_similarity),
+		cmocka_unit_test(test_field_failures_stay_low),
+		cmocka_unit_test(test_variants_stay_high),
+		cmocka_unit_test(test_middle_names_and_given_names),
+		cmocka_unit_test(test_calibrated_across_lengths),
+		cmocka_unit_test(test_alignment_reported),
+		cmocka_unit_test(test_bound_is_an_upper_bound),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
