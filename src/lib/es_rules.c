@@ -140,7 +140,11 @@ size_t es_rules_fold(const es_rules *r, const char *s, char *out, size_t cap)
 	UErrorCode ue = U_ZERO_ERROR;
 	int32_t fl = -1;
 	size_t slen = s ? strlen(s) : 0;
-	if (slen && slen < sizeof tmp / 2 && r && r->csm)
+	bool ascii = true;
+	for (size_t i = 0; i < slen && ascii; i++)
+		ascii = (unsigned char)s[i] < 0x80;
+	/* ASCII needs no Unicode folding (the loop below lowers it): most names are ASCII */
+	if (!ascii && slen && slen < sizeof tmp / 2 && r && r->csm)
 		fl = ucasemap_utf8FoldCase(r->csm, tmp, (int32_t)sizeof tmp - 1, s, (int32_t)slen, &ue);
 	const char *src = s ? s : "";
 	size_t len = slen;
