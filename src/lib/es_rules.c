@@ -1184,7 +1184,14 @@ static void party_hits(dctx *c, const es_party_hit *hits, size_t n_hits)
 		literal_fold(h->matched_name, lf, sizeof lf);
 		bool literal = !h->by_address && pf[0] && strcmp(pf, lf) == 0;
 		bool strong = !h->by_address && h->score >= r->strong && (!r->literal || literal);
-		bool contra = country_contradicts(c, p, &h->rec);
+		/* an OFAC file entry often carries no country while its CSL copy (same entry id)
+		 * does: corroborate with the copy's countries */
+		const es_rec *cr = &h->rec;
+		for (size_t k = 0; k < n_hits && cr->n_countries == 0; k++)
+			if (k != hi && hits[k].party == h->party && !hits[k].by_address && hits[k].rec.n_countries &&
+			    hits[k].rec.entry_id && h->rec.entry_id && strcmp(hits[k].rec.entry_id, h->rec.entry_id) == 0)
+				cr = &hits[k].rec;
+		bool contra = country_contradicts(c, p, cr);
 		msg_args a = {.name = p->name, .entry = h->rec.name, .list = h->rec.list ? h->rec.list : "?",
 			      .source = es_source_id(h->rec.source), .score = h->score, .country = p->country};
 		es_decision d = ES_DEC_CLEAR;
