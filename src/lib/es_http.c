@@ -320,6 +320,7 @@ static att_kind attempt(const char *url, const es_http_opts *o, size_t max_body,
 		curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L); /* we follow, checking each hop */
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+		curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 		if (o->cacert && *o->cacert)
 			curl_easy_setopt(h, CURLOPT_CAINFO, o->cacert);
 		curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,

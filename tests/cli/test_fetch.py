@@ -28,6 +28,7 @@ from faultserver import FaultServer, closed_port  # noqa: E402
 
 EXE = os.environ.get("EXPORTSCREEN") or os.path.join(HERE, "..", "..", "build", "exportscreen")
 LISTS = os.environ.get("ES_LISTS_DIR") or os.path.join(HERE, "..", "..", "lists")
+TEST_DATA = os.environ.get("ES_TEST_DATA") or os.path.join(HERE, "..", "data")
 RUN_TIMEOUT = 300  # a hang guard, not a timing assertion
 
 FAST = ["--retry-delay", "0.02", "--connect-timeout", "5"]
@@ -62,6 +63,13 @@ FILES = [
     ("un.xml", "un_sc", "un_xml", "main", "un-sc/consolidated.xml.gz", "un-sc/consolidated.xml",
      "sha256-xml-attr:dateGenerated"),
 ]
+# sources the bundled set lacks (hand-made fixtures in tests/data/fetch/, see the README there)
+EXTRA = [
+    ("eu.xml", "eu_fsf", "eu_xml", "main", "eu-handmade-v1.1.xml", "eu-fsf/sanctions.xml",
+     "sha256-xml-attr:generationDate"),
+    ("uk.csv", "uk_fcdo", "uk_csv", "main", "uk-handmade.csv", "uk-fcdo/UK-Sanctions-List.csv",
+     "sha256-skip-lines:1"),
+]
 
 
 def http_date(day):
@@ -77,18 +85,22 @@ def server_content():
     for name, sid, _fmt, _role, rel, _path, _ver in FILES:
         files[name] = read_list(rel)
         lm[name] = http_date(dates[sid])
+    for name, _sid, _fmt, _role, rel, _path, _ver in EXTRA:
+        with open(os.path.join(TEST_DATA, "fetch", rel), "rb") as f:
+            files[name] = f.read()
     return files, lm
 
 
 _case_no = [0]
 
 
-def catalog(tmp, srv, modes=None, urls=None, sources=None):
-    """Writes a catalog pointing at srv; modes: {server name: modes}; urls: {name: url}."""
+def catalog(tmp, srv, modes=None, urls=None, sources=None, extra=False):
+    """Writes a catalog pointing at srv; modes: {server name: modes}; urls: {name: url};
+    extra: also the eu_fsf and uk_fcdo sources."""
     _case_no[0] += 1
     case = "c%d" % _case_no[0]
     lines = ["# test catalog\n"]
-    for name, sid, fmt, role, _rel, path, ver in FILES:
+    for name, sid, fmt, role, _rel, path, ver in FILES + (EXTRA if extra else []):
         if sources and sid not in sources:
             continue
         url = (urls or {}).get(name) or srv.url(case, (modes or {}).get(name, "ok"), name)
@@ -103,6 +115,9 @@ def run(args, env_extra=None, data=None):
     env = dict(os.environ)
     env.pop("EXPORTSCREEN_DATA", None)
     env.pop("EXPORTSCREEN_CA_BUNDLE", None)
+    # the test server is on loopback: a proxy from the environment must not be used
+    for k in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        env.pop(k, None)
     env.update(env_extra or {})
     full = [EXE] + args + (["--data-dir", data] if data else [])
     p = subprocess.run(full, capture_output=True, text=True, env=env, timeout=RUN_TIMEOUT)
@@ -135,11 +150,12 @@ def summary_row(out, sid):
     return None
 
 
-def assert_valid_set(data, what, expect_version=None):
+def assert_valid_set(data, what, expect_version=None, n_sources=4):
     lj = lists_json(data)
     check(lj["in_use"] == "fetched", "%s: fetched set in use (got %s)" % (what, lj["in_use"]))
     check(all("error" not in s for s in lj["sources"]), "%s: every file matches its manifest" % what)
-    check(len(lj["sources"]) == 4, "%s: four sources in the set (got %d)" % (what, len(lj["sources"])))
+    check(len(lj["sources"]) == n_sources, "%s: %d sources in the set (got %d)" %
+          (what, n_sources, len(lj["sources"])))
     if expect_version:
         check(lj["version"] == expect_version, "%s: set version unchanged" % what)
     return lj
@@ -375,6 +391,41 @@ def test_mirror_and_faults(tmp, srv, files):
           "the failed source is the bundled copy, with its own date")
 
 
+def test_new_sources(tmp, srv):
+    """eu_fsf and uk_fcdo are not bundled: a fetch adds them; their version signals work."""
+    data = os.path.join(tmp, "data-new")
+    c, _ = catalog(tmp, srv, extra=True)
+    rc, out, err = fetch(data, c)
+    check(rc == 0, "new sources: first fetch exits 0 (rc %d: %s)" % (rc, err.strip()))
+    for sid in ("eu_fsf", "uk_fcdo"):
+        row = summary_row(out, sid)
+        check(row is not None and row[1] == "updated" and row[2] == "-", "new sources: %s added (%s)" % (sid, row))
+    for sid in ("ofac_sdn", "ofac_cons", "us_csl", "un_sc"):
+        row = summary_row(out, sid)
+        check(row is not None and row[1] == "unchanged", "new sources: bundled %s confirmed (%s)" % (sid, row))
+    lj = assert_valid_set(data, "with eu_fsf and uk_fcdo", n_sources=6)
+    f = by_id(lj)
+    check(f.get("eu_fsf", {}).get("entries", 0) > 0 and f.get("uk_fcdo", {}).get("entries", 0) > 0,
+          "new sources have entries")
+    check(f.get("un_sc", {}).get("age_days") == 0, "a bundled source confirmed unchanged is fresh")
+    v = lj["version"]
+    c, _ = catalog(tmp, srv, {"eu.xml": "regen", "uk.csv": "redate"}, extra=True)
+    rc, out, err = fetch(data, c, "eu_fsf", "uk_fcdo")
+    check(rc == 0 and summary_row(out, "eu_fsf")[1] == "unchanged" and summary_row(out, "uk_fcdo")[1] == "unchanged",
+          "a new EU generationDate / UK Report Date alone is no change (%s %s)" % (out, err))
+    assert_valid_set(data, "after regen/redate", v, n_sources=6)
+    # a source never held that fails: not in the set, said so
+    d2 = os.path.join(tmp, "data-new2")
+    c, _ = catalog(tmp, srv, {"eu.xml": "e500x99"}, extra=True)
+    rc, out, err = fetch(d2, c, "--retries", "0")
+    check(rc == 4 and "eu_fsf failed" in err and "no copy held" in err,
+          "a never-fetched source that fails: exit 4, 'no copy held' (rc %d: %s)" % (rc, err.strip()))
+    row = summary_row(out, "eu_fsf")
+    check(row is not None and row[2] == "-" and row[4] == "-", "summary shows no entries for it (%s)" % row)
+    lj = assert_valid_set(d2, "without the failed new source", n_sources=5)
+    check("eu_fsf" not in by_id(lj) and "uk_fcdo" in by_id(lj), "the failed new source is absent, the other added")
+
+
 def make_certs(tmp):
     ca_key, ca, key, csr, crt, ext = (os.path.join(tmp, n) for n in
                                       ("ca.key", "ca.pem", "srv.key", "srv.csr", "srv.pem", "ext.cnf"))
@@ -478,6 +529,7 @@ def main():
         test_cli_surface(tmp)
         with FaultServer(files, lm) as srv:
             test_mirror_and_faults(tmp, srv, files)
+            test_new_sources(tmp, srv)
             test_https(tmp, files, lm, srv)
             test_concurrent_readers(tmp, srv)
     finally:

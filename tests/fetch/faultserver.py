@@ -16,7 +16,8 @@ given to the server and <modes> a comma-separated list of behaviours:
   empty       200 with an empty body
   dropP       drop P% of the list's entries (UN XML: INDIVIDUAL/ENTITY elements;
               CSV: data lines after the first)
-  regen       replace the UN dateGenerated value with the current time
+  regen       replace the UN dateGenerated / EU generationDate value with the current time
+  redate      replace the UK "Report Date:" line with today's date
 
 Every request is logged (path + headers) in server.log for assertions.
 """
@@ -99,8 +100,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             if m.startswith("drop"):
                 body = drop_entries(name, body, float(m[4:]))
             if m == "regen":
-                stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
-                body = re.sub(rb'dateGenerated="[^"]*"', b'dateGenerated="' + stamp.encode() + b'"', body, 1)
+                stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()).encode()
+                body = re.sub(rb'(dateGenerated|generationDate)="[^"]*"', rb'\1="' + stamp + b'"', body, 1)
+            if m == "redate":
+                day = time.strftime("%d-%b-%Y", time.gmtime()).encode()
+                body = re.sub(rb"^(\xef\xbb\xbf)?Report Date: [^\r\n]*", rb"\1Report Date: " + day, body, 1)
         if lm:
             headers["Last-Modified"] = lm
         if "etag" in modes:
