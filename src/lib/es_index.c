@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #define MAGIC "ESIDX\0\r\n"
+#define IDF_FLOOR_SHARE 0.5
 #define MAX_INDEX_BYTES ((uint64_t)2 << 30)
 
 enum { S_STR, S_ENT, S_ADDR, S_PROG, S_CTRY, S_NAME, S_TOK, S_KEY, S_POST, S_COUNT };
@@ -360,7 +361,11 @@ static double idf_of(double n_docs, uint32_t df)
 	/* a word in no listed name weighs like one in two names: a typo of a rare
 	 * word, or a word the clerk added, is not worth more than the rarest word */
 	double d = df ? (double)df : 2.0;
-	return log(1.0 + n_docs / d);
+	/* a floor: even the commonest given name ("Mohammad") tells persons
+	 * apart, so it may not vanish from the score */
+	double floor = IDF_FLOOR_SHARE * log(1.0 + n_docs / 2.0);
+	double idf = log(1.0 + n_docs / d);
+	return idf > floor ? idf : floor;
 }
 
 es_code es_index_build(const es_entityset *ents, const es_normalizer *nz, const char *set_hash,

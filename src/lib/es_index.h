@@ -28,7 +28,7 @@
 #include "es_normalize.h"
 #include "es_score.h"
 
-#define ES_INDEX_VERSION 9
+#define ES_INDEX_VERSION 10
 
 typedef struct {
 	uint32_t entry_id, list, name, lic_req, lic_pol, frn, start_date, end_date;

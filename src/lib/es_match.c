@@ -22,7 +22,7 @@
 #include "es_normalize.h"
 #include "es_score.h"
 
-const double ES_MATCH_DEFAULT_THRESHOLD = 0.85;
+const double ES_MATCH_DEFAULT_THRESHOLD = 0.84;
 
 #define WEAK_ALIAS_FACTOR 0.9
 #define TYPE_MISMATCH_FACTOR 0.8

@@ -15,6 +15,7 @@
 #define COMPOUND_MIN 0.85
 #define TYPO_COST 0.8          /* similarity lost per edit, relative to length */
 #define SHORT_CANON_SIM 0.85   /* "arq"/"ark": a romanization rule on a very short word */
+#define CONFLICT 0.5           /* extra weight of words unmatched on both sides */
 #define UQ_PERSON 1.2          /* an extra given name is another person, not noise */
 
 /* Optimal string alignment distance, or k + 1 as soon as it exceeds k. */
@@ -349,26 +350,40 @@ double es_score_names_cached(const es_stok *q, size_t nq, const es_stok *l, size
 		middles(q, nq, qmid);
 		middles(l, nl, lmid);
 	}
-	double num = 0, den = 0;
+	double num = 0, den = 0, uq_words = 0, ul_words = 0;
 	bool num_missing = false;
 	for (size_t j = 0; j < nl; j++) {
 		double w = l[j].w;
 		if (lm[j] != -1) {
+			/* an initial stands for a whole word: the pair weighs what the
+			 * word weighs ("S." does not make "Sadeq" cheap) */
+			const es_stok *qt = &q[lm[j]];
+			if ((l[j].kind == ES_TK_INITIAL) != (qt->kind == ES_TK_INITIAL) && qt->w > w)
+				w = qt->w;
 			num += 2 * ls[j] * w;
 			den += 2 * w;
 		} else {
-			den += UL * w * (person && lmid[j] ? MIDDLE_FACTOR : 1.0);
+			double u = UL * w * (person && lmid[j] ? MIDDLE_FACTOR : 1.0);
+			den += u;
+			if (l[j].kind == ES_TK_WORD || l[j].kind == ES_TK_NUM)
+				ul_words += u;
 			if (l[j].kind == ES_TK_NUM)
 				num_missing = true;
 		}
 	}
 	for (size_t i = 0; i < nq; i++) {
 		if (qm[i] == -1) {
-			den += (person ? UQ_PERSON : UQ) * q[i].w * (person && qmid[i] ? MIDDLE_FACTOR : 1.0);
+			double u = (person ? UQ_PERSON : UQ) * q[i].w * (person && qmid[i] ? MIDDLE_FACTOR : 1.0);
+			den += u;
+			if (q[i].kind == ES_TK_WORD || q[i].kind == ES_TK_NUM)
+				uq_words += u;
 			if (q[i].kind == ES_TK_NUM)
 				num_missing = true;
 		}
 	}
+	/* words left over on both sides are a different name (Dario vs Mario,
+	 * another given name), not a word added or left out */
+	den += CONFLICT * (uq_words < ul_words ? uq_words : ul_words);
 	double S = den > 0 ? num / den : 0.0;
 	if (num_missing)
 		S *= ES_SCORE_NUM_PENALTY;
