@@ -372,7 +372,7 @@ static es_code query_name(es_filter *f, size_t pi, size_t *nh, es_err *err)
 	uint64_t h = 0;
 	es_qslot *slot = len < sizeof f->qcache[0].name ? qcache_slot(f, name, len, &h) : NULL;
 	if (!slot || !slot->used || slot->hash != h || strcmp(slot->name, name) != 0) {
-		es_query q = {.threshold = es_rules_review_threshold(f->cfg.rules), .limit = f->mhits_cap};
+		es_query q = {.threshold = es_rules_query_threshold(f->cfg.rules), .limit = f->mhits_cap};
 		size_t n = 0;
 		es_err qe = {0};
 		es_code rc = es_matcher_query(f->cfg.matcher, name, &q, f->mhits, f->mhits_cap, &n, &qe);

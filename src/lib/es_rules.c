@@ -114,7 +114,7 @@ struct es_rules {
 	vec regions;   /* region_row */
 	vec keywords;  /* keyword */
 	vec reasons;   /* reason_row */
-	double strong, review, contradicted;
+	double strong, review, contradicted, corroborated;
 	bool literal;
 	double own_pct;
 	int aff_eff, aff_from, aff_to; /* yyyymmdd */
@@ -457,6 +457,8 @@ static es_code ln_policy(es_rules *r, char **cols, int n, const char *where, es_
 		r->review = d;
 	else if (strcmp(k, "review_threshold") == 0 && strcmp(v, "matcher_default") == 0)
 		r->review = ES_MATCH_DEFAULT_THRESHOLD; /* the matcher's tuned value (README) */
+	else if (strcmp(k, "corroborated_review_threshold") == 0 && num)
+		r->corroborated = d;
 	else if (strcmp(k, "contradicted_review_threshold") == 0 && num)
 		r->contradicted = d;
 	else if (strcmp(k, "ownership_percent_threshold") == 0 && num)
@@ -541,6 +543,7 @@ es_code es_rules_load(es_rules **out, const char *lists_dir, es_err *err)
 	r->strong = 0.97;
 	r->review = 0.90;
 	r->contradicted = 0.97;
+	r->corroborated = 0.80;
 	r->own_pct = 50;
 	r->max_hits = 3;
 	r->literal = true;
@@ -572,7 +575,13 @@ done:
 
 double es_rules_strong_threshold(const es_rules *r) { return r->strong; }
 double es_rules_review_threshold(const es_rules *r) { return r->review; }
-void es_rules_set_review_threshold(es_rules *r, double t) { r->review = t; }
+double es_rules_query_threshold(const es_rules *r) { return r->corroborated < r->review ? r->corroborated : r->review; }
+void es_rules_set_review_threshold(es_rules *r, double t)
+{
+	/* --threshold moves the corroborated threshold by the same amount */
+	r->corroborated += t - r->review;
+	r->review = t;
+}
 size_t es_rules_max_hits(const es_rules *r) { return r->max_hits; }
 
 bool es_rules_address_list(const es_rules *r, const char *source, const char *list)
@@ -1091,6 +1100,12 @@ static bool country_contradicts(const dctx *c, const es_party *p, const es_rec *
 	return true;
 }
 
+/* The listed countries include the party's: the match is corroborated. */
+static bool corroborated(const dctx *c, const es_party *p, const es_rec *rec)
+{
+	return p->country && rec->n_countries && !country_contradicts(c, p, rec);
+}
+
 static bool item_needs_exception(const es_order *o, const es_rules *r)
 {
 	for (size_t i = 0; i < o->n_items; i++) {
@@ -1252,7 +1267,8 @@ static void party_hits(dctx *c, const es_party_hit *hits, size_t n_hits)
 			a.detail = lc;
 			d = ES_DEC_REVIEW;
 			add(c, "LIST_MATCH_COUNTRY_MISMATCH", d, pi, NULL, &a);
-		} else if (h->score >= r->review && (!contra || h->score >= r->contradicted)) {
+		} else if (contra ? h->score >= r->contradicted
+				  : h->score >= r->review || (corroborated(c, p, cr) && h->score >= r->corroborated)) {
 			d = ES_DEC_REVIEW;
 			add(c, "FUZZY_MATCH", d, pi, NULL, &a);
 		}
@@ -1363,7 +1379,8 @@ void es_rules_decide(const es_rules *r, const es_order *o, const es_party_hit *h
 			b.detail = p->type;
 			add(&c, "UNKNOWN_END_USER_TYPE", ES_DEC_REVIEW, pi, NULL, &b);
 		}
-		if (t != ES_EU_MILITARY && t != ES_EU_POLICE && t != ES_EU_INTELLIGENCE) {
+		if (t != ES_EU_MILITARY && t != ES_EU_POLICE && t != ES_EU_INTELLIGENCE &&
+		    !keyword_hit(r, "not_military", fname, false, false)) {
 			/* the name outranks a 'commercial' label: re-type and judge as such */
 			es_eu_type kt = keyword_hit(r, "intelligence", fname, false, false) ? ES_EU_INTELLIGENCE
 					: keyword_hit(r, "military", fname, false, false) ? ES_EU_MILITARY

@@ -40,6 +40,8 @@ void es_rules_free(es_rules *r);
 
 double es_rules_strong_threshold(const es_rules *r);
 double es_rules_review_threshold(const es_rules *r);
+/* The lowest score any rule looks at: what the caller asks the matcher for. */
+double es_rules_query_threshold(const es_rules *r);
 /* --threshold: overrides the review threshold (the strong one stays). */
 void es_rules_set_review_threshold(es_rules *r, double t);
 /* How many hits per party the caller should ask the matcher for. */
