@@ -16,7 +16,7 @@
 #define IDF_FLOOR_SHARE 0.5
 #define MAX_INDEX_BYTES ((uint64_t)2 << 30)
 
-enum { S_STR, S_ENT, S_ADDR, S_PROG, S_CTRY, S_NAME, S_TOK, S_KEY, S_POST, S_COUNT };
+enum { S_STR, S_ENT, S_ADDR, S_PROG, S_CTRY, S_NAME, S_TOK, S_BKT, S_KEY, S_TREF, S_TERM, S_POST, S_COUNT };
 
 typedef struct {
 	char magic[8];
@@ -30,7 +30,8 @@ typedef struct {
 
 static const size_t rec_size[S_COUNT] = {
 	1, sizeof(es_ix_entity), sizeof(es_ix_addr), sizeof(uint32_t), 3,
-	sizeof(es_ix_name), sizeof(es_ix_tok), sizeof(es_ix_key), sizeof(uint32_t),
+	sizeof(es_ix_name), sizeof(es_ix_tok), sizeof(uint32_t), sizeof(es_ix_key), sizeof(uint32_t), sizeof(es_ix_term),
+	sizeof(es_ix_post),
 };
 
 struct es_index {
@@ -46,8 +47,11 @@ struct es_index {
 	const char (*ctry)[3];
 	const es_ix_name *name;
 	const es_ix_tok *tok;
+	const uint32_t *bkt;
 	const es_ix_key *key;
-	const uint32_t *post;
+	const uint32_t *tref;
+	const es_ix_term *term;
+	const es_ix_post *post;
 	const char **prog_ptrs;
 	es_rec_address *rec_addrs;
 };
@@ -70,20 +74,25 @@ uint64_t es_index_key(char kind, const char *s, size_t len)
 	return h ? h : 1;
 }
 
-/* Word-at-a-time checksum of the body: cheap enough for every load. */
+/* Checksum of the image: four independent 64-bit lanes so it runs at
+ * memory speed, cheap enough to verify on every load. */
 static uint64_t body_checksum(const unsigned char *p, size_t n)
 {
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+	uint64_t h[4] = {0x9e3779b97f4a7c15ull ^ n, 0xc2b2ae3d27d4eb4full, 0x165667b19e3779f9ull,
+			 0x27d4eb2f165667c5ull};
 	size_t i = 0;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w;
-		memcpy(&w, p + i, 8);
-		h = (h ^ w) * 0x100000001b3ull;
-		h ^= h >> 29;
+	for (; i + 32 <= n; i += 32) {
+		for (int l = 0; l < 4; l++) {
+			uint64_t w;
+			memcpy(&w, p + i + 8 * (size_t)l, 8);
+			h[l] = (h[l] ^ w) * 0x100000001b3ull;
+			h[l] ^= h[l] >> 29;
+		}
 	}
+	uint64_t r = h[0] ^ (h[1] * 3) ^ (h[2] * 5) ^ (h[3] * 7);
 	for (; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001b3ull;
-	return h;
+		r = (r ^ p[i]) * 0x100000001b3ull;
+	return r;
 }
 
 /* Checksum of the header (with its checksum field zero) and the body. */
@@ -279,29 +288,47 @@ static uint8_t reads_like_person(const es_ntoks *nt)
  * two adjacent words written together (positions pos and pos + 1). */
 #define POS_PAIR 0x80
 
-static es_code push_word_keys(vec *pairs, const char *c, size_t cl, bool num, uint32_t val)
+typedef struct {
+	vec kpairs;     /* (key hash, term id): a word and its deletions -> the term */
+	vec tpairs;     /* (term id, posting): the names and positions of a term */
+	map64 terms;    /* term hash -> term id */
+	uint32_t n_terms;
+	bool oom;
+} keyset;
+
+static es_code push_word_keys(keyset *ks, const char *c, size_t cl, bool num, uint32_t val)
 {
-	/* one key space for words and their deletion-1 variants (symspell):
-	 * equal words, one edit and one transposition all share a key */
-	kpair kp = {es_index_key('k', c, cl), val};
-	if (!vec_push(pairs, &kp, sizeof kp))
+	/* Two levels, as in symspell: keys (the spelling and its deletion-1
+	 * variants, one key space) lead to terms, terms to names. A frequent
+	 * word's names are then listed once, not once per deletion. */
+	bool fresh = false;
+	uint32_t *slot = map_slot(&ks->terms, es_index_key('t', c, cl), &fresh);
+	if (!slot)
 		return ES_ENOMEM;
-	if (cl >= 5 && !num) {
-		char d[ES_TOK_LEN];
-		for (size_t k = 0; k < cl; k++) {
-			if (k > 0 && c[k] == c[k - 1])
-				continue; /* same deletion as the previous one */
-			memcpy(d, c, k);
-			memcpy(d + k, c + k + 1, cl - k - 1);
-			kp.h = es_index_key('k', d, cl - 1);
-			if (!vec_push(pairs, &kp, sizeof kp))
-				return ES_ENOMEM;
+	if (fresh) {
+		uint32_t tid = ks->n_terms++;
+		*slot = tid;
+		kpair kp = {es_index_key('k', c, cl), tid};
+		if (!vec_push(&ks->kpairs, &kp, sizeof kp))
+			return ES_ENOMEM;
+		if (cl >= 5 && !num) {
+			char d[ES_TOK_LEN * 2];
+			for (size_t k = 0; k < cl; k++) {
+				if (k > 0 && c[k] == c[k - 1])
+					continue; /* same deletion as the previous one */
+				memcpy(d, c, k);
+				memcpy(d + k, c + k + 1, cl - k - 1);
+				kp.h = es_index_key('k', d, cl - 1);
+				if (!vec_push(&ks->kpairs, &kp, sizeof kp))
+					return ES_ENOMEM;
+			}
 		}
 	}
-	return ES_OK;
+	kpair tp = {*slot, val};
+	return vec_push(&ks->tpairs, &tp, sizeof tp) ? ES_OK : ES_ENOMEM;
 }
 
-static es_code push_pair_key(vec *pairs, const char *pool, const es_ix_tok *a, const es_ix_tok *b, uint32_t val)
+static es_code push_pair_key(keyset *pairs, const char *pool, const es_ix_tok *a, const es_ix_tok *b, uint32_t val)
 {
 	char cc[ES_TOK_LEN * 2];
 	size_t l = (size_t)a->canon_len + b->canon_len;
@@ -323,7 +350,7 @@ static bool keyed(const es_ix_tok *t, bool any_distinctive)
 	return !any_distinctive || is_distinctive(t->kind);
 }
 
-static es_code push_keys(vec *pairs, const es_ix_tok *toks, size_t n, const char *pool, uint32_t name_id,
+static es_code push_keys(keyset *pairs, const es_ix_tok *toks, size_t n, const char *pool, uint32_t name_id,
 			 float *wfree)
 {
 	bool any = false;
@@ -374,7 +401,7 @@ es_code es_index_build(const es_entityset *ents, const es_normalizer *nz, const 
 	es_code rc = ES_OK;
 	spool sp = {0};
 	vec v[S_COUNT] = {{0}};
-	vec pairs = {0};
+	keyset ks = {0};
 	map64 df = {0};
 	es_ntoks *nt = malloc(sizeof *nt);
 	char **seen = NULL;
@@ -551,55 +578,100 @@ es_code es_index_build(const es_entityset *ents, const es_normalizer *nz, const 
 			wsum += st[k].w;
 		}
 		names[ni].wsum = (float)wsum;
-		if (push_keys(&pairs, t, n, pool, (uint32_t)ni, &names[ni].wfree) != ES_OK) {
+		if (push_keys(&ks, t, n, pool, (uint32_t)ni, &names[ni].wfree) != ES_OK) {
 			rc = es_err_set(err, ES_ENOMEM, "out of memory building the index");
 			goto done;
 		}
 	}
-	size_t np = pairs.len / sizeof(kpair);
-	kpair *kp = (kpair *)pairs.p;
+	/* keys -> term ids */
+	size_t np = ks.kpairs.len / sizeof(kpair);
+	kpair *kp = (kpair *)ks.kpairs.p;
 	if (np)
 		qsort(kp, np, sizeof *kp, kpair_cmp);
 	size_t n_keys = df.n;
 	for (size_t i = 0; i < np; i++)
 		if (i == 0 || kp[i].h != kp[i - 1].h)
 			n_keys++;
-	size_t cap = 16;
-	while (cap < n_keys * 2)
-		cap *= 2;
-	es_ix_key *keys = vec_push(&v[S_KEY], NULL, cap * sizeof(es_ix_key));
-	if (!keys) {
+	/* keys in buckets (CSR): BKT[b]..BKT[b+1] are the keys of bucket b,
+	 * about one per bucket; half the size of an open-addressing table */
+	size_t nb = 16;
+	while (nb < n_keys)
+		nb *= 2;
+	es_ix_key *all = calloc(n_keys ? n_keys : 1, sizeof *all);
+	uint32_t *bkt = vec_push(&v[S_BKT], NULL, (nb + 1) * sizeof(uint32_t));
+	es_ix_key *keys = vec_push(&v[S_KEY], NULL, (n_keys ? n_keys : 1) * sizeof(es_ix_key));
+	if (!all || !bkt || !keys) {
+		free(all);
 		rc = es_err_set(err, ES_ENOMEM, "out of memory building the index");
 		goto done;
 	}
+	if (!n_keys)
+		v[S_KEY].len = 0;
+	size_t nk = 0;
 	for (size_t i = 0; i < np;) {
 		size_t j = i;
-		uint32_t start = (uint32_t)(v[S_POST].len / sizeof(uint32_t));
+		uint32_t start = (uint32_t)(v[S_TREF].len / sizeof(uint32_t));
 		uint32_t cnt = 0;
 		for (; j < np && kp[j].h == kp[i].h; j++) {
 			if (j > i && kp[j].name == kp[j - 1].name)
 				continue;
-			vec_push(&v[S_POST], &kp[j].name, sizeof(uint32_t));
+			vec_push(&v[S_TREF], &kp[j].name, sizeof(uint32_t));
 			cnt++;
 		}
-		size_t s = (size_t)kp[i].h & (cap - 1);
-		while (keys[s].h)
-			s = (s + 1) & (cap - 1);
-		keys[s].h = kp[i].h;
-		keys[s].start = start;
-		keys[s].len = cnt;
+		all[nk++] = (es_ix_key){kp[i].h, start, cnt};
 		i = j;
 	}
-	for (size_t i = 0; i < df.cap; i++) {
-		if (!df.k[i])
-			continue;
-		size_t s = (size_t)df.k[i] & (cap - 1);
-		while (keys[s].h && keys[s].h != df.k[i])
-			s = (s + 1) & (cap - 1);
-		keys[s].h = df.k[i];
-		keys[s].df = df.v[i];
+	for (size_t i = 0; i < df.cap; i++)
+		if (df.k[i])
+			all[nk++] = (es_ix_key){df.k[i], ES_IX_DF, df.v[i]};
+	for (size_t i = 0; i < nk; i++)
+		bkt[((size_t)all[i].h & (nb - 1)) + 1]++;
+	for (size_t b = 0; b < nb; b++)
+		bkt[b + 1] += bkt[b];
+	uint32_t *fill = calloc(nb, sizeof *fill);
+	if (!fill) {
+		free(all);
+		rc = es_err_set(err, ES_ENOMEM, "out of memory building the index");
+		goto done;
 	}
-	if (v[S_POST].oom) {
+	for (size_t i = 0; i < nk; i++) {
+		size_t b = (size_t)all[i].h & (nb - 1);
+		keys[bkt[b] + fill[b]++] = all[i];
+	}
+	free(fill);
+	free(all);
+	/* terms -> postings */
+	size_t ntp = ks.tpairs.len / sizeof(kpair);
+	kpair *tp = (kpair *)ks.tpairs.p;
+	if (ntp)
+		qsort(tp, ntp, sizeof *tp, kpair_cmp);
+	es_ix_term *terms = vec_push(&v[S_TERM], NULL, (ks.n_terms ? ks.n_terms : 1) * sizeof(es_ix_term));
+	if (!terms) {
+		rc = es_err_set(err, ES_ENOMEM, "out of memory building the index");
+		goto done;
+	}
+	if (!ks.n_terms)
+		v[S_TERM].len = 0;
+	for (size_t i = 0; i < ntp;) {
+		size_t j = i;
+		uint32_t start = (uint32_t)(v[S_POST].len / sizeof(es_ix_post)), cnt = 0;
+		for (; j < ntp && tp[j].h == tp[i].h; j++) {
+			if (j > i && tp[j].name == tp[j - 1].name)
+				continue;
+			uint32_t nid = tp[j].name >> 8, pos = tp[j].name & 0x7f;
+			const es_ix_tok *t0 = toks + names[nid].tok_start + pos;
+			float w = t0->w;
+			if ((tp[j].name & POS_PAIR) && pos + 1u < names[nid].n_tok)
+				w += t0[1].w;
+			es_ix_post po = {tp[j].name, w};
+			vec_push(&v[S_POST], &po, sizeof po);
+			cnt++;
+		}
+		terms[tp[i].h].start = start;
+		terms[tp[i].h].len = cnt;
+		i = j;
+	}
+	if (v[S_POST].oom || v[S_TREF].oom || ks.oom) {
 		rc = es_err_set(err, ES_ENOMEM, "out of memory building the index");
 		goto done;
 	}
@@ -649,7 +721,9 @@ done:
 	map_free(&sp.intern);
 	for (int s = 0; s < S_COUNT; s++)
 		free(v[s].p);
-	free(pairs.p);
+	free(ks.kpairs.p);
+	free(ks.tpairs.p);
+	map_free(&ks.terms);
 	map_free(&df);
 	return rc;
 }
@@ -708,8 +782,11 @@ static es_code validate(es_index *ix, const char *set_hash, const char *norm_has
 	ix->ctry = (const char(*)[3])(ix->base + h->off[S_CTRY]);
 	ix->name = (const es_ix_name *)(ix->base + h->off[S_NAME]);
 	ix->tok = (const es_ix_tok *)(ix->base + h->off[S_TOK]);
+	ix->bkt = (const uint32_t *)(ix->base + h->off[S_BKT]);
 	ix->key = (const es_ix_key *)(ix->base + h->off[S_KEY]);
-	ix->post = (const uint32_t *)(ix->base + h->off[S_POST]);
+	ix->tref = (const uint32_t *)(ix->base + h->off[S_TREF]);
+	ix->term = (const es_ix_term *)(ix->base + h->off[S_TERM]);
+	ix->post = (const es_ix_post *)(ix->base + h->off[S_POST]);
 	if (ix->str_size < 1 || ix->str[0] != '\0' || ix->str[ix->str_size - 1] != '\0')
 		return es_err_set(err, ES_ECORRUPT, "index: bad string pool");
 	const uint64_t *cnt = h->count;
@@ -741,14 +818,23 @@ static es_code validate(es_index *ix, const char *set_hash, const char *norm_has
 		    !isfinite(t->w) || t->w < 0 || t->text == 0)
 			return es_err_set(err, ES_ECORRUPT, "index: token %llu is inconsistent", (unsigned long long)i);
 	}
-	uint64_t cap = cnt[S_KEY];
-	if (cap == 0 || (cap & (cap - 1)))
-		return es_err_set(err, ES_ECORRUPT, "index: bad key table size");
-	for (uint64_t i = 0; i < cap; i++)
-		if ((uint64_t)ix->key[i].start + ix->key[i].len > cnt[S_POST])
+	uint64_t nb = cnt[S_BKT] ? cnt[S_BKT] - 1 : 0;
+	if (nb == 0 || (nb & (nb - 1)) || ix->bkt[0] != 0 || ix->bkt[nb] != cnt[S_KEY])
+		return es_err_set(err, ES_ECORRUPT, "index: bad key buckets");
+	for (uint64_t b = 0; b < nb; b++)
+		if (ix->bkt[b] > ix->bkt[b + 1])
+			return es_err_set(err, ES_ECORRUPT, "index: bad key buckets");
+	for (uint64_t i = 0; i < cnt[S_KEY]; i++)
+		if (ix->key[i].start != ES_IX_DF && (uint64_t)ix->key[i].start + ix->key[i].len > cnt[S_TREF])
 			return es_err_set(err, ES_ECORRUPT, "index: key %llu out of bounds", (unsigned long long)i);
+	for (uint64_t i = 0; i < cnt[S_TREF]; i++)
+		if (ix->tref[i] >= cnt[S_TERM])
+			return es_err_set(err, ES_ECORRUPT, "index: term reference %llu out of bounds", (unsigned long long)i);
+	for (uint64_t i = 0; i < cnt[S_TERM]; i++)
+		if ((uint64_t)ix->term[i].start + ix->term[i].len > cnt[S_POST])
+			return es_err_set(err, ES_ECORRUPT, "index: term %llu out of bounds", (unsigned long long)i);
 	for (uint64_t i = 0; i < cnt[S_POST]; i++)
-		if ((ix->post[i] >> 8) >= cnt[S_NAME])
+		if ((ix->post[i].np >> 8) >= cnt[S_NAME] || !isfinite(ix->post[i].w) || ix->post[i].w < 0)
 			return es_err_set(err, ES_ECORRUPT, "index: posting %llu out of bounds", (unsigned long long)i);
 	for (uint64_t i = 0; i < cnt[S_PROG]; i++)
 		if (!str_ok(ix, ix->prog[i]))
@@ -908,26 +994,39 @@ float es_index_tok_weight(const es_index *ix, const es_ix_name *nm, size_t k)
 	return ix->tok[nm->tok_start + k].w;
 }
 
-const uint32_t *es_index_postings(const es_index *ix, uint64_t key, uint32_t *len, uint32_t *df)
+const uint32_t *es_index_terms(const es_index *ix, uint64_t key, uint32_t *len, uint32_t *df)
 {
-	size_t cap = ix->h->count[S_KEY];
-	size_t s = (size_t)key & (cap - 1);
-	for (size_t probes = 0; probes < cap; probes++) {
-		const es_ix_key *k = &ix->key[s];
-		if (!k->h)
-			break;
-		if (k->h == key) {
-			*len = k->len;
+	size_t nb = ix->h->count[S_BKT] - 1;
+	size_t b = (size_t)key & (nb - 1);
+	for (uint32_t i = ix->bkt[b]; i < ix->bkt[b + 1]; i++) {
+		const es_ix_key *k = &ix->key[i];
+		if (k->h != key)
+			continue;
+		if (k->start == ES_IX_DF) {
+			*len = 0;
 			if (df)
-				*df = k->df;
-			return k->len ? ix->post + k->start : NULL;
+				*df = k->len;
+			return NULL;
 		}
-		s = (s + 1) & (cap - 1);
+		*len = k->len;
+		if (df)
+			*df = 0;
+		return k->len ? ix->tref + k->start : NULL;
 	}
 	*len = 0;
 	if (df)
 		*df = 0;
 	return NULL;
+}
+
+const es_ix_post *es_index_term_postings(const es_index *ix, uint32_t term, uint32_t *len)
+{
+	if (term >= ix->h->count[S_TERM]) {
+		*len = 0;
+		return NULL;
+	}
+	*len = ix->term[term].len;
+	return ix->post + ix->term[term].start;
 }
 
 double es_index_idf(const es_index *ix, uint32_t df)

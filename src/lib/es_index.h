@@ -9,8 +9,11 @@
  *   ADDR/PROG/CTRY  the entities' addresses, programme names, countries
  *   NAME     es_ix_name: every listed name and alias, normalized
  *   TOK      es_ix_tok: their tokens (canonical form, text, kind, weight)
- *   KEY      open-addressing table: key hash -> postings range, df
- *   POST     name ids per key
+ *   BKT      hash buckets: BKT[b]..BKT[b+1] index the keys of bucket b
+ *   KEY      key hash -> term range (TREF), or a document frequency
+ *   TREF     term ids per key
+ *   TERM     postings range per term
+ *   POST     (name id, token position) per term
  * Keys are the canonical tokens, their deletion-1 variants (so one typo or
  * transposition still finds the name: symspell) and adjacent tokens written
  * together. The loader checks magic, version, size, checksum, both hashes and
@@ -28,7 +31,7 @@
 #include "es_normalize.h"
 #include "es_score.h"
 
-#define ES_INDEX_VERSION 10
+#define ES_INDEX_VERSION 14
 
 typedef struct {
 	uint32_t entry_id, list, name, lic_req, lic_pol, frn, start_date, end_date;
@@ -58,8 +61,19 @@ typedef struct {
 
 typedef struct {
 	uint64_t h;       /* 0 = empty slot */
-	uint32_t start, len, df, pad;
+	uint32_t start;   /* TREF range start, or ES_IX_DF for a document-frequency key */
+	uint32_t len;     /* TREF range length, or the document frequency */
 } es_ix_key;
+#define ES_IX_DF UINT32_MAX
+
+typedef struct {
+	uint32_t start, len;  /* range of POST */
+} es_ix_term;
+
+typedef struct {
+	uint32_t np;          /* (name id << 8) | token position (| 0x80: a pair of words) */
+	float w;              /* weight of the listed word(s) there: bounds scores while walking */
+} es_ix_post;
 
 typedef struct es_index es_index;
 
@@ -95,11 +109,13 @@ size_t es_index_name_toks(const es_index *ix, const es_ix_name *nm, es_stok *out
 /* Weight of token k of a name (k < n_tok). */
 float es_index_tok_weight(const es_index *ix, const es_ix_name *nm, size_t k);
 
-/* Postings of a key (NULL/0 when absent) and its document frequency.
- * Keys 'k' + word have postings: (name id << 8) | token position, where
- * position | 0x80 is a pair of adjacent words written together. Keys 'c' +
- * canonical word carry the document frequency. */
-const uint32_t *es_index_postings(const es_index *ix, uint64_t key, uint32_t *len, uint32_t *df);
+/* Terms of a key (NULL/0 when absent) and the key's document frequency.
+ * Keys 'k' + a spelling or a deletion-1 variant of it lead to the terms
+ * (distinct spellings of listed words, and adjacent words written
+ * together); keys 'c' + canonical word carry the document frequency. */
+const uint32_t *es_index_terms(const es_index *ix, uint64_t key, uint32_t *len, uint32_t *df);
+/* Postings of a term. */
+const es_ix_post *es_index_term_postings(const es_index *ix, uint32_t term, uint32_t *len);
 
 /* Inverse document frequency for a df (df 0: a word found in no listed name). */
 double es_index_idf(const es_index *ix, uint32_t df);

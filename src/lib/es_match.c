@@ -28,12 +28,21 @@ const double ES_MATCH_DEFAULT_THRESHOLD = 0.84;
 #define TYPE_MISMATCH_FACTOR 0.8
 #define COUNTRY_MISMATCH_FACTOR 0.9
 
+#define MAX_TERMS 512
+
+/* The distinct terms one query word reaches. */
+typedef struct {
+	uint32_t id[MAX_TERMS];
+	size_t n;
+} termset;
+
 /* Per-query work arrays, sized to the number of names; pooled so a shared
  * matcher needs no allocation per query and no globals. */
 typedef struct {
 	uint64_t mask;      /* listed token positions a query key reached */
 	uint32_t stamp;     /* == epoch: the other fields are this query's */
 	float acc;          /* query weight that reached the name */
+	float m;            /* listed weight the query reached (an upper estimate) */
 	uint8_t last;       /* last query token counted in acc */
 } name_acc;
 
@@ -43,6 +52,7 @@ typedef struct scratch {
 	uint32_t *touched;
 	uint32_t epoch;
 	struct cand { float bound; uint32_t id; } *cand;
+	termset ts;
 	es_sim_cache sims;
 } scratch;
 
@@ -284,7 +294,7 @@ static es_code prepare(const es_normalizer *nz, const es_index *ix, const char *
 	for (size_t i = 0; i < q->n; i++) {
 		if (ix) {
 			uint32_t len = 0, df = 0;
-			(void)es_index_postings(ix, es_index_key('c', q->st[i].canon, q->st[i].canon_len), &len, &df);
+			(void)es_index_terms(ix, es_index_key('c', q->st[i].canon, q->st[i].canon_len), &len, &df);
 			idf[i] = es_index_idf(ix, df);
 		} else {
 			idf[i] = 1.0;
@@ -329,48 +339,79 @@ static void scratch_put(es_matcher *m, scratch *s)
 }
 
 #define POS_PAIR 0x80
-
-static void hit_key(const es_index *ix, scratch *s, size_t *nt, uint64_t key, uint8_t tok, float w)
+static void add_terms(const es_index *ix, termset *ts, uint64_t key)
 {
 	uint32_t len = 0;
-	const uint32_t *p = es_index_postings(ix, key, &len, NULL);
+	const uint32_t *t = es_index_terms(ix, key, &len, NULL);
 	for (uint32_t k = 0; k < len; k++) {
-		uint32_t id = p[k] >> 8, pos = p[k] & 0xff;
-		name_acc *a = &s->na[id];
-		if (a->stamp != s->epoch) {
-			a->stamp = s->epoch;
-			a->acc = 0;
-			a->last = 255;
-			a->mask = 0;
-			s->touched[(*nt)++] = id;
-		}
-		if (a->last != tok) {
-			a->last = tok;
-			a->acc += w;
-		}
-		uint32_t p0 = pos & ~(uint32_t)POS_PAIR;
-		if (p0 < 64)
-			a->mask |= 1ull << p0;
-		if ((pos & POS_PAIR) && p0 + 1 < 64)
-			a->mask |= 1ull << (p0 + 1);
+		bool seen = false;
+		for (size_t j = 0; j < ts->n && !seen; j++)
+			seen = ts->id[j] == t[k];
+		if (!seen && ts->n < MAX_TERMS)
+			ts->id[ts->n++] = t[k];
 	}
 }
 
-/* Keys of one word: itself and its deletion-1 variants, in the key space
- * where the index put listed words and their deletions (symspell). */
-static void hit_word(const es_index *ix, scratch *s, size_t *nt, const char *c, size_t cl, bool num, uint8_t ti,
-		     float w)
+/* A spelling and its deletion-1 variants, in the key space where the index
+ * put listed spellings and their deletions (symspell). */
+static void add_word(const es_index *ix, termset *ts, const char *c, size_t cl, bool num)
 {
-	hit_key(ix, s, nt, es_index_key('k', c, cl), ti, w);
+	add_terms(ix, ts, es_index_key('k', c, cl));
 	if (cl < 5 || num)
 		return;
-	char d[ES_TOK_LEN];
+	char d[ES_TOK_LEN * 2];
 	for (size_t k = 0; k < cl; k++) {
 		if (k > 0 && c[k] == c[k - 1])
 			continue; /* same deletion as the previous one */
 		memcpy(d, c, k);
 		memcpy(d + k, c + k + 1, cl - k - 1);
-		hit_key(ix, s, nt, es_index_key('k', d, cl - 1), ti, w);
+		add_terms(ix, ts, es_index_key('k', d, cl - 1));
+	}
+}
+
+static void add_pair(const es_index *ix, termset *ts, const es_stok *a, const es_stok *b)
+{
+	char cc[ES_TOK_LEN * 2];
+	size_t l = (size_t)a->canon_len + b->canon_len;
+	if (l >= ES_TOK_LEN)
+		return;
+	memcpy(cc, a->canon, a->canon_len);
+	memcpy(cc + a->canon_len, b->canon, b->canon_len);
+	add_word(ix, ts, cc, l, false);
+}
+
+/* Walks the postings of a query word's terms, once per term. */
+static void hit_terms(const es_index *ix, scratch *s, size_t *nt, const termset *ts, uint8_t tok, float w)
+{
+	for (size_t t = 0; t < ts->n; t++) {
+		uint32_t len = 0;
+		const es_ix_post *p = es_index_term_postings(ix, ts->id[t], &len);
+		for (uint32_t k = 0; k < len; k++) {
+			uint32_t id = p[k].np >> 8, pos = p[k].np & 0xff;
+			name_acc *a = &s->na[id];
+			if (a->stamp != s->epoch) {
+				a->stamp = s->epoch;
+				a->acc = 0;
+				a->m = 0;
+				a->last = 255;
+				a->mask = 0;
+				s->touched[(*nt)++] = id;
+			}
+			if (a->last != tok) {
+				a->last = tok;
+				a->acc += w;
+			}
+			/* listed weight reached, each position once (a pair, or a
+			 * position past 64, may count twice: the bound only loosens) */
+			uint32_t p0 = pos & ~(uint32_t)POS_PAIR;
+			uint64_t bits = p0 < 64 ? 1ull << p0 : 0;
+			if ((pos & POS_PAIR) && p0 + 1 < 64)
+				bits |= 1ull << (p0 + 1);
+			if (!bits || (a->mask & bits) != bits) {
+				a->m += p[k].w;
+				a->mask |= bits;
+			}
+		}
 	}
 }
 
@@ -399,37 +440,28 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 		if (q->st[i].kind == ES_TK_WORD || q->st[i].kind == ES_TK_NUM)
 			any = true;
 	double wq = 0;
+	termset *ts = &s->ts;
 	for (size_t i = 0; i < q->n && i < 255; i++) {
 		const es_stok *t = &q->st[i];
-		if (any && t->kind == ES_TK_STOP && i + 1 < q->n && q->st[i + 1].kind == ES_TK_WORD) {
-			/* "al hassan" meets a listed "alhassan" */
-			char cc[ES_TOK_LEN * 2];
-			memcpy(cc, t->canon, t->canon_len);
-			memcpy(cc + t->canon_len, q->st[i + 1].canon, q->st[i + 1].canon_len);
-			size_t l = (size_t)t->canon_len + q->st[i + 1].canon_len;
-			if (l < ES_TOK_LEN)
-				hit_word(ix, s, &nt, cc, l, false, (uint8_t)(i + 1), q->st[i + 1].w);
+		const es_stok *prev = i > 0 ? &q->st[i - 1] : NULL, *next = i + 1 < q->n ? &q->st[i + 1] : NULL;
+		bool keyed = key_token(t, any);
+		ts->n = 0;
+		if (keyed) {
+			add_word(ix, ts, t->canon, t->canon_len, t->kind == ES_TK_NUM);
+			/* the scorer also compares the spelling as written */
+			if (t->text_len != t->canon_len || memcmp(t->text, t->canon, t->canon_len) != 0)
+				add_word(ix, ts, t->text, t->text_len, t->kind == ES_TK_NUM);
 		}
-		if (!key_token(t, any))
+		/* two query words written as one listed word: both reach it */
+		if (t->kind == ES_TK_WORD && next && next->kind == ES_TK_WORD)
+			add_pair(ix, ts, t, next);
+		if (t->kind == ES_TK_WORD && prev && (prev->kind == ES_TK_WORD || (any && prev->kind == ES_TK_STOP)))
+			add_pair(ix, ts, prev, t);
+		if (!keyed && t->kind != ES_TK_WORD)
 			continue;
-		wq += t->w;
-		uint8_t ti = (uint8_t)i;
-		const char *c = t->canon;
-		size_t cl = t->canon_len;
-		hit_word(ix, s, &nt, c, cl, t->kind == ES_TK_NUM, ti, t->w);
-		if (t->text_len != cl || memcmp(t->text, c, cl) != 0)
-			hit_word(ix, s, &nt, t->text, t->text_len, t->kind == ES_TK_NUM, ti, t->w);
-		if (i + 1 < q->n && t->kind == ES_TK_WORD && q->st[i + 1].kind == ES_TK_WORD) {
-			char cc[ES_TOK_LEN * 2];
-			size_t l2 = q->st[i + 1].canon_len;
-			memcpy(cc, c, cl);
-			memcpy(cc + cl, q->st[i + 1].canon, l2);
-			/* both query words reach the name (the bound counts each once) */
-			if (cl + l2 < ES_TOK_LEN) {
-				hit_word(ix, s, &nt, cc, cl + l2, false, ti, t->w);
-				hit_word(ix, s, &nt, cc, cl + l2, false, (uint8_t)(i + 1), q->st[i + 1].w);
-			}
-		}
+		if (keyed)
+			wq += t->w;
+		hit_terms(ix, s, &nt, ts, (uint8_t)i, t->w);
 	}
 	/* A query word that shares no key with a name cannot align with any of
 	 * its words, and a listed word no query key reached cannot align with
@@ -448,16 +480,7 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 		 * listed words the keys reached */
 		if (es_score_bound(W, W, miss, person) < threshold - 1e-9)
 			continue;
-		double M = W;
-		if (nm->n_tok <= 64) {
-			M = nm->wfree;
-			uint64_t mk = a->mask;
-			while (mk) {
-				int b = __builtin_ctzll(mk);
-				mk &= mk - 1;
-				M += es_index_tok_weight(ix, nm, (size_t)b);
-			}
-		}
+		double M = nm->wfree + a->m;
 		double bound = es_score_bound(W, M * 1.0001 + 1e-6, miss, person);
 		if (bound >= threshold - 1e-9)
 			s->cand[o++] = (struct cand){(float)bound, id};
