@@ -289,6 +289,8 @@ static uint8_t reads_like_person(const es_ntoks *nt)
 #define POS_PAIR 0x80
 
 typedef struct {
+	map64 gen;      /* 'g' keys: spellings (and deletions) of words without keys */
+	map64 gen_seen; /* spellings already given 'g' keys */
 	vec kpairs;     /* (key hash, term id): a word and its deletions -> the term */
 	vec tpairs;     /* (term id, posting): the names and positions of a term */
 	map64 terms;    /* term hash -> term id */
@@ -328,6 +330,32 @@ static es_code push_word_keys(keyset *ks, const char *c, size_t cl, bool num, ui
 	return vec_push(&ks->tpairs, &tp, sizeof tp) ? ES_OK : ES_ENOMEM;
 }
 
+/* A legal form, stopword or generic word has no keys of its own, yet a
+ * query word can align with it (a typo: "holdingss"). The 'g' keys let a
+ * query tell such words from words that surely miss a name. */
+static es_code push_gen(keyset *ks, const char *c, size_t cl)
+{
+	bool fresh = false;
+	/* the spellings seen apart from the keys: "electronic" may already be
+	 * a key as a deletion of "electronics" but still needs its deletions */
+	if (!map_slot(&ks->gen_seen, es_index_key('G', c, cl), &fresh))
+		return ES_ENOMEM;
+	if (!fresh)
+		return ES_OK;
+	if (!map_slot(&ks->gen, es_index_key('g', c, cl), &fresh))
+		return ES_ENOMEM;
+	if (cl < 5)
+		return ES_OK;
+	char d[ES_TOK_LEN];
+	for (size_t k = 0; k < cl; k++) {
+		memcpy(d, c, k);
+		memcpy(d + k, c + k + 1, cl - k - 1);
+		if (!map_slot(&ks->gen, es_index_key('g', d, cl - 1), &fresh))
+			return ES_ENOMEM;
+	}
+	return ES_OK;
+}
+
 static es_code push_pair_key(keyset *pairs, const char *pool, const es_ix_tok *a, const es_ix_tok *b, uint32_t val)
 {
 	char cc[ES_TOK_LEN * 2];
@@ -364,6 +392,9 @@ static es_code push_keys(keyset *pairs, const es_ix_tok *toks, size_t n, const c
 		bool next_word = i + 1 < n && toks[i + 1].kind == ES_TK_WORD;
 		if (!keyed(t, any) || i >= POS_PAIR) {
 			fw += t->w;
+			if (t->kind != ES_TK_INITIAL && (push_gen(pairs, pool + t->canon, t->canon_len) != ES_OK ||
+							 push_gen(pairs, pool + t->text, t->text_len) != ES_OK))
+				return ES_ENOMEM;
 			/* an article only as the first half of a compound ("al" + "hassan") */
 			if (t->kind == ES_TK_STOP && next_word && i < POS_PAIR &&
 			    push_pair_key(pairs, pool, t, &toks[i + 1], val) != ES_OK)
@@ -588,7 +619,7 @@ es_code es_index_build(const es_entityset *ents, const es_normalizer *nz, const 
 	kpair *kp = (kpair *)ks.kpairs.p;
 	if (np)
 		qsort(kp, np, sizeof *kp, kpair_cmp);
-	size_t n_keys = df.n;
+	size_t n_keys = df.n + ks.gen.n;
 	for (size_t i = 0; i < np; i++)
 		if (i == 0 || kp[i].h != kp[i - 1].h)
 			n_keys++;
@@ -624,6 +655,9 @@ es_code es_index_build(const es_entityset *ents, const es_normalizer *nz, const 
 	for (size_t i = 0; i < df.cap; i++)
 		if (df.k[i])
 			all[nk++] = (es_ix_key){df.k[i], ES_IX_DF, df.v[i]};
+	for (size_t i = 0; i < ks.gen.cap; i++)
+		if (ks.gen.k[i])
+			all[nk++] = (es_ix_key){ks.gen.k[i], ES_IX_DF, 0};
 	for (size_t i = 0; i < nk; i++)
 		bkt[((size_t)all[i].h & (nb - 1)) + 1]++;
 	for (size_t b = 0; b < nb; b++)
@@ -724,6 +758,8 @@ done:
 	free(ks.kpairs.p);
 	free(ks.tpairs.p);
 	map_free(&ks.terms);
+	map_free(&ks.gen);
+	map_free(&ks.gen_seen);
 	map_free(&df);
 	return rc;
 }
@@ -1017,6 +1053,16 @@ const uint32_t *es_index_terms(const es_index *ix, uint64_t key, uint32_t *len, 
 	if (df)
 		*df = 0;
 	return NULL;
+}
+
+bool es_index_has_key(const es_index *ix, uint64_t key)
+{
+	size_t nb = ix->h->count[S_BKT] - 1;
+	size_t b = (size_t)key & (nb - 1);
+	for (uint32_t i = ix->bkt[b]; i < ix->bkt[b + 1]; i++)
+		if (ix->key[i].h == key)
+			return true;
+	return false;
 }
 
 const es_ix_post *es_index_term_postings(const es_index *ix, uint32_t term, uint32_t *len)

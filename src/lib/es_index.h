@@ -31,7 +31,7 @@
 #include "es_normalize.h"
 #include "es_score.h"
 
-#define ES_INDEX_VERSION 14
+#define ES_INDEX_VERSION 16
 
 typedef struct {
 	uint32_t entry_id, list, name, lic_req, lic_pol, frn, start_date, end_date;
@@ -114,6 +114,10 @@ float es_index_tok_weight(const es_index *ix, const es_ix_name *nm, size_t k);
  * (distinct spellings of listed words, and adjacent words written
  * together); keys 'c' + canonical word carry the document frequency. */
 const uint32_t *es_index_terms(const es_index *ix, uint64_t key, uint32_t *len, uint32_t *df);
+/* Whether a key is in the index (used for 'g' keys: spellings and
+ * deletion-1 variants of listed legal forms, stopwords and generic words). */
+bool es_index_has_key(const es_index *ix, uint64_t key);
+
 /* Postings of a term. */
 const es_ix_post *es_index_term_postings(const es_index *ix, uint32_t term, uint32_t *len);
 

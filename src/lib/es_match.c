@@ -415,6 +415,34 @@ static void hit_terms(const es_index *ix, scratch *s, size_t *nt, const termset 
 	}
 }
 
+static bool near_spelling(const es_index *ix, const char *c, size_t cl)
+{
+	if (es_index_has_key(ix, es_index_key('g', c, cl)))
+		return true;
+	if (cl < 5)
+		return false;
+	char d[ES_TOK_LEN];
+	for (size_t k = 0; k < cl; k++) {
+		if (k > 0 && c[k] == c[k - 1])
+			continue;
+		memcpy(d, c, k);
+		memcpy(d + k, c + k + 1, cl - k - 1);
+		if (es_index_has_key(ix, es_index_key('g', d, cl - 1)))
+			return true;
+	}
+	return false;
+}
+
+/* Whether a query word is one edit from a listed word without keys. */
+static bool near_unkeyed(const es_index *ix, const es_stok *t)
+{
+	if (t->kind == ES_TK_NUM)
+		return false;
+	return near_spelling(ix, t->canon, t->canon_len) ||
+	       ((t->text_len != t->canon_len || memcmp(t->text, t->canon, t->canon_len) != 0) &&
+		near_spelling(ix, t->text, t->text_len));
+}
+
 static bool key_token(const es_stok *t, bool any_distinctive)
 {
 	if (t->kind == ES_TK_INITIAL)
@@ -457,11 +485,21 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 			add_pair(ix, ts, t, next);
 		if (t->kind == ES_TK_WORD && prev && (prev->kind == ES_TK_WORD || (any && prev->kind == ES_TK_STOP)))
 			add_pair(ix, ts, prev, t);
-		if (!keyed && t->kind != ES_TK_WORD)
+		if (!keyed && t->kind != ES_TK_INITIAL && t->kind != ES_TK_WORD) {
+			/* a legal form or generic word reaches the listed names where
+			 * such words do have keys (names made only of them): their
+			 * weight then counts as reachable in the bound */
+			add_word(ix, ts, t->canon, t->canon_len, false);
+			if (t->text_len != t->canon_len || memcmp(t->text, t->canon, t->canon_len) != 0)
+				add_word(ix, ts, t->text, t->text_len, false);
+		}
+		if (!keyed && t->kind == ES_TK_INITIAL)
 			continue;
-		if (keyed)
-			wq += t->w;
-		hit_terms(ix, s, &nt, ts, (uint8_t)i, t->w);
+		/* a word that may align with a listed legal form or generic word
+		 * (which have no keys) cannot be counted as surely missed */
+		float w = keyed && !near_unkeyed(ix, t) ? t->w : 0.0f;
+		wq += w;
+		hit_terms(ix, s, &nt, ts, (uint8_t)i, w);
 	}
 	/* A query word that shares no key with a name cannot align with any of
 	 * its words, and a listed word no query key reached cannot align with
