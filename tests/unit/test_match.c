@@ -71,6 +71,10 @@ static int setup(void **state)
 	add(ES_SRC_US_CSL, "c-1008", "EL", ES_TYPE_UNKNOWN, "140 Repair Plant JSC", NULL, "RU", NULL);
 	add(ES_SRC_US_CSL, "c-1009", "DPL", ES_TYPE_UNKNOWN, "Kellen Lamon Johnson", NULL, "US", NULL);
 	add(ES_SRC_US_CSL, "c-1010", "EL", ES_TYPE_UNKNOWN, "10 Anson Road Building", NULL, "SG", NULL);
+	add(ES_SRC_OFAC_SDN, "1011", "SDN", ES_TYPE_ENTITY, "PANLI HOLDINGS, INC.", NULL, NULL, NULL);
+	add(ES_SRC_US_CSL, "c-1012", "EL", ES_TYPE_UNKNOWN, "Landa Ariya Electronic Co.", NULL, "IR", NULL);
+	add(ES_SRC_OFAC_SDN, "1013", "SDN", ES_TYPE_ENTITY, "INDUSTRIAL SOLUTIONS", NULL, NULL, NULL);
+	add(ES_SRC_OFAC_SDN, "1014", "SDN", ES_TYPE_ENTITY, "ELECTRONICS TRADING", NULL, NULL, NULL);
 	es_err err = {0};
 	return es_matcher_from_entities(&m, &set, ES_LISTS_DIR, &err) == ES_OK ? 0 : -1;
 }
@@ -106,7 +110,7 @@ static void test_entity_display_data(void **state)
 {
 	(void)state;
 	es_hit hits[10];
-	assert_int_equal(es_matcher_count(m), 10);
+	assert_int_equal(es_matcher_count(m), 14);
 	assert_int_equal(q("ATWA, Ali", 0.85, hits, false), 1);
 	assert_true(hits[0].score == 1.0);
 	assert_false(hits[0].weak_alias);
@@ -195,12 +199,33 @@ static void test_index_equals_exhaustive(void **state)
 	};
 	for (size_t i = 0; names[i]; i++) {
 		es_hit a[10], b[10];
-		size_t na = q(names[i], 0.5, a, false), nb = q(names[i], 0.5, b, true);
-		assert_int_equal(na, nb);
-		for (size_t k = 0; k < na; k++) {
-			assert_int_equal(a[k].entity, b[k].entity);
-			assert_true(a[k].score == b[k].score);
+		for (int t = 0; t < 2; t++) {
+			double th = t ? ES_MATCH_DEFAULT_THRESHOLD : 0.5;
+			size_t na = q(names[i], th, a, false), nb = q(names[i], th, b, true);
+			assert_int_equal(na, nb);
+			for (size_t k = 0; k < na; k++) {
+				assert_int_equal(a[k].entity, b[k].entity);
+				assert_true(a[k].score == b[k].score);
+			}
 		}
+	}
+}
+
+/* Regression: a typo in a legal form or generic word ("HOLDINGSS") made the
+ * index count that word as surely missed, so the name was pruned at the
+ * default threshold although it scored above it. */
+static void test_typo_in_generic_word_not_pruned(void **state)
+{
+	(void)state;
+	static const char *const names[] = {"PANLI HOLDINGSS, INC.", "Landa Arriya Electronuc Co.",
+					    "INDUSDTRIAL SOLUTIONS", "ELECTRONICS TRADNIG", NULL};
+	static const char *const ids[] = {"1011", "c-1012", "1013", "1014"};
+	for (size_t i = 0; names[i]; i++) {
+		assert_string_equal(top_id(names[i], ES_MATCH_DEFAULT_THRESHOLD), ids[i]);
+		es_hit a[10], b[10];
+		size_t na = q(names[i], ES_MATCH_DEFAULT_THRESHOLD, a, false);
+		size_t nb = q(names[i], ES_MATCH_DEFAULT_THRESHOLD, b, true);
+		assert_int_equal(na, nb);
 	}
 }
 
@@ -279,6 +304,7 @@ int main(void)
 		cmocka_unit_test(test_clean_names_quiet),
 		cmocka_unit_test(test_qualifiers),
 		cmocka_unit_test(test_index_equals_exhaustive),
+		cmocka_unit_test(test_typo_in_generic_word_not_pruned),
 		cmocka_unit_test(test_query_errors),
 		cmocka_unit_test(test_index_file_validation),
 	};
