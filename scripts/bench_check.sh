@@ -15,7 +15,7 @@ export EXPORTSCREEN_DATA="$DATA"
 Q=${2:-$DATA/queries.txt}
 
 python3 - "$EXE" "$Q" "$DATA" <<'PY'
-import os, statistics, subprocess, sys, time, resource
+import os, statistics, subprocess, sys, time
 exe, q, data = sys.argv[1:4]
 env = dict(os.environ, EXPORTSCREEN_DATA=data)
 def wall(args, stdin=None):
@@ -36,8 +36,14 @@ print("check --json - : %d names, median %.3f s -> %.0f names/s (runs: %s)"
 cold = sorted(wall(["check", "Huawei Technologies Co Ltd"]) * 1000 for _ in range(21))
 print("cold check \"one name\" incl. index load: median %.1f ms (min %.1f, max %.1f)"
       % (statistics.median(cold), cold[0], cold[-1]))
+def rss(args, stdin=None):
+    p = subprocess.run(["/usr/bin/time", "-f", "%M", exe, "-q"] + args, stdin=stdin, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, env=env)
+    return int(p.stderr.decode().strip().splitlines()[-1]) / 1024
 with open(q, "rb") as f:
-    subprocess.run([exe, "-q", "check", "--json", "-"], stdin=f, stdout=subprocess.DEVNULL, env=env)
-print("peak RSS of check --json - : %.1f MB" % (resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024))
+    print("peak RSS: check --json - %.1f MB; cold check %.1f MB" % (rss(["check", "--json", "-"], f),
+                                                                    rss(["check", "x"])))
+os.remove(os.path.join(data, "cache", [x for x in os.listdir(os.path.join(data, "cache"))][0]))
+print("peak RSS while building the index: %.1f MB" % rss(["check", "x"]))
 PY
 "$BENCH" --queries "$Q" --rounds 5 --exhaustive-sample 200 --scale
