@@ -17,6 +17,7 @@
 #include "es_csv.h"
 #include "es_io.h"
 #include "es_parser.h"
+#include "es_text.h"
 
 enum {
 	C_ID, C_SOURCE, C_TYPE, C_PROGRAMS, C_NAME, C_TITLE, C_ADDRESSES, C_FRN, C_START, C_END,
@@ -135,16 +136,6 @@ static bool blank(const char *s, size_t n)
 	return true;
 }
 
-static void trim(const char **s, size_t *n)
-{
-	while (*n && isspace((unsigned char)**s)) {
-		(*s)++;
-		(*n)--;
-	}
-	while (*n && isspace((unsigned char)(*s)[*n - 1]))
-		(*n)--;
-}
-
 /* Calls fn on each "; "-separated part of s[0..n), trimmed, non-empty. */
 typedef es_code (*part_fn)(ctx *c, es_entity *e, const char *s, size_t n, es_err *err);
 static es_code each_part(ctx *c, es_entity *e, const char *s, size_t n, const char *sep, part_fn fn,
@@ -158,7 +149,7 @@ static es_code each_part(ctx *c, es_entity *e, const char *s, size_t n, const ch
 			q++;
 		const char *p = s;
 		size_t len = (size_t)(q - s);
-		trim(&p, &len);
+		es_text_trim(&p, &len);
 		if (len) {
 			es_code rc = fn(c, e, p, len, err);
 			if (rc != ES_OK)
@@ -245,7 +236,7 @@ static size_t comma_parts(const char *s, size_t n, const char *p[], size_t l[])
 			q = end; /* the rest goes into the last part */
 		p[k] = s;
 		l[k] = (size_t)(q - s);
-		trim(&p[k], &l[k]);
+		es_text_trim(&p[k], &l[k]);
 		k++;
 		s = q < end ? q + 2 : end;
 	}
@@ -431,7 +422,7 @@ static es_type type_of(const char *s, size_t n)
 /* The sub-list code for a source name: the data file, else "(XX)" in the name. */
 static es_code list_code(ctx *c, es_entity *e, const char *s, size_t n, long line, es_err *err)
 {
-	trim(&s, &n);
+	es_text_trim(&s, &n);
 	for (size_t i = 0; i < c->n_src; i++)
 		if (strlen(c->src[i].name) == n && memcmp(c->src[i].name, s, n) == 0)
 			return es_entity_set(&e->list, c->src[i].code, (size_t)-1, err);
@@ -476,7 +467,7 @@ static es_code build(ctx *c, es_entity *e, const es_csv_row *r, es_err *err)
 	if ((rc = list_code(c, e, s, n, r->line, err)) != ES_OK)
 		return rc;
 	s = cell(c, r, C_TYPE, &n);
-	trim(&s, &n);
+	es_text_trim(&s, &n);
 	e->type = type_of(s, n);
 	if ((rc = set_field(c, r, C_TITLE, &e->title, err)) || (rc = set_field(c, r, C_REMARKS, &e->remarks, err)) ||
 	    (rc = set_field(c, r, C_LICREQ, &e->license_requirement, err)) ||
@@ -509,7 +500,7 @@ static es_code on_header(ctx *c, const es_csv_row *r, es_err *err)
 	for (size_t i = 0; i < r->n; i++) {
 		const char *s = r->f[i];
 		size_t n = r->len[i];
-		trim(&s, &n);
+		es_text_trim(&s, &n);
 		for (int k = 0; k < C_COUNT; k++)
 			if (c->col[k] < 0 && strlen(col_names[k]) == n && memcmp(col_names[k], s, n) == 0)
 				c->col[k] = (long)i;
@@ -532,7 +523,7 @@ static es_code on_row(void *ctx_, const es_csv_row *r, es_err *err)
 		return ES_OK;
 	size_t idn;
 	const char *id = cell(c, r, C_ID, &idn);
-	trim(&id, &idn);
+	es_text_trim(&id, &idn);
 	if (idn > 128) {
 		diag(c, "%s:%ld: entry id of %zu bytes is too long", c->fname, r->line, idn);
 		return ES_OK;

@@ -16,11 +16,10 @@
 #include <string.h>
 
 #include <unicode/uloc.h>
-#include <unicode/uscript.h>
-#include <unicode/utf8.h>
 
 #include "es_io.h"
 #include "es_parser.h"
+#include "es_text.h"
 #include "es_xml.h"
 
 #define MAX_ISO3 300
@@ -81,91 +80,15 @@ static const char *country(const ctx *c, const char *s)
 	return es_country_lookup(c->in->countries, s, strlen(s));
 }
 
-/* The ICU script name of the first letter that is not Latin/Common, or NULL. */
-static const char *script_of(const char *s)
-{
-	int32_t i = 0, n = (int32_t)strlen(s);
-	while (i < n) {
-		UChar32 ch;
-		U8_NEXT(s, i, n, ch);
-		if (ch < 0x80)
-			continue;
-		UErrorCode st = U_ZERO_ERROR;
-		UScriptCode sc = uscript_getScript(ch, &st);
-		if (U_FAILURE(st) || sc == USCRIPT_COMMON || sc == USCRIPT_INHERITED || sc == USCRIPT_LATIN)
-			continue;
-		return uscript_getName(sc);
-	}
-	return NULL;
-}
-
-static char *trimdup(const char *s)
-{
-	size_t len = strlen(s);
-	while (len && isspace((unsigned char)*s)) {
-		s++;
-		len--;
-	}
-	while (len && isspace((unsigned char)s[len - 1]))
-		len--;
-	return len ? strndup(s, len) : NULL;
-}
-
-static bool is_elem(const xmlNode *n, const char *name)
-{
-	return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
-}
-
-/* Trimmed text content (caller frees), NULL when empty. */
-static char *text_of(const xmlNode *n)
-{
-	xmlChar *v = xmlNodeGetContent(n);
-	if (!v)
-		return NULL;
-	char *out = trimdup((const char *)v);
-	xmlFree(v);
-	return out;
-}
-
-static char *child_text(const xmlNode *parent, const char *name)
-{
-	for (const xmlNode *c = parent->children; c; c = c->next)
-		if (is_elem(c, name))
-			return text_of(c);
-	return NULL;
-}
-
 /* Trimmed attribute value (caller frees), NULL when absent or empty. */
 static char *attr(const xmlNode *n, const char *name)
 {
 	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
 	if (!v)
 		return NULL;
-	char *out = trimdup((const char *)v);
+	char *out = es_text_trimdup((const char *)v);
 	xmlFree(v);
 	return out;
-}
-
-typedef struct {
-	char *s;
-	size_t len;
-	bool oom;
-} joinbuf;
-
-static void join_add(joinbuf *j, const char *sep, const char *part)
-{
-	if (!part || !*part || j->oom)
-		return;
-	size_t sl = j->len ? strlen(sep) : 0, pl = strlen(part);
-	char *p = realloc(j->s, j->len + sl + pl + 1);
-	if (!p) {
-		j->oom = true;
-		return;
-	}
-	memcpy(p + j->len, sep, sl);
-	memcpy(p + j->len + sl, part, pl + 1);
-	j->s = p;
-	j->len += sl + pl;
 }
 
 static void parse_iso_date(const char *s, es_date *d)
@@ -196,12 +119,12 @@ static es_code add_name(es_entity *e, const char *name, es_strength strength, es
 		 * the caller orders strong names first */
 		return es_entity_set_name(e, name, (size_t)-1, err);
 	}
-	return es_entity_add_name(e, name, (size_t)-1, ES_NAME_AKA, strength, script_of(name), err);
+	return es_entity_add_name(e, name, (size_t)-1, ES_NAME_AKA, strength, es_text_script(name), err);
 }
 
 /* ---- v1.1 ---------------------------------------------------------------- */
 
-static es_code v11_name(es_entity *e, const xmlNode *n, bool strong_pass, joinbuf *title, es_err *err)
+static es_code v11_name(es_entity *e, const xmlNode *n, bool strong_pass, es_join *title, es_err *err)
 {
 	es_code rc = ES_OK;
 	char *strong = attr(n, "strong");
@@ -212,10 +135,10 @@ static es_code v11_name(es_entity *e, const xmlNode *n, bool strong_pass, joinbu
 	char *whole = attr(n, "wholeName");
 	if (!whole) {
 		char *f = attr(n, "firstName"), *m = attr(n, "middleName"), *l = attr(n, "lastName");
-		joinbuf j = {0};
-		join_add(&j, " ", f);
-		join_add(&j, " ", m);
-		join_add(&j, " ", l);
+		es_join j = {0};
+		es_join_add(&j, " ", f);
+		es_join_add(&j, " ", m);
+		es_join_add(&j, " ", l);
 		free(f);
 		free(m);
 		free(l);
@@ -227,8 +150,8 @@ static es_code v11_name(es_entity *e, const xmlNode *n, bool strong_pass, joinbu
 		rc = add_name(e, whole, is_strong ? ES_STRONG : ES_WEAK, err);
 	char *t = attr(n, "title"), *fn = attr(n, "function");
 	if (strong_pass) {
-		join_add(title, "; ", t);
-		join_add(title, "; ", fn);
+		es_join_add(title, "; ", t);
+		es_join_add(title, "; ", fn);
 	}
 	free(t);
 	free(fn);
@@ -246,16 +169,16 @@ static es_code v11_address(ctx *c, es_entity *e, const xmlNode *n, es_err *err)
 	a.city = attr(n, "city");
 	a.postal_code = attr(n, "zipCode");
 	a.region = attr(n, "region");
-	joinbuf full = {0};
-	join_add(&full, ", ", a.street);
-	join_add(&full, ", ", pobox);
-	join_add(&full, ", ", a.city);
-	join_add(&full, ", ", a.postal_code);
-	join_add(&full, ", ", a.region);
-	join_add(&full, ", ", place);
+	es_join full = {0};
+	es_join_add(&full, ", ", a.street);
+	es_join_add(&full, ", ", pobox);
+	es_join_add(&full, ", ", a.city);
+	es_join_add(&full, ", ", a.postal_code);
+	es_join_add(&full, ", ", a.region);
+	es_join_add(&full, ", ", place);
 	const char *iso = country(c, cc);
 	if (cdesc && strcmp(cdesc, "UNKNOWN") != 0)
-		join_add(&full, ", ", cdesc);
+		es_join_add(&full, ", ", cdesc);
 	if (full.oom) {
 		rc = es_err_set(err, ES_ENOMEM, "out of memory");
 	} else if (full.s || iso) {
@@ -303,12 +226,12 @@ static es_code v11_birth(ctx *c, es_entity *e, const xmlNode *n, es_err *err)
 		d.text = text;
 		rc = add_dob(e, &d, err);
 	}
-	joinbuf pob = {0};
-	join_add(&pob, ", ", city);
-	join_add(&pob, ", ", place);
-	join_add(&pob, ", ", region);
+	es_join pob = {0};
+	es_join_add(&pob, ", ", city);
+	es_join_add(&pob, ", ", place);
+	es_join_add(&pob, ", ", region);
 	if (cdesc && strcmp(cdesc, "UNKNOWN") != 0)
-		join_add(&pob, ", ", cdesc);
+		es_join_add(&pob, ", ", cdesc);
 	if (rc == ES_OK && pob.oom)
 		rc = es_err_set(err, ES_ENOMEM, "out of memory");
 	if (rc == ES_OK && pob.s)
@@ -348,11 +271,11 @@ static es_code v11_ident(ctx *c, es_entity *e, const xmlNode *n, es_err *err)
 static es_code v11_build(ctx *c, es_entity *e, const xmlNode *rec, es_err *err)
 {
 	es_code rc = ES_OK;
-	joinbuf title = {0};
+	es_join title = {0};
 	/* strong names first, so the primary name is never a weak alias */
 	for (int pass = 1; pass >= 0 && rc == ES_OK; pass--)
 		for (const xmlNode *n = rec->children; n && rc == ES_OK; n = n->next)
-			if (is_elem(n, "nameAlias"))
+			if (es_xml_is_elem(n, "nameAlias"))
 				rc = v11_name(e, n, pass == 1, &title, err);
 	if (rc == ES_OK && !e->name)
 		rc = es_err_set(err, ES_EMISSING, "no nameAlias with a name");
@@ -364,28 +287,28 @@ static es_code v11_build(ctx *c, es_entity *e, const xmlNode *rec, es_err *err)
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
 		char *t = NULL;
-		if (is_elem(n, "subjectType")) {
+		if (es_xml_is_elem(n, "subjectType")) {
 			t = attr(n, "code");
 			if (t && strcmp(t, "person") == 0)
 				e->type = ES_TYPE_PERSON;
 			else if (t && strcmp(t, "enterprise") == 0)
 				e->type = ES_TYPE_ENTITY;
-		} else if (is_elem(n, "regulation")) {
+		} else if (es_xml_is_elem(n, "regulation")) {
 			if ((t = attr(n, "programme")))
 				rc = es_entity_add_program(e, t, (size_t)-1, err);
-		} else if (is_elem(n, "citizenship")) {
+		} else if (es_xml_is_elem(n, "citizenship")) {
 			t = attr(n, "countryIso2Code");
 			const char *iso = country(c, t);
 			if (iso)
 				rc = es_entity_add_country(e, iso, ES_CTRY_CITIZENSHIP, err);
-		} else if (is_elem(n, "address")) {
+		} else if (es_xml_is_elem(n, "address")) {
 			rc = v11_address(c, e, n, err);
-		} else if (is_elem(n, "birthdate")) {
+		} else if (es_xml_is_elem(n, "birthdate")) {
 			rc = v11_birth(c, e, n, err);
-		} else if (is_elem(n, "identification")) {
+		} else if (es_xml_is_elem(n, "identification")) {
 			rc = v11_ident(c, e, n, err);
-		} else if (is_elem(n, "remark")) {
-			if ((t = text_of(n)))
+		} else if (es_xml_is_elem(n, "remark")) {
+			if ((t = es_xml_node_text(n)))
 				rc = es_entity_set(&e->remarks, t, (size_t)-1, err);
 		}
 		free(t);
@@ -409,7 +332,7 @@ static es_code v11_build(ctx *c, es_entity *e, const xmlNode *rec, es_err *err)
 static es_code legacy_build(ctx *c, es_entity *e, const xmlNode *rec, es_err *err)
 {
 	es_code rc = ES_OK;
-	joinbuf title = {0};
+	es_join title = {0};
 	char *type = attr(rec, "Type"), *prog = attr(rec, "programme"), *remark = attr(rec, "remark");
 	e->type = type && strcmp(type, "P") == 0 ? ES_TYPE_PERSON : type && strcmp(type, "E") == 0 ? ES_TYPE_ENTITY
 												: ES_TYPE_UNKNOWN;
@@ -424,15 +347,15 @@ static es_code legacy_build(ctx *c, es_entity *e, const xmlNode *rec, es_err *er
 		}
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
-		if (is_elem(n, "NAME")) {
-			char *whole = child_text(n, "WHOLENAME");
+		if (es_xml_is_elem(n, "NAME")) {
+			char *whole = es_xml_child_text(n, "WHOLENAME");
 			if (!whole) {
-				char *f = child_text(n, "FIRSTNAME"), *m = child_text(n, "MIDDLENAME"),
-				     *l = child_text(n, "LASTNAME");
-				joinbuf j = {0};
-				join_add(&j, " ", f);
-				join_add(&j, " ", m);
-				join_add(&j, " ", l);
+				char *f = es_xml_child_text(n, "FIRSTNAME"), *m = es_xml_child_text(n, "MIDDLENAME"),
+				     *l = es_xml_child_text(n, "LASTNAME");
+				es_join j = {0};
+				es_join_add(&j, " ", f);
+				es_join_add(&j, " ", m);
+				es_join_add(&j, " ", l);
 				free(f);
 				free(m);
 				free(l);
@@ -440,18 +363,18 @@ static es_code legacy_build(ctx *c, es_entity *e, const xmlNode *rec, es_err *er
 			}
 			if (whole)
 				rc = add_name(e, whole, ES_STRONG, err);
-			char *t = child_text(n, "TITLE"), *fn = child_text(n, "FUNCTION");
+			char *t = es_xml_child_text(n, "TITLE"), *fn = es_xml_child_text(n, "FUNCTION");
 			/* each NAME repeats the function; keep one copy */
 			if (t && (!title.s || !strstr(title.s, t)))
-				join_add(&title, "; ", t);
+				es_join_add(&title, "; ", t);
 			if (fn && (!title.s || !strstr(title.s, fn)))
-				join_add(&title, "; ", fn);
+				es_join_add(&title, "; ", fn);
 			free(t);
 			free(fn);
 			free(whole);
-		} else if (is_elem(n, "BIRTH")) {
-			char *date = child_text(n, "DATE"), *place = child_text(n, "PLACE"),
-			     *cc = child_text(n, "COUNTRY");
+		} else if (es_xml_is_elem(n, "BIRTH")) {
+			char *date = es_xml_child_text(n, "DATE"), *place = es_xml_child_text(n, "PLACE"),
+			     *cc = es_xml_child_text(n, "COUNTRY");
 			if (date) {
 				es_date d = {.text = date};
 				parse_iso_date(date, &d);
@@ -465,33 +388,33 @@ static es_code legacy_build(ctx *c, es_entity *e, const xmlNode *rec, es_err *er
 			free(date);
 			free(place);
 			free(cc);
-		} else if (is_elem(n, "CITIZEN")) {
-			char *cc = child_text(n, "COUNTRY");
+		} else if (es_xml_is_elem(n, "CITIZEN")) {
+			char *cc = es_xml_child_text(n, "COUNTRY");
 			const char *iso = country(c, cc);
 			if (iso)
 				rc = es_entity_add_country(e, iso, ES_CTRY_CITIZENSHIP, err);
 			free(cc);
-		} else if (is_elem(n, "PASSPORT")) {
-			char *num = child_text(n, "NUMBER"), *cc = child_text(n, "COUNTRY");
+		} else if (es_xml_is_elem(n, "PASSPORT")) {
+			char *num = es_xml_child_text(n, "NUMBER"), *cc = es_xml_child_text(n, "COUNTRY");
 			if (num)
 				rc = es_entity_add_ident(e, "Passport", num, country(c, cc), err);
 			free(num);
 			free(cc);
-		} else if (is_elem(n, "ADDRESS")) {
+		} else if (es_xml_is_elem(n, "ADDRESS")) {
 			es_address a = {0};
-			char *number = child_text(n, "NUMBER"), *street = child_text(n, "STREET"),
-			     *other = child_text(n, "OTHER"), *cc = child_text(n, "COUNTRY");
-			a.postal_code = child_text(n, "ZIPCODE");
-			a.city = child_text(n, "CITY");
-			joinbuf st = {0}, full = {0};
-			join_add(&st, " ", number);
-			join_add(&st, " ", street);
+			char *number = es_xml_child_text(n, "NUMBER"), *street = es_xml_child_text(n, "STREET"),
+			     *other = es_xml_child_text(n, "OTHER"), *cc = es_xml_child_text(n, "COUNTRY");
+			a.postal_code = es_xml_child_text(n, "ZIPCODE");
+			a.city = es_xml_child_text(n, "CITY");
+			es_join st = {0}, full = {0};
+			es_join_add(&st, " ", number);
+			es_join_add(&st, " ", street);
 			a.street = st.s;
-			join_add(&full, ", ", st.s);
-			join_add(&full, ", ", a.city);
-			join_add(&full, ", ", a.postal_code);
-			join_add(&full, ", ", other);
-			join_add(&full, ", ", cc);
+			es_join_add(&full, ", ", st.s);
+			es_join_add(&full, ", ", a.city);
+			es_join_add(&full, ", ", a.postal_code);
+			es_join_add(&full, ", ", other);
+			es_join_add(&full, ", ", cc);
 			const char *iso = country(c, cc);
 			if (iso)
 				memcpy(a.country, iso, 3);

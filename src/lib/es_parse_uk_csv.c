@@ -18,12 +18,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include <unicode/uscript.h>
-#include <unicode/utf8.h>
-
 #include "es_csv.h"
 #include "es_io.h"
 #include "es_parser.h"
+#include "es_text.h"
 
 enum {
 	C_ID, C_N6, C_N1, C_N2, C_N3, C_N4, C_N5, C_NAMETYPE, C_STRENGTH, C_TITLE, C_NONLATIN, C_NONLATIN_TYPE,
@@ -84,33 +82,6 @@ static void diag(ctx *c, const char *fmt, ...)
 	c->in->on_diag(c->in->diag_ctx, msg);
 }
 
-static const char *script_of(const char *s)
-{
-	int32_t i = 0, n = (int32_t)strlen(s);
-	while (i < n) {
-		UChar32 ch;
-		U8_NEXT(s, i, n, ch);
-		if (ch < 0x80)
-			continue;
-		UErrorCode st = U_ZERO_ERROR;
-		UScriptCode sc = uscript_getScript(ch, &st);
-		if (U_FAILURE(st) || sc == USCRIPT_COMMON || sc == USCRIPT_INHERITED || sc == USCRIPT_LATIN)
-			continue;
-		return uscript_getName(sc);
-	}
-	return NULL;
-}
-
-static void trim(const char **s, size_t *n)
-{
-	while (*n && isspace((unsigned char)**s)) {
-		(*s)++;
-		(*n)--;
-	}
-	while (*n && isspace((unsigned char)(*s)[*n - 1]))
-		(*n)--;
-}
-
 /* Trimmed copy of a cell (caller frees), NULL when absent/empty; *oom on failure. */
 static char *cell(const ctx *c, const es_csv_row *r, int col, bool *oom)
 {
@@ -119,35 +90,13 @@ static char *cell(const ctx *c, const es_csv_row *r, int col, bool *oom)
 		return NULL;
 	const char *s = r->f[i];
 	size_t n = r->len[i];
-	trim(&s, &n);
+	es_text_trim(&s, &n);
 	if (!n)
 		return NULL;
 	char *out = strndup(s, n);
 	if (!out)
 		*oom = true;
 	return out;
-}
-
-typedef struct {
-	char *s;
-	size_t len;
-	bool oom;
-} joinbuf;
-
-static void join_add(joinbuf *j, const char *sep, const char *part)
-{
-	if (!part || !*part || j->oom)
-		return;
-	size_t sl = j->len ? strlen(sep) : 0, pl = strlen(part);
-	char *p = realloc(j->s, j->len + sl + pl + 1);
-	if (!p) {
-		j->oom = true;
-		return;
-	}
-	memcpy(p + j->len, sep, sl);
-	memcpy(p + j->len + sl, part, pl + 1);
-	j->s = p;
-	j->len += sl + pl;
 }
 
 static uint64_t hash_str(const char *s)
@@ -297,7 +246,7 @@ static es_code add_countries(ctx *c, es_entity *e, const char *s, es_country_rol
 		}
 		const char *it = p;
 		size_t n = (size_t)(end - p);
-		trim(&it, &n);
+		es_text_trim(&it, &n);
 		while (n && (it[n - 1] == ',' || it[n - 1] == ';'))
 			n--;
 		if (n) {
@@ -331,15 +280,15 @@ static es_code row_into(ctx *c, group *g, const es_csv_row *r, es_err *err)
 			e->type = ES_TYPE_VESSEL;
 	}
 	/* the name of this row */
-	joinbuf given = {0}, full = {0};
+	es_join given = {0}, full = {0};
 	for (int k = C_N1; k <= C_N5; k++)
-		join_add(&given, " ", v[k]);
+		es_join_add(&given, " ", v[k]);
 	if (e->type == ES_TYPE_PERSON && v[C_N6] && given.s) {
-		join_add(&full, "", v[C_N6]); /* "FAMILY, Given Names" like OFAC's "LAST, First" */
-		join_add(&full, ", ", given.s);
+		es_join_add(&full, "", v[C_N6]); /* "FAMILY, Given Names" like OFAC's "LAST, First" */
+		es_join_add(&full, ", ", given.s);
 	} else {
 		/* entities and ships: Name 6 is the whole name */
-		join_add(&full, "", v[C_N6] ? v[C_N6] : given.s);
+		es_join_add(&full, "", v[C_N6] ? v[C_N6] : given.s);
 	}
 	free(given.s);
 	if (full.oom) {
@@ -373,12 +322,12 @@ static es_code row_into(ctx *c, group *g, const es_csv_row *r, es_err *err)
 	if (v[C_REGIME] && (rc = es_entity_add_program(e, v[C_REGIME], (size_t)-1, err)) != ES_OK)
 		goto done;
 	/* the address of this row */
-	joinbuf street = {0}, afull = {0};
+	es_join street = {0}, afull = {0};
 	for (int k = C_A1; k <= C_A6; k++)
-		join_add(&street, ", ", v[k]);
-	join_add(&afull, ", ", street.s);
-	join_add(&afull, ", ", v[C_POSTAL]);
-	join_add(&afull, ", ", v[C_COUNTRY]);
+		es_join_add(&street, ", ", v[k]);
+	es_join_add(&afull, ", ", street.s);
+	es_join_add(&afull, ", ", v[C_POSTAL]);
+	es_join_add(&afull, ", ", v[C_COUNTRY]);
 	if (street.oom || afull.oom) {
 		rc = es_err_set(err, ES_ENOMEM, "out of memory");
 	} else if (afull.s && !has_address(e, afull.s)) {
@@ -399,9 +348,9 @@ static es_code row_into(ctx *c, group *g, const es_csv_row *r, es_err *err)
 	if (v[C_COUNTRY_BIRTH] && (rc = add_countries(c, e, v[C_COUNTRY_BIRTH], ES_CTRY_BIRTH, err)) != ES_OK)
 		goto done;
 	if (v[C_TOWN_BIRTH] || v[C_COUNTRY_BIRTH]) {
-		joinbuf pob = {0};
-		join_add(&pob, ", ", v[C_TOWN_BIRTH]);
-		join_add(&pob, ", ", v[C_COUNTRY_BIRTH]);
+		es_join pob = {0};
+		es_join_add(&pob, ", ", v[C_TOWN_BIRTH]);
+		es_join_add(&pob, ", ", v[C_COUNTRY_BIRTH]);
 		rc = pob.oom ? es_err_set(err, ES_ENOMEM, "out of memory") : es_entity_add_pob(e, pob.s, err);
 		free(pob.s);
 		if (rc != ES_OK)
@@ -448,7 +397,7 @@ static es_code on_header(ctx *c, const es_csv_row *r, es_err *err)
 	for (size_t i = 0; i < r->n; i++) {
 		const char *s = r->f[i];
 		size_t n = r->len[i];
-		trim(&s, &n);
+		es_text_trim(&s, &n);
 		for (int k = 0; k < C_COUNT; k++)
 			if (c->col[k] < 0 && strlen(col_names[k]) == n && strncasecmp(col_names[k], s, n) == 0)
 				c->col[k] = (long)i;
@@ -528,7 +477,7 @@ static es_code finish(ctx *c, group *g, es_err *err)
 	for (size_t i = 0; rc == ES_OK && i < g->n_names; i++) {
 		pending_name *p = &g->names[i];
 		rc = es_entity_add_name(e, p->name, (size_t)-1, p->original ? ES_NAME_ORIGINAL : p->kind, p->strength,
-					script_of(p->name), &e_err);
+					es_text_script(p->name), &e_err);
 	}
 	if (rc == ES_OK)
 		rc = es_entity_validate(e, &e_err);

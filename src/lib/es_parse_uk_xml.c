@@ -15,11 +15,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include <unicode/uscript.h>
-#include <unicode/utf8.h>
-
 #include "es_io.h"
 #include "es_parser.h"
+#include "es_text.h"
 #include "es_xml.h"
 
 typedef struct {
@@ -40,76 +38,6 @@ static void diag(ctx *c, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	c->in->on_diag(c->in->diag_ctx, msg);
-}
-
-static const char *script_of(const char *s)
-{
-	int32_t i = 0, n = (int32_t)strlen(s);
-	while (i < n) {
-		UChar32 ch;
-		U8_NEXT(s, i, n, ch);
-		if (ch < 0x80)
-			continue;
-		UErrorCode st = U_ZERO_ERROR;
-		UScriptCode sc = uscript_getScript(ch, &st);
-		if (U_FAILURE(st) || sc == USCRIPT_COMMON || sc == USCRIPT_INHERITED || sc == USCRIPT_LATIN)
-			continue;
-		return uscript_getName(sc);
-	}
-	return NULL;
-}
-
-static bool is_elem(const xmlNode *n, const char *name)
-{
-	return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
-}
-
-static char *text_of(const xmlNode *n)
-{
-	xmlChar *v = xmlNodeGetContent(n);
-	if (!v)
-		return NULL;
-	const char *s = (const char *)v;
-	size_t len = strlen(s);
-	while (len && isspace((unsigned char)*s)) {
-		s++;
-		len--;
-	}
-	while (len && isspace((unsigned char)s[len - 1]))
-		len--;
-	char *out = len ? strndup(s, len) : NULL;
-	xmlFree(v);
-	return out;
-}
-
-static char *child_text(const xmlNode *parent, const char *name)
-{
-	for (const xmlNode *c = parent->children; c; c = c->next)
-		if (is_elem(c, name))
-			return text_of(c);
-	return NULL;
-}
-
-typedef struct {
-	char *s;
-	size_t len;
-	bool oom;
-} joinbuf;
-
-static void join_add(joinbuf *j, const char *sep, const char *part)
-{
-	if (!part || !*part || j->oom)
-		return;
-	size_t sl = j->len ? strlen(sep) : 0, pl = strlen(part);
-	char *p = realloc(j->s, j->len + sl + pl + 1);
-	if (!p) {
-		j->oom = true;
-		return;
-	}
-	memcpy(p + j->len, sep, sl);
-	memcpy(p + j->len + sl, part, pl + 1);
-	j->s = p;
-	j->len += sl + pl;
 }
 
 /* Calls fn on every descendant element called name (depth-first). */
@@ -153,7 +81,7 @@ static void parse_date(const char *s, es_date *d)
 static es_code on_dob(ctx *c, es_entity *e, const xmlNode *n, es_err *err)
 {
 	(void)c;
-	char *t = text_of(n);
+	char *t = es_xml_node_text(n);
 	if (!t)
 		return ES_OK;
 	es_date d = {.text = t};
@@ -165,7 +93,7 @@ static es_code on_dob(ctx *c, es_entity *e, const xmlNode *n, es_err *err)
 
 static es_code on_nationality(ctx *c, es_entity *e, const xmlNode *n, es_err *err)
 {
-	char *t = text_of(n);
+	char *t = es_xml_node_text(n);
 	const char *iso = iso_of(c, t);
 	es_code rc = iso ? es_entity_add_country(e, iso, ES_CTRY_NATIONALITY, err) : ES_OK;
 	free(t);
@@ -174,10 +102,10 @@ static es_code on_nationality(ctx *c, es_entity *e, const xmlNode *n, es_err *er
 
 static es_code on_birth(ctx *c, es_entity *e, const xmlNode *n, es_err *err)
 {
-	char *town = child_text(n, "TownOfBirth"), *country = child_text(n, "CountryOfBirth");
-	joinbuf j = {0};
-	join_add(&j, ", ", town);
-	join_add(&j, ", ", country);
+	char *town = es_xml_child_text(n, "TownOfBirth"), *country = es_xml_child_text(n, "CountryOfBirth");
+	es_join j = {0};
+	es_join_add(&j, ", ", town);
+	es_join_add(&j, ", ", country);
 	es_code rc = ES_OK;
 	if (j.oom)
 		rc = es_err_set(err, ES_ENOMEM, "out of memory");
@@ -194,7 +122,7 @@ static es_code on_birth(ctx *c, es_entity *e, const xmlNode *n, es_err *err)
 
 static es_code ident(es_entity *e, const xmlNode *n, const char *type, es_err *err)
 {
-	char *t = text_of(n);
+	char *t = es_xml_node_text(n);
 	es_code rc = t ? es_entity_add_ident(e, type, t, NULL, err) : ES_OK;
 	free(t);
 	return rc;
@@ -223,7 +151,7 @@ static es_code on_position(ctx *c, es_entity *e, const xmlNode *n, es_err *err)
 	(void)c;
 	if (e->title)
 		return ES_OK;
-	char *t = text_of(n);
+	char *t = es_xml_node_text(n);
 	es_code rc = t ? es_entity_set(&e->title, t, (size_t)-1, err) : ES_OK;
 	free(t);
 	return rc;
@@ -233,16 +161,16 @@ static es_code on_address(ctx *c, es_entity *e, const xmlNode *n, es_err *err)
 {
 	static const char *const lines[] = {"AddressLine1", "AddressLine2", "AddressLine3",
 					    "AddressLine4", "AddressLine5", "AddressLine6"};
-	joinbuf street = {0}, full = {0};
+	es_join street = {0}, full = {0};
 	for (size_t k = 0; k < 6; k++) {
-		char *t = child_text(n, lines[k]);
-		join_add(&street, ", ", t);
+		char *t = es_xml_child_text(n, lines[k]);
+		es_join_add(&street, ", ", t);
 		free(t);
 	}
-	char *postal = child_text(n, "AddressPostalCode"), *country = child_text(n, "AddressCountry");
-	join_add(&full, ", ", street.s);
-	join_add(&full, ", ", postal);
-	join_add(&full, ", ", country);
+	char *postal = es_xml_child_text(n, "AddressPostalCode"), *country = es_xml_child_text(n, "AddressCountry");
+	es_join_add(&full, ", ", street.s);
+	es_join_add(&full, ", ", postal);
+	es_join_add(&full, ", ", country);
 	es_code rc = ES_OK;
 	if (street.oom || full.oom) {
 		rc = es_err_set(err, ES_ENOMEM, "out of memory");
@@ -264,18 +192,18 @@ static es_code on_address(ctx *c, es_entity *e, const xmlNode *n, es_err *err)
 static es_code name_of(const xmlNode *n, bool person, char **out, es_err *err)
 {
 	static const char *const given[] = {"Name1", "Name2", "Name3", "Name4", "Name5"};
-	joinbuf g = {0}, full = {0};
+	es_join g = {0}, full = {0};
 	for (size_t k = 0; k < 5; k++) {
-		char *t = child_text(n, given[k]);
-		join_add(&g, " ", t);
+		char *t = es_xml_child_text(n, given[k]);
+		es_join_add(&g, " ", t);
 		free(t);
 	}
-	char *n6 = child_text(n, "Name6");
+	char *n6 = es_xml_child_text(n, "Name6");
 	if (person && n6 && g.s) {
-		join_add(&full, "", n6);
-		join_add(&full, ", ", g.s);
+		es_join_add(&full, "", n6);
+		es_join_add(&full, ", ", g.s);
 	} else {
-		join_add(&full, "", n6 ? n6 : g.s);
+		es_join_add(&full, "", n6 ? n6 : g.s);
 	}
 	free(n6);
 	free(g.s);
@@ -290,7 +218,7 @@ static es_code name_of(const xmlNode *n, bool person, char **out, es_err *err)
 static es_code build(ctx *c, es_entity *e, const xmlNode *rec, es_err *err)
 {
 	es_code rc = ES_OK;
-	char *t = child_text(rec, "IndividualEntityShip");
+	char *t = es_xml_child_text(rec, "IndividualEntityShip");
 	if (t && strcasecmp(t, "Individual") == 0)
 		e->type = ES_TYPE_PERSON;
 	else if (t && strcasecmp(t, "Entity") == 0)
@@ -302,13 +230,13 @@ static es_code build(ctx *c, es_entity *e, const xmlNode *rec, es_err *err)
 	/* primary name first: a pass for "Primary Name", then the aliases */
 	const xmlNode *names = NULL;
 	for (const xmlNode *n = rec->children; n; n = n->next)
-		if (is_elem(n, "Names"))
+		if (es_xml_is_elem(n, "Names"))
 			names = n;
 	for (int pass = 0; names && pass < 2 && rc == ES_OK; pass++) {
 		for (const xmlNode *n = names->children; n && rc == ES_OK; n = n->next) {
-			if (!is_elem(n, "Name"))
+			if (!es_xml_is_elem(n, "Name"))
 				continue;
-			char *type = child_text(n, "NameType"), *strength = child_text(n, "AliasStrength"), *nm = NULL;
+			char *type = es_xml_child_text(n, "NameType"), *strength = es_xml_child_text(n, "AliasStrength"), *nm = NULL;
 			bool primary = type && strcasecmp(type, "Primary Name") == 0;
 			if (primary == (pass == 0) && (rc = name_of(n, person, &nm, err)) == ES_OK && nm) {
 				if (pass == 0 && !e->name)
@@ -319,7 +247,7 @@ static es_code build(ctx *c, es_entity *e, const xmlNode *rec, es_err *err)
 						strength && (strcasestr(strength, "low") || strcasestr(strength, "weak"))
 							? ES_WEAK
 							: ES_STRONG,
-						script_of(nm), err);
+						es_text_script(nm), err);
 			}
 			/* no "Primary Name" at all: the first alias stands in */
 			if (rc == ES_OK && pass == 1 && !e->name && nm)
@@ -339,22 +267,22 @@ static es_code build(ctx *c, es_entity *e, const xmlNode *rec, es_err *err)
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
 		t = NULL;
-		if (is_elem(n, "NonLatinNames")) {
+		if (es_xml_is_elem(n, "NonLatinNames")) {
 			for (const xmlNode *m = n->children; m && rc == ES_OK; m = m->next) {
-				char *nl = is_elem(m, "NonLatinName") ? child_text(m, "NameNonLatinScript") : NULL;
+				char *nl = es_xml_is_elem(m, "NonLatinName") ? es_xml_child_text(m, "NameNonLatinScript") : NULL;
 				if (nl)
-					rc = es_entity_add_name(e, nl, (size_t)-1, ES_NAME_ORIGINAL, ES_STRONG, script_of(nl),
+					rc = es_entity_add_name(e, nl, (size_t)-1, ES_NAME_ORIGINAL, ES_STRONG, es_text_script(nl),
 								err);
 				free(nl);
 			}
-		} else if (is_elem(n, "RegimeName")) {
-			if ((t = text_of(n)))
+		} else if (es_xml_is_elem(n, "RegimeName")) {
+			if ((t = es_xml_node_text(n)))
 				rc = es_entity_add_program(e, t, (size_t)-1, err);
-		} else if (is_elem(n, "OtherInformation")) {
-			if ((t = text_of(n)))
+		} else if (es_xml_is_elem(n, "OtherInformation")) {
+			if ((t = es_xml_node_text(n)))
 				rc = es_entity_set(&e->remarks, t, (size_t)-1, err);
-		} else if (is_elem(n, "DateDesignated")) {
-			if ((t = text_of(n))) {
+		} else if (es_xml_is_elem(n, "DateDesignated")) {
+			if ((t = es_xml_node_text(n))) {
 				es_date d = {0};
 				parse_date(t, &d);
 				char iso[16];
@@ -365,7 +293,7 @@ static es_code build(ctx *c, es_entity *e, const xmlNode *rec, es_err *err)
 					rc = es_entity_set(&e->start_date, t, (size_t)-1, err);
 				}
 			}
-		} else if (is_elem(n, "Addresses")) {
+		} else if (es_xml_is_elem(n, "Addresses")) {
 			rc = each_desc(c, e, n, "Address", on_address, 0, err);
 		}
 		free(t);
@@ -393,7 +321,7 @@ static es_code record(ctx *c, es_xml *x, es_err *err)
 	xmlNode *rec = xmlTextReaderExpand(es_xml_reader(x));
 	if (!rec)
 		return es_err_set(err, ES_EFORMAT, "%s:%d: Designation: malformed or truncated record", c->fname, line);
-	char *id = child_text(rec, "UniqueID");
+	char *id = es_xml_child_text(rec, "UniqueID");
 	if (!id) {
 		diag(c, "%s:%d: Designation has no UniqueID", c->fname, line);
 		return ES_OK;

@@ -13,11 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <unicode/uscript.h>
-#include <unicode/utf8.h>
-
 #include "es_io.h"
 #include "es_parser.h"
+#include "es_text.h"
 #include "es_xml.h"
 
 typedef struct {
@@ -40,93 +38,19 @@ static void diag(ctx *c, const char *fmt, ...)
 	c->in->on_diag(c->in->diag_ctx, msg);
 }
 
-/* The ICU script name of the first letter that is not Latin/Common, or NULL. */
-static const char *script_of(const char *s)
-{
-	int32_t i = 0, n = (int32_t)strlen(s);
-	while (i < n) {
-		UChar32 ch;
-		U8_NEXT(s, i, n, ch);
-		if (ch < 0x80 || ch < 0)
-			continue;
-		UErrorCode st = U_ZERO_ERROR;
-		UScriptCode sc = uscript_getScript(ch, &st);
-		if (U_FAILURE(st) || sc == USCRIPT_COMMON || sc == USCRIPT_INHERITED || sc == USCRIPT_LATIN)
-			continue;
-		return uscript_getName(sc);
-	}
-	return NULL;
-}
-
-static bool is_elem(const xmlNode *n, const char *name)
-{
-	return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
-}
-
-/* Trimmed text content of an element (caller frees), NULL when empty. */
-static char *text_of(const xmlNode *n)
-{
-	xmlChar *v = xmlNodeGetContent(n);
-	if (!v)
-		return NULL;
-	const char *s = (const char *)v;
-	size_t len = strlen(s);
-	while (len && isspace((unsigned char)*s)) {
-		s++;
-		len--;
-	}
-	while (len && isspace((unsigned char)s[len - 1]))
-		len--;
-	char *out = len ? strndup(s, len) : NULL;
-	xmlFree(v);
-	return out;
-}
-
-/* Text of the first child element called name (caller frees), or NULL. */
-static char *child_text(const xmlNode *parent, const char *name)
-{
-	for (const xmlNode *c = parent->children; c; c = c->next)
-		if (is_elem(c, name))
-			return text_of(c);
-	return NULL;
-}
-
-/* A growable "; "-joined string. */
-typedef struct {
-	char *s;
-	size_t len;
-	bool oom;
-} joinbuf;
-
-static void join_add(joinbuf *j, const char *sep, const char *part)
-{
-	if (!part || !*part || j->oom)
-		return;
-	size_t sl = j->len ? strlen(sep) : 0, pl = strlen(part);
-	char *p = realloc(j->s, j->len + sl + pl + 1);
-	if (!p) {
-		j->oom = true;
-		return;
-	}
-	memcpy(p + j->len, sep, sl);
-	memcpy(p + j->len + sl, part, pl + 1);
-	j->s = p;
-	j->len += sl + pl;
-}
-
 static const char *country_iso(const ctx *c, const char *name)
 {
 	return name ? es_country_lookup(c->in->countries, name, strlen(name)) : NULL;
 }
 
 /* <X><VALUE>a</VALUE><VALUE>b</VALUE></X> values joined into j. */
-static void values(const xmlNode *n, joinbuf *j)
+static void values(const xmlNode *n, es_join *j)
 {
 	for (const xmlNode *v = n->children; v; v = v->next) {
-		if (!is_elem(v, "VALUE"))
+		if (!es_xml_is_elem(v, "VALUE"))
 			continue;
-		char *t = text_of(v);
-		join_add(j, "; ", t);
+		char *t = es_xml_node_text(v);
+		es_join_add(j, "; ", t);
 		free(t);
 	}
 }
@@ -134,8 +58,8 @@ static void values(const xmlNode *n, joinbuf *j)
 static es_code add_alias(ctx *c, es_entity *e, const xmlNode *n, es_err *err)
 {
 	es_code rc = ES_OK;
-	char *name = child_text(n, "ALIAS_NAME");
-	char *q = child_text(n, "QUALITY");
+	char *name = es_xml_child_text(n, "ALIAS_NAME");
+	char *q = es_xml_child_text(n, "QUALITY");
 	if (name) {
 		es_name_kind kind = ES_NAME_AKA;
 		es_strength strength = ES_STRONG;
@@ -143,7 +67,7 @@ static es_code add_alias(ctx *c, es_entity *e, const xmlNode *n, es_err *err)
 			strength = ES_WEAK; /* UN "Low quality" alias = weak */
 		else if (q && strcmp(q, "f.k.a.") == 0)
 			kind = ES_NAME_FKA;
-		rc = es_entity_add_name(e, name, (size_t)-1, kind, strength, script_of(name), err);
+		rc = es_entity_add_name(e, name, (size_t)-1, kind, strength, es_text_script(name), err);
 	}
 	(void)c;
 	free(name);
@@ -155,21 +79,21 @@ static es_code add_address(ctx *c, es_entity *e, const xmlNode *n, es_err *err)
 {
 	es_code rc = ES_OK;
 	es_address a = {0};
-	char *country = child_text(n, "COUNTRY"), *note = child_text(n, "NOTE");
-	a.street = child_text(n, "STREET");
-	a.city = child_text(n, "CITY");
-	a.region = child_text(n, "STATE_PROVINCE");
-	a.postal_code = child_text(n, "ZIP_CODE");
-	joinbuf full = {0};
-	join_add(&full, ", ", a.street);
-	join_add(&full, ", ", a.city);
-	join_add(&full, ", ", a.region);
-	join_add(&full, ", ", a.postal_code);
-	join_add(&full, ", ", country);
-	join_add(&full, " ", note ? "(" : NULL);
+	char *country = es_xml_child_text(n, "COUNTRY"), *note = es_xml_child_text(n, "NOTE");
+	a.street = es_xml_child_text(n, "STREET");
+	a.city = es_xml_child_text(n, "CITY");
+	a.region = es_xml_child_text(n, "STATE_PROVINCE");
+	a.postal_code = es_xml_child_text(n, "ZIP_CODE");
+	es_join full = {0};
+	es_join_add(&full, ", ", a.street);
+	es_join_add(&full, ", ", a.city);
+	es_join_add(&full, ", ", a.region);
+	es_join_add(&full, ", ", a.postal_code);
+	es_join_add(&full, ", ", country);
+	es_join_add(&full, " ", note ? "(" : NULL);
 	if (note) {
-		join_add(&full, "", note);
-		join_add(&full, "", ")");
+		es_join_add(&full, "", note);
+		es_join_add(&full, "", ")");
 	}
 	if (full.oom) {
 		rc = es_err_set(err, ES_ENOMEM, "out of memory");
@@ -203,8 +127,8 @@ static es_code add_dob(ctx *c, es_entity *e, const xmlNode *n, es_err *err)
 {
 	(void)c;
 	es_code rc = ES_OK;
-	char *type = child_text(n, "TYPE_OF_DATE"), *date = child_text(n, "DATE"), *year = child_text(n, "YEAR"),
-	     *from = child_text(n, "FROM_YEAR"), *to = child_text(n, "TO_YEAR"), *note = child_text(n, "NOTE");
+	char *type = es_xml_child_text(n, "TYPE_OF_DATE"), *date = es_xml_child_text(n, "DATE"), *year = es_xml_child_text(n, "YEAR"),
+	     *from = es_xml_child_text(n, "FROM_YEAR"), *to = es_xml_child_text(n, "TO_YEAR"), *note = es_xml_child_text(n, "NOTE");
 	es_date d = {0};
 	char text[128] = "";
 	d.approximate = type && strcmp(type, "APPROXIMATELY") == 0;
@@ -239,12 +163,12 @@ static es_code add_dob(ctx *c, es_entity *e, const xmlNode *n, es_err *err)
 static es_code add_pob(ctx *c, es_entity *e, const xmlNode *n, es_err *err)
 {
 	es_code rc = ES_OK;
-	char *city = child_text(n, "CITY"), *state = child_text(n, "STATE_PROVINCE"),
-	     *country = child_text(n, "COUNTRY");
-	joinbuf j = {0};
-	join_add(&j, ", ", city);
-	join_add(&j, ", ", state);
-	join_add(&j, ", ", country);
+	char *city = es_xml_child_text(n, "CITY"), *state = es_xml_child_text(n, "STATE_PROVINCE"),
+	     *country = es_xml_child_text(n, "COUNTRY");
+	es_join j = {0};
+	es_join_add(&j, ", ", city);
+	es_join_add(&j, ", ", state);
+	es_join_add(&j, ", ", country);
 	if (j.oom)
 		rc = es_err_set(err, ES_ENOMEM, "out of memory");
 	else if (j.s)
@@ -262,15 +186,15 @@ static es_code add_pob(ctx *c, es_entity *e, const xmlNode *n, es_err *err)
 static es_code add_document(ctx *c, es_entity *e, const xmlNode *n, es_err *err)
 {
 	es_code rc = ES_OK;
-	char *t1 = child_text(n, "TYPE_OF_DOCUMENT"), *t2 = child_text(n, "TYPE_OF_DOCUMENT2"),
-	     *number = child_text(n, "NUMBER"), *issuing = child_text(n, "ISSUING_COUNTRY"),
-	     *coi = child_text(n, "COUNTRY_OF_ISSUE");
-	joinbuf type = {0};
-	join_add(&type, "", t1);
+	char *t1 = es_xml_child_text(n, "TYPE_OF_DOCUMENT"), *t2 = es_xml_child_text(n, "TYPE_OF_DOCUMENT2"),
+	     *number = es_xml_child_text(n, "NUMBER"), *issuing = es_xml_child_text(n, "ISSUING_COUNTRY"),
+	     *coi = es_xml_child_text(n, "COUNTRY_OF_ISSUE");
+	es_join type = {0};
+	es_join_add(&type, "", t1);
 	if (t2) {
-		join_add(&type, " ", "(");
-		join_add(&type, "", t2);
-		join_add(&type, "", ")");
+		es_join_add(&type, " ", "(");
+		es_join_add(&type, "", t2);
+		es_join_add(&type, "", ")");
 	}
 	const char *iso = country_iso(c, issuing);
 	if (!iso)
@@ -292,15 +216,15 @@ static es_code add_document(ctx *c, es_entity *e, const xmlNode *n, es_err *err)
 static es_code build(ctx *c, es_entity *e, const xmlNode *rec, bool person, es_err *err)
 {
 	es_code rc = ES_OK;
-	joinbuf name = {0}, title = {0};
+	es_join name = {0}, title = {0};
 	char *t = NULL;
 	static const char *const parts[] = {"FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME"};
 	e->type = person ? ES_TYPE_PERSON : ES_TYPE_ENTITY;
 	if ((rc = es_entity_set(&e->list, "UN", 2, err)) != ES_OK)
 		goto done;
 	for (size_t k = 0; k < 4; k++) {
-		t = child_text(rec, parts[k]);
-		join_add(&name, " ", t);
+		t = es_xml_child_text(rec, parts[k]);
+		es_join_add(&name, " ", t);
 		free(t);
 		t = NULL;
 	}
@@ -323,18 +247,18 @@ static es_code build(ctx *c, es_entity *e, const xmlNode *rec, bool person, es_e
 			continue;
 		const char *nm = (const char *)n->name;
 		if (strcmp(nm, "NAME_ORIGINAL_SCRIPT") == 0) {
-			if ((t = text_of(n)))
-				rc = es_entity_add_name(e, t, (size_t)-1, ES_NAME_ORIGINAL, ES_STRONG, script_of(t), err);
+			if ((t = es_xml_node_text(n)))
+				rc = es_entity_add_name(e, t, (size_t)-1, ES_NAME_ORIGINAL, ES_STRONG, es_text_script(t), err);
 		} else if (strcmp(nm, "INDIVIDUAL_ALIAS") == 0 || strcmp(nm, "ENTITY_ALIAS") == 0) {
 			rc = add_alias(c, e, n, err);
 		} else if (strcmp(nm, "UN_LIST_TYPE") == 0) {
-			if ((t = text_of(n)))
+			if ((t = es_xml_node_text(n)))
 				rc = es_entity_add_program(e, t, (size_t)-1, err);
 		} else if (strcmp(nm, "NATIONALITY") == 0) {
 			for (const xmlNode *v = n->children; v && rc == ES_OK; v = v->next) {
-				if (!is_elem(v, "VALUE"))
+				if (!es_xml_is_elem(v, "VALUE"))
 					continue;
-				char *val = text_of(v);
+				char *val = es_xml_node_text(v);
 				const char *iso = country_iso(c, val);
 				if (iso)
 					rc = es_entity_add_country(e, iso, ES_CTRY_NATIONALITY, err);
@@ -351,10 +275,10 @@ static es_code build(ctx *c, es_entity *e, const xmlNode *rec, bool person, es_e
 		} else if (strcmp(nm, "TITLE") == 0 || strcmp(nm, "DESIGNATION") == 0) {
 			values(n, &title);
 		} else if (strcmp(nm, "COMMENTS1") == 0) {
-			if ((t = text_of(n)))
+			if ((t = es_xml_node_text(n)))
 				rc = es_entity_set(&e->remarks, t, (size_t)-1, err);
 		} else if (strcmp(nm, "LISTED_ON") == 0) {
-			if ((t = text_of(n)))
+			if ((t = es_xml_node_text(n)))
 				rc = es_entity_set(&e->start_date, t, (size_t)-1, err);
 		}
 		free(t);
@@ -377,9 +301,9 @@ static es_code record(ctx *c, es_xml *x, bool person, es_err *err)
 	xmlNode *rec = xmlTextReaderExpand(es_xml_reader(x));
 	if (!rec)
 		return es_err_set(err, ES_EFORMAT, "%s:%d: %s: malformed or truncated record", c->fname, line, what);
-	char *ref = child_text(rec, "REFERENCE_NUMBER");
+	char *ref = es_xml_child_text(rec, "REFERENCE_NUMBER");
 	if (!ref) {
-		char *dataid = child_text(rec, "DATAID");
+		char *dataid = es_xml_child_text(rec, "DATAID");
 		diag(c, "%s:%d: %s (DATAID %s) has no REFERENCE_NUMBER", c->fname, line, what,
 		     dataid ? dataid : "?");
 		free(dataid);

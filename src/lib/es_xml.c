@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "es_text.h"
+
 struct es_xml {
 	xmlTextReaderPtr r;
 	char name[256];
@@ -181,4 +183,27 @@ char *es_xml_attr(es_xml *x, const char *name)
 	char *s = strdup((const char *)v);
 	xmlFree(v);
 	return s;
+}
+
+bool es_xml_is_elem(const xmlNode *n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
+}
+
+char *es_xml_node_text(const xmlNode *n)
+{
+	xmlChar *v = xmlNodeGetContent(n);
+	if (!v)
+		return NULL;
+	char *out = es_text_trimdup((const char *)v);
+	xmlFree(v);
+	return out;
+}
+
+char *es_xml_child_text(const xmlNode *parent, const char *name)
+{
+	for (const xmlNode *c = parent->children; c; c = c->next)
+		if (es_xml_is_elem(c, name))
+			return es_xml_node_text(c);
+	return NULL;
 }

@@ -1,5 +1,7 @@
 /* es_xml — a libxml2 streaming reader set up safely for hostile input, and
- * small helpers shared by the XML list parsers.
+ * small helpers shared by the XML list parsers: reading the current node, and
+ * reading text out of one record expanded into a subtree
+ * (xmlTextReaderExpand), which the UN, EU and UK parsers do.
  *
  * Safety: network access off (XML_PARSE_NONET), no entity substitution (no
  * XML_PARSE_NOENT), no DTD loading or validation, and any document that has
@@ -47,5 +49,18 @@ char *es_xml_text(es_xml *x, size_t max, es_err *err);
 
 /* Attribute value of the current element (caller frees), or NULL. */
 char *es_xml_attr(es_xml *x, const char *name);
+
+/* ---- over an expanded subtree; the nodes belong to the reader ---- */
+
+/* True when n is an element with that (local) name. */
+bool es_xml_is_elem(const xmlNode *n, const char *name);
+
+/* Text content of n with surrounding whitespace trimmed (caller frees); NULL
+ * when it is empty — and, as the parsers have always had it, when memory runs
+ * out. */
+char *es_xml_node_text(const xmlNode *n);
+
+/* es_xml_node_text of the first child element of parent called name, or NULL. */
+char *es_xml_child_text(const xmlNode *parent, const char *name);
 
 #endif

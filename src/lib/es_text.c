@@ -1,0 +1,59 @@
+#include "es_text.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <unicode/uscript.h>
+#include <unicode/utf8.h>
+
+void es_text_trim(const char **s, size_t *n)
+{
+	while (*n && isspace((unsigned char)**s)) {
+		(*s)++;
+		(*n)--;
+	}
+	while (*n && isspace((unsigned char)(*s)[*n - 1]))
+		(*n)--;
+}
+
+char *es_text_trimdup(const char *s)
+{
+	size_t len = strlen(s);
+	es_text_trim(&s, &len);
+	return len ? strndup(s, len) : NULL;
+}
+
+const char *es_text_script(const char *s)
+{
+	int32_t i = 0, n = (int32_t)strlen(s);
+	while (i < n) {
+		UChar32 ch;
+		U8_NEXT(s, i, n, ch);
+		if (ch < 0x80) /* ASCII, or a malformed sequence (U8_NEXT gives a negative value) */
+			continue;
+		UErrorCode st = U_ZERO_ERROR;
+		UScriptCode sc = uscript_getScript(ch, &st);
+		if (U_FAILURE(st) || sc == USCRIPT_COMMON || sc == USCRIPT_INHERITED || sc == USCRIPT_LATIN)
+			continue;
+		return uscript_getName(sc);
+	}
+	return NULL;
+}
+
+void es_join_add(es_join *j, const char *sep, const char *part)
+{
+	if (!part || !*part || j->oom)
+		return;
+	size_t sl = j->len ? strlen(sep) : 0, pl = strlen(part);
+	char *p = realloc(j->s, j->len + sl + pl + 1);
+	if (!p) {
+		j->oom = true;
+		return;
+	}
+	memcpy(p + j->len, sep, sl);
+	memcpy(p + j->len + sl, part, pl + 1);
+	j->s = p;
+	j->len += sl + pl;
+}

@@ -1,0 +1,36 @@
+/* es_text — small string helpers the list parsers share: trimming, a
+ * separator-joined string builder and the script of a name.
+ *
+ * All of them work on NUL-terminated UTF-8 (the parsers validate their input
+ * before any of this runs). Nothing here prints, aborts or keeps state. */
+#ifndef ES_TEXT_H
+#define ES_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Moves *s past leading and *n before trailing ASCII whitespace. */
+void es_text_trim(const char **s, size_t *n);
+
+/* Trimmed copy of s (caller frees); NULL when s is only whitespace. */
+char *es_text_trimdup(const char *s);
+
+/* The ICU script name ("Cyrillic", "Arabic", "Han"...) of the first letter of
+ * s that is neither Latin nor Common/Inherited, or NULL when there is none.
+ * The name is a static ICU string: not to be freed. */
+const char *es_text_script(const char *s);
+
+/* A growing string of parts joined by separators. Start it as {0}; the caller
+ * frees s. Once an allocation fails, oom is set and later adds do nothing, so
+ * a run of adds is checked once at the end. */
+typedef struct {
+	char *s;       /* NULL until a part is added */
+	size_t len;
+	bool oom;
+} es_join;
+
+/* Appends part, preceded by sep unless j is still empty. A NULL or empty part
+ * adds nothing (not even the separator). */
+void es_join_add(es_join *j, const char *sep, const char *part);
+
+#endif
