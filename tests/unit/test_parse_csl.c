@@ -1,47 +1,12 @@
 /* trade.gov CSL parser on the real bundled 2022 file, the real 2025 excerpt
  * and hand-broken copies (bad input must give one clear line). */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
-#include <cmocka.h>
-
-#include "es_country.h"
-#include "es_parser.h"
-
-static es_countries *countries;
-
-typedef struct {
-	char last[ES_ERR_MSG_MAX];
-	int n;
-} diags;
-
-static void on_diag(void *ctx, const char *msg)
-{
-	diags *d = ctx;
-	snprintf(d->last, sizeof d->last, "%s", msg);
-	d->n++;
-}
+#include "test_util.h"
 
 static es_code parse(const char *path, es_entityset *out, es_parse_stats *st, diags *d, es_err *err)
 {
-	es_parse_input in = {.source = ES_SRC_US_CSL, .path = path, .countries = countries,
-			     .lists_dir = ES_LISTS_DIR, .on_diag = on_diag, .diag_ctx = d};
-	es_entityset_init(out);
-	return es_parse_into(es_parser_find("csl_csv"), in, out, st, err);
-}
-
-static const es_entity *find(const es_entityset *s, const char *id)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->items[i]->entry_id, id) == 0)
-			return s->items[i];
-	return NULL;
+	return parse_file("csl_csv", ES_SRC_US_CSL, path, out, st, d, err);
 }
 
 static bool has_name(const es_entity *e, const char *name, es_name_kind kind)
@@ -50,28 +15,6 @@ static bool has_name(const es_entity *e, const char *name, es_name_kind kind)
 		if (strcmp(e->names[i].name, name) == 0 && e->names[i].kind == kind)
 			return true;
 	return false;
-}
-
-static bool has_country(const es_entity *e, const char *cc, es_country_role role)
-{
-	for (size_t i = 0; i < e->n_countries; i++)
-		if (strcmp(e->countries[i].cc, cc) == 0 && e->countries[i].role == role)
-			return true;
-	return false;
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	es_err err = {0};
-	return es_countries_load(&countries, ES_LISTS_DIR "/countries.tsv", &err) == ES_OK ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	es_countries_free(countries);
-	return 0;
 }
 
 static es_entityset full;

@@ -1,78 +1,11 @@
 /* EU FSF XML parser: the real 2016 legacy excerpt (WHOLE/ENTITY), a
  * hand-made v1.1 file (no real v1.1 file could be obtained), broken files
  * and hostile XML. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
-
-#include "es_country.h"
-#include "es_parser.h"
-
-static es_countries *countries;
-
-typedef struct {
-	char msgs[8][ES_ERR_MSG_MAX];
-	int n;
-} diags;
-
-static void on_diag(void *ctx, const char *msg)
-{
-	diags *d = ctx;
-	if (d->n < 8)
-		snprintf(d->msgs[d->n], sizeof d->msgs[0], "%s", msg);
-	d->n++;
-}
+#include "test_util.h"
 
 static es_code parse(const char *path, es_entityset *out, es_parse_stats *st, diags *d, es_err *err)
 {
-	es_parse_input in = {.source = ES_SRC_EU_FSF, .path = path, .countries = countries,
-			     .lists_dir = ES_LISTS_DIR, .on_diag = on_diag, .diag_ctx = d};
-	es_entityset_init(out);
-	return es_parse_into(es_parser_find("eu_xml"), in, out, st, err);
-}
-
-static const es_entity *find(const es_entityset *s, const char *id)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->items[i]->entry_id, id) == 0)
-			return s->items[i];
-	return NULL;
-}
-
-static const es_name *name_of(const es_entity *e, const char *name)
-{
-	for (size_t i = 0; i < e->n_names; i++)
-		if (strcmp(e->names[i].name, name) == 0)
-			return &e->names[i];
-	return NULL;
-}
-
-static bool has_country(const es_entity *e, const char *cc, es_country_role role)
-{
-	for (size_t i = 0; i < e->n_countries; i++)
-		if (strcmp(e->countries[i].cc, cc) == 0 && e->countries[i].role == role)
-			return true;
-	return false;
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	es_err err = {0};
-	return es_countries_load(&countries, ES_LISTS_DIR "/countries.tsv", &err) == ES_OK ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	es_countries_free(countries);
-	return 0;
+	return parse_file("eu_xml", ES_SRC_EU_FSF, path, out, st, d, err);
 }
 
 static size_t count_program(const es_entityset *s, const char *p)
@@ -215,16 +148,7 @@ static void test_handmade_v11(void **state)
 
 static void expect_fail(const char *file, es_code code, const char *msg)
 {
-	es_entityset s;
-	es_parse_stats st;
-	diags d = {0};
-	es_err err = {0};
-	assert_int_equal(parse(file, &s, &st, &d, &err), code);
-	assert_true(err.msg[0] != '\0');
-	if (msg && !strstr(err.msg, msg))
-		fail_msg("'%s' does not contain '%s'", err.msg, msg);
-	assert_null(strchr(err.msg, '\n'));
-	es_entityset_clear(&s);
+	expect_parse_fail("eu_xml", ES_SRC_EU_FSF, file, code, msg);
 }
 
 static void test_bad_files(void **state)
@@ -243,16 +167,7 @@ static void test_bad_files(void **state)
 static void test_xml_attacks(void **state)
 {
 	(void)state;
-	expect_fail(ES_TEST_DATA "/xml-attacks/billion_laughs.xml", ES_EFORMAT, "billion_laughs.xml");
-	expect_fail(ES_TEST_DATA "/xml-attacks/xxe_file.xml", ES_EFORMAT, "DOCTYPE declarations are not allowed");
-	expect_fail(ES_TEST_DATA "/xml-attacks/xxe_network.xml", ES_EFORMAT, "DOCTYPE declarations are not allowed");
-	expect_fail(ES_TEST_DATA "/xml-attacks/xxe_parameter.xml", ES_EFORMAT,
-		    "DOCTYPE declarations are not allowed");
-}
-
-static es_code collect(void *ctx, es_entity *e, es_err *err)
-{
-	return es_entityset_add(ctx, e, err);
+	expect_xml_attacks_refused("eu_xml", ES_SRC_EU_FSF);
 }
 
 static void test_oversize_name(void **state)
@@ -264,12 +179,8 @@ static void test_oversize_name(void **state)
 			   "<nameAlias wholeName=\"";
 	const char *tail = "\" strong=\"true\"/></sanctionEntity>\n<sanctionEntity logicalId=\"2\">"
 			   "<nameAlias wholeName=\"B\" strong=\"true\"/></sanctionEntity></export>\n";
-	size_t len = strlen(head) + big + strlen(tail);
-	char *buf = malloc(len + 1);
-	assert_non_null(buf);
-	strcpy(buf, head);
-	memset(buf + strlen(head), 'x', big);
-	strcpy(buf + strlen(head) + big, tail);
+	size_t len;
+	char *buf = padded(head, 'x', big, tail, &len);
 	es_entityset s;
 	es_entityset_init(&s);
 	diags d = {0};

@@ -2,51 +2,11 @@
  * 2025-12 non-SDN quartet) and the classic XML (CONSOLIDATED.XML in both
  * namespaces), checked against counts from PROVENANCE.md and real entries
  * field by field; bad inputs must fail with one clear line. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
-#include <cmocka.h>
-
-#include "es_country.h"
-#include "es_entity.h"
 #include "es_io.h"
 #include "es_ofac_remarks.h"
-#include "es_parser.h"
-
-static es_countries *countries;
-
-typedef struct {
-	char msgs[8][ES_ERR_MSG_MAX];
-	size_t n;
-} diags;
-
-static void on_diag(void *ctx, const char *msg)
-{
-	diags *d = ctx;
-	if (d->n < 8)
-		snprintf(d->msgs[d->n], sizeof d->msgs[d->n], "%s", msg);
-	d->n++;
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	es_err err = {0};
-	return es_countries_load(&countries, ES_LISTS_DIR "/countries.tsv", &err) == ES_OK ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	es_countries_free(countries);
-	return 0;
-}
+#include "test_util.h"
 
 static es_parse_input input(es_source src, const char *path)
 {
@@ -60,36 +20,12 @@ static es_code parse(const char *format, es_parse_input in, es_entityset *out, e
 	return es_parse_into(es_parser_find(format), in, out, st, err);
 }
 
-static const es_entity *find(const es_entityset *s, const char *id)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->items[i]->entry_id, id) == 0)
-			return s->items[i];
-	return NULL;
-}
-
-static const es_name *name_of(const es_entity *e, const char *name)
-{
-	for (size_t i = 0; i < e->n_names; i++)
-		if (strcmp(e->names[i].name, name) == 0)
-			return &e->names[i];
-	return NULL;
-}
-
 static const es_ident *ident_of(const es_entity *e, const char *type)
 {
 	for (size_t i = 0; i < e->n_ids; i++)
 		if (e->ids[i].type && strcmp(e->ids[i].type, type) == 0)
 			return &e->ids[i];
 	return NULL;
-}
-
-static bool has_country(const es_entity *e, const char *cc, es_country_role role)
-{
-	for (size_t i = 0; i < e->n_countries; i++)
-		if (strcmp(e->countries[i].cc, cc) == 0 && e->countries[i].role == role)
-			return true;
-	return false;
 }
 
 /* ---- CSV ---- */
@@ -586,11 +522,7 @@ static void check_consolidated_xml(const char *path)
 	assert_string_equal(id->number, "HAMAS");
 	assert_string_equal(e->remarks, "(Linked To: HAMAS)");
 
-	size_t persons = 0, ents = 0;
-	for (size_t i = 0; i < s.n; i++) {
-		persons += s.items[i]->type == ES_TYPE_PERSON;
-		ents += s.items[i]->type == ES_TYPE_ENTITY;
-	}
+	size_t persons = count_type(&s, ES_TYPE_PERSON), ents = count_type(&s, ES_TYPE_ENTITY);
 	assert_int_equal(persons + ents, 443);
 	assert_int_equal(persons, 79);
 	es_entityset_clear(&s);
@@ -681,11 +613,6 @@ static void test_xml_bad_inputs(void **state)
 	assert_int_equal(s.n, 0);
 }
 
-static es_code collect_cb(void *ctx, es_entity *e, es_err *err)
-{
-	return es_entityset_add(ctx, e, err);
-}
-
 static void test_xml_entry_problems(void **state)
 {
 	(void)state;
@@ -707,7 +634,7 @@ static void test_xml_entry_problems(void **state)
 			  "<sdnEntry><uid>x3</uid><lastName>C</lastName></sdnEntry>\n</sdnList>\n";
 	es_entityset out;
 	es_entityset_init(&out);
-	in.on_entity = collect_cb;
+	in.on_entity = collect;
 	in.ctx = &out;
 	assert_int_equal(es_parse_ofac_xml_buf(&in, doc, strlen(doc), &st, &err), ES_OK);
 	n = out.n;
