@@ -5,25 +5,16 @@
  * comments continuation and the Remarks patterns are all reached. The first
  * byte's low bit picks SDN or non-SDN (the sub-list table) and is kept in the
  * main file. Every entity handed over is checked for the model's invariants. */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "es_country.h"
 #include "es_ofac_remarks.h"
-#include "es_parser.h"
+#include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static es_countries *countries;
 
 static es_code take(void *ctx, es_entity *e, es_err *err)
 {
 	(void)ctx;
 	(void)err;
-	/* invariants every consumer relies on */
-	if (!e->entry_id || !e->name || !e->list || e->n_names == 0 || strcmp(e->names[0].name, e->name) != 0)
+	if (!fuzz_entity_ok(e))
 		abort();
 	for (size_t i = 0; i < e->n_countries; i++)
 		if (strlen(e->countries[i].cc) != 2)
@@ -32,17 +23,11 @@ static es_code take(void *ctx, es_entity *e, es_err *err)
 	return ES_OK;
 }
 
-static void quiet(void *ctx, const char *msg)
-{
-	(void)ctx;
-	if (strchr(msg, '\n'))
-		abort(); /* messages are one line */
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	es_err err = {0};
-	if (!countries && es_countries_load(&countries, ES_LISTS_DIR "/countries.tsv", &err) != ES_OK)
+	es_countries *countries = fuzz_countries();
+	if (!countries)
 		return 0;
 	const char *part[4] = {NULL, NULL, NULL, NULL};
 	size_t plen[4] = {0, 0, 0, 0};
@@ -67,12 +52,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.countries = countries,
 		.lists_dir = ES_LISTS_DIR,
 		.on_entity = take,
-		.on_diag = quiet,
+		.on_diag = fuzz_one_line,
 	};
 	es_parse_stats st;
 	es_code rc = es_parse_ofac_csv_buf(&in, part[0] ? part[0] : "", plen[0], part[1], plen[1], part[2],
 					   plen[2], part[3], plen[3], &st, &err);
-	if (rc != ES_OK && (err.msg[0] == '\0' || strchr(err.msg, '\n')))
-		abort(); /* a failure always says why, in one line */
+	fuzz_check_failure(rc, &err);
 	return 0;
 }
