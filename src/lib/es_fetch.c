@@ -334,14 +334,16 @@ static es_code fsync_path(const char *path, es_err *err)
 	return ES_OK;
 }
 
-/* Hard link (cheap, same content by construction) or, across file systems, a copy. */
-static es_code link_or_copy(const char *src, const char *dst, es_err *err)
+/* Hard link (cheap, same content by construction) or, across file systems or
+ * when may_link is false, a copy. Files of the bundled lists are always copied:
+ * a data dir must never share an inode with the program's own snapshot. */
+static es_code link_or_copy(const char *src, const char *dst, bool may_link, es_err *err)
 {
 	es_code rc = mkparent(dst, err);
 	if (rc != ES_OK)
 		return rc;
 	unlink(dst);
-	if (link(src, dst) == 0)
+	if (may_link && link(src, dst) == 0)
 		return ES_OK;
 	int in = open(src, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
@@ -520,7 +522,8 @@ static es_code carry_over(run *r, const es_manifest_source *src, const char *dir
 	for (size_t k = 0; k < src->n_files && rc == ES_OK; k++) {
 		char *from = es_path_join(dir, src->files[k].path);
 		char *to = es_path_join(r->new_dir, src->files[k].path);
-		rc = from && to ? link_or_copy(from, to, err) : es_err_set(err, ES_ENOMEM, "out of memory");
+		rc = from && to ? link_or_copy(from, to, dir != r->lists_dir, err)
+				: es_err_set(err, ES_ENOMEM, "out of memory");
 		free(from);
 		free(to);
 	}
@@ -576,7 +579,7 @@ static void dl_free(dl_file *d, size_t n)
 
 /* Downloads one file of a source, trying its URLs in order. */
 static es_code download(run *r, const es_catalog_source *cs, const es_catalog_file *cf,
-			const es_manifest_source *prev, dl_file *d, es_err *err)
+			const es_manifest_source *prev, bool held_ok, dl_file *d, es_err *err)
 {
 	es_code rc = ES_OK;
 	const char *sid = es_source_id(cs->source);
@@ -599,9 +602,9 @@ static es_code download(run *r, const es_catalog_source *cs, const es_catalog_fi
 		return es_err_set(err, ES_EIO, "%s: cannot create: %s", d->tmp, strerror(errno));
 
 	/* conditional request only when the held copy of this very file came from
-	 * a fetch that recorded its validators */
+	 * a fetch that recorded its validators, and is intact */
 	const char *inm = NULL, *ims = NULL;
-	if (!r->o->force && prev && mfile(prev, cf->role) && r->cur_validators &&
+	if (!r->o->force && held_ok && prev && mfile(prev, cf->role) && r->cur_validators &&
 	    es_manifest_find(&r->cur, cs->source) == prev) {
 		json_t *v = json_object_get(json_object_get(r->cur_validators, sid), cf->role);
 		inm = json_string_value(json_object_get(v, "etag"));
@@ -689,9 +692,21 @@ static es_code fetch_source(run *r, const es_catalog_source *cs, es_fetch_result
 	fr->entries_after = fr->entries_before;
 	snprintf(fr->data_date, sizeof fr->data_date, "%s", prev ? prev->data_date : "");
 
+	/* 0. is the held copy intact? A damaged file must not be confirmed
+	 * "unchanged" (by hash or 304) and carried on: the download replaces it */
+	bool held_ok[ES_MANIFEST_MAX_FILES] = {false};
+	for (size_t k = 0; k < cs->n_files; k++) {
+		const es_manifest_file *pf = mfile(prev, cs->files[k].role);
+		char *hp = pf ? es_path_join(prev_dir, pf->path) : NULL;
+		char actual[65];
+		held_ok[k] = hp && es_sha256_file(hp, ES_PARSE_MAX_BYTES, actual, NULL) == ES_OK &&
+			     strcmp(actual, pf->sha256) == 0;
+		free(hp);
+	}
+
 	/* 1. download every file of the source */
 	for (size_t k = 0; k < cs->n_files; k++) {
-		es_code drc = download(r, cs, &cs->files[k], prev, &dl[k], &e);
+		es_code drc = download(r, cs, &cs->files[k], prev, held_ok[k], &dl[k], &e);
 		/* local trouble (memory, disk) ends the whole run; the network only this source */
 		if (drc == ES_ENOMEM || drc == ES_EIO) {
 			rc = es_err_set(err, drc, "%s: %s", sid, e.msg);
@@ -702,7 +717,7 @@ static es_code fetch_source(run *r, const es_catalog_source *cs, es_fetch_result
 			set_msg(fr, &e);
 			goto keep_old;
 		}
-		if (dl[k].not_modified && !mfile(prev, cs->files[k].role)) {
+		if (dl[k].not_modified && !held_ok[k]) {
 			fr->status = ES_FETCH_FAILED;
 			snprintf(fr->message, sizeof fr->message, "%s: HTTP 304 for a file we do not hold",
 				 cs->files[k].role);
@@ -743,7 +758,7 @@ static es_code fetch_source(run *r, const es_catalog_source *cs, es_fetch_result
 			goto keep_old;
 		}
 		const es_manifest_file *pf = mfile(prev, cf->role);
-		if (pf && !r->o->force) {
+		if (pf && held_ok[k] && !r->o->force) {
 			char hnew[65], hold[65];
 			change_hash(cf->version, buf, len, hnew);
 			if (strcmp(cf->version, "sha256") == 0) {
@@ -877,7 +892,8 @@ static es_code fetch_source(run *r, const es_catalog_source *cs, es_fetch_result
 			mf->path = strdup(pf->path);
 			memcpy(mf->sha256, pf->sha256, 65);
 			char *to = es_path_join(r->new_dir, pf->path);
-			rc = mf->path && to ? link_or_copy(bufs_path[k], to, err) : es_err_set(err, ES_ENOMEM, "out of memory");
+			rc = mf->path && to ? link_or_copy(bufs_path[k], to, prev_dir != r->lists_dir, err)
+					    : es_err_set(err, ES_ENOMEM, "out of memory");
 			free(to);
 		} else {
 			mf->path = strdup(cf->file);

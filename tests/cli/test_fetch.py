@@ -414,6 +414,24 @@ def test_new_sources(tmp, srv):
     check(rc == 0 and summary_row(out, "eu_fsf")[1] == "unchanged" and summary_row(out, "uk_fcdo")[1] == "unchanged",
           "a new EU generationDate / UK Report Date alone is no change (%s %s)" % (out, err))
     assert_valid_set(data, "after regen/redate", v, n_sources=6)
+    # a damaged held file is not confirmed "unchanged": the download replaces it
+    with open(os.path.join(data, "current", "manifest.json")) as fh:
+        un_path = [x for x in json.load(fh)["sources"] if x["id"] == "un_sc"][0]["files"][0]["path"]
+    held = os.path.join(data, "current", un_path)
+    os.unlink(held)  # a new inode: never write through a link
+    with open(held, "wb") as fh:
+        fh.write(gzip.compress(b"<CONSOLIDATED_LIST>damaged</CONSOLIDATED_LIST>") if held.endswith(".gz")
+                 else b"damaged")
+    rc, _, _ = run(["lists", "--json"], data=data)
+    check(rc == 3, "lists reports the damaged file (rc %d)" % rc)
+    c, _ = catalog(tmp, srv, extra=True)
+    rc, out, err = fetch(data, c, "un_sc")
+    check(rc == 0 and summary_row(out, "un_sc")[1] == "updated",
+          "a damaged held copy is replaced by the good download (rc %d: %s %s)" % (rc, out, err))
+    lj = assert_valid_set(data, "after repairing a damaged file", n_sources=6)
+    check(lj["version"] == v, "the repaired set has the version of the intact one")
+    rc, _, _ = run(["lists"], data=os.path.join(tmp, "no-data-dir"))
+    check(rc == 0, "the bundled lists are untouched by that damage")
     # a source never held that fails: not in the set, said so
     d2 = os.path.join(tmp, "data-new2")
     c, _ = catalog(tmp, srv, {"eu.xml": "e500x99"}, extra=True)
