@@ -280,7 +280,7 @@ void es_filter_free(es_filter *f)
 {
 	if (!f)
 		return;
-	es_order_release(&f->order);
+	es_order_dispose(&f->order);
 	es_csv_orders_free(f->csv);
 	free(f->hits);
 	free(f->mhits);

@@ -1,8 +1,9 @@
 /* es_order — the order model of `filter` and its two readers (JSON Lines and CSV).
  *
  * An es_order is a view: every string points into storage owned by whoever
- * filled it (the JSON document held in o->json_root, or the CSV row buffer of an
- * es_csv_orders reader) and stays valid until the next fill or es_order_release.
+ * filled it (the JSON reader's buffers in o->scratch, or the CSV row buffer of an
+ * es_csv_orders reader) and stays valid until the next fill. Zero-initialise an
+ * es_order before its first use and es_order_dispose it at the end.
  * Absent members are NULL; a JSON null counts as absent. Strings are valid UTF-8,
  * at most ES_ORDER_MAX_FIELD characters, never contain NUL.
  *
@@ -85,11 +86,14 @@ typedef struct es_order {
 	es_item items[ES_ORDER_MAX_ITEMS];
 	size_t n_items;
 	bool items_given;          /* an "items" member (or eccn column) was present */
-	void *json_root;           /* owned json_t of a JSON order, else NULL */
+	void *json_root;           /* unused (kept for layout compatibility), NULL */
+	struct es_order_scratch *scratch; /* the JSON reader's reusable buffers (owned) */
 } es_order;
 
-/* Releases what a fill left in o (the JSON document) and clears it. */
+/* Clears o for the next fill; the reader's buffers are kept for reuse. */
 void es_order_release(es_order *o);
+/* Releases o and the reader's buffers (end of stream). */
+void es_order_dispose(es_order *o);
 
 /* Parses one JSON Lines record (without its line terminator) into o.
  * Rejects: invalid UTF-8, invalid JSON (duplicate member names included, nesting

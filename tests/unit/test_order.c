@@ -24,7 +24,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	es_order_release(&order);
+	es_order_dispose(&order);
 	es_countries_free(countries);
 	return 0;
 }
@@ -71,7 +71,7 @@ static void test_rejects(void **state)
 	} cases[] = {
 		{"{\"parties\": [}", "invalid JSON"},
 		{"[{\"parties\":[]}]", "not a JSON object"},
-		{"\"x\"", "invalid JSON"},
+		{"\"x\"", "not a JSON object"},
 		{"{}", "no 'parties'"},
 		{"{\"parties\":{}}", "not an array"},
 		{"{\"parties\":[]}", "empty"},

@@ -35,7 +35,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	es_order_release(&order);
+	es_order_dispose(&order);
 	es_rules_free(rules);
 	es_countries_free(countries);
 	return 0;
