@@ -131,6 +131,13 @@ def test_exit_codes_and_passthrough():
     out = p.stdout.decode()
     check(out.startswith(odd.decode().rstrip()[:-1] + ',"screening":{'), "pass-through: input bytes not kept")
     check(json.loads(out)["screening"]["decision"] == "CLEAR", "pass-through order: CLEAR")
+    # a line over the 1 MiB limit is one ERROR record and the stream goes on
+    long = b'{"order_id": "L", "pad": "' + b"x" * (1100 * 1024) + b'", "parties": []}\n'
+    p = run(["--allow-stale"], long + jl(ORDER))
+    recs = p.stdout.decode().splitlines()
+    check(len(recs) == 2 and json.loads(recs[0]).get("line") == 1 and "longer than" in json.loads(recs[0])["error"]
+          and json.loads(recs[1])["screening"]["decision"] == "CLEAR" and p.returncode == 3,
+          f"over-long line: {len(recs)} records, exit {p.returncode}")
     # CRLF line, blank lines, last line without newline
     data = jl(ORDER).replace(b"\n", b"\r\n") + b"\n   \n" + json.dumps(ORDER).encode()
     p = run(["--allow-stale"], data)
