@@ -1055,6 +1055,24 @@ const uint32_t *es_index_terms(const es_index *ix, uint64_t key, uint32_t *len, 
 	return NULL;
 }
 
+size_t es_index_terms_many(const es_index *ix, const uint64_t *keys, size_t nk, uint32_t *out, size_t max)
+{
+	/* the lookups are independent cache misses: issue them together */
+	size_t nb = ix->h->count[S_BKT] - 1;
+	for (size_t i = 0; i < nk; i++)
+		__builtin_prefetch(&ix->bkt[(size_t)keys[i] & (nb - 1)]);
+	for (size_t i = 0; i < nk; i++)
+		__builtin_prefetch(&ix->key[ix->bkt[(size_t)keys[i] & (nb - 1)]]);
+	size_t n = 0;
+	for (size_t i = 0; i < nk; i++) {
+		uint32_t len = 0;
+		const uint32_t *t = es_index_terms(ix, keys[i], &len, NULL);
+		for (uint32_t k = 0; k < len && n < max; k++)
+			out[n++] = t[k];
+	}
+	return n;
+}
+
 bool es_index_has_key(const es_index *ix, uint64_t key)
 {
 	size_t nb = ix->h->count[S_BKT] - 1;

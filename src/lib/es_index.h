@@ -114,6 +114,10 @@ float es_index_tok_weight(const es_index *ix, const es_ix_name *nm, size_t k);
  * (distinct spellings of listed words, and adjacent words written
  * together); keys 'c' + canonical word carry the document frequency. */
 const uint32_t *es_index_terms(const es_index *ix, uint64_t key, uint32_t *len, uint32_t *df);
+/* The terms of several keys at once (up to max, concatenated, maybe with
+ * repeats); faster than one es_index_terms call per key. */
+size_t es_index_terms_many(const es_index *ix, const uint64_t *keys, size_t nk, uint32_t *out, size_t max);
+
 /* Whether a key is in the index (used for 'g' keys: spellings and
  * deletion-1 variants of listed legal forms, stopwords and generic words). */
 bool es_index_has_key(const es_index *ix, uint64_t key);

@@ -339,11 +339,9 @@ static void scratch_put(es_matcher *m, scratch *s)
 }
 
 #define POS_PAIR 0x80
-static void add_terms(const es_index *ix, termset *ts, uint64_t key)
+static void add_term_ids(termset *ts, const uint32_t *t, size_t len)
 {
-	uint32_t len = 0;
-	const uint32_t *t = es_index_terms(ix, key, &len, NULL);
-	for (uint32_t k = 0; k < len; k++) {
+	for (size_t k = 0; k < len; k++) {
 		bool seen = false;
 		for (size_t j = 0; j < ts->n && !seen; j++)
 			seen = ts->id[j] == t[k];
@@ -352,23 +350,29 @@ static void add_terms(const es_index *ix, termset *ts, uint64_t key)
 	}
 }
 
-/* A spelling and its deletion-1 variants, in the key space where the index
- * put listed spellings and their deletions (symspell). */
-static void add_word(const es_index *ix, termset *ts, const char *c, size_t cl, bool num)
+/* A spelling and (with deletions) its deletion-1 variants, in the key space
+ * where the index put listed spellings and their deletions (symspell). */
+static void add_word(const es_index *ix, termset *ts, const char *c, size_t cl, bool deletions)
 {
-	add_terms(ix, ts, es_index_key('k', c, cl));
-	if (cl < 5 || num)
-		return;
-	char d[ES_TOK_LEN * 2];
-	for (size_t k = 0; k < cl; k++) {
-		if (k > 0 && c[k] == c[k - 1])
-			continue; /* same deletion as the previous one */
-		memcpy(d, c, k);
-		memcpy(d + k, c + k + 1, cl - k - 1);
-		add_terms(ix, ts, es_index_key('k', d, cl - 1));
+	uint64_t keys[ES_TOK_LEN * 2 + 1];
+	size_t nk = 0;
+	keys[nk++] = es_index_key('k', c, cl);
+	if (deletions && cl >= 5) {
+		char d[ES_TOK_LEN * 2];
+		for (size_t k = 0; k < cl; k++) {
+			if (k > 0 && c[k] == c[k - 1])
+				continue; /* same deletion as the previous one */
+			memcpy(d, c, k);
+			memcpy(d + k, c + k + 1, cl - k - 1);
+			keys[nk++] = es_index_key('k', d, cl - 1);
+		}
 	}
+	uint32_t t[MAX_TERMS];
+	size_t n = es_index_terms_many(ix, keys, nk, t, MAX_TERMS);
+	add_term_ids(ts, t, n);
 }
 
+/* Two query words written as one listed word (with one edit). */
 static void add_pair(const es_index *ix, termset *ts, const es_stok *a, const es_stok *b)
 {
 	char cc[ES_TOK_LEN * 2];
@@ -377,7 +381,7 @@ static void add_pair(const es_index *ix, termset *ts, const es_stok *a, const es
 		return;
 	memcpy(cc, a->canon, a->canon_len);
 	memcpy(cc + a->canon_len, b->canon, b->canon_len);
-	add_word(ix, ts, cc, l, false);
+	add_word(ix, ts, cc, l, true);
 }
 
 /* Walks the postings of a query word's terms, once per term. */
@@ -475,10 +479,10 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 		bool keyed = key_token(t, any);
 		ts->n = 0;
 		if (keyed) {
-			add_word(ix, ts, t->canon, t->canon_len, t->kind == ES_TK_NUM);
+			add_word(ix, ts, t->canon, t->canon_len, t->kind != ES_TK_NUM);
 			/* the scorer also compares the spelling as written */
 			if (t->text_len != t->canon_len || memcmp(t->text, t->canon, t->canon_len) != 0)
-				add_word(ix, ts, t->text, t->text_len, t->kind == ES_TK_NUM);
+				add_word(ix, ts, t->text, t->text_len, t->kind != ES_TK_NUM);
 		}
 		/* two query words written as one listed word: both reach it */
 		if (t->kind == ES_TK_WORD && next && next->kind == ES_TK_WORD)
@@ -489,9 +493,9 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 			/* a legal form or generic word reaches the listed names where
 			 * such words do have keys (names made only of them): their
 			 * weight then counts as reachable in the bound */
-			add_word(ix, ts, t->canon, t->canon_len, false);
+			add_word(ix, ts, t->canon, t->canon_len, true);
 			if (t->text_len != t->canon_len || memcmp(t->text, t->canon, t->canon_len) != 0)
-				add_word(ix, ts, t->text, t->text_len, false);
+				add_word(ix, ts, t->text, t->text_len, true);
 		}
 		if (!keyed && t->kind == ES_TK_INITIAL)
 			continue;
