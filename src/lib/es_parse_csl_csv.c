@@ -8,7 +8,6 @@
  * matcher's normalisation deals with them. */
 #define _GNU_SOURCE /* memmem */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 
 #include "es_csv.h"
 #include "es_io.h"
+#include "es_parse_common.h"
 #include "es_parser.h"
 #include "es_text.h"
 
@@ -48,23 +48,6 @@ typedef struct {
 	source_map src[MAX_SOURCES];
 	size_t n_src;
 } ctx;
-
-/* Reports an entry-level problem; counted in stats->bad when the entry is skipped. */
-static void report(ctx *c, bool skipped, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void report(ctx *c, bool skipped, const char *fmt, ...)
-{
-	if (skipped)
-		c->stats->bad++;
-	if (!c->in->on_diag)
-		return;
-	char msg[ES_ERR_MSG_MAX];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	c->in->on_diag(c->in->diag_ctx, msg);
-}
-#define diag(c, ...) report((c), true, __VA_ARGS__)
 
 static es_code load_sources(ctx *c, es_err *err)
 {
@@ -431,8 +414,8 @@ static es_code list_code(ctx *c, es_entity *e, const char *s, size_t n, long lin
 	if (!open || !close || close - open < 2)
 		return es_err_set(err, ES_EFORMAT, "unknown source '%.*s'", (int)(n > 80 ? 80 : n), s);
 	if (c->n_src) /* a note: the entry is kept */
-		report(c, false, "%s:%ld: entry %s: source '%.*s' is not in csl_sources.tsv; using '%.*s'",
-		       c->fname, line, e->entry_id, (int)(n > 80 ? 80 : n), s, (int)(close - open - 1), open + 1);
+		es_parse_note(c->in, "%s:%ld: entry %s: source '%.*s' is not in csl_sources.tsv; using '%.*s'",
+			      c->fname, line, e->entry_id, (int)(n > 80 ? 80 : n), s, (int)(close - open - 1), open + 1);
 	return es_entity_set(&e->list, open + 1, (size_t)(close - open - 1), err);
 }
 
@@ -525,19 +508,20 @@ static es_code on_row(void *ctx_, const es_csv_row *r, es_err *err)
 	const char *id = cell(c, r, C_ID, &idn);
 	es_text_trim(&id, &idn);
 	if (idn > 128) {
-		diag(c, "%s:%ld: entry id of %zu bytes is too long", c->fname, r->line, idn);
+		es_parse_skip(c->in, c->stats, "%s:%ld: entry id of %zu bytes is too long", c->fname, r->line,
+			      idn);
 		return ES_OK;
 	}
 	char idbuf[130];
 	memcpy(idbuf, id, idn);
 	idbuf[idn] = '\0';
 	if (!idn) {
-		diag(c, "%s:%ld: entry has no _id", c->fname, r->line);
+		es_parse_skip(c->in, c->stats, "%s:%ld: entry has no _id", c->fname, r->line);
 		return ES_OK;
 	}
 	if (r->oversize >= 0) {
-		diag(c, "%s:%ld: entry %s: field %ld is over the size limit", c->fname, r->line, idbuf,
-		     r->oversize + 1);
+		es_parse_skip(c->in, c->stats, "%s:%ld: entry %s: field %ld is over the size limit", c->fname, r->line,
+			      idbuf, r->oversize + 1);
 		return ES_OK;
 	}
 	es_err e_err = {0};
@@ -547,19 +531,7 @@ static es_code on_row(void *ctx_, const es_csv_row *r, es_err *err)
 	es_code rc = es_entity_set(&e->entry_id, idbuf, idn, &e_err);
 	if (rc == ES_OK)
 		rc = build(c, e, r, &e_err);
-	if (rc == ES_OK)
-		rc = es_entity_validate(e, &e_err);
-	if (rc == ES_ENOMEM) {
-		es_entity_free(e);
-		return es_err_set(err, rc, "%s", e_err.msg);
-	}
-	if (rc != ES_OK) {
-		diag(c, "%s:%ld: entry %s: %s", c->fname, r->line, idbuf, e_err.msg);
-		es_entity_free(e);
-		return ES_OK;
-	}
-	c->stats->entries++;
-	return c->in->on_entity(c->in->ctx, e, err);
+	return es_parse_finish(c->in, c->stats, e, rc, &e_err, err, "%s:%ld: entry %s", c->fname, r->line, idbuf);
 }
 
 static es_code parse(const es_parse_input *in, const char *file_buf, size_t len, es_parse_stats *stats,
@@ -570,25 +542,12 @@ static es_code parse(const es_parse_input *in, const char *file_buf, size_t len,
 	es_parse_stats local;
 	if (!stats)
 		stats = &local;
-	memset(stats, 0, sizeof *stats);
-	stats->declared_count = -1;
-	ctx c = {.in = in, .stats = stats};
-	const char *slash = strrchr(in->path, '/');
-	c.fname = in->display_name ? in->display_name : slash ? slash + 1 : in->path;
-	if (!in->countries || !in->on_entity)
-		return es_err_set(err, ES_EUSAGE, "%s: parser needs a country table and an entity callback", c.fname);
-	if ((rc = load_sources(&c, err)) != ES_OK)
+	ctx c = {.in = in, .stats = stats, .fname = es_parse_name(in)};
+	if ((rc = es_parse_begin(in, stats, c.fname, err)) != ES_OK)
+		return rc;
+	if ((rc = load_sources(&c, err)) != ES_OK ||
+	    (rc = es_parse_load(in, c.fname, &file_buf, &len, &buf, err)) != ES_OK)
 		goto done;
-	if (!file_buf) {
-		if ((rc = es_read_file(in->path, in->max_bytes ? in->max_bytes : ES_PARSE_MAX_BYTES, &buf, &len,
-				       err)) != ES_OK)
-			goto done;
-		file_buf = buf;
-	} else if (in->max_bytes && len > in->max_bytes) {
-		rc = es_err_set(err, ES_ETOOBIG, "%s: %zu bytes exceeds the limit of %zu bytes", c.fname, len,
-				in->max_bytes);
-		goto done;
-	}
 	const char *p = file_buf;
 	if ((rc = es_csv_prepare(&p, &len, c.fname, err)) != ES_OK)
 		goto done;

@@ -9,7 +9,6 @@
  * first, as OFAC's "LAST, First"); entities and ships the whole name. */
 #define _GNU_SOURCE /* strcasestr */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,7 +18,7 @@
 #include <strings.h>
 
 #include "es_csv.h"
-#include "es_io.h"
+#include "es_parse_common.h"
 #include "es_parser.h"
 #include "es_text.h"
 
@@ -67,20 +66,6 @@ typedef struct {
 	size_t *hash;       /* open addressing: index+1 into g, 0 = empty */
 	size_t hcap;
 } ctx;
-
-static void diag(ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void diag(ctx *c, const char *fmt, ...)
-{
-	c->stats->bad++;
-	if (!c->in->on_diag)
-		return;
-	char msg[ES_ERR_MSG_MAX];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	c->in->on_diag(c->in->diag_ctx, msg);
-}
 
 /* Trimmed copy of a cell (caller frees), NULL when absent/empty; *oom on failure. */
 static char *cell(const ctx *c, const es_csv_row *r, int col, bool *oom)
@@ -424,11 +409,12 @@ static es_code on_row(void *ctx_, const es_csv_row *r, es_err *err)
 	if (oom)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
 	if (!id) {
-		diag(c, "%s:%ld: row has no Unique ID", c->fname, r->line);
+		es_parse_skip(c->in, c->stats, "%s:%ld: row has no Unique ID", c->fname, r->line);
 		return ES_OK;
 	}
 	if (strlen(id) > 128) {
-		diag(c, "%s:%ld: Unique ID of %zu bytes is too long", c->fname, r->line, strlen(id));
+		es_parse_skip(c->in, c->stats, "%s:%ld: Unique ID of %zu bytes is too long", c->fname, r->line,
+			      strlen(id));
 		free(id);
 		return ES_OK;
 	}
@@ -442,7 +428,8 @@ static es_code on_row(void *ctx_, const es_csv_row *r, es_err *err)
 		/* already reported */
 	} else if (r->oversize >= 0) {
 		g->bad = true;
-		diag(c, "%s:%ld: entry %s: field %ld is over the size limit", c->fname, r->line, id, r->oversize + 1);
+		es_parse_skip(c->in, c->stats, "%s:%ld: entry %s: field %ld is over the size limit", c->fname, r->line,
+			      id, r->oversize + 1);
 	} else {
 		es_err e_err = {0};
 		rc = row_into(c, g, r, &e_err);
@@ -450,7 +437,7 @@ static es_code on_row(void *ctx_, const es_csv_row *r, es_err *err)
 			es_err_set(err, rc, "%s", e_err.msg);
 		} else if (rc != ES_OK) {
 			g->bad = true;
-			diag(c, "%s:%ld: entry %s: %s", c->fname, r->line, id, e_err.msg);
+			es_parse_skip(c->in, c->stats, "%s:%ld: entry %s: %s", c->fname, r->line, id, e_err.msg);
 			rc = ES_OK;
 		}
 	}
@@ -470,8 +457,9 @@ static es_code finish(ctx *c, group *g, es_err *err)
 		if (!g->names[i].original)
 			primary = g->names[i].name; /* no "Primary Name" row: the first alias stands in */
 	if (!primary) {
-		diag(c, "%s:%ld: entry %s has no name", c->fname, g->line, e->entry_id);
-		goto done;
+		es_parse_skip(c->in, c->stats, "%s:%ld: entry %s has no name", c->fname, g->line, e->entry_id);
+		es_entity_free(e);
+		return ES_OK;
 	}
 	rc = es_entity_set_name(e, primary, (size_t)-1, &e_err);
 	for (size_t i = 0; rc == ES_OK && i < g->n_names; i++) {
@@ -479,21 +467,8 @@ static es_code finish(ctx *c, group *g, es_err *err)
 		rc = es_entity_add_name(e, p->name, (size_t)-1, p->original ? ES_NAME_ORIGINAL : p->kind, p->strength,
 					es_text_script(p->name), &e_err);
 	}
-	if (rc == ES_OK)
-		rc = es_entity_validate(e, &e_err);
-	if (rc == ES_ENOMEM) {
-		rc = es_err_set(err, rc, "%s", e_err.msg);
-	} else if (rc != ES_OK) {
-		diag(c, "%s:%ld: entry %s: %s", c->fname, g->line, e->entry_id, e_err.msg);
-		rc = ES_OK;
-	} else {
-		c->stats->entries++;
-		rc = c->in->on_entity(c->in->ctx, e, err);
-		e = NULL;
-	}
-done:
-	es_entity_free(e);
-	return rc;
+	return es_parse_finish(c->in, c->stats, e, rc, &e_err, err, "%s:%ld: entry %s", c->fname, g->line,
+			       e->entry_id);
 }
 
 static void free_groups(ctx *c)
@@ -544,23 +519,11 @@ static es_code parse(const es_parse_input *in, const char *file_buf, size_t len,
 	es_parse_stats local;
 	if (!stats)
 		stats = &local;
-	memset(stats, 0, sizeof *stats);
-	stats->declared_count = -1;
-	ctx c = {.in = in, .stats = stats};
-	const char *slash = strrchr(in->path, '/');
-	c.fname = in->display_name ? in->display_name : slash ? slash + 1 : in->path;
-	if (!in->countries || !in->on_entity)
-		return es_err_set(err, ES_EUSAGE, "%s: parser needs a country table and an entity callback", c.fname);
-	if (!file_buf) {
-		if ((rc = es_read_file(in->path, in->max_bytes ? in->max_bytes : ES_PARSE_MAX_BYTES, &buf, &len,
-				       err)) != ES_OK)
-			goto done;
-		file_buf = buf;
-	} else if (in->max_bytes && len > in->max_bytes) {
-		rc = es_err_set(err, ES_ETOOBIG, "%s: %zu bytes exceeds the limit of %zu bytes", c.fname, len,
-				in->max_bytes);
+	ctx c = {.in = in, .stats = stats, .fname = es_parse_name(in)};
+	if ((rc = es_parse_begin(in, stats, c.fname, err)) != ES_OK)
+		return rc;
+	if ((rc = es_parse_load(in, c.fname, &file_buf, &len, &buf, err)) != ES_OK)
 		goto done;
-	}
 	const char *p = file_buf;
 	if ((rc = es_csv_prepare(&p, &len, c.fname, err)) != ES_OK)
 		goto done;

@@ -8,14 +8,13 @@
  * Streamed with es_xml (DOCTYPE refused); one Designation expanded at a time. */
 #define _GNU_SOURCE /* strcasestr */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "es_io.h"
+#include "es_parse_common.h"
 #include "es_parser.h"
 #include "es_text.h"
 #include "es_xml.h"
@@ -25,20 +24,6 @@ typedef struct {
 	es_parse_stats *stats;
 	const char *fname;
 } ctx;
-
-static void diag(ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void diag(ctx *c, const char *fmt, ...)
-{
-	c->stats->bad++;
-	if (!c->in->on_diag)
-		return;
-	char msg[ES_ERR_MSG_MAX];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	c->in->on_diag(c->in->diag_ctx, msg);
-}
 
 /* Calls fn on every descendant element called name (depth-first). */
 typedef es_code (*node_fn)(ctx *c, es_entity *e, const xmlNode *n, es_err *err);
@@ -323,7 +308,7 @@ static es_code record(ctx *c, es_xml *x, es_err *err)
 		return es_err_set(err, ES_EFORMAT, "%s:%d: Designation: malformed or truncated record", c->fname, line);
 	char *id = es_xml_child_text(rec, "UniqueID");
 	if (!id) {
-		diag(c, "%s:%d: Designation has no UniqueID", c->fname, line);
+		es_parse_skip(c->in, c->stats, "%s:%d: Designation has no UniqueID", c->fname, line);
 		return ES_OK;
 	}
 	es_err e_err = {0};
@@ -337,19 +322,7 @@ static es_code record(ctx *c, es_xml *x, es_err *err)
 		rc = es_entity_set(&e->list, "UK", 2, &e_err);
 	if (rc == ES_OK)
 		rc = build(c, e, rec, &e_err);
-	if (rc == ES_OK)
-		rc = es_entity_validate(e, &e_err);
-	if (rc == ES_ENOMEM) {
-		es_err_set(err, rc, "%s", e_err.msg);
-	} else if (rc != ES_OK) {
-		diag(c, "%s:%d: Designation %.64s: %s", c->fname, line, id, e_err.msg);
-		rc = ES_OK;
-	} else {
-		c->stats->entries++;
-		rc = c->in->on_entity(c->in->ctx, e, err);
-		e = NULL;
-	}
-	es_entity_free(e);
+	rc = es_parse_finish(c->in, c->stats, e, rc, &e_err, err, "%s:%d: Designation %.64s", c->fname, line, id);
 	free(id);
 	return rc;
 }
@@ -366,33 +339,13 @@ static es_code parse(const es_parse_input *in, const char *file_buf, size_t len,
 		stats = &local;
 	if (!err)
 		err = &local_err;
-	memset(stats, 0, sizeof *stats);
-	stats->declared_count = -1;
-	ctx c = {.in = in, .stats = stats};
-	const char *slash = strrchr(in->path, '/');
-	c.fname = in->display_name ? in->display_name : slash ? slash + 1 : in->path;
-	if (!in->countries || !in->on_entity)
-		return es_err_set(err, ES_EUSAGE, "%s: parser needs a country table and an entity callback", c.fname);
-	if (!file_buf) {
-		if ((rc = es_read_file(in->path, in->max_bytes ? in->max_bytes : ES_PARSE_MAX_BYTES, &buf, &len,
-				       err)) != ES_OK)
-			goto done;
-		file_buf = buf;
-	} else if (in->max_bytes && len > in->max_bytes) {
-		rc = es_err_set(err, ES_ETOOBIG, "%s: %zu bytes exceeds the limit of %zu bytes", c.fname, len,
-				in->max_bytes);
+	ctx c = {.in = in, .stats = stats, .fname = es_parse_name(in)};
+	if ((rc = es_parse_begin(in, stats, c.fname, err)) != ES_OK)
+		return rc;
+	if ((rc = es_parse_load(in, c.fname, &file_buf, &len, &buf, err)) != ES_OK)
 		goto done;
-	}
-	size_t bad;
-	if (!es_utf8_valid(file_buf, len, &bad)) {
-		long line = 1;
-		for (size_t i = 0; i < bad; i++)
-			line += file_buf[i] == '\n';
-		rc = es_err_set(err, ES_EENCODING, "%s:%ld: invalid UTF-8 byte 0x%02X", c.fname, line,
-				(unsigned char)file_buf[bad]);
-		goto done;
-	}
-	if ((rc = es_xml_open(&x, file_buf, len, c.fname, err)) != ES_OK)
+	if ((rc = es_xml_check_utf8(file_buf, len, c.fname, err)) != ES_OK ||
+	    (rc = es_xml_open(&x, file_buf, len, c.fname, err)) != ES_OK)
 		goto done;
 	bool seen_root = false, ended = false;
 	int r;

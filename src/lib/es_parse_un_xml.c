@@ -7,13 +7,12 @@
  * Both the 2024 (single-quoted) and 2026 (double-quoted) serialisations are
  * plain XML to libxml2, so nothing here depends on the byte layout. */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "es_io.h"
+#include "es_parse_common.h"
 #include "es_parser.h"
 #include "es_text.h"
 #include "es_xml.h"
@@ -23,20 +22,6 @@ typedef struct {
 	es_parse_stats *stats;
 	const char *fname;
 } ctx;
-
-static void diag(ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void diag(ctx *c, const char *fmt, ...)
-{
-	c->stats->bad++;
-	if (!c->in->on_diag)
-		return;
-	char msg[ES_ERR_MSG_MAX];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	c->in->on_diag(c->in->diag_ctx, msg);
-}
 
 static const char *country_iso(const ctx *c, const char *name)
 {
@@ -304,8 +289,8 @@ static es_code record(ctx *c, es_xml *x, bool person, es_err *err)
 	char *ref = es_xml_child_text(rec, "REFERENCE_NUMBER");
 	if (!ref) {
 		char *dataid = es_xml_child_text(rec, "DATAID");
-		diag(c, "%s:%d: %s (DATAID %s) has no REFERENCE_NUMBER", c->fname, line, what,
-		     dataid ? dataid : "?");
+		es_parse_skip(c->in, c->stats, "%s:%d: %s (DATAID %s) has no REFERENCE_NUMBER", c->fname, line, what,
+			      dataid ? dataid : "?");
 		free(dataid);
 		return ES_OK;
 	}
@@ -318,19 +303,7 @@ static es_code record(ctx *c, es_xml *x, bool person, es_err *err)
 	es_code rc = es_entity_set(&e->entry_id, ref, (size_t)-1, &e_err);
 	if (rc == ES_OK)
 		rc = build(c, e, rec, person, &e_err);
-	if (rc == ES_OK)
-		rc = es_entity_validate(e, &e_err);
-	if (rc == ES_ENOMEM) {
-		es_err_set(err, rc, "%s", e_err.msg);
-	} else if (rc != ES_OK) {
-		diag(c, "%s:%d: %s %.100s: %s", c->fname, line, what, ref, e_err.msg);
-		rc = ES_OK;
-	} else {
-		c->stats->entries++;
-		rc = c->in->on_entity(c->in->ctx, e, err);
-		e = NULL;
-	}
-	es_entity_free(e);
+	rc = es_parse_finish(c->in, c->stats, e, rc, &e_err, err, "%s:%d: %s %.100s", c->fname, line, what, ref);
 	free(ref);
 	return rc;
 }
@@ -347,33 +320,12 @@ static es_code parse(const es_parse_input *in, const char *file_buf, size_t len,
 		stats = &local;
 	if (!err)
 		err = &local_err; /* the XML reader's error code is read back from it */
-	memset(stats, 0, sizeof *stats);
-	stats->declared_count = -1;
-	ctx c = {.in = in, .stats = stats};
-	const char *slash = strrchr(in->path, '/');
-	c.fname = in->display_name ? in->display_name : slash ? slash + 1 : in->path;
-	if (!in->countries || !in->on_entity)
-		return es_err_set(err, ES_EUSAGE, "%s: parser needs a country table and an entity callback", c.fname);
-	if (!file_buf) {
-		if ((rc = es_read_file(in->path, in->max_bytes ? in->max_bytes : ES_PARSE_MAX_BYTES, &buf, &len,
-				       err)) != ES_OK)
-			goto done;
-		file_buf = buf;
-	} else if (in->max_bytes && len > in->max_bytes) {
-		rc = es_err_set(err, ES_ETOOBIG, "%s: %zu bytes exceeds the limit of %zu bytes", c.fname, len,
-				in->max_bytes);
-		goto done;
-	}
-	size_t bad;
-	if (!es_utf8_valid(file_buf, len, &bad)) {
-		long line = 1;
-		for (size_t i = 0; i < bad; i++)
-			line += file_buf[i] == '\n';
-		rc = es_err_set(err, ES_EENCODING, "%s:%ld: invalid UTF-8 byte 0x%02X", c.fname, line,
-				(unsigned char)file_buf[bad]);
-		goto done;
-	}
-	if ((rc = es_xml_open(&x, file_buf, len, c.fname, err)) != ES_OK)
+	ctx c = {.in = in, .stats = stats, .fname = es_parse_name(in)};
+	if ((rc = es_parse_begin(in, stats, c.fname, err)) != ES_OK)
+		return rc;
+	if ((rc = es_parse_load(in, c.fname, &file_buf, &len, &buf, err)) != ES_OK ||
+	    (rc = es_xml_check_utf8(file_buf, len, c.fname, err)) != ES_OK ||
+	    (rc = es_xml_open(&x, file_buf, len, c.fname, err)) != ES_OK)
 		goto done;
 	bool seen_root = false, ended = false;
 	int r;

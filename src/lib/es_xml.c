@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "es_io.h"
 #include "es_text.h"
 
 struct es_xml {
@@ -30,6 +31,17 @@ static void on_error(void *arg, const char *msg, xmlParserSeverities sev, xmlTex
 	size_t n = strlen(x->errmsg);
 	while (n && x->errmsg[n - 1] == ' ')
 		x->errmsg[--n] = '\0';
+}
+
+es_code es_xml_check_utf8(const char *buf, size_t len, const char *name, es_err *err)
+{
+	size_t bad;
+	if (es_utf8_valid(buf, len, &bad))
+		return ES_OK;
+	long line = 1;
+	for (size_t i = 0; i < bad; i++)
+		line += buf[i] == '\n';
+	return es_err_set(err, ES_EENCODING, "%s:%ld: invalid UTF-8 byte 0x%02X", name, line, (unsigned char)buf[bad]);
 }
 
 es_code es_xml_open(es_xml **out, const char *buf, size_t len, const char *name, es_err *err)

@@ -21,6 +21,11 @@
 
 typedef struct es_xml es_xml;
 
+/* Refuses buf[0..len) unless it is valid UTF-8: ES_EENCODING with
+ * "<name>:<line>: invalid UTF-8 byte 0x92". The UN, EU and UK lists are UTF-8;
+ * a wrong byte is a file error, not a garbled name. */
+es_code es_xml_check_utf8(const char *buf, size_t len, const char *name, es_err *err);
+
 /* Opens a reader over buf[0..len) (not copied: must outlive the reader).
  * name is used in messages (e.g. the file name). */
 es_code es_xml_open(es_xml **out, const char *buf, size_t len, const char *name, es_err *err);

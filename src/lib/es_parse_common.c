@@ -1,0 +1,91 @@
+#include "es_parse_common.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "es_io.h"
+
+const char *es_parse_basename(const char *path)
+{
+	const char *b = path ? strrchr(path, '/') : NULL;
+	return b ? b + 1 : path ? path : "(buffer)";
+}
+
+const char *es_parse_name(const es_parse_input *in)
+{
+	return in->display_name ? in->display_name : es_parse_basename(in->path);
+}
+
+es_code es_parse_begin(const es_parse_input *in, es_parse_stats *stats, const char *fname, es_err *err)
+{
+	memset(stats, 0, sizeof *stats);
+	stats->declared_count = -1;
+	if (!in->countries || !in->on_entity)
+		return es_err_set(err, ES_EUSAGE, "%s: parser needs a country table and an entity callback", fname);
+	return ES_OK;
+}
+
+es_code es_parse_load(const es_parse_input *in, const char *fname, const char **buf, size_t *len, char **owned,
+		      es_err *err)
+{
+	if (!*buf) {
+		es_code rc = es_read_file(in->path, in->max_bytes ? in->max_bytes : ES_PARSE_MAX_BYTES, owned, len, err);
+		if (rc == ES_OK)
+			*buf = *owned;
+		return rc;
+	}
+	if (in->max_bytes && *len > in->max_bytes)
+		return es_err_set(err, ES_ETOOBIG, "%s: %zu bytes exceeds the limit of %zu bytes", fname, *len,
+				  in->max_bytes);
+	return ES_OK;
+}
+
+static void vnote(const es_parse_input *in, const char *fmt, va_list ap)
+{
+	if (!in->on_diag)
+		return;
+	char msg[ES_ERR_MSG_MAX];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	in->on_diag(in->diag_ctx, msg);
+}
+
+void es_parse_note(const es_parse_input *in, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vnote(in, fmt, ap);
+	va_end(ap);
+}
+
+void es_parse_skip(const es_parse_input *in, es_parse_stats *stats, const char *fmt, ...)
+{
+	stats->bad++;
+	va_list ap;
+	va_start(ap, fmt);
+	vnote(in, fmt, ap);
+	va_end(ap);
+}
+
+es_code es_parse_finish(const es_parse_input *in, es_parse_stats *stats, es_entity *e, es_code rc, es_err *e_err,
+			es_err *err, const char *fmt, ...)
+{
+	if (rc == ES_OK)
+		rc = es_entity_validate(e, e_err);
+	if (rc == ES_ENOMEM) {
+		es_entity_free(e);
+		return es_err_set(err, rc, "%s", e_err->msg);
+	}
+	if (rc != ES_OK) {
+		char where[ES_ERR_MSG_MAX];
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(where, sizeof where, fmt, ap);
+		va_end(ap);
+		es_parse_skip(in, stats, "%s: %s", where, e_err->msg);
+		es_entity_free(e);
+		return ES_OK;
+	}
+	stats->entries++;
+	return in->on_entity(in->ctx, e, err);
+}
