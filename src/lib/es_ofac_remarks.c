@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "es_io.h"
+#include "es_parse_common.h"
 
 /* Data files are small; anything bigger is not ours. */
 #define DATA_FILE_MAX ((size_t)1 << 20)
@@ -67,12 +68,6 @@ static size_t split_tabs(char *line, char **cols, size_t max)
 	return n;
 }
 
-static const char *base_name(const char *path)
-{
-	const char *b = strrchr(path, '/');
-	return b ? b + 1 : path;
-}
-
 es_code es_ofac_remarks_load(es_ofac_remarks **out, const char *path, es_err *err)
 {
 	es_code rc = ES_OK;
@@ -99,7 +94,7 @@ es_code es_ofac_remarks_load(es_ofac_remarks **out, const char *path, es_err *er
 		char *cols[3];
 		if (split_tabs(line, cols, 3) != 3) {
 			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: expected kind<TAB>type<TAB>pattern",
-					base_name(path), lineno);
+					es_parse_basename(path), lineno);
 			goto cleanup;
 		}
 		pattern p = {0};
@@ -109,7 +104,7 @@ es_code es_ofac_remarks_load(es_ofac_remarks **out, const char *path, es_err *er
 			if (strcmp(cols[0], kinds[ki]) == 0)
 				break;
 		if (ki == sizeof kinds / sizeof *kinds) {
-			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: unknown kind '%s'", base_name(path), lineno,
+			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: unknown kind '%s'", es_parse_basename(path), lineno,
 					cols[0]);
 			goto cleanup;
 		}
@@ -120,7 +115,7 @@ es_code es_ofac_remarks_load(es_ofac_remarks **out, const char *path, es_err *er
 		if (!p.re) {
 			PCRE2_UCHAR msg[160];
 			pcre2_get_error_message(ecode, msg, sizeof msg);
-			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: bad pattern at offset %zu: %s", base_name(path),
+			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: bad pattern at offset %zu: %s", es_parse_basename(path),
 					lineno, (size_t)eoff, (char *)msg);
 			goto cleanup;
 		}
@@ -140,7 +135,7 @@ es_code es_ofac_remarks_load(es_ofac_remarks **out, const char *path, es_err *er
 			free(p.type);
 			pcre2_code_free(p.re);
 			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: pattern lacks the groups or type its kind needs",
-					base_name(path), lineno);
+					es_parse_basename(path), lineno);
 			goto cleanup;
 		}
 		pattern *np = realloc(r->p, (r->n + 1) * sizeof *np);
@@ -440,7 +435,7 @@ es_code es_ofac_lists_load(es_ofac_lists **out, const char *path, es_err *err)
 			continue;
 		char *cols[2];
 		if (split_tabs(line, cols, 2) != 2 || !cols[0][0] || !cols[1][0]) {
-			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: expected program<TAB>code", base_name(path), lineno);
+			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: expected program<TAB>code", es_parse_basename(path), lineno);
 			goto cleanup;
 		}
 		list_rule *nr = realloc(l->r, (l->n + 1) * sizeof *nr);
@@ -466,7 +461,7 @@ es_code es_ofac_lists_load(es_ofac_lists **out, const char *path, es_err *err)
 			l->dflt = rule.code;
 	}
 	if (!l->dflt) {
-		rc = es_err_set(err, ES_EFORMAT, "%s: no default rule ('*')", base_name(path));
+		rc = es_err_set(err, ES_EFORMAT, "%s: no default rule ('*')", es_parse_basename(path));
 		goto cleanup;
 	}
 	*out = l;
@@ -489,4 +484,20 @@ const char *es_ofac_lists_code(const es_ofac_lists *l, char *const *programs, si
 		}
 	}
 	return l->dflt;
+}
+
+es_code es_ofac_load_tables(const es_parse_input *in, es_ofac_remarks **rem, es_ofac_lists **lists, es_err *err)
+{
+	char *path = es_path_join(in->lists_dir, ES_OFAC_REMARKS_FILE);
+	if (!path)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	es_code rc = es_ofac_remarks_load(rem, path, err);
+	free(path);
+	if (rc != ES_OK || in->source == ES_SRC_OFAC_SDN)
+		return rc;
+	if (!(path = es_path_join(in->lists_dir, ES_OFAC_CONS_LISTS_FILE)))
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	rc = es_ofac_lists_load(lists, path, err);
+	free(path);
+	return rc;
 }

@@ -54,6 +54,11 @@ void es_ofac_lists_free(es_ofac_lists *l);
  * matches any program; the default rule when none does. Owned by l. */
 const char *es_ofac_lists_code(const es_ofac_lists *l, char *const *programs, size_t n);
 
+/* Loads what an OFAC parse needs from in->lists_dir: the Remarks patterns
+ * into *rem and, for any source but ES_SRC_OFAC_SDN, the sub-list table into
+ * *lists (left NULL for the SDN list). The caller frees both, also on failure. */
+es_code es_ofac_load_tables(const es_parse_input *in, es_ofac_remarks **rem, es_ofac_lists **lists, es_err *err);
+
 /* In-memory entry points of the OFAC parsers: es_parse_ofac_csv_buf and
  * es_parse_ofac_xml_buf, declared in es_parser.h. */
 

@@ -41,6 +41,15 @@ es_code es_parse_load(const es_parse_input *in, const char *fname, const char **
 	return ES_OK;
 }
 
+const char *es_parse_show(const char *s, size_t len, char out[48])
+{
+	size_t n = 0;
+	for (size_t i = 0; s && i < len && s[i] && n < 40; i++)
+		out[n++] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	out[n] = '\0';
+	return out;
+}
+
 static void vnote(const es_parse_input *in, const char *fmt, va_list ap)
 {
 	if (!in->on_diag)

@@ -34,6 +34,10 @@ es_code es_parse_begin(const es_parse_input *in, es_parse_stats *stats, const ch
 es_code es_parse_load(const es_parse_input *in, const char *fname, const char **buf, size_t *len, char **owned,
 		      es_err *err);
 
+/* A short, printable copy of outside text for a one-line message: at most
+ * 40 bytes of s[0..len) (up to a NUL), control bytes as '?'. Returns out. */
+const char *es_parse_show(const char *s, size_t len, char out[48]);
+
 /* A one-line message through in->on_diag (nothing when it is NULL). */
 void es_parse_note(const es_parse_input *in, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -9,7 +9,6 @@
  * on_diag and the entry is skipped; file problems end the parse. */
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include "es_csv.h"
 #include "es_io.h"
 #include "es_ofac_remarks.h"
+#include "es_parse_common.h"
 #include "es_parser.h"
 
 #define MAIN_COLS 12
@@ -49,35 +49,6 @@ typedef struct {
 	es_ofac_lists *lists;
 	bool first;          /* next row is the first of its file */
 } ctx;
-
-static const char *base_name(const char *path)
-{
-	const char *b = path ? strrchr(path, '/') : NULL;
-	return b ? b + 1 : path ? path : "(buffer)";
-}
-
-static void diag(ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void diag(ctx *c, const char *fmt, ...)
-{
-	if (!c->in->on_diag)
-		return;
-	char msg[ES_ERR_MSG_MAX];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	c->in->on_diag(c->in->diag_ctx, msg);
-}
-
-/* A short, printable copy of outside text for a one-line message. */
-static const char *show(const char *s, size_t len, char out[48])
-{
-	size_t n = 0;
-	for (size_t i = 0; s && i < len && s[i] && n < 40; i++)
-		out[n++] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-	out[n] = '\0';
-	return out;
-}
 
 /* OFAC's null is the unquoted "-0- " (libcsv already trimmed the space). */
 static bool is_null(const es_csv_row *r, size_t i)
@@ -150,28 +121,27 @@ static es_code main_row(void *cv, const es_csv_row *r, es_err *err)
 		return es_err_set(err, ES_EFORMAT, "%s:%ld: first record has %zu columns, expected %d (not an OFAC CSV file?)",
 				  c->fname, r->line, r->n, MAIN_COLS);
 	char idtxt[48];
-	show(r->n ? r->f[0] : "", r->n ? r->len[0] : 0, idtxt);
+	es_parse_show(r->n ? r->f[0] : "", r->n ? r->len[0] : 0, idtxt);
 	if (first && !id_ok)
 		return es_err_set(err, ES_EFORMAT, "%s:%ld: first record's ent_num '%s' is not a number (not an OFAC CSV file?)",
 				  c->fname, r->line, idtxt);
 	if (r->n != MAIN_COLS) {
-		diag(c, "%s:%ld: entry %s has %zu columns, expected %d", c->fname, r->line, idtxt, r->n, MAIN_COLS);
-		c->stats->bad++;
+		es_parse_skip(c->in, c->stats, "%s:%ld: entry %s has %zu columns, expected %d", c->fname, r->line,
+			      idtxt, r->n, MAIN_COLS);
 		return ES_OK;
 	}
 	if (!id_ok) {
-		diag(c, "%s:%ld: entry '%s' has no valid ent_num", c->fname, r->line, idtxt);
-		c->stats->bad++;
+		es_parse_skip(c->in, c->stats, "%s:%ld: entry '%s' has no valid ent_num", c->fname, r->line,
+			      idtxt);
 		return ES_OK;
 	}
 	if (r->oversize >= 0) {
-		diag(c, "%s:%ld: entry %ld: field %ld is over the size limit", c->fname, r->line, ent, r->oversize + 1);
-		c->stats->bad++;
+		es_parse_skip(c->in, c->stats, "%s:%ld: entry %ld: field %ld is over the size limit", c->fname,
+			      r->line, ent, r->oversize + 1);
 		return ES_OK;
 	}
 	if (is_null(r, 1)) {
-		diag(c, "%s:%ld: entry %ld has no name", c->fname, r->line, ent);
-		c->stats->bad++;
+		es_parse_skip(c->in, c->stats, "%s:%ld: entry %ld has no name", c->fname, r->line, ent);
 		return ES_OK;
 	}
 	es_entity *e = es_entity_new(c->in->source);
@@ -203,8 +173,7 @@ static es_code main_row(void *cv, const es_csv_row *r, es_err *err)
 		es_entity_free(e);
 		if (frc == ES_ENOMEM)
 			return es_err_set(err, ES_ENOMEM, "out of memory");
-		diag(c, "%s:%ld: entry %ld: %s", c->fname, r->line, ent, ferr.msg);
-		c->stats->bad++;
+		es_parse_skip(c->in, c->stats, "%s:%ld: entry %ld: %s", c->fname, r->line, ent, ferr.msg);
 		return ES_OK;
 	}
 	const char *list = "SDN";
@@ -268,9 +237,8 @@ static es_code entry_failed(ctx *c, row *w, long line, es_code frc, const es_err
 {
 	if (frc == ES_ENOMEM)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
-	diag(c, "%s:%ld: entry %ld: %s", c->fname, line, w->ent_num, ferr->msg);
+	es_parse_skip(c->in, c->stats, "%s:%ld: entry %ld: %s", c->fname, line, w->ent_num, ferr->msg);
 	w->bad = true;
-	c->stats->bad++;
 	return ES_OK;
 }
 
@@ -288,13 +256,14 @@ static es_code companion_row(ctx *c, const es_csv_row *r, size_t cols, row **out
 		return es_err_set(err, ES_EFORMAT, "%s:%ld: first record is not %zu columns starting with an ent_num (not an OFAC CSV file?)",
 				  c->fname, r->line, cols);
 	if (r->n != cols || !id_ok) {
-		diag(c, "%s:%ld: record has %zu columns or a bad ent_num, expected %zu columns; skipped", c->fname,
-		     r->line, r->n, cols);
+		es_parse_note(c->in, "%s:%ld: record has %zu columns or a bad ent_num, expected %zu columns; skipped",
+			      c->fname, r->line, r->n, cols);
 		return ES_OK;
 	}
 	row *w = find(c, ent);
 	if (!w) {
-		diag(c, "%s:%ld: entry %ld is not in %s (or was skipped)", c->fname, r->line, ent, c->main_name);
+		es_parse_note(c->in, "%s:%ld: entry %ld is not in %s (or was skipped)", c->fname, r->line, ent,
+			      c->main_name);
 		return ES_OK;
 	}
 	if (r->oversize >= 0) {
@@ -398,7 +367,7 @@ static es_code parse_companion(ctx *c, const char *path, const char *buf, size_t
 {
 	if (!buf)
 		return ES_OK;
-	c->fname = base_name(path);
+	c->fname = es_parse_basename(path);
 	c->first = true;
 	strip_eof(buf, &len);
 	if (len == 0)
@@ -418,7 +387,6 @@ es_code es_parse_ofac_csv_buf(const es_parse_input *in, const char *main_buf, si
 {
 	es_code rc = ES_OK;
 	es_ofac_remarks *rem = NULL;
-	char *path = NULL;
 	es_parse_stats local;
 	if (!stats)
 		stats = &local;
@@ -428,22 +396,9 @@ es_code es_parse_ofac_csv_buf(const es_parse_input *in, const char *main_buf, si
 	if (!in->countries || !in->lists_dir)
 		return es_err_set(err, ES_EUSAGE, "ofac_csv: the country table and lists_dir (for %s) are required",
 				  ES_OFAC_REMARKS_FILE);
-	c.main_name = in->display_name ? in->display_name : base_name(in->path);
-	if (!(path = es_path_join(in->lists_dir, ES_OFAC_REMARKS_FILE))) {
-		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+	c.main_name = es_parse_name(in);
+	if ((rc = es_ofac_load_tables(in, &rem, &c.lists, err)) != ES_OK)
 		goto cleanup;
-	}
-	if ((rc = es_ofac_remarks_load(&rem, path, err)) != ES_OK)
-		goto cleanup;
-	if (in->source != ES_SRC_OFAC_SDN) {
-		free(path);
-		if (!(path = es_path_join(in->lists_dir, ES_OFAC_CONS_LISTS_FILE))) {
-			rc = es_err_set(err, ES_ENOMEM, "out of memory");
-			goto cleanup;
-		}
-		if ((rc = es_ofac_lists_load(&c.lists, path, err)) != ES_OK)
-			goto cleanup;
-	}
 
 	c.fname = c.main_name;
 	c.first = true;
@@ -467,10 +422,9 @@ es_code es_parse_ofac_csv_buf(const es_parse_input *in, const char *main_buf, si
 	for (size_t i = 1; i < c.n; i++) {
 		if (c.index[i].ent_num == c.index[i - 1].ent_num) {
 			row *w = &c.rows[c.index[i].idx];
-			diag(&c, "%s:%ld: entry %ld appears twice (first on line %ld); second skipped", c.main_name,
-			     w->line, w->ent_num, c.rows[c.index[i - 1].idx].line);
+			es_parse_skip(in, stats, "%s:%ld: entry %ld appears twice (first on line %ld); second skipped",
+				      c.main_name, w->line, w->ent_num, c.rows[c.index[i - 1].idx].line);
 			w->bad = true;
-			stats->bad++;
 			c.index[i].idx = c.index[i - 1].idx; /* lookups land on the first */
 		}
 	}
@@ -514,7 +468,6 @@ cleanup:
 	free(c.index);
 	es_ofac_lists_free(c.lists);
 	es_ofac_remarks_free(rem);
-	free(path);
 	return rc;
 }
 

@@ -10,13 +10,13 @@
  * Individuals are named "LAST, First" like the CSV files, so the two formats
  * give the same names. */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "es_io.h"
 #include "es_ofac_remarks.h"
+#include "es_parse_common.h"
 #include "es_parser.h"
 #include "es_xml.h"
 
@@ -38,35 +38,6 @@ typedef struct {
 	es_ofac_lists *lists;
 	long n_entries;      /* <sdnEntry> elements seen, good or bad */
 } ctx;
-
-static const char *base_name(const char *path)
-{
-	const char *b = path ? strrchr(path, '/') : NULL;
-	return b ? b + 1 : path ? path : "(buffer)";
-}
-
-static void diag(ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void diag(ctx *c, const char *fmt, ...)
-{
-	if (!c->in->on_diag)
-		return;
-	char msg[ES_ERR_MSG_MAX];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	c->in->on_diag(c->in->diag_ctx, msg);
-}
-
-/* A short, printable copy of outside text for a one-line message. */
-static const char *show(const char *s, size_t len, char out[48])
-{
-	size_t n = 0;
-	for (size_t i = 0; s && i < len && s[i] && n < 40; i++)
-		out[n++] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-	out[n] = '\0';
-	return out;
-}
 
 static void sub_clear(sub *s)
 {
@@ -333,18 +304,17 @@ static es_code read_entry(ctx *c, es_entity **out, es_err *err)
 	}
 done:;
 	char idtxt[48];
-	show(uid ? uid : "(no uid)", (size_t)-1, idtxt);
+	es_parse_show(uid ? uid : "(no uid)", (size_t)-1, idtxt);
 	if (frc != ES_OK) {
-		diag(c, "%s:%d: entry %s: %s", c->fname, line, idtxt, ferr.msg);
-		c->stats->bad++;
+		es_parse_skip(c->in, c->stats, "%s:%d: entry %s: %s", c->fname, line, idtxt, ferr.msg);
 		goto cleanup;
 	}
 	bool uid_ok = uid && *uid && strlen(uid) <= 12;
 	for (const char *p = uid; uid_ok && *p; p++)
 		uid_ok = isdigit((unsigned char)*p);
 	if (!uid_ok) {
-		diag(c, "%s:%d: entry '%s' has no valid uid", c->fname, line, uid ? idtxt : "");
-		c->stats->bad++;
+		es_parse_skip(c->in, c->stats, "%s:%d: entry '%s' has no valid uid", c->fname, line,
+			      uid ? idtxt : "");
 		goto cleanup;
 	}
 	if (!type || !strcmp(type, "Entity"))
@@ -363,8 +333,7 @@ done:;
 		goto cleanup;
 	}
 	if (!name) {
-		diag(c, "%s:%d: entry %s has no name", c->fname, line, uid);
-		c->stats->bad++;
+		es_parse_skip(c->in, c->stats, "%s:%d: entry %s has no name", c->fname, line, uid);
 		goto cleanup;
 	}
 	/* the primary must be names[0]: set it before the aliases already added */
@@ -400,8 +369,7 @@ done:;
 		goto cleanup;
 	}
 	if (frc != ES_OK) {
-		diag(c, "%s:%d: entry %s: %s", c->fname, line, uid, ferr.msg);
-		c->stats->bad++;
+		es_parse_skip(c->in, c->stats, "%s:%d: entry %s: %s", c->fname, line, uid, ferr.msg);
 		goto cleanup;
 	}
 	*out = e;
@@ -433,32 +401,18 @@ es_code es_parse_ofac_xml_buf(const es_parse_input *in, const char *buf, size_t 
 			      es_err *err)
 {
 	es_code rc = ES_OK;
-	char *path = NULL;
 	es_parse_stats local;
 	if (!stats)
 		stats = &local;
 	memset(stats, 0, sizeof *stats);
 	stats->declared_count = -1;
 	ctx c = {.in = in, .stats = stats};
-	c.fname = in->display_name ? in->display_name : base_name(in->path);
+	c.fname = es_parse_name(in);
 	if (!in->countries || !in->lists_dir)
 		return es_err_set(err, ES_EUSAGE, "ofac_xml: the country table and lists_dir (for %s) are required",
 				  ES_OFAC_REMARKS_FILE);
-	if (!(path = es_path_join(in->lists_dir, ES_OFAC_REMARKS_FILE))) {
-		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+	if ((rc = es_ofac_load_tables(in, &c.rem, &c.lists, err)) != ES_OK)
 		goto cleanup;
-	}
-	if ((rc = es_ofac_remarks_load(&c.rem, path, err)) != ES_OK)
-		goto cleanup;
-	if (in->source != ES_SRC_OFAC_SDN) {
-		free(path);
-		if (!(path = es_path_join(in->lists_dir, ES_OFAC_CONS_LISTS_FILE))) {
-			rc = es_err_set(err, ES_ENOMEM, "out of memory");
-			goto cleanup;
-		}
-		if ((rc = es_ofac_lists_load(&c.lists, path, err)) != ES_OK)
-			goto cleanup;
-	}
 	if (len == 0) {
 		rc = es_err_set(err, ES_EFORMAT, "%s: file is empty", c.fname);
 		goto cleanup;
@@ -515,7 +469,7 @@ es_code es_parse_ofac_xml_buf(const es_parse_input *in, const char *buf, size_t 
 				if (!v || end == v || *end || n < 0) {
 					char vt[48];
 					rc = es_err_set(err, ES_EFORMAT, "%s:%d: Record_Count '%s' is not a number", c.fname,
-							line, show(v ? v : "", (size_t)-1, vt));
+							line, es_parse_show(v ? v : "", (size_t)-1, vt));
 					free(v);
 					goto cleanup;
 				}
@@ -542,7 +496,6 @@ cleanup:
 	es_xml_free(c.x);
 	es_ofac_remarks_free(c.rem);
 	es_ofac_lists_free(c.lists);
-	free(path);
 	return rc;
 }
 
