@@ -68,6 +68,26 @@ static size_t split_tabs(char *line, char **cols, size_t max)
 	return n;
 }
 
+/* The next line after *cursor that is neither empty nor a '#' comment,
+ * NUL-terminated in place without its "\r\n", or NULL at the end of the
+ * file; *lineno counts every line, for messages. */
+static char *data_line(char **cursor, long *lineno)
+{
+	for (char *line = *cursor; line && *line; line = *cursor) {
+		(*lineno)++;
+		char *next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		*cursor = next;
+		size_t n = strlen(line);
+		if (n && line[n - 1] == '\r')
+			line[--n] = '\0';
+		if (n && line[0] != '#')
+			return line;
+	}
+	return NULL;
+}
+
 es_code es_ofac_remarks_load(es_ofac_remarks **out, const char *path, es_err *err)
 {
 	es_code rc = ES_OK;
@@ -80,17 +100,9 @@ es_code es_ofac_remarks_load(es_ofac_remarks **out, const char *path, es_err *er
 	if ((rc = es_read_file(path, DATA_FILE_MAX, &buf, &len, err)) != ES_OK)
 		goto cleanup;
 	uint32_t max_groups = 1;
+	char *cursor = buf;
 	long lineno = 0;
-	for (char *line = buf, *next; line && *line; line = next) {
-		lineno++;
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		size_t l = strlen(line);
-		if (l && line[l - 1] == '\r')
-			line[--l] = '\0';
-		if (!l || line[0] == '#')
-			continue;
+	for (char *line; (line = data_line(&cursor, &lineno));) {
 		char *cols[3];
 		if (split_tabs(line, cols, 3) != 3) {
 			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: expected kind<TAB>type<TAB>pattern",
@@ -422,17 +434,9 @@ es_code es_ofac_lists_load(es_ofac_lists **out, const char *path, es_err *err)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
 	if ((rc = es_read_file(path, DATA_FILE_MAX, &buf, &len, err)) != ES_OK)
 		goto cleanup;
+	char *cursor = buf;
 	long lineno = 0;
-	for (char *line = buf, *next; line && *line; line = next) {
-		lineno++;
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		size_t n = strlen(line);
-		if (n && line[n - 1] == '\r')
-			line[--n] = '\0';
-		if (!n || line[0] == '#')
-			continue;
+	for (char *line; (line = data_line(&cursor, &lineno));) {
 		char *cols[2];
 		if (split_tabs(line, cols, 2) != 2 || !cols[0][0] || !cols[1][0]) {
 			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: expected program<TAB>code", es_parse_basename(path), lineno);

@@ -1,5 +1,6 @@
 /* es_ofac_remarks — what the OFAC parsers share: the Remarks extractor, the OFAC
- * date reader and the non-SDN program -> sub-list table.
+ * date reader and the non-SDN program -> sub-list table (es_ofac_load_tables
+ * loads the data files of both for a parse).
  *
  * OFAC keeps weak aliases, dates and places of birth, nationalities and
  * identifiers of the CSV files only inside the free-text Remarks
