@@ -1073,6 +1073,17 @@ size_t es_index_terms_many(const es_index *ix, const uint64_t *keys, size_t nk, 
 	return n;
 }
 
+bool es_index_has_any_key(const es_index *ix, const uint64_t *keys, size_t nk)
+{
+	size_t nb = ix->h->count[S_BKT] - 1;
+	for (size_t i = 0; i < nk; i++)
+		__builtin_prefetch(&ix->bkt[(size_t)keys[i] & (nb - 1)]);
+	for (size_t i = 0; i < nk; i++)
+		if (es_index_has_key(ix, keys[i]))
+			return true;
+	return false;
+}
+
 bool es_index_has_key(const es_index *ix, uint64_t key)
 {
 	size_t nb = ix->h->count[S_BKT] - 1;

@@ -121,6 +121,7 @@ size_t es_index_terms_many(const es_index *ix, const uint64_t *keys, size_t nk, 
 /* Whether a key is in the index (used for 'g' keys: spellings and
  * deletion-1 variants of listed legal forms, stopwords and generic words). */
 bool es_index_has_key(const es_index *ix, uint64_t key);
+bool es_index_has_any_key(const es_index *ix, const uint64_t *keys, size_t nk);
 
 /* Postings of a term. */
 const es_ix_post *es_index_term_postings(const es_index *ix, uint32_t term, uint32_t *len);

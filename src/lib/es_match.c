@@ -391,6 +391,8 @@ static void hit_terms(const es_index *ix, scratch *s, size_t *nt, const termset 
 		uint32_t len = 0;
 		const es_ix_post *p = es_index_term_postings(ix, ts->id[t], &len);
 		for (uint32_t k = 0; k < len; k++) {
+			if (k + 8 < len)
+				__builtin_prefetch(&s->na[p[k + 8].np >> 8]);
 			uint32_t id = p[k].np >> 8, pos = p[k].np & 0xff;
 			name_acc *a = &s->na[id];
 			if (a->stamp != s->epoch) {
@@ -421,20 +423,20 @@ static void hit_terms(const es_index *ix, scratch *s, size_t *nt, const termset 
 
 static bool near_spelling(const es_index *ix, const char *c, size_t cl)
 {
-	if (es_index_has_key(ix, es_index_key('g', c, cl)))
-		return true;
-	if (cl < 5)
-		return false;
-	char d[ES_TOK_LEN];
-	for (size_t k = 0; k < cl; k++) {
-		if (k > 0 && c[k] == c[k - 1])
-			continue;
-		memcpy(d, c, k);
-		memcpy(d + k, c + k + 1, cl - k - 1);
-		if (es_index_has_key(ix, es_index_key('g', d, cl - 1)))
-			return true;
+	uint64_t keys[ES_TOK_LEN + 1];
+	size_t nk = 0;
+	keys[nk++] = es_index_key('g', c, cl);
+	if (cl >= 5) {
+		char d[ES_TOK_LEN];
+		for (size_t k = 0; k < cl; k++) {
+			if (k > 0 && c[k] == c[k - 1])
+				continue;
+			memcpy(d, c, k);
+			memcpy(d + k, c + k + 1, cl - k - 1);
+			keys[nk++] = es_index_key('g', d, cl - 1);
+		}
 	}
-	return false;
+	return es_index_has_any_key(ix, keys, nk);
 }
 
 /* Whether a query word is one edit from a listed word without keys. */
@@ -514,6 +516,8 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 	*reached = nt;
 	for (size_t k = 0; k < nt; k++) {
 		uint32_t id = s->touched[k];
+		if (k + 8 < nt)
+			__builtin_prefetch(es_index_name(ix, s->touched[k + 8]));
 		const es_ix_name *nm = es_index_name(ix, id);
 		const name_acc *a = &s->na[id];
 		bool person = nm->person;
