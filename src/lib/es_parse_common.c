@@ -50,6 +50,7 @@ const char *es_parse_show(const char *s, size_t len, char out[48])
 	return out;
 }
 
+static void vnote(const es_parse_input *in, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void vnote(const es_parse_input *in, const char *fmt, va_list ap)
 {
 	if (!in->on_diag)
