@@ -23,6 +23,7 @@ enum {
 	OPT_THRESHOLD,
 	OPT_LIMIT,
 	OPT_EXHAUSTIVE,
+	OPT_EXPLAIN,
 };
 
 const cli_opt cmd_check_opts[] = {
@@ -32,6 +33,7 @@ const cli_opt cmd_check_opts[] = {
 	{"threshold", OPT_THRESHOLD, true, "T", "minimum score reported (default: the tuned default)"},
 	{"limit", OPT_LIMIT, true, "N", "matches per name (default 10)"},
 	{"exhaustive", OPT_EXHAUSTIVE, false, NULL, "score every listed name instead of using the index"},
+	{"explain", OPT_EXPLAIN, false, NULL, "with --json: add each match's token alignment"},
 	{NULL, 0, false, NULL, NULL},
 };
 
@@ -113,7 +115,7 @@ typedef struct {
 	const es_matcher *m;
 	const actions *act;
 	es_query q;
-	bool json;
+	bool json, explain;
 	es_hit *hits;
 	size_t max;
 	bool color;
@@ -147,11 +149,13 @@ static json_t *hit_json(const check_run *r, const es_hit *h)
 	json_object_set_new(o, "action", json_string(action_for(r->act, rec.source, rec.list)));
 	if (h->weak_alias)
 		json_object_set_new(o, "weak_alias", json_true());
-	json_t *al = json_array();
-	for (size_t i = 0; i < h->n_align; i++)
-		json_array_append_new(al, json_pack("[ssf]", h->align[i].query_token, h->align[i].list_token,
-						    round4(h->align[i].similarity)));
-	json_object_set_new(o, "alignment", al);
+	if (r->explain) {
+		json_t *al = json_array();
+		for (size_t i = 0; i < h->n_align; i++)
+			json_array_append_new(al, json_pack("[ssf]", h->align[i].query_token, h->align[i].list_token,
+							    round4(h->align[i].similarity)));
+		json_object_set_new(o, "alignment", al);
+	}
 	return o;
 }
 
@@ -219,9 +223,17 @@ static int check_one(const check_run *r, const char *name, size_t len)
 		for (size_t i = 0; i < n; i++)
 			json_array_append_new(arr, hit_json(r, &r->hits[i]));
 		json_object_set_new(o, "matches", arr);
-		char *t = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6));
-		puts(t ? t : "{\"matches\": []}");
-		free(t);
+		/* one buffer, one write per line: many small writes cost more than the match */
+		static char buf[1 << 16];
+		size_t jl = json_dumpb(o, buf, sizeof buf - 1, JSON_COMPACT | JSON_REAL_PRECISION(6));
+		if (jl > 0 && jl < sizeof buf - 1) {
+			buf[jl++] = '\n';
+			fwrite(buf, 1, jl, stdout);
+		} else {
+			char *t = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6));
+			puts(t ? t : "{\"matches\": []}");
+			free(t);
+		}
 		json_decref(o);
 	} else {
 		print_human(r, name, r->hits, n);
@@ -264,6 +276,9 @@ int cmd_check(cli_ctx *ctx, int argc, char **argv)
 			break;
 		case OPT_EXHAUSTIVE:
 			r.q.exhaustive = true;
+			break;
+		case OPT_EXPLAIN:
+			r.explain = true;
 			break;
 		case OPT_COUNTRY:
 			if (strlen(arg) != 2 || !((arg[0] | 32) >= 'a' && (arg[0] | 32) <= 'z') ||

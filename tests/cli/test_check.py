@@ -78,6 +78,13 @@ try:
     b = [[(m["source"], m["entry_id"], m["score"]) for m in json.loads(l)["matches"]] for l in o2.splitlines()]
     check(a == b and len(a) == 4, "index == exhaustive")
 
+    # --explain adds the alignment to JSON
+    rc, out, _ = run(["check", "--json", "--explain", "MOUNT HEBRPN FUND"])
+    al = json.loads(out)["matches"][0]["alignment"]
+    check(["hebrpn", "hebron"] == al[1][:2], "--explain alignment")
+    rc, out, _ = run(["check", "--json", "MOUNT HEBRPN FUND"])
+    check("alignment" not in json.loads(out)["matches"][0], "no alignment without --explain")
+
     # human table shows the aligned tokens
     rc, out, _ = run(["-q", "check", "MOUNT HEBRPN FUND"])
     check("hebrpn=hebron" in out, "table shows token alignment")
