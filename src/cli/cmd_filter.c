@@ -131,7 +131,6 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 	else
 		rc = CLI_EXIT_OK;
 	rc = cli_finish_stdout(rc);
-	f = (es_filter_free(f), NULL);
 done:
 	es_filter_free(f);
 	es_matcher_free(m);
