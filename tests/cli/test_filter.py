@@ -208,6 +208,40 @@ def test_csv():
     check(p2.stdout.decode().splitlines()[0].endswith(",decision,reasons,hits"), "csv detected from the header")
 
 
+def test_csv_same_as_jsonl():
+    """Every golden order with one party per role, written as a CSV row, gets the same decision."""
+    roles = ["buyer", "ship_to", "end_user", "intermediate_consignee", "forwarder", "payer", "other"]
+    fields = ["name", "address", "city", "region", "postal_code", "country", "type", "relationship",
+              "ownership_percent"]
+    hdr = ["order_id", "destination", "ship_date", "payment_terms", "eccn", "enc"] + \
+          [f"{r}_{f}" for r in roles for f in fields]
+    rows, want = [], {}
+    for line in open(os.path.join(GOLDEN, "orders.jsonl")):
+        o = json.loads(line)
+        if len({p["role"] for p in o["parties"]}) != len(o["parties"]):
+            continue
+        row = {h: "" for h in hdr}
+        row.update(order_id=o["order_id"], destination=o.get("destination", ""), ship_date=o.get("ship_date", ""),
+                   payment_terms=o.get("payment_terms", ""),
+                   eccn=";".join(i.get("eccn") or "" for i in o["items"]),
+                   enc=";".join(i.get("enc") or "" for i in o["items"]))
+        for p in o["parties"]:
+            for f in fields:
+                v = p.get(f)
+                row[f"{p['role']}_{f}"] = ("null" if f in p else "") if v is None else str(v)
+        rows.append(row)
+        want[o["order_id"]] = o["_expect"]
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=hdr, lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    p = run(["--allow-stale", "--format", "csv"], buf.getvalue().encode())
+    out = list(csv.reader(io.StringIO(p.stdout.decode())))
+    check(len(out) == len(rows) + 1, f"csv vs jsonl: {len(out)} rows for {len(rows)} orders")
+    for r in out[1:]:
+        check(r[-3] == want.get(r[0]), f"csv vs jsonl {r[0]}: {r[-3]}, want {want.get(r[0])}")
+
+
 def main():
     if not EXE:
         print("EXPORTSCREEN not set", file=sys.stderr)
@@ -218,6 +252,7 @@ def main():
     test_stale()
     test_pipes()
     test_csv()
+    test_csv_same_as_jsonl()
     print(f"{len(FAILS)} failure(s)")
     return 1 if FAILS else 0
 
