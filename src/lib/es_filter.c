@@ -13,7 +13,7 @@
 
 #define READ_CHUNK 65536
 #define ADDR_KEY_TOKENS 3
-#define ADDR_MIN_TOKENS 3
+#define ADDR_MIN_TOKENS 5 /* "Unit 3, 6/F" or "1 Main Road" alone name no tenant */
 #define FOLD_BUF 4096
 
 /* ---- output buffer -------------------------------------------------------- */
@@ -230,7 +230,7 @@ static es_code build_addr_index(es_filter *f, es_err *err)
 			const char *t = rec_addr_text(&r.addresses[j]);
 			if (!t)
 				continue;
-			es_rules_fold(f->cfg.rules, t, f->fold_a, sizeof f->fold_a);
+			es_rules_fold_address(f->cfg.rules, t, f->fold_a, sizeof f->fold_a);
 			size_t kl = first_tokens(f->fold_a, ADDR_KEY_TOKENS);
 			if (!kl || !has_digit(f->fold_a))
 				continue;
@@ -317,7 +317,7 @@ static size_t address_hits(es_filter *f, size_t pi, size_t nh)
 	const es_party *p = &f->order.parties[pi];
 	if (!p->address || !f->n_addrs || !addr_role(p->role))
 		return nh;
-	es_rules_fold(f->cfg.rules, p->address, f->fold_b, sizeof f->fold_b);
+	es_rules_fold_address(f->cfg.rules, p->address, f->fold_b, sizeof f->fold_b);
 	size_t qlen = strlen(f->fold_b);
 	if (!first_tokens(f->fold_b, ADDR_MIN_TOKENS) || !has_digit(f->fold_b))
 		return nh;
@@ -335,7 +335,7 @@ static size_t address_hits(es_filter *f, size_t pi, size_t nh)
 		es_rec r;
 		es_matcher_entity(f->cfg.matcher, f->addrs[i].entity, &r);
 		const es_rec_address *a = &r.addresses[f->addrs[i].addr];
-		es_rules_fold(f->cfg.rules, rec_addr_text(a), f->fold_a, sizeof f->fold_a);
+		es_rules_fold_address(f->cfg.rules, rec_addr_text(a), f->fold_a, sizeof f->fold_a);
 		if (strncmp(f->fold_a, f->fold_b, qlen) != 0)
 			continue;
 		if (!same_country(f, p->country, a->country))

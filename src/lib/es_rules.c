@@ -114,6 +114,7 @@ struct es_rules {
 	vec regions;   /* region_row */
 	vec keywords;  /* keyword */
 	vec reasons;   /* reason_row */
+	vec addrwords; /* keyword: kind = canonical word (" w "), phrase = variant (" v ") */
 	double strong, review, contradicted, corroborated;
 	bool literal;
 	double own_pct;
@@ -184,6 +185,53 @@ size_t es_rules_fold(const es_rules *r, const char *s, char *out, size_t cap)
 	}
 	if (out[n - 1] != ' ')
 		out[n++] = ' ';
+	out[n] = '\0';
+	return n;
+}
+
+size_t es_rules_fold_address(const es_rules *r, const char *s, char *out, size_t cap)
+{
+	char tmp[FOLD_MAX];
+	es_rules_fold(r, s, tmp, sizeof tmp);
+	size_t n = 0;
+	if (cap < 3) {
+		if (cap)
+			out[0] = '\0';
+		return 0;
+	}
+	out[n++] = ' ';
+	const keyword *aw = r ? r->addrwords.v : NULL;
+	size_t naw = r ? r->addrwords.n : 0;
+	for (const char *t = tmp; *t == ' ' && t[1];) {
+		const char *e = strchr(t + 1, ' ');
+		if (!e)
+			break;
+		size_t tl = (size_t)(e - t) + 1; /* " tok " */
+		const char *w = t + 1;
+		size_t wl = tl - 2;
+		/* ordinals: 9th -> 9 */
+		if (wl >= 3 && isdigit((unsigned char)w[0])) {
+			const char *sfx = w + wl - 2;
+			bool digits = true;
+			for (const char *q = w; q < sfx; q++)
+				digits &= isdigit((unsigned char)*q) != 0;
+			if (digits && (!strncmp(sfx, "st", 2) || !strncmp(sfx, "nd", 2) || !strncmp(sfx, "rd", 2) ||
+				       !strncmp(sfx, "th", 2)))
+				wl -= 2;
+		}
+		for (size_t i = 0; i < naw; i++)
+			if (strlen(aw[i].phrase) == tl && strncmp(aw[i].phrase, t, tl) == 0) {
+				w = aw[i].kind + 1;
+				wl = strlen(aw[i].kind) - 2;
+				break;
+			}
+		if (n + wl + 2 >= cap)
+			break;
+		memcpy(out + n, w, wl);
+		n += wl;
+		out[n++] = ' ';
+		t = e;
+	}
 	out[n] = '\0';
 	return n;
 }
@@ -428,6 +476,30 @@ static es_code ln_reason(es_rules *r, char **cols, int n, const char *where, es_
 	return rr->code && rr->citation && rr->tmpl ? ES_OK : es_err_set(err, ES_ENOMEM, "out of memory");
 }
 
+static es_code ln_addrword(es_rules *r, char **cols, int n, const char *where, es_err *err)
+{
+	(void)n;
+	char *save = NULL, canon[128] = "";
+	for (char *t = strtok_r(cols[0], "|", &save); t; t = strtok_r(NULL, "|", &save)) {
+		char f[128];
+		es_rules_fold(r, t, f, sizeof f);
+		if (!canon[0]) {
+			snprintf(canon, sizeof canon, "%s", f);
+			continue;
+		}
+		keyword *k = vec_push(&r->addrwords);
+		if (!k)
+			return es_err_set(err, ES_ENOMEM, "out of memory");
+		k->kind = xstrdup(canon);
+		k->phrase = xstrdup(f);
+		if (!k->kind || !k->phrase)
+			return es_err_set(err, ES_ENOMEM, "out of memory");
+	}
+	if (!canon[0])
+		return es_err_set(err, ES_EFORMAT, "%s: empty line", where);
+	return ES_OK;
+}
+
 static int parse_date(const char *s, int *out)
 {
 	int y, m, d;
@@ -517,6 +589,12 @@ void es_rules_free(es_rules *r)
 	free(r->regions.v);
 	free(r->keywords.v);
 	free(r->reasons.v);
+	keyword *aw = r->addrwords.v;
+	for (size_t i = 0; i < r->addrwords.n; i++) {
+		free(aw[i].kind);
+		free(aw[i].phrase);
+	}
+	free(r->addrwords.v);
 	if (r->csm)
 		ucasemap_close(r->csm);
 	free(r);
@@ -540,6 +618,7 @@ es_code es_rules_load(es_rules **out, const char *lists_dir, es_err *err)
 	r->regions.size = sizeof(region_row);
 	r->keywords.size = sizeof(keyword);
 	r->reasons.size = sizeof(reason_row);
+	r->addrwords.size = sizeof(keyword);
 	r->strong = 0.97;
 	r->review = 0.90;
 	r->contradicted = 0.97;
@@ -553,7 +632,8 @@ es_code es_rules_load(es_rules **out, const char *lists_dir, es_err *err)
 	    (rc = load_file(r, lists_dir, "ukraine_regions.tsv", ln_region, err)) != ES_OK ||
 	    (rc = load_file(r, lists_dir, "keywords.tsv", ln_keyword, err)) != ES_OK ||
 	    (rc = load_file(r, lists_dir, "reasons.tsv", ln_reason, err)) != ES_OK ||
-	    (rc = load_file(r, lists_dir, "policy.tsv", ln_policy, err)) != ES_OK)
+	    (rc = load_file(r, lists_dir, "policy.tsv", ln_policy, err)) != ES_OK ||
+	    (rc = load_file(r, lists_dir, "address_words.tsv", ln_addrword, err)) != ES_OK)
 		goto done;
 	if (r->keywords.n)
 		qsort(r->keywords.v, r->keywords.n, sizeof(keyword), kw_cmp);

@@ -99,4 +99,9 @@ void es_rules_decide(const es_rules *r, const es_order *o, const es_party_hit *h
  * output longer than cap is cut at a token boundary). */
 size_t es_rules_fold(const es_rules *r, const char *s, char *out, size_t cap);
 
+/* es_rules_fold plus address spelling variants (lists/rules/address_words.tsv:
+ * "St" = "Street", "9/F" = "9 floor") and ordinals (9th = 9), for comparing a
+ * party's address with listed addresses. */
+size_t es_rules_fold_address(const es_rules *r, const char *s, char *out, size_t cap);
+
 #endif
