@@ -271,6 +271,8 @@ static void test_stale_and_fold(void **state)
 	char f[128];
 	es_rules_fold(rules, "Ausr\xc3\xbcstung-Amt, \xe2\x80\x9cSt. Peter's\xe2\x80\x9d", f, sizeof f);
 	assert_string_equal(f, " ausrustung amt st peters ");
+	es_rules_fold_address(rules, "Rm 31, 9th Fl., Shing Yip Ind. Bldg, 19\xe2\x80\x93" "21 Shing Yip St", f, sizeof f);
+	assert_string_equal(f, " room 31 9 floor shing yip industrial building 19 21 shing yip street ");
 	es_rules_fold(rules, "\xd0\x9a\xd0\x95\xd0\xa0\xd0\xa7\xd0\xac", f, sizeof f);
 	assert_string_equal(f, " \xd0\xba\xd0\xb5\xd1\x80\xd1\x87\xd1\x8c ");
 }
