@@ -523,19 +523,23 @@ static void write_error_json(sbuf *b, const char *line, size_t len, size_t linen
 }
 
 /* Screens one JSONL record into f->out. */
-static es_decision jsonl_record(es_filter *f, const char *line, size_t len, size_t lineno, const char *toolong)
+/* skip: bytes of a byte order mark at the start, part of raw but not of the order */
+static es_decision jsonl_record(es_filter *f, const char *raw, size_t rawlen, size_t skip, size_t lineno,
+				const char *toolong)
 {
 	es_err e = {0};
 	size_t nh = 0;
 	es_code rc = ES_OK;
+	const char *line = raw + skip;
+	size_t len = rawlen - skip;
 	if (toolong) {
-		write_error_json(&f->out, line, len, lineno, toolong);
+		write_error_json(&f->out, raw, rawlen, lineno, toolong);
 		return ES_DEC_ERROR;
 	}
 	if ((rc = es_order_parse_json(line, len, f->cfg.countries, &f->order, &e)) != ES_OK ||
 	    (rc = screen(f, &nh, &e)) != ES_OK) {
 		es_order_release(&f->order);
-		write_error_json(&f->out, line, len, lineno, e.msg[0] ? e.msg : es_strerror(rc));
+		write_error_json(&f->out, raw, rawlen, lineno, e.msg[0] ? e.msg : es_strerror(rc));
 		return ES_DEC_ERROR;
 	}
 	/* splice: the input up to its final '}', then ,"screening":{...}} */
@@ -562,7 +566,7 @@ es_code es_filter_jsonl_record(es_filter *f, const char *line, size_t len, size_
 	sbuf b = {*buf, *len_out, *cap, false};
 	sbuf saved = f->out;
 	f->out = b;
-	es_decision d = jsonl_record(f, line, len, lineno, NULL);
+	es_decision d = jsonl_record(f, line, len, 0, lineno, NULL);
 	b = f->out;
 	f->out = saved;
 	*buf = b.p;
@@ -778,7 +782,7 @@ es_code es_filter_run(es_filter *f, int in_fd, FILE *out, es_filter_stats *st, e
 			char msg[96];
 			if (toolong)
 				snprintf(msg, sizeof msg, "longer than %u bytes", ES_FILTER_MAX_LINE);
-			es_decision d = jsonl_record(f, lp + skip, ln - skip, lineno, toolong ? msg : NULL);
+			es_decision d = jsonl_record(f, lp, ln, skip, lineno, toolong ? msg : NULL);
 			st->by_decision[d]++;
 			st->records++;
 		} else {
