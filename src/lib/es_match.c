@@ -2,13 +2,14 @@
  * normalization (es_normalize) and the scoring (es_score) behind one API.
  *
  * A query is normalized once; candidate names come from the index keys of
- * its distinctive tokens (canonical form, deletion-1 variants, adjacent words
- * written together), accumulated per name with the query token weights. A
- * name whose matched share of the query weight is too small to reach the
- * threshold is not scored (a bound derived from the score formula, with
- * slack); the others are aligned and scored, and the best name per entity is
- * kept. --exhaustive scores every name, which tests use to show the index
- * loses nothing. */
+ * its distinctive words (canonical and written spelling, their deletion-1
+ * variants, adjacent words written together), which lead to terms and their
+ * postings. Per name the walk accumulates the query weight that reached it
+ * and the listed weight it reached; from those es_score_bound gives an upper
+ * bound of the score. Names whose bound is below the threshold are not
+ * scored, the others are scored best bound first until no bound can beat the
+ * limit-th best hit; the best name per entity is kept. --exhaustive scores
+ * every name, which tests use to show the index loses nothing. */
 #include "es_match.h"
 
 #include <math.h>
