@@ -1,7 +1,7 @@
 /* es_index — the compiled, memory-mappable index of a list set.
  *
  * One file of flat arrays addressed by offsets (no pointers on disk):
- *   header   magic, format version, byte size, checksum of the body, the
+ *   header   magic, format version, byte size, checksum of header and body, the
  *            hash of the list set and of the normalization dictionaries,
  *            counts and section offsets
  *   STR      string pool (offset 0 is "" and stands for NULL)
@@ -10,13 +10,15 @@
  *   NAME     es_ix_name: every listed name and alias, normalized
  *   TOK      es_ix_tok: their tokens (canonical form, text, kind, weight)
  *   BKT      hash buckets: BKT[b]..BKT[b+1] index the keys of bucket b
- *   KEY      key hash -> term range (TREF), or a document frequency
+ *   KEY      key hash -> term range (TREF), a document frequency ('c' keys)
+ *            or a mark ('g' keys: spellings of words that have no keys)
  *   TREF     term ids per key
  *   TERM     postings range per term
- *   POST     (name id, token position) per term
- * Keys are the canonical tokens, their deletion-1 variants (so one typo or
- * transposition still finds the name: symspell) and adjacent tokens written
- * together. The loader checks magic, version, size, checksum, both hashes and
+ *   POST     (name id, token position, listed weight) per term
+ * Terms are the distinct spellings (canonical and as written) of listed
+ * distinctive words and of adjacent words written together; keys are the
+ * terms and their deletion-1 variants, so one typo or transposition still
+ * meets (symspell), and a frequent word's names are listed once. The loader checks magic, version, size, checksum, both hashes and
  * every range and id before the index is used; a bad or stale file is never
  * trusted (the caller rebuilds it). */
 #ifndef ES_INDEX_H
