@@ -15,6 +15,7 @@
 #define COMPOUND_MIN 0.85
 #define TYPO_COST 0.8          /* similarity lost per edit, relative to length */
 #define SHORT_CANON_SIM 0.85   /* "arq"/"ark": a romanization rule on a very short word */
+#define LEGAL_CONFLICT 4.0     /* the same for legal forms, which weigh 0.08 */
 #define CONFLICT 0.5           /* extra weight of words unmatched on both sides */
 #define UQ_PERSON 1.2          /* an extra given name is another person, not noise */
 
@@ -350,7 +351,7 @@ double es_score_names_cached(const es_stok *q, size_t nq, const es_stok *l, size
 		middles(q, nq, qmid);
 		middles(l, nl, lmid);
 	}
-	double num = 0, den = 0, uq_words = 0, ul_words = 0;
+	double num = 0, den = 0, uq_words = 0, ul_words = 0, uq_legal = 0, ul_legal = 0;
 	bool num_missing = false;
 	for (size_t j = 0; j < nl; j++) {
 		double w = l[j].w;
@@ -367,6 +368,8 @@ double es_score_names_cached(const es_stok *q, size_t nq, const es_stok *l, size
 			den += u;
 			if (l[j].kind == ES_TK_WORD || l[j].kind == ES_TK_NUM)
 				ul_words += u;
+			else if (l[j].kind == ES_TK_LEGAL)
+				ul_legal += u;
 			if (l[j].kind == ES_TK_NUM)
 				num_missing = true;
 		}
@@ -377,6 +380,8 @@ double es_score_names_cached(const es_stok *q, size_t nq, const es_stok *l, size
 			den += u;
 			if (q[i].kind == ES_TK_WORD || q[i].kind == ES_TK_NUM)
 				uq_words += u;
+			else if (q[i].kind == ES_TK_LEGAL)
+				uq_legal += u;
 			if (q[i].kind == ES_TK_NUM)
 				num_missing = true;
 		}
@@ -384,6 +389,8 @@ double es_score_names_cached(const es_stok *q, size_t nq, const es_stok *l, size
 	/* words left over on both sides are a different name (Dario vs Mario,
 	 * another given name), not a word added or left out */
 	den += CONFLICT * (uq_words < ul_words ? uq_words : ul_words);
+	/* two different legal forms (Inc. vs JSC) say "another company" a little */
+	den += LEGAL_CONFLICT * (uq_legal < ul_legal ? uq_legal : ul_legal);
 	double S = den > 0 ? num / den : 0.0;
 	if (num_missing)
 		S *= ES_SCORE_NUM_PENALTY;
