@@ -4,7 +4,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -53,6 +52,8 @@ static es_eu_type eu_type_from(const char *s)
 
 void es_order_release(es_order *o)
 {
+	json_decref(o->json_root);
+	o->json_root = NULL;
 	o->n_parties = o->n_items = o->n_services_declined = 0;
 }
 
@@ -100,457 +101,17 @@ static es_code country_field(const es_countries *countries, const char *s, const
 
 /* ---- JSON ---------------------------------------------------------------- */
 
-/* A strict JSON reader built for this one job: validate a line (RFC 8259: no
- * trailing commas, no control characters or NUL in strings, no lone surrogates,
- * no duplicate member names, nesting at most JP_MAX_DEPTH, nothing after the
- * value) and keep a flat token array to look members up in. It replaces a
- * general DOM because building and freeing one per order was most of the
- * filter's own time; jansson still writes the error message of a rejected line,
- * so messages stay those of a well-known parser. Numbers are checked for syntax
- * only: their bytes are passed through and only ownership_percent is read. */
-
-#define JP_MAX_DEPTH 2048
-#define JP_MAX_TOKENS (1u << 20)
-
-enum { JT_OBJECT, JT_ARRAY, JT_STRING, JT_NUMBER, JT_TRUE, JT_FALSE, JT_NULL };
-
-typedef struct {
-	uint8_t type;
-	uint8_t esc;     /* string has backslash escapes */
-	uint32_t start;  /* strings: first byte after the quote; else first byte */
-	uint32_t end;    /* strings: the closing quote; else one past the last byte */
-	uint32_t n;      /* objects: members, arrays: elements */
-	uint32_t next;   /* index of the token after this value's subtree */
-	char *str;       /* decoded string (arena), NULL until asked for */
-} jtok;
-
-typedef struct {
-	const char *s;
-	size_t len, pos;
-	jtok *t;
-	size_t nt, cap;
-	char *arena;
-	size_t an, acap;
-	size_t *keys;    /* scratch for duplicate checks */
-	size_t kcap;
-	bool oom;
-} jdoc;
-
-struct es_order_scratch {
-	jdoc d;
-};
-
-static void jp_ws(jdoc *d)
-{
-	while (d->pos < d->len) {
-		char c = d->s[d->pos];
-		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
-			break;
-		d->pos++;
-	}
-}
-
-static long jp_new(jdoc *d, int type)
-{
-	if (d->nt == d->cap) {
-		if (d->cap >= JP_MAX_TOKENS)
-			return -1;
-		size_t nc = d->cap ? d->cap * 2 : 256;
-		jtok *nt = realloc(d->t, nc * sizeof *nt);
-		if (!nt) {
-			d->oom = true;
-			return -1;
-		}
-		d->t = nt;
-		d->cap = nc;
-	}
-	jtok *t = &d->t[d->nt];
-	memset(t, 0, sizeof *t);
-	t->type = (uint8_t)type;
-	return (long)d->nt++;
-}
-
-static int hexv(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-static int jp_hex4(const char *s, unsigned *out)
-{
-	unsigned v = 0;
-	for (int i = 0; i < 4; i++) {
-		int h = hexv(s[i]);
-		if (h < 0)
-			return -1;
-		v = v * 16 + (unsigned)h;
-	}
-	*out = v;
-	return 0;
-}
-
-/* Scans a string starting at the opening quote; validates escapes. */
-static bool jp_string(jdoc *d, long ti)
-{
-	size_t i = d->pos + 1;
-	bool esc = false;
-	while (i < d->len) {
-		unsigned char c = (unsigned char)d->s[i];
-		if (c == '"')
-			break;
-		if (c < 0x20)
-			return false;
-		if (c == '\\') {
-			esc = true;
-			if (i + 1 >= d->len)
-				return false;
-			char e = d->s[i + 1];
-			if (e == 'u') {
-				unsigned u, u2;
-				if (i + 6 > d->len || jp_hex4(d->s + i + 2, &u) != 0 || u == 0)
-					return false;
-				if (u >= 0xDC00 && u <= 0xDFFF)
-					return false; /* lone low surrogate */
-				if (u >= 0xD800 && u <= 0xDBFF) {
-					if (i + 12 > d->len || d->s[i + 6] != '\\' || d->s[i + 7] != 'u' ||
-					    jp_hex4(d->s + i + 8, &u2) != 0 || u2 < 0xDC00 || u2 > 0xDFFF)
-						return false;
-					i += 12;
-				} else {
-					i += 6;
-				}
-				continue;
-			}
-			if (!strchr("\"\\/bfnrt", e) || e == '\0')
-				return false;
-			i += 2;
-			continue;
-		}
-		i++;
-	}
-	if (i >= d->len)
-		return false;
-	if (ti >= 0) {
-		d->t[ti].start = (uint32_t)(d->pos + 1);
-		d->t[ti].end = (uint32_t)i;
-		d->t[ti].esc = esc;
-	}
-	d->pos = i + 1;
-	return true;
-}
-
-static bool jp_number(jdoc *d)
-{
-	size_t i = d->pos;
-	if (i < d->len && d->s[i] == '-')
-		i++;
-	if (i >= d->len)
-		return false;
-	if (d->s[i] == '0')
-		i++;
-	else if (d->s[i] >= '1' && d->s[i] <= '9')
-		while (i < d->len && isdigit((unsigned char)d->s[i]))
-			i++;
-	else
-		return false;
-	if (i < d->len && d->s[i] == '.') {
-		i++;
-		if (i >= d->len || !isdigit((unsigned char)d->s[i]))
-			return false;
-		while (i < d->len && isdigit((unsigned char)d->s[i]))
-			i++;
-	}
-	if (i < d->len && (d->s[i] == 'e' || d->s[i] == 'E')) {
-		i++;
-		if (i < d->len && (d->s[i] == '+' || d->s[i] == '-'))
-			i++;
-		if (i >= d->len || !isdigit((unsigned char)d->s[i]))
-			return false;
-		while (i < d->len && isdigit((unsigned char)d->s[i]))
-			i++;
-	}
-	d->pos = i;
-	return true;
-}
-
-static const char *jp_str(jdoc *d, size_t ti, size_t *len);
-
-static int key_cmp_ctx(const void *a, const void *b, void *ctx);
-
-static bool jp_value(jdoc *d, int depth);
-
-/* Keys of the object token oi are distinct (decoded comparison). */
-static bool jp_no_dups(jdoc *d, size_t oi)
-{
-	size_t n = d->t[oi].n;
-	if (n < 2)
-		return true;
-	if (n > d->kcap) {
-		size_t *nk = realloc(d->keys, n * sizeof *nk);
-		if (!nk) {
-			d->oom = true;
-			return false;
-		}
-		d->keys = nk;
-		d->kcap = n;
-	}
-	size_t k = oi + 1, m = 0;
-	for (size_t i = 0; i < n; i++) {
-		d->keys[m++] = k;
-		k = d->t[k + 1].next; /* key is one token; the value's subtree ends at next */
-	}
-	for (size_t i = 0; i < n; i++) {
-		size_t l;
-		if (!jp_str(d, d->keys[i], &l))
-			return false;
-	}
-	if (n <= 8) {
-		for (size_t i = 0; i < n; i++)
-			for (size_t j = i + 1; j < n; j++)
-				if (key_cmp_ctx(&d->keys[i], &d->keys[j], d) == 0)
-					return false;
-		return true;
-	}
-	/* many members: an open-addressing set of the decoded names */
-	size_t ts = 16;
-	while (ts < 2 * n)
-		ts *= 2;
-	if (ts + n > d->kcap) {
-		size_t *nk = realloc(d->keys, (ts + n) * sizeof *nk);
-		if (!nk) {
-			d->oom = true;
-			return false;
-		}
-		d->keys = nk;
-		d->kcap = ts + n;
-	}
-	size_t *tab = d->keys + n;
-	for (size_t i = 0; i < ts; i++)
-		tab[i] = SIZE_MAX;
-	for (size_t i = 0; i < n; i++) {
-		const jtok *t = &d->t[d->keys[i]];
-		uint64_t h = 1469598103934665603ull;
-		for (size_t b = 0; b < t->n; b++)
-			h = (h ^ (unsigned char)t->str[b]) * 1099511628211ull;
-		for (size_t slot = h & (ts - 1);; slot = (slot + 1) & (ts - 1)) {
-			if (tab[slot] == SIZE_MAX) {
-				tab[slot] = d->keys[i];
-				break;
-			}
-			if (key_cmp_ctx(&tab[slot], &d->keys[i], d) == 0)
-				return false;
-		}
-	}
-	return true;
-}
-
-static bool jp_value(jdoc *d, int depth)
-{
-	jp_ws(d);
-	if (d->pos >= d->len)
-		return false;
-	char c = d->s[d->pos];
-	long ti;
-	if (c == '{' || c == '[') {
-		if (depth >= JP_MAX_DEPTH)
-			return false;
-		bool obj = c == '{';
-		if ((ti = jp_new(d, obj ? JT_OBJECT : JT_ARRAY)) < 0)
-			return false;
-		d->t[ti].start = (uint32_t)d->pos;
-		d->pos++;
-		jp_ws(d);
-		uint32_t n = 0;
-		if (d->pos < d->len && d->s[d->pos] == (obj ? '}' : ']')) {
-			d->pos++;
-		} else {
-			for (;;) {
-				if (obj) {
-					jp_ws(d);
-					if (d->pos >= d->len || d->s[d->pos] != '"')
-						return false;
-					long ki = jp_new(d, JT_STRING);
-					if (ki < 0 || !jp_string(d, ki))
-						return false;
-					d->t[ki].next = (uint32_t)d->nt;
-					jp_ws(d);
-					if (d->pos >= d->len || d->s[d->pos] != ':')
-						return false;
-					d->pos++;
-				}
-				if (!jp_value(d, depth + 1))
-					return false;
-				n++;
-				jp_ws(d);
-				if (d->pos >= d->len)
-					return false;
-				if (d->s[d->pos] == ',') {
-					d->pos++;
-					continue;
-				}
-				if (d->s[d->pos] == (obj ? '}' : ']')) {
-					d->pos++;
-					break;
-				}
-				return false;
-			}
-		}
-		d->t[ti].n = n;
-		d->t[ti].end = (uint32_t)d->pos;
-		d->t[ti].next = (uint32_t)d->nt;
-		return !obj || jp_no_dups(d, (size_t)ti);
-	}
-	if (c == '"') {
-		if ((ti = jp_new(d, JT_STRING)) < 0 || !jp_string(d, ti))
-			return false;
-		d->t[ti].next = (uint32_t)d->nt;
-		return true;
-	}
-	static const struct {
-		const char *w;
-		int type;
-	} lits[] = {{"true", JT_TRUE}, {"false", JT_FALSE}, {"null", JT_NULL}};
-	for (int i = 0; i < 3; i++) {
-		size_t wl = strlen(lits[i].w);
-		if (c == lits[i].w[0]) {
-			if (d->len - d->pos < wl || memcmp(d->s + d->pos, lits[i].w, wl) != 0)
-				return false;
-			if ((ti = jp_new(d, lits[i].type)) < 0)
-				return false;
-			d->t[ti].start = (uint32_t)d->pos;
-			d->pos += wl;
-			d->t[ti].end = (uint32_t)d->pos;
-			d->t[ti].next = (uint32_t)d->nt;
-			return true;
-		}
-	}
-	if (c == '-' || (c >= '0' && c <= '9')) {
-		if ((ti = jp_new(d, JT_NUMBER)) < 0)
-			return false;
-		d->t[ti].start = (uint32_t)d->pos;
-		if (!jp_number(d))
-			return false;
-		d->t[ti].end = (uint32_t)d->pos;
-		d->t[ti].next = (uint32_t)d->nt;
-		return true;
-	}
-	return false;
-}
-
-static void put_utf8(char *o, size_t *n, unsigned u)
-{
-	if (u < 0x80) {
-		o[(*n)++] = (char)u;
-	} else if (u < 0x800) {
-		o[(*n)++] = (char)(0xC0 | (u >> 6));
-		o[(*n)++] = (char)(0x80 | (u & 0x3F));
-	} else if (u < 0x10000) {
-		o[(*n)++] = (char)(0xE0 | (u >> 12));
-		o[(*n)++] = (char)(0x80 | ((u >> 6) & 0x3F));
-		o[(*n)++] = (char)(0x80 | (u & 0x3F));
-	} else {
-		o[(*n)++] = (char)(0xF0 | (u >> 18));
-		o[(*n)++] = (char)(0x80 | ((u >> 12) & 0x3F));
-		o[(*n)++] = (char)(0x80 | ((u >> 6) & 0x3F));
-		o[(*n)++] = (char)(0x80 | (u & 0x3F));
-	}
-}
-
-/* The decoded, NUL-terminated value of string token ti (in the arena). The arena
- * is sized before parsing so it never moves while pointers into it are held. */
-static const char *jp_str(jdoc *d, size_t ti, size_t *len)
-{
-	jtok *t = &d->t[ti];
-	if (!t->str) {
-		size_t raw = t->end - t->start;
-		if (d->an + raw + 1 > d->acap)
-			return NULL; /* cannot happen: the arena holds every string once */
-		char *o = d->arena + d->an;
-		size_t n = 0;
-		const char *s = d->s + t->start;
-		if (!t->esc) {
-			memcpy(o, s, raw);
-			n = raw;
-		} else {
-			for (size_t i = 0; i < raw;) {
-				if (s[i] != '\\') {
-					o[n++] = s[i++];
-					continue;
-				}
-				char e = s[i + 1];
-				if (e == 'u') {
-					unsigned u, u2;
-					jp_hex4(s + i + 2, &u);
-					i += 6;
-					if (u >= 0xD800 && u <= 0xDBFF) {
-						jp_hex4(s + i + 2, &u2);
-						u = 0x10000 + ((u - 0xD800) << 10) + (u2 - 0xDC00);
-						i += 6;
-					}
-					put_utf8(o, &n, u);
-					continue;
-				}
-				o[n++] = e == 'b' ? '\b' : e == 'f' ? '\f' : e == 'n' ? '\n' : e == 'r' ? '\r' : e == 't' ? '\t' : e;
-				i += 2;
-			}
-		}
-		o[n] = '\0';
-		t->str = o;
-		t->end = t->start + (uint32_t)raw; /* unchanged; decoded length kept below */
-		t->n = (uint32_t)n;
-		d->an += n + 1;
-	}
-	*len = t->n;
-	return t->str;
-}
-
-static int key_cmp_ctx(const void *a, const void *b, void *ctx)
-{
-	jdoc *d = ctx;
-	const jtok *x = &d->t[*(const size_t *)a], *y = &d->t[*(const size_t *)b];
-	size_t lx = x->n, ly = y->n;
-	size_t m = lx < ly ? lx : ly;
-	int c = memcmp(x->str, y->str, m);
-	return c ? c : (lx < ly ? -1 : lx > ly);
-}
-
-/* Member value token of object oi named key, or -1. */
-static long jv_get(jdoc *d, size_t oi, const char *key)
-{
-	if (d->t[oi].type != JT_OBJECT)
-		return -1;
-	size_t kl = strlen(key), k = oi + 1;
-	for (uint32_t i = 0; i < d->t[oi].n; i++) {
-		size_t l;
-		const char *ks = jp_str(d, k, &l);
-		if (ks && l == kl && memcmp(ks, key, kl) == 0)
-			return (long)(k + 1);
-		k = d->t[k + 1].next;
-	}
-	return -1;
-}
-
-/* Element i of array ai (i < n). */
-static size_t jv_at(const jdoc *d, size_t ai, size_t i)
-{
-	size_t k = ai + 1;
-	while (i--)
-		k = d->t[k].next;
-	return k;
-}
-
 /* Optional string member: absent or null -> NULL; a string within the limit; else an error. */
-static es_code jstr(jdoc *d, size_t obj, const char *key, const char **out, const char *ctx, es_err *err)
+static es_code jstr(json_t *obj, const char *key, const char **out, const char *ctx, es_err *err)
 {
-	long v = jv_get(d, obj, key);
+	json_t *v = json_object_get(obj, key);
 	*out = NULL;
-	if (v < 0 || d->t[v].type == JT_NULL)
+	if (!v || json_is_null(v))
 		return ES_OK;
-	if (d->t[v].type != JT_STRING)
+	if (!json_is_string(v))
 		return es_err_set(err, ES_EFORMAT, "%s'%s' is not a string", ctx, key);
-	size_t len;
-	const char *s = jp_str(d, (size_t)v, &len);
-	if (!s)
-		return es_err_set(err, ES_EINTERNAL, "string arena exhausted");
+	const char *s = json_string_value(v);
+	size_t len = json_string_length(v);
 	if (utf8_chars(s, len) > ES_ORDER_MAX_FIELD)
 		return es_err_set(err, ES_ETOOBIG, "%s'%s' is longer than %d characters", ctx, key,
 				  ES_ORDER_MAX_FIELD);
@@ -558,57 +119,50 @@ static es_code jstr(jdoc *d, size_t obj, const char *key, const char **out, cons
 	return ES_OK;
 }
 
-static es_code json_party(jdoc *d, size_t p, size_t i, const es_countries *countries, es_party *out, es_err *err)
+static es_code json_party(json_t *p, size_t i, const es_countries *countries, es_party *out, es_err *err)
 {
 	es_code rc = ES_OK;
 	char ctx[48];
 	const char *role = NULL, *country = NULL;
 	snprintf(ctx, sizeof ctx, "party %zu: ", i);
 	memset(out, 0, sizeof *out);
-	if (d->t[p].type != JT_OBJECT)
+	if (!json_is_object(p))
 		return es_err_set(err, ES_EFORMAT, "party %zu is not an object", i);
-	long jn = jv_get(d, p, "name");
-	if (jn < 0 || d->t[jn].type == JT_NULL)
+	json_t *jn = json_object_get(p, "name");
+	if (!jn || json_is_null(jn))
 		return es_err_set(err, ES_EMISSING, "party %zu has no name", i);
-	if ((rc = jstr(d, p, "name", &out->name, ctx, err)) != ES_OK)
+	if ((rc = jstr(p, "name", &out->name, ctx, err)) != ES_OK)
 		goto done;
 	if (blank(out->name))
 		return es_err_set(err, ES_EMISSING, "party %zu has an empty name", i);
-	if ((rc = jstr(d, p, "role", &role, ctx, err)) != ES_OK)
+	if ((rc = jstr(p, "role", &role, ctx, err)) != ES_OK)
 		goto done;
 	if (!role)
 		return es_err_set(err, ES_EMISSING, "party %zu has no role", i);
 	if (es_role_from_name(role, &out->role) != 0)
 		return es_err_set(err, ES_EFORMAT, "party %zu has an unknown role '%.40s'", i, role);
-	if ((rc = jstr(d, p, "address", &out->address, ctx, err)) != ES_OK ||
-	    (rc = jstr(d, p, "city", &out->city, ctx, err)) != ES_OK ||
-	    (rc = jstr(d, p, "region", &out->region, ctx, err)) != ES_OK ||
-	    (rc = jstr(d, p, "postal_code", &out->postal_code, ctx, err)) != ES_OK ||
-	    (rc = jstr(d, p, "type", &out->type, ctx, err)) != ES_OK ||
-	    (rc = jstr(d, p, "relationship", &out->relationship, ctx, err)) != ES_OK ||
-	    (rc = jstr(d, p, "country", &country, ctx, err)) != ES_OK)
+	if ((rc = jstr(p, "address", &out->address, ctx, err)) != ES_OK ||
+	    (rc = jstr(p, "city", &out->city, ctx, err)) != ES_OK ||
+	    (rc = jstr(p, "region", &out->region, ctx, err)) != ES_OK ||
+	    (rc = jstr(p, "postal_code", &out->postal_code, ctx, err)) != ES_OK ||
+	    (rc = jstr(p, "type", &out->type, ctx, err)) != ES_OK ||
+	    (rc = jstr(p, "relationship", &out->relationship, ctx, err)) != ES_OK ||
+	    (rc = jstr(p, "country", &country, ctx, err)) != ES_OK)
 		goto done;
 	snprintf(ctx, sizeof ctx, "party %zu country", i);
 	if ((rc = country_field(countries, country, &out->country, ctx, err)) != ES_OK)
 		goto done;
 	out->eu_type = out->type && !blank(out->type) ? eu_type_from(out->type) : ES_EU_UNKNOWN;
-	long own = jv_get(d, p, "ownership_percent");
-	if (own >= 0) {
+	json_t *own = json_object_get(p, "ownership_percent");
+	if (own) {
 		out->has_ownership = true;
-		if (d->t[own].type == JT_NUMBER) {
-			char num[64];
-			size_t nl = d->t[own].end - d->t[own].start;
-			double v = -1;
-			if (nl < sizeof num) {
-				memcpy(num, d->s + d->t[own].start, nl);
-				num[nl] = '\0';
-				v = strtod(num, NULL);
-			}
+		if (json_is_number(own)) {
+			double v = json_number_value(own);
 			if (!(v >= 0 && v <= 100))
 				return es_err_set(err, ES_EFORMAT, "party %zu: ownership_percent %g is not 0..100", i, v);
 			out->ownership_known = true;
 			out->ownership_percent = v;
-		} else if (d->t[own].type != JT_NULL) {
+		} else if (!json_is_null(own)) {
 			return es_err_set(err, ES_EFORMAT, "party %zu: 'ownership_percent' is not a number", i);
 		}
 	}
@@ -616,109 +170,85 @@ done:
 	return rc;
 }
 
-/* jansson's words for why a line is not JSON (only called for rejected lines). */
-static es_code json_reject(const char *line, size_t len, es_err *err)
-{
-	json_error_t jerr;
-	json_t *root = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL, &jerr);
-	if (root) {
-		/* stricter than jansson here (e.g. more than JP_MAX_TOKENS values) */
-		json_decref(root);
-		return es_err_set(err, ES_EFORMAT, "invalid JSON: more than %u values", JP_MAX_TOKENS);
-	}
-	if (strstr(jerr.text, "JSON_ALLOW_NUL"))
-		return es_err_set(err, ES_EFORMAT, "invalid JSON at column %d: a string contains \\u0000 (NUL)",
-				  jerr.column);
-	return es_err_set(err, ES_EFORMAT, "invalid JSON at column %d: %s", jerr.column, jerr.text);
-}
-
 es_code es_order_parse_json(const char *line, size_t len, const es_countries *countries, es_order *o,
 			    es_err *err)
 {
 	es_code rc = ES_OK;
 	size_t bad;
+	json_error_t jerr;
 	order_reset(o);
 	if (!es_utf8_valid(line, len, &bad))
 		return es_err_set(err, ES_EENCODING, "invalid UTF-8 at byte %zu", bad + 1);
-	/* a raw NUL is never valid JSON (and would end jansson's reading early) */
+	/* a raw NUL is never valid JSON; jansson rejects it too, but as "near end of file" */
 	const char *nul = memchr(line, '\0', len);
 	if (nul)
 		return es_err_set(err, ES_EFORMAT, "invalid JSON at column %zu: a NUL byte", (size_t)(nul - line) + 1);
-	if (!o->scratch && !(o->scratch = calloc(1, sizeof *o->scratch)))
-		return es_err_set(err, ES_ENOMEM, "out of memory");
-	jdoc *d = &o->scratch->d;
-	d->s = line;
-	d->len = len;
-	d->pos = 0;
-	d->nt = 0;
-	d->an = 0;
-	d->oom = false;
-	/* every string decodes to at most its raw length, plus one NUL per token */
-	size_t need = len + len / 2 + 16;
-	if (need > d->acap) {
-		char *na = realloc(d->arena, need);
-		if (!na)
-			return es_err_set(err, ES_ENOMEM, "out of memory");
-		d->arena = na;
-		d->acap = need;
-	}
 	/* Duplicate names are rejected: which one a consumer would use is undefined,
-	 * and a screened "destination: DE" that some other tool reads as IR is a miss. */
-	bool ok = jp_value(d, 0);
-	if (ok) {
-		jp_ws(d);
-		ok = d->pos == len;
+	 * and a screened "destination: DE" that some other tool reads as IR is a miss.
+	 * jansson also bounds nesting (JSON_PARSER_MAX_DEPTH), rejects \u0000 and lone
+	 * surrogates. Integers are decoded as reals so a huge integer in a passed-through
+	 * member is not an error (only ownership_percent is read, and the raw bytes are
+	 * what is written back); a number beyond the double range is. */
+	const size_t flags = JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL;
+	json_t *root = json_loadb(line, len, flags, &jerr);
+	/* a valid scalar is "not a JSON object" like an array, not a syntax error */
+	if (!root && strncmp(jerr.text, "'[' or '{' expected", 19) == 0)
+		root = json_loadb(line, len, flags | JSON_DECODE_ANY, NULL);
+	if (!root) {
+		if (strstr(jerr.text, "JSON_ALLOW_NUL"))
+			return es_err_set(err, ES_EFORMAT, "invalid JSON at column %d: a string contains \\u0000 (NUL)",
+					  jerr.column);
+		return es_err_set(err, ES_EFORMAT, "invalid JSON at column %d: %s", jerr.column, jerr.text);
 	}
-	if (d->oom)
-		return es_err_set(err, ES_ENOMEM, "out of memory");
-	if (!ok || d->nt == 0)
-		return json_reject(line, len, err);
-	if (d->t[0].type != JT_OBJECT)
-		return es_err_set(err, ES_EFORMAT, "not a JSON object (got %s)",
-				  d->t[0].type == JT_ARRAY ? "an array" : "a scalar");
-	if (jv_get(d, 0, "screening") >= 0) {
+	o->json_root = root;
+	if (!json_is_object(root)) {
+		rc = es_err_set(err, ES_EFORMAT, "not a JSON object (got %s)",
+				json_is_array(root) ? "an array" : "a scalar");
+		goto done;
+	}
+	if (json_object_get(root, "screening")) {
 		o->has_screening = true;
-		return es_err_set(err, ES_EFORMAT, "the order already has a 'screening' member");
+		rc = es_err_set(err, ES_EFORMAT, "the order already has a 'screening' member");
+		goto done;
 	}
-	long jid = jv_get(d, 0, "order_id");
-	if (jid >= 0 && d->t[jid].type == JT_STRING)
-		if ((rc = jstr(d, 0, "order_id", &o->order_id, "", err)) != ES_OK)
+	json_t *jid = json_object_get(root, "order_id");
+	if (jid && json_is_string(jid))
+		if ((rc = jstr(root, "order_id", &o->order_id, "", err)) != ES_OK)
 			goto done;
 	const char *dest = NULL;
-	if ((rc = jstr(d, 0, "destination", &dest, "", err)) != ES_OK ||
+	if ((rc = jstr(root, "destination", &dest, "", err)) != ES_OK ||
 	    (rc = country_field(countries, dest, &o->destination, "destination", err)) != ES_OK ||
-	    (rc = jstr(d, 0, "ship_date", &o->ship_date, "", err)) != ES_OK ||
-	    (rc = jstr(d, 0, "payment_terms", &o->payment_terms, "", err)) != ES_OK ||
-	    (rc = jstr(d, 0, "end_use", &o->end_use, "", err)) != ES_OK)
+	    (rc = jstr(root, "ship_date", &o->ship_date, "", err)) != ES_OK ||
+	    (rc = jstr(root, "payment_terms", &o->payment_terms, "", err)) != ES_OK ||
+	    (rc = jstr(root, "end_use", &o->end_use, "", err)) != ES_OK)
 		goto done;
-	long sd = jv_get(d, 0, "services_declined");
-	if (sd >= 0 && d->t[sd].type == JT_ARRAY) {
-		size_t k = (size_t)sd + 1;
-		for (uint32_t i = 0; i < d->t[sd].n; i++, k = d->t[k].next) {
-			size_t l;
-			if (d->t[k].type != JT_STRING || d->t[k].start == d->t[k].end)
+	json_t *sd = json_object_get(root, "services_declined");
+	if (sd && json_is_array(sd)) {
+		size_t i;
+		json_t *v;
+		json_array_foreach(sd, i, v) {
+			if (!json_is_string(v) || json_string_length(v) == 0)
 				continue;
 			if (o->n_services_declined >= ES_ORDER_MAX_SERVICES) {
 				rc = es_err_set(err, ES_ETOOBIG, "more than %d services_declined", ES_ORDER_MAX_SERVICES);
 				goto done;
 			}
-			o->services_declined[o->n_services_declined++] = jp_str(d, k, &l);
+			o->services_declined[o->n_services_declined++] = json_string_value(v);
 		}
-	} else if (sd >= 0 && d->t[sd].type == JT_STRING && d->t[sd].start != d->t[sd].end) {
-		size_t l;
-		o->services_declined[o->n_services_declined++] = jp_str(d, (size_t)sd, &l);
+	} else if (sd && json_is_string(sd) && json_string_length(sd) > 0) {
+		o->services_declined[o->n_services_declined++] = json_string_value(sd);
 	}
 
-	long parties = jv_get(d, 0, "parties");
-	if (parties < 0) {
+	json_t *parties = json_object_get(root, "parties");
+	if (!parties) {
 		rc = es_err_set(err, ES_EMISSING, "the order has no 'parties'");
 		goto done;
 	}
-	if (d->t[parties].type != JT_ARRAY) {
+	if (!json_is_array(parties)) {
 		rc = es_err_set(err, ES_EFORMAT, "'parties' is not an array");
 		goto done;
 	}
-	size_t np = d->t[parties].n;
+	size_t np = json_array_size(parties);
 	if (np == 0) {
 		rc = es_err_set(err, ES_EMISSING, "'parties' is empty");
 		goto done;
@@ -727,42 +257,42 @@ es_code es_order_parse_json(const char *line, size_t len, const es_countries *co
 		rc = es_err_set(err, ES_ETOOBIG, "more than %d parties", ES_ORDER_MAX_PARTIES);
 		goto done;
 	}
-	for (size_t i = 0, k = (size_t)parties + 1; i < np; i++, k = d->t[k].next)
-		if ((rc = json_party(d, k, i, countries, &o->parties[i], err)) != ES_OK)
+	for (size_t i = 0; i < np; i++)
+		if ((rc = json_party(json_array_get(parties, i), i, countries, &o->parties[i], err)) != ES_OK)
 			goto done;
 	o->n_parties = np;
 
-	long items = jv_get(d, 0, "items");
-	if (items >= 0 && d->t[items].type != JT_NULL) {
-		if (d->t[items].type != JT_ARRAY) {
+	json_t *items = json_object_get(root, "items");
+	if (items && !json_is_null(items)) {
+		if (!json_is_array(items)) {
 			rc = es_err_set(err, ES_EFORMAT, "'items' is not an array");
 			goto done;
 		}
 		o->items_given = true;
-		size_t ni = d->t[items].n;
+		size_t ni = json_array_size(items);
 		if (ni > ES_ORDER_MAX_ITEMS) {
 			rc = es_err_set(err, ES_ETOOBIG, "more than %d items", ES_ORDER_MAX_ITEMS);
 			goto done;
 		}
-		for (size_t i = 0, k = (size_t)items + 1; i < ni; i++, k = d->t[k].next) {
+		for (size_t i = 0; i < ni; i++) {
+			json_t *it = json_array_get(items, i);
 			char ctx[40];
 			snprintf(ctx, sizeof ctx, "item %zu: ", i);
-			if (d->t[k].type != JT_OBJECT) {
+			if (!json_is_object(it)) {
 				rc = es_err_set(err, ES_EFORMAT, "item %zu is not an object", i);
 				goto done;
 			}
 			es_item *x = &o->items[i];
 			x->sku = NULL;
-			long sku = jv_get(d, k, "sku");
-			if (sku >= 0 && d->t[sku].type == JT_STRING && (rc = jstr(d, k, "sku", &x->sku, ctx, err)) != ES_OK)
+			json_t *sku = json_object_get(it, "sku");
+			if (sku && json_is_string(sku) && (rc = jstr(it, "sku", &x->sku, ctx, err)) != ES_OK)
 				goto done;
-			if ((rc = jstr(d, k, "eccn", &x->eccn, ctx, err)) != ES_OK ||
-			    (rc = jstr(d, k, "enc", &x->enc, ctx, err)) != ES_OK)
+			if ((rc = jstr(it, "eccn", &x->eccn, ctx, err)) != ES_OK ||
+			    (rc = jstr(it, "enc", &x->enc, ctx, err)) != ES_OK)
 				goto done;
 		}
 		o->n_items = ni;
 	}
-	(void)jv_at;
 done:
 	if (rc != ES_OK)
 		o->n_parties = o->n_items = 0;
@@ -772,14 +302,8 @@ done:
 void es_order_dispose(es_order *o)
 {
 	es_order_release(o);
-	if (o->scratch) {
-		free(o->scratch->d.t);
-		free(o->scratch->d.arena);
-		free(o->scratch->d.keys);
-		free(o->scratch);
-		o->scratch = NULL;
-	}
 }
+
 
 /* ---- CSV ----------------------------------------------------------------- */
 

@@ -1,9 +1,9 @@
 /* es_order — the order model of `filter` and its two readers (JSON Lines and CSV).
  *
  * An es_order is a view: every string points into storage owned by whoever
- * filled it (the JSON reader's buffers in o->scratch, or the CSV row buffer of an
- * es_csv_orders reader) and stays valid until the next fill. Zero-initialise an
- * es_order before its first use and es_order_dispose it at the end.
+ * filled it (the jansson document held in o->json_root, or the CSV row buffer of an
+ * es_csv_orders reader) and stays valid until the next fill or es_order_release.
+ * Zero-initialise an es_order before its first use.
  * Absent members are NULL; a JSON null counts as absent. Strings are valid UTF-8,
  * at most ES_ORDER_MAX_FIELD characters, never contain NUL.
  *
@@ -86,18 +86,18 @@ typedef struct es_order {
 	es_item items[ES_ORDER_MAX_ITEMS];
 	size_t n_items;
 	bool items_given;          /* an "items" member (or eccn column) was present */
-	void *json_root;           /* unused (kept for layout compatibility), NULL */
-	struct es_order_scratch *scratch; /* the JSON reader's reusable buffers (owned) */
+	void *json_root;           /* owned json_t of a JSON order, else NULL */
 } es_order;
 
-/* Clears o for the next fill; the reader's buffers are kept for reuse. */
+/* Releases what a fill left in o (the JSON document) and clears it. */
 void es_order_release(es_order *o);
-/* Releases o and the reader's buffers (end of stream). */
+/* The same as es_order_release: o holds nothing else (end of use). */
 void es_order_dispose(es_order *o);
 
 /* Parses one JSON Lines record (without its line terminator) into o.
- * Rejects: invalid UTF-8, invalid JSON (duplicate member names included, nesting
- * beyond jansson's depth limit, NUL in strings), a non-object, missing/empty/non-array
+ * Rejects: invalid UTF-8, invalid JSON as jansson reads it (duplicate member names
+ * included, nesting beyond JSON_PARSER_MAX_DEPTH, \u0000, lone surrogates, numbers
+ * beyond the double range) or with a raw NUL byte, a non-object, missing/empty/non-array
  * parties, bad party (role, name, country), non-string fields, over-long fields, too
  * many parties or items. On failure err holds one line without the "line N:" prefix. */
 es_code es_order_parse_json(const char *line, size_t len, const es_countries *countries, es_order *o,

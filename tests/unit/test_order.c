@@ -139,6 +139,82 @@ static void test_limits(void **state)
 	assert_int_equal(parse("{\"parties\":[{\"role\":\"buyer\",\"name\":\"M\xfcller\"}]}", &err), ES_EENCODING);
 }
 
+/* What the JSON reader (jansson) must reject or accept, at the edges the filter relies on. */
+static void test_json_edges(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in, *msg; /* msg NULL: accepted */
+	} cases[] = {
+		{"{\"parties\":[{\"role\":\"buyer\",\"name\":\"A\\udc00\"}]}", "invalid JSON"},       /* lone low */
+		{"{\"parties\":[{\"role\":\"buyer\",\"name\":\"A\\ud800\"}]}", "invalid JSON"},       /* lone high */
+		{"{\"parties\":[{\"role\":\"buyer\",\"name\":\"A\\ud800\\u0041\"}]}", "invalid JSON"}, /* high, no low */
+		{"{\"parties\":[{\"role\":\"buyer\",\"name\":\"A\\ud83d\\ude00\"}]}", NULL},          /* a pair */
+		{"{\"parties\":[{\"role\":\"buyer\",\"name\":\"A\tB\"}]}", "invalid JSON"},           /* raw TAB */
+		{"{\"parties\":[{\"role\":\"buyer\",\"name\":\"A\"},]}", "invalid JSON"},
+		{"{\"parties\":[{\"role\":\"buyer\",\"name\":\"A\"}],\"x\":01}", "invalid JSON"},
+		{"{\"parties\":[{\"role\":\"buyer\",\"name\":\"A\"}],\"x\":-}", "invalid JSON"},
+		{"{\"parties\":[{\"role\":\"buyer\",\"name\":\"A\"}],\"x\":1e-400,\"y\":-0.5E+3}", NULL},
+		{"{\"parties\":[{\"role\":\"buyer\",\"name\":\"A\"}],\"x\":1e400}", "invalid JSON"}, /* beyond double */
+		{"{\"parties\":[{\"role\":\"buyer\",\"name\":\"A\"}],\"x\":tru}", "invalid JSON"},
+		{"{\"parties\":[{\"role\":\"buyer\",\"name\":\"A\"}]}  \t", NULL},
+		{"{\"parties\":[{\"role\":\"buyer\",\"name\":\"A\"}]}x", "invalid JSON"},
+		{"42", "not a JSON object (got a scalar)"},
+		{"null", "not a JSON object (got a scalar)"},
+		{"", "invalid JSON"},
+		/* duplicate names compare decoded: "destination" spelled with an escape */
+		{"{\"destination\":\"DE\",\"destin\\u0061tion\":\"IR\",\"parties\":[{\"role\":\"buyer\",\"name\":\"A\"}]}",
+		 "duplicate"},
+		{"{\"parties\":[{\"role\":\"buyer\",\"name\":\"A\",\"x\":{\"k\":1,\"k\":2}}]}", "duplicate"},
+		{"{\"parties\":[{\"role\":\"buyer\",\"name\":\"A\\u00e9\\n\",\"ownership_percent\":5e1}]}", NULL},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		es_err err;
+		es_code rc = parse(cases[i].in, &err);
+		if (cases[i].msg ? rc == ES_OK || !strstr(err.msg, cases[i].msg) : rc != ES_OK)
+			fail_msg("case %zu (%s): rc %d msg '%s', want '%s'", i, cases[i].in, rc, err.msg,
+				 cases[i].msg ? cases[i].msg : "accepted");
+		assert_null(strchr(err.msg, '\n'));
+	}
+	es_err err;
+	assert_int_equal(parse("{\"parties\":[{\"role\":\"buyer\",\"name\":\"A\\u00e9\\n\",\"ownership_percent\":5e1}]}",
+			       &err), ES_OK);
+	assert_string_equal(order.parties[0].name, "A\xc3\xa9\n");
+	assert_true(order.parties[0].ownership_known);
+	assert_true(order.parties[0].ownership_percent == 50.0);
+
+	/* a raw NUL byte, inside a string or outside, wherever it is */
+	static const char nul_in[] = "{\"parties\":[{\"role\":\"buyer\",\"name\":\"A\0B\"}]}";
+	static const char nul_after[] = "{\"parties\":[{\"role\":\"buyer\",\"name\":\"A\"}]}\0";
+	es_err_clear(&err);
+	assert_int_equal(es_order_parse_json(nul_in, sizeof nul_in - 1, countries, &order, &err), ES_EFORMAT);
+	assert_non_null(strstr(err.msg, "invalid JSON at column 38: a NUL byte"));
+	es_err_clear(&err);
+	assert_int_equal(es_order_parse_json(nul_after, sizeof nul_after - 1, countries, &order, &err), ES_EFORMAT);
+	assert_non_null(strstr(err.msg, "NUL"));
+
+	/* nesting: 2048 levels are JSON (this order then lacks parties), 2049 are not */
+	for (size_t depth = 2048; depth <= 2049; depth++) {
+		size_t nb = depth - 1; /* the object is one level */
+		char *u = malloc(2 * nb + 16);
+		size_t k = 0;
+		memcpy(u, "{\"x\":", 5);
+		k = 5;
+		memset(u + k, '[', nb);
+		k += nb;
+		memset(u + k, ']', nb);
+		k += nb;
+		memcpy(u + k, "}", 2);
+		es_code rc = parse(u, &err);
+		assert_int_not_equal(rc, ES_OK);
+		if (depth == 2048)
+			assert_non_null(strstr(err.msg, "no 'parties'"));
+		else
+			assert_non_null(strstr(err.msg, "invalid JSON"));
+		free(u);
+	}
+}
+
 static void feed(es_csv_orders *r, const char *line, bool eof, bool *done, bool *hdr, es_code want)
 {
 	es_err err = {0};
@@ -195,6 +271,7 @@ int main(void)
 		cmocka_unit_test(test_valid_order),
 		cmocka_unit_test(test_rejects),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_json_edges),
 		cmocka_unit_test(test_csv),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
