@@ -9,6 +9,7 @@
 
 #include "es_io.h"
 #include "es_parse_common.h"
+#include "es_text.h"
 
 /* Data files are small; anything bigger is not ours. */
 #define DATA_FILE_MAX ((size_t)1 << 20)
@@ -52,22 +53,6 @@ static int group(pcre2_code *re, const char *name)
 	return n > 0 ? n : 0;
 }
 
-/* Splits line into at most max tab-separated columns (in place). */
-static size_t split_tabs(char *line, char **cols, size_t max)
-{
-	size_t n = 0;
-	char *s = line;
-	while (n < max) {
-		cols[n++] = s;
-		char *t = strchr(s, '\t');
-		if (!t)
-			break;
-		*t = '\0';
-		s = t + 1;
-	}
-	return n;
-}
-
 /* The next line after *cursor that is neither empty nor a '#' comment,
  * NUL-terminated in place without its "\r\n", or NULL at the end of the
  * file; *lineno counts every line, for messages. */
@@ -104,7 +89,7 @@ es_code es_ofac_remarks_load(es_ofac_remarks **out, const char *path, es_err *er
 	long lineno = 0;
 	for (char *line; (line = data_line(&cursor, &lineno));) {
 		char *cols[3];
-		if (split_tabs(line, cols, 3) != 3) {
+		if (es_text_split_tabs(line, cols, 3) != 3) {
 			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: expected kind<TAB>type<TAB>pattern",
 					es_parse_basename(path), lineno);
 			goto cleanup;
@@ -438,7 +423,7 @@ es_code es_ofac_lists_load(es_ofac_lists **out, const char *path, es_err *err)
 	long lineno = 0;
 	for (char *line; (line = data_line(&cursor, &lineno));) {
 		char *cols[2];
-		if (split_tabs(line, cols, 2) != 2 || !cols[0][0] || !cols[1][0]) {
+		if (es_text_split_tabs(line, cols, 2) != 2 || !cols[0][0] || !cols[1][0]) {
 			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: expected program<TAB>code", es_parse_basename(path), lineno);
 			goto cleanup;
 		}

@@ -11,6 +11,7 @@
 #include <unicode/ucasemap.h>
 
 #include "es_io.h"
+#include "es_text.h"
 
 #define RULES_MAX_FILE (4u << 20)
 #define FOLD_MAX 4096
@@ -252,22 +253,6 @@ static char *xstrdup(const char *s)
 	return d;
 }
 
-/* Splits a line at tabs in place; returns the number of columns (max max). */
-static int split_tabs(char *line, char **cols, int max)
-{
-	int n = 0;
-	char *s = line;
-	while (n < max) {
-		cols[n++] = s;
-		char *t = strchr(s, '\t');
-		if (!t)
-			break;
-		*t = '\0';
-		s = t + 1;
-	}
-	return n;
-}
-
 static int kw_cmp(const void *a, const void *b);
 
 typedef es_code (*line_fn)(es_rules *r, char **cols, int n, const char *where, es_err *err);
@@ -305,7 +290,7 @@ static es_code load_file(es_rules *r, const char *lists_dir, const char *name, l
 			line[--ll] = '\0';
 		if (ll && line[0] != '#') {
 			char *cols[16];
-			int n = split_tabs(line, cols, 16);
+			int n = (int)es_text_split_tabs(line, cols, 16);
 			char where[600];
 			snprintf(where, sizeof where, "%s:%d", path, lineno);
 			if ((rc = fn(r, cols, n, where, err)) != ES_OK)

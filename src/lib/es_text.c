@@ -57,3 +57,18 @@ void es_join_add(es_join *j, const char *sep, const char *part)
 	j->s = p;
 	j->len += sl + pl;
 }
+
+size_t es_text_split_tabs(char *line, char **cols, size_t max)
+{
+	size_t n = 0;
+	char *s = line;
+	while (n < max) {
+		cols[n++] = s;
+		char *t = strchr(s, '\t');
+		if (!t)
+			break;
+		*t = '\0';
+		s = t + 1;
+	}
+	return n;
+}

@@ -1,5 +1,6 @@
-/* es_text — small string helpers the list parsers share: trimming, a
- * separator-joined string builder and the script of a name.
+/* es_text — small string helpers the parsers and data-file loaders share:
+ * trimming, a separator-joined string builder, splitting a data-file line at
+ * tabs, and the script of a name.
  *
  * All of them work on NUL-terminated UTF-8 (the parsers validate their input
  * before any of this runs). Nothing here prints, aborts or keeps state. */
@@ -19,6 +20,10 @@ char *es_text_trimdup(const char *s);
  * s that is neither Latin nor Common/Inherited, or NULL when there is none.
  * The name is a static ICU string: not to be freed. */
 const char *es_text_script(const char *s);
+
+/* Splits line at tabs, in place, into at most max columns (the last one keeps
+ * any further tabs); returns the number of columns. */
+size_t es_text_split_tabs(char *line, char **cols, size_t max);
 
 /* A growing string of parts joined by separators. Start it as {0}; the caller
  * frees s. Once an allocation fails, oom is set and later adds do nothing, so
