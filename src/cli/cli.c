@@ -162,6 +162,23 @@ es_countries *cli_load_countries(const cli_ctx *ctx)
 	return c;
 }
 
+bool cli_read_line(FILE *f, char *buf, size_t max, size_t *len, bool *toolong)
+{
+	if (!fgets(buf, (int)(max + 2), f))
+		return false;
+	size_t n = strlen(buf);
+	*toolong = n > max;
+	if (*toolong) {
+		int ch;
+		while ((ch = getc(f)) != EOF && ch != '\n')
+			;
+	}
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	*len = n;
+	return true;
+}
+
 double cli_parse_double(const char *s, double lo, double hi)
 {
 	char *end;

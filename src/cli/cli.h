@@ -65,6 +65,12 @@ es_countries *cli_load_countries(const cli_ctx *ctx);
 /* Path of a data file in the bundled lists directory (caller frees). */
 char *cli_data_path(const cli_ctx *ctx, const char *rel);
 
+/* Reads the next line of f into buf (which holds max + 2 bytes) without its
+ * line end. A line longer than max bytes is consumed whole (so one record
+ * still answers one input line), *toolong is set and buf holds its start.
+ * Returns false at the end of input (or on a read error: check ferror). */
+bool cli_read_line(FILE *f, char *buf, size_t max, size_t *len, bool *toolong);
+
 /* Parses a non-negative number; returns -1 on error. */
 double cli_parse_double(const char *s, double lo, double hi);
 

@@ -359,18 +359,10 @@ int cmd_check(cli_ctx *ctx, int argc, char **argv)
 	} else if (from_stdin) {
 		char *line = malloc(LINE_MAX_BYTES + 2);
 		size_t lineno = 0;
-		while (line && fgets(line, LINE_MAX_BYTES + 2, stdin)) {
+		size_t len;
+		bool toolong;
+		while (line && cli_read_line(stdin, line, LINE_MAX_BYTES, &len, &toolong)) {
 			lineno++;
-			size_t len = strlen(line);
-			bool toolong = len > LINE_MAX_BYTES;
-			if (toolong) {
-				/* skip the rest of the line: one output record per input line */
-				int ch;
-				while ((ch = getchar()) != EOF && ch != '\n')
-					;
-			}
-			while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-				line[--len] = '\0';
 			if (toolong) {
 				if (r.json)
 					printf("{\"query\":null,\"error\":\"line %zu: longer than %d bytes\",\"matches\":[]}\n",

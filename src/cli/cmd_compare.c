@@ -140,17 +140,10 @@ int cmd_compare(cli_ctx *ctx, int argc, char **argv)
 		r.json = true;
 		char *line = malloc(LINE_MAX_BYTES + 2);
 		size_t lineno = 0;
-		while (line && fgets(line, LINE_MAX_BYTES + 2, stdin)) {
+		size_t len;
+		bool toolong;
+		while (line && cli_read_line(stdin, line, LINE_MAX_BYTES, &len, &toolong)) {
 			lineno++;
-			size_t len = strlen(line);
-			bool toolong = len > LINE_MAX_BYTES;
-			if (toolong) {
-				int ch;
-				while ((ch = getchar()) != EOF && ch != '\n')
-					;
-			}
-			while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-				line[--len] = '\0';
 			char *tab = toolong ? NULL : strchr(line, '\t');
 			if (!tab) {
 				printf("{\"error\":\"line %zu: %s\"}\n", lineno,
