@@ -5,8 +5,10 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "es_io.h"
+#include "es_text.h"
 
 typedef struct {
 	const es_csv_opts *o;
@@ -188,4 +190,20 @@ es_code es_csv_prepare(const char **buf, size_t *len, const char *name, es_err *
 	*buf = b;
 	*len = n;
 	return ES_OK;
+}
+
+void es_csv_header_columns(const es_csv_row *r, const char *const *names, size_t n, bool nocase,
+			   long *cols)
+{
+	for (size_t k = 0; k < n; k++)
+		cols[k] = -1;
+	for (size_t i = 0; i < r->n; i++) {
+		const char *s = r->f[i];
+		size_t len = r->len[i];
+		es_text_trim(&s, &len);
+		for (size_t k = 0; k < n; k++)
+			if (cols[k] < 0 && strlen(names[k]) == len &&
+			    (nocase ? strncasecmp(names[k], s, len) : memcmp(names[k], s, len)) == 0)
+				cols[k] = (long)i;
+	}
 }

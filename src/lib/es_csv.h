@@ -14,6 +14,7 @@
 #ifndef ES_CSV_H
 #define ES_CSV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "es_error.h"
@@ -46,5 +47,10 @@ es_code es_csv_prepare(const char **buf, size_t *len, const char *name, es_err *
 
 /* 1-based line number of offset off in buf. */
 long es_csv_line_of(const char *buf, size_t off);
+
+/* Maps a header row to columns: cols[k] is the index of the first (trimmed)
+ * header field equal to names[k] (ignoring ASCII case when nocase), or -1. */
+void es_csv_header_columns(const es_csv_row *r, const char *const *names, size_t n, bool nocase,
+			   long *cols);
 
 #endif

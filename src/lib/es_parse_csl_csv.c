@@ -478,16 +478,7 @@ static es_code build(ctx *c, es_entity *e, const es_csv_row *r, es_err *err)
 
 static es_code on_header(ctx *c, const es_csv_row *r, es_err *err)
 {
-	for (int k = 0; k < C_COUNT; k++)
-		c->col[k] = -1;
-	for (size_t i = 0; i < r->n; i++) {
-		const char *s = r->f[i];
-		size_t n = r->len[i];
-		es_text_trim(&s, &n);
-		for (int k = 0; k < C_COUNT; k++)
-			if (c->col[k] < 0 && strlen(col_names[k]) == n && memcmp(col_names[k], s, n) == 0)
-				c->col[k] = (long)i;
-	}
+	es_csv_header_columns(r, col_names, C_COUNT, false, c->col);
 	static const int required[] = {C_ID, C_NAME, C_SOURCE};
 	for (size_t k = 0; k < sizeof required / sizeof *required; k++)
 		if (c->col[required[k]] < 0)

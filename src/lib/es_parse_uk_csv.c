@@ -377,16 +377,7 @@ done:
 
 static es_code on_header(ctx *c, const es_csv_row *r, es_err *err)
 {
-	for (int k = 0; k < C_COUNT; k++)
-		c->col[k] = -1;
-	for (size_t i = 0; i < r->n; i++) {
-		const char *s = r->f[i];
-		size_t n = r->len[i];
-		es_text_trim(&s, &n);
-		for (int k = 0; k < C_COUNT; k++)
-			if (c->col[k] < 0 && strlen(col_names[k]) == n && strncasecmp(col_names[k], s, n) == 0)
-				c->col[k] = (long)i;
-	}
+	es_csv_header_columns(r, col_names, C_COUNT, true, c->col);
 	static const int required[] = {C_ID, C_N6, C_NAMETYPE};
 	for (size_t k = 0; k < sizeof required / sizeof *required; k++)
 		if (c->col[required[k]] < 0)
