@@ -70,6 +70,7 @@ typedef struct {
 typedef struct {
 	char *kind;
 	char *phrase;  /* folded " a b " */
+	size_t plen;   /* strlen(phrase) */
 } keyword;
 
 typedef struct {
@@ -444,6 +445,7 @@ static es_code ln_keyword(es_rules *r, char **cols, int n, const char *where, es
 		k->phrase = xstrdup(f);
 		if (!k->kind || !k->phrase)
 			return es_err_set(err, ES_ENOMEM, "out of memory");
+		k->plen = strlen(k->phrase);
 	}
 	return ES_OK;
 }
@@ -479,6 +481,7 @@ static es_code ln_addrword(es_rules *r, char **cols, int n, const char *where, e
 		k->phrase = xstrdup(f);
 		if (!k->kind || !k->phrase)
 			return es_err_set(err, ES_ENOMEM, "out of memory");
+		k->plen = strlen(k->phrase);
 	}
 	if (!canon[0])
 		return es_err_set(err, ES_EFORMAT, "%s: empty line", where);
@@ -852,8 +855,14 @@ static void kind_range(const es_rules *r, const char *kind, size_t *lo, size_t *
 			b = m;
 	}
 	*lo = a;
-	while (a < r->keywords.n && strcmp(k[a].kind, kind) == 0)
-		a++;
+	b = r->keywords.n;
+	while (a < b) {
+		size_t m = (a + b) / 2;
+		if (strcmp(k[m].kind, kind) <= 0)
+			a = m + 1;
+		else
+			b = m;
+	}
 	*hi = a;
 }
 
@@ -867,7 +876,7 @@ static const char *keyword_hit(const es_rules *r, const char *kind, const char *
 	if (whole || prefix) {
 		for (size_t i = lo; i < hi; i++)
 			if (whole ? strcmp(folded, k[i].phrase) == 0
-				  : strncmp(folded, k[i].phrase, strlen(k[i].phrase)) == 0)
+				  : strncmp(folded, k[i].phrase, k[i].plen) == 0)
 				return k[i].phrase;
 		return NULL;
 	}
@@ -885,7 +894,7 @@ static const char *keyword_hit(const es_rules *r, const char *kind, const char *
 				b = m;
 		}
 		for (; a < hi && strncmp(k[a].phrase + 1, t + 1, tl) == 0; a++)
-			if (strncmp(t, k[a].phrase, strlen(k[a].phrase)) == 0)
+			if (strncmp(t, k[a].phrase, k[a].plen) == 0)
 				return k[a].phrase;
 	}
 	return NULL;
