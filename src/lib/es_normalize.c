@@ -21,6 +21,7 @@
 typedef struct {
 	char *key;
 	char *canon;
+	size_t klen;     /* strlen(key), kept so lookups compare lengths without strlen */
 	uint8_t kind;    /* es_tok_kind, or KIND_DROP */
 } phrase;
 
@@ -60,7 +61,7 @@ static const phrase *lookup(const es_normalizer *nz, const char *key, size_t kle
 		return NULL;
 	size_t mask = nz->cap - 1, i = (size_t)fnv1a(key, klen) & mask;
 	while (nz->tab[i].key) {
-		if (strlen(nz->tab[i].key) == klen && memcmp(nz->tab[i].key, key, klen) == 0)
+		if (nz->tab[i].klen == klen && memcmp(nz->tab[i].key, key, klen) == 0)
 			return &nz->tab[i];
 		i = (i + 1) & mask;
 	}
@@ -76,7 +77,7 @@ static es_code grow(es_normalizer *nz, es_err *err)
 	for (size_t i = 0; i < nz->cap; i++) {
 		if (!nz->tab[i].key)
 			continue;
-		size_t j = (size_t)fnv1a(nz->tab[i].key, strlen(nz->tab[i].key)) & (ncap - 1);
+		size_t j = (size_t)fnv1a(nz->tab[i].key, nz->tab[i].klen) & (ncap - 1);
 		while (nt[j].key)
 			j = (j + 1) & (ncap - 1);
 		nt[j] = nz->tab[i];
@@ -103,6 +104,7 @@ static es_code add_phrase(es_normalizer *nz, const char *key, const char *canon,
 		i = (i + 1) & (nz->cap - 1);
 	nz->tab[i].key = strdup(key);
 	nz->tab[i].canon = strdup(canon);
+	nz->tab[i].klen = klen;
 	nz->tab[i].kind = kind;
 	if (!nz->tab[i].key || !nz->tab[i].canon)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
