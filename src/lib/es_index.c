@@ -56,22 +56,48 @@ struct es_index {
 	es_rec_address *rec_addrs;
 };
 
-uint64_t es_index_key(char kind, const char *s, size_t len)
+#define KEY_BASIS 1469598103934665603ull
+#define KEY_PRIME 1099511628211ull
+
+static inline uint64_t key_step(uint64_t h, const char *s, size_t len)
 {
-	uint64_t h = 1469598103934665603ull;
-	h ^= (unsigned char)kind;
-	h *= 1099511628211ull;
 	for (size_t i = 0; i < len; i++) {
 		h ^= (unsigned char)s[i];
-		h *= 1099511628211ull;
+		h *= KEY_PRIME;
 	}
-	/* finalizer (splitmix64) so the low bits index the table well */
+	return h;
+}
+
+/* finalizer (splitmix64) so the low bits index the table well */
+static inline uint64_t key_final(uint64_t h)
+{
 	h ^= h >> 30;
 	h *= 0xbf58476d1ce4e5b9ull;
 	h ^= h >> 27;
 	h *= 0x94d049bb133111ebull;
 	h ^= h >> 31;
 	return h ? h : 1;
+}
+
+uint64_t es_index_key(char kind, const char *s, size_t len)
+{
+	uint64_t h = (KEY_BASIS ^ (unsigned char)kind) * KEY_PRIME;
+	return key_final(key_step(h, s, len));
+}
+
+size_t es_index_key_dels(char kind, const char *s, size_t len, uint64_t *out)
+{
+	uint64_t pre = (KEY_BASIS ^ (unsigned char)kind) * KEY_PRIME; /* state after s[0..k) */
+	size_t n = 0;
+	out[n++] = key_final(key_step(pre, s, len));
+	if (len < 5)
+		return n;
+	for (size_t k = 0; k < len; k++) {
+		if (!(k > 0 && s[k] == s[k - 1]))
+			out[n++] = key_final(key_step(pre, s + k + 1, len - k - 1));
+		pre = key_step(pre, s + k, 1);
+	}
+	return n;
 }
 
 /* Checksum of the image: four independent 64-bit lanes so it runs at

@@ -134,4 +134,10 @@ double es_index_idf(const es_index *ix, uint32_t df);
 /* Key hash of a kind letter and a string. */
 uint64_t es_index_key(char kind, const char *s, size_t len);
 
+/* Keys of s itself and, when len >= 5, of its deletion-1 variants (a deletion
+ * equal to the previous one is skipped), in that order, into out (room for
+ * len + 1 keys); returns how many. Each equals es_index_key() of the spelling;
+ * the shared prefixes are hashed once. */
+size_t es_index_key_dels(char kind, const char *s, size_t len, uint64_t *out);
+
 #endif

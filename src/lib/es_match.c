@@ -356,17 +356,12 @@ static void add_term_ids(termset *ts, const uint32_t *t, size_t len)
 static void add_word(const es_index *ix, termset *ts, const char *c, size_t cl, bool deletions)
 {
 	uint64_t keys[ES_TOK_LEN * 2 + 1];
-	size_t nk = 0;
-	keys[nk++] = es_index_key('k', c, cl);
-	if (deletions && cl >= 5) {
-		char d[ES_TOK_LEN * 2];
-		for (size_t k = 0; k < cl; k++) {
-			if (k > 0 && c[k] == c[k - 1])
-				continue; /* same deletion as the previous one */
-			memcpy(d, c, k);
-			memcpy(d + k, c + k + 1, cl - k - 1);
-			keys[nk++] = es_index_key('k', d, cl - 1);
-		}
+	size_t nk;
+	if (deletions)
+		nk = es_index_key_dels('k', c, cl, keys);
+	else {
+		keys[0] = es_index_key('k', c, cl);
+		nk = 1;
 	}
 	uint32_t t[MAX_TERMS];
 	size_t n = es_index_terms_many(ix, keys, nk, t, MAX_TERMS);
@@ -425,18 +420,7 @@ static void hit_terms(const es_index *ix, scratch *s, size_t *nt, const termset 
 static bool near_spelling(const es_index *ix, const char *c, size_t cl)
 {
 	uint64_t keys[ES_TOK_LEN + 1];
-	size_t nk = 0;
-	keys[nk++] = es_index_key('g', c, cl);
-	if (cl >= 5) {
-		char d[ES_TOK_LEN];
-		for (size_t k = 0; k < cl; k++) {
-			if (k > 0 && c[k] == c[k - 1])
-				continue;
-			memcpy(d, c, k);
-			memcpy(d + k, c + k + 1, cl - k - 1);
-			keys[nk++] = es_index_key('g', d, cl - 1);
-		}
-	}
+	size_t nk = es_index_key_dels('g', c, cl, keys);
 	return es_index_has_any_key(ix, keys, nk);
 }
 
