@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -101,6 +102,43 @@ static es_code country_field(const es_countries *countries, const char *s, const
 
 /* ---- JSON ---------------------------------------------------------------- */
 
+/* "pre" + decimal i + "post" into buf (what snprintf("%s%zu%s") gives when it
+ * fits; the contexts are built for every party and item, so no printf here). */
+static void ctx_fmt(char *buf, size_t cap, const char *pre, size_t i, const char *post)
+{
+	char dig[24];
+	size_t nd = 0, o = 0;
+	do {
+		dig[nd++] = (char)('0' + i % 10);
+		i /= 10;
+	} while (i);
+	for (const char *c = pre; *c && o + 1 < cap; c++)
+		buf[o++] = *c;
+	while (nd && o + 1 < cap)
+		buf[o++] = dig[--nd];
+	for (const char *c = post; *c && o + 1 < cap; c++)
+		buf[o++] = *c;
+	buf[o] = '\0';
+}
+
+/* Whether the n bytes hold only ASCII and no NUL (then they are valid UTF-8). */
+static bool plain_ascii(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, u + i, 8);
+		/* a high bit, or a zero byte */
+		if ((w & 0x8080808080808080ull) || ((w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull))
+			return false;
+	}
+	for (; i < n; i++)
+		if (u[i] >= 0x80 || u[i] == 0)
+			return false;
+	return true;
+}
+
 /* Optional string member: absent or null -> NULL; a string within the limit; else an error. */
 static es_code jstr(json_t *obj, const char *key, const char **out, const char *ctx, es_err *err)
 {
@@ -124,7 +162,7 @@ static es_code json_party(json_t *p, size_t i, const es_countries *countries, es
 	es_code rc = ES_OK;
 	char ctx[48];
 	const char *role = NULL, *country = NULL;
-	snprintf(ctx, sizeof ctx, "party %zu: ", i);
+	ctx_fmt(ctx, sizeof ctx, "party ", i, ": ");
 	memset(out, 0, sizeof *out);
 	if (!json_is_object(p))
 		return es_err_set(err, ES_EFORMAT, "party %zu is not an object", i);
@@ -149,7 +187,7 @@ static es_code json_party(json_t *p, size_t i, const es_countries *countries, es
 	    (rc = jstr(p, "relationship", &out->relationship, ctx, err)) != ES_OK ||
 	    (rc = jstr(p, "country", &country, ctx, err)) != ES_OK)
 		goto done;
-	snprintf(ctx, sizeof ctx, "party %zu country", i);
+	ctx_fmt(ctx, sizeof ctx, "party ", i, " country");
 	if ((rc = country_field(countries, country, &out->country, ctx, err)) != ES_OK)
 		goto done;
 	out->eu_type = out->type && !blank(out->type) ? eu_type_from(out->type) : ES_EU_UNKNOWN;
@@ -177,10 +215,12 @@ es_code es_order_parse_json(const char *line, size_t len, const es_countries *co
 	size_t bad;
 	json_error_t jerr;
 	order_reset(o);
-	if (!es_utf8_valid(line, len, &bad))
+	/* most orders are plain ASCII: one pass tells, and the checks below can only pass */
+	bool plain = plain_ascii(line, len);
+	if (!plain && !es_utf8_valid(line, len, &bad))
 		return es_err_set(err, ES_EENCODING, "invalid UTF-8 at byte %zu", bad + 1);
 	/* a raw NUL is never valid JSON; jansson rejects it too, but as "near end of file" */
-	const char *nul = memchr(line, '\0', len);
+	const char *nul = plain ? NULL : memchr(line, '\0', len);
 	if (nul)
 		return es_err_set(err, ES_EFORMAT, "invalid JSON at column %zu: a NUL byte", (size_t)(nul - line) + 1);
 	/* Duplicate names are rejected: which one a consumer would use is undefined,
@@ -277,7 +317,7 @@ es_code es_order_parse_json(const char *line, size_t len, const es_countries *co
 		for (size_t i = 0; i < ni; i++) {
 			json_t *it = json_array_get(items, i);
 			char ctx[40];
-			snprintf(ctx, sizeof ctx, "item %zu: ", i);
+			ctx_fmt(ctx, sizeof ctx, "item ", i, ": ");
 			if (!json_is_object(it)) {
 				rc = es_err_set(err, ES_EFORMAT, "item %zu is not an object", i);
 				goto done;
