@@ -22,6 +22,7 @@ typedef struct {
 	char *key;
 	char *canon;
 	size_t klen;     /* strlen(key), kept so lookups compare lengths without strlen */
+	size_t clen;     /* strlen(canon) */
 	uint8_t kind;    /* es_tok_kind, or KIND_DROP */
 } phrase;
 
@@ -105,6 +106,7 @@ static es_code add_phrase(es_normalizer *nz, const char *key, const char *canon,
 	nz->tab[i].key = strdup(key);
 	nz->tab[i].canon = strdup(canon);
 	nz->tab[i].klen = klen;
+	nz->tab[i].clen = nz->tab[i].canon ? strlen(nz->tab[i].canon) : 0;
 	nz->tab[i].kind = kind;
 	if (!nz->tab[i].key || !nz->tab[i].canon)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
@@ -530,9 +532,11 @@ void es_normalize_canon(const es_normalizer *nz, const char *word, char *out)
 	if (wl >= ES_TOK_LEN)
 		wl = ES_TOK_LEN - 1;
 	const phrase *ph = lookup(nz, word, wl);
-	if (ph && ph->kind == ES_TK_WORD)
-		snprintf(out, ES_TOK_LEN, "%s", ph->canon);
-	else {
+	if (ph && ph->kind == ES_TK_WORD) {
+		size_t cl = ph->clen < ES_TOK_LEN - 1 ? ph->clen : ES_TOK_LEN - 1;
+		memcpy(out, ph->canon, cl);
+		out[cl] = '\0';
+	} else {
 		memcpy(out, word, wl);
 		out[wl] = '\0';
 	}
@@ -680,7 +684,9 @@ es_code es_normalize(const es_normalizer *nz, const char *s, size_t len, es_ntok
 			}
 			t->text[tl] = '\0';
 			t->kind = ph->kind;
-			snprintf(t->canon, sizeof t->canon, "%s", ph->canon);
+			size_t cl = ph->clen < sizeof t->canon - 1 ? ph->clen : sizeof t->canon - 1;
+			memcpy(t->canon, ph->canon, cl);
+			t->canon[cl] = '\0';
 			if (ph->kind == ES_TK_WORD)
 				apply_rules(nz, t->canon);
 			i += plen;
