@@ -55,6 +55,9 @@ typedef struct scratch {
 	struct cand { float bound; uint32_t id; } *cand;
 	termset ts;
 	es_sim_cache sims;
+	struct query_toks *qt; /* the query's tokens */
+	struct scored *top;    /* the best entities so far, top_cap of them */
+	size_t top_cap;
 } scratch;
 
 struct es_matcher {
@@ -206,6 +209,8 @@ void es_matcher_free(es_matcher *m)
 		free(s->na);
 		free(s->touched);
 		free(s->cand);
+		free(s->qt);
+		free(s->top);
 		free(s);
 	}
 	es_index_free(m->ix);
@@ -262,7 +267,7 @@ void es_matcher_entity(const es_matcher *m, size_t i, es_rec *r)
 
 /* ---- queries ---- */
 
-typedef struct {
+typedef struct query_toks {
 	es_ntoks nt;
 	es_stok st[ES_NAME_TOKENS];
 	size_t n;
@@ -321,10 +326,12 @@ static scratch *scratch_get(es_matcher *m)
 	s->na = calloc(n ? n : 1, sizeof *s->na);
 	s->touched = calloc(n ? n : 1, sizeof *s->touched);
 	s->cand = calloc(n ? n : 1, sizeof *s->cand);
-	if (!s->na || !s->touched || !s->cand) {
+	s->qt = malloc(sizeof *s->qt);
+	if (!s->na || !s->touched || !s->cand || !s->qt) {
 		free(s->na);
 		free(s->touched);
 		free(s->cand);
+		free(s->qt);
 		free(s);
 		return NULL;
 	}
@@ -527,7 +534,7 @@ static int cand_cmp(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-typedef struct {
+typedef struct scored {
 	uint32_t name, entity;
 	double score;
 	bool weak;
@@ -579,21 +586,15 @@ es_code es_matcher_query(const es_matcher *mc, const char *name, const es_query 
 	size_t limit = q && q->limit ? q->limit : 10;
 	if (limit > max)
 		limit = max;
-	query_toks *qt = malloc(sizeof *qt);
-	scratch *s = NULL;
-	scored *res = NULL;
-	if (!qt)
+	scratch *s = scratch_get(m);
+	if (!s)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
+	query_toks *qt = s->qt;
 	rc = prepare(m->nz, m->ix, name, qt, err);
 	if (rc != ES_OK || qt->n == 0 || limit == 0)
 		goto done;
 	size_t ncand;
 	bool exhaustive = q && q->exhaustive;
-	s = scratch_get(m);
-	if (!s) {
-		rc = es_err_set(err, ES_ENOMEM, "out of memory");
-		goto done;
-	}
 	if (++s->sims.epoch == 0) {
 		memset(s->sims.stamp, 0, sizeof s->sims.stamp);
 		s->sims.epoch = 1;
@@ -605,14 +606,18 @@ es_code es_matcher_query(const es_matcher *mc, const char *name, const es_query 
 	} else {
 		ncand = reached = es_index_n_names(m->ix);
 	}
-	/* the best `limit` entities so far, best first */
-	scored *top = calloc(limit, sizeof *top);
-	size_t ntop = 0;
-	if (!top) {
-		rc = es_err_set(err, ES_ENOMEM, "out of memory");
-		goto done;
+	/* the best `limit` entities so far, best first (only top[0..ntop) is read) */
+	if (s->top_cap < limit) {
+		scored *nt = realloc(s->top, limit * sizeof *nt);
+		if (!nt) {
+			rc = es_err_set(err, ES_ENOMEM, "out of memory");
+			goto done;
+		}
+		s->top = nt;
+		s->top_cap = limit;
 	}
-	res = top;
+	scored *top = s->top;
+	size_t ntop = 0;
 	es_stok lt[ES_NAME_TOKENS];
 	for (size_t k = 0; k < ncand; k++) {
 		uint32_t id = exhaustive ? (uint32_t)k : s->cand[k].id;
@@ -670,10 +675,7 @@ es_code es_matcher_query(const es_matcher *mc, const char *name, const es_query 
 			       &h->n_align);
 	}
 done:
-	if (s)
-		scratch_put(m, s);
-	free(res);
-	free(qt);
+	scratch_put(m, s);
 	return rc;
 }
 
