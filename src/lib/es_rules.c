@@ -222,7 +222,7 @@ size_t es_rules_fold_address(const es_rules *r, const char *s, char *out, size_t
 				wl -= 2;
 		}
 		for (size_t i = 0; i < naw; i++)
-			if (strlen(aw[i].phrase) == tl && strncmp(aw[i].phrase, t, tl) == 0) {
+			if (aw[i].plen == tl && memcmp(aw[i].phrase, t, tl) == 0) {
 				w = aw[i].kind + 1;
 				wl = strlen(aw[i].kind) - 2;
 				break;
