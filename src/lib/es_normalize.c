@@ -609,14 +609,16 @@ es_code es_normalize(const es_normalizer *nz, const char *s, size_t len, es_ntok
 {
 	es_code rc = ES_OK;
 	char *conv = NULL;
-	rawtoks *rt = NULL;
+	rawtoks rtbuf; /* ~13 KB: on the stack, not a malloc per name */
+	rawtoks *rt = &rtbuf;
 	size_t bad = 0;
 	out->n = 0;
 	if (len > ES_QUERY_MAX)
 		return es_err_set(err, ES_ETOOBIG, "name longer than %d bytes", ES_QUERY_MAX);
-	if (!es_utf8_valid(s, len, &bad))
+	bool ascii = all_ascii(s, len); /* ASCII is valid UTF-8: most names need one pass */
+	if (!ascii && !es_utf8_valid(s, len, &bad))
 		return es_err_set(err, ES_EENCODING, "name is not valid UTF-8 (byte %zu)", bad);
-	if (!all_ascii(s, len)) {
+	if (!ascii) {
 		size_t cap = ES_QUERY_MAX * 8;
 		conv = malloc(cap);
 		if (!conv)
@@ -631,11 +633,6 @@ es_code es_normalize(const es_normalizer *nz, const char *s, size_t len, es_ntok
 			rc = es_err_set(err, ES_ETOOBIG, "name too long after transliteration");
 			goto done;
 		}
-	}
-	rt = malloc(sizeof *rt);
-	if (!rt) {
-		rc = es_err_set(err, ES_ENOMEM, "out of memory");
-		goto done;
 	}
 	tokenize_ascii(s, len, rt);
 	if (rt->overflow) {
@@ -714,7 +711,6 @@ es_code es_normalize(const es_normalizer *nz, const char *s, size_t len, es_ntok
 		t->canon_len = (uint8_t)strlen(t->canon);
 	}
 done:
-	free(rt);
 	free(conv);
 	return rc;
 }
