@@ -6,9 +6,9 @@
 #include <string.h>
 
 /* Penalty factors, tuned on the dev set as a whole (see docs/matching.md). */
-#define UQ 0.8                 /* unmatched query weight (clerks add words) */
-#define UL 1.0                 /* unmatched listed weight */
-#define MIDDLE_FACTOR 0.4      /* a listed middle name the query leaves out */
+#define UQ ES_SCORE_UQ
+#define UL ES_SCORE_UL
+#define MIDDLE_FACTOR ES_SCORE_MIDDLE_FACTOR
 #define ES_SCORE_NUM_PENALTY 0.75
 #define CANON_EQUAL_SIM 0.99   /* same canonical form, different spelling */
 #define INITIAL_SIM 0.6        /* "j" against "john" */
@@ -17,7 +17,7 @@
 #define SHORT_CANON_SIM 0.85   /* "arq"/"ark": a romanization rule on a very short word */
 #define LEGAL_CONFLICT 4.0     /* the same for legal forms, which weigh 0.08 */
 #define CONFLICT 0.5           /* extra weight of words unmatched on both sides */
-#define UQ_PERSON 1.2          /* an extra given name is another person, not noise */
+#define UQ_PERSON ES_SCORE_UQ_PERSON
 
 /* Optimal string alignment distance, or k + 1 as soon as it exceeds k. */
 static int osa(const char *a, int la, const char *b, int lb, int k)
@@ -213,20 +213,6 @@ static double compound_sim(const es_stok *one, const es_stok *x, const es_stok *
 	l += y->canon_len;
 	double s = str_sim(one->canon, one->canon_len, buf, l);
 	return s * CANON_EQUAL_SIM;
-}
-
-double es_score_bound(double W, double M, double miss, bool person)
-{
-	/* every aligned pair at similarity 1; unmatched words on both sides at
-	 * the smallest penalty they can get (middle names of a person) */
-	double uq = person ? UQ_PERSON * MIDDLE_FACTOR : UQ;
-	double ul = person ? UL * MIDDLE_FACTOR : UL;
-	if (M > W)
-		M = W;
-	if (miss < 0)
-		miss = 0;
-	double den = 2 * M + ul * (W - M) + uq * miss;
-	return den > 0 ? 2 * M / den : 0.0;
 }
 
 static double cached_sim(es_sim_cache *c, size_t qi, const es_stok *q, const es_stok *l)

@@ -64,9 +64,29 @@ double es_score_names(const es_stok *q, size_t nq, const es_stok *l, size_t nl, 
 double es_score_names_cached(const es_stok *q, size_t nq, const es_stok *l, size_t nl, bool person,
 			     es_sim_cache *cache, es_align *al, size_t max_al, size_t *n_al);
 
+/* Penalty factors for unmatched words, tuned on the dev set as a whole (see
+ * docs/matching.md); here so es_score_bound, called for every name a query
+ * reaches, can be inlined. */
+#define ES_SCORE_UQ 0.8            /* unmatched query weight (clerks add words) */
+#define ES_SCORE_UL 1.0            /* unmatched listed weight */
+#define ES_SCORE_MIDDLE_FACTOR 0.4 /* a listed middle name the query leaves out */
+#define ES_SCORE_UQ_PERSON 1.2     /* an extra given name is another person, not noise */
+
 /* An upper bound of es_score_names for a listed name of total weight W of
  * which at most M can align, when query words of weight miss surely stay
  * unmatched: lets the index skip names that cannot reach a threshold. */
-double es_score_bound(double W, double M, double miss, bool person);
+static inline double es_score_bound(double W, double M, double miss, bool person)
+{
+	/* every aligned pair at similarity 1; unmatched words on both sides at
+	 * the smallest penalty they can get (middle names of a person) */
+	double uq = person ? ES_SCORE_UQ_PERSON * ES_SCORE_MIDDLE_FACTOR : ES_SCORE_UQ;
+	double ul = person ? ES_SCORE_UL * ES_SCORE_MIDDLE_FACTOR : ES_SCORE_UL;
+	if (M > W)
+		M = W;
+	if (miss < 0)
+		miss = 0;
+	double den = 2 * M + ul * (W - M) + uq * miss;
+	return den > 0 ? 2 * M / den : 0.0;
+}
 
 #endif
