@@ -115,6 +115,8 @@ struct es_rules {
 	vec eccns;     /* eccn_row */
 	vec regions;   /* region_row */
 	vec keywords;  /* keyword */
+	struct kw_kind { const char *kind; size_t lo, hi; } *kinds; /* each kind's range in keywords, by kind */
+	size_t n_kinds;
 	vec reasons;   /* reason_row */
 	vec addrwords; /* keyword: kind = canonical word (" w "), phrase = variant (" v ") */
 	double strong, review, contradicted, corroborated;
@@ -576,6 +578,7 @@ void es_rules_free(es_rules *r)
 	free(r->eccns.v);
 	free(r->regions.v);
 	free(r->keywords.v);
+	free(r->kinds);
 	free(r->reasons.v);
 	keyword *aw = r->addrwords.v;
 	for (size_t i = 0; i < r->addrwords.n; i++) {
@@ -623,8 +626,22 @@ es_code es_rules_load(es_rules **out, const char *lists_dir, es_err *err)
 	    (rc = load_file(r, lists_dir, "policy.tsv", ln_policy, err)) != ES_OK ||
 	    (rc = load_file(r, lists_dir, "address_words.tsv", ln_addrword, err)) != ES_OK)
 		goto done;
-	if (r->keywords.n)
+	if (r->keywords.n) {
 		qsort(r->keywords.v, r->keywords.n, sizeof(keyword), kw_cmp);
+		const keyword *k = r->keywords.v;
+		r->kinds = calloc(r->keywords.n, sizeof *r->kinds);
+		if (!r->kinds) {
+			rc = es_err_set(err, ES_ENOMEM, "out of memory");
+			goto done;
+		}
+		for (size_t i = 0; i < r->keywords.n; i++) {
+			if (r->n_kinds && strcmp(r->kinds[r->n_kinds - 1].kind, k[i].kind) == 0) {
+				r->kinds[r->n_kinds - 1].hi = i + 1;
+				continue;
+			}
+			r->kinds[r->n_kinds++] = (struct kw_kind){k[i].kind, i, i + 1};
+		}
+	}
 	for (int g = 0; g < G_COUNT; g++)
 		if (!r->group_loaded[g]) {
 			rc = es_err_set(err, ES_EFORMAT, "rules/country_groups.tsv: group %s missing", group_names[g]);
@@ -845,25 +862,22 @@ static int kw_cmp(const void *a, const void *b)
 
 static void kind_range(const es_rules *r, const char *kind, size_t *lo, size_t *hi)
 {
-	const keyword *k = r->keywords.v;
-	size_t a = 0, b = r->keywords.n;
+	/* a few kinds, looked up for every end user: search the kinds, not the phrases */
+	size_t a = 0, b = r->n_kinds;
 	while (a < b) {
 		size_t m = (a + b) / 2;
-		if (strcmp(k[m].kind, kind) < 0)
+		int c = strcmp(r->kinds[m].kind, kind);
+		if (c == 0) {
+			*lo = r->kinds[m].lo;
+			*hi = r->kinds[m].hi;
+			return;
+		}
+		if (c < 0)
 			a = m + 1;
 		else
 			b = m;
 	}
-	*lo = a;
-	b = r->keywords.n;
-	while (a < b) {
-		size_t m = (a + b) / 2;
-		if (strcmp(k[m].kind, kind) <= 0)
-			a = m + 1;
-		else
-			b = m;
-	}
-	*hi = a;
+	*lo = *hi = 0;
 }
 
 /* First keyword phrase of a kind found in folded text (whole = the text must equal
