@@ -19,6 +19,7 @@ struct es_countries {
 		char *name;
 	} *codes;
 	size_t n_codes;
+	short by_code[26 * 26]; /* code letters -> index in codes + 1 (0 = unknown): O(1) lookup */
 };
 
 /* Folds s into a key: ASCII letters lower-cased, runs of anything that is not
@@ -110,6 +111,7 @@ es_code es_countries_load(es_countries **out, const char *path, es_err *err)
 			rc = es_err_set(err, ES_ENOMEM, "out of memory");
 			goto fail;
 		}
+		t->by_code[(cc[0] - 'A') * 26 + (cc[1] - 'A')] = (short)(t->n_codes + 1);
 		t->n_codes++;
 		for (char *s = names;;) {
 			char *e = strchr(s, '|');
@@ -144,12 +146,18 @@ void es_countries_free(es_countries *t)
 	free(t);
 }
 
+/* Index in t->codes of an upper-case code, or -1. */
+static long code_index(const es_countries *t, const char *cc)
+{
+	if (cc[0] < 'A' || cc[0] > 'Z' || cc[1] < 'A' || cc[1] > 'Z')
+		return -1;
+	return (long)t->by_code[(cc[0] - 'A') * 26 + (cc[1] - 'A')] - 1;
+}
+
 static const char *find_code(const es_countries *t, const char *cc)
 {
-	for (size_t i = 0; i < t->n_codes; i++)
-		if (t->codes[i].cc[0] == cc[0] && t->codes[i].cc[1] == cc[1])
-			return t->codes[i].cc;
-	return NULL;
+	long i = code_index(t, cc);
+	return i >= 0 ? t->codes[i].cc : NULL;
 }
 
 const char *es_country_lookup(const es_countries *t, const char *name, size_t len)
@@ -186,8 +194,6 @@ bool es_country_valid(const es_countries *t, const char *cc)
 
 const char *es_country_name(const es_countries *t, const char *cc)
 {
-	for (size_t i = 0; t && i < t->n_codes; i++)
-		if (strcmp(t->codes[i].cc, cc) == 0)
-			return t->codes[i].name;
-	return NULL;
+	long i = t && cc && strlen(cc) == 2 ? code_index(t, cc) : -1;
+	return i >= 0 ? t->codes[i].name : NULL;
 }
