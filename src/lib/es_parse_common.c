@@ -1,5 +1,6 @@
 #include "es_parse_common.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -98,4 +99,21 @@ es_code es_parse_finish(const es_parse_input *in, es_parse_stats *stats, es_enti
 	}
 	stats->entries++;
 	return in->on_entity(in->ctx, e, err);
+}
+
+es_code es_parse_open_xml(const es_parse_input *in, const char *fname, const char **buf, size_t *len,
+			  char **owned, es_xml **x, es_err *err)
+{
+	es_code rc;
+	*x = NULL;
+	if ((rc = es_parse_load(in, fname, buf, len, owned, err)) != ES_OK ||
+	    (rc = es_xml_check_utf8(*buf, *len, fname, err)) != ES_OK)
+		return rc;
+	return es_xml_open(x, *buf, *len, fname, err);
+}
+
+void es_parse_set_iso_date(es_parse_stats *stats, const char *d)
+{
+	if (d && strlen(d) >= 10 && isdigit((unsigned char)d[0]) && d[4] == '-' && d[7] == '-')
+		snprintf(stats->data_date, sizeof stats->data_date, "%.10s", d);
 }

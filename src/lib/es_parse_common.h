@@ -15,6 +15,7 @@
 #include "es_entity.h"
 #include "es_error.h"
 #include "es_parser.h"
+#include "es_xml.h"
 
 /* The last component of path, "(buffer)" for NULL. Points into path. */
 const char *es_parse_basename(const char *path);
@@ -33,6 +34,15 @@ es_code es_parse_begin(const es_parse_input *in, es_parse_stats *stats, const ch
  * must be within in->max_bytes when that is set (ES_ETOOBIG). */
 es_code es_parse_load(const es_parse_input *in, const char *fname, const char **buf, size_t *len, char **owned,
 		      es_err *err);
+
+/* es_parse_load, then the UTF-8 check and a safe XML reader over the bytes
+ * (the three steps every XML parser starts with). *x is NULL on failure. */
+es_code es_parse_open_xml(const es_parse_input *in, const char *fname, const char **buf, size_t *len,
+			  char **owned, es_xml **x, es_err *err);
+
+/* Sets stats->data_date from an ISO date or date-time ("2026-02-27T00:00:09Z");
+ * anything else (or NULL) leaves it as it is. */
+void es_parse_set_iso_date(es_parse_stats *stats, const char *d);
 
 /* A short, printable copy of outside text for a one-line message: at most
  * 40 bytes of s[0..len) (up to a NUL), control bytes as '?'. Returns out. */

@@ -467,8 +467,8 @@ static void set_date(es_parse_stats *st, const char *d, bool dmy)
 	if (dmy) { /* "11/02/2016" */
 		if (strlen(d) >= 10 && d[2] == '/' && d[5] == '/')
 			snprintf(st->data_date, sizeof st->data_date, "%.4s-%.2s-%.2s", d + 6, d + 3, d);
-	} else if (strlen(d) >= 10 && isdigit((unsigned char)d[0]) && d[4] == '-' && d[7] == '-') {
-		snprintf(st->data_date, sizeof st->data_date, "%.10s", d);
+	} else {
+		es_parse_set_iso_date(st, d);
 	}
 }
 
@@ -494,9 +494,7 @@ static es_code parse(const es_parse_input *in, const char *file_buf, size_t len,
 	c->stats = stats;
 	c->fname = fname;
 	load_iso3(c);
-	if ((rc = es_parse_load(in, c->fname, &file_buf, &len, &buf, err)) != ES_OK ||
-	    (rc = es_xml_check_utf8(file_buf, len, c->fname, err)) != ES_OK ||
-	    (rc = es_xml_open(&x, file_buf, len, c->fname, err)) != ES_OK)
+	if ((rc = es_parse_open_xml(in, c->fname, &file_buf, &len, &buf, &x, err)) != ES_OK)
 		goto done;
 	bool seen_root = false, ended = false;
 	int r;

@@ -323,9 +323,7 @@ static es_code parse(const es_parse_input *in, const char *file_buf, size_t len,
 	ctx c = {.in = in, .stats = stats, .fname = es_parse_name(in)};
 	if ((rc = es_parse_begin(in, stats, c.fname, err)) != ES_OK)
 		return rc;
-	if ((rc = es_parse_load(in, c.fname, &file_buf, &len, &buf, err)) != ES_OK ||
-	    (rc = es_xml_check_utf8(file_buf, len, c.fname, err)) != ES_OK ||
-	    (rc = es_xml_open(&x, file_buf, len, c.fname, err)) != ES_OK)
+	if ((rc = es_parse_open_xml(in, c.fname, &file_buf, &len, &buf, &x, err)) != ES_OK)
 		goto done;
 	bool seen_root = false, ended = false;
 	int r;
@@ -343,8 +341,7 @@ static es_code parse(const es_parse_input *in, const char *file_buf, size_t len,
 			}
 			seen_root = true;
 			char *d = es_xml_attr(x, "dateGenerated");
-			if (d && strlen(d) >= 10 && isdigit((unsigned char)d[0]) && d[4] == '-' && d[7] == '-')
-				snprintf(stats->data_date, sizeof stats->data_date, "%.10s", d);
+			es_parse_set_iso_date(stats, d);
 			free(d);
 			if (xmlTextReaderIsEmptyElement(es_xml_reader(x)))
 				ended = true;
