@@ -23,6 +23,7 @@ enum {
 	OPT_CONNECT,
 	OPT_RETRIES,
 	OPT_DELAY,
+	OPT_AFTER,
 	OPT_SHRINK,
 	OPT_MAXBYTES,
 };
@@ -36,6 +37,7 @@ const cli_opt cmd_fetch_opts[] = {
 	{"connect-timeout", OPT_CONNECT, true, "SECS", "limit for connecting (default 10)"},
 	{"retries", OPT_RETRIES, true, "N", "retries on 5xx, timeouts, resets (default 3)"},
 	{"retry-delay", OPT_DELAY, true, "SECS", "first backoff, doubled per retry, with jitter (default 1)"},
+	{"max-retry-after", OPT_AFTER, true, "SECS", "longest Retry-After of a 429/503 to wait for (default 120)"},
 	{"max-shrink", OPT_SHRINK, true, "F", "reject a list that lost more than this share of entries (default 0.10)"},
 	{"max-bytes", OPT_MAXBYTES, true, "N", "largest download, on the wire and decoded (default 256 MiB)"},
 	{NULL, 0, false, NULL, NULL},
@@ -196,6 +198,13 @@ int cmd_fetch(cli_ctx *ctx, int argc, char **argv)
 				goto done;
 			}
 			fo.http.retry_delay_ms = (long)(d * 1000);
+			break;
+		case OPT_AFTER:
+			if ((d = cli_parse_double(arg, 1, 86400)) < 0) {
+				rc = bad_num("max-retry-after", arg);
+				goto done;
+			}
+			fo.http.max_retry_after_ms = (long)(d * 1000);
 			break;
 		case OPT_SHRINK:
 			if ((d = cli_parse_double(arg, 0, 1)) < 0) {

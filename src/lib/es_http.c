@@ -20,6 +20,7 @@
 #define DEF_TIMEOUT_MS 300000L
 #define DEF_STALL_MS 60000L
 #define DEF_RETRY_MS 1000L
+#define DEF_MAX_RETRY_AFTER_MS 120000L
 #define DEF_MAX_BODY ((size_t)256 * 1024 * 1024)
 #define DEF_MAX_DECODED ((size_t)512 * 1024 * 1024)
 #define DEF_MAX_REDIRECTS 10
@@ -242,7 +243,9 @@ static bool status_retryable(long st)
 	return st >= 500 || st == 408 || st == 429;
 }
 
-static void backoff_sleep(long base_ms, int attempt)
+/* Sleeps the backoff before retry number attempt (doubling from base_ms, with
+ * jitter), or the server's Retry-After when that is longer. */
+static void backoff_sleep(long base_ms, int attempt, long retry_after_ms)
 {
 	long ms = base_ms;
 	for (int i = 1; i < attempt && ms < 600000; i++)
@@ -253,6 +256,8 @@ static void backoff_sleep(long base_ms, int attempt)
 		r = (unsigned int)getpid() * 2654435761u;
 	double f = 0.5 + (double)(r % 10000) / 10000.0;
 	long d = (long)((double)ms * f);
+	if (d < retry_after_ms)
+		d = retry_after_ms;
 	struct timespec ts = {d / 1000, (d % 1000) * 1000000L};
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
 	}
@@ -403,6 +408,9 @@ static att_kind attempt(const char *url, const es_http_opts *o, size_t max_body,
 		} else if (st < 200 || st >= 300) {
 			*rc = es_err_set(err, ES_ENET, "GET %.200s: HTTP %ld", cur, st);
 			kind = status_retryable(st) ? ATT_RETRY : ATT_FATAL;
+			curl_off_t after = 0;
+			if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &after) == CURLE_OK && after > 0)
+				res->retry_after_s = after > 86400 * 365 ? 86400L * 365 : (long)after;
 			goto out;
 		}
 		free(res->etag);
@@ -434,17 +442,28 @@ es_code es_http_get(const char *url, const es_http_opts *opts, int fd, es_http_r
 	size_t max_decoded = o->max_decoded ? o->max_decoded : DEF_MAX_DECODED;
 	int tries = 1 + (o->retries > 0 ? o->retries : 0);
 	long delay = o->retry_delay_ms > 0 ? o->retry_delay_ms : DEF_RETRY_MS;
+	long max_after = o->max_retry_after_ms > 0 ? o->max_retry_after_ms : DEF_MAX_RETRY_AFTER_MS;
 
 	if ((rc = es_http_check_url(url, err)) != ES_OK)
 		return rc;
 	for (int i = 1; i <= tries; i++) {
 		res->attempts = i;
+		res->retry_after_s = 0;
 		att_kind k = attempt(url, o, max_body, max_decoded, fd, res, &rc, err);
 		if (k == ATT_OK)
 			return ES_OK;
 		if (k == ATT_FATAL || i == tries)
 			break;
-		backoff_sleep(delay, i);
+		if (res->retry_after_s * 1000 > max_after) {
+			if (err) {
+				size_t l = strlen(err->msg);
+				snprintf(err->msg + l, sizeof err->msg - l,
+					 "; the server asks to retry after %ld s, longer than the %ld s this fetch waits",
+					 res->retry_after_s, max_after / 1000);
+			}
+			break;
+		}
+		backoff_sleep(delay, i, res->retry_after_s * 1000);
 	}
 	if (rc != ES_OK && err && res->attempts > 1) {
 		size_t l = strlen(err->msg);

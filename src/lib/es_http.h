@@ -13,7 +13,10 @@
  *   - at most max_body bytes on the wire and max_decoded bytes after
  *     Content-Encoding (gzip/deflate) decoding;
  *   - retries with exponential backoff and jitter on 5xx/408/429, timeouts,
- *     resets, truncated bodies and refused connections.
+ *     resets, truncated bodies and refused connections; a Retry-After sent
+ *     with the error (seconds or an HTTP date) is waited for when it is
+ *     longer than the backoff, and a retry is not attempted when it is longer
+ *     than max_retry_after_ms.
  * The body is written to an already-open file descriptor, truncated at every
  * attempt; on failure its content is unspecified and the caller discards it.
  * Nothing here prints; progress goes through a callback. */
@@ -35,6 +38,7 @@ typedef struct {
 	long stall_ms;            /* abort when no byte arrives for this long; 0 = 60 s */
 	int retries;              /* extra attempts after the first; < 0 = 0 */
 	long retry_delay_ms;      /* first backoff; doubled each retry, +-50% jitter; 0 = 1 s */
+	long max_retry_after_ms;  /* longest Retry-After (429/503) waited for; longer gives up; 0 = 120 s */
 	size_t max_body;          /* bytes on the wire; 0 = 256 MiB */
 	size_t max_decoded;       /* bytes after content decoding; 0 = 512 MiB */
 	int max_redirects;        /* 0 = 10 */
@@ -54,6 +58,7 @@ typedef struct {
 	char *final_url;          /* after redirects (not to be stored: may be short-lived) */
 	size_t bytes;             /* decoded bytes written */
 	int attempts;             /* attempts made */
+	long retry_after_s;       /* Retry-After of the last failed attempt, 0 if none */
 	int redirects;            /* redirects followed on the last attempt */
 } es_http_result;
 

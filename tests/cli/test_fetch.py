@@ -297,6 +297,24 @@ def test_mirror_and_faults(tmp, srv, files):
     fetch(data, c, "un_sc", "--retries", "2")
     check(len(srv.requests_for(case)) == 3, "--retries 2: three attempts on 500")
 
+    # Retry-After: a 429 asking for 1 s is waited for (not the 0.02 s backoff), then the fetch
+    # succeeds; a 503 asking for a day gives up at once instead of sleeping or hammering
+    d_ra = os.path.join(tmp, "data-retry-after")
+    c, case = catalog(tmp, srv, {"un.xml": "e429x1"})
+    t0 = time.monotonic()
+    rc, out, err = fetch(d_ra, c, "un_sc", "--retries", "2")
+    waited = time.monotonic() - t0
+    check(rc == 0 and len(srv.requests_for(case)) == 2,
+          "429 with Retry-After: 1, then success: exit 0 after two requests (rc %d: %s)" % (rc, err.strip()))
+    check(waited >= 0.95, "429 with Retry-After: 1: waited %.2f s, at least the second asked for" % waited)
+    c, case = catalog(tmp, srv, {"un.xml": "e503wait"})
+    rc, out, err = fetch(d_ra, c, "un_sc", "--retries", "3")
+    check(rc == 4 and len(srv.requests_for(case)) == 1 and "retry after 86400 s" in err,
+          "503 with Retry-After: 86400: exit 4 after one request, saying why (rc %d, %d requests: %s)"
+          % (rc, len(srv.requests_for(case)), err.strip()))
+    rc, out, err = fetch(d_ra, c, "un_sc", "--retries", "1", "--max-retry-after", "0")
+    check(rc == 2 and "max-retry-after" in err, "--max-retry-after 0 is a usage error (rc %d: %s)" % (rc, err.strip()))
+
     # connection refused
     port = closed_port()
     c, _ = catalog(tmp, srv, urls={"un.xml": "http://127.0.0.1:%d/x/ok/un.xml" % port})

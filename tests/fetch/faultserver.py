@@ -5,6 +5,8 @@ given to the server and <modes> a comma-separated list of behaviours:
 
   ok          serve the file (Last-Modified from the table, if any)
   e500xN      the first N requests for this exact path answer HTTP 500
+  e429xN      the first N requests answer HTTP 429 with Retry-After: 1
+  e503wait    every request answers HTTP 503 with Retry-After: 86400
   etag        send an ETag and answer 304 to a matching If-None-Match
   ims         answer 304 to an If-Modified-Since equal to our Last-Modified
   trickle     announce the full length, then send one byte every 0.3 s
@@ -85,6 +87,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             if m.startswith("e500x") and count <= int(m[5:]):
                 return self._send(500, b"<html><body>Internal Server Error</body></html>\n",
                                   ctype="text/html")
+            if m.startswith("e429x") and count <= int(m[5:]):
+                return self._send(429, b"Too Many Requests\n", ctype="text/plain", headers={"Retry-After": "1"})
+            if m == "e503wait":
+                return self._send(503, b"Service Unavailable\n", ctype="text/plain",
+                                  headers={"Retry-After": "86400"})
             if m.startswith("redir"):
                 n = int(m[5:])
                 if n > 0:
