@@ -311,15 +311,26 @@ static bool same_country(const es_filter *f, const char *a, const char *b)
 	return ca && cb;
 }
 
-/* Address hits for party pi: its street address is a whole-token prefix of a listed address. */
+/* Address hits for party pi: its street address is a whole-token prefix of a listed
+ * address. A short street address ("Koenigstrasse 10") counts only together with
+ * its city: "street, city" must then be the prefix ("KOENIGSTRASSE 10, DUSSELDORF, DE"). */
 static size_t address_hits(es_filter *f, size_t pi, size_t nh)
 {
 	const es_party *p = &f->order.parties[pi];
 	if (!p->address || !f->n_addrs || !addr_role(p->role))
 		return nh;
 	es_rules_fold_address(f->cfg.rules, p->address, f->fold_b, sizeof f->fold_b);
+	if (!first_tokens(f->fold_b, ADDR_MIN_TOKENS) && p->city && *p->city) {
+		char both[ES_ORDER_MAX_FIELD * 8 + 4];
+		snprintf(both, sizeof both, "%s, %s", p->address, p->city);
+		es_rules_fold_address(f->cfg.rules, both, f->fold_b, sizeof f->fold_b);
+		if (!first_tokens(f->fold_b, ADDR_KEY_TOKENS))
+			return nh;
+	} else if (!first_tokens(f->fold_b, ADDR_MIN_TOKENS)) {
+		return nh;
+	}
 	size_t qlen = strlen(f->fold_b);
-	if (!first_tokens(f->fold_b, ADDR_MIN_TOKENS) || !has_digit(f->fold_b))
+	if (!has_digit(f->fold_b))
 		return nh;
 	size_t kl = first_tokens(f->fold_b, ADDR_KEY_TOKENS);
 	addr_ent probe = {fnv(f->fold_b, kl), 0, 0};

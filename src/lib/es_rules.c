@@ -133,6 +133,20 @@ struct es_rules {
  * half matters) to an ASCII base letter; 0 = not a letter we map. */
 static const char latin1_base[64] = "aaaaaaaceeeeiiiidnooooo ouuuuyts" "aaaaaaaceeeeiiiidnooooo ouuuuyty";
 
+/* A 3-byte UTF-8 character: 1 = a CJK ideograph or kana (a word of its own),
+ * 2 = CJK or full-width punctuation (a separator), 0 = other. */
+static int cjk_class(unsigned char c0, unsigned char c1, unsigned char c2)
+{
+	unsigned cp = ((unsigned)(c0 & 0x0F) << 12) | ((unsigned)(c1 & 0x3F) << 6) | (unsigned)(c2 & 0x3F);
+	if ((cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x4E00 && cp <= 0x9FFF) ||
+	    (cp >= 0xF900 && cp <= 0xFAFF))
+		return 1;
+	if ((cp >= 0x3000 && cp <= 0x303F) || (cp >= 0xFF01 && cp <= 0xFF0F) || (cp >= 0xFF1A && cp <= 0xFF20) ||
+	    (cp >= 0xFF3B && cp <= 0xFF40) || (cp >= 0xFF5B && cp <= 0xFF65))
+		return 2;
+	return 0;
+}
+
 size_t es_rules_fold(const es_rules *r, const char *s, char *out, size_t cap)
 {
 	char tmp[FOLD_MAX];
@@ -159,7 +173,7 @@ size_t es_rules_fold(const es_rules *r, const char *s, char *out, size_t cap)
 		len = (size_t)fl;
 	}
 	out[n++] = ' ';
-	for (size_t i = 0; i < len && n + 4 < cap;) {
+	for (size_t i = 0; i < len && n + 6 < cap;) {
 		unsigned char c = (unsigned char)src[i];
 		if (c < 0x80) {
 			if (isalnum(c))
@@ -173,7 +187,18 @@ size_t es_rules_fold(const es_rules *r, const char *s, char *out, size_t cap)
 		if (i + cl > len)
 			break;
 		unsigned char c1 = (unsigned char)src[i + 1];
-		if (c == 0xC3 && c1 >= 0x80 && c1 <= 0xBF && latin1_base[c1 - 0x80] != ' ') {
+		int cjk = cl == 3 ? cjk_class(c, c1, (unsigned char)src[i + 2]) : 0;
+		if (cjk) {
+			/* Chinese and Japanese write no spaces: each ideograph or kana is its own
+			 * word, so "解放军" is found inside "中国人民解放军第61398部队" */
+			if (out[n - 1] != ' ')
+				out[n++] = ' ';
+			if (cjk == 1) {
+				memcpy(out + n, src + i, 3);
+				n += 3;
+				out[n++] = ' ';
+			}
+		} else if (c == 0xC3 && c1 >= 0x80 && c1 <= 0xBF && latin1_base[c1 - 0x80] != ' ') {
 			out[n++] = latin1_base[c1 - 0x80];
 		} else if ((c == 0xC2) || (c == 0xE2 && (c1 == 0x80 || c1 == 0x81)) ||
 			   (c == 0xCA && c1 >= 0xB9 && c1 <= 0xBC)) {
@@ -914,6 +939,19 @@ static const char *keyword_hit(const es_rules *r, const char *kind, const char *
 	return NULL;
 }
 
+/* The end-user type folded text names (intelligence before military before
+ * police), with the phrase found in *kw; ES_EU_UNKNOWN when none. */
+static es_eu_type keyword_type(const es_rules *r, const char *folded, const char **kw)
+{
+	if ((*kw = keyword_hit(r, "intelligence", folded, false, false)))
+		return ES_EU_INTELLIGENCE;
+	if ((*kw = keyword_hit(r, "military", folded, false, false)))
+		return ES_EU_MILITARY;
+	if ((*kw = keyword_hit(r, "police", folded, false, false)))
+		return ES_EU_POLICE;
+	return ES_EU_UNKNOWN;
+}
+
 /* Syria, Russia/Belarus and comprehensive embargoes for one country a party points to. */
 static void country_rules(dctx *c, const char *cc, int party)
 {
@@ -1107,6 +1145,7 @@ static void end_user_rules(dctx *c, int party, const char *cc, es_eu_type t, boo
 	char fname[FOLD_MAX];
 	es_rules_fold(c->r, p->name, fname, sizeof fname);
 	bool less_sensitive = keyword_hit(c->r, "less_sensitive_gov", fname, false, false) != NULL;
+	bool not_gov_eu = t == ES_EU_GOVERNMENT && keyword_hit(c->r, "not_gov_end_user", fname, false, false) != NULL;
 	bool sensitive = in(c, G_MIL, cc) || in(c, G_INTEL, cc) || in(c, G_GOVBLOCK, cc) || in(c, G_MIL_UNC, cc);
 	for (size_t i = 0; i < o->n_items; i++) {
 		const char *e = o->items[i].eccn;
@@ -1115,7 +1154,8 @@ static void end_user_rules(dctx *c, int party, const char *cc, es_eu_type t, boo
 		a.eccn = e ? e : "item";
 		if (!row || row->cls != CLS_ENCRYPTION)
 			continue;
-		if (ek == ENC_B2 && !supp3) {
+		/* a state hospital or utility is not a "government end user" (772.1) */
+		if (ek == ENC_B2 && !supp3 && !not_gov_eu) {
 			if (t == ES_EU_GOVERNMENT && less_sensitive)
 				add(c, "ENC_LESS_SENSITIVE_GOV", ES_DEC_REVIEW, party, NULL, &a);
 			else if (gov)
@@ -1437,6 +1477,16 @@ void es_rules_decide(const es_rules *r, const es_order *o, const es_party_hit *h
 			c.civil_parent = p;
 	}
 
+	/* a military / intelligence / police end use re-types the end users, as their names do */
+	const char *use_kw = NULL;
+	es_eu_type use_t = ES_EU_UNKNOWN;
+	char fuse[FOLD_MAX];
+	if (o->end_use) {
+		es_rules_fold(r, o->end_use, fuse, sizeof fuse);
+		if (!keyword_hit(r, "not_military", fuse, false, false))
+			use_t = keyword_type(r, fuse, &use_kw);
+	}
+
 	/* end users: red flags, keyword re-typing, end-user rules */
 	bool have_eu = false;
 	for (size_t i = 0; i < o->n_parties; i++)
@@ -1470,19 +1520,25 @@ void es_rules_decide(const es_rules *r, const es_order *o, const es_party_hit *h
 		if (t != ES_EU_MILITARY && t != ES_EU_POLICE && t != ES_EU_INTELLIGENCE &&
 		    !keyword_hit(r, "not_military", fname, false, false)) {
 			/* the name outranks a 'commercial' label: re-type and judge as such */
-			es_eu_type kt = keyword_hit(r, "intelligence", fname, false, false) ? ES_EU_INTELLIGENCE
-					: keyword_hit(r, "military", fname, false, false) ? ES_EU_MILITARY
-					: keyword_hit(r, "police", fname, false, false)   ? ES_EU_POLICE
-											  : ES_EU_UNKNOWN;
+			const char *kw = NULL;
+			es_eu_type kt = keyword_type(r, fname, &kw);
 			if (kt != ES_EU_UNKNOWN) {
 				/* a government label with a military/police name is re-typed quietly:
 				 * the label was not wrong, only unspecific */
 				if (t != ES_EU_GOVERNMENT) {
+					char det[160];
+					size_t kl = strlen(kw);
+					snprintf(det, sizeof det, "%s end user ('%.*s'), though typed '%s'",
+						 es_eu_type_name(kt), kl > 2 ? (int)(kl - 2) : 0, kw + 1,
+						 p->type ? p->type : "-");
 					msg_args b = a;
-					b.detail = es_eu_type_name(kt);
+					b.detail = det;
 					add(&c, "KEYWORD_END_USER", ES_DEC_REVIEW, pi, NULL, &b);
 				}
 				t = kt;
+				type_known = true;
+			} else if (use_t != ES_EU_UNKNOWN) {
+				t = use_t; /* END_USE_RED_FLAG below gives the reason */
 				type_known = true;
 			}
 		}
@@ -1513,6 +1569,22 @@ void es_rules_decide(const es_rules *r, const es_order *o, const es_party_hit *h
 		}
 	}
 
+	/* a payer in a country no other party of the order is in: payment from an
+	 * unrelated third country */
+	for (size_t i = 0; i < o->n_parties; i++) {
+		const es_party *p = &o->parties[i];
+		if (p->role != ES_ROLE_PAYER || !p->country || (c.dest && strcmp(p->country, c.dest) == 0))
+			continue;
+		bool related = false;
+		for (size_t j = 0; j < o->n_parties && !related; j++)
+			related = j != i && o->parties[j].role != ES_ROLE_PAYER && o->parties[j].country &&
+				  strcmp(o->parties[j].country, p->country) == 0;
+		if (!related) {
+			msg_args a = {.name = p->name, .country = p->country};
+			add(&c, "PAYER_THIRD_COUNTRY", ES_DEC_REVIEW, (int)i, NULL, &a);
+		}
+	}
+
 	/* order-level red flags */
 	if (o->payment_terms) {
 		char f[FOLD_MAX];
@@ -1533,14 +1605,8 @@ void es_rules_decide(const es_rules *r, const es_order *o, const es_party_hit *h
 		add(&c, "SERVICES_DECLINED", ES_DEC_REVIEW, -1, NULL, &a);
 	}
 	if (o->end_use) {
-		char f[FOLD_MAX];
-		es_rules_fold(r, o->end_use, f, sizeof f);
-		const char *kw = keyword_hit(r, "military", f, false, false);
-		if (!kw)
-			kw = keyword_hit(r, "intelligence", f, false, false);
-		if (!kw)
-			kw = keyword_hit(r, "police", f, false, false);
-		if (!kw && keyword_hit(r, "unspecified", f, true, false))
+		const char *kw = use_kw;
+		if (!kw && keyword_hit(r, "unspecified", fuse, true, false))
 			kw = " no real end use ";
 		if (kw) {
 			char det[128];
