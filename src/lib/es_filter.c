@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "es_io.h"
@@ -705,7 +706,7 @@ static es_format detect(const char *line, size_t n)
 		return ES_FMT_JSONL;
 	bool name_col = false;
 	for (size_t k = 0; k + 5 <= n && !name_col; k++)
-		name_col = memcmp(line + k, "_name", 5) == 0;
+		name_col = strncasecmp(line + k, "_name", 5) == 0;
 	return memchr(line, ',', n) && name_col ? ES_FMT_CSV : ES_FMT_JSONL;
 }
 

@@ -490,7 +490,21 @@ static es_code csv_header(es_csv_orders *r, es_err *err)
 	if (r->row_too_many || r->row_too_long)
 		return es_err_set(err, ES_ETOOBIG, "CSV header has too many or too long columns");
 	for (size_t c = 0; c < r->row_fields; c++) {
+		/* names are matched without a UTF-8 BOM (Excel writes one), surrounding
+		 * blanks or case: 'Destination' must not become an unknown column */
+		char hb[64];
 		const char *h = row_field(r, c);
+		if (c == 0 && strncmp(h, "\xEF\xBB\xBF", 3) == 0)
+			h += 3;
+		while (*h == ' ' || *h == '\t')
+			h++;
+		size_t hl = 0;
+		for (; h[hl] && hl + 1 < sizeof hb; hl++)
+			hb[hl] = (char)tolower((unsigned char)h[hl]);
+		while (hl && (hb[hl - 1] == ' ' || hb[hl - 1] == '\t'))
+			hl--;
+		hb[hl] = '\0';
+		h = hb;
 		int *slot = NULL;
 		for (int f = 0; f < O_COUNT && !slot; f++)
 			if (strcmp(h, order_fields[f]) == 0)

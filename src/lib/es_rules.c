@@ -1367,7 +1367,10 @@ static void party_hits(dctx *c, const es_party_hit *hits, size_t n_hits)
 				d = ES_DEC_REVIEW;
 				add(c, "OWNER_LISTED_SUSPENDED", d, pi, NULL, &a);
 			} else {
-				d = ES_DEC_LICENSE;
+				/* the owned company inherits the list's own condition: an MEU
+				 * owner restricts Supp. 2 items only */
+				const char *unused = "";
+				d = list_decision(c, la, &h->rec, &unused);
 				add(c, "OWNER_LISTED_AFFILIATES", d, pi, NULL, &a);
 			}
 		} else if (h->by_address) {

@@ -206,6 +206,13 @@ def test_csv():
     # detection without --format
     p2 = run(["--allow-stale"], buf.getvalue().encode())
     check(p2.stdout.decode().splitlines()[0].endswith(",decision,reasons,hits"), "csv detected from the header")
+    # a header with a UTF-8 BOM (Excel) and in other case: the columns are still known
+    src3 = b"\xef\xbb\xbfDestination, End_User_Name ,END_USER_COUNTRY,eccn,enc\r\nIR,Tehran Carpet Weavers Co,IR,EAR99,none\r\n"
+    p3 = run(["--allow-stale"], src3)
+    out3 = list(csv.reader(io.StringIO(p3.stdout.decode("utf-8-sig"))))
+    check(p3.returncode == 1 and len(out3) == 2 and out3[1][-3] == "PROHIBITED",
+          f"csv with BOM and mixed-case header: {out3[1][-3] if len(out3) > 1 else out3}, want PROHIBITED")
+    check(p3.stdout.startswith(b"\xef\xbb\xbfDestination,"), "csv with BOM: the header passes through unchanged")
 
 
 def test_csv_same_as_jsonl():
