@@ -125,6 +125,7 @@ struct es_rules {
 	int aff_eff, aff_from, aff_to; /* yyyymmdd */
 	size_t max_hits;
 	char addr_lists[512]; /* " source:list source:list " */
+	char high_end[256];   /* " MX PTX ... ": SKU prefixes of core routers and large firewalls */
 };
 
 /* ---- folding --------------------------------------------------------------- */
@@ -554,6 +555,8 @@ static es_code ln_policy(es_rules *r, char **cols, int n, const char *where, es_
 		r->max_hits = (size_t)d;
 	else if (strcmp(k, "address_match_lists") == 0)
 		snprintf(r->addr_lists, sizeof r->addr_lists, " %s ", v);
+	else if (strcmp(k, "high_end_sku_prefixes") == 0)
+		snprintf(r->high_end, sizeof r->high_end, " %s ", v);
 	else if (strcmp(k, "strong_requires_literal") == 0)
 		r->literal = strcmp(v, "yes") == 0;
 	else if (strcmp(k, "affiliates_rule_effective") == 0 && parse_date(v, &date) == 0)
@@ -935,6 +938,23 @@ static const char *keyword_hit(const es_rules *r, const char *kind, const char *
 		for (; a < hi && strncmp(k[a].phrase + 1, t + 1, tl) == 0; a++)
 			if (strncmp(t, k[a].phrase, k[a].plen) == 0)
 				return k[a].phrase;
+	}
+	return NULL;
+}
+
+/* The first item whose SKU starts with a high-end prefix of policy.tsv, or NULL. */
+static const char *high_end_item(const es_rules *r, const es_order *o)
+{
+	for (size_t i = 0; i < o->n_items; i++) {
+		const char *sku = o->items[i].sku;
+		for (const char *t = r->high_end; sku && *t; t++) {
+			if (*t == ' ')
+				continue;
+			size_t n = strcspn(t, " ");
+			if (strncasecmp(sku, t, n) == 0)
+				return sku;
+			t += n - 1;
+		}
 	}
 	return NULL;
 }
@@ -1544,6 +1564,13 @@ void es_rules_decide(const es_rules *r, const es_order *o, const es_party_hit *h
 				t = use_t; /* END_USE_RED_FLAG below gives the reason */
 				type_known = true;
 			}
+		}
+		/* core routers for a private person or a corner shop (rules.md §5 item 6) */
+		const char *big = high_end_item(r, o);
+		if (big && (t == ES_EU_INDIVIDUAL || keyword_hit(r, "retail_business", fname, false, false))) {
+			msg_args b = a;
+			b.detail = big;
+			add(&c, "PRODUCT_MISMATCH", ES_DEC_REVIEW, pi, NULL, &b);
 		}
 		const char *cc = p->country;
 		if (!cc) {
