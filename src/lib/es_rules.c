@@ -826,10 +826,17 @@ static void add(dctx *c, const char *code, es_decision d, int party, const char 
 	fill_template(rs->message, sizeof rs->message, rr ? rr->tmpl : code, role, a ? a : &none);
 }
 
-static const eccn_row *eccn_lookup(const es_rules *r, const char *eccn)
+static const eccn_row *eccn_lookup(const es_rules *r, const char *raw)
 {
 	const eccn_row *best = NULL;
 	size_t bl = 0;
+	/* blanks are not part of an ECCN: " 5A992.c " and "EAR 99" are 5A992.c and EAR99 */
+	char eccn[64];
+	size_t n = 0;
+	for (; *raw && n + 1 < sizeof eccn; raw++)
+		if (*raw != ' ' && *raw != '\t')
+			eccn[n++] = *raw;
+	eccn[n] = '\0';
 	const eccn_row *e = r->eccns.v;
 	for (size_t i = 0; i < r->eccns.n; i++) {
 		size_t pl = strlen(e[i].prefix);
