@@ -172,6 +172,125 @@ static void test_sdn_rows(void **state)
 	assert_true(has_name(e, "BNC", ES_NAME_AKA));
 }
 
+/* Names derived from the listed name by lists/patterns/csl_names.tsv: the
+ * entity's own name is a strong alias, the listed name stays the primary. */
+static bool has_strong_aka(const es_entity *e, const char *name)
+{
+	for (size_t i = 0; i < e->n_names; i++)
+		if (strcmp(e->names[i].name, name) == 0)
+			return e->names[i].kind == ES_NAME_AKA && e->names[i].strength == ES_STRONG;
+	return false;
+}
+
+static bool has_any_name(const es_entity *e, const char *name)
+{
+	for (size_t i = 0; i < e->n_names; i++)
+		if (strcmp(e->names[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+static void test_derived_affiliate(void **state)
+{
+	(void)state;
+	const es_entity *e = find(&full, "9172ac8adb6967b96216fae65b633dbcbe6a4ea9");
+	assert_non_null(e);
+	assert_string_equal(e->list, "EL");
+	assert_string_equal(e->name, "Huawei Technologies Co., Ltd. (Huawei).  Affiliated Entity:  Beijing Huawei Longshine "
+				     "Information Technology Co., Ltd.");
+	assert_string_equal(e->names[0].name, e->name);
+	assert_int_equal(e->names[0].kind, ES_NAME_PRIMARY);
+	assert_true(has_strong_aka(e, "Beijing Huawei Longshine Information Technology Co., Ltd."));
+	assert_true(has_strong_aka(e, "Huawei Technologies Co., Ltd."));
+	assert_true(has_strong_aka(e, "Beijing Huawei Longshine")); /* alt_names, as before */
+	assert_false(has_any_name(e, "Huawei")); /* no bare abbreviation */
+	/* the affiliate is itself "X, Beijing Research Institute": that is a unit, not a place */
+	e = find(&full, "1290cbfadaf501f92be3061e3b01b58f3379d07c");
+	assert_non_null(e);
+	assert_true(has_strong_aka(e, "Huawei Technologies Co., Ltd., Beijing Research Institute"));
+	assert_true(has_strong_aka(e, "Huawei Technologies Co., Ltd."));
+}
+
+static void test_derived_subordinate_and_scope(void **state)
+{
+	(void)state;
+	const es_entity *e = find(&full, "d6ef32a3d0cec5a4e91ee694e628af34b3ed454b");
+	assert_non_null(e);
+	assert_true(has_strong_aka(e, "National Development Complex"));
+	assert_true(has_strong_aka(e, "Pakistan Atomic Energy Commission"));
+	assert_true(has_strong_aka(e, "National Defense Complex")); /* alt_names */
+	assert_false(has_any_name(e, "NDC"));
+	assert_false(has_any_name(e, "PAEC"));
+	e = find(&full, "50438c0ef9b56310508057adf82c22aa4433fcc7");
+	assert_non_null(e);
+	assert_true(has_strong_aka(e, "Ministry of Defence of the Russian Federation"));
+}
+
+static void test_derived_location_and_abbreviation(void **state)
+{
+	(void)state;
+	const es_entity *e = find(&full, "6662ba0546f3971d67b9bce06957a3d703f80420");
+	assert_non_null(e);
+	assert_string_equal(e->name, "Hangzhou Huawei Digital Technology Co., Ltd., Hangzhou, Zhejiang, China");
+	assert_true(has_strong_aka(e, "Hangzhou Huawei Digital Technology Co., Ltd."));
+	assert_int_equal(e->n_names, 2);
+	/* a location after a parenthetical after the legal form: both go, one at a time */
+	e = find(&full, "014be91b8c97b3b08740ace884806cded45a6322");
+	assert_non_null(e);
+	assert_true(has_strong_aka(e, "HiSilicon Technologies Co., Ltd (HiSilicon)"));
+	assert_true(has_strong_aka(e, "HiSilicon Technologies Co., Ltd"));
+	e = find(&full, "33eaf45b054425c980bb5b453df600c1bdb0ed85");
+	assert_non_null(e);
+	assert_true(has_strong_aka(e, "APPLIED SYSTEMS METHODS AND TECHNOLOGY"));
+	assert_false(has_any_name(e, "ASMAT"));
+	/* a mid-name parenthetical is part of the name: nothing derived */
+	e = find(&full, "7f899e8fdf22e8517d1e116dcac529c52fc7e81d");
+	assert_non_null(e);
+	assert_string_equal(e->name, "AVIC Chengdu Aircraft Industrial (GROUP) Co. Ltd.");
+	assert_int_equal(e->n_names, 1);
+	/* a trailing branch parenthetical names a different entity: kept */
+	e = find(&full, "12115");
+	assert_non_null(e);
+	assert_string_equal(e->name, "IMAM KHOMEINI RELIEF COMMITTEE (LEBANON BRANCH)");
+	assert_false(has_any_name(e, "IMAM KHOMEINI RELIEF COMMITTEE"));
+}
+
+static void test_derived_aka(void **state)
+{
+	(void)state;
+	const es_entity *e = find(&full, "81e505e4c18d6196ade3a1af2f3ed55c95d9b0a8");
+	assert_non_null(e);
+	assert_true(has_strong_aka(e, "Far East Trading Company, Inc."));
+	assert_true(has_strong_aka(e, "FETCO, Inc.")); /* in alt_names too: listed once */
+	size_t fetco = 0;
+	for (size_t i = 0; i < e->n_names; i++)
+		fetco += strcmp(e->names[i].name, "FETCO, Inc.") == 0;
+	assert_int_equal(fetco, 1);
+	e = find(&full, "baeba8ddd6a099f9ebe1fbd9cad3a6d32ffcc8e0");
+	assert_non_null(e);
+	assert_true(has_strong_aka(e, "Chitron Electronics Company Ltd."));
+	assert_true(has_strong_aka(e, "Chi-Chung Electronics Company Ltd."));
+	e = find(&full, "ebaed3548b9f31ca3c32f07fe5b2e63ff1abf205");
+	assert_non_null(e);
+	assert_true(has_strong_aka(e, "Astronautics Research Institute"));
+	assert_true(has_strong_aka(e, "Astronautics Systems Research Center"));
+	assert_true(has_strong_aka(e, "Aerospace Research Institute"));
+	e = find(&full, "09d1963d38d11dd8022afaeb70fd21c537df4322");
+	assert_non_null(e);
+	assert_true(has_strong_aka(e, "Gazprom Promgaz, AO"));
+	assert_true(has_name(e, "Otkrytoe Aktsionernoe Obshchestvo Gazprom Promgaz", ES_NAME_FKA));
+}
+
+static void test_derived_total(void **state)
+{
+	(void)state;
+	/* 34,078 names as listed (primary + alt_names); the patterns add 373 */
+	size_t names = 0;
+	for (size_t i = 0; i < full.n; i++)
+		names += full.items[i]->n_names;
+	assert_int_equal(names, 34078 + 373);
+}
+
 static void test_excerpt_2025(void **state)
 {
 	(void)state;
@@ -311,6 +430,9 @@ int main(void)
 		cmocka_unit_test(test_counts_2022),     cmocka_unit_test(test_entity_list_row),
 		cmocka_unit_test(test_and_prefixed_alias), cmocka_unit_test(test_embedded_newline),
 		cmocka_unit_test(test_dpl_row),          cmocka_unit_test(test_sdn_rows),
+		cmocka_unit_test(test_derived_affiliate), cmocka_unit_test(test_derived_subordinate_and_scope),
+		cmocka_unit_test(test_derived_location_and_abbreviation), cmocka_unit_test(test_derived_aka),
+		cmocka_unit_test(test_derived_total),
 	};
 	const struct CMUnitTest small_tests[] = {
 		cmocka_unit_test(test_excerpt_2025),
