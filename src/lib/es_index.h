@@ -33,8 +33,8 @@
 #include "es_normalize.h"
 #include "es_score.h"
 
-/* Also bumped when a parser's output for the same list files changes (17: CSL
- * names derived by lists/patterns/csl_names.tsv), so a cached index built
+/* Also bumped when a parser's output for the same list files changes (17: CSL and
+ * UN names derived by lists/patterns/{csl,un}_names.tsv), so a cached index built
  * before is rebuilt rather than trusted. */
 #define ES_INDEX_VERSION 17
 
