@@ -1,6 +1,10 @@
 /* trade.gov CSL parser on the real bundled 2022 file, the real 2025 excerpt
  * and hand-broken copies (bad input must give one clear line). */
+#include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
+
+#include "es_name_derive.h"
 
 #include "test_util.h"
 
@@ -291,6 +295,58 @@ static void test_derived_total(void **state)
 	assert_int_equal(names, 34078 + 373);
 }
 
+/* A malformed pattern file is refused with the file and line, never half-used. */
+static void expect_bad_patterns(const char *text, const char *msg)
+{
+	char path[] = "/tmp/es-csl-names-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	es_name_derive *d = (es_name_derive *)1;
+	es_err err = {0};
+	assert_int_equal(es_name_derive_load(&d, path, &err), ES_EFORMAT);
+	assert_null(d);
+	assert_non_null(strstr(err.msg, msg));
+	unlink(path);
+}
+
+static void test_bad_name_patterns(void **state)
+{
+	(void)state;
+	expect_bad_patterns("# c\naka:${value}\t-\t^(?<value>.+$\n", ":2: bad pattern at offset");
+	expect_bad_patterns("aka:${value}\t-\n", ":1: expected outputs<TAB>split<TAB>pattern");
+	expect_bad_patterns("aka:${nope}\t-\t^(?<value>.+)$\n", ":1: outputs must be");
+	expect_bad_patterns("weak:${value}\t-\t^(?<value>.+)$\n", ":1: outputs must be");
+	expect_bad_patterns("aka:${value\t-\t^(?<value>.+)$\n", ":1: outputs must be");
+	expect_bad_patterns("aka:${value}\tcolon\t^(?<value>.+)$\n", ":1: split is '-', 'semicolon' or 'comma'");
+	/* a good file, and a NULL handle, are fine */
+	es_name_derive *d = NULL;
+	es_err err = {0};
+	assert_int_equal(es_name_derive_load(&d, ES_LISTS_DIR "/" ES_CSL_NAMES_FILE, &err), ES_OK);
+	assert_non_null(d);
+	es_entity *e = es_entity_new(ES_SRC_US_CSL);
+	assert_non_null(e);
+	assert_int_equal(es_entity_set_name(e, "Acme Widgets Co., Ltd. (AWC)", (size_t)-1, &err), ES_OK);
+	assert_int_equal(es_name_derive_apply(NULL, e, &err), ES_OK);
+	assert_int_equal(e->n_names, 1);
+	assert_int_equal(es_name_derive_apply(d, e, &err), ES_OK);
+	assert_int_equal(e->n_names, 2);
+	assert_string_equal(e->names[1].name, "Acme Widgets Co., Ltd.");
+	/* a person's name is left as listed */
+	es_entity *p = es_entity_new(ES_SRC_US_CSL);
+	assert_non_null(p);
+	p->type = ES_TYPE_PERSON;
+	assert_int_equal(es_entity_set_name(p, "Lev Anatolyevich Yershov (Ershov)", (size_t)-1, &err), ES_OK);
+	assert_int_equal(es_name_derive_apply(d, p, &err), ES_OK);
+	assert_int_equal(p->n_names, 1);
+	es_entity_free(p);
+	es_entity_free(e);
+	es_name_derive_free(d);
+}
+
 static void test_excerpt_2025(void **state)
 {
 	(void)state;
@@ -440,6 +496,7 @@ int main(void)
 		cmocka_unit_test(test_bad_entries),
 		cmocka_unit_test(test_oversize_field),
 		cmocka_unit_test(test_size_limit),
+		cmocka_unit_test(test_bad_name_patterns),
 	};
 	int rc = cmocka_run_group_tests(full_tests, setup_full, teardown_full);
 	rc |= cmocka_run_group_tests(small_tests, setup, teardown);
