@@ -225,6 +225,12 @@ static void test_derived_subordinate_and_scope(void **state)
 	assert_true(has_strong_aka(e, "National Defense Complex")); /* alt_names */
 	assert_false(has_any_name(e, "NDC"));
 	assert_false(has_any_name(e, "PAEC"));
+	/* a subordinate named only by number and unit is qualified by its parent */
+	e = find(&full, "e453abe44aa95cc2ac5690a395012cfc7010902e");
+	assert_non_null(e);
+	assert_true(has_strong_aka(e, "China Aerospace Science and Industry Corporation Second Academy 283 Factory"));
+	assert_true(has_strong_aka(e, "China Aerospace Science and Industry Corporation Second Academy"));
+	assert_false(has_any_name(e, "283 Factory"));
 	e = find(&full, "50438c0ef9b56310508057adf82c22aa4433fcc7");
 	assert_non_null(e);
 	assert_true(has_strong_aka(e, "Ministry of Defence of the Russian Federation"));
