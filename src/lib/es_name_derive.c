@@ -187,7 +187,6 @@ done:
 	return rc;
 }
 
-
 /* Lower-case ASCII alphanumerics and every non-ASCII byte of s[0..n): two
  * names that fold alike are the same name to the filter's literal rule. */
 static size_t name_fold(const char *s, size_t n, char *out, size_t cap)
