@@ -5,7 +5,12 @@
  * The `source` long name maps to the sub-list code through the data file
  * lists/csl_sources.tsv. The CSL has no alias strength: every alias is strong.
  * `?` artifacts (lost curly quotes in BIS names) are kept as listed; the
- * matcher's normalisation deals with them. */
+ * matcher's normalisation deals with them.
+ *
+ * Many names carry more than the entity's own name (a parent, a scope clause,
+ * a trailing location or abbreviation, an embedded a.k.a.); the PCRE2 patterns
+ * of lists/patterns/csl_names.tsv derive the entity's own names from them as
+ * extra strong aliases (see that file). The listed name stays the primary. */
 #define _GNU_SOURCE /* memmem */
 #include <ctype.h>
 #include <stdbool.h>
@@ -15,6 +20,7 @@
 
 #include "es_csv.h"
 #include "es_io.h"
+#include "es_name_derive.h"
 #include "es_parse_common.h"
 #include "es_parser.h"
 #include "es_text.h"
@@ -38,6 +44,7 @@ typedef struct {
 	char *name, *code;
 } source_map;
 
+
 typedef struct {
 	const es_parse_input *in;
 	es_parse_stats *stats;
@@ -47,6 +54,7 @@ typedef struct {
 	bool ids_type_first; /* 2025: "Passport, 123, KP"; 2022: "KP, 123, Passport" */
 	source_map src[MAX_SOURCES];
 	size_t n_src;
+	es_name_derive *names; /* name patterns (NULL without a lists_dir) */
 } ctx;
 
 static es_code load_sources(ctx *c, es_err *err)
@@ -95,6 +103,18 @@ static es_code load_sources(ctx *c, es_err *err)
 	}
 done:
 	free(buf);
+	free(path);
+	return rc;
+}
+
+static es_code load_names(ctx *c, es_err *err)
+{
+	if (!c->in->lists_dir)
+		return ES_OK; /* no data files: the names stay as listed */
+	char *path = es_path_join(c->in->lists_dir, ES_CSL_NAMES_FILE);
+	if (!path)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	es_code rc = es_name_derive_load(&c->names, path, err);
 	free(path);
 	return rc;
 }
@@ -473,7 +493,8 @@ static es_code build(ctx *c, es_entity *e, const es_csv_row *r, es_err *err)
 	    (rc = split_field(c, e, r, C_POB, ";", add_pob, err)) ||
 	    (rc = split_field(c, e, r, C_IDS, "; ", add_ident, err)))
 		return rc;
-	return ES_OK;
+	/* after alt_names, so a derived name the list already gives is not added twice */
+	return es_name_derive_apply(c->names, e, err);
 }
 
 static es_code on_header(ctx *c, const es_csv_row *r, es_err *err)
@@ -536,7 +557,7 @@ static es_code parse(const es_parse_input *in, const char *file_buf, size_t len,
 	ctx c = {.in = in, .stats = stats, .fname = es_parse_name(in)};
 	if ((rc = es_parse_begin(in, stats, c.fname, err)) != ES_OK)
 		return rc;
-	if ((rc = load_sources(&c, err)) != ES_OK ||
+	if ((rc = load_sources(&c, err)) != ES_OK || (rc = load_names(&c, err)) != ES_OK ||
 	    (rc = es_parse_load(in, c.fname, &file_buf, &len, &buf, err)) != ES_OK)
 		goto done;
 	const char *p = file_buf;
@@ -554,6 +575,7 @@ done:
 		free(c.src[i].name);
 		free(c.src[i].code);
 	}
+	es_name_derive_free(c.names);
 	free(buf);
 	return rc;
 }

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "es_io.h"
+#include "es_name_derive.h"
 #include "es_parse_common.h"
 #include "es_parser.h"
 #include "es_text.h"
@@ -21,6 +23,7 @@ typedef struct {
 	const es_parse_input *in;
 	es_parse_stats *stats;
 	const char *fname;
+	es_name_derive *names; /* lists/patterns/un_names.tsv; NULL without a lists_dir */
 } ctx;
 
 static const char *country_iso(const ctx *c, const char *name)
@@ -273,6 +276,9 @@ static es_code build(ctx *c, es_entity *e, const xmlNode *rec, bool person, es_e
 		rc = es_err_set(err, ES_ENOMEM, "out of memory");
 	if (rc == ES_OK && title.s)
 		rc = es_entity_set(&e->title, title.s, title.len, err);
+	/* after the aliases, so a derived name the list already gives is not added twice */
+	if (rc == ES_OK)
+		rc = es_name_derive_apply(c->names, e, err);
 done:
 	free(name.s);
 	free(title.s);
@@ -323,6 +329,15 @@ static es_code parse(const es_parse_input *in, const char *file_buf, size_t len,
 	ctx c = {.in = in, .stats = stats, .fname = es_parse_name(in)};
 	if ((rc = es_parse_begin(in, stats, c.fname, err)) != ES_OK)
 		return rc;
+	if (in->lists_dir) {
+		char *path = es_path_join(in->lists_dir, ES_UN_NAMES_FILE);
+		if (!path)
+			return es_err_set(err, ES_ENOMEM, "out of memory");
+		rc = es_name_derive_load(&c.names, path, err);
+		free(path);
+		if (rc != ES_OK)
+			return rc;
+	}
 	if ((rc = es_parse_open_xml(in, c.fname, &file_buf, &len, &buf, &x, err)) != ES_OK)
 		goto done;
 	bool seen_root = false, ended = false;
@@ -361,6 +376,7 @@ static es_code parse(const es_parse_input *in, const char *file_buf, size_t len,
 		rc = es_err_set(err, ES_EFORMAT, "%s: document ends before </CONSOLIDATED_LIST> (truncated?)",
 				c.fname);
 done:
+	es_name_derive_free(c.names);
 	es_xml_free(x);
 	free(buf);
 	return rc;

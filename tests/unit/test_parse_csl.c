@@ -1,6 +1,10 @@
 /* trade.gov CSL parser on the real bundled 2022 file, the real 2025 excerpt
  * and hand-broken copies (bad input must give one clear line). */
+#include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
+
+#include "es_name_derive.h"
 
 #include "test_util.h"
 
@@ -172,6 +176,192 @@ static void test_sdn_rows(void **state)
 	assert_true(has_name(e, "BNC", ES_NAME_AKA));
 }
 
+/* Names derived from the listed name by lists/patterns/csl_names.tsv: the
+ * entity's own name is a strong alias, the listed name stays the primary. */
+static bool has_strong_aka(const es_entity *e, const char *name)
+{
+	for (size_t i = 0; i < e->n_names; i++)
+		if (strcmp(e->names[i].name, name) == 0)
+			return e->names[i].kind == ES_NAME_AKA && e->names[i].strength == ES_STRONG;
+	return false;
+}
+
+static bool has_any_name(const es_entity *e, const char *name)
+{
+	for (size_t i = 0; i < e->n_names; i++)
+		if (strcmp(e->names[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+static void test_derived_affiliate(void **state)
+{
+	(void)state;
+	const es_entity *e = find(&full, "9172ac8adb6967b96216fae65b633dbcbe6a4ea9");
+	assert_non_null(e);
+	assert_string_equal(e->list, "EL");
+	assert_string_equal(e->name, "Huawei Technologies Co., Ltd. (Huawei).  Affiliated Entity:  Beijing Huawei Longshine "
+				     "Information Technology Co., Ltd.");
+	assert_string_equal(e->names[0].name, e->name);
+	assert_int_equal(e->names[0].kind, ES_NAME_PRIMARY);
+	assert_true(has_strong_aka(e, "Beijing Huawei Longshine Information Technology Co., Ltd."));
+	assert_true(has_strong_aka(e, "Huawei Technologies Co., Ltd."));
+	assert_true(has_strong_aka(e, "Beijing Huawei Longshine")); /* alt_names, as before */
+	assert_false(has_any_name(e, "Huawei")); /* no bare abbreviation */
+	/* the affiliate is itself "X, Beijing Research Institute": that is a unit, not a place */
+	e = find(&full, "1290cbfadaf501f92be3061e3b01b58f3379d07c");
+	assert_non_null(e);
+	assert_true(has_strong_aka(e, "Huawei Technologies Co., Ltd., Beijing Research Institute"));
+	assert_true(has_strong_aka(e, "Huawei Technologies Co., Ltd."));
+}
+
+static void test_derived_subordinate_and_scope(void **state)
+{
+	(void)state;
+	const es_entity *e = find(&full, "d6ef32a3d0cec5a4e91ee694e628af34b3ed454b");
+	assert_non_null(e);
+	assert_true(has_strong_aka(e, "National Development Complex"));
+	assert_true(has_strong_aka(e, "Pakistan Atomic Energy Commission"));
+	assert_true(has_strong_aka(e, "National Defense Complex")); /* alt_names */
+	assert_false(has_any_name(e, "NDC"));
+	assert_false(has_any_name(e, "PAEC"));
+	/* a subordinate named only by number and unit is qualified by its parent */
+	e = find(&full, "e453abe44aa95cc2ac5690a395012cfc7010902e");
+	assert_non_null(e);
+	assert_true(has_strong_aka(e, "China Aerospace Science and Industry Corporation Second Academy 283 Factory"));
+	assert_true(has_strong_aka(e, "China Aerospace Science and Industry Corporation Second Academy"));
+	assert_false(has_any_name(e, "283 Factory"));
+	/* a listed parent before its subsidiary; an institute before its (unlisted) academy */
+	e = find(&full, "b27d28814a0f7a30b865fcbab3e7c69387521b0e");
+	assert_non_null(e);
+	assert_true(has_strong_aka(e, "Joint Stock Company Avangard"));
+	assert_true(has_strong_aka(e, "Tactical Missile Corporation"));
+	e = find(&full, "580ffa88d34754dddda5b564b829083d62e658a6");
+	assert_non_null(e);
+	assert_true(has_strong_aka(e, "Shanghai Institute of Applied Physics"));
+	assert_false(has_any_name(e, "Chinese Academy of Sciences"));
+	e = find(&full, "50438c0ef9b56310508057adf82c22aa4433fcc7");
+	assert_non_null(e);
+	assert_true(has_strong_aka(e, "Ministry of Defence of the Russian Federation"));
+}
+
+static void test_derived_location_and_abbreviation(void **state)
+{
+	(void)state;
+	const es_entity *e = find(&full, "6662ba0546f3971d67b9bce06957a3d703f80420");
+	assert_non_null(e);
+	assert_string_equal(e->name, "Hangzhou Huawei Digital Technology Co., Ltd., Hangzhou, Zhejiang, China");
+	assert_true(has_strong_aka(e, "Hangzhou Huawei Digital Technology Co., Ltd."));
+	assert_int_equal(e->n_names, 2);
+	/* a location after a parenthetical after the legal form: both go, one at a time */
+	e = find(&full, "014be91b8c97b3b08740ace884806cded45a6322");
+	assert_non_null(e);
+	assert_true(has_strong_aka(e, "HiSilicon Technologies Co., Ltd (HiSilicon)"));
+	assert_true(has_strong_aka(e, "HiSilicon Technologies Co., Ltd"));
+	e = find(&full, "33eaf45b054425c980bb5b453df600c1bdb0ed85");
+	assert_non_null(e);
+	assert_true(has_strong_aka(e, "APPLIED SYSTEMS METHODS AND TECHNOLOGY"));
+	assert_false(has_any_name(e, "ASMAT"));
+	/* a mid-name parenthetical is part of the name: nothing derived */
+	e = find(&full, "7f899e8fdf22e8517d1e116dcac529c52fc7e81d");
+	assert_non_null(e);
+	assert_string_equal(e->name, "AVIC Chengdu Aircraft Industrial (GROUP) Co. Ltd.");
+	assert_int_equal(e->n_names, 1);
+	/* a trailing branch parenthetical names a different entity: kept */
+	e = find(&full, "12115");
+	assert_non_null(e);
+	assert_string_equal(e->name, "IMAM KHOMEINI RELIEF COMMITTEE (LEBANON BRANCH)");
+	assert_false(has_any_name(e, "IMAM KHOMEINI RELIEF COMMITTEE"));
+}
+
+static void test_derived_aka(void **state)
+{
+	(void)state;
+	const es_entity *e = find(&full, "81e505e4c18d6196ade3a1af2f3ed55c95d9b0a8");
+	assert_non_null(e);
+	assert_true(has_strong_aka(e, "Far East Trading Company, Inc."));
+	assert_true(has_strong_aka(e, "FETCO, Inc.")); /* in alt_names too: listed once */
+	size_t fetco = 0;
+	for (size_t i = 0; i < e->n_names; i++)
+		fetco += strcmp(e->names[i].name, "FETCO, Inc.") == 0;
+	assert_int_equal(fetco, 1);
+	e = find(&full, "baeba8ddd6a099f9ebe1fbd9cad3a6d32ffcc8e0");
+	assert_non_null(e);
+	assert_true(has_strong_aka(e, "Chitron Electronics Company Ltd."));
+	assert_true(has_strong_aka(e, "Chi-Chung Electronics Company Ltd."));
+	e = find(&full, "ebaed3548b9f31ca3c32f07fe5b2e63ff1abf205");
+	assert_non_null(e);
+	assert_true(has_strong_aka(e, "Astronautics Research Institute"));
+	assert_true(has_strong_aka(e, "Astronautics Systems Research Center"));
+	assert_true(has_strong_aka(e, "Aerospace Research Institute"));
+	e = find(&full, "09d1963d38d11dd8022afaeb70fd21c537df4322");
+	assert_non_null(e);
+	assert_true(has_strong_aka(e, "Gazprom Promgaz, AO"));
+	assert_true(has_name(e, "Otkrytoe Aktsionernoe Obshchestvo Gazprom Promgaz", ES_NAME_FKA));
+}
+
+static void test_derived_total(void **state)
+{
+	(void)state;
+	/* 34,078 names as listed (primary + alt_names); the patterns add 443 */
+	size_t names = 0;
+	for (size_t i = 0; i < full.n; i++)
+		names += full.items[i]->n_names;
+	assert_int_equal(names, 34078 + 443);
+}
+
+/* A malformed pattern file is refused with the file and line, never half-used. */
+static void expect_bad_patterns(const char *text, const char *msg)
+{
+	char path[] = "/tmp/es-csl-names-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	es_name_derive *d = (es_name_derive *)1;
+	es_err err = {0};
+	assert_int_equal(es_name_derive_load(&d, path, &err), ES_EFORMAT);
+	assert_null(d);
+	assert_non_null(strstr(err.msg, msg));
+	unlink(path);
+}
+
+static void test_bad_name_patterns(void **state)
+{
+	(void)state;
+	expect_bad_patterns("# c\naka:${value}\t-\t^(?<value>.+$\n", ":2: bad pattern at offset");
+	expect_bad_patterns("aka:${value}\t-\n", ":1: expected outputs<TAB>split<TAB>pattern");
+	expect_bad_patterns("aka:${nope}\t-\t^(?<value>.+)$\n", ":1: outputs must be");
+	expect_bad_patterns("weak:${value}\t-\t^(?<value>.+)$\n", ":1: outputs must be");
+	expect_bad_patterns("aka:${value\t-\t^(?<value>.+)$\n", ":1: outputs must be");
+	expect_bad_patterns("aka:${value}\tcolon\t^(?<value>.+)$\n", ":1: split is '-', 'semicolon' or 'comma'");
+	/* a good file, and a NULL handle, are fine */
+	es_name_derive *d = NULL;
+	es_err err = {0};
+	assert_int_equal(es_name_derive_load(&d, ES_LISTS_DIR "/" ES_CSL_NAMES_FILE, &err), ES_OK);
+	assert_non_null(d);
+	es_entity *e = es_entity_new(ES_SRC_US_CSL);
+	assert_non_null(e);
+	assert_int_equal(es_entity_set_name(e, "Acme Widgets Co., Ltd. (AWC)", (size_t)-1, &err), ES_OK);
+	assert_int_equal(es_name_derive_apply(NULL, e, &err), ES_OK);
+	assert_int_equal(e->n_names, 1);
+	assert_int_equal(es_name_derive_apply(d, e, &err), ES_OK);
+	assert_int_equal(e->n_names, 2);
+	assert_string_equal(e->names[1].name, "Acme Widgets Co., Ltd.");
+	/* a person's name is left as listed */
+	es_entity *p = es_entity_new(ES_SRC_US_CSL);
+	assert_non_null(p);
+	p->type = ES_TYPE_PERSON;
+	assert_int_equal(es_entity_set_name(p, "Lev Anatolyevich Yershov (Ershov)", (size_t)-1, &err), ES_OK);
+	assert_int_equal(es_name_derive_apply(d, p, &err), ES_OK);
+	assert_int_equal(p->n_names, 1);
+	es_entity_free(p);
+	es_entity_free(e);
+	es_name_derive_free(d);
+}
+
 static void test_excerpt_2025(void **state)
 {
 	(void)state;
@@ -311,6 +501,9 @@ int main(void)
 		cmocka_unit_test(test_counts_2022),     cmocka_unit_test(test_entity_list_row),
 		cmocka_unit_test(test_and_prefixed_alias), cmocka_unit_test(test_embedded_newline),
 		cmocka_unit_test(test_dpl_row),          cmocka_unit_test(test_sdn_rows),
+		cmocka_unit_test(test_derived_affiliate), cmocka_unit_test(test_derived_subordinate_and_scope),
+		cmocka_unit_test(test_derived_location_and_abbreviation), cmocka_unit_test(test_derived_aka),
+		cmocka_unit_test(test_derived_total),
 	};
 	const struct CMUnitTest small_tests[] = {
 		cmocka_unit_test(test_excerpt_2025),
@@ -318,6 +511,7 @@ int main(void)
 		cmocka_unit_test(test_bad_entries),
 		cmocka_unit_test(test_oversize_field),
 		cmocka_unit_test(test_size_limit),
+		cmocka_unit_test(test_bad_name_patterns),
 	};
 	int rc = cmocka_run_group_tests(full_tests, setup_full, teardown_full);
 	rc |= cmocka_run_group_tests(small_tests, setup, teardown);

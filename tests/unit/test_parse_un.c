@@ -95,6 +95,45 @@ static void test_2026_file(void **state)
 	es_entityset_clear(&s);
 }
 
+/* Names derived from the listed name by lists/patterns/un_names.tsv. */
+static void test_derived_names(void **state)
+{
+	(void)state;
+	es_entityset s;
+	es_parse_stats st;
+	diags d = {0};
+	es_err err = {0};
+	assert_int_equal(parse(ES_LISTS_DIR "/un-sc/consolidated.xml.gz", &s, &st, &d, &err), ES_OK);
+	assert_int_equal(s.n, 1003);
+	const es_entity *e = find(&s, "KPe.047");
+	assert_non_null(e);
+	assert_string_equal(e->name, "FOREIGN TRADE BANK (FTB)");
+	const es_name *n = name_of(e, "FOREIGN TRADE BANK");
+	assert_non_null(n);
+	assert_int_equal(n->kind, ES_NAME_AKA);
+	assert_int_equal(n->strength, ES_STRONG);
+	assert_null(name_of(e, "FTB"));
+	/* two names in one field, each without its abbreviation */
+	e = find(&s, "CDe.003");
+	assert_non_null(e);
+	assert_non_null(name_of(e, "COMPAGNIE AERIENNE DES GRANDS LACS"));
+	assert_non_null(name_of(e, "GREAT LAKES BUSINESS COMPANY"));
+	e = find(&s, "IRe.015");
+	assert_non_null(e);
+	assert_non_null(name_of(e, "ESFAHAN NUCLEAR FUEL RESEARCH AND PRODUCTION CENTRE"));
+	assert_non_null(name_of(e, "ESFAHAN NUCLEAR TECHNOLOGY CENTRE"));
+	/* a place in parentheses tells the listed branch from the foundation: kept */
+	e = find(&s, "QDe.104");
+	assert_non_null(e);
+	assert_null(name_of(e, "AL-HARAMAIN FOUNDATION"));
+	/* individuals are left as listed; 4,121 names as listed, 66 derived */
+	size_t names = 0;
+	for (size_t i = 0; i < s.n; i++)
+		names += s.items[i]->n_names;
+	assert_int_equal(names, 4121 + 66);
+	es_entityset_clear(&s);
+}
+
 static void test_2024_file(void **state)
 {
 	(void)state;
@@ -212,6 +251,7 @@ int main(void)
 		cmocka_unit_test(test_2026_file),   cmocka_unit_test(test_2024_file),
 		cmocka_unit_test(test_bad_entries), cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_xml_attacks), cmocka_unit_test(test_oversize_text),
+		cmocka_unit_test(test_derived_names),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
