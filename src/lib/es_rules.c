@@ -1203,15 +1203,16 @@ static void end_user_rules(dctx *c, int party, const char *cc, es_eu_type t, boo
 	}
 }
 
-/* Lower-case alphanumerics only: equality of this form = "the same name as listed". */
-static size_t literal_fold(const char *s, char *out, size_t cap)
+/* The name without case, accents, punctuation (curly quotes included) or blanks:
+ * equality of this form = "the same name as listed". */
+static size_t literal_fold(const es_rules *r, const char *s, char *out, size_t cap)
 {
+	char f[FOLD_MAX];
+	es_rules_fold(r, s, f, sizeof f);
 	size_t n = 0;
-	for (; s && *s && n + 1 < cap; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch >= 0x80 || isalnum(ch))
-			out[n++] = (char)tolower(ch);
-	}
+	for (const char *t = f; *t && n + 1 < cap; t++)
+		if (*t != ' ')
+			out[n++] = *t;
 	out[n] = '\0';
 	return n;
 }
@@ -1350,8 +1351,8 @@ static void party_hits(dctx *c, const es_party_hit *hits, size_t n_hits)
 		const char *code = la ? la->code : "OTHER_LIST";
 		const char *cit = la ? la->citation : "";
 		char pf[ES_ORDER_MAX_FIELD * 4 + 8], lf[ES_ORDER_MAX_FIELD * 4 + 8];
-		literal_fold(p->name, pf, sizeof pf);
-		literal_fold(h->matched_name, lf, sizeof lf);
+		literal_fold(r, p->name, pf, sizeof pf);
+		literal_fold(r, h->matched_name, lf, sizeof lf);
 		bool literal = !h->by_address && pf[0] && strcmp(pf, lf) == 0;
 		bool strong = !h->by_address && h->score >= r->strong && (!r->literal || literal);
 		/* an OFAC file entry often carries no country while its CSL copy (same entry id)
