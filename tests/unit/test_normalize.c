@@ -95,6 +95,27 @@ static void test_legal_forms_canonical(void **state)
 	snprintf(want, sizeof want, "%s", norm("AO Kronshtadt", true));
 	assert_string_equal(norm("JSC Kronshtadt", true), want);
 	assert_string_equal(norm("Joint Stock Company Kronshtadt", true), want);
+	/* the Russian and Ukrainian spellings OFAC and the CSL use (366 times
+	 * "...OGRANICHENNOI OTVETSTVENNOSTYU" in the SDN file alone) */
+	snprintf(want, sizeof want, "%s", norm("LLC Inforser", true));
+	assert_string_equal(norm("OBSHCHESTVO S OGRANICHENNOI OTVETSTVENNOSTYU INFORSER", true), want);
+	assert_string_equal(norm("OBSCHESTVO S OGRANICHENNOY OTVETSTVENNOSTYU INFORSER", true), want);
+	assert_string_equal(norm("OOO Inforser", true), want);
+	assert_string_equal(norm("TOVARYSTVO Z OBMEZHENOYU VIDPOVIDALNISTYU INFORSER", true), want);
+	assert_string_equal(norm("TOV Inforser", true), want);
+	snprintf(want, sizeof want, "%s", norm("JSC Kronshtadt", true));
+	assert_string_equal(norm("AKTSIONERNOE OBSCHESTVO Kronshtadt", true), want);
+	assert_string_equal(norm("AKTSIONERNE TOVARYSTVO Kronshtadt", true), want);
+	snprintf(want, sizeof want, "%s", norm("PJSC Kronshtadt", true));
+	assert_string_equal(norm("PAO Kronshtadt", true), want);
+	assert_string_equal(norm("PUBLICHNOE AKTSIONERNOE OBSCHESTVO Kronshtadt", true), want);
+	assert_string_equal(norm("PUBLICHNE AKTSIONERNE TOVARYSTVO Kronshtadt", true), want);
+	snprintf(want, sizeof want, "%s", norm("OJSC Kronshtadt", true));
+	assert_string_equal(norm("OAO Kronshtadt", true), want);
+	assert_string_equal(norm("OTKRYTOYE AKTSIONERNOYE OBSCHESTVO Kronshtadt", true), want);
+	snprintf(want, sizeof want, "%s", norm("CJSC Kronshtadt", true));
+	assert_string_equal(norm("ZAO Kronshtadt", true), want);
+	assert_string_equal(norm("ZAKRYTOE AKTSIONERNOE OBSCHESTVO Kronshtadt", true), want);
 	assert_int_equal(kind_of("Alpen Netz GmbH", 2), ES_TK_LEGAL);
 	assert_int_equal(kind_of("Comercial S.A. de C.V.", 1), ES_TK_LEGAL);
 }
