@@ -12,7 +12,7 @@
 #define ES_SCORE_NUM_PENALTY 0.75
 #define CANON_EQUAL_SIM 0.99   /* same canonical form, different spelling */
 #define INITIAL_SIM 0.6        /* "j" against "john" */
-#define COMPOUND_MIN 0.85
+#define COMPOUND_MIN ES_SCORE_COMPOUND_MIN
 #define TYPO_COST 0.8          /* similarity lost per edit, relative to length */
 #define SHORT_CANON_SIM 0.85   /* "arq"/"ark": a romanization rule on a very short word */
 #define LEGAL_CONFLICT 4.0     /* the same for legal forms, which weigh 0.08 */
@@ -215,6 +215,11 @@ static double compound_sim(const es_stok *one, const es_stok *x, const es_stok *
 	return s * CANON_EQUAL_SIM;
 }
 
+double es_compound_sim(const es_stok *one, const es_stok *x, const es_stok *y)
+{
+	return compound_sim(one, x, y);
+}
+
 static double cached_sim(es_sim_cache *c, size_t qi, const es_stok *q, const es_stok *l)
 {
 	if (!c || !l->id)
@@ -235,6 +240,11 @@ static double cached_sim(es_sim_cache *c, size_t qi, const es_stok *q, const es_
 		}
 	}
 	return es_token_sim(q, l);
+}
+
+double es_token_sim_cached(es_sim_cache *c, size_t qi, const es_stok *q, const es_stok *l)
+{
+	return cached_sim(c, qi, q, l);
 }
 
 double es_score_names(const es_stok *q, size_t nq, const es_stok *l, size_t nl, bool person,

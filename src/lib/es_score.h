@@ -46,6 +46,16 @@ typedef struct {
 /* Similarity of two tokens in [0,1]. */
 double es_token_sim(const es_stok *a, const es_stok *b);
 
+/* es_token_sim of query token qi against listed token l, memoized in c
+ * (which may be NULL) like es_score_names_cached does. */
+double es_token_sim_cached(es_sim_cache *c, size_t qi, const es_stok *q, const es_stok *l);
+
+/* Similarity of one token against two adjacent tokens written together, as
+ * the scorer computes it (0 when the kinds do not make a compound); the
+ * scorer aligns them when it is >= ES_SCORE_COMPOUND_MIN. */
+double es_compound_sim(const es_stok *one, const es_stok *x, const es_stok *y);
+#define ES_SCORE_COMPOUND_MIN 0.85
+
 /* Weight of a token of this kind/flags relative to an ordinary word. */
 double es_kind_weight(uint8_t kind, uint8_t flags);
 
