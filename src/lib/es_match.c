@@ -289,10 +289,21 @@ static void to_stoks(const es_ntoks *nt, es_stok *st)
 	}
 }
 
-/* Normalizes and weighs a name as a query (idf from the index when given). */
+/* Whether listed names use a word (its canonical form): its document
+ * frequency in the index. */
+static bool listed_word(void *ctx, const char *canon, size_t len)
+{
+	uint32_t n = 0, df = 0;
+	(void)es_index_terms((const es_index *)ctx, es_index_key('c', canon, len), &n, &df);
+	return df > 0;
+}
+
+/* Normalizes and weighs a name as a query (idf from the index when given;
+ * with the index, a typo in a legal-form word that no listed name uses is
+ * read as that word: es_normalize_query). */
 static es_code prepare(const es_normalizer *nz, const es_index *ix, const char *name, query_toks *q, es_err *err)
 {
-	es_code rc = es_normalize(nz, name, strlen(name), &q->nt, err);
+	es_code rc = es_normalize_query(nz, name, strlen(name), &q->nt, ix ? listed_word : NULL, (void *)ix, err);
 	if (rc != ES_OK)
 		return rc;
 	q->n = q->nt.n;

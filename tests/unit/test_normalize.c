@@ -120,6 +120,55 @@ static void test_legal_forms_canonical(void **state)
 	assert_int_equal(kind_of("Comercial S.A. de C.V.", 1), ES_TK_LEGAL);
 }
 
+/* listed-name vocabulary for es_normalize_query: only "limiter" */
+static bool listed_limiter(void *ctx, const char *canon, size_t len)
+{
+	(void)ctx;
+	return len == 7 && memcmp(canon, "limiter", 7) == 0;
+}
+
+static const char *qnorm(const char *s, bool canon)
+{
+	static char bufs[4][4096];
+	static int which;
+	char *out = bufs[which++ % 4];
+	static es_ntoks nt;
+	es_err err = {0};
+	out[0] = '\0';
+	if (es_normalize_query(nz, s, strlen(s), &nt, listed_limiter, NULL, &err) != ES_OK) {
+		snprintf(out, 4096, "error: %s", err.msg);
+		return out;
+	}
+	size_t o = 0;
+	for (size_t i = 0; i < nt.n; i++)
+		o += (size_t)snprintf(out + o, 4096 - o, "%s%s", i ? " " : "", canon ? nt.tok[i].canon : nt.tok[i].text);
+	return out;
+}
+
+static void test_legal_form_typos_in_queries(void **state)
+{
+	(void)state;
+	char want[128];
+	/* one edit in a legal-form word of >= 6 letters, in one or more words */
+	snprintf(want, sizeof want, "%s", norm("BUSHEHR SHIPPING COMPANY LIMITED", true));
+	assert_string_equal(qnorm("BUSHEHR SHIPPING COMPANY LIMITDE", true), want);
+	assert_string_equal(qnorm("BUSHEHR SHIPPING COMAPNY LIMITED", true), want);
+	snprintf(want, sizeof want, "%s", norm("LIMITED LIABILITY COMPANY SBERBANK CAPITAL", true));
+	assert_string_equal(qnorm("LMIITED LIABILITY COMAPNY SBERBANK CAPITAL", true), want);
+	assert_string_equal(qnorm("LIMITED LIABILITY COMPSNY SBERBANK CAPITAL", true), want);
+	snprintf(want, sizeof want, "%s", norm("OOO RIMERA", true));
+	assert_string_equal(qnorm("OBSHCHESTVO S OGRANICHENNOI OTVETSTVENNOSTU RIMERA", true), want);
+	/* the display text stays as typed */
+	assert_string_equal(qnorm("ACME LIMITDE", false), "acme limitde");
+	/* not: a word the listed names use, a short word, an ordinary word
+	 * that only resembles a legal-form word without making a legal form,
+	 * listed names (es_normalize) */
+	assert_string_equal(qnorm("ACME LIMITER", true), norm("ACME LIMITER", true));
+	assert_string_equal(qnorm("PUBLIC JOUNT STOCK COMPANY VOSTOK", true), norm("PUBLIC JOUNT STOCK COMPANY VOSTOK", true));
+	assert_string_equal(qnorm("PUBLIX SUPERMARKETS", true), norm("PUBLIX SUPERMARKETS", true));
+	assert_string_not_equal(norm("BUSHEHR SHIPPING COMPANY LIMITDE", true), norm("BUSHEHR SHIPPING COMPANY LIMITED", true));
+}
+
 static void test_honorifics_dropped_stopwords_kept(void **state)
 {
 	(void)state;
@@ -227,6 +276,7 @@ int main(void)
 		cmocka_unit_test(test_case_punct_and_initialisms),
 		cmocka_unit_test(test_csl_question_mark_artifacts),
 		cmocka_unit_test(test_legal_forms_canonical),
+		cmocka_unit_test(test_legal_form_typos_in_queries),
 		cmocka_unit_test(test_honorifics_dropped_stopwords_kept),
 		cmocka_unit_test(test_romanization_classes),
 		cmocka_unit_test(test_scripts_and_diacritics),
