@@ -191,6 +191,19 @@ static void test_romanization_classes(void **state)
 	assert_string_equal(norm("Dmitriy", true), norm("Dmitry", true));
 	assert_string_equal(norm("Yuryevich", true), norm("Yurievich", true));
 	assert_string_equal(norm("Khassan", true), norm("Hasan", true));
+	/* Korean syllables (North / South Korean spellings), Ukrainian and
+	 * Russian given names, more spellings of Muhammad, Gamal/Jamal */
+	static const char *const same[][2] = {
+		{"KIM Tong Chol", "KIM Tong Chul"}, {"JONG Song Hwa", "JUNG Sung Hwa"}, {"RI Hyon", "RI Hyun"},
+		{"KIM Ryong Nam", "KIM Yong Nam"}, {"PAK Kwang Ho", "PAK Gwang Ho"}, {"Ihor Bobel", "Igor Bobel"},
+		{"Oleh Tsaryov", "Oleg Tsaryov"}, {"Oleksandr Yefremov", "Aleksandr Yefremov"},
+		{"Volodymyr X", "Vladimir X"}, {"Mahomed Nayeb", "Mohammad Nayeb"}, {"Mehmet Tahir", "Muhammad Tahir"},
+		{"Magomed X", "Muhammad X"}, {"SALEH, Gamal", "SALEH, Jamal"}, {"Mykola X", "Nikolai X"},
+	};
+	for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+		snprintf(want, sizeof want, "%s", norm(same[i][1], true));
+		assert_string_equal(norm(same[i][0], true), want);
+	}
 	/* the display text keeps the spelling */
 	assert_string_equal(norm("Mohammed", false), "mohammed");
 }
