@@ -46,6 +46,7 @@ struct es_normalizer {
 	 * fuzzy recognition of es_normalize_query */
 	char (*lwords)[ES_TOK_LEN];
 	size_t n_lwords;
+	char trans_id[256];   /* ICU transform of non-ASCII names (@icu-transform) */
 	pthread_mutex_t lock; /* guards the lazily created transliterator */
 	UTransliterator *trans;
 	bool trans_failed;
@@ -373,6 +374,15 @@ static es_code load_rules(es_normalizer *nz, const char *path, char **all, size_
 			nz->collapse_doubles = true;
 			continue;
 		}
+		if (strncmp(line, "@icu-transform ", 15) == 0) {
+			const char *id = line + 15;
+			if (strlen(id) >= sizeof nz->trans_id) {
+				rc = es_err_set(err, ES_EFORMAT, "%s: @icu-transform too long", path);
+				goto done;
+			}
+			snprintf(nz->trans_id, sizeof nz->trans_id, "%s", id);
+			continue;
+		}
 		char *bar = strchr(line, '|');
 		if (!bar) {
 			rc = es_err_set(err, ES_EFORMAT, "%s: rule '%s' has no '|'", path, line);
@@ -427,6 +437,7 @@ es_code es_normalizer_open(es_normalizer **out, const char *lists_dir, es_err *e
 	if (!nz)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
 	pthread_mutex_init(&nz->lock, NULL);
+	snprintf(nz->trans_id, sizeof nz->trans_id, "%s", "Any-Latin; Latin-ASCII");
 	/* precedence: what to drop, then legal forms, romanization, stopwords, generic words */
 	static const struct {
 		const char *file;
@@ -602,8 +613,8 @@ static es_code to_ascii(const es_normalizer *nz_c, const char *s, size_t len, ch
 	pthread_mutex_lock(&nz->lock);
 	if (!nz->trans && !nz->trans_failed) {
 		UErrorCode s2 = U_ZERO_ERROR;
-		UChar id[64];
-		u_uastrcpy(id, "Any-Latin; Latin-ASCII");
+		UChar id[sizeof nz->trans_id];
+		u_uastrcpy(id, nz->trans_id);
 		nz->trans = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, NULL, &s2);
 		if (U_FAILURE(s2)) {
 			nz->trans = NULL;
@@ -612,7 +623,7 @@ static es_code to_ascii(const es_normalizer *nz_c, const char *s, size_t len, ch
 	}
 	if (!nz->trans) {
 		pthread_mutex_unlock(&nz->lock);
-		rc = es_err_set(err, ES_EINTERNAL, "ICU transliterator Any-Latin; Latin-ASCII unavailable");
+		rc = es_err_set(err, ES_EINTERNAL, "ICU transliterator %s unavailable", nz->trans_id);
 		goto done;
 	}
 	int32_t limit = fl;
@@ -628,8 +639,16 @@ static es_code to_ascii(const es_normalizer *nz_c, const char *s, size_t len, ch
 		rc = es_err_set(err, ES_ETOOBIG, "name too long after transliteration");
 		goto done;
 	}
-	out[ol] = '\0';
-	*out_len = (size_t)ol;
+	/* a hard sign between letters (BGN/PCGN writes it '"': Pod"yezd) is
+	 * not a word boundary */
+	size_t o = 0;
+	for (int32_t i = 0; i < ol; i++) {
+		if (out[i] == '"' && o > 0 && i + 1 < ol && is_alpha(out[o - 1]) && is_alpha(out[i + 1]))
+			continue;
+		out[o++] = out[i];
+	}
+	out[o] = '\0';
+	*out_len = o;
 done:
 	free(u);
 	return rc;

@@ -219,6 +219,13 @@ static void test_scripts_and_diacritics(void **state)
 		assert_true((unsigned char)*p < 0x80);
 	assert_true(strlen(c) > 0);
 	assert_string_equal(norm("习近平", false), "xi jin ping");
+	/* Cyrillic the BGN/PCGN way OFAC writes Russian names (ch, sh, shch,
+	 * zh, kh, ts, yu, ya, y), not the ISO 9 style caplin ... urevic */
+	assert_string_equal(norm("Чаплин Никита Юрьевич", false), "chaplin nikita yuryevich");
+	assert_string_equal(norm("Щукин Жуков Хасан Цой Майоров", false), "shchukin zhukov khasan tsoy mayorov");
+	assert_string_equal(norm("Вячеслав Карякин", false), "vyacheslav karyakin");
+	assert_string_equal(norm("Объединённая Детский", false), "obyedinennaya detskiy"); /* hard sign, BGN's t·s */
+	assert_string_equal(norm("ЧАПЛИН, Никита", true), norm("CHAPLIN, Nikita", true));
 }
 
 static void test_name_order_flags(void **state)
