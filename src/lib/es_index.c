@@ -671,8 +671,8 @@ es_code es_index_build(const es_entityset *ents, const es_normalizer *nz, const 
 		}
 		names[ni].wsum = (float)wsum;
 		/* what es_match.c needs to tell whether a query word could align
-		 * with a word of this name three edits away, or as a compound */
-		size_t ml = 0, mp = 0;
+		 * with a word of this name three edits away */
+		size_t ml = 0;
 		for (size_t k = 0; k < n; k++) {
 			if (t[k].kind != ES_TK_INITIAL && t[k].kind != ES_TK_NUM) {
 				if (t[k].canon_len > ml)
@@ -680,12 +680,8 @@ es_code es_index_build(const es_entityset *ents, const es_normalizer *nz, const 
 				if (t[k].text_len > ml)
 					ml = t[k].text_len;
 			}
-			if (k + 1 < n && (t[k].kind == ES_TK_WORD || t[k].kind == ES_TK_STOP) &&
-			    t[k + 1].kind == ES_TK_WORD && (size_t)t[k].canon_len + t[k + 1].canon_len > mp)
-				mp = (size_t)t[k].canon_len + t[k + 1].canon_len;
 		}
 		names[ni].maxlen = (uint8_t)(ml < 255 ? ml : 255);
-		names[ni].maxpair = (uint8_t)(mp < 255 ? mp : 255);
 		if (push_keys(&ks, t, n, pool, (uint32_t)ni, &names[ni].wfree) != ES_OK) {
 			rc = es_err_set(err, ES_ENOMEM, "out of memory building the index");
 			goto done;

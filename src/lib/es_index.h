@@ -54,8 +54,7 @@ typedef struct {
 	float wsum;       /* total token weight: bounds the score before scoring */
 	float wfree;      /* weight of tokens without keys of their own (may align anyway) */
 	uint8_t maxlen;   /* longest spelling of a word (canon or text; not initials, numbers) */
-	uint8_t maxpair;  /* longest two adjacent words that may be a compound, together (canon) */
-	uint8_t pad_[2];
+	uint8_t pad_[3];
 } es_ix_name;
 
 typedef struct {

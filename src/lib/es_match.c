@@ -3,10 +3,11 @@
  *
  * A query is normalized once; candidate names come from the index keys of
  * its distinctive words (canonical and written spelling, their deletion-1
- * variants, adjacent words written together), which lead to terms and their
- * postings. Per name the walk accumulates the query weight that reached it
- * and the listed weight it reached; from those es_score_bound gives an upper
- * bound of the score. Names whose bound is below the threshold are not
+ * variants and from 9 letters their deletion-2 variants, adjacent words
+ * written together), which lead to terms and their postings. Per name the
+ * walk accumulates the query weight that reached it and the listed weight it
+ * reached; from those es_score_bound gives an upper bound of the score
+ * (far_bound adds the pairs three edits apart, which keys do not reach). Names whose bound is below the threshold are not
  * scored, the others are scored best bound first until no bound can beat the
  * limit-th best hit; the best name per entity is kept. --exhaustive scores
  * every name, which tests use to show the index loses nothing. */
@@ -14,6 +15,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -408,8 +410,8 @@ static void add_pair(const es_index *ix, termset *ts, const es_stok *a, const es
 		return;
 	memcpy(cc, a->canon, a->canon_len);
 	memcpy(cc + a->canon_len, b->canon, b->canon_len);
-	/* two edits only from 12 letters: the scorer's compound threshold */
-	add_word(ix, ts, cc, l, true, 12);
+	/* the scorer takes a compound within one edit: no deletion-2 lookups */
+	add_word(ix, ts, cc, l, true, SIZE_MAX);
 }
 
 /* Walks the postings of a query word's terms, once per term. */
@@ -482,30 +484,18 @@ static bool is_person(const es_ix_entity *e);
 
 /* What the keys cannot reach. Deletion-1 keys, and deletion-2 keys of words
  * of >= 9 letters (es_index.c, add_word), reach every pair of words within
- * two edits that the scorer's str_sim accepts; three edits (which it allows
- * from 13 letters, so both words have >= 10) are not reached. Compounds:
- * the keys of two listed words written together have deletion-1 variants
- * only, so a query word two or more edits from them is not reached (the
- * scorer accepts a compound >= ES_SCORE_COMPOUND_MIN: with two edits from
- * 12 letters); a listed word reaches two query words written together
- * within two edits, not three (from 17 letters). */
+ * two edits that the scorer's str_sim accepts, and the pair keys every
+ * compound (within one edit, es_score.c); three edits, which str_sim allows
+ * from 13 letters (so both words have >= 10), are not reached. */
 static bool far_pair(size_t a, size_t b)
 {
 	size_t L = a > b ? a : b, d = a > b ? a - b : b - a;
-	return L >= 13 && d <= 3;
+	return a >= 10 && b >= 10 && L >= 13 && d <= 3;
 }
 
 static bool far_tokens(const es_stok *q, const es_stok *l)
 {
 	return far_pair(q->canon_len, l->canon_len) || far_pair(q->text_len, l->text_len);
-}
-
-/* a word and two words written together: two edits from 12 letters, the
- * lengths at most 0.18 L apart (1 - 0.8 d / L >= 0.85 / 0.99) */
-static bool far_compound(size_t one, size_t two, size_t min_len)
-{
-	size_t L = one > two ? one : two, d = one > two ? one - two : two - one;
-	return L >= min_len && d * 100 <= 18 * L;
 }
 
 static bool listed_keyed(const es_stok *t, size_t j, bool any)
@@ -515,12 +505,12 @@ static bool listed_keyed(const es_stok *t, size_t j, bool any)
 
 /* The score bound of a name with the pairs the keys cannot reach put back:
  * a listed word no key reached, and a query word that reached no word of
- * the name, may still align three edits apart or as a compound. Every such
- * pair the scorer would align counts as aligned, so the bound stays an
- * upper bound of es_score_names. */
+ * the name, may still align three edits apart. Every such pair the scorer
+ * would align counts as aligned, so the bound stays an upper bound of
+ * es_score_names. */
 static double far_bound(const es_index *ix, es_sim_cache *sims, const es_ix_name *nm, const name_acc *a,
-			const query_toks *q, const float *qw, size_t qmaxpair, double W, double M,
-			double miss, bool person, double threshold)
+			const query_toks *q, const float *qw, double W, double M, double miss, bool person,
+			double threshold)
 {
 	es_stok lt[ES_NAME_TOKENS];
 	size_t nl = es_index_name_toks(ix, nm, lt);
@@ -542,28 +532,12 @@ static double far_bound(const es_index *ix, es_sim_cache *sims, const es_ix_name
 		bool lpart[ES_NAME_TOKENS] = {false}, qpart[ES_NAME_TOKENS] = {false};
 		for (size_t i = 0; i < nq; i++) {
 			const es_stok *t = &q->st[i];
-			/* a word of < 10 letters is in no such pair as a single word */
 			if (t->kind == ES_TK_INITIAL || t->kind == ES_TK_NUM || (t->canon_len < 10 && t->text_len < 10))
 				continue;
 			for (size_t j = 0; j < nl; j++)
 				if ((lneed[j] || qneed[i]) && lt[j].kind != ES_TK_INITIAL && lt[j].kind != ES_TK_NUM &&
 				    far_tokens(t, &lt[j]) && (!pass || es_token_sim_cached(sims, i, t, &lt[j]) > 0))
 					lpart[j] = qpart[i] = true;
-			if (t->kind == ES_TK_WORD && t->canon_len >= 10)
-				for (size_t j = 0; j + 1 < nl; j++)
-					if ((qneed[i] || lneed[j] || lneed[j + 1]) &&
-					    far_compound(t->canon_len, (size_t)lt[j].canon_len + lt[j + 1].canon_len, 12) &&
-					    (!pass || es_compound_sim(t, &lt[j], &lt[j + 1]) >= ES_SCORE_COMPOUND_MIN))
-						qpart[i] = lpart[j] = lpart[j + 1] = true;
-		}
-		for (size_t j = 0; j < nl && qmaxpair >= 14; j++) {
-			if (lt[j].kind != ES_TK_WORD || lt[j].canon_len < 14)
-				continue;
-			for (size_t i = 0; i + 1 < nq; i++)
-				if ((lneed[j] || qneed[i] || qneed[i + 1]) &&
-				    far_compound(lt[j].canon_len, (size_t)q->st[i].canon_len + q->st[i + 1].canon_len, 17) &&
-				    (!pass || es_compound_sim(&lt[j], &q->st[i], &q->st[i + 1]) >= ES_SCORE_COMPOUND_MIN))
-					lpart[j] = qpart[i] = qpart[i + 1] = true;
 		}
 		double addm = 0, subq = 0;
 		for (size_t j = 0; j < nl; j++)
@@ -594,10 +568,9 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 			any = true;
 	double wq = 0;
 	float qw[ES_NAME_TOKENS] = {0};  /* each query word's weight in wq */
-	double wfar = 0;                 /* the part of wq that may be in a pair the keys cannot reach */
+	double wfar = 0;                 /* the part of wq that may be three edits from a listed word */
 	uint32_t farmask = 0;            /* those query words (positions < 32; later ones count always) */
-	size_t qmaxw = 0, qmaxcw = 0;    /* longest query word (any spelling; canon of a word) */
-	size_t qmaxpair = 0;             /* longest two adjacent query words that may be a compound */
+	size_t qmaxw = 0;                /* longest query word (any spelling) */
 	termset *ts = &s->ts;
 	for (size_t i = 0; i < q->n && i < 255; i++) {
 		const es_stok *t = &q->st[i];
@@ -631,20 +604,12 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 		wq += w;
 		qw[i] = w;
 		bool far = t->kind != ES_TK_NUM && (t->canon_len >= 10 || t->text_len >= 10);
-		if (t->kind == ES_TK_WORD && ((next && (size_t)t->canon_len + next->canon_len >= 14) ||
-					      (prev && (size_t)t->canon_len + prev->canon_len >= 14)))
-			far = true;
-		if (t->kind != ES_TK_NUM && t->kind != ES_TK_INITIAL) {
+		if (far) {
 			if (t->canon_len > qmaxw)
 				qmaxw = t->canon_len;
 			if (t->text_len > qmaxw)
 				qmaxw = t->text_len;
 		}
-		if (t->kind == ES_TK_WORD && t->canon_len > qmaxcw)
-			qmaxcw = t->canon_len;
-		if (next && (t->kind == ES_TK_WORD || t->kind == ES_TK_STOP) && next->kind == ES_TK_WORD &&
-		    (size_t)t->canon_len + next->canon_len > qmaxpair)
-			qmaxpair = (size_t)t->canon_len + next->canon_len;
 		if (far && w > 0) {
 			wfar += w;
 			if (i < 32)
@@ -665,7 +630,7 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 			__builtin_prefetch(es_index_name(ix, s->touched[k + 8]));
 		if (k + 4 < nt && qmaxw >= 10) {
 			const es_ix_name *n4 = es_index_name(ix, s->touched[k + 4]);
-			if (n4->maxlen >= 10 || n4->maxpair >= 10)
+			if (n4->maxlen >= 10 && (n4->maxlen >= 13 || qmaxw >= 13))
 				es_index_prefetch_toks(ix, n4);
 		}
 		const es_ix_name *nm = es_index_name(ix, id);
@@ -673,11 +638,8 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 		bool person = nm->person;
 		double W = nm->wsum, miss = wq - a->acc;
 		/* query words that reached no word of this name but may still
-		 * align with one (three edits, compounds) */
-		/* (only when the lengths allow: far_bound) */
-		bool far = (nm->maxlen >= 10 && qmaxw >= 10 && (nm->maxlen >= 13 || qmaxw >= 13)) ||
-			   (nm->maxpair >= 10 && qmaxcw >= 10 && (nm->maxpair >= 12 || qmaxcw >= 12)) ||
-			   (nm->maxlen >= 14 && qmaxpair >= 14 && (nm->maxlen >= 17 || qmaxpair >= 17));
+		 * align with one three edits away (only when the lengths allow) */
+		bool far = nm->maxlen >= 10 && qmaxw >= 10 && (nm->maxlen >= 13 || qmaxw >= 13);
 		double far_unreached = far ? wfar : 0;
 		if (far)
 			for (uint32_t bits = farmask & a->qmask; bits; bits &= bits - 1)
@@ -690,7 +652,7 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 		double bound = es_score_bound(W, M * 1.0001 + 1e-6, miss, person);
 		/* then with the pairs the keys cannot reach */
 		if (bound < threshold - 1e-9 && far)
-			bound = far_bound(ix, &s->sims, nm, a, q, qw, qmaxpair, W, M, miss, person, threshold);
+			bound = far_bound(ix, &s->sims, nm, a, q, qw, W, M, miss, person, threshold);
 		if (bound >= threshold - 1e-9)
 			s->cand[o++] = (struct cand){(float)bound, id};
 	}

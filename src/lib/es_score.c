@@ -12,7 +12,7 @@
 #define ES_SCORE_NUM_PENALTY 0.75
 #define CANON_EQUAL_SIM 0.99   /* same canonical form, different spelling */
 #define INITIAL_SIM 0.6        /* "j" against "john" */
-#define COMPOUND_MIN ES_SCORE_COMPOUND_MIN
+#define COMPOUND_MIN 0.85
 #define TYPO_COST 0.8          /* similarity lost per edit, relative to length */
 #define SHORT_CANON_SIM 0.85   /* "arq"/"ark": a romanization rule on a very short word */
 #define LEGAL_CONFLICT 4.0     /* the same for legal forms, which weigh 0.08 */
@@ -211,13 +211,12 @@ static double compound_sim(const es_stok *one, const es_stok *x, const es_stok *
 	l += x->canon_len;
 	memcpy(buf + l, y->canon, y->canon_len);
 	l += y->canon_len;
+	/* at most one edit: words written together are one spelling variant,
+	 * and what the index reaches exactly (es_match.c) */
+	if (within1(one->canon, one->canon_len, buf, l) > 1)
+		return 0.0;
 	double s = str_sim(one->canon, one->canon_len, buf, l);
 	return s * CANON_EQUAL_SIM;
-}
-
-double es_compound_sim(const es_stok *one, const es_stok *x, const es_stok *y)
-{
-	return compound_sim(one, x, y);
 }
 
 static double cached_sim(es_sim_cache *c, size_t qi, const es_stok *q, const es_stok *l)
