@@ -697,9 +697,10 @@ es_code es_index_build(const es_entityset *ents, const es_normalizer *nz, const 
 		if (i == 0 || kp[i].h != kp[i - 1].h)
 			n_keys++;
 	/* keys in buckets (CSR): BKT[b]..BKT[b+1] are the keys of bucket b,
-	 * about one per bucket; half the size of an open-addressing table */
+	 * one to two per bucket (at most two on average, so the bucket array
+	 * stays small with the deletion-2 keys) */
 	size_t nb = 16;
-	while (nb < n_keys)
+	while (nb * 2 < n_keys)
 		nb *= 2;
 	es_ix_key *all = calloc(n_keys ? n_keys : 1, sizeof *all);
 	uint32_t *bkt = vec_push(&v[S_BKT], NULL, (nb + 1) * sizeof(uint32_t));
