@@ -100,6 +100,29 @@ size_t es_index_key_dels(char kind, const char *s, size_t len, uint64_t *out)
 	return n;
 }
 
+size_t es_index_key_dels2(char kind, const char *s, size_t len, uint64_t *out)
+{
+	/* every string with two letters deleted (i < j); a deletion inside a
+	 * run of one letter gives the same string as at its start: skipped.
+	 * Hashed incrementally: the state after s[0..i), then s(i..j). */
+	size_t n = 0;
+	if (len < 3)
+		return 0;
+	uint64_t pre = (KEY_BASIS ^ (unsigned char)kind) * KEY_PRIME;
+	for (size_t i = 0; i < len; i++) {
+		if (!(i > 0 && s[i] == s[i - 1])) {
+			uint64_t mid = pre;
+			for (size_t j = i + 1; j < len; j++) {
+				if (!(j > i + 1 && s[j] == s[j - 1]))
+					out[n++] = key_final(key_step(mid, s + j + 1, len - j - 1));
+				mid = key_step(mid, s + j, 1);
+			}
+		}
+		pre = key_step(pre, s + i, 1);
+	}
+	return n;
+}
+
 /* Checksum of the image: four independent 64-bit lanes so it runs at
  * memory speed, cheap enough to verify on every load. */
 static uint64_t body_checksum(const unsigned char *p, size_t n)
@@ -347,6 +370,18 @@ static es_code push_word_keys(keyset *ks, const char *c, size_t cl, bool num, ui
 				memcpy(d, c, k);
 				memcpy(d + k, c + k + 1, cl - k - 1);
 				kp.h = es_index_key('k', d, cl - 1);
+				if (!vec_push(&ks->kpairs, &kp, sizeof kp))
+					return ES_ENOMEM;
+			}
+		}
+		/* the scorer allows two edits from 9 letters: deletion-2 variants
+		 * too, met by the query's spelling and its deletion-1 and -2
+		 * variants (es_match.c) */
+		if (cl >= ES_INDEX_DEL2_MIN && !num && !(val & POS_PAIR)) {
+			uint64_t k2[ES_INDEX_MAX_DEL2];
+			size_t n2 = es_index_key_dels2('k', c, cl, k2);
+			for (size_t k = 0; k < n2; k++) {
+				kp.h = k2[k];
 				if (!vec_push(&ks->kpairs, &kp, sizeof kp))
 					return ES_ENOMEM;
 			}
@@ -635,6 +670,18 @@ es_code es_index_build(const es_entityset *ents, const es_normalizer *nz, const 
 			wsum += st[k].w;
 		}
 		names[ni].wsum = (float)wsum;
+		/* what es_match.c needs to tell whether a query word could align
+		 * with a word of this name three edits away */
+		size_t ml = 0;
+		for (size_t k = 0; k < n; k++) {
+			if (t[k].kind != ES_TK_INITIAL && t[k].kind != ES_TK_NUM) {
+				if (t[k].canon_len > ml)
+					ml = t[k].canon_len;
+				if (t[k].text_len > ml)
+					ml = t[k].text_len;
+			}
+		}
+		names[ni].maxlen = (uint8_t)(ml < 255 ? ml : 255);
 		if (push_keys(&ks, t, n, pool, (uint32_t)ni, &names[ni].wfree) != ES_OK) {
 			rc = es_err_set(err, ES_ENOMEM, "out of memory building the index");
 			goto done;
@@ -650,9 +697,10 @@ es_code es_index_build(const es_entityset *ents, const es_normalizer *nz, const 
 		if (i == 0 || kp[i].h != kp[i - 1].h)
 			n_keys++;
 	/* keys in buckets (CSR): BKT[b]..BKT[b+1] are the keys of bucket b,
-	 * about one per bucket; half the size of an open-addressing table */
+	 * one to two per bucket (at most two on average, so the bucket array
+	 * stays small with the deletion-2 keys) */
 	size_t nb = 16;
-	while (nb < n_keys)
+	while (nb * 2 < n_keys)
 		nb *= 2;
 	es_ix_key *all = calloc(n_keys ? n_keys : 1, sizeof *all);
 	uint32_t *bkt = vec_push(&v[S_BKT], NULL, (nb + 1) * sizeof(uint32_t));
@@ -1049,6 +1097,11 @@ size_t es_index_name_toks(const es_index *ix, const es_ix_name *nm, es_stok *out
 		out[k].id = t[k].text;
 	}
 	return n;
+}
+
+void es_index_prefetch_toks(const es_index *ix, const es_ix_name *nm)
+{
+	__builtin_prefetch(ix->tok + nm->tok_start);
 }
 
 float es_index_tok_weight(const es_index *ix, const es_ix_name *nm, size_t k)

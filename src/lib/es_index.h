@@ -33,10 +33,10 @@
 #include "es_normalize.h"
 #include "es_score.h"
 
-/* Also bumped when a parser's output for the same list files changes (17: CSL and
- * UN names derived by lists/patterns/{csl,un}_names.tsv), so a cached index built
- * before is rebuilt rather than trusted. */
-#define ES_INDEX_VERSION 17
+/* Also bumped when a parser's output for the same list files changes (18: CSL and
+ * UN names derived by lists/patterns/{csl,un}_names.tsv, on top of 17's deletion-2
+ * keys), so a cached index built before is rebuilt rather than trusted. */
+#define ES_INDEX_VERSION 18
 
 typedef struct {
 	uint32_t entry_id, list, name, lic_req, lic_pol, frn, start_date, end_date;
@@ -56,6 +56,8 @@ typedef struct {
 	uint8_t person;   /* the entity is a person (or reads like one): how it is scored */
 	float wsum;       /* total token weight: bounds the score before scoring */
 	float wfree;      /* weight of tokens without keys of their own (may align anyway) */
+	uint8_t maxlen;   /* longest spelling of a word (canon or text; not initials, numbers) */
+	uint8_t pad_[3];
 } es_ix_name;
 
 typedef struct {
@@ -141,6 +143,15 @@ uint64_t es_index_key(char kind, const char *s, size_t len);
  * equal to the previous one is skipped), in that order, into out (room for
  * len + 1 keys); returns how many. Each equals es_index_key() of the spelling;
  * the shared prefixes are hashed once. */
+/* Asks the CPU to fetch the tokens of a name (es_index_name_toks) ahead. */
+void es_index_prefetch_toks(const es_index *ix, const es_ix_name *nm);
 size_t es_index_key_dels(char kind, const char *s, size_t len, uint64_t *out);
+/* Keys of the deletion-2 variants of s (at most ES_INDEX_MAX_DEL2). Listed
+ * spellings of at least ES_INDEX_DEL2_MIN letters have them (key space 'k',
+ * with the spellings and deletion-1 variants), so that words two edits
+ * apart, which the scorer allows from 9 letters, still meet. */
+#define ES_INDEX_DEL2_MIN 9
+#define ES_INDEX_MAX_DEL2 (ES_TOK_LEN * ES_TOK_LEN)
+size_t es_index_key_dels2(char kind, const char *s, size_t len, uint64_t *out);
 
 #endif

@@ -3,10 +3,11 @@
  *
  * A query is normalized once; candidate names come from the index keys of
  * its distinctive words (canonical and written spelling, their deletion-1
- * variants, adjacent words written together), which lead to terms and their
- * postings. Per name the walk accumulates the query weight that reached it
- * and the listed weight it reached; from those es_score_bound gives an upper
- * bound of the score. Names whose bound is below the threshold are not
+ * variants and from 9 letters their deletion-2 variants, adjacent words
+ * written together), which lead to terms and their postings. Per name the
+ * walk accumulates the query weight that reached it and the listed weight it
+ * reached; from those es_score_bound gives an upper bound of the score
+ * (far_bound adds the pairs three edits apart, which keys do not reach). Names whose bound is below the threshold are not
  * scored, the others are scored best bound first until no bound can beat the
  * limit-th best hit; the best name per entity is kept. --exhaustive scores
  * every name, which tests use to show the index loses nothing. */
@@ -14,6 +15,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +46,7 @@ typedef struct {
 	uint32_t stamp;     /* == epoch: the other fields are this query's */
 	float acc;          /* query weight that reached the name */
 	float m;            /* listed weight the query reached (an upper estimate) */
+	uint32_t qmask;     /* query token positions (< 32) that reached the name */
 	uint8_t last;       /* last query token counted in acc */
 } name_acc;
 
@@ -288,10 +291,21 @@ static void to_stoks(const es_ntoks *nt, es_stok *st)
 	}
 }
 
-/* Normalizes and weighs a name as a query (idf from the index when given). */
+/* Whether listed names use a word (its canonical form): its document
+ * frequency in the index. */
+static bool listed_word(void *ctx, const char *canon, size_t len)
+{
+	uint32_t n = 0, df = 0;
+	(void)es_index_terms((const es_index *)ctx, es_index_key('c', canon, len), &n, &df);
+	return df > 0;
+}
+
+/* Normalizes and weighs a name as a query (idf from the index when given;
+ * with the index, a typo in a legal-form word that no listed name uses is
+ * read as that word: es_normalize_query). */
 static es_code prepare(const es_normalizer *nz, const es_index *ix, const char *name, query_toks *q, es_err *err)
 {
-	es_code rc = es_normalize(nz, name, strlen(name), &q->nt, err);
+	es_code rc = es_normalize_query(nz, name, strlen(name), &q->nt, ix ? listed_word : NULL, (void *)ix, err);
 	if (rc != ES_OK)
 		return rc;
 	q->n = q->nt.n;
@@ -360,7 +374,7 @@ static void add_term_ids(termset *ts, const uint32_t *t, size_t len)
 
 /* A spelling and (with deletions) its deletion-1 variants, in the key space
  * where the index put listed spellings and their deletions (symspell). */
-static void add_word(const es_index *ix, termset *ts, const char *c, size_t cl, bool deletions)
+static void add_word(const es_index *ix, termset *ts, const char *c, size_t cl, bool deletions, size_t del2_min)
 {
 	uint64_t keys[ES_TOK_LEN * 2 + 1];
 	size_t nk;
@@ -373,6 +387,18 @@ static void add_word(const es_index *ix, termset *ts, const char *c, size_t cl, 
 	uint32_t t[MAX_TERMS];
 	size_t n = es_index_terms_many(ix, keys, nk, t, MAX_TERMS);
 	add_term_ids(ts, t, n);
+	/* two edits (the scorer allows them when the longer word has >= 9
+	 * letters): listed words of >= 9 letters have their deletion-2
+	 * variants among the keys, which the spelling and deletion-1 variants
+	 * above meet; when this word is the longer one, its own deletion-2
+	 * variants meet a listed spelling or its deletion-1 variants */
+	if (deletions && cl >= del2_min) {
+		uint64_t k2[ES_INDEX_MAX_DEL2];
+		size_t n2 = es_index_key_dels2('k', c, cl, k2);
+		uint32_t t2[MAX_TERMS];
+		n = es_index_terms_many(ix, k2, n2, t2, MAX_TERMS);
+		add_term_ids(ts, t2, n);
+	}
 }
 
 /* Two query words written as one listed word (with one edit). */
@@ -384,7 +410,8 @@ static void add_pair(const es_index *ix, termset *ts, const es_stok *a, const es
 		return;
 	memcpy(cc, a->canon, a->canon_len);
 	memcpy(cc + a->canon_len, b->canon, b->canon_len);
-	add_word(ix, ts, cc, l, true);
+	/* the scorer takes a compound within one edit: no deletion-2 lookups */
+	add_word(ix, ts, cc, l, true, SIZE_MAX);
 }
 
 /* Walks the postings of a query word's terms, once per term. */
@@ -404,11 +431,14 @@ static void hit_terms(const es_index *ix, scratch *s, size_t *nt, const termset 
 				a->m = 0;
 				a->last = 255;
 				a->mask = 0;
+				a->qmask = 0;
 				s->touched[(*nt)++] = id;
 			}
 			if (a->last != tok) {
 				a->last = tok;
 				a->acc += w;
+				if (tok < 32)
+					a->qmask |= 1u << tok;
 			}
 			/* listed weight reached, each position once (a pair, or a
 			 * position past 64, may count twice: the bound only loosens) */
@@ -452,6 +482,77 @@ static bool key_token(const es_stok *t, bool any_distinctive)
 
 static bool is_person(const es_ix_entity *e);
 
+/* What the keys cannot reach. Deletion-1 keys, and deletion-2 keys of words
+ * of >= 9 letters (es_index.c, add_word), reach every pair of words within
+ * two edits that the scorer's str_sim accepts, and the pair keys every
+ * compound (within one edit, es_score.c); three edits, which str_sim allows
+ * from 13 letters (so both words have >= 10), are not reached. */
+static bool far_pair(size_t a, size_t b)
+{
+	size_t L = a > b ? a : b, d = a > b ? a - b : b - a;
+	return a >= 10 && b >= 10 && L >= 13 && d <= 3;
+}
+
+static bool far_tokens(const es_stok *q, const es_stok *l)
+{
+	return far_pair(q->canon_len, l->canon_len) || far_pair(q->text_len, l->text_len);
+}
+
+static bool listed_keyed(const es_stok *t, size_t j, bool any)
+{
+	return t->kind != ES_TK_INITIAL && (!any || t->kind == ES_TK_WORD || t->kind == ES_TK_NUM) && j < POS_PAIR;
+}
+
+/* The score bound of a name with the pairs the keys cannot reach put back:
+ * a listed word no key reached, and a query word that reached no word of
+ * the name, may still align three edits apart. Every such pair the scorer
+ * would align counts as aligned, so the bound stays an upper bound of
+ * es_score_names. */
+static double far_bound(const es_index *ix, es_sim_cache *sims, const es_ix_name *nm, const name_acc *a,
+			const query_toks *q, const float *qw, double W, double M, double miss, bool person,
+			double threshold)
+{
+	es_stok lt[ES_NAME_TOKENS];
+	size_t nl = es_index_name_toks(ix, nm, lt);
+	size_t nq = q->n;
+	bool any = false;
+	for (size_t j = 0; j < nl; j++)
+		if (lt[j].kind == ES_TK_WORD || lt[j].kind == ES_TK_NUM)
+			any = true;
+	bool lneed[ES_NAME_TOKENS], qneed[ES_NAME_TOKENS];
+	for (size_t j = 0; j < nl; j++)
+		lneed[j] = listed_keyed(&lt[j], j, any) && !(j < 64 && (a->mask >> j & 1));
+	for (size_t i = 0; i < nq; i++)
+		qneed[i] = qw[i] > 0 && !(i < 32 && (a->qmask >> i & 1));
+	/* twice over the pairs: first with the lengths alone (which pairs may
+	 * be far), and only when those could lift the bound over the threshold,
+	 * with the similarities */
+	double bound = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		bool lpart[ES_NAME_TOKENS] = {false}, qpart[ES_NAME_TOKENS] = {false};
+		for (size_t i = 0; i < nq; i++) {
+			const es_stok *t = &q->st[i];
+			if (t->kind == ES_TK_INITIAL || t->kind == ES_TK_NUM || (t->canon_len < 10 && t->text_len < 10))
+				continue;
+			for (size_t j = 0; j < nl; j++)
+				if ((lneed[j] || qneed[i]) && lt[j].kind != ES_TK_INITIAL && lt[j].kind != ES_TK_NUM &&
+				    far_tokens(t, &lt[j]) && (!pass || es_token_sim_cached(sims, i, t, &lt[j]) > 0))
+					lpart[j] = qpart[i] = true;
+		}
+		double addm = 0, subq = 0;
+		for (size_t j = 0; j < nl; j++)
+			if (lpart[j] && lneed[j])
+				addm += lt[j].w;
+		for (size_t i = 0; i < nq; i++)
+			if (qpart[i] && qneed[i])
+				subq += qw[i];
+		bound = es_score_bound(W, (M + addm) * 1.0001 + 1e-6, miss - subq, person);
+		if (bound < threshold - 1e-9 || (addm == 0 && subq == 0))
+			break;
+	}
+	return bound;
+}
+
 /* Collects the names worth scoring into s->cand with their score bound. */
 static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, double threshold, size_t *reached)
 {
@@ -466,6 +567,10 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 		if (q->st[i].kind == ES_TK_WORD || q->st[i].kind == ES_TK_NUM)
 			any = true;
 	double wq = 0;
+	float qw[ES_NAME_TOKENS] = {0};  /* each query word's weight in wq */
+	double wfar = 0;                 /* the part of wq that may be three edits from a listed word */
+	uint32_t farmask = 0;            /* those query words (positions < 32; later ones count always) */
+	size_t qmaxw = 0;                /* longest query word (any spelling) */
 	termset *ts = &s->ts;
 	for (size_t i = 0; i < q->n && i < 255; i++) {
 		const es_stok *t = &q->st[i];
@@ -473,10 +578,10 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 		bool keyed = key_token(t, any);
 		ts->n = 0;
 		if (keyed) {
-			add_word(ix, ts, t->canon, t->canon_len, t->kind != ES_TK_NUM);
+			add_word(ix, ts, t->canon, t->canon_len, t->kind != ES_TK_NUM, ES_INDEX_DEL2_MIN);
 			/* the scorer also compares the spelling as written */
 			if (t->text_len != t->canon_len || memcmp(t->text, t->canon, t->canon_len) != 0)
-				add_word(ix, ts, t->text, t->text_len, t->kind != ES_TK_NUM);
+				add_word(ix, ts, t->text, t->text_len, t->kind != ES_TK_NUM, ES_INDEX_DEL2_MIN);
 		}
 		/* two query words written as one listed word: both reach it */
 		if (t->kind == ES_TK_WORD && next && next->kind == ES_TK_WORD)
@@ -487,9 +592,9 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 			/* a legal form or generic word reaches the listed names where
 			 * such words do have keys (names made only of them): their
 			 * weight then counts as reachable in the bound */
-			add_word(ix, ts, t->canon, t->canon_len, true);
+			add_word(ix, ts, t->canon, t->canon_len, true, ES_INDEX_DEL2_MIN);
 			if (t->text_len != t->canon_len || memcmp(t->text, t->canon, t->canon_len) != 0)
-				add_word(ix, ts, t->text, t->text_len, true);
+				add_word(ix, ts, t->text, t->text_len, true, ES_INDEX_DEL2_MIN);
 		}
 		if (!keyed && t->kind == ES_TK_INITIAL)
 			continue;
@@ -497,6 +602,19 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 		 * (which have no keys) cannot be counted as surely missed */
 		float w = keyed && !near_unkeyed(ix, t) ? t->w : 0.0f;
 		wq += w;
+		qw[i] = w;
+		bool far = t->kind != ES_TK_NUM && (t->canon_len >= 10 || t->text_len >= 10);
+		if (far) {
+			if (t->canon_len > qmaxw)
+				qmaxw = t->canon_len;
+			if (t->text_len > qmaxw)
+				qmaxw = t->text_len;
+		}
+		if (far && w > 0) {
+			wfar += w;
+			if (i < 32)
+				farmask |= 1u << i;
+		}
 		hit_terms(ix, s, &nt, ts, (uint8_t)i, w);
 	}
 	/* A query word that shares no key with a name cannot align with any of
@@ -510,16 +628,31 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 		uint32_t id = s->touched[k];
 		if (k + 8 < nt)
 			__builtin_prefetch(es_index_name(ix, s->touched[k + 8]));
+		if (k + 4 < nt && qmaxw >= 10) {
+			const es_ix_name *n4 = es_index_name(ix, s->touched[k + 4]);
+			if (n4->maxlen >= 10 && (n4->maxlen >= 13 || qmaxw >= 13))
+				es_index_prefetch_toks(ix, n4);
+		}
 		const es_ix_name *nm = es_index_name(ix, id);
 		const name_acc *a = &s->na[id];
 		bool person = nm->person;
 		double W = nm->wsum, miss = wq - a->acc;
+		/* query words that reached no word of this name but may still
+		 * align with one three edits away (only when the lengths allow) */
+		bool far = nm->maxlen >= 10 && qmaxw >= 10 && (nm->maxlen >= 13 || qmaxw >= 13);
+		double far_unreached = far ? wfar : 0;
+		if (far)
+			for (uint32_t bits = farmask & a->qmask; bits; bits &= bits - 1)
+				far_unreached -= qw[__builtin_ctz(bits)];
 		/* first the bound from the query side alone (cheap), then with the
 		 * listed words the keys reached */
-		if (es_score_bound(W, W, miss, person) < threshold - 1e-9)
+		if (es_score_bound(W, W, miss - far_unreached, person) < threshold - 1e-9)
 			continue;
 		double M = nm->wfree + a->m;
 		double bound = es_score_bound(W, M * 1.0001 + 1e-6, miss, person);
+		/* then with the pairs the keys cannot reach */
+		if (bound < threshold - 1e-9 && far)
+			bound = far_bound(ix, &s->sims, nm, a, q, qw, W, M, miss, person, threshold);
 		if (bound >= threshold - 1e-9)
 			s->cand[o++] = (struct cand){(float)bound, id};
 	}

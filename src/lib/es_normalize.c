@@ -27,6 +27,7 @@ typedef struct {
 } phrase;
 
 #define KIND_DROP 255
+#define LEGAL_FUZZY_MIN 6
 
 typedef struct {
 	char *from, *to;
@@ -41,6 +42,11 @@ struct es_normalizer {
 	size_t n_rules;
 	bool collapse_doubles;
 	char hash[65];
+	/* words of >= LEGAL_FUZZY_MIN letters in legal-form phrases, for the
+	 * fuzzy recognition of es_normalize_query */
+	char (*lwords)[ES_TOK_LEN];
+	size_t n_lwords;
+	char trans_id[256];   /* ICU transform of non-ASCII names (@icu-transform) */
 	pthread_mutex_t lock; /* guards the lazily created transliterator */
 	UTransliterator *trans;
 	bool trans_failed;
@@ -236,6 +242,27 @@ static bool all_ascii(const char *s, size_t len)
 
 /* ---- dictionaries ---- */
 
+/* The words of a legal-form phrase, each once, for fuzzy recognition. */
+static es_code add_legal_words(es_normalizer *nz, const rawtoks *rt, es_err *err)
+{
+	for (size_t i = 0; i < rt->n; i++) {
+		const rawtok *t = &rt->t[i];
+		if (t->len < LEGAL_FUZZY_MIN)
+			continue;
+		bool seen = false;
+		for (size_t k = 0; k < nz->n_lwords && !seen; k++)
+			seen = strcmp(nz->lwords[k], t->text) == 0;
+		if (seen)
+			continue;
+		char(*nw)[ES_TOK_LEN] = realloc(nz->lwords, (nz->n_lwords + 1) * sizeof *nw);
+		if (!nw)
+			return es_err_set(err, ES_ENOMEM, "out of memory");
+		nz->lwords = nw;
+		memcpy(nz->lwords[nz->n_lwords++], t->text, (size_t)t->len + 1);
+	}
+	return ES_OK;
+}
+
 static es_code load_phrases(es_normalizer *nz, const char *path, uint8_t kind, bool keep_canon_kind,
 			    char **all, size_t *all_len, es_err *err)
 {
@@ -298,6 +325,11 @@ static es_code load_phrases(es_normalizer *nz, const char *path, uint8_t kind, b
 			rc = add_phrase(nz, key, keep_canon_kind ? canon : key, kind, err);
 			if (rc != ES_OK)
 				break;
+			if (kind == ES_TK_LEGAL) {
+				rc = add_legal_words(nz, rt, err);
+				if (rc != ES_OK)
+					break;
+			}
 		}
 		if (rc != ES_OK)
 			break;
@@ -340,6 +372,15 @@ static es_code load_rules(es_normalizer *nz, const char *path, char **all, size_
 			continue;
 		if (strcmp(line, "@collapse-doubles") == 0) {
 			nz->collapse_doubles = true;
+			continue;
+		}
+		if (strncmp(line, "@icu-transform ", 15) == 0) {
+			const char *id = line + 15;
+			if (strlen(id) >= sizeof nz->trans_id) {
+				rc = es_err_set(err, ES_EFORMAT, "%s: @icu-transform too long", path);
+				goto done;
+			}
+			snprintf(nz->trans_id, sizeof nz->trans_id, "%s", id);
 			continue;
 		}
 		char *bar = strchr(line, '|');
@@ -396,6 +437,7 @@ es_code es_normalizer_open(es_normalizer **out, const char *lists_dir, es_err *e
 	if (!nz)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
 	pthread_mutex_init(&nz->lock, NULL);
+	snprintf(nz->trans_id, sizeof nz->trans_id, "%s", "Any-Latin; Latin-ASCII");
 	/* precedence: what to drop, then legal forms, romanization, stopwords, generic words */
 	static const struct {
 		const char *file;
@@ -455,6 +497,7 @@ void es_normalizer_free(es_normalizer *nz)
 		free(nz->rules[i].to);
 	}
 	free(nz->rules);
+	free(nz->lwords);
 	if (nz->trans)
 		utrans_close(nz->trans);
 	pthread_mutex_destroy(&nz->lock);
@@ -570,8 +613,8 @@ static es_code to_ascii(const es_normalizer *nz_c, const char *s, size_t len, ch
 	pthread_mutex_lock(&nz->lock);
 	if (!nz->trans && !nz->trans_failed) {
 		UErrorCode s2 = U_ZERO_ERROR;
-		UChar id[64];
-		u_uastrcpy(id, "Any-Latin; Latin-ASCII");
+		UChar id[sizeof nz->trans_id];
+		u_uastrcpy(id, nz->trans_id);
 		nz->trans = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, NULL, &s2);
 		if (U_FAILURE(s2)) {
 			nz->trans = NULL;
@@ -580,7 +623,7 @@ static es_code to_ascii(const es_normalizer *nz_c, const char *s, size_t len, ch
 	}
 	if (!nz->trans) {
 		pthread_mutex_unlock(&nz->lock);
-		rc = es_err_set(err, ES_EINTERNAL, "ICU transliterator Any-Latin; Latin-ASCII unavailable");
+		rc = es_err_set(err, ES_EINTERNAL, "ICU transliterator %s unavailable", nz->trans_id);
 		goto done;
 	}
 	int32_t limit = fl;
@@ -596,18 +639,121 @@ static es_code to_ascii(const es_normalizer *nz_c, const char *s, size_t len, ch
 		rc = es_err_set(err, ES_ETOOBIG, "name too long after transliteration");
 		goto done;
 	}
-	out[ol] = '\0';
-	*out_len = (size_t)ol;
+	/* a hard sign between letters (BGN/PCGN writes it '"': Pod"yezd) is
+	 * not a word boundary */
+	size_t o = 0;
+	for (int32_t i = 0; i < ol; i++) {
+		if (out[i] == '"' && o > 0 && i + 1 < ol && is_alpha(out[o - 1]) && is_alpha(out[i + 1]))
+			continue;
+		out[o++] = out[i];
+	}
+	out[o] = '\0';
+	*out_len = o;
 done:
 	free(u);
 	return rc;
+}
+
+/* ---- fuzzy legal forms ---- */
+
+/* a and b are one substitution, insertion, deletion or adjacent
+ * transposition apart (not equal) */
+static bool one_edit(const char *a, size_t la, const char *b, size_t lb)
+{
+	if (la < lb) {
+		const char *t = a;
+		a = b;
+		b = t;
+		size_t tl = la;
+		la = lb;
+		lb = tl;
+	}
+	if (la - lb > 1)
+		return false;
+	size_t i = 0;
+	while (i < lb && a[i] == b[i])
+		i++;
+	if (i == lb)
+		return la != lb;
+	if (la == lb)
+		return memcmp(a + i + 1, b + i + 1, la - i - 1) == 0 ||
+		       (i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i] &&
+			memcmp(a + i + 2, b + i + 2, la - i - 2) == 0);
+	return memcmp(a + i + 1, b + i, lb - i) == 0;
+}
+
+/* The legal-form words (up to FIX_MAX) a raw token is one edit from; none
+ * when it is a legal-form word itself or has more candidates. */
+#define FIX_MAX 3
+static size_t legal_fixes(const es_normalizer *nz, const rawtok *t, const char **out)
+{
+	size_t n = 0;
+	if (t->len < LEGAL_FUZZY_MIN)
+		return 0;
+	for (size_t k = 0; k < nz->n_lwords; k++) {
+		const char *w = nz->lwords[k];
+		size_t wl = strlen(w);
+		if (wl + 1 < t->len || wl > (size_t)t->len + 1)
+			continue;
+		if (wl == t->len && memcmp(w, t->text, wl) == 0)
+			return 0;
+		if (one_edit(w, wl, t->text, t->len)) {
+			if (n == FIX_MAX)
+				return 0;
+			out[n++] = w;
+		}
+	}
+	return n;
+}
+
+/* Fuzzy legal forms from raw token i on: every reading of the tokens (as
+ * written, or as a legal-form word one edit away) that changes at least one
+ * word; the longest length whose readings give one legal form (one
+ * canonical) wins. Returns that length (0: none) and sets *ph. */
+typedef struct {
+	const char *fix[FIX_MAX];
+	size_t n;
+} tokfix;
+
+static void fuzzy_walk(const es_normalizer *nz, const rawtoks *rt, const tokfix *fx, size_t i, size_t L,
+		       size_t maxl, char *key, size_t kl, bool fixed, const phrase **best, bool *ambig)
+{
+	if (L > maxl)
+		return;
+	const rawtok *r = &rt->t[i + L - 1];
+	for (size_t c = 0; c <= fx[i + L - 1].n; c++) {
+		const char *w = c ? fx[i + L - 1].fix[c - 1] : r->text;
+		size_t wl = c ? strlen(w) : r->len;
+		size_t k2 = kl;
+		if (L > 1)
+			key[k2++] = ' ';
+		memcpy(key + k2, w, wl);
+		k2 += wl;
+		bool f = fixed || c > 0;
+		if (f) {
+			const phrase *p = lookup(nz, key, k2);
+			if (p && p->kind == ES_TK_LEGAL) {
+				if (best[L] && strcmp(best[L]->canon, p->canon) != 0)
+					ambig[L] = true;
+				best[L] = p;
+			}
+		}
+		fuzzy_walk(nz, rt, fx, i, L + 1, maxl, key, k2, f, best, ambig);
+	}
 }
 
 /* ---- the normalization ---- */
 
 es_code es_normalize(const es_normalizer *nz, const char *s, size_t len, es_ntoks *out, es_err *err)
 {
+	return es_normalize_query(nz, s, len, out, NULL, NULL, err);
+}
+
+es_code es_normalize_query(const es_normalizer *nz, const char *s, size_t len, es_ntoks *out,
+			   es_listed_word_fn listed, void *ctx, es_err *err)
+{
 	es_code rc = ES_OK;
+	tokfix *fx = NULL;
 	char *conv = NULL;
 	rawtoks rtbuf; /* ~13 KB: on the stack, not a malloc per name */
 	rawtoks *rt = &rtbuf;
@@ -639,6 +785,28 @@ es_code es_normalize(const es_normalizer *nz, const char *s, size_t len, es_ntok
 		rc = es_err_set(err, ES_ETOOBIG, "name has more than %d words", ES_NAME_TOKENS);
 		goto done;
 	}
+	/* the legal-form words each token may be a typo of (queries only) */
+	if (listed && nz->n_lwords) {
+		for (size_t k = 0; k < rt->n; k++) {
+			const char *cand[FIX_MAX];
+			size_t nc = legal_fixes(nz, &rt->t[k], cand);
+			if (!nc)
+				continue;
+			char canon[ES_TOK_LEN];
+			es_normalize_canon(nz, rt->t[k].text, canon);
+			if (listed(ctx, canon, strlen(canon)))
+				continue; /* a word of the listed names stays what it is */
+			if (!fx) {
+				fx = calloc(rt->n, sizeof *fx);
+				if (!fx) {
+					rc = es_err_set(err, ES_ENOMEM, "out of memory");
+					goto done;
+				}
+			}
+			memcpy(fx[k].fix, cand, nc * sizeof cand[0]);
+			fx[k].n = nc;
+		}
+	}
 	for (size_t i = 0; i < rt->n;) {
 		/* longest dictionary phrase starting here */
 		const phrase *ph = NULL;
@@ -656,6 +824,24 @@ es_code es_normalize(const es_normalizer *nz, const char *s, size_t len, es_ntok
 				ph = p;
 				plen = L;
 			}
+		}
+		bool any_fix = false;
+		for (size_t L = 0; fx && L < maxl; L++)
+			if (fx[i + L].n)
+				any_fix = true;
+		if (any_fix && (!ph || ph->kind != KIND_DROP)) {
+			/* a typo in a legal-form word: the longest legal form with
+			 * such words read as a legal-form word one edit away, when it
+			 * is longer than the exact match and the readings agree */
+			const phrase *best[PHRASE_MAX_TOKENS + 1] = {NULL};
+			bool ambig[PHRASE_MAX_TOKENS + 1] = {false};
+			fuzzy_walk(nz, rt, fx, i, 1, maxl, key, 0, false, best, ambig);
+			for (size_t L = maxl; L > plen; L--)
+				if (best[L] && !ambig[L]) {
+					ph = best[L];
+					plen = L;
+					break;
+				}
 		}
 		if (ph && ph->kind == KIND_DROP) {
 			i += plen;
@@ -711,6 +897,7 @@ es_code es_normalize(const es_normalizer *nz, const char *s, size_t len, es_ntok
 		t->canon_len = (uint8_t)strlen(t->canon);
 	}
 done:
+	free(fx);
 	free(conv);
 	return rc;
 }

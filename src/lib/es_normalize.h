@@ -68,6 +68,19 @@ typedef struct {
  * may normalize to zero tokens (e.g. only punctuation). */
 es_code es_normalize(const es_normalizer *nz, const char *s, size_t len, es_ntoks *out, es_err *err);
 
+/* Whether a word (its canonical form) is a word of the listed names. */
+typedef bool (*es_listed_word_fn)(void *ctx, const char *canon, size_t len);
+
+/* es_normalize for a query: a word of >= 6 letters one edit (substitution,
+ * insertion, deletion or transposition) from exactly one legal-form word of
+ * >= 6 letters ("LIMITDE", "COMAPNY") is read as that word when the result is
+ * a legal form and listed(ctx, canon of the word) is false (a word that
+ * listed names use is never changed). With listed NULL it is es_normalize.
+ * Listed names are normalized with es_normalize: only what a clerk typed is
+ * corrected, never a listed spelling. */
+es_code es_normalize_query(const es_normalizer *nz, const char *s, size_t len, es_ntoks *out,
+			   es_listed_word_fn listed, void *ctx, es_err *err);
+
 /* SHA-256 (hex) of the dictionaries loaded: part of the index header, so a
  * changed data file makes a cached index stale. */
 const char *es_normalizer_hash(const es_normalizer *nz);

@@ -211,6 +211,10 @@ static double compound_sim(const es_stok *one, const es_stok *x, const es_stok *
 	l += x->canon_len;
 	memcpy(buf + l, y->canon, y->canon_len);
 	l += y->canon_len;
+	/* at most one edit: words written together are one spelling variant,
+	 * and what the index reaches exactly (es_match.c) */
+	if (within1(one->canon, one->canon_len, buf, l) > 1)
+		return 0.0;
 	double s = str_sim(one->canon, one->canon_len, buf, l);
 	return s * CANON_EQUAL_SIM;
 }
@@ -235,6 +239,11 @@ static double cached_sim(es_sim_cache *c, size_t qi, const es_stok *q, const es_
 		}
 	}
 	return es_token_sim(q, l);
+}
+
+double es_token_sim_cached(es_sim_cache *c, size_t qi, const es_stok *q, const es_stok *l)
+{
+	return cached_sim(c, qi, q, l);
 }
 
 double es_score_names(const es_stok *q, size_t nq, const es_stok *l, size_t nl, bool person,

@@ -1,10 +1,11 @@
 /* es_score — how similar two normalized names are.
  *
  * Tokens are aligned one-to-one (each used once; a word may also align with
- * two adjacent words of the other side written together, "abdulrahman" =
- * "abdul rahman"). Each pair has a similarity in [0,1] on the canonical
- * forms: exact, or an edit-distance score that allows no typo in tokens of
- * up to 4 letters, one up to 8 and two beyond; numbers only match exactly.
+ * two adjacent words of the other side written together, within one edit,
+ * "abdulrahman" = "abdul rahman"). Each pair has a similarity in [0,1] on
+ * the canonical forms: exact, or an edit-distance score that allows no typo
+ * in tokens of up to 4 letters, one up to 8, two up to 12 and three beyond;
+ * numbers only match exactly.
  * The score is a weighted Dice coefficient:
  *
  *   S = sum(2 * sim * w_list) / (sum(2 * w_list) + UQ * unmatched query weight
@@ -45,6 +46,10 @@ typedef struct {
 
 /* Similarity of two tokens in [0,1]. */
 double es_token_sim(const es_stok *a, const es_stok *b);
+
+/* es_token_sim of query token qi against listed token l, memoized in c
+ * (which may be NULL) like es_score_names_cached does. */
+double es_token_sim_cached(es_sim_cache *c, size_t qi, const es_stok *q, const es_stok *l);
 
 /* Weight of a token of this kind/flags relative to an ordinary word. */
 double es_kind_weight(uint8_t kind, uint8_t flags);

@@ -95,8 +95,78 @@ static void test_legal_forms_canonical(void **state)
 	snprintf(want, sizeof want, "%s", norm("AO Kronshtadt", true));
 	assert_string_equal(norm("JSC Kronshtadt", true), want);
 	assert_string_equal(norm("Joint Stock Company Kronshtadt", true), want);
+	/* the Russian and Ukrainian spellings OFAC and the CSL use (366 times
+	 * "...OGRANICHENNOI OTVETSTVENNOSTYU" in the SDN file alone) */
+	snprintf(want, sizeof want, "%s", norm("LLC Inforser", true));
+	assert_string_equal(norm("OBSHCHESTVO S OGRANICHENNOI OTVETSTVENNOSTYU INFORSER", true), want);
+	assert_string_equal(norm("OBSCHESTVO S OGRANICHENNOY OTVETSTVENNOSTYU INFORSER", true), want);
+	assert_string_equal(norm("OOO Inforser", true), want);
+	assert_string_equal(norm("TOVARYSTVO Z OBMEZHENOYU VIDPOVIDALNISTYU INFORSER", true), want);
+	assert_string_equal(norm("TOV Inforser", true), want);
+	snprintf(want, sizeof want, "%s", norm("JSC Kronshtadt", true));
+	assert_string_equal(norm("AKTSIONERNOE OBSCHESTVO Kronshtadt", true), want);
+	assert_string_equal(norm("AKTSIONERNE TOVARYSTVO Kronshtadt", true), want);
+	snprintf(want, sizeof want, "%s", norm("PJSC Kronshtadt", true));
+	assert_string_equal(norm("PAO Kronshtadt", true), want);
+	assert_string_equal(norm("PUBLICHNOE AKTSIONERNOE OBSCHESTVO Kronshtadt", true), want);
+	assert_string_equal(norm("PUBLICHNE AKTSIONERNE TOVARYSTVO Kronshtadt", true), want);
+	snprintf(want, sizeof want, "%s", norm("OJSC Kronshtadt", true));
+	assert_string_equal(norm("OAO Kronshtadt", true), want);
+	assert_string_equal(norm("OTKRYTOYE AKTSIONERNOYE OBSCHESTVO Kronshtadt", true), want);
+	snprintf(want, sizeof want, "%s", norm("CJSC Kronshtadt", true));
+	assert_string_equal(norm("ZAO Kronshtadt", true), want);
+	assert_string_equal(norm("ZAKRYTOE AKTSIONERNOE OBSCHESTVO Kronshtadt", true), want);
 	assert_int_equal(kind_of("Alpen Netz GmbH", 2), ES_TK_LEGAL);
 	assert_int_equal(kind_of("Comercial S.A. de C.V.", 1), ES_TK_LEGAL);
+}
+
+/* listed-name vocabulary for es_normalize_query: only "limiter" */
+static bool listed_limiter(void *ctx, const char *canon, size_t len)
+{
+	(void)ctx;
+	return len == 7 && memcmp(canon, "limiter", 7) == 0;
+}
+
+static const char *qnorm(const char *s, bool canon)
+{
+	static char bufs[4][4096];
+	static int which;
+	char *out = bufs[which++ % 4];
+	static es_ntoks nt;
+	es_err err = {0};
+	out[0] = '\0';
+	if (es_normalize_query(nz, s, strlen(s), &nt, listed_limiter, NULL, &err) != ES_OK) {
+		snprintf(out, 4096, "error: %s", err.msg);
+		return out;
+	}
+	size_t o = 0;
+	for (size_t i = 0; i < nt.n; i++)
+		o += (size_t)snprintf(out + o, 4096 - o, "%s%s", i ? " " : "", canon ? nt.tok[i].canon : nt.tok[i].text);
+	return out;
+}
+
+static void test_legal_form_typos_in_queries(void **state)
+{
+	(void)state;
+	char want[128];
+	/* one edit in a legal-form word of >= 6 letters, in one or more words */
+	snprintf(want, sizeof want, "%s", norm("BUSHEHR SHIPPING COMPANY LIMITED", true));
+	assert_string_equal(qnorm("BUSHEHR SHIPPING COMPANY LIMITDE", true), want);
+	assert_string_equal(qnorm("BUSHEHR SHIPPING COMAPNY LIMITED", true), want);
+	snprintf(want, sizeof want, "%s", norm("LIMITED LIABILITY COMPANY SBERBANK CAPITAL", true));
+	assert_string_equal(qnorm("LMIITED LIABILITY COMAPNY SBERBANK CAPITAL", true), want);
+	assert_string_equal(qnorm("LIMITED LIABILITY COMPSNY SBERBANK CAPITAL", true), want);
+	snprintf(want, sizeof want, "%s", norm("OOO RIMERA", true));
+	assert_string_equal(qnorm("OBSHCHESTVO S OGRANICHENNOI OTVETSTVENNOSTU RIMERA", true), want);
+	/* the display text stays as typed */
+	assert_string_equal(qnorm("ACME LIMITDE", false), "acme limitde");
+	/* not: a word the listed names use, a short word, an ordinary word
+	 * that only resembles a legal-form word without making a legal form,
+	 * listed names (es_normalize) */
+	assert_string_equal(qnorm("ACME LIMITER", true), norm("ACME LIMITER", true));
+	assert_string_equal(qnorm("PUBLIC JOUNT STOCK COMPANY VOSTOK", true), norm("PUBLIC JOUNT STOCK COMPANY VOSTOK", true));
+	assert_string_equal(qnorm("PUBLIX SUPERMARKETS", true), norm("PUBLIX SUPERMARKETS", true));
+	assert_string_not_equal(norm("BUSHEHR SHIPPING COMPANY LIMITDE", true), norm("BUSHEHR SHIPPING COMPANY LIMITED", true));
 }
 
 static void test_honorifics_dropped_stopwords_kept(void **state)
@@ -121,6 +191,19 @@ static void test_romanization_classes(void **state)
 	assert_string_equal(norm("Dmitriy", true), norm("Dmitry", true));
 	assert_string_equal(norm("Yuryevich", true), norm("Yurievich", true));
 	assert_string_equal(norm("Khassan", true), norm("Hasan", true));
+	/* Korean syllables (North / South Korean spellings), Ukrainian and
+	 * Russian given names, more spellings of Muhammad, Gamal/Jamal */
+	static const char *const same[][2] = {
+		{"KIM Tong Chol", "KIM Tong Chul"}, {"JONG Song Hwa", "JUNG Sung Hwa"}, {"RI Hyon", "RI Hyun"},
+		{"KIM Ryong Nam", "KIM Yong Nam"}, {"PAK Kwang Ho", "PAK Gwang Ho"}, {"Ihor Bobel", "Igor Bobel"},
+		{"Oleh Tsaryov", "Oleg Tsaryov"}, {"Oleksandr Yefremov", "Aleksandr Yefremov"},
+		{"Volodymyr X", "Vladimir X"}, {"Mahomed Nayeb", "Mohammad Nayeb"}, {"Mehmet Tahir", "Muhammad Tahir"},
+		{"Magomed X", "Muhammad X"}, {"SALEH, Gamal", "SALEH, Jamal"}, {"Mykola X", "Nikolai X"},
+	};
+	for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+		snprintf(want, sizeof want, "%s", norm(same[i][1], true));
+		assert_string_equal(norm(same[i][0], true), want);
+	}
 	/* the display text keeps the spelling */
 	assert_string_equal(norm("Mohammed", false), "mohammed");
 }
@@ -136,6 +219,13 @@ static void test_scripts_and_diacritics(void **state)
 		assert_true((unsigned char)*p < 0x80);
 	assert_true(strlen(c) > 0);
 	assert_string_equal(norm("习近平", false), "xi jin ping");
+	/* Cyrillic the BGN/PCGN way OFAC writes Russian names (ch, sh, shch,
+	 * zh, kh, ts, yu, ya, y), not the ISO 9 style caplin ... urevic */
+	assert_string_equal(norm("Чаплин Никита Юрьевич", false), "chaplin nikita yuryevich");
+	assert_string_equal(norm("Щукин Жуков Хасан Цой Майоров", false), "shchukin zhukov khasan tsoy mayorov");
+	assert_string_equal(norm("Вячеслав Карякин", false), "vyacheslav karyakin");
+	assert_string_equal(norm("Объединённая Детский", false), "obyedinennaya detskiy"); /* hard sign, BGN's t·s */
+	assert_string_equal(norm("ЧАПЛИН, Никита", true), norm("CHAPLIN, Nikita", true));
 }
 
 static void test_name_order_flags(void **state)
@@ -206,6 +296,7 @@ int main(void)
 		cmocka_unit_test(test_case_punct_and_initialisms),
 		cmocka_unit_test(test_csl_question_mark_artifacts),
 		cmocka_unit_test(test_legal_forms_canonical),
+		cmocka_unit_test(test_legal_form_typos_in_queries),
 		cmocka_unit_test(test_honorifics_dropped_stopwords_kept),
 		cmocka_unit_test(test_romanization_classes),
 		cmocka_unit_test(test_scripts_and_diacritics),

@@ -93,6 +93,17 @@ static void test_variants_stay_high(void **state)
 	assert_true(cmp("Abdulrahman Al-Jamal", "Abdul Rahman Al-Jamal", ES_TYPE_PERSON) > 0.9);
 }
 
+/* Words written together align within one edit, which the index's pair
+ * keys reach exactly; two edits apart they are different words. */
+static void test_compounds_within_one_edit(void **state)
+{
+	(void)state;
+	assert_true(cmp("Abdulrahmanov Khalil", "ABDUL RAHMANOV, Khalil", ES_TYPE_PERSON) > 0.95);
+	assert_true(cmp("Abdulrahmanow Khalil", "ABDUL RAHMANOV, Khalil", ES_TYPE_PERSON) > 0.95); /* w = v */
+	assert_true(cmp("Abdulrahmonov Khalil", "ABDUL RAHMANOV, Khalil", ES_TYPE_PERSON) > 0.9);
+	assert_true(cmp("Abdulrahmonav Khalil", "ABDUL RAHMANOV, Khalil", ES_TYPE_PERSON) < ES_MATCH_DEFAULT_THRESHOLD);
+}
+
 static void test_middle_names_and_given_names(void **state)
 {
 	(void)state;
@@ -160,6 +171,7 @@ int main(void)
 		cmocka_unit_test(test_token_similarity),
 		cmocka_unit_test(test_field_failures_stay_low),
 		cmocka_unit_test(test_variants_stay_high),
+		cmocka_unit_test(test_compounds_within_one_edit),
 		cmocka_unit_test(test_middle_names_and_given_names),
 		cmocka_unit_test(test_calibrated_across_lengths),
 		cmocka_unit_test(test_alignment_reported),
