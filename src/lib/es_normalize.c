@@ -28,6 +28,7 @@ typedef struct {
 
 #define KIND_DROP 255
 #define LEGAL_FUZZY_MIN 6
+#define TITLES_MAX 64
 
 typedef struct {
 	char *from, *to;
@@ -46,6 +47,9 @@ struct es_normalizer {
 	 * fuzzy recognition of es_normalize_query */
 	char (*lwords)[ES_TOK_LEN];
 	size_t n_lwords;
+	/* titles.txt: words that weigh little at the start of a query */
+	char titles[TITLES_MAX][ES_TOK_LEN];
+	size_t n_titles;
 	char trans_id[256];   /* ICU transform of non-ASCII names (@icu-transform) */
 	pthread_mutex_t lock; /* guards the lazily created transliterator */
 	UTransliterator *trans;
@@ -126,6 +130,7 @@ typedef struct {
 	char text[ES_TOK_LEN];
 	uint8_t len;
 	uint8_t flags;
+	bool dotted; /* letters joined from a dotted initialism ("H.E." = "he") */
 } rawtok;
 
 typedef struct {
@@ -148,6 +153,7 @@ static void raw_push(rawtoks *r, const char *s, size_t len, uint8_t flags)
 		t->text[k] = '\0';
 		t->len = (uint8_t)k;
 		t->flags = flags;
+		t->dotted = false;
 		s += k;
 		len -= k;
 	}
@@ -168,15 +174,19 @@ static void tokenize_ascii(const char *s, size_t len, rawtoks *r)
 	int depth = 0;
 	bool suffix = false; /* after " - ": "X - Dubai Branch" qualifies X, like (...) */
 	size_t seg = 0;      /* letters since the last dot or separator */
+	bool dotted = false; /* the current word joined dotted letters */
 	r->n = 0;
 	r->overflow = false;
 #define FLUSH()                                                                           \
 	do {                                                                              \
 		if (cl) {                                                                 \
 			raw_push(r, cur, cl, depth > 0 || suffix ? ES_TF_PAREN : 0);      \
+			if (dotted && r->n)                                               \
+				r->t[r->n - 1].dotted = true;                             \
 			cl = 0;                                                           \
 		}                                                                         \
 		seg = 0;                                                                  \
+		dotted = false;                                                           \
 	} while (0)
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -192,6 +202,7 @@ static void tokenize_ascii(const char *s, size_t len, rawtoks *r)
 					   (i + 2 >= len || !isalnum((unsigned char)s[i + 2]));
 			if (seg == 1 && cl && next_single) {
 				seg = 0;
+				dotted = true;
 				continue;
 			}
 			FLUSH();
@@ -261,6 +272,57 @@ static es_code add_legal_words(es_normalizer *nz, const rawtoks *rt, es_err *err
 		memcpy(nz->lwords[nz->n_lwords++], t->text, (size_t)t->len + 1);
 	}
 	return ES_OK;
+}
+
+/* titles.txt: one word per alternative ("sheikh|shaikh|shaykh"). */
+static es_code load_titles(es_normalizer *nz, const char *path, char **all, size_t *all_len, es_err *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	es_code rc = es_read_file(path, DICT_MAX_BYTES, &buf, &len, err);
+	if (rc != ES_OK)
+		return rc;
+	char *na = realloc(*all, *all_len + len + 1);
+	if (!na) {
+		free(buf);
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	}
+	*all = na;
+	memcpy(na + *all_len, buf, len);
+	*all_len += len;
+	na[*all_len] = '\0';
+	char *save = NULL;
+	for (char *line = strtok_r(buf, "\n", &save); line && rc == ES_OK; line = strtok_r(NULL, "\n", &save)) {
+		char *hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		char *s2 = NULL;
+		for (char *w = strtok_r(line, "| \t\r", &s2); w; w = strtok_r(NULL, "| \t\r", &s2)) {
+			size_t wl = strlen(w);
+			bool ok = wl > 1 && wl < ES_TOK_LEN;
+			for (size_t k = 0; ok && k < wl; k++)
+				ok = w[k] >= 'a' && w[k] <= 'z';
+			if (!ok) {
+				rc = es_err_set(err, ES_EFORMAT, "%s: bad title '%s' (lower-case letters only)", path, w);
+				break;
+			}
+			if (nz->n_titles == TITLES_MAX) {
+				rc = es_err_set(err, ES_EFORMAT, "%s: more than %d titles", path, TITLES_MAX);
+				break;
+			}
+			memcpy(nz->titles[nz->n_titles++], w, wl + 1);
+		}
+	}
+	free(buf);
+	return rc;
+}
+
+static bool is_title(const es_normalizer *nz, const char *w, size_t wl)
+{
+	for (size_t k = 0; k < nz->n_titles; k++)
+		if (strlen(nz->titles[k]) == wl && memcmp(nz->titles[k], w, wl) == 0)
+			return true;
+	return false;
 }
 
 static es_code load_phrases(es_normalizer *nz, const char *path, uint8_t kind, bool keep_canon_kind,
@@ -463,6 +525,15 @@ es_code es_normalizer_open(es_normalizer **out, const char *lists_dir, es_err *e
 		free(p);
 		p = NULL;
 	}
+	p = es_path_join(lists_dir, "normalize/titles.txt");
+	if (!p) {
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+		goto fail;
+	}
+	rc = load_titles(nz, p, &all, &all_len, err);
+	if (rc != ES_OK)
+		goto fail;
+	free(p);
 	p = es_path_join(lists_dir, "normalize/romanization_rules.txt");
 	if (!p) {
 		rc = es_err_set(err, ES_ENOMEM, "out of memory");
@@ -807,6 +878,7 @@ es_code es_normalize_query(const es_normalizer *nz, const char *s, size_t len, e
 			fx[k].n = nc;
 		}
 	}
+	bool lead = true; /* every token so far is a title */
 	for (size_t i = 0; i < rt->n;) {
 		/* longest dictionary phrase starting here */
 		const phrase *ph = NULL;
@@ -823,6 +895,21 @@ es_code es_normalize_query(const es_normalizer *nz, const char *s, size_t len, e
 			if (p) {
 				ph = p;
 				plen = L;
+			}
+		}
+		if (plen <= 1 && out->n == 0 && rt->t[i].dotted && rt->t[i].len * 2 < sizeof key) {
+			/* a dotted abbreviation of an honorific ("H.E." for "h e"):
+			 * dropped like the phrase; "He" as written stays a word */
+			size_t sl = 0;
+			for (size_t k = 0; k < rt->t[i].len; k++) {
+				if (k)
+					key[sl++] = ' ';
+				key[sl++] = rt->t[i].text[k];
+			}
+			const phrase *p = lookup(nz, key, sl);
+			if (p && p->kind == KIND_DROP) {
+				i++;
+				continue;
 			}
 		}
 		bool any_fix = false;
@@ -854,6 +941,12 @@ es_code es_normalize_query(const es_normalizer *nz, const char *s, size_t len, e
 		es_tok *t = &out->tok[out->n++];
 		memset(t, 0, sizeof *t);
 		t->flags = rt->t[i].flags;
+		/* a title leading a query ("Sheikh X Y"): ES_TF_TITLE, checked below */
+		if (listed && lead && (!ph || (plen == 1 && ph->kind == ES_TK_WORD)) &&
+		    !(rt->t[i].flags & ES_TF_PAREN) && is_title(nz, rt->t[i].text, rt->t[i].len))
+			t->flags |= ES_TF_TITLE;
+		else
+			lead = false;
 		if (ph) {
 			/* display text: the words as written, joined */
 			size_t tl = 0;
@@ -895,6 +988,16 @@ es_code es_normalize_query(const es_normalizer *nz, const char *s, size_t len, e
 		}
 		t->text_len = (uint8_t)strlen(t->text);
 		t->canon_len = (uint8_t)strlen(t->canon);
+	}
+	if (rc == ES_OK && listed) {
+		/* titles weigh little only before a name of >= 2 other words */
+		size_t others = 0;
+		for (size_t k = 0; k < out->n; k++)
+			if (!(out->tok[k].flags & ES_TF_TITLE) && out->tok[k].kind == ES_TK_WORD)
+				others++;
+		if (others < 2)
+			for (size_t k = 0; k < out->n; k++)
+				out->tok[k].flags &= (uint8_t)~ES_TF_TITLE;
 	}
 done:
 	free(fx);

@@ -47,7 +47,8 @@ typedef enum {
 enum {
 	ES_TF_PAREN = 1,   /* inside (...) or [...] */
 	ES_TF_SURNAME = 2, /* before the comma of "LAST, First" */
-	ES_TF_GIVEN = 4    /* after that comma */
+	ES_TF_GIVEN = 4,   /* after that comma */
+	ES_TF_TITLE = 8    /* queries only: a leading title (titles.txt), cheap when unmatched */
 };
 
 typedef struct {

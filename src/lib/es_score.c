@@ -18,6 +18,7 @@
 #define LEGAL_CONFLICT 4.0     /* the same for legal forms, which weigh 0.08 */
 #define CONFLICT 0.5           /* extra weight of words unmatched on both sides */
 #define UQ_PERSON ES_SCORE_UQ_PERSON
+#define TITLE_WEIGHT 0.1       /* a title leading a query ("Sheikh", "Haji"): like a stopword */
 
 /* Optimal string alignment distance, or k + 1 as soon as it exceeds k. */
 static int osa(const char *a, int la, const char *b, int lb, int k)
@@ -144,6 +145,8 @@ double es_kind_weight(uint8_t kind, uint8_t flags)
 	}
 	if (flags & ES_TF_PAREN)
 		w *= 0.5;
+	if (flags & ES_TF_TITLE)
+		w *= TITLE_WEIGHT;
 	return w;
 }
 
@@ -169,7 +172,7 @@ static void middles(const es_stok *t, size_t n, bool *mid)
 	}
 	size_t first = n, last = n;
 	for (size_t i = 0; i < n; i++) {
-		if (t[i].kind != ES_TK_WORD && t[i].kind != ES_TK_INITIAL)
+		if ((t[i].kind != ES_TK_WORD && t[i].kind != ES_TK_INITIAL) || (t[i].flags & ES_TF_TITLE))
 			continue;
 		if (comma && !(t[i].flags & ES_TF_GIVEN))
 			continue;
@@ -180,7 +183,7 @@ static void middles(const es_stok *t, size_t n, bool *mid)
 	if (first == n)
 		return;
 	for (size_t i = first + 1; i < n; i++) {
-		if (t[i].kind != ES_TK_WORD && t[i].kind != ES_TK_INITIAL)
+		if ((t[i].kind != ES_TK_WORD && t[i].kind != ES_TK_INITIAL) || (t[i].flags & ES_TF_TITLE))
 			continue;
 		if (comma ? (t[i].flags & ES_TF_GIVEN) != 0 : i < last)
 			mid[i] = true;

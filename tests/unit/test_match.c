@@ -77,6 +77,8 @@ static int setup(void **state)
 	add(ES_SRC_OFAC_SDN, "1014", "SDN", ES_TYPE_ENTITY, "ELECTRONICS TRADING", NULL, NULL, NULL);
 	add(ES_SRC_OFAC_SDN, "1015", "SDN", ES_TYPE_PERSON, "VOLODIN, Vyacheslav Victorovich", NULL, "RU", NULL);
 	add(ES_SRC_OFAC_SDN, "1016", "SDN", ES_TYPE_ENTITY, "ZAVOD PRIBOROSTROENIYA KRASNOYARSK", NULL, "RU", NULL);
+	add(ES_SRC_OFAC_SDN, "1017", "SDN", ES_TYPE_PERSON, "TAMADDON, Morteza", NULL, "IR", NULL);
+	add(ES_SRC_OFAC_SDN, "1018", "SDN", ES_TYPE_PERSON, "HAJI KHAIRULLAH HAJI SATTAR", NULL, "AF", NULL);
 	es_err err = {0};
 	return es_matcher_from_entities(&m, &set, ES_LISTS_DIR, &err) == ES_OK ? 0 : -1;
 }
@@ -112,7 +114,7 @@ static void test_entity_display_data(void **state)
 {
 	(void)state;
 	es_hit hits[10];
-	assert_int_equal(es_matcher_count(m), 16);
+	assert_int_equal(es_matcher_count(m), 18);
 	assert_int_equal(q("ATWA, Ali", 0.85, hits, false), 1);
 	assert_true(hits[0].score == 1.0);
 	assert_false(hits[0].weak_alias);
@@ -255,6 +257,30 @@ static void test_two_edits_not_pruned(void **state)
 	}
 }
 
+static void test_titles_and_honorifics(void **state)
+{
+	(void)state;
+	es_hit hits[10];
+	double T = ES_MATCH_DEFAULT_THRESHOLD;
+	/* a dotted honorific is dropped; a leading title costs little unmatched */
+	assert_string_equal(top_id("H.E. TAMADDON, Morteza", T), "1017");
+	assert_string_equal(top_id("Sheikh TAMADDON, Morteza", T), "1017");
+	assert_string_equal(top_id("Haji Morteza Tamaddon", T), "1017");
+	assert_string_equal(top_id("Shaykh Mullah Morteza Tamaddon", T), "1017");
+	/* a title in the listed name still matches as a word */
+	assert_int_equal(q("Haji Khairullah Haji Sattar", T, hits, false), 1);
+	assert_true(hits[0].score > 0.999);
+	/* not before a single word, and never a match on its own */
+	assert_int_equal(q("Sheikh Morteza", T, hits, false), 0);
+	assert_int_equal(q("Haji Sattar", T, hits, false), 0);
+	/* index == full scan with the cheap title */
+	es_hit a[10], b[10];
+	size_t na = q("Sheikh TAMADDON, Morteza", 0.5, a, false), nb = q("Sheikh TAMADDON, Morteza", 0.5, b, true);
+	assert_int_equal(na, nb);
+	for (size_t k = 0; k < na; k++)
+		assert_true(a[k].entity == b[k].entity && a[k].score == b[k].score);
+}
+
 static void test_query_errors(void **state)
 {
 	(void)state;
@@ -332,6 +358,7 @@ int main(void)
 		cmocka_unit_test(test_index_equals_exhaustive),
 		cmocka_unit_test(test_typo_in_generic_word_not_pruned),
 		cmocka_unit_test(test_two_edits_not_pruned),
+		cmocka_unit_test(test_titles_and_honorifics),
 		cmocka_unit_test(test_query_errors),
 		cmocka_unit_test(test_index_file_validation),
 	};

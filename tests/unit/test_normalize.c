@@ -175,6 +175,14 @@ static void test_honorifics_dropped_stopwords_kept(void **state)
 	assert_string_equal(norm("Dr. Ali Atwa", false), "ali atwa");
 	assert_string_equal(norm("Attn: Ali Atwa", false), "ali atwa");
 	assert_string_equal(norm("c/o Ali Atwa", false), "ali atwa");
+	/* a dotted honorific is the honorific ("h e"), the surname He is not */
+	assert_string_equal(norm("H.E. RAZAVI, Morteza", false), "razavi morteza");
+	assert_string_equal(norm("H. E. Morteza Razavi", false), "morteza razavi");
+	assert_string_equal(norm("HE Jian", false), "he jian");
+	assert_string_equal(norm("HE, Jian", false), "he jian");
+	assert_string_equal(norm("Jian HE", false), "jian he");
+	/* only as a prefix: "C.O." after a name stays a legal form */
+	assert_int_equal(kind_of("Atwa C.O.", 1), ES_TK_LEGAL);
 	assert_int_equal(kind_of("Bank of Kunlun", 1), ES_TK_STOP);
 	assert_int_equal(kind_of("Baltic Trading", 1), ES_TK_GENERIC);
 }
