@@ -9,6 +9,8 @@
 #define UQ ES_SCORE_UQ
 #define UL ES_SCORE_UL
 #define MIDDLE_FACTOR ES_SCORE_MIDDLE_FACTOR
+#define MIDDLE_STRONG ES_SCORE_MIDDLE_STRONG
+#define STRONG_SIM 0.95        /* "aligns nearly exactly": same word or canonical form */
 #define ES_SCORE_NUM_PENALTY 0.75
 #define CANON_EQUAL_SIM 0.99   /* same canonical form, different spelling */
 #define INITIAL_SIM 0.6        /* "j" against "john" */
@@ -349,20 +351,51 @@ double es_score_names_cached(const es_stok *q, size_t nq, const es_stok *l, size
 		middles(q, nq, qmid);
 		middles(l, nl, lmid);
 	}
+	/* a person whose first and last names both align (nearly) exactly and
+	 * whose query adds nothing (but titles and particles): left-out middle
+	 * names cost less */
+	double mid_factor = MIDDLE_FACTOR;
+	if (person && MIDDLE_STRONG < MIDDLE_FACTOR) {
+		bool strong = true, any_first = false, any_last = false;
+		for (size_t i = 0; i < nq && strong; i++)
+			if (qm[i] == -1 && q[i].kind != ES_TK_STOP && !(q[i].flags & ES_TF_TITLE))
+				strong = false;
+		for (size_t j = 0; j < nl && strong; j++) {
+			if (l[j].kind != ES_TK_WORD || lmid[j])
+				continue;
+			/* first and last: not a middle name, a word */
+			if (lm[j] == -1 || ls[j] < STRONG_SIM)
+				strong = false;
+			else if (l[j].flags & ES_TF_SURNAME)
+				any_last = true;
+			else if (l[j].flags & ES_TF_GIVEN)
+				any_first = true;
+			else
+				any_first = any_last = true;
+		}
+		if (strong && any_first && any_last)
+			mid_factor = MIDDLE_STRONG;
+	}
 	double num = 0, den = 0, uq_words = 0, ul_words = 0, uq_legal = 0, ul_legal = 0;
 	bool num_missing = false;
 	for (size_t j = 0; j < nl; j++) {
 		double w = l[j].w;
 		if (lm[j] != -1) {
+			const es_stok *qt = &q[lm[j]];
+			if (person && lmid[j] && qt->kind == ES_TK_INITIAL && l[j].kind == ES_TK_WORD) {
+				/* an initial for a listed middle name ("Akhmed M. DUDAEV"):
+				 * never worse than leaving the middle name out */
+				den += UL * w * mid_factor;
+				continue;
+			}
 			/* an initial stands for a whole word: the pair weighs what the
 			 * word weighs ("S." does not make "Sadeq" cheap) */
-			const es_stok *qt = &q[lm[j]];
 			if ((l[j].kind == ES_TK_INITIAL) != (qt->kind == ES_TK_INITIAL) && qt->w > w)
 				w = qt->w;
 			num += 2 * ls[j] * w;
 			den += 2 * w;
 		} else {
-			double u = UL * w * (person && lmid[j] ? MIDDLE_FACTOR : 1.0);
+			double u = UL * w * (person && lmid[j] ? mid_factor : 1.0);
 			den += u;
 			if (l[j].kind == ES_TK_WORD || l[j].kind == ES_TK_NUM)
 				ul_words += u;

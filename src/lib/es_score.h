@@ -75,6 +75,10 @@ double es_score_names_cached(const es_stok *q, size_t nq, const es_stok *l, size
 #define ES_SCORE_UQ 0.8            /* unmatched query weight (clerks add words) */
 #define ES_SCORE_UL 1.0            /* unmatched listed weight */
 #define ES_SCORE_MIDDLE_FACTOR 0.4 /* a listed middle name the query leaves out */
+#ifndef ES_SCORE_MIDDLE_STRONG
+#define ES_SCORE_MIDDLE_STRONG 0.25 /* the same when first and last name align exactly */
+#endif
+#define ES_SCORE_MIDDLE_MIN (ES_SCORE_MIDDLE_STRONG < ES_SCORE_MIDDLE_FACTOR ? ES_SCORE_MIDDLE_STRONG : ES_SCORE_MIDDLE_FACTOR)
 #define ES_SCORE_UQ_PERSON 1.2     /* an extra given name is another person, not noise */
 
 /* An upper bound of es_score_names for a listed name of total weight W of
@@ -85,7 +89,7 @@ static inline double es_score_bound(double W, double M, double miss, bool person
 	/* every aligned pair at similarity 1; unmatched words on both sides at
 	 * the smallest penalty they can get (middle names of a person) */
 	double uq = person ? ES_SCORE_UQ_PERSON * ES_SCORE_MIDDLE_FACTOR : ES_SCORE_UQ;
-	double ul = person ? ES_SCORE_UL * ES_SCORE_MIDDLE_FACTOR : ES_SCORE_UL;
+	double ul = person ? ES_SCORE_UL * ES_SCORE_MIDDLE_MIN : ES_SCORE_UL;
 	if (M > W)
 		M = W;
 	if (miss < 0)

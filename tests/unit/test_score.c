@@ -115,6 +115,26 @@ static void test_middle_names_and_given_names(void **state)
 	assert_true(drop > other + 0.2);
 }
 
+static void test_middle_names_left_out_or_initialled(void **state)
+{
+	(void)state;
+	/* first and last name exact, nothing added: two left-out middle names
+	 * cost 0.25 each (0.833 with 0.4) */
+	double two = cmp("HAMSHO, Ahmad", "HAMSHO, Ahmad Sabir Mohammed", ES_TYPE_PERSON);
+	assert_true(two > 0.88);
+	/* a word added, or the first name only similar: 0.4 as before */
+	assert_true(cmp("HAMSHO, Ahmad Ali", "HAMSHO, Ahmad Sabir Mohammed", ES_TYPE_PERSON) < 0.8);
+	assert_true(cmp("HAMSHO, Ahmar", "HAMSHO, Ahmad Sabir Mohammed", ES_TYPE_PERSON) < 0.81);
+	assert_true(cmp("HAMSHO Holding, Ahmad", "HAMSHO, Ahmad Sabir Mohammed", ES_TYPE_PERSON) < 0.85);
+	/* an initial for a middle name is never worse than leaving it out */
+	double init = cmp("Akhmed M. DUDAEV", "DUDAEV, Akhmed Makhmudovich", ES_TYPE_PERSON);
+	double left = cmp("Akhmed DUDAEV", "DUDAEV, Akhmed Makhmudovich", ES_TYPE_PERSON);
+	assert_true(init >= left - 1e-9);
+	assert_true(init > 0.9);
+	/* another initial is still a different middle name */
+	assert_true(cmp("Akhmed K. DUDAEV", "DUDAEV, Akhmed Makhmudovich", ES_TYPE_PERSON) < left);
+}
+
 static void test_calibrated_across_lengths(void **state)
 {
 	(void)state;
@@ -173,6 +193,7 @@ int main(void)
 		cmocka_unit_test(test_variants_stay_high),
 		cmocka_unit_test(test_compounds_within_one_edit),
 		cmocka_unit_test(test_middle_names_and_given_names),
+		cmocka_unit_test(test_middle_names_left_out_or_initialled),
 		cmocka_unit_test(test_calibrated_across_lengths),
 		cmocka_unit_test(test_alignment_reported),
 		cmocka_unit_test(test_bound_is_an_upper_bound),
