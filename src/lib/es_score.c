@@ -405,9 +405,17 @@ double es_score_names_cached(const es_stok *q, size_t nq, const es_stok *l, size
 				num_missing = true;
 		}
 	}
+	/* a listed word left out that is not a middle name: a leading title
+	 * of the query may be that word spelled otherwise (Seyyed / Said) */
+	bool anchor_left = false;
+	for (size_t j = 0; j < nl && !anchor_left; j++)
+		if (lm[j] == -1 && l[j].kind == ES_TK_WORD && !(person && lmid[j]))
+			anchor_left = true;
 	for (size_t i = 0; i < nq; i++) {
 		if (qm[i] == -1) {
 			double u = (person ? UQ_PERSON : UQ) * q[i].w * (person && qmid[i] ? MIDDLE_FACTOR : 1.0);
+			if ((q[i].flags & ES_TF_TITLE) && anchor_left)
+				u /= TITLE_WEIGHT; /* then it costs what a word costs */
 			den += u;
 			if (q[i].kind == ES_TK_WORD || q[i].kind == ES_TK_NUM)
 				uq_words += u;
