@@ -813,6 +813,63 @@ static void fuzzy_walk(const es_normalizer *nz, const rawtoks *rt, const tokfix 
 	}
 }
 
+/* Whether UTF-8 text has a letter of the Arabic block (U+0600..U+06FF, lead
+ * bytes 0xD8..0xDB), which ICU transliterates with the article fused to the
+ * word ("التكريتي" = "altkryty"). */
+static bool has_arabic(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0xD8 && c <= 0xDB)
+			return true;
+	}
+	return false;
+}
+
+/* An Arabic-script name: a word of >= 6 letters starting with the article
+ * "al" becomes "al" + the word, as in Latin names ("AL-TIKRITI"), so it
+ * matches with or without the article (the article is a stopword; "al" +
+ * word still aligns with the word written together). */
+#ifndef ARTICLE_REST
+#define ARTICLE_REST 4 /* letters after the article: shorter words allow no typo */
+#endif
+static void split_articles(rawtoks *rt)
+{
+	size_t cap = sizeof rt->t / sizeof rt->t[0];
+	for (size_t i = rt->n; i-- > 0;) {
+		rawtok *t = &rt->t[i];
+		/* "bdal..." (عبدال, the ayn dropped): "bd" + "al..." first */
+		if (t->len >= 4 + ARTICLE_REST && memcmp(t->text, "bdal", 4) == 0 && is_alpha(t->text[4])) {
+			if (rt->n >= cap) {
+				rt->overflow = true;
+				return;
+			}
+			memmove(&rt->t[i + 1], &rt->t[i], (rt->n - i) * sizeof rt->t[0]);
+			rt->n++;
+			rawtok *w = &rt->t[i + 1];
+			memmove(w->text, w->text + 2, (size_t)w->len - 1);
+			w->len = (uint8_t)(w->len - 2);
+			t->text[2] = '\0';
+			t->len = 2;
+			t = w;
+			i++;
+		}
+		if (t->len < 2 + ARTICLE_REST || t->text[0] != 'a' || t->text[1] != 'l' || !is_alpha(t->text[2]))
+			continue;
+		if (rt->n >= cap) {
+			rt->overflow = true;
+			return;
+		}
+		memmove(&rt->t[i + 1], &rt->t[i], (rt->n - i) * sizeof rt->t[0]);
+		rt->n++;
+		rawtok *w = &rt->t[i + 1];
+		memmove(w->text, w->text + 2, (size_t)w->len - 1); /* with the NUL */
+		w->len = (uint8_t)(w->len - 2);
+		t->text[2] = '\0';
+		t->len = 2;
+	}
+}
+
 /* ---- the normalization ---- */
 
 es_code es_normalize(const es_normalizer *nz, const char *s, size_t len, es_ntoks *out, es_err *err)
@@ -833,6 +890,7 @@ es_code es_normalize_query(const es_normalizer *nz, const char *s, size_t len, e
 	if (len > ES_QUERY_MAX)
 		return es_err_set(err, ES_ETOOBIG, "name longer than %d bytes", ES_QUERY_MAX);
 	bool ascii = all_ascii(s, len); /* ASCII is valid UTF-8: most names need one pass */
+	bool arabic = !ascii && has_arabic(s, len);
 	if (!ascii && !es_utf8_valid(s, len, &bad))
 		return es_err_set(err, ES_EENCODING, "name is not valid UTF-8 (byte %zu)", bad);
 	if (!ascii) {
@@ -855,6 +913,13 @@ es_code es_normalize_query(const es_normalizer *nz, const char *s, size_t len, e
 	if (rt->overflow) {
 		rc = es_err_set(err, ES_ETOOBIG, "name has more than %d words", ES_NAME_TOKENS);
 		goto done;
+	}
+	if (arabic) {
+		split_articles(rt);
+		if (rt->overflow) {
+			rc = es_err_set(err, ES_ETOOBIG, "name has more than %d words", ES_NAME_TOKENS);
+			goto done;
+		}
 	}
 	/* the legal-form words each token may be a typo of (queries only) */
 	if (listed && nz->n_lwords) {

@@ -236,6 +236,21 @@ static void test_scripts_and_diacritics(void **state)
 	assert_string_equal(norm("ЧАПЛИН, Никита", true), norm("CHAPLIN, Nikita", true));
 }
 
+static void test_arabic_article_split(void **state)
+{
+	(void)state;
+	/* ICU fuses the article: an Arabic-script word "al" + >= 4 letters is
+	 * "al" + the word, so it matches with or without the article */
+	assert_string_equal(norm("التكريتي", false), "al tkryty");
+	assert_string_equal(norm("تكريتي", false), "tkryty");
+	assert_string_equal(norm("عبدالغفور", false), "bd al ghfwr");
+	assert_int_equal(kind_of("التكريتي", 0), ES_TK_STOP);
+	/* not a short word, not Latin input */
+	assert_string_equal(norm("الحسن", false), "alhsn");
+	assert_string_equal(norm("Altikriti", false), "altikriti");
+	assert_string_equal(norm("Abdalghafur", false), "abdalghafur");
+}
+
 static void test_name_order_flags(void **state)
 {
 	(void)state;
@@ -308,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_honorifics_dropped_stopwords_kept),
 		cmocka_unit_test(test_romanization_classes),
 		cmocka_unit_test(test_scripts_and_diacritics),
+		cmocka_unit_test(test_arabic_article_split),
 		cmocka_unit_test(test_name_order_flags),
 		cmocka_unit_test(test_numbers_kept),
 		cmocka_unit_test(test_bad_input),
