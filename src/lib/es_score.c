@@ -352,13 +352,13 @@ double es_score_names_cached(const es_stok *q, size_t nq, const es_stok *l, size
 		middles(l, nl, lmid);
 	}
 	/* a person whose first and last names both align (nearly) exactly and
-	 * whose query adds nothing (but titles and particles): left-out middle
-	 * names cost less */
+	 * whose query adds nothing: left-out middle names cost less (with a
+	 * query word surely unmatched es_score_bound keeps MIDDLE_FACTOR) */
 	double mid_factor = MIDDLE_FACTOR;
 	if (person && MIDDLE_STRONG < MIDDLE_FACTOR) {
 		bool strong = true, any_first = false, any_last = false;
 		for (size_t i = 0; i < nq && strong; i++)
-			if (qm[i] == -1 && q[i].kind != ES_TK_STOP && !(q[i].flags & ES_TF_TITLE))
+			if (qm[i] == -1)
 				strong = false;
 		for (size_t j = 0; j < nl && strong; j++) {
 			if (l[j].kind != ES_TK_WORD || lmid[j])
