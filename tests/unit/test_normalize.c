@@ -195,6 +195,15 @@ static void test_romanization_classes(void **state)
 	assert_string_equal(norm("Mohammed", true), want);
 	assert_string_equal(norm("Mohamed", true), want);
 	assert_string_equal(norm("MOHAMMAD", true), want);
+	/* Korean short syllables written with an added h, another vowel or an
+	 * l/r, g/k (red-team probe: Nahm, Hoh, Hahn, Oak, Lyong, Gil, Tung) */
+	assert_string_equal(norm("PAK, Bong Nahm", true), norm("PAK, Bong Nam", true));
+	assert_string_equal(norm("KIM TONG-HOH", true), norm("KIM TONG-HO", true));
+	assert_string_equal(norm("HAHN JANG SU", true), norm("HAN JANG SU", true));
+	assert_string_equal(norm("KIM, Kyong Oak", true), norm("KIM, Kyong Ok", true));
+	assert_string_equal(norm("KANG, Lyong", true), norm("KANG, Ryong", true));
+	assert_string_equal(norm("KANG MUN GIL", true), norm("KANG MUN KIL", true));
+	assert_string_equal(norm("Yuk Tung", true), norm("Yuk Tong", true));
 	/* spelling rules: -iy/-y, kh/h, double letters */
 	assert_string_equal(norm("Dmitriy", true), norm("Dmitry", true));
 	assert_string_equal(norm("Yuryevich", true), norm("Yurievich", true));
