@@ -1,5 +1,6 @@
 /* es_normalize — see es_normalize.h. */
 #include "es_normalize.h"
+#include "es_text.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -727,32 +728,6 @@ done:
 
 /* ---- fuzzy legal forms ---- */
 
-/* a and b are one substitution, insertion, deletion or adjacent
- * transposition apart (not equal) */
-static bool one_edit(const char *a, size_t la, const char *b, size_t lb)
-{
-	if (la < lb) {
-		const char *t = a;
-		a = b;
-		b = t;
-		size_t tl = la;
-		la = lb;
-		lb = tl;
-	}
-	if (la - lb > 1)
-		return false;
-	size_t i = 0;
-	while (i < lb && a[i] == b[i])
-		i++;
-	if (i == lb)
-		return la != lb;
-	if (la == lb)
-		return memcmp(a + i + 1, b + i + 1, la - i - 1) == 0 ||
-		       (i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i] &&
-			memcmp(a + i + 2, b + i + 2, la - i - 2) == 0);
-	return memcmp(a + i + 1, b + i, lb - i) == 0;
-}
-
 /* The legal-form words (up to FIX_MAX) a raw token is one edit from; none
  * when it is a legal-form word itself or has more candidates. */
 #define FIX_MAX 3
@@ -768,7 +743,7 @@ static size_t legal_fixes(const es_normalizer *nz, const rawtok *t, const char *
 			continue;
 		if (wl == t->len && memcmp(w, t->text, wl) == 0)
 			return 0;
-		if (one_edit(w, wl, t->text, t->len)) {
+		if (es_text_within1(w, wl, t->text, t->len) == 1) {
 			if (n == FIX_MAX)
 				return 0;
 			out[n++] = w;

@@ -1,5 +1,6 @@
 /* es_score — see es_score.h. */
 #include "es_score.h"
+#include "es_text.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -59,36 +60,6 @@ static int osa(const char *a, int la, const char *b, int lb, int k)
 	return p[lb];
 }
 
-/* 0 when equal, 1 when one substitution, insertion, deletion or adjacent
- * transposition apart, else 2: the common case without the DP table. */
-static int within1(const char *a, int la, const char *b, int lb)
-{
-	if (la < lb) {
-		const char *t = a;
-		a = b;
-		b = t;
-		int tl = la;
-		la = lb;
-		lb = tl;
-	}
-	if (la - lb > 1)
-		return 2;
-	int i = 0;
-	while (i < lb && a[i] == b[i])
-		i++;
-	if (i == lb)
-		return la == lb ? 0 : 1;
-	if (la == lb) {
-		if (memcmp(a + i + 1, b + i + 1, (size_t)(la - i - 1)) == 0)
-			return 1;
-		if (i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i] &&
-		    memcmp(a + i + 2, b + i + 2, (size_t)(la - i - 2)) == 0)
-			return 1;
-		return 2;
-	}
-	return memcmp(a + i + 1, b + i, (size_t)(lb - i)) == 0 ? 1 : 2;
-}
-
 /* Edit-distance similarity of two strings with a typo allowance that grows
  * with length: none up to 4 letters (short tokens are too easily confused:
  * "bush"/"bash"), one up to 8, two up to 12, three beyond. */
@@ -105,7 +76,7 @@ static double str_sim(const char *a, int la, const char *b, int lb)
 	if (L <= 5 && a[0] != b[0])
 		return 0.0;
 	int k = L <= 8 ? 1 : L <= 12 ? 2 : 3;
-	int d = within1(a, la, b, lb);
+	int d = es_text_within1(a, (size_t)la, b, (size_t)lb);
 	if (d > 1)
 		d = k > 1 ? osa(a, la, b, lb, k) : k + 1;
 	if (d > k)
@@ -218,7 +189,7 @@ static double compound_sim(const es_stok *one, const es_stok *x, const es_stok *
 	l += y->canon_len;
 	/* at most one edit: words written together are one spelling variant,
 	 * and what the index reaches exactly (es_match.c) */
-	if (within1(one->canon, one->canon_len, buf, l) > 1)
+	if (es_text_within1(one->canon, (size_t)one->canon_len, buf, (size_t)l) > 1)
 		return 0.0;
 	double s = str_sim(one->canon, one->canon_len, buf, l);
 	return s * CANON_EQUAL_SIM;

@@ -1,6 +1,6 @@
 /* es_text — small string helpers the parsers and data-file loaders share:
  * trimming, a separator-joined string builder, splitting a data-file line at
- * tabs, and the script of a name.
+ * tabs, the script of a name, and a one-edit test.
  *
  * All of them work on NUL-terminated UTF-8 (the parsers validate their input
  * before any of this runs). Nothing here prints, aborts or keeps state. */
@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 /* Moves *s past leading and *n before trailing ASCII whitespace. */
 void es_text_trim(const char **s, size_t *n);
@@ -20,6 +21,36 @@ char *es_text_trimdup(const char *s);
  * s that is neither Latin nor Common/Inherited, or NULL when there is none.
  * The name is a static ICU string: not to be freed. */
 const char *es_text_script(const char *s);
+
+/* 0 when a (la bytes) equals b (lb bytes), 1 when they are one substitution,
+ * insertion, deletion or adjacent transposition apart, else 2 (no DP table).
+ * Inline: the scorer calls it for every word pair it compares. */
+static inline int es_text_within1(const char *a, size_t la, const char *b, size_t lb)
+{
+	if (la < lb) {
+		const char *t = a;
+		a = b;
+		b = t;
+		size_t tl = la;
+		la = lb;
+		lb = tl;
+	}
+	if (la - lb > 1)
+		return 2;
+	size_t i = 0;
+	while (i < lb && a[i] == b[i])
+		i++;
+	if (i == lb)
+		return la == lb ? 0 : 1;
+	if (la == lb) {
+		if (memcmp(a + i + 1, b + i + 1, la - i - 1) == 0)
+			return 1;
+		if (i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i] && memcmp(a + i + 2, b + i + 2, la - i - 2) == 0)
+			return 1;
+		return 2;
+	}
+	return memcmp(a + i + 1, b + i, lb - i) == 0 ? 1 : 2;
+}
 
 /* Splits line at tabs, in place, into at most max columns (the last one keeps
  * any further tabs); returns the number of columns. */
