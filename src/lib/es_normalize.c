@@ -275,23 +275,34 @@ static es_code add_legal_words(es_normalizer *nz, const rawtoks *rt, es_err *err
 	return ES_OK;
 }
 
+/* Reads a dictionary file into *buf (caller frees) and appends its content to
+ * *all, the text the dictionary hash is computed over. */
+static es_code read_dict(const char *path, char **buf, size_t *len, char **all, size_t *all_len, es_err *err)
+{
+	es_code rc = es_read_file(path, DICT_MAX_BYTES, buf, len, err);
+	if (rc != ES_OK)
+		return rc;
+	char *na = realloc(*all, *all_len + *len + 1);
+	if (!na) {
+		free(*buf);
+		*buf = NULL;
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	}
+	*all = na;
+	memcpy(na + *all_len, *buf, *len);
+	*all_len += *len;
+	na[*all_len] = '\0';
+	return ES_OK;
+}
+
 /* titles.txt: one word per alternative ("sheikh|shaikh|shaykh"). */
 static es_code load_titles(es_normalizer *nz, const char *path, char **all, size_t *all_len, es_err *err)
 {
 	char *buf = NULL;
 	size_t len = 0;
-	es_code rc = es_read_file(path, DICT_MAX_BYTES, &buf, &len, err);
+	es_code rc = read_dict(path, &buf, &len, all, all_len, err);
 	if (rc != ES_OK)
 		return rc;
-	char *na = realloc(*all, *all_len + len + 1);
-	if (!na) {
-		free(buf);
-		return es_err_set(err, ES_ENOMEM, "out of memory");
-	}
-	*all = na;
-	memcpy(na + *all_len, buf, len);
-	*all_len += len;
-	na[*all_len] = '\0';
 	char *save = NULL;
 	for (char *line = strtok_r(buf, "\n", &save); line && rc == ES_OK; line = strtok_r(NULL, "\n", &save)) {
 		char *hash = strchr(line, '#');
@@ -331,23 +342,13 @@ static es_code load_phrases(es_normalizer *nz, const char *path, uint8_t kind, b
 {
 	char *buf = NULL;
 	size_t len = 0;
-	es_code rc = es_read_file(path, DICT_MAX_BYTES, &buf, &len, err);
+	es_code rc = read_dict(path, &buf, &len, all, all_len, err);
 	if (rc != ES_OK)
 		return rc;
 	if (!es_utf8_valid(buf, len, NULL)) {
 		rc = es_err_set(err, ES_EENCODING, "%s: not valid UTF-8", path);
 		goto done;
 	}
-	/* keep the content for the dictionary hash */
-	char *na = realloc(*all, *all_len + len + 1);
-	if (!na) {
-		rc = es_err_set(err, ES_ENOMEM, "out of memory");
-		goto done;
-	}
-	*all = na;
-	memcpy(na + *all_len, buf, len);
-	*all_len += len;
-	na[*all_len] = '\0';
 
 	rawtoks *rt = malloc(sizeof *rt);
 	if (!rt) {
@@ -407,18 +408,9 @@ static es_code load_rules(es_normalizer *nz, const char *path, char **all, size_
 {
 	char *buf = NULL;
 	size_t len = 0;
-	es_code rc = es_read_file(path, DICT_MAX_BYTES, &buf, &len, err);
+	es_code rc = read_dict(path, &buf, &len, all, all_len, err);
 	if (rc != ES_OK)
 		return rc;
-	char *na = realloc(*all, *all_len + len + 1);
-	if (!na) {
-		rc = es_err_set(err, ES_ENOMEM, "out of memory");
-		goto done;
-	}
-	*all = na;
-	memcpy(na + *all_len, buf, len);
-	*all_len += len;
-	na[*all_len] = '\0';
 	char *save = NULL;
 	size_t lineno = 0;
 	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
