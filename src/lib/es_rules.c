@@ -1138,8 +1138,9 @@ static void region_rules(dctx *c, int party)
 	}
 }
 
-/* Rules that depend on who the end user is: 744.21, 744.22, GoV, ENC (b)(2). */
-static void end_user_rules(dctx *c, int party, const char *cc, es_eu_type t, bool type_known)
+/* Rules that depend on who the end user is: 744.21, 744.22, GoV, ENC (b)(2). fname is
+ * the end user's name as es_rules_fold gives it (the caller has it already). */
+static void end_user_rules(dctx *c, int party, const char *fname, const char *cc, es_eu_type t, bool type_known)
 {
 	const es_order *o = c->o;
 	const es_party *p = &o->parties[party];
@@ -1169,8 +1170,6 @@ static void end_user_rules(dctx *c, int party, const char *cc, es_eu_type t, boo
 		add(c, "MILITARY_END_USER_UNCERTAIN", ES_DEC_REVIEW, party, NULL, &b);
 	}
 	bool supp3 = in(c, G_SUPP3, cc);
-	char fname[FOLD_MAX];
-	es_rules_fold(c->r, p->name, fname, sizeof fname);
 	bool less_sensitive = keyword_hit(c->r, "less_sensitive_gov", fname, false, false) != NULL;
 	bool not_gov_eu = t == ES_EU_GOVERNMENT && keyword_hit(c->r, "not_gov_end_user", fname, false, false) != NULL;
 	bool sensitive = in(c, G_MIL, cc) || in(c, G_INTEL, cc) || in(c, G_GOVBLOCK, cc) || in(c, G_MIL_UNC, cc);
@@ -1525,6 +1524,7 @@ void es_rules_decide(const es_rules *r, const es_order *o, const es_party_hit *h
 	if (!have_eu)
 		add(&c, "MISSING_END_USER", ES_DEC_REVIEW, -1, NULL, NULL);
 	char fname[FOLD_MAX], faddr[FOLD_MAX];
+	const char *big = high_end_item(r, o);
 	for (size_t i = 0; i < o->n_parties; i++) {
 		const es_party *p = &o->parties[i];
 		bool eu = p->role == ES_ROLE_END_USER || (!have_eu && p->role == ES_ROLE_SHIP_TO);
@@ -1574,7 +1574,6 @@ void es_rules_decide(const es_rules *r, const es_order *o, const es_party_hit *h
 			}
 		}
 		/* core routers for a private person or a corner shop (rules.md §5 item 6) */
-		const char *big = high_end_item(r, o);
 		if (big && (t == ES_EU_INDIVIDUAL || keyword_hit(r, "retail_business", fname, false, false))) {
 			msg_args b = a;
 			b.detail = big;
@@ -1585,9 +1584,9 @@ void es_rules_decide(const es_rules *r, const es_order *o, const es_party_hit *h
 			add(&c, "MISSING_END_USER_COUNTRY", ES_DEC_REVIEW, pi, NULL, &a);
 			cc = c.dest;
 		}
-		end_user_rules(&c, pi, cc, t, type_known);
+		end_user_rules(&c, pi, fname, cc, t, type_known);
 		if (c.dest && cc != c.dest && strcmp(cc, c.dest) != 0)
-			end_user_rules(&c, pi, c.dest, t, type_known);
+			end_user_rules(&c, pi, fname, c.dest, t, type_known);
 	}
 
 	/* countries: destination first, then every party that takes part in the export */
