@@ -113,17 +113,8 @@ es_code es_name_derive_load(es_name_derive **out, const char *path, es_err *err)
 		goto done;
 	uint32_t max_groups = 1;
 	long line = 0;
-	for (char *p = buf, *next; p && *p; p = next) {
-		line++;
-		char *nl = strchr(p, '\n');
-		next = nl ? nl + 1 : NULL;
-		if (nl)
-			*nl = '\0';
-		size_t n = strlen(p);
-		if (n && p[n - 1] == '\r')
-			p[--n] = '\0';
-		if (*p == '#' || *p == '\0')
-			continue;
+	char *cursor = buf;
+	for (char *p; (p = es_text_data_line(&cursor, &line));) {
 		char *cols[3];
 		if (es_text_split_tabs(p, cols, 3) != 3) {
 			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: expected outputs<TAB>split<TAB>pattern", fname,

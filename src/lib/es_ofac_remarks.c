@@ -53,26 +53,6 @@ static int group(pcre2_code *re, const char *name)
 	return n > 0 ? n : 0;
 }
 
-/* The next line after *cursor that is neither empty nor a '#' comment,
- * NUL-terminated in place without its "\r\n", or NULL at the end of the
- * file; *lineno counts every line, for messages. */
-static char *data_line(char **cursor, long *lineno)
-{
-	for (char *line = *cursor; line && *line; line = *cursor) {
-		(*lineno)++;
-		char *next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		*cursor = next;
-		size_t n = strlen(line);
-		if (n && line[n - 1] == '\r')
-			line[--n] = '\0';
-		if (n && line[0] != '#')
-			return line;
-	}
-	return NULL;
-}
-
 es_code es_ofac_remarks_load(es_ofac_remarks **out, const char *path, es_err *err)
 {
 	es_code rc = ES_OK;
@@ -87,7 +67,7 @@ es_code es_ofac_remarks_load(es_ofac_remarks **out, const char *path, es_err *er
 	uint32_t max_groups = 1;
 	char *cursor = buf;
 	long lineno = 0;
-	for (char *line; (line = data_line(&cursor, &lineno));) {
+	for (char *line; (line = es_text_data_line(&cursor, &lineno));) {
 		char *cols[3];
 		if (es_text_split_tabs(line, cols, 3) != 3) {
 			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: expected kind<TAB>type<TAB>pattern",
@@ -421,7 +401,7 @@ es_code es_ofac_lists_load(es_ofac_lists **out, const char *path, es_err *err)
 		goto cleanup;
 	char *cursor = buf;
 	long lineno = 0;
-	for (char *line; (line = data_line(&cursor, &lineno));) {
+	for (char *line; (line = es_text_data_line(&cursor, &lineno));) {
 		char *cols[2];
 		if (es_text_split_tabs(line, cols, 2) != 2 || !cols[0][0] || !cols[1][0]) {
 			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: expected program<TAB>code", es_parse_basename(path), lineno);

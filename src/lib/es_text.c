@@ -72,3 +72,23 @@ size_t es_text_split_tabs(char *line, char **cols, size_t max)
 	}
 	return n;
 }
+
+/* The next line after *cursor that is neither empty nor a '#' comment,
+ * NUL-terminated in place without its "\r\n", or NULL at the end of the
+ * file; *lineno counts every line, for messages. */
+char *es_text_data_line(char **cursor, long *lineno)
+{
+	for (char *line = *cursor; line && *line; line = *cursor) {
+		(*lineno)++;
+		char *next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		*cursor = next;
+		size_t n = strlen(line);
+		if (n && line[n - 1] == '\r')
+			line[--n] = '\0';
+		if (n && line[0] != '#')
+			return line;
+	}
+	return NULL;
+}

@@ -1,6 +1,7 @@
 /* es_text — small string helpers the parsers and data-file loaders share:
  * trimming, a separator-joined string builder, splitting a data-file line at
- * tabs, the script of a name, and a one-edit test.
+ * tabs, reading a data file line by line, the script of a name, and a one-edit
+ * test.
  *
  * All of them work on NUL-terminated UTF-8 (the parsers validate their input
  * before any of this runs). Nothing here prints, aborts or keeps state. */
@@ -51,6 +52,12 @@ static inline int es_text_within1(const char *a, size_t la, const char *b, size_
 	}
 	return memcmp(a + i + 1, b + i, lb - i) == 0 ? 1 : 2;
 }
+
+/* The next line after *cursor that is neither empty nor a '#' comment,
+ * NUL-terminated in place without its "\r\n", or NULL at the end of the
+ * data-file text; *lineno counts every line, for messages. Start with
+ * *cursor = the text, *lineno = 0. */
+char *es_text_data_line(char **cursor, long *lineno);
 
 /* Splits line at tabs, in place, into at most max columns (the last one keeps
  * any further tabs); returns the number of columns. */
