@@ -20,6 +20,8 @@
 #include "es_entity.h"
 #include "es_error.h"
 #include "es_listset.h"
+#include "es_record.h"
+#include "es_score.h"
 
 typedef struct es_matcher es_matcher;
 
@@ -43,29 +45,6 @@ void es_matcher_free(es_matcher *m);
 /* Number of entities in the index. */
 size_t es_matcher_count(const es_matcher *m);
 
-/* Read-only view of one indexed entity. All pointers are owned by the
- * matcher (valid until es_matcher_free). Arrays are NULL when empty. */
-typedef struct {
-	const char *street, *city, *region, *postal_code, *full;
-	char country[3];
-} es_rec_address;
-
-typedef struct {
-	es_source source;
-	const char *entry_id;
-	const char *list;             /* "SDN", "EL", "DPL", "UN", ... */
-	es_type type;
-	const char *name;             /* primary name */
-	const char *const *programs;
-	size_t n_programs;
-	const char (*countries)[3];   /* all countries (any role), deduplicated */
-	size_t n_countries;
-	const es_rec_address *addresses;
-	size_t n_addresses;
-	const char *license_requirement, *license_policy, *federal_register_notice;
-	const char *start_date, *end_date;
-	bool address_only;            /* an Entity List entry that names an address, not a party */
-} es_rec;
 
 /* Fills *r for entity i (0 <= i < es_matcher_count). */
 void es_matcher_entity(const es_matcher *m, size_t i, es_rec *r);
@@ -85,13 +64,6 @@ typedef struct es_query_stats {
 	size_t scored;      /* names aligned and scored */
 } es_query_stats;
 
-/* One aligned token pair of an explanation. */
-typedef struct {
-	char query_token[64];
-	char list_token[64];   /* "" when unmatched */
-	double similarity;
-} es_align;
-
 typedef struct {
 	size_t entity;          /* index for es_matcher_entity */
 	double score;           /* [0,1]; 1 = identical normalized names */
@@ -109,11 +81,8 @@ extern const double ES_MATCH_DEFAULT_THRESHOLD;
 es_code es_matcher_query(const es_matcher *m, const char *name, const es_query *q, es_hit *hits,
 			 size_t max, size_t *n, es_err *err);
 
-/* Compare two names directly with the same normalization and scoring. */
-typedef struct es_normalizer es_normalizer;
-es_code es_normalizer_open(es_normalizer **out, const char *lists_dir, es_err *err);
-void es_normalizer_free(es_normalizer *nz);
-/* es_compare_names weighs every word alike (no list statistics); use
+/* Compare two names directly with the same normalization and scoring.
+ * es_compare_names weighs every word alike (no list statistics); use
  * es_matcher_compare for the weights check uses (word rarity in the lists). */
 es_code es_compare_names(const es_normalizer *nz, const char *a, const char *b, es_type type,
 			 double *score, es_align *align, size_t max_align, size_t *n_align, es_err *err);

@@ -23,8 +23,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "es_match.h"
+#include "es_entity.h"
 #include "es_normalize.h"
+
+/* One aligned token pair of an explanation. */
+typedef struct {
+	char query_token[64];
+	char list_token[64];   /* "" when unmatched */
+	double similarity;
+} es_align;
 
 /* One token as the scorer sees it (points into an es_ntoks or the index). */
 typedef struct {

@@ -31,6 +31,7 @@
 #include "es_entity.h"
 #include "es_error.h"
 #include "es_normalize.h"
+#include "es_record.h"
 #include "es_score.h"
 
 /* Also bumped when a parser's output for the same list files changes (18: CSL and

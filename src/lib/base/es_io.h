@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "es_error.h"
+#include "es_utf8.h"
 
 /* Reads the whole file, transparently decompressing gzip, into a NUL-terminated
  * buffer. More than max_bytes (after decompression) fails with ES_ETOOBIG. */
@@ -18,9 +19,6 @@ void es_sha256_hex(const void *data, size_t len, char out[65]);
 /* SHA-256 of a file's (decompressed) content. */
 es_code es_sha256_file(const char *path, size_t max_bytes, char out[65], es_err *err);
 
-/* True when s[0..len) is valid UTF-8 (no overlongs, no surrogates). On false,
- * *bad_offset (if non-NULL) is the offset of the first bad byte. */
-bool es_utf8_valid(const char *s, size_t len, size_t *bad_offset);
 
 /* Writes data to path atomically: temp file in the same directory, fsync,
  * rename, fsync of the directory. */

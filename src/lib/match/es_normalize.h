@@ -29,7 +29,11 @@
 #include <stdint.h>
 
 #include "es_error.h"
-#include "es_match.h"
+
+/* The normalizer: dictionaries loaded from lists_dir/normalize. */
+typedef struct es_normalizer es_normalizer;
+es_code es_normalizer_open(es_normalizer **out, const char *lists_dir, es_err *err);
+void es_normalizer_free(es_normalizer *nz);
 
 #define ES_TOK_LEN 64        /* bytes per token incl. NUL; longer words are split in chunks */
 #define ES_NAME_TOKENS 96    /* tokens per name; more is ES_ETOOBIG */

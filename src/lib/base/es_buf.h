@@ -1,0 +1,44 @@
+/* es_buf — the one growable byte buffer and the one growable array.
+ *
+ * Both start zeroed ({0}) and grow by doubling. Once an allocation fails,
+ * oom is set and later appends do nothing, so a run of appends is checked
+ * once at the end. The data stays NUL-terminated for es_buf (when non-empty). */
+#ifndef ES_BUF_H
+#define ES_BUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct {
+	char *s;
+	size_t len, cap;
+	bool oom;
+} es_buf;
+
+/* Makes room for extra more bytes (plus a NUL); false (and oom) on failure. */
+bool es_buf_reserve(es_buf *b, size_t extra);
+void es_buf_add(es_buf *b, const void *data, size_t n);
+void es_buf_adds(es_buf *b, const char *s);
+void es_buf_addc(es_buf *b, char c);
+void es_buf_printf(es_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Empties b, keeping its memory. */
+void es_buf_clear(es_buf *b);
+/* Hands the string over (caller frees; NULL when oom) and empties b. */
+char *es_buf_take(es_buf *b);
+void es_buf_free(es_buf *b);
+
+/* A growable array of elements of one size: es_vec v = {0}; then
+ * T *slot = es_vec_push(&v, sizeof(T)); ... ((T *)v.data)[i]. */
+typedef struct {
+	void *data;
+	size_t n, cap;
+	bool oom;
+} es_vec;
+
+/* Room for one more element; returns it zeroed, or NULL (and oom). */
+void *es_vec_push(es_vec *v, size_t elem_size);
+/* Makes room for at least n elements in all; false (and oom) on failure. */
+bool es_vec_reserve(es_vec *v, size_t elem_size, size_t n);
+void es_vec_free(es_vec *v);
+
+#endif

@@ -1,0 +1,111 @@
+/* The base kit: dates, UTF-8 walking, buffers, vectors, the hash. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "es_buf.h"
+#include "es_date.h"
+#include "es_hash.h"
+#include "es_utf8.h"
+
+static void test_dates(void **state)
+{
+	(void)state;
+	es_date d;
+	assert_true(es_date_parse_iso("2026-12-07", 10, &d));
+	assert_int_equal(d.y, 2026);
+	assert_int_equal(d.m, 12);
+	assert_int_equal(d.d, 7);
+	assert_true(es_date_parse_iso("2024-02-29", 10, &d));  /* leap year */
+	assert_false(es_date_parse_iso("2025-02-29", 10, &d)); /* not one */
+	assert_false(es_date_parse_iso("2026-02-31", 10, &d));
+	assert_false(es_date_parse_iso("1900-02-29", 10, &d));  /* century, not leap */
+	assert_true(es_date_parse_iso("2000-02-29", 10, &d));   /* 400-year leap */
+	assert_false(es_date_parse_iso("2026-04-31", 10, &d));
+	assert_false(es_date_parse_iso("2026-13-01", 10, &d));
+	assert_false(es_date_parse_iso("2026-00-10", 10, &d));
+	assert_false(es_date_parse_iso("2026-1-10", 9, &d));
+	assert_false(es_date_parse_iso("2026-01-10x", 11, &d));
+	assert_false(es_date_parse_iso("+026-01-10", 10, &d));
+	assert_int_equal(es_date_parse_iso_prefix("2026-01-10T10:00:00Z", 20, &d), 10);
+	assert_int_equal(es_date_parse_iso_prefix("2026-01-100", 11, &d), 0);
+	assert_true(es_date_parse_us("02/29/2024", 10, &d));
+	assert_false(es_date_parse_us("02/30/2024", 10, &d));
+	es_date a = {1970, 1, 1}, b = {2026, 12, 7}, c = {2024, 3, 1}, e = {2024, 2, 28};
+	assert_int_equal(es_date_days(a), 0);
+	assert_int_equal(es_date_days(b), 20794);
+	assert_int_equal(es_date_days(c) - es_date_days(e), 2);
+	char out[11];
+	es_date_format(b, out);
+	assert_string_equal(out, "2026-12-07");
+}
+
+static void test_utf8_walker(void **state)
+{
+	(void)state;
+	size_t bad = 99;
+	assert_true(es_utf8_valid("Stra\xc3\x9f" "e \xe5\x8d\x8e\xe4\xb8\xba", 14, &bad));
+	assert_false(es_utf8_valid("ab\xc0\xaf", 4, &bad)); /* overlong */
+	assert_int_equal(bad, 2);
+	assert_false(es_utf8_valid("a\xed\xa0\x80", 4, &bad)); /* surrogate */
+	assert_int_equal(bad, 1);
+	assert_false(es_utf8_valid("a\xe5\x8d", 3, &bad)); /* cut */
+	assert_true(es_utf8_valid("\xef\xbf\xbd", 3, &bad)); /* a real U+FFFD */
+	const char *s = "\xe5\x8d\x8e\xe4\xb8\xba ab"; /* 华为 ab */
+	size_t n = strlen(s);
+	assert_int_equal(es_utf8_count(s, n), 5);
+	assert_int_equal(es_utf8_prefix_chars(s, n, 1), 3);
+	assert_int_equal(es_utf8_width(s, n), 7);
+	size_t cols;
+	assert_int_equal(es_utf8_prefix_width(s, n, 3, &cols), 3); /* 华 fits, 为 does not */
+	assert_int_equal(cols, 2);
+	assert_int_equal(es_utf8_prefix_bytes(s, n, 4), 3);
+	assert_int_equal(es_utf8_prefix_bytes(s, n, 6), 6);
+	assert_int_equal(es_utf8_width("e\xcc\x81", 3), 1); /* combining acute */
+}
+
+static void test_buf_vec_hash(void **state)
+{
+	(void)state;
+	es_buf b = {0};
+	for (int i = 0; i < 1000; i++)
+		es_buf_printf(&b, "%d,", i);
+	assert_false(b.oom);
+	assert_int_equal(strncmp(b.s, "0,1,2,", 6), 0);
+	assert_int_equal(b.s[b.len], '\0');
+	es_buf_clear(&b);
+	es_buf_adds(&b, "x");
+	es_buf_addc(&b, 'y');
+	char *t = es_buf_take(&b);
+	assert_string_equal(t, "xy");
+	assert_null(b.s);
+	free(t);
+	es_vec v = {0};
+	for (int i = 0; i < 100; i++) {
+		int *slot = es_vec_push(&v, sizeof(int));
+		assert_non_null(slot);
+		assert_int_equal(*slot, 0);
+		*slot = i * 3;
+	}
+	assert_int_equal(v.n, 100);
+	assert_int_equal(((int *)v.data)[99], 297);
+	es_vec_free(&v);
+	assert_true(es_hash("a", 1) != es_hash("b", 1));
+	assert_true(es_hash_more(es_hash("ab", 2), "c", 1) == es_hash("abc", 3));
+	assert_true(es_hash("", 0) == 14695981039346656037ULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dates),
+		cmocka_unit_test(test_utf8_walker),
+		cmocka_unit_test(test_buf_vec_hash),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
