@@ -8,23 +8,63 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "es_colmap.h"
+#include "es_decode.h"
 #include "es_filter.h"
+#include "es_io.h"
 #include "es_match.h"
+#include "es_products.h"
 #include "es_rules.h"
 
-enum { OPT_FORMAT = 'f', OPT_ALLOW_STALE = 256, OPT_MAX_AGE, OPT_THRESHOLD };
+enum {
+	OPT_FORMAT = 'f',
+	OPT_ALLOW_STALE = 256,
+	OPT_MAX_AGE,
+	OPT_THRESHOLD,
+	OPT_ENCODING,
+	OPT_DELIMITER,
+	OPT_COLUMNS,
+	OPT_CATALOG
+};
+
+/* The catalog used when --catalog is not given, if it exists. */
+#define DEFAULT_CATALOG "catalog.csv"
 
 const cli_opt cmd_filter_opts[] = {
 	{"format", OPT_FORMAT, true, "jsonl|csv", "input format (default: detected from the first line)"},
 	{"allow-stale", OPT_ALLOW_STALE, false, NULL, "no LISTS_STALE review when the lists are old"},
 	{"max-age", OPT_MAX_AGE, true, "DAYS", "age after which lists are stale (default 7)"},
 	{"threshold", OPT_THRESHOLD, true, "T", "review threshold for fuzzy name matches (0..1)"},
+	{"encoding", OPT_ENCODING, true, "E",
+	 "input encoding: utf-8 (default), latin1, cp1252, utf-16, utf-16le, utf-16be (a BOM decides); output is UTF-8"},
+	{"delimiter", OPT_DELIMITER, true, "C", "CSV field delimiter: ',' ';' tab '|' (default: detected from the header)"},
+	{"columns", OPT_COLUMNS, true, "FILE", "CSV column map: lines 'ERP header<TAB>contract column'"},
+	{"catalog", OPT_CATALOG, true, "FILE",
+	 "product classification catalog (CSV part_number,eccn,enc,ccats,note; default <data-dir>/" DEFAULT_CATALOG
+	 " when it exists)"},
 	{NULL, 0, false, NULL, NULL},
 };
+
+/* --delimiter: one byte, or its name. 0 when not usable. */
+static char parse_delimiter(const char *s)
+{
+	static const struct {
+		const char *name;
+		char c;
+	} names[] = {{"tab", '\t'}, {"\\t", '\t'}, {"comma", ','}, {"semicolon", ';'}, {"pipe", '|'}};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(s, names[i].name) == 0)
+			return names[i].c;
+	if (strlen(s) != 1 || s[0] == '"' || s[0] == '\r' || s[0] == '\n' || (unsigned char)s[0] >= 0x80)
+		return 0;
+	return s[0];
+}
 
 int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 {
 	es_format fmt = ES_FMT_AUTO;
+	const char *encoding = NULL, *columns_path = NULL, *catalog_path = NULL;
+	char delimiter = 0;
 	bool allow_stale = false;
 	long max_age = ES_DEFAULT_MAX_AGE_DAYS;
 	double threshold = -1;
@@ -62,11 +102,30 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 				free(pos);
 				return cli_usage("filter: --threshold needs a number between 0 and 1, not '%s'", arg);
 			}
+		} else if (k == OPT_ENCODING) {
+			if (!(encoding = es_decode_name(arg))) {
+				free(pos);
+				return cli_usage("filter: --encoding must be utf-8, latin1, cp1252, utf-16, utf-16le or "
+						 "utf-16be, not '%s'",
+						 arg);
+			}
+		} else if (k == OPT_DELIMITER) {
+			if (!(delimiter = parse_delimiter(arg))) {
+				free(pos);
+				return cli_usage("filter: --delimiter must be one character (',' ';' '|') or tab, not '%s'",
+						 arg);
+			}
+		} else if (k == OPT_COLUMNS) {
+			columns_path = arg;
+		} else if (k == OPT_CATALOG) {
+			catalog_path = arg;
 		}
 	}
 	free(pos);
 	if (npos)
 		return cli_usage("filter: takes no arguments (orders come on standard input)");
+	if (fmt == ES_FMT_JSONL && (delimiter || columns_path))
+		return cli_usage("filter: --delimiter and --columns are for CSV input, not --format jsonl");
 
 	/* a reader that goes away (filter | head -1) is not an error to shout about:
 	 * EPIPE is seen on write and the run ends quietly */
@@ -79,8 +138,24 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 	es_rules *rules = NULL;
 	es_matcher *m = NULL;
 	es_filter *f = NULL;
+	es_colmap *columns = NULL;
+	es_products *catalog = NULL;
+	char *default_catalog = NULL;
 	if (!(ls = cli_open_lists(ctx)) || !(countries = cli_load_countries(ctx)))
 		goto done;
+	if (columns_path && es_colmap_load(&columns, columns_path, &err) != ES_OK) {
+		cli_error("--columns: %s", err.msg);
+		goto done;
+	}
+	if (!catalog_path) {
+		default_catalog = es_path_join(ls->data_dir, DEFAULT_CATALOG);
+		if (default_catalog && access(default_catalog, F_OK) == 0)
+			catalog_path = default_catalog;
+	}
+	if (catalog_path && es_products_load(&catalog, catalog_path, &err) != ES_OK) {
+		cli_error("%s%s", catalog_path == default_catalog ? "" : "--catalog: ", err.msg);
+		goto done;
+	}
 	if (es_rules_load(&rules, ctx->lists_dir, &err) != ES_OK) {
 		cli_error("%s", err.msg);
 		goto done;
@@ -104,6 +179,10 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 		.allow_stale = allow_stale,
 		.max_age_days = max_age,
 		.format = fmt,
+		.encoding = encoding,
+		.delimiter = delimiter,
+		.columns = columns,
+		.catalog = catalog,
 	};
 	if (es_filter_new(&f, &cfg, &err) != ES_OK) {
 		cli_error("%s", err.msg);
@@ -133,6 +212,9 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 	rc = cli_finish_stdout(rc);
 done:
 	es_filter_free(f);
+	es_products_free(catalog);
+	es_colmap_free(columns);
+	free(default_catalog);
 	es_matcher_free(m);
 	es_rules_free(rules);
 	es_countries_free(countries);

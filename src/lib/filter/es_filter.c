@@ -9,6 +9,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "es_products.h"
+#include "es_decode.h"
 #include "es_io.h"
 #include "es_order.h"
 
@@ -166,6 +168,7 @@ struct es_filter {
 	sbuf out;
 	sbuf raw;            /* current CSV record (physical lines) */
 	es_csv_orders *csv;
+	bool crlf;           /* the last line that ended, ended with CRLF */
 	char fold_a[FOLD_BUF], fold_b[FOLD_BUF];
 };
 
@@ -435,6 +438,8 @@ static es_code screen(es_filter *f, size_t *n_hits, es_err *err)
 		for (size_t i = 0; i < o->n_parties; i++)
 			nh = address_hits(f, i, nh);
 	}
+	if (f->cfg.catalog)
+		es_products_classify(f->cfg.catalog, &f->order);
 	es_rules_ctx ctx = {.stale = f->cfg.lists_stale && !f->cfg.allow_stale,
 			    .max_age_days = f->cfg.max_age_days,
 			    .now = f->cfg.now};
@@ -513,7 +518,7 @@ static void write_screening(es_filter *f, sbuf *b)
 	sb_str(b, f->cfg.lists_stale ? ",\"stale\":true}}" : ",\"stale\":false}}");
 }
 
-static void write_error_json(sbuf *b, const char *line, size_t len, size_t lineno, const char *msg)
+static void write_error_json(sbuf *b, const char *line, size_t len, size_t lineno, const char *msg, const char *eol)
 {
 	char head[64];
 	snprintf(head, sizeof head, "line %zu: ", lineno);
@@ -531,7 +536,8 @@ static void write_error_json(sbuf *b, const char *line, size_t len, size_t linen
 	} else {
 		sb_json_str(b, head, hl);
 	}
-	sb_str(b, ",\"screening\":{\"decision\":\"ERROR\",\"reasons\":[],\"hits\":[]}}\n");
+	sb_str(b, ",\"screening\":{\"decision\":\"ERROR\",\"reasons\":[],\"hits\":[]}}");
+	sb_str(b, eol);
 }
 
 /* Screens one JSONL record into f->out. */
@@ -544,14 +550,17 @@ static es_decision jsonl_record(es_filter *f, const char *raw, size_t rawlen, si
 	es_code rc = ES_OK;
 	const char *line = raw + skip;
 	size_t len = rawlen - skip;
+	/* the record ends as its line did (as the last line that ended, for a last
+	 * line without a terminator) */
+	const char *eol = f->crlf ? "\r\n" : "\n";
 	if (toolong) {
-		write_error_json(&f->out, raw, rawlen, lineno, toolong);
+		write_error_json(&f->out, raw, rawlen, lineno, toolong, eol);
 		return ES_DEC_ERROR;
 	}
 	if ((rc = es_order_parse_json(line, len, f->cfg.countries, &f->order, &e)) != ES_OK ||
 	    (rc = screen(f, &nh, &e)) != ES_OK) {
 		es_order_release(&f->order);
-		write_error_json(&f->out, raw, rawlen, lineno, e.msg[0] ? e.msg : es_strerror(rc));
+		write_error_json(&f->out, raw, rawlen, lineno, e.msg[0] ? e.msg : es_strerror(rc), eol);
 		return ES_DEC_ERROR;
 	}
 	/* splice: the input up to its final '}', then ,"screening":{...}} */
@@ -567,7 +576,8 @@ static es_decision jsonl_record(es_filter *f, const char *raw, size_t rawlen, si
 	if (!empty)
 		sb_put(&f->out, ",", 1);
 	write_screening(f, &f->out);
-	sb_put(&f->out, "}\n", 2);
+	sb_put(&f->out, "}", 1);
+	sb_str(&f->out, eol);
 	es_order_release(&f->order);
 	return f->result.decision;
 }
@@ -605,20 +615,27 @@ static void csv_quote_field(sbuf *b, const char *s, size_t n)
 	sb_put(b, "\"", 1);
 }
 
-static void csv_tail(es_filter *f, sbuf *row)
+/* Writes the raw record without its final terminator; returns the terminator
+ * its output record ends with: the record's own, else (the input ended without
+ * one) the last line's. */
+static const char *csv_tail(es_filter *f, sbuf *row)
 {
-	/* raw record without its final terminator */
+	const char *eol = f->crlf ? "\r\n" : "\n";
+	if (row->n && row->p[row->n - 1] == '\n')
+		eol = row->n >= 2 && row->p[row->n - 2] == '\r' ? "\r\n" : "\n";
 	while (row->n && (row->p[row->n - 1] == '\n' || row->p[row->n - 1] == '\r'))
 		row->n--;
 	sb_put(&f->out, row->p ? row->p : "", row->n);
+	return eol;
 }
 
 static es_decision csv_record(es_filter *f, size_t lineno, bool is_header, const char *errmsg)
 {
 	sbuf *row = &f->raw;
-	csv_tail(f, row);
+	const char *eol = csv_tail(f, row);
+	char d = es_csv_orders_delimiter(f->csv);
 	if (is_header && !errmsg) {
-		sb_str(&f->out, ",decision,reasons,hits\n");
+		sb_fmt(&f->out, "%cdecision%creasons%chits%s", d, d, d, eol);
 		return ES_DEC_CLEAR;
 	}
 	es_err e = {0};
@@ -649,24 +666,24 @@ static es_decision csv_record(es_filter *f, size_t lineno, bool is_header, const
 			free(full);
 		}
 		sb_fmt(&j, ",\"line\":%zu}]", lineno);
-		sb_str(&f->out, ",ERROR,");
+		sb_fmt(&f->out, "%cERROR%c", d, d);
 		csv_quote_field(&f->out, j.p ? j.p : "[]", j.n);
-		sb_str(&f->out, ",\"[]\"\n");
+		sb_fmt(&f->out, "%c\"[]\"%s", d, eol);
 		free(j.p);
 		es_order_release(&f->order);
 		return ES_DEC_ERROR;
 	}
 	sbuf j = {0};
-	sb_put(&f->out, ",", 1);
+	sb_put(&f->out, &d, 1);
 	sb_str(&f->out, es_decision_name(f->result.decision));
-	sb_put(&f->out, ",", 1);
+	sb_put(&f->out, &d, 1);
 	write_reasons(f, &j);
 	csv_quote_field(&f->out, j.p ? j.p : "[]", j.n);
 	j.n = 0;
-	sb_put(&f->out, ",", 1);
+	sb_put(&f->out, &d, 1);
 	write_hits(f, &j);
 	csv_quote_field(&f->out, j.p ? j.p : "[]", j.n);
-	sb_put(&f->out, "\n", 1);
+	sb_str(&f->out, eol);
 	free(j.p);
 	es_order_release(&f->order);
 	return f->result.decision;
@@ -695,7 +712,21 @@ static es_code flush_out(es_filter *f, FILE *out, es_filter_stats *st, es_err *e
 	return ES_OK;
 }
 
-static es_format detect(const char *line, size_t n)
+/* A line with nothing to screen: blanks only, or on the first line a byte order
+ * mark and blanks (Excel writes a BOM even on an empty export). */
+static bool blank_record(const char *s, size_t n, size_t lineno)
+{
+	if (lineno == 1 && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
+		s += 3;
+		n -= 3;
+	}
+	return blank_line(s, n);
+}
+
+/* The format of a stream from its first non-blank line: JSON Lines when it opens
+ * an object or array; CSV when csv_hint (a delimiter or column map was given) or
+ * the line holds a delimiter and a "<role>_name" column. */
+static es_format detect(const char *line, size_t n, bool csv_hint)
 {
 	size_t i = 0;
 	if (n >= 3 && (unsigned char)line[0] == 0xEF && (unsigned char)line[1] == 0xBB && (unsigned char)line[2] == 0xBF)
@@ -704,22 +735,51 @@ static es_format detect(const char *line, size_t n)
 		i++;
 	if (i < n && (line[i] == '{' || line[i] == '['))
 		return ES_FMT_JSONL;
+	if (csv_hint)
+		return ES_FMT_CSV;
 	bool name_col = false;
 	for (size_t k = 0; k + 5 <= n && !name_col; k++)
 		name_col = strncasecmp(line + k, "_name", 5) == 0;
-	return memchr(line, ',', n) && name_col ? ES_FMT_CSV : ES_FMT_JSONL;
+	bool delim = memchr(line, ',', n) || memchr(line, ';', n) || memchr(line, '\t', n);
+	return delim && name_col ? ES_FMT_CSV : ES_FMT_JSONL;
+}
+
+/* read(2) of up to cap bytes, retried on EINTR; -1 on error. */
+static ssize_t read_chunk(int fd, char *buf, size_t cap)
+{
+	for (;;) {
+		ssize_t r = read(fd, buf, cap);
+		if (r >= 0 || errno != EINTR)
+			return r;
+	}
+}
+
+/* The decoder for the stream, from the first bytes: a byte order mark decides,
+ * else the configured encoding (NULL decoder = UTF-8 as it is). */
+static es_code open_decoder(es_filter *f, const char *head, size_t n, es_decoder **dec, es_err *err)
+{
+	const char *bom = es_decode_bom(head, n);
+	const char *enc = bom ? bom : f->cfg.encoding;
+	*dec = NULL;
+	if (!enc)
+		return ES_OK;
+	return es_decoder_new(dec, enc, err);
 }
 
 es_code es_filter_run(es_filter *f, int in_fd, FILE *out, es_filter_stats *st, es_err *err)
 {
 	es_code rc = ES_OK;
-	char *chunk = malloc(READ_CHUNK);
+	char *rbuf = malloc(READ_CHUNK);
+	const char *chunk = NULL;
 	sbuf line = {0};
+	es_buf dbuf = {0};          /* decoded input */
+	es_decoder *dec = NULL;
 	size_t lineno = 0, cpos = 0, clen = 0, rec_start = 0;
-	bool eof = false, toolong = false;
+	bool eof = false, toolong = false, started = false, flushed = false;
 	es_format fmt = f->cfg.format;
+	bool csv_hint = f->cfg.delimiter || f->cfg.columns;
 	memset(st, 0, sizeof *st);
-	if (!chunk)
+	if (!rbuf)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
 	for (;;) {
 		/* one physical line into `line` (bounded; the excess is skipped) */
@@ -738,21 +798,47 @@ es_code es_filter_run(es_filter *f, int in_fd, FILE *out, es_filter_stats *st, e
 					rc = es_err_set(err, ES_EIO, "cannot write to standard output: %s", strerror(errno));
 					goto done;
 				}
-				ssize_t r = read(in_fd, chunk, READ_CHUNK);
+				ssize_t r = read_chunk(in_fd, rbuf, READ_CHUNK);
+				/* a byte order mark needs the first 3 bytes together */
+				while (!started && r > 0 && r < 3) {
+					ssize_t more = read_chunk(in_fd, rbuf + r, READ_CHUNK - (size_t)r);
+					if (more <= 0) {
+						if (more < 0)
+							r = -1;
+						break;
+					}
+					r += more;
+				}
 				if (r < 0) {
-					if (errno == EINTR)
-						continue;
 					rc = es_err_set(err, ES_EIO, "cannot read standard input: %s", strerror(errno));
 					goto done;
 				}
-				if (r == 0) {
+				if (!started && r > 0) {
+					started = true;
+					if ((rc = open_decoder(f, rbuf, (size_t)r, &dec, err)) != ES_OK)
+						goto done;
+				}
+				if (r == 0 && (!dec || flushed)) {
 					eof = true;
 					break;
 				}
 				cpos = 0;
-				clen = (size_t)r;
+				if (dec) {
+					/* at the end, what the decoder still holds (a cut sequence) */
+					flushed = r == 0;
+					es_buf_clear(&dbuf);
+					if ((rc = es_decoder_run(dec, rbuf, (size_t)r, flushed, &dbuf, err)) != ES_OK)
+						goto done;
+					chunk = dbuf.s;
+					clen = dbuf.len;
+				} else {
+					chunk = rbuf;
+					clen = (size_t)r;
+				}
+				if (clen == 0)
+					continue;
 			}
-			char *nl = memchr(chunk + cpos, '\n', clen - cpos);
+			const char *nl = memchr(chunk + cpos, '\n', clen - cpos);
 			size_t take = nl ? (size_t)(nl - (chunk + cpos)) : clen - cpos;
 			size_t room = ES_FILTER_MAX_LINE > line.n ? ES_FILTER_MAX_LINE - line.n : 0;
 			if (take > room) {
@@ -776,13 +862,15 @@ es_code es_filter_run(es_filter *f, int in_fd, FILE *out, es_filter_stats *st, e
 		lineno++;
 		const char *lp = line.p ? line.p : "";
 		size_t ln = line.n;
+		if (had_nl)
+			f->crlf = ln && lp[ln - 1] == '\r';
 		if (fmt == ES_FMT_AUTO) {
-			if (blank_line(lp, ln))
+			if (blank_record(lp, ln, lineno))
 				goto next;
-			fmt = detect(lp, ln);
+			fmt = detect(lp, ln, csv_hint);
 		}
 		if (fmt == ES_FMT_JSONL) {
-			if (blank_line(lp, ln) && !toolong) {
+			if (blank_record(lp, ln, lineno) && !toolong) {
 				st->skipped_blank++;
 				goto next;
 			}
@@ -798,9 +886,13 @@ es_code es_filter_run(es_filter *f, int in_fd, FILE *out, es_filter_stats *st, e
 			st->by_decision[d]++;
 			st->records++;
 		} else {
-			if (!f->csv && (rc = es_csv_orders_new(&f->csv, err)) != ES_OK)
-				goto done;
-			if (f->raw.n == 0 && blank_line(lp, ln) && !toolong) {
+			if (!f->csv) {
+				if ((rc = es_csv_orders_new(&f->csv, err)) != ES_OK)
+					goto done;
+				es_csv_orders_set_delimiter(f->csv, f->cfg.delimiter);
+				es_csv_orders_set_columns(f->csv, f->cfg.columns);
+			}
+			if (f->raw.n == 0 && blank_record(lp, ln, lineno) && !toolong) {
 				st->skipped_blank++;
 				goto next;
 			}
@@ -814,10 +906,9 @@ es_code es_filter_run(es_filter *f, int in_fd, FILE *out, es_filter_stats *st, e
 			es_code frc = ES_OK;
 			if (toolong) {
 				frc = es_err_set(&e, ES_ETOOBIG, "longer than %u bytes", ES_FILTER_MAX_LINE);
-				/* resynchronise: the parser must not carry a half record */
-				es_csv_orders_free(f->csv);
-				f->csv = NULL;
-				if ((rc = es_csv_orders_new(&f->csv, err)) != ES_OK)
+				/* resynchronise: the parser must not carry a half record; the
+				 * header stays, so only this record is an ERROR */
+				if ((rc = es_csv_orders_reset(f->csv, err)) != ES_OK)
 					goto done;
 				done_row = true;
 			} else {
@@ -858,7 +949,9 @@ es_code es_filter_run(es_filter *f, int in_fd, FILE *out, es_filter_stats *st, e
 		rc = es_err_set(err, ES_EIO, "cannot write to standard output: %s", strerror(errno));
 	}
 done:
-	free(chunk);
+	free(rbuf);
 	free(line.p);
+	es_buf_free(&dbuf);
+	es_decoder_free(dec);
 	return rc;
 }

@@ -6,7 +6,9 @@
  * on; a screened JSON order is written as the input bytes with one member
  * "screening" spliced in before the final '}', so member order, numbers and unknown
  * members stay byte-exact. Memory is bounded by the line limit, not by the number of
- * orders. Output is buffered and flushed whenever the filter is about to wait for
+ * orders. Input in another encoding is decoded to UTF-8 first (es_decode): the
+ * output, and the raw text of ERROR records, are that UTF-8. Each output record
+ * ends as its input line did (CRLF in, CRLF out). Output is buffered and flushed whenever the filter is about to wait for
  * input, so a pipeline sees each decision as soon as its order is processed. */
 #ifndef ES_FILTER_H
 #define ES_FILTER_H
@@ -39,6 +41,14 @@ typedef struct {
 	long max_age_days;
 	es_format format;
 	time_t now;                /* 0 = time(NULL) per order */
+	/* ERP input (all optional): the input's encoding (NULL = UTF-8, or UTF-16 when
+	 * a UTF-16 byte order mark starts the input; a BOM always decides); the CSV
+	 * delimiter (0 = detected from the header); a column map for CSV headers; a
+	 * classification catalog applied to every order's items. Borrowed. */
+	const char *encoding;
+	char delimiter;
+	const struct es_colmap *columns;
+	const struct es_products *catalog;
 } es_filter_config;
 
 typedef struct {

@@ -12,7 +12,9 @@
 #include <csv.h>
 #include <jansson.h>
 
+#include "es_colmap.h"
 #include "es_io.h"
+#include "es_text.h"
 
 static const char *const role_names[ES_ROLE_COUNT] = {
 	"buyer", "ship_to", "end_user", "intermediate_consignee", "forwarder", "payer", "other",
@@ -323,7 +325,7 @@ es_code es_order_parse_json(const char *line, size_t len, const es_countries *co
 				goto done;
 			}
 			es_item *x = &o->items[i];
-			x->sku = NULL;
+			memset(x, 0, sizeof *x);
 			json_t *sku = json_object_get(it, "sku");
 			if (sku && json_is_string(sku) && (rc = jstr(it, "sku", &x->sku, ctx, err)) != ES_OK)
 				goto done;
@@ -357,11 +359,21 @@ static const char *const order_fields[O_COUNT] = {
 };
 
 #define CSV_MAX_COLS 512
+#define CSV_MAX_HEADER 256  /* bytes of a header name compared (longer: an unknown column) */
+/* libcsv grows a field by this much at a time (its default, 128, makes a 1 MiB
+ * field 8,192 reallocs); also its first allocation */
+#define CSV_BLOCK 65536
+#define CSV_OPTS (CSV_STRICT | CSV_STRICT_FINI)
 
 struct es_csv_orders {
 	struct csv_parser p;
 	bool parser_ok;
 	bool have_header;
+	char delim;
+	bool delim_given;     /* set by the caller, else detected from the header line */
+	const es_colmap *map;
+	size_t max_record;
+	size_t pending_bytes; /* bytes of the record being read (all its lines so far) */
 	/* current record being assembled: fields as offsets into buf */
 	char *buf;
 	size_t len, cap;
@@ -443,19 +455,86 @@ static void csv_cb_row(int c, void *data)
 	r->too_many = r->too_long = false;
 }
 
+static bool parser_init(es_csv_orders *r)
+{
+	r->parser_ok = csv_init(&r->p, CSV_OPTS) == 0;
+	if (r->parser_ok) {
+		csv_set_delim(&r->p, (unsigned char)r->delim);
+		csv_set_blk_size(&r->p, CSV_BLOCK);
+	}
+	return r->parser_ok;
+}
+
 es_code es_csv_orders_new(es_csv_orders **out, es_err *err)
 {
 	es_csv_orders *r = calloc(1, sizeof *r);
 	*out = NULL;
 	if (!r)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
-	if (csv_init(&r->p, CSV_STRICT | CSV_STRICT_FINI) != 0) {
+	r->delim = ',';
+	r->max_record = ES_ORDER_MAX_RECORD;
+	if (!parser_init(r)) {
 		free(r);
 		return es_err_set(err, ES_ENOMEM, "out of memory");
 	}
-	r->parser_ok = true;
 	*out = r;
 	return ES_OK;
+}
+
+void es_csv_orders_set_delimiter(es_csv_orders *r, char delimiter)
+{
+	r->delim_given = delimiter != 0;
+	r->delim = delimiter ? delimiter : ',';
+	csv_set_delim(&r->p, (unsigned char)r->delim);
+}
+
+void es_csv_orders_set_columns(es_csv_orders *r, const es_colmap *map)
+{
+	r->map = map;
+}
+
+void es_csv_orders_set_max_record(es_csv_orders *r, size_t bytes)
+{
+	r->max_record = bytes;
+}
+
+char es_csv_orders_delimiter(const es_csv_orders *r)
+{
+	return r->delim;
+}
+
+size_t es_csv_orders_footprint(const es_csv_orders *r)
+{
+	return sizeof *r + r->cap + r->row_cap + (r->parser_ok ? r->p.entry_size : 0);
+}
+
+es_code es_csv_orders_reset(es_csv_orders *r, es_err *err)
+{
+	if (r->parser_ok)
+		csv_free(&r->p);
+	r->len = r->n_fields = 0;
+	r->too_many = r->too_long = false;
+	r->pending = false;
+	r->pending_bytes = 0;
+	if (!parser_init(r))
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	return ES_OK;
+}
+
+bool es_csv_column_known(const char *name)
+{
+	for (int f = 0; f < O_COUNT; f++)
+		if (strcmp(name, order_fields[f]) == 0)
+			return true;
+	for (int i = 0; i < ES_ROLE_COUNT; i++) {
+		size_t rl = strlen(role_names[i]);
+		if (strncmp(name, role_names[i], rl) != 0 || name[rl] != '_')
+			continue;
+		for (int f = 0; f < F_COUNT; f++)
+			if (strcmp(name + rl + 1, party_fields[f]) == 0)
+				return true;
+	}
+	return false;
 }
 
 void es_csv_orders_free(es_csv_orders *r)
@@ -492,17 +571,22 @@ static es_code csv_header(es_csv_orders *r, es_err *err)
 	for (size_t c = 0; c < r->row_fields; c++) {
 		/* names are matched without a UTF-8 BOM (Excel writes one), surrounding
 		 * blanks or case: 'Destination' must not become an unknown column */
-		char hb[64];
+		char hb[CSV_MAX_HEADER];
 		const char *h = row_field(r, c);
 		if (c == 0 && strncmp(h, "\xEF\xBB\xBF", 3) == 0)
 			h += 3;
-		while (*h == ' ' || *h == '\t')
-			h++;
-		size_t hl = 0;
-		for (; h[hl] && hl + 1 < sizeof hb; hl++)
-			hb[hl] = (char)tolower((unsigned char)h[hl]);
-		while (hl && (hb[hl - 1] == ' ' || hb[hl - 1] == '\t'))
-			hl--;
+		size_t hl = strlen(h);
+		es_text_trim(&h, &hl);
+		if (hl >= sizeof hb)
+			continue; /* no contract or mapped name is that long: passed through */
+		/* a column map names the contract column of an ERP's own header */
+		const char *mapped = r->map ? es_colmap_lookup(r->map, h, hl) : NULL;
+		if (mapped) {
+			h = mapped;
+			hl = strlen(mapped);
+		}
+		for (size_t k = 0; k < hl; k++)
+			hb[k] = (char)tolower((unsigned char)h[k]);
 		hb[hl] = '\0';
 		h = hb;
 		int *slot = NULL;
@@ -527,9 +611,31 @@ static es_code csv_header(es_csv_orders *r, es_err *err)
 		*slot = (int)c;
 	}
 	if (!any_name)
-		return es_err_set(err, ES_EFORMAT, "CSV header has no <role>_name column");
+		return es_err_set(err, ES_EFORMAT, r->map ? "CSV header has no <role>_name column, named or mapped"
+						       : "CSV header has no <role>_name column");
 	r->n_cols = r->row_fields;
 	return ES_OK;
+}
+
+/* The delimiter of a header line: the most frequent of ',', ';' and tab outside
+ * quotes (',' on a tie or when there is none: a one-column header). */
+static char detect_delimiter(const char *line, size_t n)
+{
+	static const char cand[] = {',', ';', '\t'};
+	size_t count[3] = {0};
+	bool quoted = false;
+	for (size_t i = 0; i < n; i++) {
+		if (line[i] == '"')
+			quoted = !quoted;
+		else if (!quoted)
+			for (int k = 0; k < 3; k++)
+				count[k] += line[i] == cand[k];
+	}
+	int best = 0;
+	for (int k = 1; k < 3; k++)
+		if (count[k] > count[best])
+			best = k;
+	return cand[best];
 }
 
 es_code es_csv_orders_feed(es_csv_orders *r, const char *line, size_t len, bool at_eof, bool *row_done,
@@ -545,24 +651,29 @@ es_code es_csv_orders_feed(es_csv_orders *r, const char *line, size_t len, bool 
 		n--;
 	if (n && line[n - 1] == '\r')
 		n--;
+	if (!r->have_header && !r->pending && !r->delim_given) {
+		r->delim = detect_delimiter(line, n);
+		csv_set_delim(&r->p, (unsigned char)r->delim);
+	}
+	/* the record limit: an unbalanced quote must not make the parser hold the
+	 * rest of the input; the lines read so far are the failed record */
+	size_t total = (r->pending ? r->pending_bytes : 0) + len;
+	if (total > r->max_record) {
+		rc = es_err_set(err, ES_ETOOBIG,
+				r->pending ? "a quoted CSV field runs on past %zu bytes (an unbalanced quote?)"
+					   : "a CSV record is longer than %zu bytes",
+				r->max_record);
+		goto failed;
+	}
+	r->pending_bytes = total;
 	bool bad = csv_parse(&r->p, line, n, csv_cb_field, csv_cb_row, r) != n;
 	if (!bad && (len > n || !at_eof))
 		bad = csv_parse(&r->p, "\n", 1, csv_cb_field, csv_cb_row, r) != 1;
 	if (!bad && at_eof && r->rows_done == 0)
 		bad = csv_fini(&r->p, csv_cb_field, csv_cb_row, r) != 0;
 	if (bad) {
-		int e = csv_error(&r->p);
-		rc = es_err_set(err, ES_EFORMAT, "malformed CSV: %s", csv_strerror(e));
-		/* start over with a fresh parser so the next line is read on its own */
-		csv_free(&r->p);
-		r->parser_ok = csv_init(&r->p, CSV_STRICT | CSV_STRICT_FINI) == 0;
-		r->len = r->n_fields = 0;
-		r->too_many = r->too_long = false;
-		r->pending = false;
-		*row_done = true;
-		if (!r->parser_ok)
-			rc = es_err_set(err, ES_ENOMEM, "out of memory");
-		goto done;
+		rc = es_err_set(err, ES_EFORMAT, "malformed CSV: %s", csv_strerror(csv_error(&r->p)));
+		goto failed;
 	}
 	if (r->rows_done > 1) {
 		rc = es_err_set(err, ES_EFORMAT, "more than one CSV record on one line");
@@ -577,6 +688,15 @@ es_code es_csv_orders_feed(es_csv_orders *r, const char *line, size_t len, bool 
 			rc = csv_header(r, err);
 			r->have_header = rc == ES_OK;
 		}
+	}
+	goto done;
+failed:
+	/* start over with a fresh parser so the next line is read on its own */
+	*row_done = true;
+	{
+		es_err e2 = {0};
+		if (es_csv_orders_reset(r, &e2) != ES_OK)
+			rc = es_err_set(err, ES_ENOMEM, "out of memory");
 	}
 done:
 	return rc;
@@ -601,14 +721,15 @@ static char *col(es_csv_orders *r, int c)
 	return *s ? s : NULL;
 }
 
-/* Splits s at ';' in place into at most max parts (trimmed); returns the count or -1. */
-static int split_semi(char *s, const char **parts, int max)
+/* Splits s in place at any of seps into at most max parts (trimmed); returns
+ * the count or -1. */
+static int split_list(char *s, const char *seps, const char **parts, int max)
 {
 	int n = 0;
 	if (!s)
 		return 0;
 	for (;;) {
-		char *e = strchr(s, ';');
+		char *e = strpbrk(s, seps);
 		if (e)
 			*e = '\0';
 		if (n >= max)
@@ -650,7 +771,10 @@ es_code es_csv_orders_row(es_csv_orders *r, const es_countries *countries, es_or
 	o->ship_date = col(r, r->order_col[O_SHIP_DATE]);
 	o->payment_terms = col(r, r->order_col[O_PAYMENT]);
 	o->end_use = col(r, r->order_col[O_END_USE]);
-	int ns = split_semi(col(r, r->order_col[O_SERVICES]), o->services_declined, ES_ORDER_MAX_SERVICES);
+	/* several values in one field are separated by ';' (also by ',' when ';' or tab
+	 * separates the fields: what a semicolon-CSV locale writes there) */
+	const char *seps = r->delim == ',' ? ";" : ";,";
+	int ns = split_list(col(r, r->order_col[O_SERVICES]), seps, o->services_declined, ES_ORDER_MAX_SERVICES);
 	if (ns < 0)
 		return es_err_set(err, ES_ETOOBIG, "more than %d services_declined", ES_ORDER_MAX_SERVICES);
 	size_t k = 0;
@@ -703,18 +827,22 @@ es_code es_csv_orders_row(es_csv_orders *r, const es_countries *countries, es_or
 	if (o->n_parties == 0)
 		return es_err_set(err, ES_EMISSING, "the row names no party");
 
-	if (r->order_col[O_ECCN] >= 0 || r->order_col[O_ENC] >= 0) {
+	/* items: the eccn, enc and sku columns (a part number alone is an item: a
+	 * catalog classifies it) */
+	if (r->order_col[O_ECCN] >= 0 || r->order_col[O_ENC] >= 0 || r->order_col[O_SKU] >= 0) {
 		const char *eccn[ES_ORDER_MAX_ITEMS], *enc[ES_ORDER_MAX_ITEMS], *sku[ES_ORDER_MAX_ITEMS];
-		int ne = split_semi(col(r, r->order_col[O_ECCN]), eccn, ES_ORDER_MAX_ITEMS);
-		int nc = split_semi(col(r, r->order_col[O_ENC]), enc, ES_ORDER_MAX_ITEMS);
-		int nk = split_semi(col(r, r->order_col[O_SKU]), sku, ES_ORDER_MAX_ITEMS);
+		int ne = split_list(col(r, r->order_col[O_ECCN]), seps, eccn, ES_ORDER_MAX_ITEMS);
+		int nc = split_list(col(r, r->order_col[O_ENC]), seps, enc, ES_ORDER_MAX_ITEMS);
+		int nk = split_list(col(r, r->order_col[O_SKU]), seps, sku, ES_ORDER_MAX_ITEMS);
 		if (ne < 0 || nc < 0 || nk < 0)
 			return es_err_set(err, ES_ETOOBIG, "more than %d items", ES_ORDER_MAX_ITEMS);
 		int n = ne > nc ? ne : nc;
+		n = nk > n ? nk : n;
 		if ((nc > 1 && nc != n) || (ne > 1 && ne != n) || (nk > 1 && nk != n))
 			return es_err_set(err, ES_EFORMAT, "eccn, enc and sku columns list different numbers of items");
 		o->items_given = true;
 		for (int i = 0; i < n; i++) {
+			memset(&o->items[i], 0, sizeof o->items[i]);
 			o->items[i].eccn = ne == n ? eccn[i] : (ne == 1 ? eccn[0] : NULL);
 			o->items[i].enc = nc == n ? enc[i] : (nc == 1 ? enc[0] : NULL);
 			o->items[i].sku = nk == n ? sku[i] : NULL;

@@ -25,6 +25,7 @@
 #define ES_ORDER_MAX_PARTIES 64
 #define ES_ORDER_MAX_ITEMS 256
 #define ES_ORDER_MAX_SERVICES 32
+#define ES_ORDER_MAX_RECORD (1u << 20) /* bytes in one CSV record (a quoted field may span lines) */
 
 typedef enum {
 	ES_ROLE_BUYER,
@@ -70,8 +71,20 @@ typedef struct {
 	double ownership_percent;
 } es_party;
 
+/* Where an item's classification comes from (es_products_classify sets it). */
+typedef enum {
+	ES_ITEM_AS_GIVEN = 0,     /* the order's own ECCN/ENC (no catalog, no SKU, or the catalog agrees) */
+	ES_ITEM_FROM_CATALOG,     /* the order left ECCN or ENC out: the catalog's values */
+	ES_ITEM_MISMATCH,         /* the order contradicts the catalog: the catalog's values,
+				     the order's in given_eccn/given_enc */
+	ES_ITEM_NOT_IN_CATALOG    /* a catalog is in use and the SKU is not in it */
+} es_item_source;
+
 typedef struct {
 	const char *sku, *eccn, *enc;
+	es_item_source source;
+	const char *given_eccn, *given_enc; /* ES_ITEM_MISMATCH: what the order said */
+	const char *ccats;                  /* from the catalog, or NULL */
 } es_item;
 
 typedef struct es_order {
@@ -103,17 +116,44 @@ void es_order_dispose(es_order *o);
 es_code es_order_parse_json(const char *line, size_t len, const es_countries *countries, es_order *o,
 			    es_err *err);
 
-/* A CSV order reader (interface.md: header-driven, one order per row). */
+/* A CSV order reader (interface.md: header-driven, one order per row).
+ * Memory is bounded by the record limit (ES_ORDER_MAX_RECORD unless set): a record
+ * that grows past it (an unbalanced quote swallowing the lines after it) is an
+ * error for the lines read so far, and reading starts afresh at the next line with
+ * the header kept. */
 typedef struct es_csv_orders es_csv_orders;
+
+typedef struct es_colmap es_colmap;
 
 es_code es_csv_orders_new(es_csv_orders **out, es_err *err);
 void es_csv_orders_free(es_csv_orders *r);
 
+/* Options, set before the first feed. delimiter: ',', ';', '\t' (or any byte but
+ * quote, CR, LF); 0 = detected from the header line (the most frequent of ',', ';'
+ * and tab outside quotes; ',' when none). map (borrowed, may be NULL) names the
+ * contract column of headers an ERP writes differently. */
+void es_csv_orders_set_delimiter(es_csv_orders *r, char delimiter);
+void es_csv_orders_set_columns(es_csv_orders *r, const es_colmap *map);
+void es_csv_orders_set_max_record(es_csv_orders *r, size_t bytes);
+
+/* The delimiter in use (',' until the header has been read when detecting). */
+char es_csv_orders_delimiter(const es_csv_orders *r);
+
 /* Feeds one physical line (terminator included if it had one). Sets *row_done
- * when a complete CSV record ends with this line (a quoted field may span lines).
- * The first complete record is the header; *is_header is set for it. */
+ * when a complete CSV record ends with this line (a quoted field may span lines),
+ * or when the record fails (malformed, or past the record limit: the lines fed so
+ * far are that one record's). The first complete record is the header; *is_header
+ * is set for it. */
 es_code es_csv_orders_feed(es_csv_orders *r, const char *line, size_t len, bool at_eof, bool *row_done,
 			   bool *is_header, es_err *err);
+
+/* Drops a half-read record (the caller skipped the rest of an over-long line);
+ * the header and options stay. */
+es_code es_csv_orders_reset(es_csv_orders *r, es_err *err);
+
+/* Bytes the reader holds now (its buffers and the CSV parser's): bounded by a
+ * small multiple of the record limit, whatever the input. For tests and fuzzing. */
+size_t es_csv_orders_footprint(const es_csv_orders *r);
 
 /* Turns the last complete data row into o (valid until the next feed).
  * Same validation as the JSON reader; eccn/enc columns hold ';'-separated items. */
@@ -121,5 +161,8 @@ es_code es_csv_orders_row(es_csv_orders *r, const es_countries *countries, es_or
 
 /* Number of header columns (0 before the header). */
 size_t es_csv_orders_columns(const es_csv_orders *r);
+
+/* Whether name is a column the contract defines (order_id, eccn, end_user_name, ...). */
+bool es_csv_column_known(const char *name);
 
 #endif

@@ -1437,6 +1437,29 @@ static void party_hits(dctx *c, const es_party_hit *hits, size_t n_hits)
 	}
 }
 
+/* What the classification catalog found (es_products_classify ran before the
+ * rules): a SKU it lacks, or an order contradicting it. True when the item has
+ * nothing more to judge (no ECCN, and its SKU named as the reason). */
+static bool catalog_reasons(dctx *c, const es_item *it)
+{
+	char given[80];
+	msg_args a = {.name = it->sku, .eccn = it->eccn};
+	if (it->source == ES_ITEM_NOT_IN_CATALOG) {
+		add(c, "SKU_NOT_IN_CATALOG", ES_DEC_REVIEW, -1, NULL, &a);
+		return !it->eccn || !*it->eccn;
+	}
+	if (it->source == ES_ITEM_MISMATCH) {
+		char cat[80];
+		snprintf(given, sizeof given, "%s%s%s", it->given_eccn ? it->given_eccn : "no ECCN",
+			 it->given_enc ? " ENC " : "", it->given_enc ? it->given_enc : "");
+		snprintf(cat, sizeof cat, "%s%s%s", it->eccn ? it->eccn : "", it->enc ? " ENC " : "", it->enc ? it->enc : "");
+		a.detail = given;
+		a.eccn = cat;
+		add(c, "CLASSIFICATION_MISMATCH", ES_DEC_REVIEW, -1, NULL, &a);
+	}
+	return false;
+}
+
 void es_rules_decide(const es_rules *r, const es_order *o, const es_party_hit *hits, size_t n_hits,
 		     const es_rules_ctx *ctx, es_result *res)
 {
@@ -1483,6 +1506,8 @@ void es_rules_decide(const es_rules *r, const es_order *o, const es_party_hit *h
 	for (size_t i = 0; i < o->n_items; i++) {
 		const es_item *it = &o->items[i];
 		msg_args a = {.eccn = it->eccn, .detail = it->enc};
+		if (it->source != ES_ITEM_AS_GIVEN && catalog_reasons(&c, it))
+			continue;
 		if (!it->eccn || !*it->eccn) {
 			add(&c, "MISSING_ECCN", ES_DEC_REVIEW, -1, NULL, &a);
 			continue;
