@@ -169,6 +169,7 @@ struct es_filter {
 	sbuf raw;            /* current CSV record (physical lines) */
 	es_csv_orders *csv;
 	bool crlf;           /* the last line that ended, ended with CRLF */
+	bool decoding;       /* the input is decoded: 0xFF marks what could not be */
 	char fold_a[FOLD_BUF], fold_b[FOLD_BUF];
 };
 
@@ -625,7 +626,19 @@ static const char *csv_tail(es_filter *f, sbuf *row)
 		eol = row->n >= 2 && row->p[row->n - 2] == '\r' ? "\r\n" : "\n";
 	while (row->n && (row->p[row->n - 1] == '\n' || row->p[row->n - 1] == '\r'))
 		row->n--;
-	sb_put(&f->out, row->p ? row->p : "", row->n);
+	const char *p = row->p ? row->p : "";
+	const char *mark = f->decoding ? memchr(p, 0xFF, row->n) : NULL;
+	if (!mark) {
+		sb_put(&f->out, p, row->n);
+		return eol;
+	}
+	/* decoded input is echoed as UTF-8: what could not be decoded shows as U+FFFD */
+	for (size_t i = 0; i < row->n; i++) {
+		if ((unsigned char)p[i] == 0xFF)
+			sb_str(&f->out, "\xEF\xBF\xBD");
+		else
+			sb_put(&f->out, p + i, 1);
+	}
 	return eol;
 }
 
@@ -817,6 +830,7 @@ es_code es_filter_run(es_filter *f, int in_fd, FILE *out, es_filter_stats *st, e
 					started = true;
 					if ((rc = open_decoder(f, rbuf, (size_t)r, &dec, err)) != ES_OK)
 						goto done;
+					f->decoding = dec != NULL;
 				}
 				if (r == 0 && (!dec || flushed)) {
 					eof = true;
