@@ -146,6 +146,7 @@ def test_encodings():
     check(p.returncode == 3 and got.get("E-1", [""])[-3] == "ERROR" and got.get("E-2", [""])[-3] == "PROHIBITED",
           f"cp1252 undefined byte: exit {p.returncode}, {[(k, v[-3]) for k, v in got.items()]}")
     check("\ufffd" in got.get("E-1", [""] * 5)[4], "cp1252 undefined byte: shown as U+FFFD in the echo")
+    check("(text that is not valid cp1252)" in got.get("E-1", [""] * 3)[-2], f"cp1252: the error says why: {got.get('E-1', [''] * 3)[-2]}")
     # Latin-1 read as UTF-8 (no --encoding): ERROR records, not guessed names
     p = run([], text.encode("latin-1"))
     head, got = decisions(p.stdout.decode("utf-8", "replace"))  # CSV echoes the bytes as received

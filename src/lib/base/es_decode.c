@@ -122,6 +122,11 @@ es_code es_decoder_new(es_decoder **out, const char *encoding, es_err *err)
 	return ES_OK;
 }
 
+const char *es_decoder_name(const es_decoder *d)
+{
+	return d->name;
+}
+
 void es_decoder_free(es_decoder *d)
 {
 	if (!d)

@@ -34,6 +34,9 @@ typedef struct es_decoder es_decoder;
 es_code es_decoder_new(es_decoder **out, const char *encoding, es_err *err);
 void es_decoder_free(es_decoder *d);
 
+/* The canonical name of the decoder's encoding ("latin1", "utf-16", ...). */
+const char *es_decoder_name(const es_decoder *d);
+
 /* The canonical name ("latin1", "cp1252", "utf-16le", ...) of an encoding
  * name es_decoder_new accepts, or NULL. */
 const char *es_decode_name(const char *encoding);

@@ -169,7 +169,7 @@ struct es_filter {
 	sbuf raw;            /* current CSV record (physical lines) */
 	es_csv_orders *csv;
 	bool crlf;           /* the last line that ended, ended with CRLF */
-	bool decoding;       /* the input is decoded: 0xFF marks what could not be */
+	const char *decoded_from; /* the input's encoding when decoded (0xFF marks what could not be), else NULL */
 	char fold_a[FOLD_BUF], fold_b[FOLD_BUF];
 };
 
@@ -541,6 +541,16 @@ static void write_error_json(sbuf *b, const char *line, size_t len, size_t linen
 	sb_str(b, eol);
 }
 
+/* A reader's "invalid UTF-8" of decoded input means text the decoder could not
+ * decode: say so (into buf) rather than blame UTF-8. */
+static const char *encoding_message(const es_filter *f, const es_err *e, char *buf, size_t cap)
+{
+	if (!f->decoded_from || e->code != ES_EENCODING)
+		return e->msg;
+	snprintf(buf, cap, "%s (text that is not valid %s)", e->msg, f->decoded_from);
+	return buf;
+}
+
 /* Screens one JSONL record into f->out. */
 /* skip: bytes of a byte order mark at the start, part of raw but not of the order */
 static es_decision jsonl_record(es_filter *f, const char *raw, size_t rawlen, size_t skip, size_t lineno,
@@ -561,7 +571,9 @@ static es_decision jsonl_record(es_filter *f, const char *raw, size_t rawlen, si
 	if ((rc = es_order_parse_json(line, len, f->cfg.countries, &f->order, &e)) != ES_OK ||
 	    (rc = screen(f, &nh, &e)) != ES_OK) {
 		es_order_release(&f->order);
-		write_error_json(&f->out, raw, rawlen, lineno, e.msg[0] ? e.msg : es_strerror(rc), eol);
+		char msg[ES_ERR_MSG_MAX + 64];
+		write_error_json(&f->out, raw, rawlen, lineno, e.msg[0] ? encoding_message(f, &e, msg, sizeof msg) : es_strerror(rc),
+				 eol);
 		return ES_DEC_ERROR;
 	}
 	/* splice: the input up to its final '}', then ,"screening":{...}} */
@@ -627,7 +639,7 @@ static const char *csv_tail(es_filter *f, sbuf *row)
 	while (row->n && (row->p[row->n - 1] == '\n' || row->p[row->n - 1] == '\r'))
 		row->n--;
 	const char *p = row->p ? row->p : "";
-	const char *mark = f->decoding ? memchr(p, 0xFF, row->n) : NULL;
+	const char *mark = f->decoded_from ? memchr(p, 0xFF, row->n) : NULL;
 	if (!mark) {
 		sb_put(&f->out, p, row->n);
 		return eol;
@@ -654,10 +666,11 @@ static es_decision csv_record(es_filter *f, size_t lineno, bool is_header, const
 	es_err e = {0};
 	size_t nh = 0;
 	es_code rc = ES_OK;
+	char msgbuf[ES_ERR_MSG_MAX + 64];
 	if (!errmsg) {
 		if ((rc = es_csv_orders_row(f->csv, f->cfg.countries, &f->order, &e)) != ES_OK ||
 		    (rc = screen(f, &nh, &e)) != ES_OK)
-			errmsg = e.msg[0] ? e.msg : es_strerror(rc);
+			errmsg = e.msg[0] ? encoding_message(f, &e, msgbuf, sizeof msgbuf) : es_strerror(rc);
 	}
 	if (errmsg) {
 		/* an unbalanced quote would swallow the columns appended below: close it */
@@ -830,7 +843,7 @@ es_code es_filter_run(es_filter *f, int in_fd, FILE *out, es_filter_stats *st, e
 					started = true;
 					if ((rc = open_decoder(f, rbuf, (size_t)r, &dec, err)) != ES_OK)
 						goto done;
-					f->decoding = dec != NULL;
+					f->decoded_from = dec ? es_decoder_name(dec) : NULL;
 				}
 				if (r == 0 && (!dec || flushed)) {
 					eof = true;
