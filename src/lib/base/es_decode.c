@@ -177,6 +177,8 @@ es_code es_decoder_run(es_decoder *d, const char *in, size_t n, bool flush, es_b
 {
 	es_code rc = ES_OK;
 	char two[2];
+	if (!in)
+		in = ""; /* a flush passes no input */
 	if (!d->cnv) {
 		/* "utf-16": wait for two bytes to tell the byte order */
 		while (d->n_head < 2 && n) {

@@ -42,6 +42,10 @@ static void line_field(void *s, size_t n, void *data)
 		l->too_many = true;
 		return;
 	}
+	if (!s) { /* an empty field (CSV_EMPTY_IS_NULL) */
+		l->field[l->n++] = NULL;
+		return;
+	}
 	char *f = malloc(n + 1);
 	if (!f) {
 		l->oom = true;
