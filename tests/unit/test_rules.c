@@ -269,18 +269,18 @@ static void test_stale_and_fold(void **state)
 	assert_int_equal(res.decision, ES_DEC_REVIEW);
 	assert_true(has_reason("LISTS_STALE"));
 	char f[128];
-	es_rules_fold(rules, "Ausr\xc3\xbcstung-Amt, \xe2\x80\x9cSt. Peter's\xe2\x80\x9d", f, sizeof f);
+	es_fold(es_rules_folder(rules), "Ausr\xc3\xbcstung-Amt, \xe2\x80\x9cSt. Peter's\xe2\x80\x9d", f, sizeof f);
 	assert_string_equal(f, " ausrustung amt st peters ");
-	es_rules_fold_address(rules, "Rm 31, 9th Fl., Shing Yip Ind. Bldg, 19\xe2\x80\x93" "21 Shing Yip St", f, sizeof f);
+	es_fold_address(es_rules_folder(rules), "Rm 31, 9th Fl., Shing Yip Ind. Bldg, 19\xe2\x80\x93" "21 Shing Yip St", f, sizeof f);
 	assert_string_equal(f, " room 31 9 floor shing yip industrial building 19 21 shing yip street ");
-	es_rules_fold(rules, "\xd0\x9a\xd0\x95\xd0\xa0\xd0\xa7\xd0\xac", f, sizeof f);
+	es_fold(es_rules_folder(rules), "\xd0\x9a\xd0\x95\xd0\xa0\xd0\xa7\xd0\xac", f, sizeof f);
 	assert_string_equal(f, " \xd0\xba\xd0\xb5\xd1\x80\xd1\x87\xd1\x8c ");
 	/* Chinese: every ideograph a word, full-width punctuation a separator, digits kept */
-	es_rules_fold(rules, "\xe8\xa7\xa3\xe6\x94\xbe\xe5\x86\x9b" "61398\xef\xbc\x88" "A\xef\xbc\x89", f, sizeof f);
+	es_fold(es_rules_folder(rules), "\xe8\xa7\xa3\xe6\x94\xbe\xe5\x86\x9b" "61398\xef\xbc\x88" "A\xef\xbc\x89", f, sizeof f);
 	assert_string_equal(f, " \xe8\xa7\xa3 \xe6\x94\xbe \xe5\x86\x9b 61398 a ");
 	/* a small buffer full of ideographs stays terminated and in bounds */
 	char small[12];
-	es_rules_fold(rules, "\xe8\xa7\xa3\xe6\x94\xbe\xe5\x86\x9b\xe8\xa7\xa3\xe6\x94\xbe\xe5\x86\x9b", small, sizeof small);
+	es_fold(es_rules_folder(rules), "\xe8\xa7\xa3\xe6\x94\xbe\xe5\x86\x9b\xe8\xa7\xa3\xe6\x94\xbe\xe5\x86\x9b", small, sizeof small);
 	assert_true(strlen(small) < sizeof small);
 }
 
