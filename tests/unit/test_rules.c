@@ -284,6 +284,79 @@ static void test_stale_and_fold(void **state)
 	assert_true(strlen(small) < sizeof small);
 }
 
+/* Regression: a ship_date that is no calendar day (2026-02-31) came out CLEAR. */
+static void test_impossible_ship_date(void **state)
+{
+	(void)state;
+	const char *o = "{\"destination\":\"DE\",\"ship_date\":\"2026-02-31\",\"parties\":[" EU("Eifel Molkerei eG", "DE",
+			"commercial") "],\"items\":[" ITEM("EAR99", "none") "]}";
+	assert_int_equal(decide(o, NULL, 0), ES_DEC_REVIEW);
+	assert_true(has_reason("SHIP_DATE_INVALID"));
+	o = "{\"destination\":\"DE\",\"ship_date\":\"2024-02-29T08:00:00Z\",\"parties\":[" EU("Eifel Molkerei eG", "DE",
+	    "commercial") "],\"items\":[" ITEM("EAR99", "none") "]}";
+	assert_int_equal(decide(o, NULL, 0), ES_DEC_CLEAR);
+}
+
+/* The list actions and country groups the CLI and the filter ask the rules for. */
+static void test_list_action_and_same_country(void **state)
+{
+	(void)state;
+	assert_int_equal(es_rules_list_action(rules, "us_csl", "DPL"), ES_DEC_PROHIBITED);
+	assert_int_equal(es_rules_list_action(rules, "us_csl", "EL"), ES_DEC_LICENSE);
+	assert_int_equal(es_rules_list_action(rules, "ofac_sdn", "SDN"), ES_DEC_PROHIBITED);
+	assert_int_equal(es_rules_list_action(rules, "us_csl", "NO_SUCH_LIST"), ES_DEC_REVIEW);
+	assert_int_equal(es_rules_list_action(rules, "no_such_source", "SDN"), ES_DEC_REVIEW);
+	assert_true(es_rules_same_country(rules, "HK", "CN"));
+	assert_true(es_rules_same_country(rules, "DE", "DE"));
+	assert_false(es_rules_same_country(rules, "TW", "CN"));
+}
+
+/* Copies lists/rules into a temporary lists dir, replacing one file's text. */
+static char *rules_copy(const char *file, const char *text)
+{
+	char tmpl[] = "/tmp/es_rules_XXXXXX";
+	char *dir = mkdtemp(tmpl) ? strdup(tmpl) : NULL;
+	char cmd[1024];
+	assert_non_null(dir);
+	snprintf(cmd, sizeof cmd, "cp -r '%s/rules' '%s/rules'", ES_LISTS_DIR, dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof cmd, "%s/rules/%s", dir, file);
+	FILE *f = fopen(cmd, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return dir;
+}
+
+static void rules_copy_free(char *dir)
+{
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	free(dir);
+}
+
+/* Data-file errors name file:line; no threshold has a default in C. */
+static void test_data_file_errors(void **state)
+{
+	(void)state;
+	es_rules *r = NULL;
+	es_err err = {0};
+	char *dir = rules_copy("eccn.tsv", "# header\nEAR99\tear99\tno\tno\n5A002\tquantum\tno\tno\n");
+	assert_int_equal(es_rules_load(&r, dir, &err), ES_EFORMAT);
+	assert_non_null(strstr(err.msg, "eccn.tsv:3: unknown class 'quantum'"));
+	rules_copy_free(dir);
+	dir = rules_copy("policy.tsv", "strong_threshold\t0.97\n");
+	assert_int_equal(es_rules_load(&r, dir, &err), ES_EFORMAT);
+	assert_non_null(strstr(err.msg, "policy.tsv: key review_threshold missing"));
+	rules_copy_free(dir);
+	dir = rules_copy("ukraine_regions.tsv", "iso\tcrimea\tPROHIBITED\tUA-43\n");
+	assert_int_equal(es_rules_load(&r, dir, &err), ES_EFORMAT);
+	assert_non_null(strstr(err.msg, "ukraine_regions.tsv:1: expected kind, area, decision, code"));
+	rules_copy_free(dir);
+	assert_null(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -293,6 +366,9 @@ int main(void)
 		cmocka_unit_test(test_list_hits),
 		cmocka_unit_test(test_ownership),
 		cmocka_unit_test(test_stale_and_fold),
+		cmocka_unit_test(test_impossible_ship_date),
+		cmocka_unit_test(test_list_action_and_same_country),
+		cmocka_unit_test(test_data_file_errors),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
