@@ -79,8 +79,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		bool done = false, hdr = false;
 		es_err_clear(&err);
 		es_code rc = es_csv_orders_feed(r, p, len, nl == NULL, &done, &hdr, &err);
-		if (rc != ES_OK && (!err.msg[0] || strchr(err.msg, '\n')))
+		if (rc != ES_OK && (!err.msg[0] || strchr(err.msg, '\n'))) {
+			fprintf(stderr, "feed message not one line: '%s'\n", err.msg);
 			abort();
+		}
 		if (es_csv_orders_footprint(r) > MAX_FOOTPRINT) {
 			fprintf(stderr, "footprint %zu > %d\n", es_csv_orders_footprint(r), MAX_FOOTPRINT);
 			abort();
@@ -90,8 +92,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			rc = es_csv_orders_row(r, countries, &o, &err);
 			if (rc == ES_OK && (o.n_parties == 0 || !o.parties[0].name || !o.parties[0].name[0]))
 				abort();
-			if (rc != ES_OK && (!err.msg[0] || strchr(err.msg, '\n')))
+			if (rc != ES_OK && (!err.msg[0] || strchr(err.msg, '\n'))) {
+				fprintf(stderr, "row message not one line: '%s'\n", err.msg);
 				abort();
+			}
 			es_order_release(&o);
 		}
 		p += len;

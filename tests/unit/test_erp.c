@@ -171,6 +171,29 @@ static void test_csv_dialects(void **state)
 	es_csv_orders_free(r);
 }
 
+/* Found by fuzz_order_csv: a message quoting a value that holds a line break
+ * (a quoted CSV field spanning lines, a JSON escape) must still be one line. */
+static void test_messages_one_line(void **state)
+{
+	(void)state;
+	es_err err = {0};
+	es_code last;
+	es_csv_orders *r;
+	assert_int_equal(es_csv_orders_new(&r, &err), ES_OK);
+	assert_int_equal(feed_all(r, "order_id,end_user_name,end_user_country\nA-1,Eifel eG,\"D\nE\"\n", &last, &err), 2);
+	assert_int_equal(es_csv_orders_row(r, countries, &order, &err), ES_EFORMAT);
+	assert_string_equal(err.msg, "party 0 country 'D E' is not an ISO 3166-1 alpha-2 country code");
+	es_csv_orders_free(r);
+	assert_int_equal(es_csv_orders_new(&r, &err), ES_OK);
+	feed_all(r, "\"end_user\nname\",end_user_name,END_USER_NAME\n", &last, &err);
+	assert_int_equal(last, ES_EFORMAT);
+	assert_null(strchr(err.msg, '\n'));
+	es_csv_orders_free(r);
+	const char *j = "{\"parties\":[{\"role\":\"buyer\",\"name\":\"X\",\"country\":\"D\\nE\"}]}";
+	assert_int_equal(es_order_parse_json(j, strlen(j), countries, &order, &err), ES_EFORMAT);
+	assert_string_equal(err.msg, "party 0 country 'D E' is not an ISO 3166-1 alpha-2 country code");
+}
+
 /* Issue 10 item 5: a stray quote must not make the reader hold the rest of the
  * input; the record fails at the limit and the next line is read on its own. */
 static void test_csv_record_limit(void **state)
@@ -404,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_decode),
 		cmocka_unit_test(test_csv_dialects),
 		cmocka_unit_test(test_csv_record_limit),
+		cmocka_unit_test(test_messages_one_line),
 		cmocka_unit_test(test_colmap),
 		cmocka_unit_test(test_products),
 	};

@@ -210,8 +210,26 @@ done:
 	return rc;
 }
 
+/* Messages quote input values ("country 'X' is not ..."); a value may hold a line
+ * break (a JSON escape, a quoted CSV field spanning lines), and a reason is one line. */
+static es_code one_line(es_code rc, es_err *err)
+{
+	if (rc != ES_OK && err)
+		for (char *c = err->msg; *c; c++)
+			if ((unsigned char)*c < 0x20)
+				*c = ' ';
+	return rc;
+}
+
+static es_code parse_json(const char *line, size_t len, const es_countries *countries, es_order *o, es_err *err);
+
 es_code es_order_parse_json(const char *line, size_t len, const es_countries *countries, es_order *o,
 			    es_err *err)
+{
+	return one_line(parse_json(line, len, countries, o, err), err);
+}
+
+static es_code parse_json(const char *line, size_t len, const es_countries *countries, es_order *o, es_err *err)
 {
 	es_code rc = ES_OK;
 	size_t bad;
@@ -699,7 +717,7 @@ failed:
 			rc = es_err_set(err, ES_ENOMEM, "out of memory");
 	}
 done:
-	return rc;
+	return one_line(rc, err); /* a header name may hold a line break */
 }
 
 static char *trim(char *s)
@@ -743,7 +761,14 @@ static int split_list(char *s, const char *seps, const char **parts, int max)
 	return n;
 }
 
+static es_code csv_row(es_csv_orders *r, const es_countries *countries, es_order *o, es_err *err);
+
 es_code es_csv_orders_row(es_csv_orders *r, const es_countries *countries, es_order *o, es_err *err)
+{
+	return one_line(csv_row(r, countries, o, err), err);
+}
+
+static es_code csv_row(es_csv_orders *r, const es_countries *countries, es_order *o, es_err *err)
 {
 	es_code rc = ES_OK;
 	order_reset(o);
