@@ -36,12 +36,12 @@ const cli_opt cmd_filter_opts[] = {
 	{"max-age", OPT_MAX_AGE, true, "DAYS", "age after which lists are stale (default 7)"},
 	{"threshold", OPT_THRESHOLD, true, "T", "review threshold for fuzzy name matches (0..1)"},
 	{"encoding", OPT_ENCODING, true, "E",
-	 "input encoding: utf-8 (default), latin1, cp1252, utf-16, utf-16le, utf-16be (a BOM decides); output is UTF-8"},
+	 "input encoding: utf-8 (default), latin1, cp1252, utf-16[le|be]; a BOM decides; output is UTF-8"},
 	{"delimiter", OPT_DELIMITER, true, "C", "CSV field delimiter: ',' ';' tab '|' (default: detected from the header)"},
 	{"columns", OPT_COLUMNS, true, "FILE", "CSV column map: lines 'ERP header<TAB>contract column'"},
 	{"catalog", OPT_CATALOG, true, "FILE",
-	 "product classification catalog (CSV part_number,eccn,enc,ccats,note; default <data-dir>/" DEFAULT_CATALOG
-	 " when it exists)"},
+	 "classification catalog: CSV part_number,eccn,enc,ccats,note (default <data-dir>/" DEFAULT_CATALOG
+	 " if it exists)"},
 	{NULL, 0, false, NULL, NULL},
 };
 

@@ -15,7 +15,7 @@ static const cli_cmd commands[] = {
 	 "ad-hoc name screening", cmd_check_opts},
 	{"compare", cmd_compare, "compare NAME1 NAME2 | - [--json] [--type person|entity]",
 	 "score two names directly, with the token alignment", cmd_compare_opts},
-	{"filter", cmd_filter, "filter [--format jsonl|csv] [--allow-stale] [--max-age DAYS] [--threshold T]",
+	{"filter", cmd_filter, "filter [--format jsonl|csv] [--allow-stale] [--max-age DAYS] [--threshold T] [--encoding E] [--delimiter C] [--columns FILE] [--catalog FILE]",
 	 "orders on stdin -> decisions on stdout", cmd_filter_opts},
 	{"version", cmd_version, "version", "print the version", NULL},
 	{NULL, NULL, NULL, NULL, NULL},
