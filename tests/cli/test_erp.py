@@ -231,6 +231,7 @@ def test_catalog():
         order("C-ABSENT", [{"sku": "ZZ-UNKNOWN-9"}]),
         order("C-ABSENT-ECCN", [{"sku": "ZZ-UNKNOWN-9", "eccn": "EAR99", "enc": "none"}]),
         order("C-NOSKU", [{"eccn": "EAR99", "enc": "none"}]),
+        order("C-ABSENT-TWO", [{"sku": "ZZ-ONE"}, {"sku": "EX2300-24T"}, {"sku": "ZZ-TWO"}]),
     ]
     p, got = screen(["--catalog", cat], orders)
     dec = {k: v["decision"] for k, v in got.items()}
@@ -250,6 +251,8 @@ def test_catalog():
     check(dec.get("C-ABSENT-ECCN") == "REVIEW" and codes.get("C-ABSENT-ECCN") == ["SKU_NOT_IN_CATALOG"],
           f"absent SKU with an ECCN: {codes.get('C-ABSENT-ECCN')}")
     check(dec.get("C-NOSKU") == "CLEAR", f"no SKU: {dec.get('C-NOSKU')}")
+    check(codes.get("C-ABSENT-TWO") == ["SKU_NOT_IN_CATALOG"] and "'ZZ-ONE', 'ZZ-TWO'" in msgs.get("C-ABSENT-TWO", ""),
+          f"two absent SKUs named in one reason: {msgs.get('C-ABSENT-TWO')}")
     reason = next((r for r in got.get("C-ABSENT", {}).get("reasons", [])), {})
     check(reason.get("citation") and reason.get("decision") == "REVIEW", f"reason row: {reason}")
     # without a catalog: the old answers (MISSING_ECCN), the mismatch unseen

@@ -241,25 +241,40 @@ static void find_destination(dctx *c)
 }
 
 /* What the classification catalog found (es_products_classify ran before the
- * rules): a SKU it lacks, or an order contradicting it. True when the item has
- * nothing more to judge (no ECCN, and its SKU named as the reason). */
-static bool catalog_reasons(dctx *c, const es_item *it)
+ * rules): the SKUs it lacks, named in one reason; an order contradicting it. */
+static void catalog_reasons(dctx *c)
 {
-	char given[80], cat[80];
-	msg_args a = {.name = it->sku, .eccn = it->eccn};
-	if (it->source == ES_ITEM_NOT_IN_CATALOG) {
-		rules_add(c, "SKU_NOT_IN_CATALOG", ES_DEC_REVIEW, -1, NULL, &a);
-		return !it->eccn || !*it->eccn;
+	const es_order *o = c->o;
+	char skus[200];
+	size_t n = 0, missing = 0, shown = 0;
+	skus[0] = '\0';
+	for (size_t i = 0; i < o->n_items; i++) {
+		const es_item *it = &o->items[i];
+		if (it->source == ES_ITEM_NOT_IN_CATALOG) {
+			missing++;
+			int w = snprintf(skus + n, sizeof skus - n, "%s'%s'", shown ? ", " : "", it->sku);
+			if (w > 0 && n + (size_t)w < sizeof skus - 16) {
+				n += (size_t)w;
+				shown++;
+			} else {
+				skus[n] = '\0';
+			}
+		} else if (it->source == ES_ITEM_MISMATCH) {
+			char given[80], cat[80];
+			snprintf(given, sizeof given, "%s%s%s", it->given_eccn ? it->given_eccn : "no ECCN",
+				 it->given_enc ? " ENC " : "", it->given_enc ? it->given_enc : "");
+			snprintf(cat, sizeof cat, "%s%s%s", it->eccn ? it->eccn : "", it->enc ? " ENC " : "",
+				 it->enc ? it->enc : "");
+			msg_args a = {.name = it->sku, .eccn = cat, .detail = given};
+			rules_add(c, "CLASSIFICATION_MISMATCH", ES_DEC_REVIEW, -1, NULL, &a);
+		}
 	}
-	if (it->source == ES_ITEM_MISMATCH) {
-		snprintf(given, sizeof given, "%s%s%s", it->given_eccn ? it->given_eccn : "no ECCN",
-			 it->given_enc ? " ENC " : "", it->given_enc ? it->given_enc : "");
-		snprintf(cat, sizeof cat, "%s%s%s", it->eccn ? it->eccn : "", it->enc ? " ENC " : "", it->enc ? it->enc : "");
-		a.detail = given;
-		a.eccn = cat;
-		rules_add(c, "CLASSIFICATION_MISMATCH", ES_DEC_REVIEW, -1, NULL, &a);
-	}
-	return false;
+	if (!missing)
+		return;
+	if (missing > shown)
+		snprintf(skus + n, sizeof skus - n, " and %zu more", missing - shown);
+	msg_args a = {.name = skus};
+	rules_add(c, "SKU_NOT_IN_CATALOG", ES_DEC_REVIEW, -1, NULL, &a);
 }
 
 /* Each item's ECCN row and ENC paragraph, once; what is missing or inconsistent. */
@@ -268,6 +283,7 @@ static void classify_items(dctx *c)
 	const es_order *o = c->o;
 	if (!o->items_given || o->n_items == 0)
 		rules_add(c, "MISSING_ITEMS", ES_DEC_REVIEW, -1, NULL, NULL);
+	catalog_reasons(c);
 	for (size_t i = 0; i < o->n_items; i++) {
 		const es_item *it = &o->items[i];
 		item_class *ic = &c->items[i];
@@ -275,7 +291,8 @@ static void classify_items(dctx *c)
 		ic->row = it->eccn ? rules_eccn_lookup(c->r, it->eccn) : NULL;
 		ic->enc = rules_enc_kind(it->enc);
 		msg_args a = {.eccn = it->eccn, .detail = it->enc};
-		if (it->source != ES_ITEM_AS_GIVEN && catalog_reasons(c, it))
+		/* a SKU the catalog lacks is the reason for its missing ECCN */
+		if (it->source == ES_ITEM_NOT_IN_CATALOG && (!it->eccn || !*it->eccn))
 			continue;
 		if (!it->eccn || !*it->eccn) {
 			rules_add(c, "MISSING_ECCN", ES_DEC_REVIEW, -1, NULL, &a);
