@@ -61,7 +61,7 @@ void es_order_release(es_order *o)
 static void order_reset(es_order *o)
 {
 	es_order_release(o);
-	o->order_id = o->destination = o->ship_date = o->payment_terms = o->end_use = NULL;
+	o->order_id = o->destination = o->ship_date = o->payment_terms = o->end_use = o->notes = NULL;
 	o->has_screening = false;
 	o->items_given = false;
 }
@@ -262,6 +262,12 @@ es_code es_order_parse_json(const char *line, size_t len, const es_countries *co
 	    (rc = jstr(root, "payment_terms", &o->payment_terms, "", err)) != ES_OK ||
 	    (rc = jstr(root, "end_use", &o->end_use, "", err)) != ES_OK)
 		goto done;
+	/* free-text notes: read when a string (they were passed through before the rules
+	 * read them, so any other value still passes through without an error) */
+	json_t *notes = json_object_get(root, "notes");
+	if (notes && json_is_string(notes) &&
+	    utf8_chars(json_string_value(notes), json_string_length(notes)) <= ES_ORDER_MAX_FIELD)
+		o->notes = json_string_value(notes);
 	json_t *sd = json_object_get(root, "services_declined");
 	if (sd && json_is_array(sd)) {
 		size_t i;
@@ -351,9 +357,10 @@ enum { F_NAME, F_ADDRESS, F_CITY, F_REGION, F_POSTAL, F_COUNTRY, F_TYPE, F_RELAT
 static const char *const party_fields[F_COUNT] = {
 	"name", "address", "city", "region", "postal_code", "country", "type", "relationship", "ownership_percent",
 };
-enum { O_ORDER_ID, O_DESTINATION, O_SHIP_DATE, O_PAYMENT, O_END_USE, O_SERVICES, O_ECCN, O_ENC, O_SKU, O_COUNT };
+enum { O_ORDER_ID, O_DESTINATION, O_SHIP_DATE, O_PAYMENT, O_END_USE, O_SERVICES, O_ECCN, O_ENC, O_SKU, O_NOTES, O_COUNT };
 static const char *const order_fields[O_COUNT] = {
 	"order_id", "destination", "ship_date", "payment_terms", "end_use", "services_declined", "eccn", "enc", "sku",
+	"notes",
 };
 
 #define CSV_MAX_COLS 512
@@ -650,6 +657,7 @@ es_code es_csv_orders_row(es_csv_orders *r, const es_countries *countries, es_or
 	o->ship_date = col(r, r->order_col[O_SHIP_DATE]);
 	o->payment_terms = col(r, r->order_col[O_PAYMENT]);
 	o->end_use = col(r, r->order_col[O_END_USE]);
+	o->notes = col(r, r->order_col[O_NOTES]);
 	int ns = split_semi(col(r, r->order_col[O_SERVICES]), o->services_declined, ES_ORDER_MAX_SERVICES);
 	if (ns < 0)
 		return es_err_set(err, ES_ETOOBIG, "more than %d services_declined", ES_ORDER_MAX_SERVICES);

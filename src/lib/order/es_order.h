@@ -78,6 +78,7 @@ typedef struct es_order {
 	const char *order_id;      /* string ids only; numeric ids stay in the raw record */
 	const char *destination;   /* valid ISO alpha-2 or NULL */
 	const char *ship_date, *payment_terms, *end_use;
+	const char *notes;         /* free-text "notes" (a string), or NULL */
 	const char *services_declined[ES_ORDER_MAX_SERVICES];
 	size_t n_services_declined;
 	bool has_screening;        /* the input already carries a "screening" member */

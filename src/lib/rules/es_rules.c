@@ -186,6 +186,29 @@ const char *rules_keyword(const es_rules *r, const char *kind, const char *folde
 	return NULL;
 }
 
+const keyword *rules_keyword_at(const es_rules *r, const char *kind, const char *t)
+{
+	const keyword *k = r->keywords.data, *best = NULL;
+	size_t lo, hi;
+	const char *end = *t == ' ' ? strchr(t + 1, ' ') : NULL;
+	if (!end)
+		return NULL;
+	kind_range(r, kind, &lo, &hi);
+	size_t tl = (size_t)(end - t); /* token plus its trailing space */
+	size_t a = lo, b = hi;
+	while (a < b) {
+		size_t m = (a + b) / 2;
+		if (strncmp(k[m].phrase + 1, t + 1, tl) < 0)
+			a = m + 1;
+		else
+			b = m;
+	}
+	for (; a < hi && strncmp(k[a].phrase + 1, t + 1, tl) == 0; a++)
+		if ((!best || k[a].plen > best->plen) && strncmp(t, k[a].phrase, k[a].plen) == 0)
+			best = &k[a];
+	return best;
+}
+
 es_eu_type rules_keyword_type(const es_rules *r, const char *folded, const char **kw)
 {
 	if ((*kw = rules_keyword(r, "intelligence", folded, false, false)))
@@ -279,7 +302,9 @@ void es_rules_decide(const es_rules *r, const es_order *o, const es_party_hit *h
 	lists_stale(&c, ctx);
 	judge_date(&c, ctx);
 	find_destination(&c);
+	rules_stated_destinations(&c);
 	classify_items(&c);
+	rules_find_domestic(&c);
 	rules_find_civil_parent(&c);
 	rules_classify_end_use(&c);
 	rules_end_users(&c);

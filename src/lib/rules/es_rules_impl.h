@@ -42,6 +42,7 @@ typedef struct {
 	cond_kind cond;
 	char *code, *citation;
 	aff_kind affiliates;
+	bool owner_info;  /* a declared owner on this list is information, not a reason */
 } list_action;
 
 typedef enum { CLS_EAR99, CLS_ENCRYPTION, CLS_MASS_MARKET, CLS_AT_ONLY, CLS_UNKNOWN } eccn_class;
@@ -68,7 +69,15 @@ typedef struct {
 	char *kind;
 	char *phrase;  /* folded " a b " */
 	size_t plen;   /* strlen(phrase) */
+	char cc[3];    /* kind "country" (country_names.tsv): the country the phrase names */
 } keyword;
+
+/* A citation of one reason code for one country (country_citations.tsv). */
+typedef struct {
+	char *code;
+	char cc[3];
+	char *citation;
+} country_citation;
 
 typedef struct {
 	char *code, *citation, *tmpl;
@@ -85,6 +94,7 @@ struct es_rules {
 	struct kw_kind { const char *kind; size_t lo, hi; } *kinds; /* each kind's range in keywords, by kind */
 	size_t n_kinds;
 	es_vec reasons;   /* reason_row */
+	es_vec citations; /* country_citation */
 	double strong, review, contradicted, corroborated;
 	bool literal;
 	double own_pct;
@@ -112,6 +122,8 @@ typedef struct {
 	double score;
 } msg_args;
 
+#define ES_RULES_MAX_STATED 8
+
 typedef struct {
 	const es_rules *r;
 	const es_order *o;
@@ -120,6 +132,9 @@ typedef struct {
 	const es_party *civil_parent;   /* declared wholly-owning A:5/A:6/US parent */
 	int date;                       /* yyyymmdd the order is judged at */
 	item_class items[ES_ORDER_MAX_ITEMS];
+	struct stated { char cc[3]; const char *phrase; } stated[ES_RULES_MAX_STATED];
+	size_t n_stated;                /* destinations the free text names (not the stated one) */
+	bool domestic;                  /* every party and every destination in the US: no export */
 	es_eu_type use_type;            /* the end user type the stated end use names */
 	const char *use_kw;             /* ... and the phrase that says so */
 	char use_folded[ES_FOLD_MAX];   /* the end use, folded ("" when none) */
@@ -131,6 +146,11 @@ bool rules_in(const dctx *c, int group, const char *cc);
 /* First keyword phrase of a kind found in folded text (whole = the text must equal
  * it, prefix = the text must start with it), or NULL. */
 const char *rules_keyword(const es_rules *r, const char *kind, const char *folded, bool whole, bool prefix);
+/* The longest keyword phrase of a kind that starts at t (a ' ' before a token of
+ * folded text), or NULL. */
+const keyword *rules_keyword_at(const es_rules *r, const char *kind, const char *t);
+/* The citation of code for country cc (country_citations.tsv), or NULL (reasons.tsv's). */
+const char *rules_country_citation(const es_rules *r, const char *code, const char *cc);
 /* The end-user type folded text names (intelligence, military, police), the phrase in *kw. */
 es_eu_type rules_keyword_type(const es_rules *r, const char *folded, const char **kw);
 bool rules_is_owner(const es_party *p);
@@ -143,6 +163,8 @@ const list_action *rules_action_for(const es_rules *r, const char *source, const
 int rules_parse_date(const char *s, int *yyyymmdd);
 
 /* the regimes, in the order es_rules_decide takes them */
+void rules_stated_destinations(dctx *c);                                       /* destinations */
+void rules_find_domestic(dctx *c);                                             /* destinations */
 void rules_find_civil_parent(dctx *c);                                         /* destinations */
 void rules_classify_end_use(dctx *c);                                          /* end users */
 void rules_end_users(dctx *c);                                                 /* end users */

@@ -129,8 +129,8 @@ static es_code ln_group(loader *l, char **cols, int n, const char *where, es_err
 
 static es_code ln_action(loader *l, char **cols, int n, const char *where, es_err *err)
 {
-	if (n < 7)
-		return es_err_set(err, ES_EFORMAT, "%s: expected 7 columns", where);
+	if (n < 8)
+		return es_err_set(err, ES_EFORMAT, "%s: expected 8 columns", where);
 	list_action *a = es_vec_push(&l->r->actions, sizeof *a);
 	if (!a)
 		return oom(err);
@@ -147,6 +147,9 @@ static es_code ln_action(loader *l, char **cols, int n, const char *where, es_er
 	if (a->affiliates == AFF_NO && strcmp(cols[6], "no") != 0)
 		return es_err_set(err, ES_EFORMAT, "%s: affiliates must be bis, ofac or no, not '%.30s'", where,
 				  cols[6]);
+	a->owner_info = strcmp(cols[7], "info") == 0;
+	if (!a->owner_info && strcmp(cols[7], "hold") != 0)
+		return es_err_set(err, ES_EFORMAT, "%s: owner must be hold or info, not '%.30s'", where, cols[7]);
 	if (!(a->source = strdup(cols[0])) || !(a->list = strdup(cols[1])) || !(a->code = strdup(cols[4])) ||
 	    !(a->citation = strdup(cols[5])))
 		return oom(err);
@@ -206,21 +209,57 @@ static es_code ln_region(loader *l, char **cols, int n, const char *where, es_er
 	return ES_OK;
 }
 
-static es_code ln_keyword(loader *l, char **cols, int n, const char *where, es_err *err)
+/* kind: the keyword kind every phrase gets; cc: the country (or "") */
+static es_code add_phrases(loader *l, const char *kind, const char *cc, char *phrases, es_err *err)
 {
-	if (n < 2)
-		return es_err_set(err, ES_EFORMAT, "%s: expected kind, phrases", where);
 	char *save = NULL;
-	for (char *t = strtok_r(cols[1], "|", &save); t; t = strtok_r(NULL, "|", &save)) {
+	for (char *t = strtok_r(phrases, "|", &save); t; t = strtok_r(NULL, "|", &save)) {
 		keyword *k = es_vec_push(&l->r->keywords, sizeof *k);
 		if (!k)
 			return oom(err);
 		char f[512];
 		es_fold(l->r->fold, t, f, sizeof f);
-		if (!(k->kind = strdup(cols[0])) || !(k->phrase = strdup(f)))
+		if (!(k->kind = strdup(kind)) || !(k->phrase = strdup(f)))
 			return oom(err);
 		k->plen = strlen(k->phrase);
+		snprintf(k->cc, sizeof k->cc, "%s", cc);
 	}
+	return ES_OK;
+}
+
+static es_code ln_keyword(loader *l, char **cols, int n, const char *where, es_err *err)
+{
+	if (n < 2)
+		return es_err_set(err, ES_EFORMAT, "%s: expected kind, phrases", where);
+	return add_phrases(l, cols[0], "", cols[1], err);
+}
+
+static es_code ln_country_name(loader *l, char **cols, int n, const char *where, es_err *err)
+{
+	if (n < 3)
+		return es_err_set(err, ES_EFORMAT, "%s: expected country, language, phrases", where);
+	if (cc_index(cols[0]) < 0)
+		return es_err_set(err, ES_EFORMAT, "%s: '%.10s' is not an upper-case alpha-2 code", where, cols[0]);
+	return add_phrases(l, "country", cols[0], cols[2], err);
+}
+
+static es_code ln_false_friend(loader *l, char **cols, int n, const char *where, es_err *err)
+{
+	if (n < 2)
+		return es_err_set(err, ES_EFORMAT, "%s: expected category, phrases", where);
+	return add_phrases(l, "false_friend", "", cols[1], err);
+}
+
+static es_code ln_citation(loader *l, char **cols, int n, const char *where, es_err *err)
+{
+	if (n < 3)
+		return es_err_set(err, ES_EFORMAT, "%s: expected code, country, citation", where);
+	if (cc_index(cols[1]) < 0)
+		return es_err_set(err, ES_EFORMAT, "%s: '%.10s' is not an upper-case alpha-2 code", where, cols[1]);
+	country_citation *cit = es_vec_push(&l->r->citations, sizeof *cit);
+	if (!cit || !(cit->code = strdup(cols[0])) || !(cit->citation = strdup(cols[2])))
+		return oom(err);
+	snprintf(cit->cc, sizeof cit->cc, "%s", cols[1]);
 	return ES_OK;
 }
 
@@ -320,6 +359,12 @@ void es_rules_free(es_rules *r)
 	es_vec_free(&r->regions);
 	es_vec_free(&r->keywords);
 	es_vec_free(&r->reasons);
+	country_citation *cit = r->citations.data;
+	for (size_t i = 0; i < r->citations.n; i++) {
+		free(cit[i].code);
+		free(cit[i].citation);
+	}
+	es_vec_free(&r->citations);
 	free(r->kinds);
 	es_folder_free(r->fold);
 	free(r);
@@ -373,6 +418,9 @@ es_code es_rules_load(es_rules **out, const char *lists_dir, es_err *err)
 	    (rc = load_file(&l, lists_dir, "eccn.tsv", ln_eccn, err)) != ES_OK ||
 	    (rc = load_file(&l, lists_dir, "ukraine_regions.tsv", ln_region, err)) != ES_OK ||
 	    (rc = load_file(&l, lists_dir, "keywords.tsv", ln_keyword, err)) != ES_OK ||
+	    (rc = load_file(&l, lists_dir, "false_friends.tsv", ln_false_friend, err)) != ES_OK ||
+	    (rc = load_file(&l, lists_dir, "country_names.tsv", ln_country_name, err)) != ES_OK ||
+	    (rc = load_file(&l, lists_dir, "country_citations.tsv", ln_citation, err)) != ES_OK ||
 	    (rc = load_file(&l, lists_dir, "reasons.tsv", ln_reason, err)) != ES_OK ||
 	    (rc = load_file(&l, lists_dir, "policy.tsv", ln_policy, err)) != ES_OK ||
 	    (rc = index_keywords(r, err)) != ES_OK)
@@ -462,6 +510,15 @@ const eccn_row *rules_eccn_lookup(const es_rules *r, const char *raw)
 		}
 	}
 	return best;
+}
+
+const char *rules_country_citation(const es_rules *r, const char *code, const char *cc)
+{
+	const country_citation *cit = r->citations.data;
+	for (size_t i = 0; cc && i < r->citations.n; i++)
+		if (strcmp(cit[i].cc, cc) == 0 && strcmp(cit[i].code, code) == 0)
+			return cit[i].citation;
+	return NULL;
 }
 
 enc_kind rules_enc_kind(const char *s)

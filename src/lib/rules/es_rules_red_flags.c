@@ -98,7 +98,7 @@ void rules_order_red_flags(dctx *c)
 		msg_args a = {.detail = det};
 		rules_add(c, "SERVICES_DECLINED", ES_DEC_REVIEW, -1, NULL, &a);
 	}
-	if (o->end_use) {
+	if (o->end_use && !c->domestic) {
 		const char *kw = c->use_kw;
 		if (!kw && rules_keyword(r, "unspecified", c->use_folded, true, false))
 			kw = " no real end use ";
