@@ -51,7 +51,7 @@ static void add_stated(dctx *c, const keyword *k)
 			return;
 	if (c->n_stated < ES_RULES_MAX_STATED) {
 		memcpy(c->stated[c->n_stated].cc, k->cc, 3);
-		c->stated[c->n_stated++].phrase = k->phrase;
+		c->stated[c->n_stated++].text = k->text;
 	}
 }
 
@@ -212,8 +212,7 @@ void rules_countries(dctx *c)
 		country_rules(c, cc, -1);
 		if (rules_in(c, G_DIVERT, cc)) {
 			char det[128];
-			size_t pl = strlen(c->stated[i].phrase);
-			snprintf(det, sizeof det, "'%.*s'", pl > 2 ? (int)(pl - 2) : 0, c->stated[i].phrase + 1);
+			snprintf(det, sizeof det, "'%s'", c->stated[i].text);
 			msg_args a = {.country = cc, .detail = det};
 			rules_add(c, "REEXPORT_DESTINATION", ES_DEC_REVIEW, -1,
 				  rules_country_citation(c->r, "REEXPORT_DESTINATION", cc), &a);

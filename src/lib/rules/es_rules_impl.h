@@ -70,6 +70,7 @@ typedef struct {
 	char *phrase;  /* folded " a b " */
 	size_t plen;   /* strlen(phrase) */
 	char cc[3];    /* kind "country" (country_names.tsv): the country the phrase names */
+	char *text;    /* kind "country": the phrase as the data file writes it, for messages */
 } keyword;
 
 /* A citation of one reason code for one country (country_citations.tsv). */
@@ -132,7 +133,7 @@ typedef struct {
 	const es_party *civil_parent;   /* declared wholly-owning A:5/A:6/US parent */
 	int date;                       /* yyyymmdd the order is judged at */
 	item_class items[ES_ORDER_MAX_ITEMS];
-	struct stated { char cc[3]; const char *phrase; } stated[ES_RULES_MAX_STATED];
+	struct stated { char cc[3]; const char *text; } stated[ES_RULES_MAX_STATED];
 	size_t n_stated;                /* destinations the free text names (not the stated one) */
 	bool domestic;                  /* every party and every destination in the US: no export */
 	es_eu_type use_type;            /* the end user type the stated end use names */

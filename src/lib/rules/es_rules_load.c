@@ -178,8 +178,8 @@ static es_code ln_eccn(loader *l, char **cols, int n, const char *where, es_err 
 static es_code ln_region(loader *l, char **cols, int n, const char *where, es_err *err)
 {
 	static const char *const kinds[] = {"iso", "postal_ua", "postal_ru", "region", "city", "marker"};
-	if (n < 5)
-		return es_err_set(err, ES_EFORMAT, "%s: expected kind, area, decision, code, values", where);
+	if (n < 6)
+		return es_err_set(err, ES_EFORMAT, "%s: expected kind, area, decision, code, as-of date, values", where);
 	int k = -1;
 	for (int i = 0; i < 6; i++)
 		if (strcmp(cols[0], kinds[i]) == 0)
@@ -191,8 +191,11 @@ static es_code ln_region(loader *l, char **cols, int n, const char *where, es_er
 		return es_err_set(err, ES_EFORMAT, "%s: unknown decision '%.30s'", where, cols[2]);
 	if (!cols[3][0])
 		return es_err_set(err, ES_EFORMAT, "%s: no reason code", where);
+	int as_of;
+	if (rules_parse_date(cols[4], &as_of) != 0 || strlen(cols[4]) != 10)
+		return es_err_set(err, ES_EFORMAT, "%s: '%.20s' is not the date of the control line", where, cols[4]);
 	char *save = NULL;
-	for (char *t = strtok_r(cols[4], "|", &save); t; t = strtok_r(NULL, "|", &save)) {
+	for (char *t = strtok_r(cols[5], "|", &save); t; t = strtok_r(NULL, "|", &save)) {
 		region_row *rr = es_vec_push(&l->r->regions, sizeof *rr);
 		if (!rr)
 			return oom(err);
@@ -223,6 +226,8 @@ static es_code add_phrases(loader *l, const char *kind, const char *cc, char *ph
 			return oom(err);
 		k->plen = strlen(k->phrase);
 		snprintf(k->cc, sizeof k->cc, "%s", cc);
+		if (*cc && !(k->text = strdup(t)))
+			return oom(err);
 	}
 	return ES_OK;
 }
@@ -347,6 +352,7 @@ void es_rules_free(es_rules *r)
 	for (size_t i = 0; i < r->keywords.n; i++) {
 		free(k[i].kind);
 		free(k[i].phrase);
+		free(k[i].text);
 	}
 	reason_row *re = r->reasons.data;
 	for (size_t i = 0; i < r->reasons.n; i++) {
