@@ -449,6 +449,9 @@ static void test_stated_destination(void **state)
 		{FREE_TEXT("DE", "notes", "Keine Wiederausfuhr nach Russland", ITEM("5A992.c", "mass_market")), ES_DEC_CLEAR},
 		{FREE_TEXT("KZ", "end_use", "campus Wi-Fi; Russian-language manual", ITEM("5A992.c", "mass_market")), ES_DEC_CLEAR},
 		{FREE_TEXT("DE", "end_use", "resale in Germany", ITEM("5A992.c", "mass_market")), ES_DEC_CLEAR},
+		{FREE_TEXT("TR", "end_use", "delivery to Simferopol via Novorossiysk", ITEM("5A992.c", "mass_market")),
+		 ES_DEC_PROHIBITED},
+		{FREE_TEXT("UA", "notes", "not for delivery to Crimea", ITEM("5A992.c", "mass_market")), ES_DEC_CLEAR},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		es_decision d = decide(cases[i].json, NULL, 0);

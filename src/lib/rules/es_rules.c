@@ -8,6 +8,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "es_utf8.h"
+
 const char *es_decision_name(es_decision d)
 {
 	switch (d) {
@@ -78,17 +80,11 @@ static void fill_template(char *out, size_t cap, const char *tmpl, const char *r
 			out[n++] = (*v == '\n' || *v == '\r' || *v == '\t') ? ' ' : *v;
 		t = close + 1;
 	}
-	/* never end inside a UTF-8 sequence */
-	while (n > 0 && ((unsigned char)out[n - 1] & 0x80)) {
-		size_t k = n - 1;
-		while (k > 0 && ((unsigned char)out[k] & 0xC0) == 0x80)
-			k--;
-		unsigned char lead = (unsigned char)out[k];
-		size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-		if (n - k == need)
-			break;
-		n = k;
-	}
+	/* never end inside a UTF-8 sequence: the values are valid UTF-8, so only a cut
+	 * at the end can be bad */
+	size_t bad;
+	if (!es_utf8_valid(out, n, &bad))
+		n = bad;
 	out[n] = '\0';
 }
 

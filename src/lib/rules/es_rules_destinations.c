@@ -83,6 +83,19 @@ static void scan_clause(dctx *c, const char *clause, size_t len)
 			add_stated(c, k);
 		i = after - 1;
 	}
+	/* Crimea, "DNR", "LNR" named in the text ("delivery to Simferopol") */
+	size_t at = 0, ti = 0, tries = 0;
+	for (const region_row *area; tries++ < 2 * ES_RULES_MAX_STATED &&
+				     (area = rules_ukraine_in_text(c->r, folded, at, &at)); at++) {
+		while (ti + 1 < nt && tok[ti + 1] <= at)
+			ti++;
+		bool negated = kind_in(c->r, "negation", folded, tok, ti > NEGATION_WINDOW ? ti - NEGATION_WINDOW : 0, ti);
+		bool seen = false;
+		for (size_t k = 0; k < c->n_stated_area; k++)
+			seen |= strcmp(c->stated_area[k]->code, area->code) == 0;
+		if (!negated && !seen && c->n_stated_area < ES_RULES_MAX_STATED)
+			c->stated_area[c->n_stated_area++] = area;
+	}
 }
 
 static void scan_text(dctx *c, const char *text)
@@ -102,7 +115,7 @@ static void scan_text(dctx *c, const char *text)
  * destination rule (docs/rules.md §0). Names: country_names.tsv. */
 void rules_stated_destinations(dctx *c)
 {
-	c->n_stated = 0;
+	c->n_stated = c->n_stated_area = 0;
 	scan_text(c, c->o->end_use);
 	scan_text(c, c->o->notes);
 }
@@ -113,6 +126,7 @@ void rules_find_domestic(dctx *c)
 {
 	const es_order *o = c->o;
 	c->domestic = c->dest && rules_in(c, G_DOMESTIC, c->dest);
+	c->domestic = c->domestic && c->n_stated_area == 0;
 	for (size_t i = 0; i < c->n_stated && c->domestic; i++)
 		c->domestic = rules_in(c, G_DOMESTIC, c->stated[i].cc);
 	for (size_t i = 0; i < o->n_parties && c->domestic; i++)
@@ -217,6 +231,10 @@ void rules_countries(dctx *c)
 			rules_add(c, "REEXPORT_DESTINATION", ES_DEC_REVIEW, -1,
 				  rules_country_citation(c->r, "REEXPORT_DESTINATION", cc), &a);
 		}
+	}
+	for (size_t i = 0; i < c->n_stated_area; i++) {
+		msg_args a = {.detail = "named in the order's free text"};
+		rules_add(c, c->stated_area[i]->code, ES_DEC_PROHIBITED, -1, NULL, &a);
 	}
 	for (size_t i = 0; i < o->n_parties; i++) {
 		const es_party *p = &o->parties[i];

@@ -135,6 +135,8 @@ typedef struct {
 	item_class items[ES_ORDER_MAX_ITEMS];
 	struct stated { char cc[3]; const char *text; } stated[ES_RULES_MAX_STATED];
 	size_t n_stated;                /* destinations the free text names (not the stated one) */
+	const region_row *stated_area[ES_RULES_MAX_STATED]; /* embargoed areas of Ukraine it names */
+	size_t n_stated_area;
 	bool domestic;                  /* every party and every destination in the US: no export */
 	es_eu_type use_type;            /* the end user type the stated end use names */
 	const char *use_kw;             /* ... and the phrase that says so */
@@ -171,6 +173,9 @@ void rules_classify_end_use(dctx *c);                                          /
 void rules_end_users(dctx *c);                                                 /* end users */
 void rules_countries(dctx *c);                                                 /* destinations */
 void rules_ukraine_regions(dctx *c, int party);                                /* ukraine */
+/* The first embargoed (PROHIBITED) area of Ukraine a folded free-text clause names by
+ * a region, city or marker row, from byte offset from on; *at = where. */
+const region_row *rules_ukraine_in_text(const es_rules *r, const char *folded, size_t from, size_t *at);
 void rules_end_user_red_flags(dctx *c, int party, const char *fname);          /* red flags */
 void rules_product_mismatch(dctx *c, int party, const char *fname, es_eu_type t); /* red flags */
 void rules_payer_third_country(dctx *c);                                       /* red flags */
