@@ -452,6 +452,9 @@ static void test_stated_destination(void **state)
 		{FREE_TEXT("TR", "end_use", "delivery to Simferopol via Novorossiysk", ITEM("5A992.c", "mass_market")),
 		 ES_DEC_PROHIBITED},
 		{FREE_TEXT("UA", "notes", "not for delivery to Crimea", ITEM("5A992.c", "mass_market")), ES_DEC_CLEAR},
+		{FREE_TEXT("AE", "end_use", "replacement PSUs, made in China; customers from Iran", ITEM("5A992.c", "mass_market")),
+		 ES_DEC_PROHIBITED},
+		{FREE_TEXT("DE", "end_use", "replacement parts made in China", ITEM("5A992.c", "mass_market")), ES_DEC_CLEAR},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		es_decision d = decide(cases[i].json, NULL, 0);

@@ -44,6 +44,25 @@ static bool kind_in(const es_rules *r, const char *kind, const char *folded, con
 	return false;
 }
 
+static size_t phrase_words(const keyword *k)
+{
+	size_t words = 0;
+	for (size_t j = 1; j < k->plen; j++)
+		words += k->phrase[j] == ' ';
+	return words;
+}
+
+/* Whether a phrase of kind ends right before token i ("made in" + "China"). */
+static bool kind_ends_at(const es_rules *r, const char *kind, const char *folded, const size_t *tok, size_t i)
+{
+	for (size_t j = i > 3 ? i - 3 : 0; j < i; j++) {
+		const keyword *k = rules_keyword_at(r, kind, folded + tok[j]);
+		if (k && j + phrase_words(k) == i)
+			return true;
+	}
+	return false;
+}
+
 static void add_stated(dctx *c, const keyword *k)
 {
 	for (size_t i = 0; i < c->n_stated; i++)
@@ -71,15 +90,16 @@ static void scan_clause(dctx *c, const char *clause, size_t len)
 		const keyword *k = rules_keyword_at(c->r, "country", folded + tok[i]);
 		if (!k)
 			continue;
-		size_t words = 0; /* the phrase's words */
-		for (size_t j = 1; j < k->plen; j++)
-			words += k->phrase[j] == ' ';
+		size_t words = phrase_words(k);
 		size_t after = i + words < nt ? i + words : nt;
 		bool negated = kind_in(c->r, "negation", folded, tok, i > NEGATION_WINDOW ? i - NEGATION_WINDOW : 0, i);
 		bool language = kind_in(c->r, "language_context", folded, tok, i > LANGUAGE_WINDOW ? i - LANGUAGE_WINDOW : 0, i) ||
 				kind_in(c->r, "language_context", folded, tok, after,
 					after + LANGUAGE_WINDOW < nt ? after + LANGUAGE_WINDOW : nt);
-		if (!negated && !language)
+		/* "made in China", "中国制造" */
+		bool origin = kind_ends_at(c->r, "origin", folded, tok, i) ||
+			      (after < nt && rules_keyword_at(c->r, "origin", folded + tok[after]));
+		if (!negated && !language && !origin)
 			add_stated(c, k);
 		i = after - 1;
 	}
