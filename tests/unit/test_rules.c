@@ -512,6 +512,34 @@ static void test_country_citations(void **state)
 	assert_string_equal(reason_citation("EMBARGO"), "15 CFR 746.2; 31 CFR 515 (CACR)");
 }
 
+/* Red flags in the languages orders come in, compounds included. */
+static void test_multilingual_red_flags(void **state)
+{
+	(void)state;
+	static const char *const forwarders[] = {
+		"\xd0\xa2\xd1\x80\xd0\xb0\xd0\xbd\xd1\x81\xd0\x9b\xd0\xbe\xd0\xb3\xd0\xb8\xd1\x81\xd1\x82\xd0\xb8\xd0\xba\xd0\xb0 \xd0\xa2\xd0\x9e\xd0\x9e", /* ТрансЛогистика ТОО */
+		"Speditionsgesellschaft Nord mbH",
+		"\xe9\xa6\x99\xe6\xb8\xaf\xe8\xb4\xa7\xe8\xbf\x90\xe4\xbb\xa3\xe7\x90\x86\xe6\x9c\x89\xe9\x99\x90\xe5\x85\xac\xe5\x8f\xb8", /* 香港货运代理有限公司 */
+		"Anadolu Lojistik AS",
+	};
+	char buf[512];
+	for (size_t i = 0; i < sizeof forwarders / sizeof forwarders[0]; i++) {
+		snprintf(buf, sizeof buf, "{\"destination\":\"KZ\",\"parties\":[{\"role\":\"end_user\",\"name\":\"%s\","
+			 "\"country\":\"KZ\",\"type\":\"commercial\"}],\"items\":[" ITEM("5A992.c", "mass_market") "]}", forwarders[i]);
+		assert_int_equal(decide(buf, NULL, 0), ES_DEC_REVIEW);
+		assert_true(has_reason("FORWARDER_END_USER"));
+	}
+	/* a core router for a bakery named in Russian */
+	const char *bakery = "{\"destination\":\"GE\",\"parties\":[" EU("\xd0\x9f\xd0\xb5\xd0\xba\xd0\xb0\xd1\x80\xd0\xbd\xd1\x8f \xd0\xa2\xd0\xb1\xd0\xb8\xd0\xbb\xd0\xb8\xd1\x81\xd0\xb8", "GE", "commercial")
+			     "],\"items\":[{\"sku\":\"MX204\",\"eccn\":\"5A002.a\",\"enc\":\"b1\"}]}";
+	assert_int_equal(decide(bakery, NULL, 0), ES_DEC_REVIEW);
+	assert_true(has_reason("PRODUCT_MISMATCH"));
+	const char *cash = "{\"destination\":\"FR\",\"payment_terms\":\"paiement comptant en esp\xc3\xa8" "ces\",\"parties\":["
+			   EU("Atelier SARL", "FR", "commercial") "],\"items\":[" ITEM("5A992.c", "mass_market") "]}";
+	assert_int_equal(decide(cash, NULL, 0), ES_DEC_REVIEW);
+	assert_true(has_reason("PAYMENT_RED_FLAG"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -529,6 +557,7 @@ int main(void)
 		cmocka_unit_test(test_stated_destination),
 		cmocka_unit_test(test_keywords_where_they_matter),
 		cmocka_unit_test(test_country_citations),
+		cmocka_unit_test(test_multilingual_red_flags),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -182,6 +182,23 @@ const char *rules_keyword(const es_rules *r, const char *kind, const char *folde
 	return NULL;
 }
 
+const char *rules_keyword_stem(const es_rules *r, const char *kind, const char *folded)
+{
+	const keyword *k = r->keywords.data;
+	size_t lo, hi;
+	char stem[128];
+	kind_range(r, kind, &lo, &hi);
+	for (size_t i = lo; i < hi; i++) {
+		if (k[i].plen < 3 || k[i].plen - 2 >= sizeof stem)
+			continue;
+		memcpy(stem, k[i].phrase + 1, k[i].plen - 2); /* without the surrounding blanks */
+		stem[k[i].plen - 2] = '\0';
+		if (strstr(folded, stem))
+			return k[i].phrase;
+	}
+	return NULL;
+}
+
 const keyword *rules_keyword_at(const es_rules *r, const char *kind, const char *t)
 {
 	const keyword *k = r->keywords.data, *best = NULL;

@@ -149,6 +149,9 @@ bool rules_in(const dctx *c, int group, const char *cc);
 /* First keyword phrase of a kind found in folded text (whole = the text must equal
  * it, prefix = the text must start with it), or NULL. */
 const char *rules_keyword(const es_rules *r, const char *kind, const char *folded, bool whole, bool prefix);
+/* First phrase of a kind found anywhere in folded text, also inside a word (word
+ * stems of compounds: "logisti" in "translogistik"), or NULL. */
+const char *rules_keyword_stem(const es_rules *r, const char *kind, const char *folded);
 /* The longest keyword phrase of a kind that starts at t (a ' ' before a token of
  * folded text), or NULL. */
 const keyword *rules_keyword_at(const es_rules *r, const char *kind, const char *t);

@@ -20,7 +20,7 @@ void rules_end_user_red_flags(dctx *c, int party, const char *fname)
 	es_fold(r->fold, p->address, faddr, sizeof faddr);
 	if (rules_keyword(r, "unspecified", fname, true, false) || rules_keyword(r, "unspecified_prefix", fname, false, true))
 		rules_add(c, "END_USER_UNSPECIFIED", ES_DEC_REVIEW, party, NULL, &a);
-	if (rules_keyword(r, "forwarder", fname, false, false))
+	if (rules_keyword(r, "forwarder", fname, false, false) || rules_keyword_stem(r, "forwarder_stem", fname))
 		rules_add(c, "FORWARDER_END_USER", ES_DEC_REVIEW, party, NULL, &a);
 	if (rules_keyword(r, "ftz", faddr, false, false) || rules_keyword(r, "ftz", fname, false, false))
 		rules_add(c, "FREE_TRADE_ZONE", ES_DEC_REVIEW, party, NULL, &a);
