@@ -481,6 +481,12 @@ static void test_keywords_where_they_matter(void **state)
 	/* India, ENC (b)(2) outside Supp. 3: government type matters */
 	assert_int_equal(decide(ORDER("IN", EU("Indian Army Signals", "IN", "commercial"), ITEM("5A002.a", "b2")), NULL, 0),
 			 ES_DEC_LICENSE);
+	/* a military end use in Germany, mass market: nothing turns on it; in China it does */
+	assert_int_equal(decide(FREE_TEXT("DE", "end_use", "army base network", ITEM("5A992.c", "mass_market")), NULL, 0),
+			 ES_DEC_CLEAR);
+	assert_int_equal(decide(FREE_TEXT("CN", "end_use", "army base network", ITEM("5A992.c", "mass_market")), NULL, 0),
+			 ES_DEC_LICENSE);
+	assert_true(has_reason("END_USE_RED_FLAG"));
 	/* a credit union named after the navy is no navy, even in China */
 	assert_int_equal(decide(ORDER("CN", EU("Navy Federal Credit Union", "CN", "commercial"), ITEM("5A992.c", "mass_market")),
 				NULL, 0),

@@ -48,7 +48,7 @@ static bool type_matters_in(const dctx *c, const char *cc)
 }
 
 /* ... for any country the end user's rules are judged in. */
-static bool type_matters(const dctx *c, const char *cc)
+bool rules_type_matters(const dctx *c, const char *cc)
 {
 	if (c->domestic)
 		return false;
@@ -74,7 +74,7 @@ static es_eu_type end_user_type(dctx *c, int party, const char *fname, bool *kno
 	}
 	/* a keyword re-types only where a rule turns on the type, and never a known false
 	 * friend (a credit union named after the navy) */
-	if (t == ES_EU_MILITARY || t == ES_EU_POLICE || t == ES_EU_INTELLIGENCE || !type_matters(c, p->country) ||
+	if (t == ES_EU_MILITARY || t == ES_EU_POLICE || t == ES_EU_INTELLIGENCE || !rules_type_matters(c, p->country) ||
 	    rules_keyword(c->r, "not_military", fname, false, false) ||
 	    rules_keyword(c->r, "false_friend", fname, false, false))
 		return t;

@@ -174,6 +174,8 @@ void rules_find_domestic(dctx *c);                                             /
 void rules_find_civil_parent(dctx *c);                                         /* destinations */
 void rules_classify_end_use(dctx *c);                                          /* end users */
 void rules_end_users(dctx *c);                                                 /* end users */
+/* Whether an end-user type changes a rule in cc, the destination or a stated one. */
+bool rules_type_matters(const dctx *c, const char *cc);                        /* end users */
 void rules_countries(dctx *c);                                                 /* destinations */
 void rules_ukraine_regions(dctx *c, int party);                                /* ukraine */
 /* The first embargoed (PROHIBITED) area of Ukraine a folded free-text clause names by

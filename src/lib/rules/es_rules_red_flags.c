@@ -99,7 +99,8 @@ void rules_order_red_flags(dctx *c)
 		rules_add(c, "SERVICES_DECLINED", ES_DEC_REVIEW, -1, NULL, &a);
 	}
 	if (o->end_use && !c->domestic) {
-		const char *kw = c->use_kw;
+		/* a military end use is a red flag where a rule turns on it (rules.md §5 item 11) */
+		const char *kw = c->use_kw && rules_type_matters(c, c->dest) ? c->use_kw : NULL;
 		if (!kw && rules_keyword(r, "unspecified", c->use_folded, true, false))
 			kw = " no real end use ";
 		if (kw) {
