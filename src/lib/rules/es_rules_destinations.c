@@ -9,8 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define NEGATION_WINDOW 8  /* words before a country name a negation reaches ("not for re-export to Iran") */
-#define LANGUAGE_WINDOW 3  /* words around a country adjective that make it a language ("Russian manual") */
 #define CLAUSE_MAX_TOKENS 512
 
 /* ---- destinations stated in free text ------------------------------------------ */
@@ -92,10 +90,10 @@ static void scan_clause(dctx *c, const char *clause, size_t len)
 			continue;
 		size_t words = phrase_words(k);
 		size_t after = i + words < nt ? i + words : nt;
-		bool negated = kind_in(c->r, "negation", folded, tok, i > NEGATION_WINDOW ? i - NEGATION_WINDOW : 0, i);
-		bool language = kind_in(c->r, "language_context", folded, tok, i > LANGUAGE_WINDOW ? i - LANGUAGE_WINDOW : 0, i) ||
-				kind_in(c->r, "language_context", folded, tok, after,
-					after + LANGUAGE_WINDOW < nt ? after + LANGUAGE_WINDOW : nt);
+		size_t nw = c->r->negation_window, lw = c->r->language_window;
+		bool negated = kind_in(c->r, "negation", folded, tok, i > nw ? i - nw : 0, i);
+		bool language = kind_in(c->r, "language_context", folded, tok, i > lw ? i - lw : 0, i) ||
+				kind_in(c->r, "language_context", folded, tok, after, after + lw < nt ? after + lw : nt);
 		/* "made in China", "中国制造" */
 		bool origin = kind_ends_at(c->r, "origin", folded, tok, i) ||
 			      (after < nt && rules_keyword_at(c->r, "origin", folded + tok[after]));
@@ -109,7 +107,8 @@ static void scan_clause(dctx *c, const char *clause, size_t len)
 				     (area = rules_ukraine_in_text(c->r, folded, at, &at)); at++) {
 		while (ti + 1 < nt && tok[ti + 1] <= at)
 			ti++;
-		bool negated = kind_in(c->r, "negation", folded, tok, ti > NEGATION_WINDOW ? ti - NEGATION_WINDOW : 0, ti);
+		size_t nw = c->r->negation_window;
+		bool negated = kind_in(c->r, "negation", folded, tok, ti > nw ? ti - nw : 0, ti);
 		bool seen = false;
 		for (size_t k = 0; k < c->n_stated_area; k++)
 			seen |= strcmp(c->stated_area[k]->code, area->code) == 0;

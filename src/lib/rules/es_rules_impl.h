@@ -104,6 +104,8 @@ struct es_rules {
 	char addr_lists[512]; /* " source:list source:list " */
 	char high_end[256];   /* " MX PTX ... ": SKU prefixes of core routers and large firewalls */
 	char el_all_items[64]; /* the Entity List licence-requirement text that covers every item */
+	size_t negation_window; /* words before a country name a negation reaches */
+	size_t language_window; /* words around a country adjective that make it a language */
 };
 
 /* ---- one decision ---------------------------------------------------------- */

@@ -23,13 +23,14 @@ const char *const rules_group_names[G_COUNT] = {
 /* policy.tsv keys every rules set must state (no defaults in C) */
 enum {
 	P_STRONG, P_REVIEW, P_LITERAL, P_CORROBORATED, P_CONTRADICTED, P_OWN_PCT, P_AFF_EFF, P_AFF_FROM, P_AFF_TO,
-	P_MAX_HITS, P_ADDR_LISTS, P_HIGH_END, P_EL_ALL_ITEMS, P_COUNT
+	P_MAX_HITS, P_ADDR_LISTS, P_HIGH_END, P_EL_ALL_ITEMS, P_NEG_WINDOW, P_LANG_WINDOW, P_COUNT
 };
 static const char *const policy_keys[P_COUNT] = {
 	"strong_threshold", "review_threshold", "strong_requires_literal", "corroborated_review_threshold",
 	"contradicted_review_threshold", "ownership_percent_threshold", "affiliates_rule_effective",
 	"affiliates_suspended_from", "affiliates_suspended_to", "max_hits_per_party", "address_match_lists",
-	"high_end_sku_prefixes", "entity_list_all_items_text",
+	"high_end_sku_prefixes", "entity_list_all_items_text", "free_text_negation_words",
+	"free_text_language_words",
 };
 
 typedef struct {
@@ -310,6 +311,14 @@ static es_code ln_policy(loader *l, char **cols, int n, const char *where, es_er
 	case P_HIGH_END: ok = snprintf(r->high_end, sizeof r->high_end, " %s ", v) < (int)sizeof r->high_end; break;
 	case P_EL_ALL_ITEMS:
 		ok = *v && snprintf(r->el_all_items, sizeof r->el_all_items, "%s", v) < (int)sizeof r->el_all_items;
+		break;
+	case P_NEG_WINDOW:
+		ok = num && d >= 0 && d <= 32;
+		r->negation_window = (size_t)d;
+		break;
+	case P_LANG_WINDOW:
+		ok = num && d >= 0 && d <= 32;
+		r->language_window = (size_t)d;
 		break;
 	case P_LITERAL:
 		ok = strcmp(v, "yes") == 0 || strcmp(v, "no") == 0;
