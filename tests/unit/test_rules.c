@@ -455,6 +455,12 @@ static void test_stated_destination(void **state)
 		{FREE_TEXT("AE", "end_use", "replacement PSUs, made in China; customers from Iran", ITEM("5A992.c", "mass_market")),
 		 ES_DEC_PROHIBITED},
 		{FREE_TEXT("DE", "end_use", "replacement parts made in China", ITEM("5A992.c", "mass_market")), ES_DEC_CLEAR},
+		{FREE_TEXT("AE", "remarks", "goods for re-export to Iran", ITEM("5A992.c", "mass_market")), ES_DEC_PROHIBITED},
+		{FREE_TEXT("AE", "comments", "Ø¥Ø¹Ø§Ø¯Ø© Ø§ÙØªØµØ¯ÙØ± "
+			   "Ø¥ÙÙ Ø¥ÙØ±Ø§Ù", ITEM("5A992.c", "mass_market")), ES_DEC_PROHIBITED},
+		/* a non-string note is passed through, not read and not an error */
+		{"{\"destination\":\"DE\",\"notes\":[\"re-export to Iran\"],\"parties\":[" EU("Eifel", "DE", "commercial")
+		 "],\"items\":[" ITEM("5A992.c", "mass_market") "]}", ES_DEC_CLEAR},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		es_decision d = decide(cases[i].json, NULL, 0);

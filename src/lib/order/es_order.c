@@ -55,13 +55,14 @@ void es_order_release(es_order *o)
 {
 	json_decref(o->json_root);
 	o->json_root = NULL;
-	o->n_parties = o->n_items = o->n_services_declined = 0;
+	o->n_parties = o->n_items = o->n_services_declined = o->n_notes = 0;
 }
 
 static void order_reset(es_order *o)
 {
 	es_order_release(o);
-	o->order_id = o->destination = o->ship_date = o->payment_terms = o->end_use = o->notes = NULL;
+	o->order_id = o->destination = o->ship_date = o->payment_terms = o->end_use = NULL;
+	o->n_notes = 0;
 	o->has_screening = false;
 	o->items_given = false;
 }
@@ -264,10 +265,13 @@ es_code es_order_parse_json(const char *line, size_t len, const es_countries *co
 		goto done;
 	/* free-text notes: read when a string (they were passed through before the rules
 	 * read them, so any other value still passes through without an error) */
-	json_t *notes = json_object_get(root, "notes");
-	if (notes && json_is_string(notes) &&
-	    utf8_chars(json_string_value(notes), json_string_length(notes)) <= ES_ORDER_MAX_FIELD)
-		o->notes = json_string_value(notes);
+	static const char *const note_members[ES_ORDER_MAX_NOTES] = {"notes", "note", "remarks", "comments"};
+	for (size_t i = 0; i < ES_ORDER_MAX_NOTES; i++) {
+		json_t *note = json_object_get(root, note_members[i]);
+		if (note && json_is_string(note) &&
+		    utf8_chars(json_string_value(note), json_string_length(note)) <= ES_ORDER_MAX_FIELD)
+			o->notes[o->n_notes++] = json_string_value(note);
+	}
 	json_t *sd = json_object_get(root, "services_declined");
 	if (sd && json_is_array(sd)) {
 		size_t i;
@@ -657,7 +661,9 @@ es_code es_csv_orders_row(es_csv_orders *r, const es_countries *countries, es_or
 	o->ship_date = col(r, r->order_col[O_SHIP_DATE]);
 	o->payment_terms = col(r, r->order_col[O_PAYMENT]);
 	o->end_use = col(r, r->order_col[O_END_USE]);
-	o->notes = col(r, r->order_col[O_NOTES]);
+	o->n_notes = 0;
+	if ((o->notes[0] = col(r, r->order_col[O_NOTES])))
+		o->n_notes = 1;
 	int ns = split_semi(col(r, r->order_col[O_SERVICES]), o->services_declined, ES_ORDER_MAX_SERVICES);
 	if (ns < 0)
 		return es_err_set(err, ES_ETOOBIG, "more than %d services_declined", ES_ORDER_MAX_SERVICES);

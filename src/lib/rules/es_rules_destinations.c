@@ -136,7 +136,8 @@ void rules_stated_destinations(dctx *c)
 {
 	c->n_stated = c->n_stated_area = 0;
 	scan_text(c, c->o->end_use);
-	scan_text(c, c->o->notes);
+	for (size_t i = 0; i < c->o->n_notes; i++)
+		scan_text(c, c->o->notes[i]);
 }
 
 /* A sale where every party and every destination is in the US is no export
