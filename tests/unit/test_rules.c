@@ -456,8 +456,8 @@ static void test_stated_destination(void **state)
 		 ES_DEC_PROHIBITED},
 		{FREE_TEXT("DE", "end_use", "replacement parts made in China", ITEM("5A992.c", "mass_market")), ES_DEC_CLEAR},
 		{FREE_TEXT("AE", "remarks", "goods for re-export to Iran", ITEM("5A992.c", "mass_market")), ES_DEC_PROHIBITED},
-		{FREE_TEXT("AE", "comments", "Ø¥Ø¹Ø§Ø¯Ø© Ø§ÙØªØµØ¯ÙØ± "
-			   "Ø¥ÙÙ Ø¥ÙØ±Ø§Ù", ITEM("5A992.c", "mass_market")), ES_DEC_PROHIBITED},
+		{FREE_TEXT("AE", "comments", "\xd8\xa5\xd8\xb9\xd8\xa7\xd8\xaf\xd8\xa9 \xd8\xa7\xd9\x84\xd8\xaa\xd8\xb5\xd8\xaf\xd9\x8a\xd8\xb1 "
+			   "\xd8\xa5\xd9\x84\xd9\x89 \xd8\xa5\xd9\x8a\xd8\xb1\xd8\xa7\xd9\x86", ITEM("5A992.c", "mass_market")), ES_DEC_PROHIBITED},
 		/* a non-string note is passed through, not read and not an error */
 		{"{\"destination\":\"DE\",\"notes\":[\"re-export to Iran\"],\"parties\":[" EU("Eifel", "DE", "commercial")
 		 "],\"items\":[" ITEM("5A992.c", "mass_market") "]}", ES_DEC_CLEAR},
