@@ -61,6 +61,15 @@ static bool kind_ends_at(const es_rules *r, const char *kind, const char *folded
 	return false;
 }
 
+static void add_stated_area(dctx *c, const region_row *area)
+{
+	for (size_t k = 0; k < c->n_stated_area; k++)
+		if (strcmp(c->stated_area[k]->code, area->code) == 0)
+			return;
+	if (c->n_stated_area < ES_RULES_MAX_STATED)
+		c->stated_area[c->n_stated_area++] = area;
+}
+
 static void add_stated(dctx *c, const keyword *k)
 {
 	for (size_t i = 0; i < c->n_stated; i++)
@@ -101,19 +110,23 @@ static void scan_clause(dctx *c, const char *clause, size_t len)
 			add_stated(c, k);
 		i = after - 1;
 	}
-	/* Crimea, "DNR", "LNR" named in the text ("delivery to Simferopol") */
-	size_t at = 0, ti = 0, tries = 0;
-	for (const region_row *area; tries++ < 2 * ES_RULES_MAX_STATED &&
-				     (area = rules_ukraine_in_text(c->r, folded, at, &at)); at++) {
-		while (ti + 1 < nt && tok[ti + 1] <= at)
-			ti++;
-		size_t nw = c->r->negation_window;
-		bool negated = kind_in(c->r, "negation", folded, tok, ti > nw ? ti - nw : 0, ti);
-		bool seen = false;
-		for (size_t k = 0; k < c->n_stated_area; k++)
-			seen |= strcmp(c->stated_area[k]->code, area->code) == 0;
-		if (!negated && !seen && c->n_stated_area < ES_RULES_MAX_STATED)
-			c->stated_area[c->n_stated_area++] = area;
+	/* Crimea, "DNR", "LNR" named in the text ("delivery to Simferopol"): each area
+	 * row's first few occurrences, until one is not negated */
+	const region_row *rr = c->r->regions.data;
+	for (size_t k = 0; k < c->r->regions.n; k++) {
+		if (!rules_ukraine_area_row(&rr[k]))
+			continue;
+		const char *hit = folded;
+		for (int tries = 0; tries < 4 && (hit = strstr(hit, rr[k].value)); tries++, hit++) {
+			size_t at = (size_t)(hit - folded), ti = 0;
+			while (ti + 1 < nt && tok[ti + 1] <= at)
+				ti++;
+			size_t nw = c->r->negation_window;
+			if (!kind_in(c->r, "negation", folded, tok, ti > nw ? ti - nw : 0, ti)) {
+				add_stated_area(c, &rr[k]);
+				break;
+			}
+		}
 	}
 }
 

@@ -180,9 +180,9 @@ void rules_end_users(dctx *c);                                                 /
 bool rules_type_matters(const dctx *c, const char *cc);                        /* end users */
 void rules_countries(dctx *c);                                                 /* destinations */
 void rules_ukraine_regions(dctx *c, int party);                                /* ukraine */
-/* The first embargoed (PROHIBITED) area of Ukraine a folded free-text clause names by
- * a region, city or marker row, from byte offset from on; *at = where. */
-const region_row *rules_ukraine_in_text(const es_rules *r, const char *folded, size_t from, size_t *at);
+/* Whether a row names an embargoed (PROHIBITED) area of Ukraine by a name that free
+ * text can hold (a region, city or marker row). */
+bool rules_ukraine_area_row(const region_row *rr);
 void rules_end_user_red_flags(dctx *c, int party, const char *fname);          /* red flags */
 void rules_product_mismatch(dctx *c, int party, const char *fname, es_eu_type t); /* red flags */
 void rules_payer_third_country(dctx *c);                                       /* red flags */

@@ -116,18 +116,7 @@ void rules_ukraine_regions(dctx *c, int party)
 	}
 }
 
-const region_row *rules_ukraine_in_text(const es_rules *r, const char *folded, size_t from, size_t *at)
+bool rules_ukraine_area_row(const region_row *rr)
 {
-	const region_row *rr = r->regions.data, *best = NULL;
-	for (size_t i = 0; i < r->regions.n; i++) {
-		if (rr[i].decision != ES_DEC_PROHIBITED ||
-		    (rr[i].kind != RK_REGION && rr[i].kind != RK_CITY && rr[i].kind != RK_MARKER))
-			continue;
-		const char *hit = strstr(folded + from, rr[i].value);
-		if (hit && (!best || (size_t)(hit - folded) < *at)) {
-			best = &rr[i];
-			*at = (size_t)(hit - folded);
-		}
-	}
-	return best;
+	return rr->decision == ES_DEC_PROHIBITED && (rr->kind == RK_REGION || rr->kind == RK_CITY || rr->kind == RK_MARKER);
 }
