@@ -707,7 +707,7 @@ static double qualify(const es_matcher *m, const es_ix_entity *e, const es_ix_na
 	return s;
 }
 
-es_code es_matcher_query(const es_matcher *mc, const char *name, const es_query *q, es_hit *hits, size_t max,
+static es_code query_one(const es_matcher *mc, const char *name, const es_query *q, es_hit *hits, size_t max,
 			 size_t *n, es_err *err)
 {
 	es_code rc = ES_OK;
@@ -809,6 +809,90 @@ es_code es_matcher_query(const es_matcher *mc, const char *name, const es_query 
 	}
 done:
 	scratch_put(m, s);
+	return rc;
+}
+
+static int hit_cmp(const void *a, const void *b)
+{
+	const es_hit *x = a, *y = b;
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return x->entity < y->entity ? -1 : x->entity > y->entity;
+}
+
+/* Other readings of a name that are screened as well as the name itself:
+ * the Latin look-alike reading of words written in Cyrillic or Greek letters
+ * that look Latin ("РАУРАL" is also "paypal"). Returns how many (<= max). */
+#define READINGS_MAX 4
+static size_t readings(const es_matcher *m, const char *name, char (*out)[ES_QUERY_MAX * 2], size_t max)
+{
+	size_t n = 0;
+	size_t len = strlen(name);
+	if (n < max && es_normalize_lookalike(m->nz, name, len, out[n], sizeof out[n]))
+		n++;
+	return n;
+}
+
+es_code es_matcher_query(const es_matcher *m, const char *name, const es_query *q, es_hit *hits, size_t max,
+			 size_t *n, es_err *err)
+{
+	*n = 0;
+	if (!m || !name)
+		return es_err_set(err, ES_EUSAGE, "no matcher or no name");
+	char (*alt)[ES_QUERY_MAX * 2] = NULL;
+	size_t nalt = 0;
+	bool ascii = true;
+	for (const char *p = name; *p && ascii; p++)
+		ascii = (unsigned char)*p < 0x80;
+	if (!ascii) {
+		alt = malloc(READINGS_MAX * sizeof *alt);
+		if (!alt)
+			return es_err_set(err, ES_ENOMEM, "out of memory");
+		nalt = readings(m, name, alt, READINGS_MAX);
+	}
+	es_code rc = query_one(m, name, q, hits, max, n, err);
+	if (rc != ES_OK || nalt == 0 || max == 0) {
+		free(alt);
+		return rc;
+	}
+	/* every reading's hits, the best per entity, best first */
+	size_t limit = q && q->limit ? q->limit : 10;
+	if (limit > max)
+		limit = max;
+	es_hit *all = malloc((READINGS_MAX + 1) * max * sizeof *all);
+	if (!all) {
+		free(alt);
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	}
+	size_t na = *n;
+	memcpy(all, hits, *n * sizeof *all);
+	es_query_stats total = q && q->stats ? *q->stats : (es_query_stats){0};
+	for (size_t r = 0; r < nalt && rc == ES_OK; r++) {
+		size_t k = 0;
+		rc = query_one(m, alt[r], q, all + na, max, &k, err);
+		if (rc == ES_OK && q && q->stats) {
+			total.candidates += q->stats->candidates;
+			total.bounded += q->stats->bounded;
+			total.scored += q->stats->scored;
+		}
+		na += k;
+	}
+	if (q && q->stats)
+		*q->stats = total;
+	if (rc == ES_OK) {
+		qsort(all, na, sizeof *all, hit_cmp);
+		size_t o = 0;
+		for (size_t i = 0; i < na && o < limit; i++) {
+			bool dup = false;
+			for (size_t j = 0; j < o && !dup; j++)
+				dup = hits[j].entity == all[i].entity;
+			if (!dup)
+				hits[o++] = all[i];
+		}
+		*n = o;
+	}
+	free(all);
+	free(alt);
 	return rc;
 }
 

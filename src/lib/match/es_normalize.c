@@ -14,6 +14,7 @@
 #include <unicode/utrans.h>
 
 #include "es_io.h"
+#include "es_script.h"
 
 #define PHRASE_MAX_TOKENS 8
 #define DICT_MAX_BYTES (4u * 1024 * 1024)
@@ -55,6 +56,7 @@ struct es_normalizer {
 	pthread_mutex_t lock; /* guards the lazily created transliterator */
 	UTransliterator *trans;
 	bool trans_failed;
+	es_scripts *scripts;  /* scripts.txt: bridged scripts, look-alike readings */
 };
 
 static uint64_t fnv1a(const char *s, size_t n)
@@ -535,6 +537,15 @@ es_code es_normalizer_open(es_normalizer **out, const char *lists_dir, es_err *e
 	rc = load_rules(nz, p, &all, &all_len, err);
 	if (rc != ES_OK)
 		goto fail;
+	free(p);
+	p = es_path_join(lists_dir, "normalize/scripts.txt");
+	if (!p) {
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+		goto fail;
+	}
+	rc = es_scripts_open(&nz->scripts, p, &all, &all_len, err);
+	if (rc != ES_OK)
+		goto fail;
 	es_sha256_hex(all ? all : "", all_len, nz->hash);
 	free(p);
 	free(all);
@@ -564,8 +575,33 @@ void es_normalizer_free(es_normalizer *nz)
 	free(nz->lwords);
 	if (nz->trans)
 		utrans_close(nz->trans);
+	es_scripts_free(nz->scripts);
 	pthread_mutex_destroy(&nz->lock);
 	free(nz);
+}
+
+unsigned es_normalize_script_flags(const es_normalizer *nz, const char *s, size_t len, char *detail, size_t cap)
+{
+	if (!nz->scripts || !s)
+		return 0;
+	if (len > ES_QUERY_MAX * 4)
+		len = ES_QUERY_MAX * 4;
+	return es_script_flags(nz->scripts, s, len, detail, cap);
+}
+
+bool es_normalize_lookalike(const es_normalizer *nz, const char *s, size_t len, char *out, size_t cap)
+{
+	if (!nz->scripts || len > ES_QUERY_MAX || all_ascii(s, len) || !es_utf8_valid(s, len, NULL))
+		return false;
+	size_t fcap = ES_QUERY_MAX * 8, fl = 0;
+	char *folded = malloc(fcap);
+	if (!folded)
+		return false;
+	es_err e = {0};
+	bool r = es_script_fold(s, len, folded, fcap, &fl, &e) == ES_OK &&
+		 es_script_latin_reading(nz->scripts, folded, fl, out, cap);
+	free(folded);
+	return r;
 }
 
 const char *es_normalizer_hash(const es_normalizer *nz)
@@ -862,11 +898,18 @@ es_code es_normalize_query(const es_normalizer *nz, const char *s, size_t len, e
 		return es_err_set(err, ES_EENCODING, "name is not valid UTF-8 (byte %zu)", bad);
 	if (!ascii) {
 		size_t cap = ES_QUERY_MAX * 8;
-		conv = malloc(cap);
+		conv = malloc(cap * 2);
 		if (!conv)
 			return es_err_set(err, ES_ENOMEM, "out of memory");
+		/* compatibility letters (math bold, full width) become plain and
+		 * invisible format characters vanish before anything else */
+		char *folded = conv + cap;
+		size_t fl = 0;
+		rc = es_script_fold(s, len, folded, cap, &fl, err);
+		if (rc != ES_OK)
+			goto done;
 		size_t cl = 0;
-		rc = to_ascii(nz, s, len, conv, cap, &cl, err);
+		rc = to_ascii(nz, folded, fl, conv, cap, &cl, err);
 		if (rc != ES_OK)
 			goto done;
 		s = conv;
