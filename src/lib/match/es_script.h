@@ -35,7 +35,7 @@ typedef struct es_scripts es_scripts;
 
 /* Reads the bridged scripts (ISO 15924 codes, one or more per line, '#'
  * comments) from path. The file text is appended to *all (length *all_len)
- * text appended (for the normalizer's dictionary hash). */
+ * when all is not NULL, for the normalizer dictionary hash. */
 es_code es_scripts_open(es_scripts **out, const char *path, char **all, size_t *all_len, es_err *err);
 void es_scripts_free(es_scripts *sc);
 

@@ -93,6 +93,14 @@ typedef struct {
 void es_rules_decide(const es_rules *r, const es_order *o, const es_party_hit *hits, size_t n_hits,
 		     const es_rules_ctx *ctx, es_result *res);
 
+/* Adds a REVIEW reason for party `party` of o to res (once per code and
+ * party; the message template is the code's row of reasons.tsv, {name} the
+ * party's name, {detail} detail): for findings made outside the rules, such
+ * as a party name the matcher cannot screen (UNSCREENABLE_SCRIPT,
+ * MIXED_SCRIPT). */
+void es_rules_add_review(const es_rules *r, const es_order *o, es_result *res, const char *code, int party,
+			 const char *detail);
+
 /* Folds text for word matching: Unicode case folding, common Latin accents to
  * ASCII, punctuation and spaces to single spaces, with one leading and one
  * trailing space (" tok tok "). Returns the length written (always NUL-terminated;
