@@ -29,6 +29,7 @@ typedef struct {
 } phrase;
 
 #define KIND_DROP 255
+#define KIND_NUM 254 /* numbers.txt: a number word (canon: its digits) or "no" (the number marker) */
 #define LEGAL_FUZZY_MIN 6
 #define TITLES_MAX 64
 
@@ -503,6 +504,7 @@ es_code es_normalizer_open(es_normalizer **out, const char *lists_dir, es_err *e
 	} files[] = {
 		{"normalize/honorifics.txt", KIND_DROP, true},
 		{"normalize/legal_forms.txt", ES_TK_LEGAL, true},
+		{"normalize/numbers.txt", KIND_NUM, true},
 		{"normalize/romanization.txt", ES_TK_WORD, true},
 		{"normalize/stopwords.txt", ES_TK_STOP, true},
 		{"normalize/generic.txt", ES_TK_GENERIC, true},
@@ -873,6 +875,75 @@ static void split_articles(rawtoks *rt)
 	}
 }
 
+/* ---- numbers ---- */
+
+static bool all_digits(const char *s, size_t n)
+{
+	if (!n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+/* A word that is a number with an ordinal ending or a "number" prefix glued
+ * to it ("14th", "1st", "3rd", "14e", "14eme", "14te", "N9", "No14"): its
+ * digits into out (ES_TOK_LEN bytes). */
+static bool glued_number(const char *t, size_t n, char *out)
+{
+	static const char *const suffix[] = {"st", "nd", "rd", "th", "e", "eme", "er", "ere", "o", "a", "te",
+					     "ten", "ter", "y", "yy", "iy", "oy", "ya", "ye", "go"};
+	static const char *const prefix[] = {"n", "no", "nr"};
+	size_t d0 = 0, d1;
+	while (d0 < n && !isdigit((unsigned char)t[d0]))
+		d0++;
+	d1 = d0;
+	while (d1 < n && isdigit((unsigned char)t[d1]))
+		d1++;
+	if (d1 == d0 || (d0 == 0 && d1 == n))
+		return false;
+	for (size_t k = d1; k < n; k++)
+		if (isdigit((unsigned char)t[k]))
+			return false;
+	bool pre = d0 == 0, suf = d1 == n;
+	for (size_t k = 0; !pre && k < sizeof prefix / sizeof prefix[0]; k++)
+		pre = strlen(prefix[k]) == d0 && memcmp(prefix[k], t, d0) == 0;
+	for (size_t k = 0; !suf && k < sizeof suffix / sizeof suffix[0]; k++)
+		suf = strlen(suffix[k]) == n - d1 && memcmp(suffix[k], t + d1, n - d1) == 0;
+	if (!pre || !suf)
+		return false;
+	memcpy(out, t + d0, d1 - d0);
+	out[d1 - d0] = '\0';
+	return true;
+}
+
+/* Whether raw token i starts a number (digits, a number word, a glued one). */
+static bool starts_number(const es_normalizer *nz, const rawtoks *rt, size_t i)
+{
+	if (i >= rt->n)
+		return false;
+	const rawtok *t = &rt->t[i];
+	char d[ES_TOK_LEN];
+	if (all_digits(t->text, t->len) || glued_number(t->text, t->len, d))
+		return true;
+	const phrase *p = lookup(nz, t->text, t->len);
+	if (p && p->kind == KIND_NUM && strcmp(p->canon, "no") != 0)
+		return true;
+	/* a number phrase of several words ("twenty nine") starts with a number word */
+	return false;
+}
+
+/* Russian ordinal endings written after a hyphen ("14-й" = "14-y"), dropped after a number */
+static bool ordinal_tail(const char *t, size_t n)
+{
+	static const char *const tails[] = {"y", "yy", "iy", "oy", "ya", "ye", "go", "ogo", "aya", "oye", "th", "st", "nd", "rd"};
+	for (size_t k = 0; k < sizeof tails / sizeof tails[0]; k++)
+		if (strlen(tails[k]) == n && memcmp(tails[k], t, n) == 0)
+			return true;
+	return false;
+}
+
 /* ---- the normalization ---- */
 
 es_code es_normalize(const es_normalizer *nz, const char *s, size_t len, es_ntoks *out, es_err *err)
@@ -1009,6 +1080,20 @@ es_code es_normalize_query(const es_normalizer *nz, const char *s, size_t len, e
 			i += plen;
 			continue;
 		}
+		if (ph && ph->kind == KIND_NUM && strcmp(ph->canon, "no") == 0) {
+			/* "No. 14", "Nr 3": the marker goes, the number stays */
+			if (starts_number(nz, rt, i + plen)) {
+				i += plen;
+				continue;
+			}
+			ph = NULL;
+			plen = 0;
+		}
+		if (!ph && out->n > 0 && out->tok[out->n - 1].kind == ES_TK_NUM &&
+		    ordinal_tail(rt->t[i].text, rt->t[i].len)) {
+			i++;
+			continue;
+		}
 		if (out->n >= ES_NAME_TOKENS) {
 			rc = es_err_set(err, ES_ETOOBIG, "name has more than %d words", ES_NAME_TOKENS);
 			goto done;
@@ -1022,7 +1107,19 @@ es_code es_normalize_query(const es_normalizer *nz, const char *s, size_t len, e
 			t->flags |= ES_TF_TITLE;
 		else
 			lead = false;
-		if (ph) {
+		char gd[ES_TOK_LEN];
+		if (ph && ph->kind == KIND_NUM) {
+			/* a number word: the number, as listed names write it */
+			t->kind = ES_TK_NUM;
+			memcpy(t->text, ph->canon, ph->clen + 1);
+			memcpy(t->canon, ph->canon, ph->clen + 1);
+			i += plen;
+		} else if (!ph && glued_number(rt->t[i].text, rt->t[i].len, gd)) {
+			t->kind = ES_TK_NUM;
+			memcpy(t->text, gd, strlen(gd) + 1);
+			memcpy(t->canon, gd, strlen(gd) + 1);
+			i++;
+		} else if (ph) {
 			/* display text: the words as written, joined */
 			size_t tl = 0;
 			for (size_t k = 0; k < plen; k++) {
