@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "es_arabic.h"
+#include "es_cjk.h"
 #include "es_index.h"
 #include "es_io.h"
 #include "es_normalize.h"
@@ -68,6 +70,8 @@ struct es_matcher {
 	es_index *ix;
 	pthread_mutex_t lock;
 	scratch *pool;
+	es_skel_map *skel;  /* listed Latin words by consonant skeleton: built on the first Arabic-script query */
+	bool skel_failed;
 };
 
 char *es_match_index_path(const es_listset *ls)
@@ -216,6 +220,7 @@ void es_matcher_free(es_matcher *m)
 		free(s->top);
 		free(s);
 	}
+	es_skel_map_free(m->skel);
 	es_index_free(m->ix);
 	es_normalizer_free(m->nz);
 	pthread_mutex_destroy(&m->lock);
@@ -752,6 +757,9 @@ static es_code query_one(const es_matcher *mc, const char *name, const es_query 
 	scored *top = s->top;
 	size_t ntop = 0;
 	es_stok lt[ES_NAME_TOKENS];
+	/* names both written in one CJK script are compared by their characters too */
+	size_t name_len = strlen(name);
+	bool cjk = es_cjk_present(name, name_len);
 	for (size_t k = 0; k < ncand; k++) {
 		uint32_t id = exhaustive ? (uint32_t)k : s->cand[k].id;
 		/* candidates come best bound first: stop once none can enter */
@@ -762,6 +770,12 @@ static es_code query_one(const es_matcher *mc, const char *name, const es_query 
 		size_t nl = es_index_name_toks(m->ix, nm, lt);
 		double sc = es_score_names_cached(qt->st, qt->n, lt, nl, is_person(e), &s->sims, NULL, 0, NULL);
 		nscored++;
+		if (cjk) {
+			const char *ln = es_index_str(m->ix, nm->display);
+			double cs = es_cjk_char_sim(name, name_len, ln, strlen(ln));
+			if (cs < sc)
+				sc = cs;
+		}
 		sc = qualify(m, e, nm, q, sc);
 		if (sc < threshold || sc <= 0)
 			continue;
@@ -823,13 +837,48 @@ static int hit_cmp(const void *a, const void *b)
 /* Other readings of a name that are screened as well as the name itself:
  * the Latin look-alike reading of words written in Cyrillic or Greek letters
  * that look Latin ("РАУРАL" is also "paypal"). Returns how many (<= max). */
-#define READINGS_MAX 4
+#define READINGS_MAX 8
+#define ARABIC_READINGS 3
+
+static bool has_arabic_letter(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0xD8 && (unsigned char)*s <= 0xDB)
+			return true;
+	return false;
+}
+
+static const es_skel_map *skel_map(const es_matcher *mc)
+{
+	es_matcher *m = (es_matcher *)mc; /* the lazily built map is the only change */
+	pthread_mutex_lock(&m->lock);
+	if (!m->skel && !m->skel_failed) {
+		es_err e = {0};
+		if (es_skel_map_build(m->ix, &m->skel, &e) != ES_OK)
+			m->skel_failed = true;
+	}
+	const es_skel_map *r = m->skel;
+	pthread_mutex_unlock(&m->lock);
+	return r;
+}
+
 static size_t readings(const es_matcher *m, const char *name, char (*out)[ES_QUERY_MAX * 2], size_t max)
 {
 	size_t n = 0;
 	size_t len = strlen(name);
 	if (n < max && es_normalize_lookalike(m->nz, name, len, out[n], sizeof out[n]))
 		n++;
+	if (n < max && has_arabic_letter(name)) {
+		/* the listed Latin spellings of the words' consonant skeletons */
+		const es_skel_map *sm = skel_map(m);
+		es_ntoks *nt = malloc(sizeof *nt);
+		es_err e = {0};
+		if (sm && nt && es_normalize(m->nz, name, len, nt, &e) == ES_OK) {
+			size_t want = max - n < ARABIC_READINGS ? max - n : ARABIC_READINGS;
+			n += es_arabic_readings(sm, nt, out[n], sizeof out[n], want);
+		}
+		free(nt);
+	}
 	return n;
 }
 
@@ -916,6 +965,9 @@ static es_code compare(const es_normalizer *nz, const es_index *ix, const char *
 	if (rc != ES_OK)
 		goto done;
 	*score = es_score_names(qa->st, qa->n, qb->st, qb->n, type == ES_TYPE_PERSON, align, max_align, n_align);
+	double cs = es_cjk_char_sim(a, strlen(a), b, strlen(b));
+	if (cs < *score)
+		*score = cs;
 done:
 	free(qa);
 	free(qb);

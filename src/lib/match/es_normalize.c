@@ -14,6 +14,7 @@
 #include <unicode/utrans.h>
 
 #include "es_io.h"
+#include "es_cjk.h"
 #include "es_script.h"
 
 #define PHRASE_MAX_TOKENS 8
@@ -29,7 +30,8 @@ typedef struct {
 } phrase;
 
 #define KIND_DROP 255
-#define KIND_NUM 254 /* numbers.txt: a number word (canon: its digits) or "no" (the number marker) */
+#define KIND_NUM 254
+#define KIND_CLASS2 253 /* "\1" + a romanization-class member after the spelling rules -> the class */ /* numbers.txt: a number word (canon: its digits) or "no" (the number marker) */
 #define LEGAL_FUZZY_MIN 6
 #define TITLES_MAX 64
 
@@ -58,6 +60,7 @@ struct es_normalizer {
 	UTransliterator *trans;
 	bool trans_failed;
 	es_scripts *scripts;  /* scripts.txt: bridged scripts, look-alike readings */
+	es_cjk *cjk;          /* cjk_words.tsv, hangul.tsv: Chinese and Korean names */
 };
 
 static uint64_t fnv1a(const char *s, size_t n)
@@ -407,6 +410,55 @@ done:
 	return rc;
 }
 
+static void apply_rules(const es_normalizer *nz, char *w);
+
+/* The class lookup also runs after the spelling rules: every member of a
+ * romanization class, spelled by the rules, leads to the class, so a
+ * spelling the class does not list but the rules bring to a member's
+ * spelling ("Mokhammad" = "mohamad") finds the class. */
+static es_code add_class2(es_normalizer *nz, es_err *err)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < nz->cap; i++)
+		if (nz->tab[i].key && nz->tab[i].kind == ES_TK_WORD && !strchr(nz->tab[i].key, ' '))
+			n++;
+	char(*pairs)[2][ES_TOK_LEN + 1] = malloc((n ? n : 1) * sizeof *pairs);
+	if (!pairs)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	size_t k = 0;
+	for (size_t i = 0; i < nz->cap && k < n; i++) {
+		const phrase *p = &nz->tab[i];
+		if (!p->key || p->kind != ES_TK_WORD || strchr(p->key, ' ') || p->klen >= ES_TOK_LEN ||
+		    p->clen >= ES_TOK_LEN)
+			continue;
+		pairs[k][0][0] = '\1';
+		memcpy(pairs[k][0] + 1, p->key, p->klen + 1);
+		apply_rules(nz, pairs[k][0] + 1);
+		memcpy(pairs[k][1], p->canon, p->clen + 1);
+		apply_rules(nz, pairs[k][1]);
+		k++;
+	}
+	es_code rc = ES_OK;
+	for (size_t i = 0; i < k && rc == ES_OK; i++)
+		rc = add_phrase(nz, pairs[i][0], pairs[i][1], KIND_CLASS2, err);
+	free(pairs);
+	return rc;
+}
+
+/* After the spelling rules, the class of the spelling (see add_class2). */
+static void class_after_rules(const es_normalizer *nz, char *w)
+{
+	char key[ES_TOK_LEN + 1];
+	size_t wl = strlen(w);
+	if (wl + 1 >= sizeof key)
+		return;
+	key[0] = '\1';
+	memcpy(key + 1, w, wl + 1);
+	const phrase *p = lookup(nz, key, wl + 1);
+	if (p && p->kind == KIND_CLASS2 && p->clen < ES_TOK_LEN)
+		memcpy(w, p->canon, p->clen + 1);
+}
+
 static es_code load_rules(es_normalizer *nz, const char *path, char **all, size_t *all_len, es_err *err)
 {
 	char *buf = NULL;
@@ -539,6 +591,9 @@ es_code es_normalizer_open(es_normalizer **out, const char *lists_dir, es_err *e
 	rc = load_rules(nz, p, &all, &all_len, err);
 	if (rc != ES_OK)
 		goto fail;
+	rc = add_class2(nz, err);
+	if (rc != ES_OK)
+		goto fail;
 	free(p);
 	p = es_path_join(lists_dir, "normalize/scripts.txt");
 	if (!p) {
@@ -546,6 +601,15 @@ es_code es_normalizer_open(es_normalizer **out, const char *lists_dir, es_err *e
 		goto fail;
 	}
 	rc = es_scripts_open(&nz->scripts, p, &all, &all_len, err);
+	if (rc != ES_OK)
+		goto fail;
+	free(p);
+	p = es_path_join(lists_dir, "normalize");
+	if (!p) {
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+		goto fail;
+	}
+	rc = es_cjk_open(&nz->cjk, p, &all, &all_len, err);
 	if (rc != ES_OK)
 		goto fail;
 	es_sha256_hex(all ? all : "", all_len, nz->hash);
@@ -578,6 +642,7 @@ void es_normalizer_free(es_normalizer *nz)
 	if (nz->trans)
 		utrans_close(nz->trans);
 	es_scripts_free(nz->scripts);
+	es_cjk_free(nz->cjk);
 	pthread_mutex_destroy(&nz->lock);
 	free(nz);
 }
@@ -681,11 +746,13 @@ void es_normalize_canon(const es_normalizer *nz, const char *word, char *out)
 		size_t cl = ph->clen < ES_TOK_LEN - 1 ? ph->clen : ES_TOK_LEN - 1;
 		memcpy(out, ph->canon, cl);
 		out[cl] = '\0';
+		apply_rules(nz, out);
 	} else {
 		memcpy(out, word, wl);
 		out[wl] = '\0';
+		apply_rules(nz, out);
+		class_after_rules(nz, out);
 	}
-	apply_rules(nz, out);
 }
 
 /* ---- ICU: any script to Latin ASCII ---- */
@@ -747,6 +814,14 @@ static es_code to_ascii(const es_normalizer *nz_c, const char *s, size_t len, ch
 	for (int32_t i = 0; i < ol; i++) {
 		if (out[i] == '"' && o > 0 && i + 1 < ol && is_alpha(out[o - 1]) && is_alpha(out[i + 1]))
 			continue;
+		/* an ayn (ʿ) opening a word is the vowel Latin names write there
+		 * (علي = "aly", Ali); inside a word it is dropped as before */
+		if ((unsigned char)out[i] == 0xCA && i + 1 < ol && (unsigned char)out[i + 1] == 0xBF &&
+		    (o == 0 || out[o - 1] == ' ') && i + 2 < ol && is_alpha(out[i + 2])) {
+			out[o++] = 'a';
+			i++;
+			continue;
+		}
 		out[o++] = out[i];
 	}
 	out[o] = '\0';
@@ -969,7 +1044,7 @@ es_code es_normalize_query(const es_normalizer *nz, const char *s, size_t len, e
 		return es_err_set(err, ES_EENCODING, "name is not valid UTF-8 (byte %zu)", bad);
 	if (!ascii) {
 		size_t cap = ES_QUERY_MAX * 8;
-		conv = malloc(cap * 2);
+		conv = malloc(cap * 3);
 		if (!conv)
 			return es_err_set(err, ES_ENOMEM, "out of memory");
 		/* compatibility letters (math bold, full width) become plain and
@@ -979,6 +1054,24 @@ es_code es_normalize_query(const es_normalizer *nz, const char *s, size_t len, e
 		rc = es_script_fold(s, len, folded, cap, &fl, err);
 		if (rc != ES_OK)
 			goto done;
+		if (arabic) {
+			/* ta marbuta (ة) is written -a/-ah/-eh in Latin names, not -t */
+			for (size_t k = 0; k + 1 < fl; k++)
+				if ((unsigned char)folded[k] == 0xD8 && (unsigned char)folded[k + 1] == 0xA9) {
+					folded[k] = (char)0xD9;
+					folded[k + 1] = (char)0x87;
+				}
+		}
+		if (nz->cjk && es_cjk_present(folded, fl)) {
+			/* Chinese words in English, the rest in pinyin; Hangul syllables */
+			char *bridged = conv + 2 * cap;
+			size_t bl = 0;
+			rc = es_cjk_bridge(nz->cjk, folded, fl, bridged, cap, &bl, err);
+			if (rc != ES_OK)
+				goto done;
+			memcpy(folded, bridged, bl + 1);
+			fl = bl;
+		}
 		size_t cl = 0;
 		rc = to_ascii(nz, folded, fl, conv, cap, &cl, err);
 		if (rc != ES_OK)
@@ -1155,6 +1248,7 @@ es_code es_normalize_query(const es_normalizer *nz, const char *s, size_t len, e
 				t->kind = ES_TK_WORD;
 				memcpy(t->canon, r->text, r->len + 1);
 				apply_rules(nz, t->canon);
+				class_after_rules(nz, t->canon);
 			}
 			i++;
 		}
