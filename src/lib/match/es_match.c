@@ -868,6 +868,35 @@ static size_t readings(const es_matcher *m, const char *name, char (*out)[ES_QUE
 	size_t len = strlen(name);
 	if (n < max && es_normalize_lookalike(m->nz, name, len, out[n], sizeof out[n]))
 		n++;
+	/* "ALI HASSAN/ALI HUSSEIN": names joined with '/' are also screened
+	 * one by one (not M/V, c/o, A/S: each part needs >= 4 letters) */
+	if (strchr(name, '/')) {
+		size_t parts = 0, letters = 0;
+		bool ok = true;
+		for (const char *p = name;; p++) {
+			if (*p == '/' || !*p) {
+				ok = ok && letters >= 4;
+				parts++;
+				letters = 0;
+				if (!*p)
+					break;
+			} else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (unsigned char)*p >= 0x80) {
+				letters++;
+			}
+		}
+		for (const char *p = name; ok && parts > 1 && parts <= 4 && n < max;) {
+			const char *e = strchr(p, '/');
+			size_t pl = e ? (size_t)(e - p) : strlen(p);
+			if (pl < sizeof out[n]) {
+				memcpy(out[n], p, pl);
+				out[n][pl] = '\0';
+				n++;
+			}
+			if (!e)
+				break;
+			p = e + 1;
+		}
+	}
 	if (n < max && has_arabic_letter(name)) {
 		/* the listed Latin spellings of the words' consonant skeletons */
 		const es_skel_map *sm = skel_map(m);
@@ -890,10 +919,10 @@ es_code es_matcher_query(const es_matcher *m, const char *name, const es_query *
 		return es_err_set(err, ES_EUSAGE, "no matcher or no name");
 	char (*alt)[ES_QUERY_MAX * 2] = NULL;
 	size_t nalt = 0;
-	bool ascii = true;
-	for (const char *p = name; *p && ascii; p++)
-		ascii = (unsigned char)*p < 0x80;
-	if (!ascii) {
+	bool plain = !strchr(name, '/');
+	for (const char *p = name; *p && plain; p++)
+		plain = (unsigned char)*p < 0x80;
+	if (!plain) {
 		alt = malloc(READINGS_MAX * sizeof *alt);
 		if (!alt)
 			return es_err_set(err, ES_ENOMEM, "out of memory");

@@ -31,6 +31,7 @@ typedef struct {
 
 #define KIND_DROP 255
 #define KIND_NUM 254
+#define KIND_LEAD 252 /* leading.txt: dropped only at the start of a name */
 #define KIND_CLASS2 253 /* "\1" + a romanization-class member after the spelling rules -> the class */ /* numbers.txt: a number word (canon: its digits) or "no" (the number marker) */
 #define LEGAL_FUZZY_MIN 6
 #define TITLES_MAX 64
@@ -138,6 +139,7 @@ typedef struct {
 	uint8_t len;
 	uint8_t flags;
 	bool dotted; /* letters joined from a dotted initialism ("H.E." = "he") */
+	uint8_t camel; /* where a capital follows >= 3 letters with a small one last ("SiemensAG": 7), 0 = none */
 } rawtok;
 
 typedef struct {
@@ -161,6 +163,7 @@ static void raw_push(rawtoks *r, const char *s, size_t len, uint8_t flags)
 		t->len = (uint8_t)k;
 		t->flags = flags;
 		t->dotted = false;
+		t->camel = 0;
 		s += k;
 		len -= k;
 	}
@@ -182,16 +185,21 @@ static void tokenize_ascii(const char *s, size_t len, rawtoks *r)
 	bool suffix = false; /* after " - ": "X - Dubai Branch" qualifies X, like (...) */
 	size_t seg = 0;      /* letters since the last dot or separator */
 	bool dotted = false; /* the current word joined dotted letters */
+	size_t camel = 0;    /* first small-to-capital change after >= 3 letters of the word */
 	r->n = 0;
 	r->overflow = false;
 #define FLUSH()                                                                           \
 	do {                                                                              \
 		if (cl) {                                                                 \
+			size_t n0_ = r->n;                                                \
 			raw_push(r, cur, cl, depth > 0 || suffix ? ES_TF_PAREN : 0);      \
 			if (dotted && r->n)                                               \
 				r->t[r->n - 1].dotted = true;                             \
+			if (r->n == n0_ + 1 && camel < ES_TOK_LEN)                        \
+				r->t[r->n - 1].camel = (uint8_t)camel;                    \
 			cl = 0;                                                           \
 		}                                                                         \
+		camel = 0;                                                                \
 		seg = 0;                                                                  \
 		dotted = false;                                                           \
 	} while (0)
@@ -200,6 +208,8 @@ static void tokenize_ascii(const char *s, size_t len, rawtoks *r)
 		if (c >= 0x80 || c == '\'' || c == '`') {
 			continue;
 		} else if (isalnum(c)) {
+			if (!camel && cl >= 3 && isupper(c) && islower((unsigned char)s[i - 1]))
+				camel = cl;
 			if (cl < sizeof cur)
 				cur[cl++] = (char)tolower(c);
 			seg++;
@@ -555,6 +565,7 @@ es_code es_normalizer_open(es_normalizer **out, const char *lists_dir, es_err *e
 		bool canon;
 	} files[] = {
 		{"normalize/honorifics.txt", KIND_DROP, true},
+		{"normalize/leading.txt", KIND_LEAD, true},
 		{"normalize/legal_forms.txt", ES_TK_LEGAL, true},
 		{"normalize/numbers.txt", KIND_NUM, true},
 		{"normalize/romanization.txt", ES_TK_WORD, true},
@@ -1019,6 +1030,59 @@ static bool ordinal_tail(const char *t, size_t n)
 	return false;
 }
 
+/* ---- words written with digits or glued to their legal form ---- */
+
+/* Digits inside a word read as the letters they stand for ("Gazpr0m",
+ * "5berbank", "M1crosoft"): a word of >= 2 letters whose digits are single,
+ * each one of 0 1 3 4 5 9 (a glued number such as "14th" or "N9" is not
+ * such a word). */
+static void digits_as_letters(rawtok *t)
+{
+	static const char from[] = "013459", to[] = "oieasg";
+	size_t letters = 0, digits = 0;
+	for (size_t k = 0; k < t->len; k++) {
+		char c = t->text[k];
+		if (c >= 'a' && c <= 'z') {
+			letters++;
+		} else if (c >= '0' && c <= '9') {
+			if (!strchr(from, c) || (k + 1 < t->len && isdigit((unsigned char)t->text[k + 1])))
+				return;
+			digits++;
+		}
+	}
+	char d[ES_TOK_LEN];
+	if (letters < 2 || !digits || glued_number(t->text, t->len, d))
+		return;
+	for (size_t k = 0; k < t->len; k++) {
+		const char *p = t->text[k] ? strchr(from, t->text[k]) : NULL;
+		if (p)
+			t->text[k] = to[p - from];
+	}
+}
+
+/* "SiemensAG", "AcmeGmbH": a legal form glued to the last word, told by
+ * its capital after a small letter, is split off. */
+static void split_glued_legal(const es_normalizer *nz, rawtoks *rt)
+{
+	if (!rt->n || rt->n >= sizeof rt->t / sizeof rt->t[0])
+		return;
+	rawtok *t = &rt->t[rt->n - 1];
+	size_t c = t->camel;
+	if (!c || c >= t->len)
+		return;
+	const phrase *p = lookup(nz, t->text + c, t->len - c);
+	if (!p || p->kind != ES_TK_LEGAL)
+		return;
+	rawtok *w = &rt->t[rt->n++];
+	*w = *t;
+	memmove(w->text, t->text + c, t->len - c + 1);
+	w->len = (uint8_t)(t->len - c);
+	w->camel = 0;
+	t->text[c] = '\0';
+	t->len = (uint8_t)c;
+	t->camel = 0;
+}
+
 /* ---- the normalization ---- */
 
 es_code es_normalize(const es_normalizer *nz, const char *s, size_t len, es_ntoks *out, es_err *err)
@@ -1095,6 +1159,9 @@ es_code es_normalize_query(const es_normalizer *nz, const char *s, size_t len, e
 			goto done;
 		}
 	}
+	for (size_t k = 0; k < rt->n; k++)
+		digits_as_letters(&rt->t[k]);
+	split_glued_legal(nz, rt);
 	/* the legal-form words each token may be a typo of (queries only) */
 	if (listed && nz->n_lwords) {
 		for (size_t k = 0; k < rt->n; k++) {
@@ -1172,6 +1239,15 @@ es_code es_normalize_query(const es_normalizer *nz, const char *s, size_t len, e
 		if (ph && ph->kind == KIND_DROP) {
 			i += plen;
 			continue;
+		}
+		if (ph && ph->kind == KIND_LEAD) {
+			/* "President X", "M/V Y": dropped before the name, a word elsewhere */
+			if (out->n == 0 && i + plen < rt->n) {
+				i += plen;
+				continue;
+			}
+			ph = NULL;
+			plen = 0;
 		}
 		if (ph && ph->kind == KIND_NUM && strcmp(ph->canon, "no") == 0) {
 			/* "No. 14", "Nr 3": the marker goes, the number stays */
