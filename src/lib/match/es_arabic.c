@@ -58,7 +58,10 @@ size_t es_arabic_skeleton(const char *w, size_t len, char *out)
 		}
 		t[n++] = c == 'q' ? 'g' : c == 'c' ? 'k' : c;
 	}
-	/* ta marbuta, -eh: a final h; then the final vowels */
+	/* a final i (Arabic final ي: Ahmadi, Husseini) is kept as a mark, so
+	 * Ahmadi is not Ahmad; ta marbuta, -eh (a final h) and other final
+	 * vowels go */
+	bool final_i = n > 1 && (t[n - 1] == 'i' || t[n - 1] == 'y');
 	if (n > 2 && t[n - 1] == 'h')
 		n--;
 	while (n > 1 && (vowel(t[n - 1]) || t[n - 1] == 'y' || t[n - 1] == 'w'))
@@ -79,10 +82,12 @@ size_t es_arabic_skeleton(const char *w, size_t len, char *out)
 			continue;
 		out[o++] = c;
 	}
+	if (final_i && o + 1 < ES_TOK_LEN)
+		out[o++] = 'I';
 	out[o] = '\0';
 	bool consonant = false;
 	for (size_t k = 0; k < o; k++)
-		if (out[k] != 'V')
+		if (out[k] != 'V' && out[k] != 'I')
 			consonant = true;
 	return consonant ? o : 0;
 }

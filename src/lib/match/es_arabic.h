@@ -6,8 +6,9 @@
  * HUSSEIN). Both are brought to a consonant skeleton: a leading vowel as one
  * mark, then the consonants without a e i o u y w, digraphs folded (kh = h,
  * sh = s, gh = q = g, ch = c, ph = f; dh, th, zh stay two letters, since
- * Arabic script writes d+h as "dh" too), a final h (ta marbuta,
- * -eh) and final vowels dropped, doubles collapsed: HANIYEH and هنية both
+ * Arabic script writes d+h as "dh" too), a final i or y kept as a mark
+ * (Ahmadi is not Ahmad), a final h (ta marbuta, -eh) and final vowels
+ * dropped, doubles collapsed: HANIYEH and هنية both
  * give "hn", Ismail and إسماعيل "Vsml", Dehghan and دهقان "dhgn".
  *
  * A skeleton map holds every word of the listed Latin names by skeleton. For

@@ -1119,12 +1119,18 @@ es_code es_normalize_query(const es_normalizer *nz, const char *s, size_t len, e
 		if (rc != ES_OK)
 			goto done;
 		if (arabic) {
-			/* ta marbuta (ة) is written -a/-ah/-eh in Latin names, not -t */
-			for (size_t k = 0; k + 1 < fl; k++)
-				if ((unsigned char)folded[k] == 0xD8 && (unsigned char)folded[k + 1] == 0xA9) {
+			/* ta marbuta (ة) is written -a/-ah/-eh in Latin names, not -t;
+			 * alef maksura (ى) -a, not -y */
+			for (size_t k = 0; k + 1 < fl; k++) {
+				unsigned char a = (unsigned char)folded[k], b = (unsigned char)folded[k + 1];
+				if (a == 0xD8 && b == 0xA9) { /* ة -> ه */
 					folded[k] = (char)0xD9;
 					folded[k + 1] = (char)0x87;
+				} else if (a == 0xD9 && b == 0x89) { /* alef maksura ى is a long a (يحيى = Yahya) */
+					folded[k] = (char)0xD8;
+					folded[k + 1] = (char)0xA7;
 				}
+			}
 		}
 		if (nz->cjk && es_cjk_present(folded, fl)) {
 			/* Chinese words in English, the rest in pinyin; Hangul syllables */
