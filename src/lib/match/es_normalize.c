@@ -929,8 +929,12 @@ static void split_articles(rawtoks *rt)
 	size_t cap = sizeof rt->t / sizeof rt->t[0];
 	for (size_t i = rt->n; i-- > 0;) {
 		rawtok *t = &rt->t[i];
-		/* "bdal..." (عبدال, the ayn dropped): "bd" + "al..." first */
-		if (t->len >= 4 + ARTICLE_REST && memcmp(t->text, "bdal", 4) == 0 && is_alpha(t->text[4])) {
+		/* "abdal..." (عبدال, the word-initial ayn written a; "bdal..." when
+		 * it was dropped): "abd" + "al..." first */
+		size_t ab = t->len >= 5 + ARTICLE_REST && memcmp(t->text, "abdal", 5) == 0 && is_alpha(t->text[5]) ? 3
+			    : t->len >= 4 + ARTICLE_REST && memcmp(t->text, "bdal", 4) == 0 && is_alpha(t->text[4]) ? 2
+			    : 0;
+		if (ab) {
 			if (rt->n >= cap) {
 				rt->overflow = true;
 				return;
@@ -938,10 +942,10 @@ static void split_articles(rawtoks *rt)
 			memmove(&rt->t[i + 1], &rt->t[i], (rt->n - i) * sizeof rt->t[0]);
 			rt->n++;
 			rawtok *w = &rt->t[i + 1];
-			memmove(w->text, w->text + 2, (size_t)w->len - 1);
-			w->len = (uint8_t)(w->len - 2);
-			t->text[2] = '\0';
-			t->len = 2;
+			memmove(w->text, w->text + ab, (size_t)w->len - ab + 1);
+			w->len = (uint8_t)(w->len - ab);
+			t->text[ab] = '\0';
+			t->len = (uint8_t)ab;
 			t = w;
 			i++;
 		}
@@ -1264,7 +1268,7 @@ es_code es_normalize_query(const es_normalizer *nz, const char *s, size_t len, e
 			ph = NULL;
 			plen = 0;
 		}
-		if (!ph && out->n > 0 && out->tok[out->n - 1].kind == ES_TK_NUM &&
+		if ((!ph || plen == 1) && out->n > 0 && out->tok[out->n - 1].kind == ES_TK_NUM &&
 		    ordinal_tail(rt->t[i].text, rt->t[i].len)) {
 			i++;
 			continue;
