@@ -187,7 +187,10 @@ void es_skel_map_free(es_skel_map *m)
 }
 
 /* How well a listed spelling keeps the letters written in Arabic script:
- * the written letters (y also as i/e, w as u/o, a long a) found in order. */
+ * the written letters (y also as i/e, w as u/o, q as k/g, an initial alef
+ * as e) found in order. A spelling that loses more than a quarter of them is
+ * not a reading of the word (سعاد "sad" is not Seyyed). */
+#define KEEP_MIN 0.75
 static double keeps(const char *ar, size_t al, const char *w)
 {
 	size_t found = 0, j = 0, wl = strlen(w);
@@ -196,7 +199,7 @@ static double keeps(const char *ar, size_t al, const char *w)
 		for (size_t k = j; k < wl; k++) {
 			char d = w[k];
 			bool same = d == c || (c == 'y' && (d == 'i' || d == 'e')) || (c == 'w' && (d == 'u' || d == 'o')) ||
-				    (c == 'q' && (d == 'k' || d == 'g')) || (c == 'a' && d == 'e');
+				    (c == 'q' && (d == 'k' || d == 'g')) || (i == 0 && c == 'a' && d == 'e');
 			if (same) {
 				found++;
 				j = k + 1;
@@ -256,7 +259,9 @@ size_t es_arabic_readings(const es_skel_map *m, const es_ntoks *q, char *out, si
 			if (strcmp(m->sp[j].skel, sk) != 0)
 				continue;
 			const char *w = pool + m->sp[j].text;
-			cs[nc++] = (cand){j, keeps(t->text, t->text_len, w), m->sp[j].count, strlen(w)};
+			double kp = keeps(t->text, t->text_len, w);
+			if (kp >= KEEP_MIN)
+				cs[nc++] = (cand){j, kp, m->sp[j].count, strlen(w)};
 		}
 		qsort(cs, nc, sizeof *cs, cand_cmp);
 		for (size_t k = 0; k < nc && k < PER; k++)

@@ -23,7 +23,7 @@
 
 typedef struct {
 	char *key;  /* UTF-8 Chinese word */
-	char *eng;  /* English form */
+	char *eng;  /* English form, or forms separated by '|' (the first is the usual one) */
 	size_t klen;
 } cjk_word;
 
@@ -369,7 +369,24 @@ static long numeral_value(const UChar32 *run, size_t n)
 	return total + cur;
 }
 
-static void put_run(const es_cjk *cj, obuf *o, const UChar32 *run, size_t n)
+/* Alternative k of "a|b|c" (the last one when there are fewer). */
+static void put_alt(obuf *o, const char *eng, unsigned k, unsigned *most)
+{
+	unsigned n = 1;
+	for (const char *p = eng; *p; p++)
+		n += *p == '|';
+	if (n > *most)
+		*most = n;
+	if (k >= n)
+		k = n - 1;
+	const char *p = eng;
+	for (unsigned i = 0; i < k; i++)
+		p = strchr(p, '|') + 1;
+	const char *e = strchr(p, '|');
+	put_word(o, p, e ? (size_t)(e - p) : strlen(p));
+}
+
+static void put_run(const es_cjk *cj, obuf *o, const UChar32 *run, size_t n, unsigned alt, unsigned *most)
 {
 	UChar32 left[RUN_MAX];
 	size_t nl = 0;
@@ -411,7 +428,7 @@ static void put_run(const es_cjk *cj, obuf *o, const UChar32 *run, size_t n)
 		if (bw) {
 			put_leftover(cj, o, left, nl);
 			nl = 0;
-			put_word(o, bw->eng, strlen(bw->eng));
+			put_alt(o, bw->eng, alt, most);
 			i += best;
 			continue;
 		}
@@ -429,9 +446,10 @@ static void put_hangul(const es_cjk *cj, obuf *o, UChar32 c)
 	put_word(o, w, (size_t)n);
 }
 
-es_code es_cjk_bridge(const es_cjk *cj, const char *s, size_t len, char *out, size_t cap, size_t *olen,
-		      es_err *err)
+es_code es_cjk_bridge(const es_cjk *cj, const char *s, size_t len, unsigned alt, char *out, size_t cap,
+		      size_t *olen, unsigned *alts, es_err *err)
 {
+	unsigned most = 1;
 	obuf o = {out, 0, cap, false};
 	if (cap)
 		out[0] = '\0';
@@ -448,7 +466,7 @@ es_code es_cjk_bridge(const es_cjk *cj, const char *s, size_t len, char *out, si
 			continue;
 		}
 		if (nr) {
-			put_run(cj, &o, run, nr);
+			put_run(cj, &o, run, nr, alt, &most);
 			nr = 0;
 		}
 		if (is_han(c)) { /* a run longer than RUN_MAX: start the next one */
@@ -461,10 +479,12 @@ es_code es_cjk_bridge(const es_cjk *cj, const char *s, size_t len, char *out, si
 			put(&o, s + i0, i - i0);
 	}
 	if (nr)
-		put_run(cj, &o, run, nr);
+		put_run(cj, &o, run, nr, alt, &most);
 	if (o.full)
 		return es_err_set(err, ES_ETOOBIG, "name too long after writing its Chinese or Korean words");
 	*olen = o.n;
+	if (alts)
+		*alts = most;
 	return ES_OK;
 }
 

@@ -39,9 +39,14 @@ bool es_cjk_present(const char *s, size_t len);
 
 /* Rewrites s[0..len) (UTF-8, already NFKC-folded) into out (cap bytes,
  * NUL-terminated, *olen its length): Han runs and Hangul syllables as
- * described above, everything else copied. ES_ETOOBIG when it does not fit. */
-es_code es_cjk_bridge(const es_cjk *cj, const char *s, size_t len, char *out, size_t cap, size_t *olen,
-		      es_err *err);
+ * described above, everything else copied. A dictionary word with several
+ * English forms ("理工大学" = institute of technology | university of
+ * science and technology) is written in its form number alt (the last when
+ * it has fewer); *alts (may be NULL) gets the most forms a word used had, so
+ * the caller knows which other readings exist. ES_ETOOBIG when it does not
+ * fit. */
+es_code es_cjk_bridge(const es_cjk *cj, const char *s, size_t len, unsigned alt, char *out, size_t cap,
+		      size_t *olen, unsigned *alts, es_err *err);
 
 /* Similarity of two names by their CJK characters when both are written in
  * one CJK script (Han, Hangul or kana): the Dice coefficient of their

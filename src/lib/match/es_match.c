@@ -897,6 +897,12 @@ static size_t readings(const es_matcher *m, const char *name, char (*out)[ES_QUE
 			p = e + 1;
 		}
 	}
+	/* Chinese words with other English forms (理工大学) */
+	for (unsigned k = 1; k <= 2 && n < max; k++) {
+		if (!es_normalize_cjk_reading(m->nz, name, len, k, out[n], sizeof out[n]))
+			break;
+		n++;
+	}
 	if (n < max && has_arabic_letter(name)) {
 		/* the listed Latin spellings of the words' consonant skeletons */
 		const es_skel_map *sm = skel_map(m);

@@ -682,6 +682,22 @@ bool es_normalize_lookalike(const es_normalizer *nz, const char *s, size_t len, 
 	return r;
 }
 
+bool es_normalize_cjk_reading(const es_normalizer *nz, const char *s, size_t len, unsigned k, char *out, size_t cap)
+{
+	if (!nz->cjk || k == 0 || len > ES_QUERY_MAX || all_ascii(s, len) || !es_utf8_valid(s, len, NULL))
+		return false;
+	size_t fcap = ES_QUERY_MAX * 8, fl = 0, ol = 0;
+	char *folded = malloc(fcap);
+	if (!folded)
+		return false;
+	es_err e = {0};
+	unsigned alts = 0;
+	bool r = es_script_fold(s, len, folded, fcap, &fl, &e) == ES_OK && es_cjk_present(folded, fl) &&
+		 es_cjk_bridge(nz->cjk, folded, fl, k, out, cap, &ol, &alts, &e) == ES_OK && alts > k;
+	free(folded);
+	return r;
+}
+
 const char *es_normalizer_hash(const es_normalizer *nz)
 {
 	return nz->hash;
@@ -1140,7 +1156,7 @@ es_code es_normalize_query(const es_normalizer *nz, const char *s, size_t len, e
 			/* Chinese words in English, the rest in pinyin; Hangul syllables */
 			char *bridged = conv + 2 * cap;
 			size_t bl = 0;
-			rc = es_cjk_bridge(nz->cjk, folded, fl, bridged, cap, &bl, err);
+			rc = es_cjk_bridge(nz->cjk, folded, fl, 0, bridged, cap, &bl, NULL, err);
 			if (rc != ES_OK)
 				goto done;
 			memcpy(folded, bridged, bl + 1);

@@ -97,6 +97,11 @@ unsigned es_normalize_script_flags(const es_normalizer *nz, const char *s, size_
  * matcher screens this reading as well as the name. */
 bool es_normalize_lookalike(const es_normalizer *nz, const char *s, size_t len, char *out, size_t cap);
 
+/* Reading number k (>= 1) of a Chinese name whose words have other English
+ * forms (cjk_words.tsv "a|b"): true, with the name in out (cap bytes), when
+ * some word has more than k forms. The matcher screens these readings too. */
+bool es_normalize_cjk_reading(const es_normalizer *nz, const char *s, size_t len, unsigned k, char *out, size_t cap);
+
 /* SHA-256 (hex) of the dictionaries loaded: part of the index header, so a
  * changed data file makes a cached index stale. */
 const char *es_normalizer_hash(const es_normalizer *nz);
