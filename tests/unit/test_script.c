@@ -200,6 +200,28 @@ static void test_number_words(void **state)
 	assert_string_equal(norm("Dos Santos", false), "dos santos");
 }
 
+static bool nothing_listed(void *ctx, const char *canon, size_t len)
+{
+	(void)ctx;
+	(void)canon;
+	(void)len;
+	return false;
+}
+
+static void test_number_word_typo_in_query(void **state)
+{
+	(void)state;
+	es_ntoks nt;
+	es_err err = {0};
+	const char *q = "TWELFHT OCEAN";
+	assert_int_equal(es_normalize_query(nz, q, strlen(q), &nt, nothing_listed, NULL, &err), ES_OK);
+	assert_int_equal(nt.n, 2);
+	assert_int_equal(nt.tok[0].kind, ES_TK_NUM);
+	assert_string_equal(nt.tok[0].canon, "12");
+	/* listed names are normalized without it: the word stays a word */
+	assert_string_equal(norm(q, false), "twelfht ocean");
+}
+
 static void test_written_forms(void **state)
 {
 	(void)state;
@@ -229,6 +251,10 @@ static void test_romanization_classes(void **state)
 	 * listed; "Ussamah" reaches it by the rules (doubles collapse) */
 	assert_string_equal(norm("Ussamah", true), norm("Usama", true));
 	assert_string_equal(norm("Gyeong", true), norm("Kyong", true));
+	/* Baltic case endings */
+	assert_string_equal(norm("Ivanovas", true), norm("Ivanov", true));
+	assert_string_equal(norm("Dmitrijs", true), norm("Dmitriy", true));
+	assert_string_equal(norm("Aleksandras", true), norm("Aleksandr", true));
 }
 
 int main(void)
@@ -242,6 +268,7 @@ int main(void)
 		cmocka_unit_test(test_same_script_characters),
 		cmocka_unit_test(test_arabic_skeleton),
 		cmocka_unit_test(test_number_words),
+		cmocka_unit_test(test_number_word_typo_in_query),
 		cmocka_unit_test(test_written_forms),
 		cmocka_unit_test(test_romanization_classes),
 	};

@@ -53,6 +53,10 @@ struct es_normalizer {
 	 * fuzzy recognition of es_normalize_query */
 	char (*lwords)[ES_TOK_LEN];
 	size_t n_lwords;
+	/* one-word number words of >= LEGAL_FUZZY_MIN letters and their numbers,
+	 * for reading a typo in one ("TWELFHT") in a query */
+	struct numword { char w[ES_TOK_LEN]; char num[8]; } *nwords;
+	size_t n_nwords;
 	/* titles.txt: words that weigh little at the start of a query */
 	char titles[TITLES_MAX][ES_TOK_LEN];
 	size_t n_titles;
@@ -405,6 +409,18 @@ static es_code load_phrases(es_normalizer *nz, const char *path, uint8_t kind, b
 			rc = add_phrase(nz, key, keep_canon_kind ? canon : key, kind, err);
 			if (rc != ES_OK)
 				break;
+			if (kind == KIND_NUM && rt->n == 1 && rt->t[0].len >= LEGAL_FUZZY_MIN && strlen(canon) < 8 &&
+			    strcmp(canon, "no") != 0) {
+				struct numword *nw = realloc(nz->nwords, (nz->n_nwords + 1) * sizeof *nw);
+				if (!nw) {
+					rc = es_err_set(err, ES_ENOMEM, "out of memory");
+					break;
+				}
+				nz->nwords = nw;
+				memcpy(nw[nz->n_nwords].w, rt->t[0].text, (size_t)rt->t[0].len + 1);
+				memcpy(nw[nz->n_nwords].num, canon, strlen(canon) + 1);
+				nz->n_nwords++;
+			}
 			if (kind == ES_TK_LEGAL) {
 				rc = add_legal_words(nz, rt, err);
 				if (rc != ES_OK)
@@ -650,6 +666,7 @@ void es_normalizer_free(es_normalizer *nz)
 	}
 	free(nz->rules);
 	free(nz->lwords);
+	free(nz->nwords);
 	if (nz->trans)
 		utrans_close(nz->trans);
 	es_scripts_free(nz->scripts);
@@ -1040,6 +1057,27 @@ static bool starts_number(const es_normalizer *nz, const rawtoks *rt, size_t i)
 	return false;
 }
 
+/* A query word one edit from number words of one number ("TWELFHT",
+ * "SEVENTH" typed "SEVETNH"): that number, else NULL. */
+static const char *fuzzy_number(const es_normalizer *nz, const rawtok *t)
+{
+	const char *num = NULL;
+	if (t->len < LEGAL_FUZZY_MIN)
+		return NULL;
+	for (size_t k = 0; k < nz->n_nwords; k++) {
+		const char *w = nz->nwords[k].w;
+		size_t wl = strlen(w);
+		if (wl + 1 < t->len || wl > (size_t)t->len + 1)
+			continue;
+		if (es_text_within1(w, wl, t->text, t->len) != 1)
+			continue;
+		if (num && strcmp(num, nz->nwords[k].num) != 0)
+			return NULL; /* two numbers: no reading */
+		num = nz->nwords[k].num;
+	}
+	return num;
+}
+
 /* Russian ordinal endings written after a hyphen ("14-й" = "14-y"), dropped after a number */
 static bool ordinal_tail(const char *t, size_t n)
 {
@@ -1048,6 +1086,14 @@ static bool ordinal_tail(const char *t, size_t n)
 		if (strlen(tails[k]) == n && memcmp(tails[k], t, n) == 0)
 			return true;
 	return false;
+}
+
+/* Whether listed names use a raw word (its canonical form). */
+static bool listed_raw(const es_normalizer *nz, const rawtok *t, es_listed_word_fn listed, void *ctx)
+{
+	char canon[ES_TOK_LEN];
+	es_normalize_canon(nz, t->text, canon);
+	return listed(ctx, canon, strlen(canon));
 }
 
 /* ---- words written with digits or glued to their legal form ---- */
@@ -1303,12 +1349,19 @@ es_code es_normalize_query(const es_normalizer *nz, const char *s, size_t len, e
 		else
 			lead = false;
 		char gd[ES_TOK_LEN];
+		const char *fz = NULL;
 		if (ph && ph->kind == KIND_NUM) {
 			/* a number word: the number, as listed names write it */
 			t->kind = ES_TK_NUM;
 			memcpy(t->text, ph->canon, ph->clen + 1);
 			memcpy(t->canon, ph->canon, ph->clen + 1);
 			i += plen;
+		} else if (!ph && listed && (fz = fuzzy_number(nz, &rt->t[i])) != NULL && !listed_raw(nz, &rt->t[i], listed, ctx)) {
+			/* a typo in a number word (queries only; a listed word stays a word) */
+			t->kind = ES_TK_NUM;
+			memcpy(t->text, fz, strlen(fz) + 1);
+			memcpy(t->canon, fz, strlen(fz) + 1);
+			i++;
 		} else if (!ph && glued_number(rt->t[i].text, rt->t[i].len, gd)) {
 			t->kind = ES_TK_NUM;
 			memcpy(t->text, gd, strlen(gd) + 1);
