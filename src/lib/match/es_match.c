@@ -862,11 +862,14 @@ static const es_skel_map *skel_map(const es_matcher *mc)
 	return r;
 }
 
-static size_t readings(const es_matcher *m, const char *name, char (*out)[ES_QUERY_MAX * 2], size_t max)
+/* m may be NULL (compare without lists): then no Arabic readings, which
+ * need the listed words. */
+static size_t readings(const es_normalizer *nz, const es_matcher *m, const char *name,
+		       char (*out)[ES_QUERY_MAX * 2], size_t max)
 {
 	size_t n = 0;
 	size_t len = strlen(name);
-	if (n < max && es_normalize_lookalike(m->nz, name, len, out[n], sizeof out[n]))
+	if (n < max && es_normalize_lookalike(nz, name, len, out[n], sizeof out[n]))
 		n++;
 	/* "ALI HASSAN/ALI HUSSEIN": names joined with '/' are also screened
 	 * one by one (not M/V, c/o, A/S: each part needs >= 4 letters) */
@@ -899,11 +902,11 @@ static size_t readings(const es_matcher *m, const char *name, char (*out)[ES_QUE
 	}
 	/* Chinese words with other English forms (理工大学) */
 	for (unsigned k = 1; k <= 2 && n < max; k++) {
-		if (!es_normalize_cjk_reading(m->nz, name, len, k, out[n], sizeof out[n]))
+		if (!es_normalize_cjk_reading(nz, name, len, k, out[n], sizeof out[n]))
 			break;
 		n++;
 	}
-	if (n < max && has_arabic_letter(name)) {
+	if (m && n < max && has_arabic_letter(name)) {
 		/* the listed Latin spellings of the words' consonant skeletons */
 		const es_skel_map *sm = skel_map(m);
 		es_ntoks *nt = malloc(sizeof *nt);
@@ -932,7 +935,7 @@ es_code es_matcher_query(const es_matcher *m, const char *name, const es_query *
 		alt = malloc(READINGS_MAX * sizeof *alt);
 		if (!alt)
 			return es_err_set(err, ES_ENOMEM, "out of memory");
-		nalt = readings(m, name, alt, READINGS_MAX);
+		nalt = readings(m->nz, m, name, alt, READINGS_MAX);
 	}
 	es_code rc = query_one(m, name, q, hits, max, n, err);
 	if (rc != ES_OK || nalt == 0 || max == 0) {
@@ -980,8 +983,60 @@ es_code es_matcher_query(const es_matcher *m, const char *name, const es_query *
 	return rc;
 }
 
-static es_code compare(const es_normalizer *nz, const es_index *ix, const char *a, const char *b, es_type type,
+static es_code compare_one(const es_normalizer *nz, const es_index *ix, const char *a, const char *b, es_type type,
+			   double *score, es_align *align, size_t max_align, size_t *n_align, es_err *err);
+
+/* compare_one over the readings of both names (look-alike, Chinese word
+ * forms, Arabic skeletons): the best pair. */
+static es_code compare(const es_normalizer *nz, const es_matcher *m, const char *a, const char *b, es_type type,
 		       double *score, es_align *align, size_t max_align, size_t *n_align, es_err *err)
+{
+	const es_index *ix = m ? m->ix : NULL;
+	es_code rc = compare_one(nz, ix, a, b, type, score, align, max_align, n_align, err);
+	bool plain = !strchr(a, '/') && !strchr(b, '/');
+	for (const char *p = a; *p && plain; p++)
+		plain = (unsigned char)*p < 0x80;
+	for (const char *p = b; *p && plain; p++)
+		plain = (unsigned char)*p < 0x80;
+	if (rc != ES_OK || plain)
+		return rc;
+	char(*ra)[ES_QUERY_MAX * 2] = malloc(2 * (READINGS_MAX + 1) * sizeof *ra);
+	if (!ra)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	char(*rb)[ES_QUERY_MAX * 2] = ra + READINGS_MAX + 1;
+	snprintf(ra[0], sizeof ra[0], "%s", a);
+	snprintf(rb[0], sizeof rb[0], "%s", b);
+	size_t na = 1 + readings(nz, m, a, ra + 1, READINGS_MAX);
+	size_t nb = 1 + readings(nz, m, b, rb + 1, READINGS_MAX);
+	es_align *al = max_align ? malloc(max_align * sizeof *al) : NULL;
+	for (size_t i = 0; i < na && rc == ES_OK; i++)
+		for (size_t j = 0; j < nb && rc == ES_OK; j++) {
+			if (i == 0 && j == 0)
+				continue;
+			double sc = 0;
+			size_t nal = 0;
+			es_err e2 = {0};
+			if (compare_one(nz, ix, ra[i], rb[j], type, &sc, al, al ? max_align : 0, &nal, &e2) != ES_OK)
+				continue;
+			/* the same-script character limit applies to the names as written */
+			double cs = es_cjk_char_sim(a, strlen(a), b, strlen(b));
+			if (cs < sc)
+				sc = cs;
+			if (sc > *score) {
+				*score = sc;
+				if (al && n_align) {
+					memcpy(align, al, nal * sizeof *al);
+					*n_align = nal;
+				}
+			}
+		}
+	free(al);
+	free(ra);
+	return rc;
+}
+
+static es_code compare_one(const es_normalizer *nz, const es_index *ix, const char *a, const char *b, es_type type,
+			   double *score, es_align *align, size_t max_align, size_t *n_align, es_err *err)
 {
 	es_code rc = ES_OK;
 	size_t dummy = 0;
@@ -1018,5 +1073,5 @@ es_code es_compare_names(const es_normalizer *nz, const char *a, const char *b, 
 es_code es_matcher_compare(const es_matcher *m, const char *a, const char *b, es_type type, double *score,
 			   es_align *align, size_t max_align, size_t *n_align, es_err *err)
 {
-	return compare(m->nz, m->ix, a, b, type, score, align, max_align, n_align, err);
+	return compare(m->nz, m, a, b, type, score, align, max_align, n_align, err);
 }
