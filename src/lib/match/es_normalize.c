@@ -34,6 +34,7 @@ typedef struct {
 #define KIND_LEAD 252 /* leading.txt: dropped only at the start of a name */
 #define KIND_CLASS2 253 /* "\1" + a romanization-class member after the spelling rules -> the class */ /* numbers.txt: a number word (canon: its digits) or "no" (the number marker) */
 #define LEGAL_FUZZY_MIN 6
+#define NUM_FUZZY_MIN 7 /* "rimera" (a name) is one edit from "primera" */
 #define TITLES_MAX 64
 
 typedef struct {
@@ -53,7 +54,7 @@ struct es_normalizer {
 	 * fuzzy recognition of es_normalize_query */
 	char (*lwords)[ES_TOK_LEN];
 	size_t n_lwords;
-	/* one-word number words of >= LEGAL_FUZZY_MIN letters and their numbers,
+	/* one-word number words of >= NUM_FUZZY_MIN letters and their numbers,
 	 * for reading a typo in one ("TWELFHT") in a query */
 	struct numword { char w[ES_TOK_LEN]; char num[8]; } *nwords;
 	size_t n_nwords;
@@ -409,7 +410,7 @@ static es_code load_phrases(es_normalizer *nz, const char *path, uint8_t kind, b
 			rc = add_phrase(nz, key, keep_canon_kind ? canon : key, kind, err);
 			if (rc != ES_OK)
 				break;
-			if (kind == KIND_NUM && rt->n == 1 && rt->t[0].len >= LEGAL_FUZZY_MIN && strlen(canon) < 8 &&
+			if (kind == KIND_NUM && rt->n == 1 && rt->t[0].len >= NUM_FUZZY_MIN && strlen(canon) < 8 &&
 			    strcmp(canon, "no") != 0) {
 				struct numword *nw = realloc(nz->nwords, (nz->n_nwords + 1) * sizeof *nw);
 				if (!nw) {
@@ -1057,12 +1058,12 @@ static bool starts_number(const es_normalizer *nz, const rawtoks *rt, size_t i)
 	return false;
 }
 
-/* A query word one edit from number words of one number ("TWELFHT",
- * "SEVENTH" typed "SEVETNH"): that number, else NULL. */
+/* A query word of >= NUM_FUZZY_MIN letters one edit from number words of
+ * one number ("TWELFHT", "SEVENTH" typed "SEVETNH"): that number, else NULL. */
 static const char *fuzzy_number(const es_normalizer *nz, const rawtok *t)
 {
 	const char *num = NULL;
-	if (t->len < LEGAL_FUZZY_MIN)
+	if (t->len < NUM_FUZZY_MIN)
 		return NULL;
 	for (size_t k = 0; k < nz->n_nwords; k++) {
 		const char *w = nz->nwords[k].w;
