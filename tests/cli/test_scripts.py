@@ -49,6 +49,8 @@ FOUND = [
     ("Gazpr0m Neft", "Gazprom Neft"),                    # a digit for a letter
     # Korean (Hangul), Arabic and Persian script for parties listed in Latin letters
     ("리수용", "RI, Su Yong"),
+    ("조선광업개발무역회사", "KOREA MINING DEVELOPMENT TRADING CORPORATION"),
+    ("정찰총국", "RECONNAISSANCE GENERAL BUREAU"),
     ("إسماعيل هنية", "HANIYEH, Ismail"),
     ("رامي مخلوف", "MAKHLUF, Rami"),
     ("علی شمخانی", "SHAMKHANI, Ali"),
@@ -71,6 +73,7 @@ CLEAN = [
     "贵州茅台酒股份有限公司",     # Kweichow Moutai
     "北京大学",                   # Peking University
     "김민수",                     # a common Korean name
+    "삼성전자",                   # Samsung Electronics
     "شركة الاتصالات السعودية",    # Saudi Telecom Company
     "بنك مسقط",                   # Bank Muscat
     "سارا احمدی",                 # a common Persian name (Sara Ahmadi)

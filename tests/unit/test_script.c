@@ -136,6 +136,9 @@ static void test_hangul(void **state)
 	/* Revised Romanization meets the North Korean spellings through the classes */
 	assert_string_equal(norm("황병서", true), norm("HWANG, Pyong So", true));
 	assert_string_equal(norm("박영식", true), norm("PAK, Yong Sik", true));
+	/* Korean company words from cjk_words.tsv, the rest syllable by syllable */
+	assert_string_equal(norm("조선광업개발무역회사", false), "korea mining development trading corporation");
+	assert_string_equal(norm("조선련봉총회사", false), "korea ryeon bong general corporation");
 }
 
 static void test_same_script_characters(void **state)

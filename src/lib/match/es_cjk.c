@@ -302,6 +302,15 @@ static size_t pinyin(const es_cjk *cj_c, UChar32 c, char *out, size_t cap)
 	return n;
 }
 
+static void put_hangul(const es_cjk *cj, obuf *o, UChar32 c)
+{
+	int s = (int)(c - 0xAC00);
+	int l = s / (21 * 28), v = (s / 28) % 21, t = s % 28;
+	char w[16];
+	int n = snprintf(w, sizeof w, "%s%s%s", cj->ini[l], cj->vow[v], cj->fin[t]);
+	put_word(o, w, (size_t)n);
+}
+
 /* Han characters no dictionary word covers: pinyin, two syllables to a
  * word; three are a surname and a given name. */
 static void put_leftover(const es_cjk *cj, obuf *o, const UChar32 *run, size_t n)
@@ -386,6 +395,19 @@ static void put_alt(obuf *o, const char *eng, unsigned k, unsigned *most)
 	put_word(o, p, e ? (size_t)(e - p) : strlen(p));
 }
 
+/* Characters no dictionary word covers: Han in pinyin, Hangul syllable by syllable. */
+static void put_rest(const es_cjk *cj, obuf *o, const UChar32 *run, size_t n)
+{
+	if (n && is_hangul_syllable(run[0])) {
+		for (size_t i = 0; i < n; i++)
+			put_hangul(cj, o, run[i]);
+		return;
+	}
+	put_leftover(cj, o, run, n);
+}
+
+/* A run of Han characters or of Hangul syllables (not mixed): dictionary
+ * words, numbers, and the rest. */
 static void put_run(const es_cjk *cj, obuf *o, const UChar32 *run, size_t n, unsigned alt, unsigned *most)
 {
 	UChar32 left[RUN_MAX];
@@ -401,7 +423,7 @@ static void put_run(const es_cjk *cj, obuf *o, const UChar32 *run, size_t n, uns
 						run[k] == 0x7814 || run[k] == 0x5206);
 			long v = numeral_value(run + i, k - i);
 			if ((after_di || before) && v >= 0) {
-				put_leftover(cj, o, left, nl);
+				put_rest(cj, o, left, nl);
 				nl = 0;
 				char d[24];
 				int dl = snprintf(d, sizeof d, "%ld", v);
@@ -426,7 +448,7 @@ static void put_run(const es_cjk *cj, obuf *o, const UChar32 *run, size_t n, uns
 			}
 		}
 		if (bw) {
-			put_leftover(cj, o, left, nl);
+			put_rest(cj, o, left, nl);
 			nl = 0;
 			put_alt(o, bw->eng, alt, most);
 			i += best;
@@ -434,16 +456,7 @@ static void put_run(const es_cjk *cj, obuf *o, const UChar32 *run, size_t n, uns
 		}
 		left[nl++] = run[i++];
 	}
-	put_leftover(cj, o, left, nl);
-}
-
-static void put_hangul(const es_cjk *cj, obuf *o, UChar32 c)
-{
-	int s = (int)(c - 0xAC00);
-	int l = s / (21 * 28), v = (s / 28) % 21, t = s % 28;
-	char w[16];
-	int n = snprintf(w, sizeof w, "%s%s%s", cj->ini[l], cj->vow[v], cj->fin[t]);
-	put_word(o, w, (size_t)n);
+	put_rest(cj, o, left, nl);
 }
 
 es_code es_cjk_bridge(const es_cjk *cj, const char *s, size_t len, unsigned alt, char *out, size_t cap,
@@ -455,28 +468,29 @@ es_code es_cjk_bridge(const es_cjk *cj, const char *s, size_t len, unsigned alt,
 		out[0] = '\0';
 	UChar32 run[RUN_MAX];
 	size_t nr = 0;
+	bool run_hangul = false;
 	for (size_t i = 0; i < len;) {
 		size_t i0 = i;
 		UChar32 c;
 		U8_NEXT(s, i, len, c);
 		if (c < 0)
 			return es_err_set(err, ES_EENCODING, "name is not valid UTF-8");
-		if (is_han(c) && nr < RUN_MAX) {
+		bool han = is_han(c), hangul = !han && is_hangul_syllable(c);
+		if ((han || hangul) && nr < RUN_MAX && (nr == 0 || run_hangul == hangul)) {
 			run[nr++] = c;
+			run_hangul = hangul;
 			continue;
 		}
 		if (nr) {
 			put_run(cj, &o, run, nr, alt, &most);
 			nr = 0;
 		}
-		if (is_han(c)) { /* a run longer than RUN_MAX: start the next one */
+		if (han || hangul) { /* another script's run, or one longer than RUN_MAX */
 			run[nr++] = c;
+			run_hangul = hangul;
 			continue;
 		}
-		if (is_hangul_syllable(c))
-			put_hangul(cj, &o, c);
-		else
-			put(&o, s + i0, i - i0);
+		put(&o, s + i0, i - i0);
 	}
 	if (nr)
 		put_run(cj, &o, run, nr, alt, &most);
