@@ -25,8 +25,10 @@ typedef struct {
 
 struct es_skel_map {
 	const es_index *ix;
-	slot *tab;
+	slot *tab;        /* skeleton -> chain of spellings */
 	size_t cap;
+	slot *offs;       /* spelling (pool offset + 1) -> its entry (first), seen once */
+	size_t n_off;
 	spelling *sp;
 	size_t n, spcap;
 };
@@ -92,6 +94,15 @@ size_t es_arabic_skeleton(const char *w, size_t len, char *out)
 	return consonant ? o : 0;
 }
 
+static slot *find_off(const es_skel_map *m, uint32_t off)
+{
+	uint64_t h = (uint64_t)off + 1;
+	size_t mask = m->cap - 1, i = (size_t)(h * 0x9E3779B97F4A7C15ull >> 20) & mask;
+	while (m->offs[i].h && m->offs[i].h != h)
+		i = (i + 1) & mask;
+	return &m->offs[i];
+}
+
 static slot *find(const es_skel_map *m, uint64_t h)
 {
 	size_t mask = m->cap - 1, i = (size_t)h & mask;
@@ -107,12 +118,15 @@ es_code es_skel_map_build(const es_index *ix, es_skel_map **out, es_err *err)
 	if (!m)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
 	m->ix = ix;
-	m->cap = 1u << 17;
-	m->tab = calloc(m->cap, sizeof *m->tab);
-	es_stok *lt = malloc(ES_NAME_TOKENS * sizeof *lt);
-	if (!m->tab || !lt)
-		goto oom;
 	size_t nn = es_index_n_names(ix);
+	m->cap = 1u << 16;
+	while (m->cap < nn * 4) /* room for every distinct spelling at half load */
+		m->cap *= 2;
+	m->tab = calloc(m->cap, sizeof *m->tab);
+	m->offs = calloc(m->cap, sizeof *m->offs);
+	es_stok *lt = malloc(ES_NAME_TOKENS * sizeof *lt);
+	if (!m->tab || !m->offs || !lt)
+		goto oom;
 	for (size_t id = 0; id < nn; id++) {
 		const es_ix_name *nm = es_index_name(ix, id);
 		const char *disp = es_index_str(ix, nm->display);
@@ -126,24 +140,29 @@ es_code es_skel_map_build(const es_index *ix, es_skel_map **out, es_err *err)
 			const es_stok *t = &lt[k];
 			if (t->kind != ES_TK_WORD || t->text_len < 2)
 				continue;
+			/* the pool keeps each spelling once: its offset is its identity */
+			uint32_t off = t->id;
+			slot *seen = find_off(m, off);
+			if (seen->h) {
+				if (seen->first != UINT32_MAX)
+					m->sp[seen->first].count++;
+				continue;
+			}
+			if ((m->n_off + 1) * 2 > m->cap)
+				continue;
+			seen->h = (uint64_t)off + 1;
+			seen->first = UINT32_MAX;
+			m->n_off++;
 			char sk[ES_TOK_LEN];
 			size_t sl = es_arabic_skeleton(t->text, t->text_len, sk);
 			if (!sl || sl >= sizeof m->sp[0].skel)
 				continue;
 			uint64_t h = es_hash(sk, sl) | 1;
 			slot *s = find(m, h);
-			uint32_t off = t->id; /* the spelling's pool offset */
 			uint32_t j = s->h ? s->first : UINT32_MAX;
 			size_t chain = 0;
-			for (; j != UINT32_MAX; j = m->sp[j].next, chain++) {
-				const char *w = es_index_str(ix, 0) + m->sp[j].text;
-				if (strlen(w) == t->text_len && memcmp(w, t->text, t->text_len) == 0)
-					break;
-			}
-			if (j != UINT32_MAX) {
-				m->sp[j].count++;
-				continue;
-			}
+			for (; j != UINT32_MAX; j = m->sp[j].next)
+				chain++;
 			if (chain >= CANDS_PER_SKEL * 8)
 				continue;
 			if (!s->h) {
@@ -165,7 +184,8 @@ es_code es_skel_map_build(const es_index *ix, es_skel_map **out, es_err *err)
 			sp->count = 1;
 			sp->next = s->first;
 			memcpy(sp->skel, sk, sl + 1);
-			s->first = (uint32_t)m->n++;
+			s->first = (uint32_t)m->n;
+			seen->first = (uint32_t)m->n++;
 		}
 	}
 	free(lt);
@@ -182,6 +202,7 @@ void es_skel_map_free(es_skel_map *m)
 	if (!m)
 		return;
 	free(m->tab);
+	free(m->offs);
 	free(m->sp);
 	free(m);
 }
@@ -293,7 +314,12 @@ size_t es_arabic_readings(const es_skel_map *m, const es_ntoks *q, char *out, si
 		if (!ok || !ol)
 			break;
 		o[ol] = '\0';
-		nr++;
+		/* the same words as an earlier reading: nothing new to screen */
+		bool dup = false;
+		for (size_t k = 0; k < nr && !dup; k++)
+			dup = strcmp(out + k * cap, o) == 0;
+		if (!dup)
+			nr++;
 	}
 	return nr;
 }

@@ -702,7 +702,8 @@ bool es_normalize_lookalike(const es_normalizer *nz, const char *s, size_t len, 
 
 bool es_normalize_cjk_reading(const es_normalizer *nz, const char *s, size_t len, unsigned k, char *out, size_t cap)
 {
-	if (!nz->cjk || k == 0 || len > ES_QUERY_MAX || all_ascii(s, len) || !es_utf8_valid(s, len, NULL))
+	if (!nz->cjk || k == 0 || len > ES_QUERY_MAX || all_ascii(s, len) || !es_utf8_valid(s, len, NULL) ||
+	    !es_cjk_present(s, len))
 		return false;
 	size_t fcap = ES_QUERY_MAX * 8, fl = 0, ol = 0;
 	char *folded = malloc(fcap);
