@@ -66,6 +66,7 @@ FOUND = [
     ("Oussama bin Laden", "BIN LADEN, Usama"),
     ("President Bashar al-Assad", "AL-ASSAD, Bashar"),
     ("Acme Trading/Rami Makhluf", "MAKHLUF, Rami"),
+    ("Zarubezhneft/Bank Mellat", "BANK MELLAT"),        # one word written with another
 ]
 
 CLEAN = [

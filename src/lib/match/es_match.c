@@ -862,32 +862,39 @@ static const es_skel_map *skel_map(const es_matcher *mc)
 	return r;
 }
 
-/* m may be NULL (compare without lists): then no Arabic readings, which
- * need the listed words. */
-static size_t readings(const es_normalizer *nz, const es_matcher *m, const char *name,
-		       char (*out)[ES_QUERY_MAX * 2], size_t max)
+/* Names joined with '/': "ALI HASSAN/ALI HUSSEIN" (every part >= 2 words
+ * and >= 4 letters) is also screened part by part; one word written with
+ * another ("Rosneft/Gazprom", "IMPORT/EXPORT", "ISFAHAN/ESFAHAN": both
+ * >= 3 letters) is screened with each word in its place. M/V, c/o, A/S are
+ * neither. Returns how many readings (<= max). */
+static bool name_letter(char c)
 {
-	size_t n = 0;
-	size_t len = strlen(name);
-	if (n < max && es_normalize_lookalike(nz, name, len, out[n], sizeof out[n]))
-		n++;
-	/* "ALI HASSAN/ALI HUSSEIN": names joined with '/' are also screened
-	 * one by one (not M/V, c/o, A/S: each part needs >= 4 letters) */
-	if (strchr(name, '/')) {
-		size_t parts = 0, letters = 0;
-		bool ok = true;
-		for (const char *p = name;; p++) {
-			if (*p == '/' || !*p) {
-				ok = ok && letters >= 4;
-				parts++;
-				letters = 0;
-				if (!*p)
-					break;
-			} else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (unsigned char)*p >= 0x80) {
-				letters++;
-			}
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (unsigned char)c >= 0x80;
+}
+
+static size_t slash_readings(const char *name, char (*out)[ES_QUERY_MAX * 2], size_t max)
+{
+	size_t n = 0, parts = 0, letters = 0, words = 0;
+	bool ok = true, in_word = false;
+	for (const char *p = name;; p++) {
+		if (*p == '/' || !*p) {
+			ok = ok && letters >= 4 && words >= 2;
+			parts++;
+			letters = words = 0;
+			in_word = false;
+			if (!*p)
+				break;
+		} else if (name_letter(*p)) {
+			letters++;
+			if (!in_word)
+				words++;
+			in_word = true;
+		} else {
+			in_word = false;
 		}
-		for (const char *p = name; ok && parts > 1 && parts <= 4 && n < max;) {
+	}
+	if (ok && parts > 1 && parts <= 4) {
+		for (const char *p = name; n < max;) {
 			const char *e = strchr(p, '/');
 			size_t pl = e ? (size_t)(e - p) : strlen(p);
 			if (pl < sizeof out[n]) {
@@ -899,7 +906,47 @@ static size_t readings(const es_normalizer *nz, const es_matcher *m, const char 
 				break;
 			p = e + 1;
 		}
+		return n;
 	}
+	/* one word written with another: the first '/' between two words */
+	const char *sl = strchr(name, '/');
+	if (!sl || sl == name || !name_letter(sl[-1]) || !name_letter(sl[1]))
+		return 0;
+	const char *a = sl, *b = sl + 1;
+	while (a > name && name_letter(a[-1]))
+		a--;
+	while (*b && name_letter(*b))
+		b++;
+	size_t la = (size_t)(sl - a), lb = (size_t)(b - sl - 1), len = strlen(name);
+	if (la < 3 || lb < 3 || len >= sizeof out[0])
+		return 0;
+	/* the first word alone, then the second alone */
+	if (n < max) {
+		size_t o = (size_t)(sl - name);
+		memcpy(out[n], name, o);
+		memcpy(out[n] + o, b, len - (size_t)(b - name) + 1);
+		n++;
+	}
+	if (n < max) {
+		size_t o = (size_t)(a - name);
+		memcpy(out[n], name, o);
+		memcpy(out[n] + o, sl + 1, len - (size_t)(sl + 1 - name) + 1);
+		n++;
+	}
+	return n;
+}
+
+/* m may be NULL (compare without lists): then no Arabic readings, which
+ * need the listed words. */
+static size_t readings(const es_normalizer *nz, const es_matcher *m, const char *name,
+		       char (*out)[ES_QUERY_MAX * 2], size_t max)
+{
+	size_t n = 0;
+	size_t len = strlen(name);
+	if (n < max && es_normalize_lookalike(nz, name, len, out[n], sizeof out[n]))
+		n++;
+	if (strchr(name, '/'))
+		n += slash_readings(name, out + n, max - n);
 	/* Chinese words with other English forms (理工大学) */
 	for (unsigned k = 1; k <= 2 && n < max; k++) {
 		if (!es_normalize_cjk_reading(nz, name, len, k, out[n], sizeof out[n]))
