@@ -314,8 +314,10 @@ size_t es_arabic_readings(const es_skel_map *m, const es_ntoks *q, char *out, si
 		if (!ok || !ol)
 			break;
 		o[ol] = '\0';
-		/* the same words as an earlier reading: nothing new to screen */
-		bool dup = false;
+		/* the same words as the name or an earlier reading: nothing new to screen */
+		bool dup = true;
+		for (size_t i = 0; i < q->n && dup; i++)
+			dup = !nb[i] || strcmp(pool + best[i][r < nb[i] ? r : nb[i] - 1], q->tok[i].text) == 0;
 		for (size_t k = 0; k < nr && !dup; k++)
 			dup = strcmp(out + k * cap, o) == 0;
 		if (!dup)
