@@ -102,13 +102,23 @@ try:
         rc, _, err = run(args)
         check(rc == 2 and "--help" in err, "usage error exit 2: %s" % args)
 
-    # a damaged index is never trusted: rebuilt, same answers
+    # a damaged index: an open checks the header and what it reads, not the
+    # checksum of the whole file; `lists --verify` does, reports it (exit 3)
+    # and removes the file, so the next check rebuilds it
+    rc, out, _ = run(["lists", "--verify", "--json"])
+    check(json.loads(out)["index"]["status"] == "ok", "lists --verify: intact index ok")
     p = os.path.join(cache, idx[0])
     with open(p, "r+b") as f:
         f.seek(4096)
         f.write(b"\x00garbage\x00")
+    rc, out, err = run(["lists", "--verify", "--json"])
+    check(rc == 3 and json.loads(out)["index"]["status"] == "damaged" and "checksum" in err,
+          "lists --verify finds a damaged index")
+    check(not os.path.exists(p), "lists --verify removes a damaged index")
     rc, out, _ = run(["check", "--json", "ATWA, Ali"])
     check(rc == 1 and json.loads(out)["matches"][0]["score"] == 1.0, "damaged index rebuilt")
+    rc, out, _ = run(["lists", "--verify", "--json"])
+    check(json.loads(out)["index"]["status"] == "ok", "lists --verify: rebuilt index ok")
     rc, out, _ = run(["check", "--json", "ATWA, Ali"])
     check(rc == 1, "rebuilt index loads")
     with open(p, "wb") as f:

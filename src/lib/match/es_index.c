@@ -860,7 +860,18 @@ static bool str_ok(const es_index *ix, uint32_t off)
 	return off < ix->str_size;
 }
 
-static es_code validate(es_index *ix, const char *set_hash, const char *norm_hash, es_err *err)
+/* What a load checks. Every load checks the header (magic, version, size, both
+ * hashes), the section bounds and the small sections the scorer reads without
+ * further checks (entities, names, tokens, addresses, countries, programmes);
+ * the large key, term and posting sections are range-checked where they are
+ * read (es_index_terms, es_index_term_postings, es_index_post_name). A full
+ * check adds the checksum and every record of those: it reads all of the
+ * file, so it runs after a build is saved, after fetch and on request
+ * (es_index_verify), not at every open. */
+typedef enum { CHECK_OPEN, CHECK_FULL } check_level;
+
+static es_code validate(es_index *ix, const char *set_hash, const char *norm_hash, check_level level,
+			es_err *err)
 {
 	const ix_header *h = ix->h;
 	if (ix->len < sizeof *h || memcmp(h->magic, MAGIC, 8) != 0)
@@ -875,7 +886,7 @@ static es_code validate(es_index *ix, const char *set_hash, const char *norm_has
 		return es_err_set(err, ES_ECORRUPT, "index: built for another list set (stale)");
 	if (memchr(h->norm_hash, '\0', sizeof h->norm_hash) == NULL || strcmp(h->norm_hash, norm_hash) != 0)
 		return es_err_set(err, ES_ECORRUPT, "index: built with other normalization data (stale)");
-	if (image_checksum(h, ix->base, ix->len) != h->checksum)
+	if (level == CHECK_FULL && image_checksum(h, ix->base, ix->len) != h->checksum)
 		return es_err_set(err, ES_ECORRUPT, "index: checksum mismatch (damaged)");
 	for (int s = 0; s < S_COUNT; s++) {
 		uint64_t o = h->off[s], c = h->count[s];
@@ -931,6 +942,17 @@ static es_code validate(es_index *ix, const char *set_hash, const char *norm_has
 	uint64_t nb = cnt[S_BKT] ? cnt[S_BKT] - 1 : 0;
 	if (nb == 0 || (nb & (nb - 1)) || ix->bkt[0] != 0 || ix->bkt[nb] != cnt[S_KEY])
 		return es_err_set(err, ES_ECORRUPT, "index: bad key buckets");
+	for (uint64_t i = 0; i < cnt[S_PROG]; i++)
+		if (!str_ok(ix, ix->prog[i]))
+			return es_err_set(err, ES_ECORRUPT, "index: bad programme string");
+	for (uint64_t i = 0; i < cnt[S_ADDR]; i++) {
+		const es_ix_addr *a = &ix->addr[i];
+		if (!str_ok(ix, a->street) || !str_ok(ix, a->city) || !str_ok(ix, a->region) ||
+		    !str_ok(ix, a->postal) || !str_ok(ix, a->full) || a->country[2] != '\0')
+			return es_err_set(err, ES_ECORRUPT, "index: bad address");
+	}
+	if (level != CHECK_FULL)
+		return ES_OK;
 	for (uint64_t b = 0; b < nb; b++)
 		if (ix->bkt[b] > ix->bkt[b + 1])
 			return es_err_set(err, ES_ECORRUPT, "index: bad key buckets");
@@ -946,15 +968,6 @@ static es_code validate(es_index *ix, const char *set_hash, const char *norm_has
 	for (uint64_t i = 0; i < cnt[S_POST]; i++)
 		if ((ix->post[i].np >> 8) >= cnt[S_NAME] || !isfinite(ix->post[i].w) || ix->post[i].w < 0)
 			return es_err_set(err, ES_ECORRUPT, "index: posting %llu out of bounds", (unsigned long long)i);
-	for (uint64_t i = 0; i < cnt[S_PROG]; i++)
-		if (!str_ok(ix, ix->prog[i]))
-			return es_err_set(err, ES_ECORRUPT, "index: bad programme string");
-	for (uint64_t i = 0; i < cnt[S_ADDR]; i++) {
-		const es_ix_addr *a = &ix->addr[i];
-		if (!str_ok(ix, a->street) || !str_ok(ix, a->city) || !str_ok(ix, a->region) ||
-		    !str_ok(ix, a->postal) || !str_ok(ix, a->full) || a->country[2] != '\0')
-			return es_err_set(err, ES_ECORRUPT, "index: bad address");
-	}
 	return ES_OK;
 }
 
@@ -963,8 +976,8 @@ static const char *nul(const es_index *ix, uint32_t off)
 	return off && off < ix->str_size ? ix->str + off : NULL;
 }
 
-es_code es_index_attach(es_index **out, void *buf, size_t len, bool mapped, const char *set_hash,
-			const char *norm_hash, es_err *err)
+static es_code attach(es_index **out, void *buf, size_t len, bool mapped, const char *set_hash,
+		      const char *norm_hash, check_level level, es_err *err)
 {
 	es_code rc = ES_OK;
 	*out = NULL;
@@ -980,7 +993,7 @@ es_code es_index_attach(es_index **out, void *buf, size_t len, bool mapped, cons
 	ix->len = len;
 	ix->mapped = mapped;
 	ix->h = (const ix_header *)buf;
-	rc = validate(ix, set_hash, norm_hash, err);
+	rc = validate(ix, set_hash, norm_hash, level, err);
 	if (rc != ES_OK)
 		goto fail;
 	size_t np = ix->h->count[S_PROG], na = ix->h->count[S_ADDR];
@@ -1009,8 +1022,14 @@ fail:
 	return rc;
 }
 
-es_code es_index_load(es_index **out, const char *path, const char *set_hash, const char *norm_hash,
-		      es_err *err)
+es_code es_index_attach(es_index **out, void *buf, size_t len, bool mapped, const char *set_hash,
+			const char *norm_hash, es_err *err)
+{
+	return attach(out, buf, len, mapped, set_hash, norm_hash, CHECK_OPEN, err);
+}
+
+static es_code load(es_index **out, const char *path, const char *set_hash, const char *norm_hash,
+		    check_level level, es_err *err)
 {
 	*out = NULL;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -1033,12 +1052,26 @@ es_code es_index_load(es_index **out, const char *path, const char *set_hash, co
 	close(fd);
 	if (p == MAP_FAILED)
 		return es_err_set(err, ES_EIO, "%s: cannot map: %s", path, strerror(errno));
-	es_code rc = es_index_attach(out, p, (size_t)st.st_size, true, set_hash, norm_hash, err);
+	es_code rc = attach(out, p, (size_t)st.st_size, true, set_hash, norm_hash, level, err);
 	if (rc != ES_OK && err) {
 		char tmp[ES_ERR_MSG_MAX];
 		snprintf(tmp, sizeof tmp, "%s", err->msg);
 		es_err_set(err, rc, "%s: %s", path, tmp);
 	}
+	return rc;
+}
+
+es_code es_index_load(es_index **out, const char *path, const char *set_hash, const char *norm_hash,
+		      es_err *err)
+{
+	return load(out, path, set_hash, norm_hash, CHECK_OPEN, err);
+}
+
+es_code es_index_verify(const char *path, const char *set_hash, const char *norm_hash, es_err *err)
+{
+	es_index *ix = NULL;
+	es_code rc = load(&ix, path, set_hash, norm_hash, CHECK_FULL, err);
+	es_index_free(ix);
 	return rc;
 }
 
@@ -1109,11 +1142,21 @@ float es_index_tok_weight(const es_index *ix, const es_ix_name *nm, size_t k)
 	return ix->tok[nm->tok_start + k].w;
 }
 
-const uint32_t *es_index_terms(const es_index *ix, uint64_t key, uint32_t *len, uint32_t *df)
+/* The keys of the bucket of key: [*lo, return value), clamped to the key
+ * section (a damaged bucket array reads no further than the keys). */
+static inline uint32_t bucket_range(const es_index *ix, uint64_t key, uint32_t *lo)
 {
 	size_t nb = ix->h->count[S_BKT] - 1;
 	size_t b = (size_t)key & (nb - 1);
-	for (uint32_t i = ix->bkt[b]; i < ix->bkt[b + 1]; i++) {
+	uint32_t nk = (uint32_t)ix->h->count[S_KEY], a = ix->bkt[b], z = ix->bkt[b + 1];
+	*lo = a < nk ? a : nk;
+	return z < nk ? z : nk;
+}
+
+const uint32_t *es_index_terms(const es_index *ix, uint64_t key, uint32_t *len, uint32_t *df)
+{
+	uint32_t lo, hi = bucket_range(ix, key, &lo);
+	for (uint32_t i = lo; i < hi; i++) {
 		const es_ix_key *k = &ix->key[i];
 		if (k->h != key)
 			continue;
@@ -1123,6 +1166,8 @@ const uint32_t *es_index_terms(const es_index *ix, uint64_t key, uint32_t *len, 
 				*df = k->len;
 			return NULL;
 		}
+		if ((uint64_t)k->start + k->len > ix->h->count[S_TREF])
+			break; /* damaged: no terms */
 		*len = k->len;
 		if (df)
 			*df = 0;
@@ -1165,9 +1210,8 @@ bool es_index_has_any_key(const es_index *ix, const uint64_t *keys, size_t nk)
 
 bool es_index_has_key(const es_index *ix, uint64_t key)
 {
-	size_t nb = ix->h->count[S_BKT] - 1;
-	size_t b = (size_t)key & (nb - 1);
-	for (uint32_t i = ix->bkt[b]; i < ix->bkt[b + 1]; i++)
+	uint32_t lo, hi = bucket_range(ix, key, &lo);
+	for (uint32_t i = lo; i < hi; i++)
 		if (ix->key[i].h == key)
 			return true;
 	return false;
@@ -1175,7 +1219,8 @@ bool es_index_has_key(const es_index *ix, uint64_t key)
 
 const es_ix_post *es_index_term_postings(const es_index *ix, uint32_t term, uint32_t *len)
 {
-	if (term >= ix->h->count[S_TERM]) {
+	if (term >= ix->h->count[S_TERM] ||
+	    (uint64_t)ix->term[term].start + ix->term[term].len > ix->h->count[S_POST]) {
 		*len = 0;
 		return NULL;
 	}

@@ -18,9 +18,11 @@
  * Terms are the distinct spellings (canonical and as written) of listed
  * distinctive words and of adjacent words written together; keys are the
  * terms and their deletion-1 variants, so one typo or transposition still
- * meets (symspell), and a frequent word's names are listed once. The loader checks magic, version, size, checksum, both hashes and
- * every range and id before the index is used; a bad or stale file is never
- * trusted (the caller rebuilds it). */
+ * meets (symspell), and a frequent word's names are listed once. The loader
+ * checks magic, version, size, both hashes and the section ranges before the
+ * index is used, and every range and id is checked before it is followed; a
+ * stale or bad file is never trusted (the caller rebuilds it). The checksum
+ * is checked after a save and on request (es_index_verify). */
 #ifndef ES_INDEX_H
 #define ES_INDEX_H
 
@@ -94,9 +96,17 @@ es_code es_index_build(const es_entityset *ents, const es_normalizer *nz, const 
 es_code es_index_attach(es_index **out, void *buf, size_t len, bool mapped, const char *set_hash,
 			const char *norm_hash, es_err *err);
 /* Maps a file read-only and attaches it. ES_EMISSING when there is no file;
- * ES_ECORRUPT (with the reason) when it is damaged or stale. */
+ * ES_ECORRUPT (with the reason) when it is damaged or stale. Attach and load
+ * check the header, the section bounds and the small sections; the key, term
+ * and posting sections are range-checked where they are read, so a damaged
+ * file is never read out of bounds, but the checksum is not computed (it
+ * reads the whole file, a third of a cold check). */
 es_code es_index_load(es_index **out, const char *path, const char *set_hash, const char *norm_hash,
 		      es_err *err);
+/* Loads the file at path with every check: the checksum of the whole image
+ * and every record. Run after an index is saved (build, fetch) and by
+ * `lists --verify`. */
+es_code es_index_verify(const char *path, const char *set_hash, const char *norm_hash, es_err *err);
 void es_index_free(es_index *ix);
 
 size_t es_index_n_entities(const es_index *ix);

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "es_index.h"
 #include "es_io.h"
@@ -129,10 +130,28 @@ es_code es_match_build_index(const es_listset *ls, const es_countries *countries
 		goto done;
 	}
 	rc = save_image(path, img, len, err);
+	/* what was written is what will be mapped without its checksum: check it once */
+	if (rc == ES_OK)
+		rc = es_index_verify(path, ls->set_hash, es_normalizer_hash(nz), err);
 done:
 	free(path);
 	free(img);
 	es_normalizer_free(nz);
+	return rc;
+}
+
+es_code es_match_verify_index(const es_listset *ls, const char *lists_dir, es_err *err)
+{
+	es_normalizer *nz = NULL;
+	char *path = es_match_index_path(ls);
+	es_code rc = path ? es_normalizer_open(&nz, lists_dir, err) : es_err_set(err, ES_ENOMEM, "out of memory");
+	if (rc == ES_OK)
+		rc = es_index_verify(path, ls->set_hash, es_normalizer_hash(nz), err);
+	/* derived data: a damaged or stale file goes, the next open rebuilds it */
+	if (rc == ES_ECORRUPT)
+		(void)unlink(path);
+	es_normalizer_free(nz);
+	free(path);
 	return rc;
 }
 
@@ -417,13 +436,16 @@ static void add_pair(const es_index *ix, termset *ts, const es_stok *a, const es
 /* Walks the postings of a query word's terms, once per term. */
 static void hit_terms(const es_index *ix, scratch *s, size_t *nt, const termset *ts, uint8_t tok, float w)
 {
+	uint32_t n_names = (uint32_t)es_index_n_names(ix);
 	for (size_t t = 0; t < ts->n; t++) {
 		uint32_t len = 0;
 		const es_ix_post *p = es_index_term_postings(ix, ts->id[t], &len);
 		for (uint32_t k = 0; k < len; k++) {
-			if (k + 8 < len)
+			if (k + 8 < len && (p[k + 8].np >> 8) < n_names)
 				__builtin_prefetch(&s->na[p[k + 8].np >> 8]);
 			uint32_t id = p[k].np >> 8, pos = p[k].np & 0xff;
+			if (id >= n_names)
+				continue; /* a damaged posting (es_index_load does not check each) */
 			name_acc *a = &s->na[id];
 			if (a->stamp != s->epoch) {
 				a->stamp = s->epoch;

@@ -36,6 +36,12 @@ char *es_match_index_path(const es_listset *ls);
 es_code es_match_build_index(const es_listset *ls, const es_countries *countries,
 			     const char *lists_dir, es_err *err);
 
+/* Checks the saved index of ls completely (checksum and every record; an
+ * open checks only what it reads): ES_EMISSING when there is none,
+ * ES_ECORRUPT with the reason when it is damaged or stale (the file is then
+ * removed, so the next open rebuilds it). */
+es_code es_match_verify_index(const es_listset *ls, const char *lists_dir, es_err *err);
+
 /* Opens (loading, or building and caching) the index of ls. When the cache
  * location is not writable, the index is built in memory. */
 es_code es_matcher_open(es_matcher **out, const es_listset *ls, const es_countries *countries,
