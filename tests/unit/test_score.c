@@ -59,10 +59,27 @@ static void test_token_similarity(void **state)
 	es_stok a = word("hebron"), b = word("hebrpn"), c = word("bush"), d = word("bash");
 	double s = es_token_sim(&a, &b);
 	assert_true(s > 0.8 && s < 1.0);
-	/* no typo allowance in short words */
-	assert_true(es_token_sim(&c, &d) == 0.0);
-	es_stok e = word("dario"), f = word("mario");
-	assert_true(es_token_sim(&e, &f) == 0.0);
+	/* one edit in a word of 3 to 5 letters is a partial match: a
+	 * transposition, a deletion or a substitution after the first letter */
+	double bb = es_token_sim(&c, &d);
+	assert_true(bb > 0.7 && bb < 0.85);
+	es_stok si = word("sian"), sn = word("sina"), v1 = word("vbt"), v2 = word("vtb"), y1 = word("yng"),
+		y2 = word("yong"), r1 = word("rmai"), r2 = word("rami");
+	assert_true(es_token_sim(&si, &sn) > 0.83 && es_token_sim(&si, &sn) < 0.9);
+	assert_true(es_token_sim(&v1, &v2) > 0.75 && es_token_sim(&v1, &v2) < 0.85);
+	assert_true(es_token_sim(&y1, &y2) > 0.75 && es_token_sim(&y1, &y2) < 0.85);
+	assert_true(es_token_sim(&r1, &r2) > 0.83); /* the first letter moved */
+	/* the first letter of a short word substituted: mostly another name */
+	es_stok e = word("dario"), f = word("mario"), k1 = word("kim"), k2 = word("lim");
+	assert_true(es_token_sim(&e, &f) > 0.0 && es_token_sim(&e, &f) < 0.65);
+	assert_true(es_token_sim(&k1, &k2) < 0.4);
+	/* words of one or two letters, and two edits in five, never */
+	es_stok a2 = word("ab"), b2 = word("ba"), h1 = word("hamas"), h2 = word("hasma");
+	assert_true(es_token_sim(&a2, &b2) == 0.0);
+	assert_true(es_token_sim(&h1, &h2) == 0.0);
+	/* two edits from six letters */
+	es_stok t1 = word("harbin"), t2 = word("hrabni");
+	assert_true(es_token_sim(&t1, &t2) > 0.7 && es_token_sim(&t1, &t2) < 0.85);
 	es_stok g = word("technomar"), h = word("technomxar");
 	assert_true(es_token_sim(&g, &h) > 0.85);
 	/* numbers only match exactly */

@@ -90,7 +90,7 @@ size_t es_index_key_dels(char kind, const char *s, size_t len, uint64_t *out)
 	uint64_t pre = (KEY_BASIS ^ (unsigned char)kind) * KEY_PRIME; /* state after s[0..k) */
 	size_t n = 0;
 	out[n++] = key_final(key_step(pre, s, len));
-	if (len < 5)
+	if (len < ES_SCORE_MIN_TYPO_LEN)
 		return n;
 	for (size_t k = 0; k < len; k++) {
 		if (!(k > 0 && s[k] == s[k - 1]))
@@ -362,7 +362,7 @@ static es_code push_word_keys(keyset *ks, const char *c, size_t cl, bool num, ui
 		kpair kp = {es_index_key('k', c, cl), tid};
 		if (!vec_push(&ks->kpairs, &kp, sizeof kp))
 			return ES_ENOMEM;
-		if (cl >= 5 && !num) {
+		if (cl >= ES_SCORE_MIN_TYPO_LEN && !num) {
 			char d[ES_TOK_LEN * 2];
 			for (size_t k = 0; k < cl; k++) {
 				if (k > 0 && c[k] == c[k - 1])
@@ -403,16 +403,19 @@ static es_code push_gen(keyset *ks, const char *c, size_t cl)
 		return ES_ENOMEM;
 	if (!fresh)
 		return ES_OK;
-	if (!map_slot(&ks->gen, es_index_key('g', c, cl), &fresh))
-		return ES_ENOMEM;
-	if (cl < 5)
-		return ES_OK;
-	char d[ES_TOK_LEN];
-	for (size_t k = 0; k < cl; k++) {
-		memcpy(d, c, k);
-		memcpy(d + k, c + k + 1, cl - k - 1);
-		if (!map_slot(&ks->gen, es_index_key('g', d, cl - 1), &fresh))
+	/* the spelling, its deletion-1 and (from ES_INDEX_DEL2_MIN letters)
+	 * deletion-2 variants: every word the scorer may align with it meets */
+	uint64_t keys[ES_TOK_LEN + 1];
+	size_t nk = es_index_key_dels('g', c, cl, keys);
+	for (size_t k = 0; k < nk; k++)
+		if (!map_slot(&ks->gen, keys[k], &fresh))
 			return ES_ENOMEM;
+	if (cl >= ES_INDEX_DEL2_MIN) {
+		uint64_t k2[ES_INDEX_MAX_DEL2];
+		size_t n2 = es_index_key_dels2('g', c, cl, k2);
+		for (size_t k = 0; k < n2; k++)
+			if (!map_slot(&ks->gen, k2[k], &fresh))
+				return ES_ENOMEM;
 	}
 	return ES_OK;
 }
@@ -1083,6 +1086,11 @@ size_t es_index_n_entities(const es_index *ix)
 size_t es_index_n_names(const es_index *ix)
 {
 	return ix->h->count[S_NAME];
+}
+
+size_t es_index_n_terms(const es_index *ix)
+{
+	return ix->h->count[S_TERM];
 }
 
 const es_ix_entity *es_index_entity(const es_index *ix, size_t i)

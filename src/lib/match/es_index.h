@@ -38,8 +38,9 @@
 
 /* Also bumped when a parser's output for the same list files changes (18: CSL and
  * UN names derived by lists/patterns/{csl,un}_names.tsv, on top of 17's deletion-2
- * keys), so a cached index built before is rebuilt rather than trusted. */
-#define ES_INDEX_VERSION 19
+ * keys; 20: deletion keys from 3 letters, deletion-2 keys from 6), so a cached
+ * index built before is rebuilt rather than trusted. */
+#define ES_INDEX_VERSION 20
 
 typedef struct {
 	uint32_t entry_id, list, name, lic_req, lic_pol, frn, start_date, end_date;
@@ -111,6 +112,8 @@ void es_index_free(es_index *ix);
 
 size_t es_index_n_entities(const es_index *ix);
 size_t es_index_n_names(const es_index *ix);
+/* Number of terms (term ids are below it). */
+size_t es_index_n_terms(const es_index *ix);
 const es_ix_entity *es_index_entity(const es_index *ix, size_t i);
 const es_ix_name *es_index_name(const es_index *ix, size_t i);
 /* A pool string ("" for offset 0 or out of range). */
@@ -150,7 +153,7 @@ double es_index_idf(const es_index *ix, uint32_t df);
 /* Key hash of a kind letter and a string. */
 uint64_t es_index_key(char kind, const char *s, size_t len);
 
-/* Keys of s itself and, when len >= 5, of its deletion-1 variants (a deletion
+/* Keys of s itself and, when len >= ES_SCORE_MIN_TYPO_LEN, of its deletion-1 variants (a deletion
  * equal to the previous one is skipped), in that order, into out (room for
  * len + 1 keys); returns how many. Each equals es_index_key() of the spelling;
  * the shared prefixes are hashed once. */
@@ -160,8 +163,8 @@ size_t es_index_key_dels(char kind, const char *s, size_t len, uint64_t *out);
 /* Keys of the deletion-2 variants of s (at most ES_INDEX_MAX_DEL2). Listed
  * spellings of at least ES_INDEX_DEL2_MIN letters have them (key space 'k',
  * with the spellings and deletion-1 variants), so that words two edits
- * apart, which the scorer allows from 9 letters, still meet. */
-#define ES_INDEX_DEL2_MIN 9
+ * apart, which the scorer allows from 6 letters (ES_SCORE_MAX_EDITS), still meet. */
+#define ES_INDEX_DEL2_MIN 6
 #define ES_INDEX_MAX_DEL2 (ES_TOK_LEN * ES_TOK_LEN)
 size_t es_index_key_dels2(char kind, const char *s, size_t len, uint64_t *out);
 

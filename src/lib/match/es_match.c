@@ -32,12 +32,16 @@ const double ES_MATCH_DEFAULT_THRESHOLD = 0.84;
 #define TYPE_MISMATCH_FACTOR 0.9
 #define COUNTRY_MISMATCH_FACTOR 0.95
 
-#define MAX_TERMS 512
+#define TERM_BUF 16384
 
-/* The distinct terms one query word reaches. */
+/* The distinct terms one query word reaches: every one of them, however
+ * many (a lost term would be a name the index never scores). */
 typedef struct {
-	uint32_t id[MAX_TERMS];
-	size_t n;
+	uint32_t *id;      /* room for every term of the index */
+	uint32_t *seen;    /* per term: == epoch when in id[] */
+	uint32_t *buf;     /* TERM_BUF term ids of one batch of keys */
+	uint32_t epoch;
+	size_t n, n_terms;
 } termset;
 
 /* Per-query work arrays, sized to the number of names; pooled so a shared
@@ -233,6 +237,9 @@ void es_matcher_free(es_matcher *m)
 		free(s->cand);
 		free(s->qt);
 		free(s->top);
+		free(s->ts.id);
+		free(s->ts.seen);
+		free(s->ts.buf);
 		free(s);
 	}
 	es_index_free(m->ix);
@@ -360,11 +367,19 @@ static scratch *scratch_get(es_matcher *m)
 	s->touched = calloc(n ? n : 1, sizeof *s->touched);
 	s->cand = calloc(n ? n : 1, sizeof *s->cand);
 	s->qt = malloc(sizeof *s->qt);
-	if (!s->na || !s->touched || !s->cand || !s->qt) {
+	size_t nterms = es_index_n_terms(m->ix);
+	s->ts.id = malloc((nterms ? nterms : 1) * sizeof *s->ts.id);
+	s->ts.seen = calloc(nterms ? nterms : 1, sizeof *s->ts.seen);
+	s->ts.buf = malloc(TERM_BUF * sizeof *s->ts.buf);
+	s->ts.n_terms = nterms;
+	if (!s->na || !s->touched || !s->cand || !s->qt || !s->ts.id || !s->ts.seen || !s->ts.buf) {
 		free(s->na);
 		free(s->touched);
 		free(s->cand);
 		free(s->qt);
+		free(s->ts.id);
+		free(s->ts.seen);
+		free(s->ts.buf);
 		free(s);
 		return NULL;
 	}
@@ -380,14 +395,38 @@ static void scratch_put(es_matcher *m, scratch *s)
 }
 
 #define POS_PAIR 0x80
+static void termset_clear(termset *ts)
+{
+	ts->n = 0;
+	if (++ts->epoch == 0) {
+		memset(ts->seen, 0, (ts->n_terms ? ts->n_terms : 1) * sizeof *ts->seen);
+		ts->epoch = 1;
+	}
+}
+
 static void add_term_ids(termset *ts, const uint32_t *t, size_t len)
 {
 	for (size_t k = 0; k < len; k++) {
-		bool seen = false;
-		for (size_t j = 0; j < ts->n && !seen; j++)
-			seen = ts->id[j] == t[k];
-		if (!seen && ts->n < MAX_TERMS)
-			ts->id[ts->n++] = t[k];
+		if (t[k] >= ts->n_terms || ts->seen[t[k]] == ts->epoch)
+			continue; /* (a damaged term reference: es_index_load does not check each) */
+		ts->seen[t[k]] = ts->epoch;
+		ts->id[ts->n++] = t[k];
+	}
+}
+
+/* The terms of keys, all of them: in batches of TERM_BUF, and key by key
+ * when a batch fills up. */
+static void add_keys(const es_index *ix, termset *ts, const uint64_t *keys, size_t nk)
+{
+	size_t n = es_index_terms_many(ix, keys, nk, ts->buf, TERM_BUF);
+	if (n < TERM_BUF) {
+		add_term_ids(ts, ts->buf, n);
+		return;
+	}
+	for (size_t i = 0; i < nk; i++) {
+		uint32_t len = 0;
+		const uint32_t *t = es_index_terms(ix, keys[i], &len, NULL);
+		add_term_ids(ts, t, len);
 	}
 }
 
@@ -403,20 +442,16 @@ static void add_word(const es_index *ix, termset *ts, const char *c, size_t cl, 
 		keys[0] = es_index_key('k', c, cl);
 		nk = 1;
 	}
-	uint32_t t[MAX_TERMS];
-	size_t n = es_index_terms_many(ix, keys, nk, t, MAX_TERMS);
-	add_term_ids(ts, t, n);
-	/* two edits (the scorer allows them when the longer word has >= 9
-	 * letters): listed words of >= 9 letters have their deletion-2
+	add_keys(ix, ts, keys, nk);
+	/* two edits (the scorer allows them when the longer word has >=
+	 * ES_INDEX_DEL2_MIN letters): listed words of that length have their deletion-2
 	 * variants among the keys, which the spelling and deletion-1 variants
 	 * above meet; when this word is the longer one, its own deletion-2
 	 * variants meet a listed spelling or its deletion-1 variants */
 	if (deletions && cl >= del2_min) {
 		uint64_t k2[ES_INDEX_MAX_DEL2];
 		size_t n2 = es_index_key_dels2('k', c, cl, k2);
-		uint32_t t2[MAX_TERMS];
-		n = es_index_terms_many(ix, k2, n2, t2, MAX_TERMS);
-		add_term_ids(ts, t2, n);
+		add_keys(ix, ts, k2, n2);
 	}
 }
 
@@ -480,7 +515,13 @@ static bool near_spelling(const es_index *ix, const char *c, size_t cl)
 {
 	uint64_t keys[ES_TOK_LEN + 1];
 	size_t nk = es_index_key_dels('g', c, cl, keys);
-	return es_index_has_any_key(ix, keys, nk);
+	if (es_index_has_any_key(ix, keys, nk))
+		return true;
+	if (cl < ES_INDEX_DEL2_MIN)
+		return false;
+	uint64_t k2[ES_INDEX_MAX_DEL2];
+	size_t n2 = es_index_key_dels2('g', c, cl, k2);
+	return es_index_has_any_key(ix, k2, n2);
 }
 
 /* Whether a query word is one edit from a listed word without keys. */
@@ -598,7 +639,7 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 		const es_stok *t = &q->st[i];
 		const es_stok *prev = i > 0 ? &q->st[i - 1] : NULL, *next = i + 1 < q->n ? &q->st[i + 1] : NULL;
 		bool keyed = key_token(t, any);
-		ts->n = 0;
+		termset_clear(ts);
 		if (keyed) {
 			add_word(ix, ts, t->canon, t->canon_len, t->kind != ES_TK_NUM, ES_INDEX_DEL2_MIN);
 			/* the scorer also compares the spelling as written */

@@ -17,6 +17,8 @@
 #define INITIAL_SIM 0.6        /* "j" against "john" */
 #define COMPOUND_MIN 0.85
 #define TYPO_COST 0.8          /* similarity lost per edit, relative to length */
+#define TRANSPOSE_COST 0.6     /* the same for two adjacent letters swapped */
+#define FIRST_LETTER_COST 2.0  /* the same for the first letter of a short word substituted */
 #define SHORT_CANON_SIM 0.85   /* "arq"/"ark": a romanization rule on a very short word */
 #define LEGAL_CONFLICT 4.0     /* the same for legal forms, which weigh 0.08 */
 #define CONFLICT 0.5           /* extra weight of words unmatched on both sides */
@@ -60,28 +62,43 @@ static int osa(const char *a, int la, const char *b, int lb, int k)
 	return p[lb];
 }
 
+/* Whether two strings of one length differ only by two adjacent letters
+ * swapped ("sian"/"sina"): the commonest typo, which rarely turns one real
+ * name into another the way a substituted letter does (Dario/Mario). */
+static bool transposed(const char *a, const char *b, int l)
+{
+	int i = 0;
+	while (i < l && a[i] == b[i])
+		i++;
+	return i + 1 < l && a[i] == b[i + 1] && a[i + 1] == b[i] && memcmp(a + i + 2, b + i + 2, (size_t)(l - i - 2)) == 0;
+}
+
 /* Edit-distance similarity of two strings with a typo allowance that grows
- * with length: none up to 4 letters (short tokens are too easily confused:
- * "bush"/"bash"), one up to 8, two up to 12, three beyond. */
+ * with length (ES_SCORE_MAX_EDITS: one edit in words of 3 to 5 letters, the
+ * first letter included; two from 6 letters, three from 13); a word of one
+ * or two letters, or against one, must be exact. The similarity falls with
+ * the share of the word an edit changes, so a typo in a short word is a
+ * partial match: "vbt"/"vtb" 0.8, "sian"/"sina" 0.85, "yng"/"yong" 0.8. */
 static double str_sim(const char *a, int la, const char *b, int lb)
 {
 	if (la == lb && memcmp(a, b, (size_t)la) == 0)
 		return 1.0;
 	int L = la > lb ? la : lb;
 	int m = la < lb ? la : lb;
-	if (L <= 4 || m < 4)
+	if (m < ES_SCORE_MIN_TYPO_LEN)
 		return 0.0;
-	/* short words differing in their first letter are different names
-	 * (Dario/Mario), not typos */
-	if (L <= 5 && a[0] != b[0])
-		return 0.0;
-	int k = L <= 8 ? 1 : L <= 12 ? 2 : 3;
+	int k = ES_SCORE_MAX_EDITS(L);
 	int d = es_text_within1(a, (size_t)la, b, (size_t)lb);
 	if (d > 1)
 		d = k > 1 ? osa(a, la, b, lb, k) : k + 1;
 	if (d > k)
 		return 0.0;
-	return 1.0 - TYPO_COST * (double)d / (double)L;
+	double cost = TYPO_COST;
+	if (d == 1 && la == lb && transposed(a, b, la))
+		cost = TRANSPOSE_COST;
+	else if (d == 1 && la == lb && L <= 5 && a[0] != b[0])
+		cost = FIRST_LETTER_COST; /* Dario/Mario, Kim/Lim: mostly another name */
+	return 1.0 - cost * (double)d / (double)L;
 }
 
 double es_token_sim(const es_stok *a, const es_stok *b)
@@ -284,6 +301,44 @@ double es_score_names_cached(const es_stok *q, size_t nq, const es_stok *l, size
 		lm[bj] = (int)bi;
 		qs[bi] = ls[bj] = best;
 		npos--;
+	}
+	/* a word aligned with one half of a compound it matches better whole
+	 * ("alarab" = "al arab", not "arab" two edits away) */
+	for (size_t i = 0; i < nq; i++) {
+		if (qm[i] < 0 || qs[i] >= CANON_EQUAL_SIM)
+			continue;
+		size_t j = (size_t)qm[i];
+		for (size_t o = j > 0 ? j - 1 : j; o <= j && o + 1 < nl; o++) {
+			size_t other = o == j ? o + 1 : o;
+			if (lm[other] != -1)
+				continue;
+			double c = compound_sim(&q[i], &l[o], &l[o + 1]);
+			if (c >= COMPOUND_MIN && c > qs[i] + 1e-9) {
+				qm[i] = (int)o;
+				lm[o] = lm[o + 1] = (int)i;
+				qs[i] = ls[o] = ls[o + 1] = c;
+				break;
+			}
+		}
+	}
+	for (size_t j = 0; j < nl; j++) {
+		if (lm[j] < 0 || ls[j] >= CANON_EQUAL_SIM)
+			continue;
+		size_t i = (size_t)lm[j];
+		if (qm[i] != (int)j || (j + 1 < nl && lm[j + 1] == (int)i) || (j > 0 && lm[j - 1] == (int)i))
+			continue; /* already a compound */
+		for (size_t o = i > 0 ? i - 1 : i; o <= i && o + 1 < nq; o++) {
+			size_t other = o == i ? o + 1 : o;
+			if (qm[other] != -1)
+				continue;
+			double c = compound_sim(&l[j], &q[o], &q[o + 1]);
+			if (c >= COMPOUND_MIN && c > ls[j] + 1e-9) {
+				lm[j] = (int)o;
+				qm[o] = qm[o + 1] = (int)j;
+				qs[o] = qs[o + 1] = ls[j] = c;
+				break;
+			}
+		}
 	}
 	/* words written together on one side */
 	for (size_t i = 0; i < nq; i++) {

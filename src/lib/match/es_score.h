@@ -3,8 +3,8 @@
  * Tokens are aligned one-to-one (each used once; a word may also align with
  * two adjacent words of the other side written together, within one edit,
  * "abdulrahman" = "abdul rahman"). Each pair has a similarity in [0,1] on
- * the canonical forms: exact, or an edit-distance score that allows no typo
- * in tokens of up to 4 letters, one up to 8, two up to 12 and three beyond;
+ * the canonical forms: exact, or an edit-distance score that allows one typo
+ * in tokens of 3 to 5 letters, two up to 12 and three beyond;
  * numbers only match exactly.
  * The score is a weighted Dice coefficient:
  *
@@ -75,6 +75,12 @@ double es_score_names(const es_stok *q, size_t nq, const es_stok *l, size_t nl, 
  * with an id in cache (which may be NULL). */
 double es_score_names_cached(const es_stok *q, size_t nq, const es_stok *l, size_t nl, bool person,
 			     es_sim_cache *cache, es_align *al, size_t max_al, size_t *n_al);
+
+/* Edits the scorer allows between two words whose longer one has L letters
+ * (none when the shorter has fewer than ES_SCORE_MIN_TYPO_LEN): what the
+ * index keys must reach (es_index.c). */
+#define ES_SCORE_MIN_TYPO_LEN 3
+#define ES_SCORE_MAX_EDITS(L) ((L) <= 5 ? 1 : (L) <= 12 ? 2 : 3)
 
 /* Penalty factors for unmatched words, tuned on the dev set as a whole (see
  * docs/matching.md); here so es_score_bound, called for every name a query
