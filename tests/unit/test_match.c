@@ -329,7 +329,7 @@ static void test_index_file_validation(void **state)
 	assert_int_equal(es_normalizer_open(&nz, ES_LISTS_DIR, &err), ES_OK);
 	void *img = NULL;
 	size_t len = 0;
-	assert_int_equal(es_index_build(&set, nz, "hash-A", &img, &len, NULL, &err), ES_OK);
+	assert_int_equal(es_index_build(&set, nz, NULL, "hash-A", NULL, &img, &len, NULL, &err), ES_OK);
 	char path[] = "/tmp/es-test-index-XXXXXX";
 	int fd = mkstemp(path);
 	assert_true(fd >= 0);
@@ -387,7 +387,7 @@ static void test_index_damaged_sections_read_in_bounds(void **state)
 	const char *nh = es_normalizer_hash(nz);
 	void *img = NULL;
 	size_t len = 0;
-	assert_int_equal(es_index_build(&set, nz, "hash-A", &img, &len, NULL, &err), ES_OK);
+	assert_int_equal(es_index_build(&set, nz, NULL, "hash-A", NULL, &img, &len, NULL, &err), ES_OK);
 	for (int pattern = 0; pattern < 3; pattern++) {
 		unsigned char *bad = malloc(len);
 		memcpy(bad, img, len);

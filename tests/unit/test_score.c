@@ -41,7 +41,7 @@ static double cmp(const char *a, const char *b, es_type t)
 
 static es_stok word(const char *w)
 {
-	es_stok t = {w, w, (uint8_t)strlen(w), (uint8_t)strlen(w), ES_TK_WORD, 0, 1.0f, 0};
+	es_stok t = {w, w, (uint8_t)strlen(w), (uint8_t)strlen(w), ES_TK_WORD, 0, 1.0f, 0, 0, 0};
 	return t;
 }
 
@@ -83,7 +83,7 @@ static void test_token_similarity(void **state)
 	es_stok g = word("technomar"), h = word("technomxar");
 	assert_true(es_token_sim(&g, &h) > 0.85);
 	/* numbers only match exactly */
-	es_stok n1 = {"140", "140", 3, 3, ES_TK_NUM, 0, 1.0f, 0}, n2 = {"141", "141", 3, 3, ES_TK_NUM, 0, 1.0f, 0};
+	es_stok n1 = {"140", "140", 3, 3, ES_TK_NUM, 0, 1.0f, 0, 0, 0}, n2 = {"141", "141", 3, 3, ES_TK_NUM, 0, 1.0f, 0, 0, 0};
 	assert_true(es_token_sim(&n1, &n2) == 0.0);
 }
 

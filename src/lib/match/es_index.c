@@ -321,7 +321,7 @@ static bool looks_like_address(const char *name)
 /* Lists that do not say whether a party is a person (CSL DPL, EL, DTC...):
  * 2 to 5 words, none of them a legal form, a generic business word or a
  * number. Used only to weigh left-out middle names and extra given names. */
-static uint8_t reads_like_person(const es_ntoks *nt)
+bool es_index_reads_like_person(const es_ntoks *nt)
 {
 	if (nt->n < 2 || nt->n > 5)
 		return 0;
@@ -432,6 +432,12 @@ static es_code push_pair_key(keyset *pairs, const char *pool, const es_ix_tok *a
 	return push_word_keys(pairs, cc, l, false, val | POS_PAIR);
 }
 
+static es_code push_class_key(keyset *ks, uint16_t cls, uint32_t val)
+{
+	char c[4] = {'\x01', 'g', (char)(cls >> 8), (char)(cls & 0xff)};
+	return push_word_keys(ks, c, sizeof c, true, val);
+}
+
 /* Whether token i of a name gets index keys of its own. Others (initials;
  * legal forms, stopwords and generic words next to distinctive words) can
  * still align at query time: their weight is "free" in the score bound. */
@@ -473,6 +479,9 @@ static es_code push_keys(keyset *pairs, const es_ix_tok *toks, size_t n, const c
 			return ES_ENOMEM;
 		if (t->kind == ES_TK_WORD && next_word && push_pair_key(pairs, pool, t, &toks[i + 1], val) != ES_OK)
 			return ES_ENOMEM;
+		/* a given name is reached by the other names of its class */
+		if ((t->lex & ES_LX_GIVEN) && push_class_key(pairs, t->cls, val) != ES_OK)
+			return ES_ENOMEM;
 	}
 	*wfree = (float)fw;
 	return ES_OK;
@@ -490,8 +499,15 @@ static double idf_of(double n_docs, uint32_t df)
 	return idf > floor ? idf : floor;
 }
 
-es_code es_index_build(const es_entityset *ents, const es_normalizer *nz, const char *set_hash,
-		       void **out, size_t *out_len, size_t *skipped_names, es_err *err)
+uint64_t es_index_class_key(uint16_t cls)
+{
+	char c[4] = {'\x01', 'g', (char)(cls >> 8), (char)(cls & 0xff)};
+	return es_index_key('k', c, sizeof c);
+}
+
+es_code es_index_build(const es_entityset *ents, const es_normalizer *nz, const es_lexicon *lex,
+		       const char *set_hash, const char *norm_hash, void **out, size_t *out_len,
+		       size_t *skipped_names, es_err *err)
 {
 	es_code rc = ES_OK;
 	spool sp = {0};
@@ -529,7 +545,7 @@ es_code es_index_build(const es_entityset *ents, const es_normalizer *nz, const 
 		xe.address_only = e->list && strcmp(e->list, "EL") == 0 && looks_like_address(e->name);
 		if (e->type == ES_TYPE_UNKNOWN && e->name &&
 		    es_normalize(nz, e->name, strlen(e->name), nt, NULL) == ES_OK)
-			xe.person_like = reads_like_person(nt);
+			xe.person_like = es_index_reads_like_person(nt);
 		xe.prog_start = (uint32_t)(v[S_PROG].len / sizeof(uint32_t));
 		for (size_t i = 0; i < e->n_programs && i < UINT16_MAX; i++) {
 			uint32_t o = istr(&sp, e->programs[i]);
@@ -606,9 +622,18 @@ es_code es_index_build(const es_entityset *ents, const es_normalizer *nz, const 
 			xn.kind = (uint8_t)nm->kind;
 			xn.person = e->type == ES_TYPE_PERSON || (e->type == ES_TYPE_UNKNOWN && xe.person_like);
 			vec_push(&v[S_NAME], &xn, sizeof xn);
+			es_stok marks[ES_NAME_TOKENS];
+			for (size_t t = 0; t < nt->n; t++) {
+				marks[t].canon = nt->tok[t].canon;
+				marks[t].canon_len = nt->tok[t].canon_len;
+				marks[t].kind = nt->tok[t].kind;
+			}
+			es_lexicon_mark(lex, marks, nt->n);
 			for (size_t t = 0; t < nt->n; t++) {
 				const es_tok *tk = &nt->tok[t];
 				es_ix_tok xt = {0};
+				xt.cls = marks[t].cls;
+				xt.lex = marks[t].lex;
 				xt.canon = intern(&sp, tk->canon, tk->canon_len);
 				xt.text = intern(&sp, tk->text, tk->text_len);
 				xt.canon_len = tk->canon_len;
@@ -667,6 +692,19 @@ es_code es_index_build(const es_entityset *ents, const es_normalizer *nz, const 
 			st[k].flags = t[k].flags;
 		}
 		es_score_weigh(st, n, idf);
+		/* containable: not a person; a distinctive word at least as rare as
+		 * ES_INDEX_CONTAIN_MAX_DF names make it, or none at all */
+		bool any_dist = false, rare = false;
+		double rare_idf = idf_of(n_docs, ES_INDEX_CONTAIN_MAX_DF);
+		for (size_t k = 0; k < n; k++) {
+			if ((t[k].kind != ES_TK_WORD && t[k].kind != ES_TK_NUM) || (t[k].flags & ES_TF_PAREN))
+				continue;
+			any_dist = true;
+			if (idf[k] >= rare_idf * 0.999)
+				rare = true;
+		}
+		const es_ix_entity *ne = (const es_ix_entity *)v[S_ENT].p + names[ni].entity;
+		names[ni].containable = ne->type != ES_TYPE_PERSON && (rare || !any_dist);
 		double wsum = 0;
 		for (size_t k = 0; k < n; k++) {
 			t[k].w = st[k].w;
@@ -685,6 +723,22 @@ es_code es_index_build(const es_entityset *ents, const es_normalizer *nz, const 
 			}
 		}
 		names[ni].maxlen = (uint8_t)(ml < 255 ? ml : 255);
+		bool anyd = false;
+		for (size_t k = 0; k < n; k++)
+			anyd |= is_distinctive(t[k].kind);
+		size_t umin = 255, umax = 0;
+		for (size_t k = 0; k < n; k++) {
+			if (t[k].kind == ES_TK_INITIAL || (keyed(&t[k], anyd) && k < POS_PAIR))
+				continue;
+			size_t a = t[k].canon_len < t[k].text_len ? t[k].canon_len : t[k].text_len;
+			size_t b = t[k].canon_len > t[k].text_len ? t[k].canon_len : t[k].text_len;
+			if (a < umin)
+				umin = a;
+			if (b > umax)
+				umax = b;
+		}
+		names[ni].ukmin = (uint8_t)(umax ? umin : 0);
+		names[ni].ukmax = (uint8_t)(umax < 255 ? umax : 255);
 		if (push_keys(&ks, t, n, pool, (uint32_t)ni, &names[ni].wfree) != ES_OK) {
 			rc = es_err_set(err, ES_ENOMEM, "out of memory building the index");
 			goto done;
@@ -794,7 +848,7 @@ es_code es_index_build(const es_entityset *ents, const es_normalizer *nz, const 
 	h.version = ES_INDEX_VERSION;
 	h.header_size = sizeof h;
 	snprintf(h.set_hash, sizeof h.set_hash, "%s", set_hash);
-	snprintf(h.norm_hash, sizeof h.norm_hash, "%s", es_normalizer_hash(nz));
+	snprintf(h.norm_hash, sizeof h.norm_hash, "%s", norm_hash ? norm_hash : es_normalizer_hash(nz));
 	h.n_docs = n_names;
 	v[S_STR] = sp.pool;
 	sp.pool = (vec){0};
@@ -1136,6 +1190,8 @@ size_t es_index_name_toks(const es_index *ix, const es_ix_name *nm, es_stok *out
 		out[k].flags = t[k].flags;
 		out[k].w = t[k].w;
 		out[k].id = t[k].text;
+		out[k].cls = t[k].cls;
+		out[k].lex = t[k].lex;
 	}
 	return n;
 }

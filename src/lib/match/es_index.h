@@ -32,13 +32,15 @@
 
 #include "es_entity.h"
 #include "es_error.h"
+#include "es_lexicon.h"
 #include "es_normalize.h"
 #include "es_record.h"
 #include "es_score.h"
 
 /* Also bumped when a parser's output for the same list files changes (18: CSL and
  * UN names derived by lists/patterns/{csl,un}_names.tsv, on top of 17's deletion-2
- * keys; 20: deletion keys from 3 letters, deletion-2 keys from 6), so a cached
+ * keys; 20: deletion keys from 3 letters, deletion-2 keys from 6, token classes
+ * and lexicon marks, given-name class keys), so a cached
  * index built before is rebuilt rather than trusted. */
 #define ES_INDEX_VERSION 20
 
@@ -61,13 +63,28 @@ typedef struct {
 	float wsum;       /* total token weight: bounds the score before scoring */
 	float wfree;      /* weight of tokens without keys of their own (may align anyway) */
 	uint8_t maxlen;   /* longest spelling of a word (canon or text; not initials, numbers) */
-	uint8_t pad_[3];
+	uint8_t containable; /* a query may contain this name (es_score_info.contains): not a
+				person, and a word found in at most ES_INDEX_CONTAIN_MAX_DF
+				names, or no distinctive word at all */
+	uint8_t ukmin, ukmax; /* shortest and longest spelling of a word without keys of
+				 its own (legal form, stopword, generic word; not an
+				 initial), 0 when there is none: which query words
+				 may still align with one (es_match.c) */
+	uint8_t pad_[2];
 } es_ix_name;
+
+/* A listed name contained in a query (a branch: "Bank Tejarat Paris Branch")
+ * needs a word found in at most this many listed names ("Bank Tejarat" yes,
+ * "National Bank" no). */
+#define ES_INDEX_CONTAIN_MAX_DF 150
 
 typedef struct {
 	uint32_t canon, text;
 	float w;
 	uint8_t canon_len, text_len, kind, flags;
+	uint16_t cls;     /* es_stok.cls: given-name class or legal-form family */
+	uint8_t lex;      /* es_stok.lex: ES_LX_* */
+	uint8_t pad_;
 } es_ix_tok;
 
 typedef struct {
@@ -88,9 +105,20 @@ typedef struct {
 
 typedef struct es_index es_index;
 
-/* Builds the index image of a set of entities into a malloc'd buffer. */
-es_code es_index_build(const es_entityset *ents, const es_normalizer *nz, const char *set_hash,
-		       void **out, size_t *out_len, size_t *skipped_names, es_err *err);
+/* Builds the index image of a set of entities into a malloc'd buffer. lex
+ * (may be NULL) marks the tokens (es_lexicon_mark); norm_hash (NULL: the
+ * normalizer's) is the hash of the text data recorded in the header. */
+es_code es_index_build(const es_entityset *ents, const es_normalizer *nz, const es_lexicon *lex,
+		       const char *set_hash, const char *norm_hash, void **out, size_t *out_len,
+		       size_t *skipped_names, es_err *err);
+
+/* Whether a name of an untyped party reads like a person's: 2 to 5 words,
+ * none of them a legal form, a generic business word or a number. */
+bool es_index_reads_like_person(const es_ntoks *nt);
+
+/* The key of a given-name class: listed given names have it, so a query
+ * word of that class meets them (Bill reaches William). */
+uint64_t es_index_class_key(uint16_t cls);
 
 /* Validates an image and wraps it. Takes ownership of buf: free()d, or
  * munmap()ed when mapped, by es_index_free (also on failure). */
