@@ -697,8 +697,8 @@ static size_t typo_len(const es_stok *t)
 
 /* Whether every word of a listed name that containment asks for (words,
  * numbers, generic words; not in parentheses) is in the query with the same
- * canonical form or spelling: what es_score_info.contains needs (CONTAIN_SIM
- * is reached only so), checked before scoring a name for it. */
+ * canonical form or spelling: what es_score_info.contains needs (es_score.c,
+ * contains_listed), checked before scoring a name for it. */
 static bool words_in_query(const es_index *ix, const es_ix_name *nm, const query_toks *q)
 {
 	es_stok lt[ES_NAME_TOKENS];

@@ -27,7 +27,6 @@
 #define LEGAL_FAMILY_SIM 0.9   /* two legal forms of one family (legal_families.txt) */
 #define GIVEN_EQUIV_SIM ES_SCORE_GIVEN_EQUIV /* given-name equivalents (given_names.txt): close, not the same */
 #define PARTICLE_ORDER 0.75    /* the words around "bin" swapped: another person */
-#define CONTAIN_SIM 0.95       /* a listed word "contained" in a query aligns at least so */
 #define CONTAIN_UNKNOWN 3      /* words other than branch words a branch marker may bring */
 
 /* Optimal string alignment distance, or k + 1 as soon as it exceeds k. */
@@ -327,9 +326,18 @@ static bool particle_order_broken(const es_stok *q, size_t nq, const es_stok *l,
 	return false;
 }
 
+/* The same canonical form or the same spelling (what the index checks
+ * before scoring a name for containment). */
+static bool same_word(const es_stok *a, const es_stok *b)
+{
+	return (a->canon_len == b->canon_len && memcmp(a->canon, b->canon, a->canon_len) == 0) ||
+	       (a->text_len == b->text_len && memcmp(a->text, b->text, a->text_len) == 0);
+}
+
 /* Containment (es_score_info.contains): every word of the listed name (its
  * words, numbers and generic words; legal forms, stopwords and words in
- * parentheses may be missing) aligns nearly exactly with a query word, those
+ * parentheses may be missing) aligns with a query word of the same canonical
+ * form or spelling, those
  * query words form one run (stopwords and legal forms may come between), and
  * every other query word is one a branch, subsidiary or office adds: a legal
  * form, stopword, generic word or place, a word in parentheses, a word of
@@ -350,7 +358,7 @@ static bool contains_listed(const es_stok *q, size_t nq, const es_stok *l, size_
 				return false;
 			continue;
 		}
-		if (lm[j] < 0 || ls[j] < CONTAIN_SIM)
+		if (lm[j] < 0 || !same_word(&q[lm[j]], &l[j]))
 			return false;
 		core++;
 		if (k != ES_TK_GENERIC)

@@ -1352,7 +1352,9 @@ static void party_hits(dctx *c, const es_party_hit *hits, size_t n_hits)
 		char pf[ES_ORDER_MAX_FIELD * 4 + 8], lf[ES_ORDER_MAX_FIELD * 4 + 8];
 		literal_fold(r, p->name, pf, sizeof pf);
 		literal_fold(r, h->matched_name, lf, sizeof lf);
-		bool literal = !h->by_address && pf[0] && strcmp(pf, lf) == 0;
+		/* literal: the listed name as written, or its "SURNAME, Given" turned
+		 * "Given SURNAME" (the matcher's same_words) */
+		bool literal = !h->by_address && ((pf[0] && strcmp(pf, lf) == 0) || h->same_words);
 		bool strong = !h->by_address && h->score >= r->strong && (!r->literal || literal);
 		/* an OFAC file entry often carries no country while its CSL copy (same entry id)
 		 * does: corroborate with the copy's countries */
@@ -1361,7 +1363,9 @@ static void party_hits(dctx *c, const es_party_hit *hits, size_t n_hits)
 			if (k != hi && hits[k].party == h->party && !hits[k].by_address && hits[k].rec.n_countries &&
 			    hits[k].rec.entry_id && h->rec.entry_id && strcmp(hits[k].rec.entry_id, h->rec.entry_id) == 0)
 				cr = &hits[k].rec;
-		bool contra = country_contradicts(c, p, cr);
+		/* a branch or office of a listed party (the name contains the
+		 * listed one) is abroad by nature: its country contradicts nothing */
+		bool contra = h->by != ES_MATCH_BY_CONTAINS && country_contradicts(c, p, cr);
 		msg_args a = {.name = p->name, .entry = h->rec.name, .list = h->rec.list ? h->rec.list : "?",
 			      .source = es_source_id(h->rec.source), .score = h->score, .country = p->country};
 		es_decision d = ES_DEC_CLEAR;
