@@ -19,6 +19,7 @@
 #define TYPO_COST 0.8          /* similarity lost per edit, relative to length */
 #define TRANSPOSE_COST ES_SCORE_TRANSPOSE_COST /* the same for two adjacent letters swapped */
 #define FIRST_LETTER_COST 2.0  /* the same for the first letter of a short word substituted */
+#define TWO_EDITS_SHORT_COST 1.0 /* per edit, two edits in a word of 6 to 8 letters: a weak sign */
 #define SHORT_CANON_SIM 0.85   /* "arq"/"ark": a romanization rule on a very short word */
 #define LEGAL_CONFLICT 4.0     /* the same for legal forms, which weigh 0.08 */
 #define CONFLICT 0.5           /* extra weight of words unmatched on both sides */
@@ -82,7 +83,8 @@ static bool transposed(const char *a, const char *b, int l)
  * first letter included; two from 6 letters, three from 13); a word of one
  * or two letters, or against one, must be exact. The similarity falls with
  * the share of the word an edit changes, so a typo in a short word is a
- * partial match: "vbt"/"vtb" 0.8, "sian"/"sina" 0.85, "yng"/"yong" 0.8. */
+ * partial match: "vbt"/"vtb" 0.8, "sian"/"sina" 0.85, "yng"/"yong" 0.8;
+ * two edits in 6 to 8 letters 0.67 to 0.75. */
 static double str_sim(const char *a, int la, const char *b, int lb)
 {
 	if (la == lb && memcmp(a, b, (size_t)la) == 0)
@@ -97,11 +99,11 @@ static double str_sim(const char *a, int la, const char *b, int lb)
 		d = k > 1 ? osa(a, la, b, lb, k) : k + 1;
 	if (d > k)
 		return 0.0;
-	double cost = TYPO_COST;
+	double cost = d >= 2 && L <= 8 ? TWO_EDITS_SHORT_COST : TYPO_COST;
 	if (d == 1 && la == lb && transposed(a, b, la))
 		cost = TRANSPOSE_COST;
-	else if (d == 1 && la == lb && L <= 5 && a[0] != b[0])
-		cost = FIRST_LETTER_COST; /* Dario/Mario, Kim/Lim: mostly another name */
+	else if (d == 1 && L <= 5 && a[0] != b[0])
+		cost = FIRST_LETTER_COST; /* Dario/Mario, Kim/Lim, Zigor/Igor: mostly another name */
 	return 1.0 - cost * (double)d / (double)L;
 }
 
@@ -366,8 +368,8 @@ static bool contains_listed(const es_stok *q, size_t nq, const es_stok *l, size_
 	}
 	if (core < 2 || (distinctive == 0 && core < 3))
 		return false;
-	size_t lo = nq, hi = 0, extra = 0, unknown = 0;
-	bool marker = false;
+	size_t lo = nq, hi = 0, extra = 0, unknown[2] = {0, 0};
+	bool marker[2] = {false, false}; /* before and after the run */
 	for (size_t i = 0; i < nq; i++) {
 		if (qm[i] >= 0) {
 			if (i < lo)
@@ -387,18 +389,25 @@ static bool contains_listed(const es_stok *q, size_t nq, const es_stok *l, size_
 		if (k == ES_TK_STOP || k == ES_TK_LEGAL)
 			continue;
 		extra++;
+		int side = i > hi;
 		if (q[i].lex & ES_LX_MARKER)
-			marker = true;
+			marker[side] = true;
 		if (!(k == ES_TK_GENERIC || (q[i].flags & ES_TF_PAREN) || (q[i].lex & ES_LX_BRANCH)))
-			unknown++;
+			unknown[side]++;
 	}
 	if (!extra)
 		return false;
 	/* a name of generic words only ("Beijing Institute of Technology") is
 	 * contained only in a name that says it is a branch ("... Zhuhai Campus") */
-	if (distinctive == 0 && !marker)
+	if (distinctive == 0 && !marker[0] && !marker[1])
 		return false;
-	return unknown == 0 || (marker && unknown <= CONTAIN_UNKNOWN);
+	/* other words come with a marker on their side of the listed name:
+	 * "Jincheng College of X", "X Zhuhai Campus", but not "HSBC X Dubai
+	 * Branch" (another company's name before it) */
+	for (int side = 0; side < 2; side++)
+		if (unknown[side] && !marker[side])
+			return false;
+	return unknown[0] + unknown[1] <= CONTAIN_UNKNOWN;
 }
 
 double es_score_names_info(const es_stok *q, size_t nq, const es_stok *l, size_t nl, bool person,
