@@ -487,6 +487,13 @@ static es_code push_keys(keyset *pairs, const es_ix_tok *toks, size_t n, const c
 	return ES_OK;
 }
 
+/* A weight in posting units, rounded up (an upper estimate stays one). */
+static uint16_t weight_units(double w)
+{
+	double u = ceil(w * ES_IX_WSCALE + 1e-9);
+	return u >= UINT16_MAX ? UINT16_MAX : u <= 0 ? 0 : (uint16_t)u;
+}
+
 static double idf_of(double n_docs, uint32_t df)
 {
 	/* a word in no listed name weighs like one in two names: a typo of a rare
@@ -828,7 +835,7 @@ es_code es_index_build(const es_entityset *ents, const es_normalizer *nz, const 
 			float w = t0->w;
 			if ((tp[j].name & POS_PAIR) && pos + 1u < names[nid].n_tok)
 				w += t0[1].w;
-			es_ix_post po = {tp[j].name, w};
+			es_ix_post po = {tp[j].name, weight_units(w), weight_units(names[nid].wsum)};
 			vec_push(&v[S_POST], &po, sizeof po);
 			cnt++;
 		}
@@ -1023,7 +1030,7 @@ static es_code validate(es_index *ix, const char *set_hash, const char *norm_has
 		if ((uint64_t)ix->term[i].start + ix->term[i].len > cnt[S_POST])
 			return es_err_set(err, ES_ECORRUPT, "index: term %llu out of bounds", (unsigned long long)i);
 	for (uint64_t i = 0; i < cnt[S_POST]; i++)
-		if ((ix->post[i].np >> 8) >= cnt[S_NAME] || !isfinite(ix->post[i].w) || ix->post[i].w < 0)
+		if ((ix->post[i].np >> 8) >= cnt[S_NAME])
 			return es_err_set(err, ES_ECORRUPT, "index: posting %llu out of bounds", (unsigned long long)i);
 	return ES_OK;
 }

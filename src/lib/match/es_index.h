@@ -100,8 +100,16 @@ typedef struct {
 
 typedef struct {
 	uint32_t np;          /* (name id << 8) | token position (| 0x80: a pair of words) */
-	float w;              /* weight of the listed word(s) there: bounds scores while walking */
+	uint16_t w;           /* weight of the listed word(s) there (bounds scores while
+				 walking), in 1/ES_IX_WSCALE units rounded up */
+	uint16_t W;           /* total weight of the name, the same way; UINT16_MAX: at
+				 least that (a name no longer light enough to skip) */
 } es_ix_post;
+#define ES_IX_WSCALE 64.0f
+static inline float es_ix_weight(uint16_t v)
+{
+	return (float)v / ES_IX_WSCALE;
+}
 
 typedef struct es_index es_index;
 

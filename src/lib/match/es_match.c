@@ -53,7 +53,9 @@ typedef struct {
 	float acc;          /* query weight that reached the name */
 	float m;            /* listed weight the query reached (an upper estimate) */
 	uint32_t qmask;     /* query token positions (< 32) that reached the name */
+	float W;            /* the name's total weight (from the posting; an upper estimate) */
 	uint8_t last;       /* last query token counted in acc */
+	uint8_t typo_only;  /* first reached in the second pass: no word reached it exactly */
 } name_acc;
 
 typedef struct scratch {
@@ -496,6 +498,21 @@ static void add_dels1(const es_index *ix, termset *ts, const char *c, size_t cl)
 
 enum { WALK_DEL1 = 1, WALK_DEL2, WALK_CLASS };
 
+/* One walk of the second pass of candidates: query word i's terms one
+ * (WALK_DEL1) or two (WALK_DEL2) edits away or of its given-name class, whose
+ * listed words align with it at most at similarity s. */
+struct walk {
+	float s;
+	uint8_t i, how;
+};
+
+static bool walk_before(const struct walk *a, const struct walk *b, const float *qw)
+{
+	if (qw[a->i] != qw[b->i])
+		return qw[a->i] > qw[b->i];
+	return a->s > b->s;
+}
+
 static void add_dels2(const es_index *ix, termset *ts, const char *c, size_t cl, bool deletions, size_t del2_min)
 {
 	/* two edits (the scorer allows them when the longer word has >=
@@ -523,9 +540,12 @@ static void add_pair(const es_index *ix, termset *ts, const es_stok *a, const es
 	add_word(ix, ts, cc, l, true, SIZE_MAX);
 }
 
-/* Walks the postings of a query word's terms, once per term. */
+/* Walks the postings of a query word's terms: the query weight w reached
+ * each name there, and the listed weight there at most times factor. A name
+ * not reached before whose total weight is below wmin_new is left out (it
+ * cannot reach the threshold: candidates). */
 static void hit_terms(const es_index *ix, scratch *s, size_t *nt, const termset *ts, uint8_t tok, float w,
-		      float factor)
+		      float factor, float wmin_new)
 {
 	uint32_t n_names = (uint32_t)es_index_n_names(ix);
 	for (size_t t = 0; t < ts->n; t++) {
@@ -539,7 +559,11 @@ static void hit_terms(const es_index *ix, scratch *s, size_t *nt, const termset 
 				continue; /* a damaged posting (es_index_load does not check each) */
 			name_acc *a = &s->na[id];
 			if (a->stamp != s->epoch) {
+				if (p[k].W != UINT16_MAX && es_ix_weight(p[k].W) < wmin_new)
+					continue;
 				a->stamp = s->epoch;
+				a->W = p[k].W == UINT16_MAX ? INFINITY : es_ix_weight(p[k].W);
+				a->typo_only = factor < 1.0f;
 				a->acc = 0;
 				a->m = 0;
 				a->last = 255;
@@ -560,7 +584,7 @@ static void hit_terms(const es_index *ix, scratch *s, size_t *nt, const termset 
 			if ((pos & POS_PAIR) && p0 + 1 < 64)
 				bits |= 1ull << (p0 + 1);
 			if (!bits || (a->mask & bits) != bits) {
-				a->m += p[k].w * factor;
+				a->m += es_ix_weight(p[k].w) * factor;
 				a->mask |= bits;
 			}
 		}
@@ -795,13 +819,13 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 			if (i < 32)
 				farmask |= 1u << i;
 		}
-		hit_terms(ix, s, &nt, ts, (uint8_t)i, w, 1.0f);
+		hit_terms(ix, s, &nt, ts, (uint8_t)i, w, 1.0f, 0.0f);
 
 		if ((keyed || (t->kind != ES_TK_INITIAL && t->kind != ES_TK_WORD)) && t->kind != ES_TK_NUM)
 			order[nord++] = i;
 	}
-	/* the walks of the second pass, highest similarity first */
-	struct walk { float s; uint8_t i, how; } walks[3 * ES_NAME_TOKENS];
+	/* the walks of the second pass */
+	struct walk walks[3 * ES_NAME_TOKENS];
 	size_t nw = 0;
 	for (size_t k = 0; k < nord; k++) {
 		const es_stok *t = &q->st[order[k]];
@@ -812,12 +836,46 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 		if (key_token(t, any) && (t->lex & ES_LX_GIVEN))
 			walks[nw++] = (struct walk){(float)ES_SCORE_GIVEN_EQUIV, (uint8_t)order[k], WALK_CLASS};
 	}
+	/* heaviest (rarest) words first: the common words, whose typos reach
+	 * the most names, come last, when a name they alone reach has to be
+	 * heavy to make up for the rest of the query (wmin below) */
 	for (size_t a = 1; a < nw; a++)
-		for (size_t b = a; b > 0 && walks[b].s > walks[b - 1].s; b--) {
+		for (size_t b = a; b > 0 && walk_before(&walks[b], &walks[b - 1], qw); b--) {
 			struct walk x = walks[b];
 			walks[b] = walks[b - 1];
 			walks[b - 1] = x;
 		}
+	/* a listed word counts once, when a walk first reaches it, at the
+	 * highest similarity this or any later walk can give it */
+	float sfrom[3 * ES_NAME_TOKENS];
+	for (size_t k = nw; k-- > 0;)
+		sfrom[k] = k + 1 < nw && sfrom[k + 1] > walks[k].s ? sfrom[k + 1] : walks[k].s;
+	/* A name no query word reached exactly, first reached by walk k, is
+	 * reached at most by the words that still have walks from k on: the
+	 * rest of the query weight (less what may align without keys or three
+	 * edits away) is missed, and with a total weight W the score is at most
+	 * 2W / (2W + uq * miss) (es_score_bound with every listed word aligned);
+	 * below the threshold that needs W >= T uq miss / (2 (1 - T)). */
+	float wmin[3 * ES_NAME_TOKENS];
+	{
+		double nearw = 0, rest = 0;
+		for (size_t i = 0; i < q->n && i < 32; i++)
+			if (nearmask >> i & 1)
+				nearw += qw[i];
+		uint8_t seen[ES_NAME_TOKENS] = {0};
+		double uq = ES_SCORE_UQ < ES_SCORE_UQ_PERSON * ES_SCORE_MIDDLE_FACTOR ? ES_SCORE_UQ
+										     : ES_SCORE_UQ_PERSON * ES_SCORE_MIDDLE_FACTOR;
+		for (size_t k = nw; k-- > 0;) {
+			if (!seen[walks[k].i]) {
+				seen[walks[k].i] = 1;
+				rest += qw[walks[k].i];
+			}
+			double miss = wq - rest - nearw - wfar;
+			wmin[k] = miss > 0 && threshold < 0.9999
+					  ? (float)(threshold * uq * miss / (2.0 * (1.0 - threshold)) * 0.999 - 1e-3)
+					  : 0.0f;
+		}
+	}
 	for (size_t k = 0; k < nw; k++) {
 		size_t i = walks[k].i;
 		const es_stok *t = &q->st[i];
@@ -836,7 +894,7 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 			uint64_t ck = es_index_class_key(t->cls);
 			add_keys(ix, ts, &ck, 1);
 		}
-		hit_terms(ix, s, &nt, ts, (uint8_t)i, qw[i], walks[k].s * 1.0001f);
+		hit_terms(ix, s, &nt, ts, (uint8_t)i, qw[i], sfrom[k] * 1.0001f, wmin[k]);
 	}
 	/* A query word that shares no key with a name cannot align with any of
 	 * its words, and a listed word no query key reached cannot align with
@@ -845,6 +903,9 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 	 * without keys (initials, legal forms) count as if they aligned. */
 	size_t o = 0;
 	*reached = nt;
+	double far_hi = wfar; /* far words at positions >= 32 (not in farmask) */
+	for (uint32_t bits = farmask; bits; bits &= bits - 1)
+		far_hi -= qw[__builtin_ctz(bits)];
 	for (size_t k = 0; k < nt; k++) {
 		uint32_t id = s->touched[k];
 		if (k + 8 < nt)
@@ -854,8 +915,19 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 			if (n4->maxlen >= 10 && (n4->maxlen >= 13 || qmaxw >= 13))
 				es_index_prefetch_toks(ix, n4);
 		}
-		const es_ix_name *nm = es_index_name(ix, id);
 		const name_acc *a = &s->na[id];
+		if (a->typo_only) {
+			/* first a bound from what the walk left in the accumulator,
+			 * without reading the name: every query word it did not reach
+			 * that may align without keys or three edits away counts as
+			 * aligned, and the name's penalties are a person's (lower) */
+			double m0 = wq - a->acc - far_hi;
+			for (uint32_t bits = (nearmask | farmask) & ~a->qmask; bits; bits &= bits - 1)
+				m0 -= qw[__builtin_ctz(bits)];
+			if (es_score_bound(a->W, a->W, m0, true) < threshold - 1e-9)
+				continue;
+		}
+		const es_ix_name *nm = es_index_name(ix, id);
 		bool person = nm->person;
 		double W = nm->wsum, miss = wq - a->acc;
 		for (uint32_t bits = nearmask & ~a->qmask; bits; bits &= bits - 1) {
