@@ -979,6 +979,13 @@ static bool str_ok(const es_index *ix, uint32_t off)
 	return off < ix->str_size;
 }
 
+/* A token's spellings lie in the string pool and its weight is a weight. */
+static inline bool tok_ok(const es_index *ix, const es_ix_tok *t)
+{
+	return (uint64_t)t->canon + t->canon_len < ix->str_size && (uint64_t)t->text + t->text_len < ix->str_size &&
+	       t->canon_len < ES_TOK_LEN && t->text_len < ES_TOK_LEN && isfinite(t->w) && t->w >= 0 && t->text != 0;
+}
+
 /* What a load checks. Every load checks the header (magic, version, size, both
  * hashes), the section bounds and the small sections the scorer reads without
  * further checks (entities, names, tokens, addresses, countries, programmes);
@@ -1050,14 +1057,12 @@ static es_code validate(es_index *ix, const char *set_hash, const char *norm_has
 		    !isfinite(n->wfree) || n->wfree < 0)
 			return es_err_set(err, ES_ECORRUPT, "index: name %llu is inconsistent", (unsigned long long)i);
 	}
-	for (uint64_t i = 0; i < cnt[S_TOK]; i++) {
-		const es_ix_tok *t = &ix->tok[i];
-		if ((uint64_t)t->canon + t->canon_len >= ix->str_size ||
-		    (uint64_t)t->text + t->text_len >= ix->str_size || ix->str[t->canon + t->canon_len] != '\0' ||
-		    ix->str[t->text + t->text_len] != '\0' || t->canon_len >= ES_TOK_LEN || t->text_len >= ES_TOK_LEN ||
-		    !isfinite(t->w) || t->w < 0 || t->text == 0)
+	/* tokens: each name's, where es_index_name_toks reads them (checking
+	 * them all here reads most of the string pool) */
+	for (uint64_t i = 0; level == CHECK_FULL && i < cnt[S_TOK]; i++)
+		if (!tok_ok(ix, &ix->tok[i]) || ix->str[ix->tok[i].canon + ix->tok[i].canon_len] != '\0' ||
+		    ix->str[ix->tok[i].text + ix->tok[i].text_len] != '\0')
 			return es_err_set(err, ES_ECORRUPT, "index: token %llu is inconsistent", (unsigned long long)i);
-	}
 	uint64_t nb = cnt[S_BKT] ? cnt[S_BKT] - 1 : 0;
 	if (nb == 0 || (nb & (nb - 1)) || ix->bkt[0] != 0 || ix->bkt[nb] != cnt[S_KEY])
 		return es_err_set(err, ES_ECORRUPT, "index: bad key buckets");
@@ -1243,6 +1248,9 @@ size_t es_index_name_toks(const es_index *ix, const es_ix_name *nm, es_stok *out
 {
 	size_t n = nm->n_tok;
 	const es_ix_tok *t = ix->tok + nm->tok_start;
+	for (size_t k = 0; k < n; k++)
+		if (!tok_ok(ix, &t[k]))
+			return 0; /* a damaged token: the name is not scored */
 	for (size_t k = 0; k < n; k++) {
 		out[k].canon = ix->str + t[k].canon;
 		out[k].text = ix->str + t[k].text;
@@ -1263,10 +1271,6 @@ void es_index_prefetch_toks(const es_index *ix, const es_ix_name *nm)
 	__builtin_prefetch(ix->tok + nm->tok_start);
 }
 
-float es_index_tok_weight(const es_index *ix, const es_ix_name *nm, size_t k)
-{
-	return ix->tok[nm->tok_start + k].w;
-}
 
 /* The keys of the bucket of key: [*lo, return value), clamped to the key
  * section (a damaged bucket array reads no further than the keys). */

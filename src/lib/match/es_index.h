@@ -163,8 +163,6 @@ const char (*es_index_ctrys(const es_index *ix, size_t i))[3];
 /* Scorer view of a name's tokens (at most ES_NAME_TOKENS); returns the count. */
 size_t es_index_name_toks(const es_index *ix, const es_ix_name *nm, es_stok *out);
 
-/* Weight of token k of a name (k < n_tok). */
-float es_index_tok_weight(const es_index *ix, const es_ix_name *nm, size_t k);
 
 /* Terms of a key (NULL/0 when absent) and the key's document frequency.
  * Keys 'k' + a spelling or a deletion-1 variant of it lead to the terms

@@ -7,7 +7,8 @@
  * Data files (lists/normalize/given_names.txt, legal_families.txt,
  * branch_words.txt, particles.txt, and the country names of
  * lists/countries.tsv), each entry read with the one normalization of names,
- * so a lookup compares canonical forms. The lexicon is immutable after open
+ * so a lookup compares canonical forms; entries are ASCII (a non-ASCII one
+ * would cost every start ICU's transliterator). The lexicon is immutable after open
  * and may be shared by threads. Its hash goes into the index header with the
  * normalizer's: changed data makes a cached index stale. */
 #ifndef ES_LEXICON_H
