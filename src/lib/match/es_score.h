@@ -156,8 +156,9 @@ static inline double es_score_bound(double W, double M, double miss, bool person
 	/* every aligned pair at similarity 1; unmatched words on both sides at
 	 * the smallest penalty they can get (middle names of a person) */
 	double uq = person ? ES_SCORE_UQ_PERSON * ES_SCORE_MIDDLE_FACTOR : ES_SCORE_UQ;
-	/* the smaller middle-name factor only when the query adds nothing */
-	double ul = person ? ES_SCORE_UL * (miss > 1e-9 ? ES_SCORE_MIDDLE_FACTOR : ES_SCORE_MIDDLE_MIN) : ES_SCORE_UL;
+	/* the smaller middle-name factor only when the query adds nothing (miss
+	 * is a difference of float sums: a word weighs far more than 1e-3) */
+	double ul = person ? ES_SCORE_UL * (miss > 1e-3 ? ES_SCORE_MIDDLE_FACTOR : ES_SCORE_MIDDLE_MIN) : ES_SCORE_UL;
 	if (M > W)
 		M = W;
 	if (miss < 0)
