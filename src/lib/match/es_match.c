@@ -548,12 +548,34 @@ static void hit_terms(const es_index *ix, scratch *s, size_t *nt, const termset 
 		      float factor, float wmin_new)
 {
 	uint32_t n_names = (uint32_t)es_index_n_names(ix);
+	/* the accumulators are random accesses: fetch them PREFETCH postings
+	 * ahead, across the ends of terms (most typo terms have a few postings) */
+	enum { PREFETCH = 12 };
+	size_t at = 0;          /* lookahead: term and posting */
+	uint32_t ak = 0, alen = 0;
+	const es_ix_post *ap = at < ts->n ? es_index_term_postings(ix, ts->id[at], &alen) : NULL;
+	for (int d = 0; d < PREFETCH && ap; d++) {
+		while (ap && ak >= alen) {
+			ak = 0;
+			ap = ++at < ts->n ? es_index_term_postings(ix, ts->id[at], &alen) : NULL;
+		}
+		if (ap && (ap[ak].np >> 8) < n_names)
+			__builtin_prefetch(&s->na[ap[ak].np >> 8]);
+		ak++;
+	}
 	for (size_t t = 0; t < ts->n; t++) {
 		uint32_t len = 0;
 		const es_ix_post *p = es_index_term_postings(ix, ts->id[t], &len);
 		for (uint32_t k = 0; k < len; k++) {
-			if (k + 8 < len && (p[k + 8].np >> 8) < n_names)
-				__builtin_prefetch(&s->na[p[k + 8].np >> 8]);
+			while (ap && ak >= alen) {
+				ak = 0;
+				ap = ++at < ts->n ? es_index_term_postings(ix, ts->id[at], &alen) : NULL;
+			}
+			if (ap) {
+				if ((ap[ak].np >> 8) < n_names)
+					__builtin_prefetch(&s->na[ap[ak].np >> 8]);
+				ak++;
+			}
 			uint32_t id = p[k].np >> 8, pos = p[k].np & 0xff;
 			if (id >= n_names)
 				continue; /* a damaged posting (es_index_load does not check each) */
