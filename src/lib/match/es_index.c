@@ -838,6 +838,14 @@ static es_code write_keys(builder *b, es_err *err)
 	}
 	free(fill);
 	free(all);
+	/* the pairs and maps are in the sections now: give their memory back
+	 * before the postings and the image (the peak of a build) */
+	es_vec_free(&ks->kpairs);
+	map_free(&ks->gen);
+	map_free(&ks->gen_seen);
+	map_free(&ks->terms);
+	map_free(&b->df);
+	ks->gen = ks->gen_seen = ks->terms = b->df = (map64){0};
 	return ES_OK;
 }
 
@@ -878,6 +886,7 @@ static es_code write_postings(builder *b, es_err *err)
 	}
 	if (b->v[S_POST].oom || b->v[S_TREF].oom || ks->oom || ks->kpairs.oom || ks->tpairs.oom)
 		return es_err_set(err, ES_ENOMEM, "out of memory building the index");
+	es_vec_free(&ks->tpairs);
 	return ES_OK;
 }
 
@@ -905,9 +914,11 @@ static es_code write_image(builder *b, const char *set_hash, const char *norm_ha
 	unsigned char *img = calloc(1, off);
 	if (!img)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
-	for (int s = 0; s < S_COUNT; s++)
+	for (int s = S_COUNT; s-- > 0;) {
 		if (b->v[s].len)
 			memcpy(img + h.off[s], b->v[s].s, b->v[s].len);
+		es_buf_free(&b->v[s]); /* copied: the peak stays near one image */
+	}
 	h.checksum = 0;
 	h.checksum = image_checksum(&h, img, off);
 	memcpy(img, &h, sizeof h);
