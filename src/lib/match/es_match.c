@@ -40,6 +40,9 @@ const double ES_MATCH_DEFAULT_THRESHOLD = 0.84;
 typedef struct {
 	uint32_t *id;      /* room for every term of the index */
 	uint32_t *seen;    /* per term: == epoch when in id[] */
+	uint32_t *walked;  /* per term: == wstamp when the current query word walked it */
+	uint32_t wstamp;   /* wbase + 1 + the query word's position */
+	uint32_t wbase;    /* this query's stamps start here */
 	uint32_t *buf;     /* TERM_BUF term ids of one batch of keys */
 	uint32_t epoch;
 	size_t n, n_terms;
@@ -272,6 +275,7 @@ void es_matcher_free(es_matcher *m)
 		free(s->top);
 		free(s->ts.id);
 		free(s->ts.seen);
+		free(s->ts.walked);
 		free(s->ts.buf);
 		free(s);
 	}
@@ -407,15 +411,17 @@ static scratch *scratch_get(es_matcher *m)
 	size_t nterms = es_index_n_terms(m->ix);
 	s->ts.id = malloc((nterms ? nterms : 1) * sizeof *s->ts.id);
 	s->ts.seen = calloc(nterms ? nterms : 1, sizeof *s->ts.seen);
+	s->ts.walked = calloc(nterms ? nterms : 1, sizeof *s->ts.walked);
 	s->ts.buf = malloc(TERM_BUF * sizeof *s->ts.buf);
 	s->ts.n_terms = nterms;
-	if (!s->na || !s->touched || !s->cand || !s->qt || !s->ts.id || !s->ts.seen || !s->ts.buf) {
+	if (!s->na || !s->touched || !s->cand || !s->qt || !s->ts.id || !s->ts.seen || !s->ts.walked || !s->ts.buf) {
 		free(s->na);
 		free(s->touched);
 		free(s->cand);
 		free(s->qt);
 		free(s->ts.id);
 		free(s->ts.seen);
+		free(s->ts.walked);
 		free(s->ts.buf);
 		free(s);
 		return NULL;
@@ -566,6 +572,12 @@ static void hit_terms(const es_index *ix, scratch *s, size_t *nt, const termset 
 	for (size_t t = 0; t < ts->n; t++) {
 		uint32_t len = 0;
 		const es_ix_post *p = es_index_term_postings(ix, ts->id[t], &len);
+		/* a term this query word walked already (its own spelling is also
+		 * among the terms of its deletions) adds nothing: its names have
+		 * this word and these positions counted, at a higher similarity */
+		if (ts->walked[ts->id[t]] == ts->wstamp)
+			len = 0;
+		ts->walked[ts->id[t]] = ts->wstamp;
 		for (uint32_t k = 0; k < len; k++) {
 			while (ap && ak >= alen) {
 				ak = 0;
@@ -841,6 +853,7 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 			if (i < 32)
 				farmask |= 1u << i;
 		}
+		ts->wstamp = ts->wbase + 1 + (uint32_t)i;
 		hit_terms(ix, s, &nt, ts, (uint8_t)i, w, 1.0f, 0.0f);
 
 		if ((keyed || (t->kind != ES_TK_INITIAL && t->kind != ES_TK_WORD)) && t->kind != ES_TK_NUM)
@@ -916,7 +929,15 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 			uint64_t ck = es_index_class_key(t->cls);
 			add_keys(ix, ts, &ck, 1);
 		}
+		ts->wstamp = ts->wbase + 1 + (uint32_t)i;
 		hit_terms(ix, s, &nt, ts, (uint8_t)i, qw[i], sfrom[k] * 1.0001f, wmin[k]);
+	}
+	/* the next query's stamps */
+	if (ts->wbase > UINT32_MAX - 2 * ES_NAME_TOKENS - 512) {
+		memset(ts->walked, 0, (ts->n_terms ? ts->n_terms : 1) * sizeof *ts->walked);
+		ts->wbase = 0;
+	} else {
+		ts->wbase += 256;
 	}
 	/* A query word that shares no key with a name cannot align with any of
 	 * its words, and a listed word no query key reached cannot align with
