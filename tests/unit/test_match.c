@@ -326,6 +326,9 @@ static void test_classes_and_families(void **state)
 	double p = 0;
 	assert_int_equal(es_matcher_compare(m, "Kellen Johnson", "Kellen Lamon Johnson", ES_TYPE_UNKNOWN, &p, NULL, 0, NULL, &err), ES_OK);
 	assert_true(p >= ES_MATCH_DEFAULT_THRESHOLD);
+	/* ... and a substituted one fully */
+	assert_int_equal(es_matcher_compare(m, "Kellen Mark Johnson", "Kellen Lamon Johnson", ES_TYPE_UNKNOWN, &p, NULL, 0, NULL, &err), ES_OK);
+	assert_true(p < ES_MATCH_DEFAULT_THRESHOLD);
 }
 
 /* A lexicon data file with a bad entry: one clear file:line error. */
