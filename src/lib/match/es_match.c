@@ -798,11 +798,10 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 	uint32_t nearmask = 0;           /* query words near a listed word without keys */
 	termset *ts = &s->ts;
 	/* First what each query word reaches exactly (its spellings, and words
-	 * written together), then, longest words first, what it reaches only
+	 * written together), then, rarest words first, what it reaches only
 	 * through deletions or its given-name class: a listed word reached so
-	 * aligns at most at es_score_typo_max of the query word's length, and
-	 * counts so in the bound (a listed word counts once, at the first,
-	 * highest, similarity that reached it). */
+	 * aligns at most at es_score_typo_max (es_score_typo2_max, the class's
+	 * similarity) of the query word's length, and counts so in the bound. */
 	size_t order[ES_NAME_TOKENS], nord = 0;
 	for (size_t i = 0; i < q->n && i < 255; i++) {
 		const es_stok *t = &q->st[i];
@@ -855,7 +854,6 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 		}
 		ts->wstamp = ts->wbase + 1 + (uint32_t)i;
 		hit_terms(ix, s, &nt, ts, (uint8_t)i, w, 1.0f, 0.0f);
-
 		if ((keyed || (t->kind != ES_TK_INITIAL && t->kind != ES_TK_WORD)) && t->kind != ES_TK_NUM)
 			order[nord++] = i;
 	}
@@ -866,7 +864,7 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 		const es_stok *t = &q->st[order[k]];
 		size_t L = typo_len(t);
 		walks[nw++] = (struct walk){(float)es_score_typo_max(L), (uint8_t)order[k], WALK_DEL1};
-		if (L >= ES_INDEX_DEL2_MIN && key_token(t, any))
+		if (L >= ES_INDEX_DEL2_MIN)
 			walks[nw++] = (struct walk){(float)es_score_typo2_max(L), (uint8_t)order[k], WALK_DEL2};
 		if (key_token(t, any) && (t->lex & ES_LX_GIVEN))
 			walks[nw++] = (struct walk){(float)ES_SCORE_GIVEN_EQUIV, (uint8_t)order[k], WALK_CLASS};
