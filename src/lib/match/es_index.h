@@ -39,10 +39,11 @@
 
 /* Also bumped when a parser's output for the same list files changes (18: CSL and
  * UN names derived by lists/patterns/{csl,un}_names.tsv, on top of 17's deletion-2
- * keys; 20: deletion keys from 3 letters, deletion-2 keys from 6, token classes
- * and lexicon marks, given-name class keys), so a cached
- * index built before is rebuilt rather than trusted. */
-#define ES_INDEX_VERSION 20
+ * keys; 21: the normalization of other scripts and readings; 22: deletion keys
+ * from 3 letters, deletion-2 keys from 6, token classes and lexicon marks,
+ * given-name class keys, postings with the name's weight), so a cached index
+ * built before is rebuilt rather than trusted. */
+#define ES_INDEX_VERSION 22
 
 typedef struct {
 	uint32_t entry_id, list, name, lic_req, lic_pol, frn, start_date, end_date;
