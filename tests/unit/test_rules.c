@@ -242,9 +242,14 @@ static void test_hit_readings(void **state)
 	const char *o = ORDER("DE", "{\"role\":\"buyer\",\"name\":\"Ali Atwa\",\"country\":\"DE\"}," EU("Eifel", "DE", "commercial"),
 			      ITEM("EAR99", "none"));
 	es_party_hit h = hit(0, 1.0, "SDN", ES_SRC_OFAC_SDN, "ATWA, Ali", de_cc, 1);
-	assert_int_equal(decide(o, &h, 1), ES_DEC_REVIEW); /* not the listed spelling */
+	assert_int_equal(decide(o, &h, 1), ES_DEC_PROHIBITED); /* the natural order of the listed name */
+	/* a spelling the rules' fold does not read as the listed one, which the
+	 * matcher says has the listed words (same_words): literal too */
+	const char *o2 = ORDER("DE", "{\"role\":\"buyer\",\"name\":\"Ali A. Atwa\",\"country\":\"DE\"}," EU("Eifel", "DE", "commercial"),
+			       ITEM("EAR99", "none"));
+	assert_int_equal(decide(o2, &h, 1), ES_DEC_REVIEW);
 	h.same_words = true;
-	assert_int_equal(decide(o, &h, 1), ES_DEC_PROHIBITED);
+	assert_int_equal(decide(o2, &h, 1), ES_DEC_PROHIBITED);
 	const char *b = ORDER("DE", "{\"role\":\"buyer\",\"name\":\"Bank Tejarat Paris Branch\",\"country\":\"FR\"}," EU("Eifel", "DE", "commercial"),
 			      ITEM("EAR99", "none"));
 	static const char ir_cc[][3] = {"IR"};

@@ -62,7 +62,7 @@ static void test_token_similarity(void **state)
 	/* one edit in a word of 3 to 5 letters is a partial match: a
 	 * transposition, a deletion or a substitution after the first letter */
 	double bb = es_token_sim(&c, &d);
-	assert_true(bb > 0.7 && bb < 0.85);
+	assert_true(bb > 0.6 && bb < 0.75); /* a substitution in 4 letters */
 	es_stok si = word("sian"), sn = word("sina"), v1 = word("vbt"), v2 = word("vtb"), y1 = word("yng"),
 		y2 = word("yong"), r1 = word("rmai"), r2 = word("rami");
 	assert_true(es_token_sim(&si, &sn) > 0.83 && es_token_sim(&si, &sn) < 0.9);

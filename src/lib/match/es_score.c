@@ -20,6 +20,7 @@
 #define TRANSPOSE_COST ES_SCORE_TRANSPOSE_COST /* the same for two adjacent letters swapped */
 #define FIRST_LETTER_COST 2.0  /* the same for the first letter of a short word substituted */
 #define TWO_EDITS_SHORT_COST 1.0 /* per edit, two edits in a word of 6 to 8 letters: a weak sign */
+#define SHORT_SUBST_COST 1.2   /* a substituted letter in a word of 3 or 4 letters */
 #define SHORT_CANON_SIM 0.85   /* "arq"/"ark": a romanization rule on a very short word */
 #define LEGAL_CONFLICT 4.0     /* the same for legal forms, which weigh 0.08 */
 #define CONFLICT 0.5           /* extra weight of words unmatched on both sides */
@@ -83,7 +84,8 @@ static bool transposed(const char *a, const char *b, int l)
  * first letter included; two from 6 letters, three from 13); a word of one
  * or two letters, or against one, must be exact. The similarity falls with
  * the share of the word an edit changes, so a typo in a short word is a
- * partial match: "vbt"/"vtb" 0.8, "sian"/"sina" 0.85, "yng"/"yong" 0.8;
+ * partial match: "vbt"/"vtb" 0.8, "sian"/"sina" 0.85, "yng"/"yong" 0.8, a
+ * letter substituted in 3-4 letters 0.6-0.7 ("radi"/"rafi");
  * two edits in 6 to 8 letters 0.67 to 0.75. */
 static double str_sim(const char *a, int la, const char *b, int lb)
 {
@@ -104,6 +106,8 @@ static double str_sim(const char *a, int la, const char *b, int lb)
 		cost = TRANSPOSE_COST;
 	else if (d == 1 && L <= 5 && a[0] != b[0])
 		cost = FIRST_LETTER_COST; /* Dario/Mario, Kim/Lim, Zigor/Igor: mostly another name */
+	else if (d == 1 && la == lb && L <= 4)
+		cost = SHORT_SUBST_COST; /* Radi/Rafi: a letter changed in a very short word */
 	return 1.0 - cost * (double)d / (double)L;
 }
 
