@@ -8,17 +8,19 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_records.h"
 #include "es_filter.h"
 #include "es_match.h"
 #include "es_rules.h"
 
-enum { OPT_FORMAT = 'f', OPT_ALLOW_STALE = 256, OPT_MAX_AGE, OPT_THRESHOLD };
+enum { OPT_FORMAT = 'f', OPT_ALLOW_STALE = 256, OPT_MAX_AGE, OPT_THRESHOLD, OPT_RECORD };
 
 const cli_opt cmd_filter_opts[] = {
 	{"format", OPT_FORMAT, true, "jsonl|csv", "input format (default: detected from the first line)"},
 	{"allow-stale", OPT_ALLOW_STALE, false, NULL, "no LISTS_STALE review when the lists are old"},
 	{"max-age", OPT_MAX_AGE, true, "DAYS", "age after which lists are stale (default 7)"},
 	{"threshold", OPT_THRESHOLD, true, "T", "review threshold for fuzzy name matches (0..1)"},
+	{"record", OPT_RECORD, false, NULL, "keep an audit record of every order (--records FILE)"},
 	{NULL, 0, false, NULL, NULL},
 };
 
@@ -28,6 +30,7 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 	bool allow_stale = false;
 	long max_age = ES_DEFAULT_MAX_AGE_DAYS;
 	double threshold = -1;
+	bool record = false;
 	int idx = 1, npos = 0, k;
 	const char *arg;
 	char **pos = calloc((size_t)argc + 1, sizeof *pos);
@@ -56,6 +59,8 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 				return cli_usage("filter: --max-age needs a number of days, not '%s'", arg);
 			}
 			max_age = (long)d;
+		} else if (k == OPT_RECORD) {
+			record = true;
 		} else if (k == OPT_THRESHOLD) {
 			threshold = cli_parse_double(arg, 0, 1);
 			if (threshold < 0) {
@@ -79,6 +84,8 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 	es_rules *rules = NULL;
 	es_matcher *m = NULL;
 	es_filter *f = NULL;
+	es_records *records = NULL;
+	es_filter_hooks hooks;
 	if (!(ls = cli_open_lists(ctx)) || !(countries = cli_load_countries(ctx)))
 		goto done;
 	if (es_rules_load(&rules, ctx->lists_dir, &err) != ES_OK) {
@@ -105,6 +112,14 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 		.max_age_days = max_age,
 		.format = fmt,
 	};
+	/* records hook (docs/records.md): audit records with --record; dispositions always */
+	int rrc = cli_records_for_filter(ctx, record, ls, m, "filter", &records, &hooks);
+	if (rrc) {
+		rc = rrc;
+		goto done;
+	}
+	if (records)
+		cfg.hooks = &hooks;
 	if (es_filter_new(&f, &cfg, &err) != ES_OK) {
 		cli_error("%s", err.msg);
 		goto done;
@@ -121,7 +136,7 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 	}
 	if (frc != ES_OK) {
 		cli_error("%s", err.msg);
-		rc = CLI_EXIT_IO;
+		rc = frc == ES_ECORRUPT ? CLI_EXIT_DATA : CLI_EXIT_IO;
 		goto done;
 	}
 	if (st.by_decision[ES_DEC_ERROR])
@@ -133,6 +148,7 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 	rc = cli_finish_stdout(rc);
 done:
 	es_filter_free(f);
+	es_records_free(records);
 	es_matcher_free(m);
 	es_rules_free(rules);
 	es_countries_free(countries);

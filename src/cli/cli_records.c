@@ -1,0 +1,77 @@
+/* cli_records — see cli_records.h. */
+#include "cli_records.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+char *cli_records_path(const cli_ctx *ctx)
+{
+	if (ctx->records_path)
+		return strdup(ctx->records_path);
+	return es_records_default_path(ctx->data_dir);
+}
+
+int cli_records_exit(es_code rc)
+{
+	return rc == ES_EIO || rc == ES_ELOCKED || rc == ES_ENOMEM ? CLI_EXIT_IO : CLI_EXIT_DATA;
+}
+
+es_records *cli_open_records(const cli_ctx *ctx, unsigned flags, bool quiet_missing, int *exit_code)
+{
+	char *path = cli_records_path(ctx);
+	es_records *r = NULL;
+	es_err err = {0};
+	*exit_code = CLI_EXIT_OK;
+	if (!path) {
+		cli_error("out of memory");
+		*exit_code = CLI_EXIT_IO;
+		return NULL;
+	}
+	es_code rc = es_records_open(&r, path, NULL, flags, &err);
+	if (rc != ES_OK) {
+		if (!(rc == ES_EMISSING && quiet_missing))
+			cli_error("%s", err.msg);
+		*exit_code = rc == ES_EMISSING ? CLI_EXIT_DATA : cli_records_exit(rc);
+	}
+	free(path);
+	return r;
+}
+
+int cli_records_for_filter(const cli_ctx *ctx, bool record, const es_listset *ls, const es_matcher *m,
+			   const char *command, es_records **out, es_filter_hooks *hooks)
+{
+	int ec;
+	es_err err = {0};
+	es_code rc;
+	*out = NULL;
+	memset(hooks, 0, sizeof *hooks);
+	if (!record) {
+		/* dispositions only: a store that does not exist has none */
+		char *path = cli_records_path(ctx);
+		struct stat sb;
+		bool exists = path && stat(path, &sb) == 0;
+		free(path);
+		if (!exists)
+			return 0;
+	}
+	es_records *r = cli_open_records(ctx, record ? ES_RECORDS_CREATE : ES_RECORDS_READONLY, false, &ec);
+	if (!r)
+		return ec;
+	if (record) {
+		es_records_run run;
+		if ((rc = es_records_describe(r, ls, ctx->lists_dir, command, &run, &err)) != ES_OK ||
+		    (rc = es_records_start_run(r, &run, &err)) != ES_OK) {
+			cli_error("%s", err.msg);
+			es_records_free(r);
+			return cli_records_exit(rc);
+		}
+	}
+	if ((rc = es_records_filter_hooks(r, m, record, hooks, &err)) != ES_OK) {
+		cli_error("%s", err.msg);
+		es_records_free(r);
+		return cli_records_exit(rc);
+	}
+	*out = r;
+	return 0;
+}

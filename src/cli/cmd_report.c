@@ -1,0 +1,3 @@
+#include "cli.h"
+const cli_opt cmd_report_opts[] = {{NULL, 0, false, NULL, NULL}};
+int cmd_report(cli_ctx *ctx, int argc, char **argv) { (void)ctx; (void)argc; (void)argv; return cli_usage("not yet"); }
