@@ -171,7 +171,6 @@ struct es_filter {
 	const es_disposition_view **hdisp;      /* per f->hits[k] */
 	const es_disposition_view *rdisp[ES_MAX_HIT_USES];
 	es_party_hit *dhits;                    /* hits as the rules see them */
-	size_t *dmap;                           /* dhits[j] is f->hits[dmap[j]] */
 	es_code hook_rc;                        /* first hook failure: stops the run */
 	es_err hook_err;
 };
@@ -278,8 +277,7 @@ es_code es_filter_new(es_filter **out, const es_filter_config *cfg, es_err *err)
 	if (cfg->hooks && cfg->hooks->disposition) {
 		f->hdisp = calloc(f->hits_cap, sizeof *f->hdisp);
 		f->dhits = calloc(f->hits_cap, sizeof *f->dhits);
-		f->dmap = calloc(f->hits_cap, sizeof *f->dmap);
-		if (!f->hdisp || !f->dhits || !f->dmap) {
+		if (!f->hdisp || !f->dhits) {
 			rc = es_err_set(err, ES_ENOMEM, "out of memory");
 			goto done;
 		}
@@ -303,7 +301,6 @@ void es_filter_free(es_filter *f)
 	free(f->mhits);
 	free(f->hdisp);
 	free(f->dhits);
-	free(f->dmap);
 	free(f->qcache);
 	free(f->addrs);
 	free(f->out.p);
@@ -442,14 +439,16 @@ static es_code query_name(es_filter *f, size_t pi, size_t *nh, es_err *err)
 }
 
 /* ---- records hook: reviewers' dispositions (docs/records.md) ----------------
- * A false-positive disposition takes its hit out of what the rules see (so it
- * raises nothing) and puts it back into the output with the action it would
- * have had; a true-match disposition makes the rules read its hit as a strong,
- * literal match. Returns false when no disposition applies (decide as usual). */
+ * A false-positive disposition makes its hit inert for the rules (score 0: it
+ * raises nothing, but still lends its countries to a copy of the same entry)
+ * and the hit goes back into the output with the action it would have had; a
+ * true-match disposition makes the rules read its hit as a strong, literal
+ * match located in the party's country. Returns false when no disposition
+ * applies (decide as usual). */
 static bool apply_dispositions(es_filter *f, size_t nh, const es_rules_ctx *ctx)
 {
 	const es_order *o = &f->order;
-	size_t nd = 0, nfp = 0, ntm = 0;
+	size_t nfp = 0, ntm = 0;
 	for (size_t k = 0; k < nh; k++) {
 		const es_disposition_view *d = f->cfg.hooks->disposition(f->cfg.hooks->user, o, &f->hits[k]);
 		f->hdisp[k] = d;
@@ -462,23 +461,30 @@ static bool apply_dispositions(es_filter *f, size_t nh, const es_rules_ctx *ctx)
 	if (nfp)
 		es_rules_decide(f->cfg.rules, o, f->hits, nh, ctx, &all);
 	for (size_t k = 0; k < nh; k++) {
-		if (f->hdisp[k] && !f->hdisp[k]->true_match)
+		es_party_hit *h = &f->dhits[k];
+		*h = f->hits[k];
+		const es_disposition_view *d = f->hdisp[k];
+		if (!d)
 			continue;
-		f->dhits[nd] = f->hits[k];
-		if (f->hdisp[k]) {
-			/* reviewed as this entry: read as identical to the listed name */
-			f->dhits[nd].score = 1.0;
-			f->dhits[nd].by_address = false;
-			f->dhits[nd].matched_name = o->parties[f->hits[k].party].name;
+		h->by_address = false;
+		if (!d->true_match) {
+			h->score = 0.0;
+			continue;
 		}
-		f->dmap[nd++] = k;
+		/* reviewed as this entry: read as identical to the listed name ... */
+		h->score = 1.0;
+		h->matched_name = o->parties[h->party].name;
+		/* ... and located where the party is: no country contradiction */
+		const char *pc = o->parties[h->party].country;
+		if (pc && strlen(pc) == 2) {
+			h->rec.countries = (const char(*)[3])pc;
+			h->rec.n_countries = 1;
+		}
 	}
-	es_rules_decide(f->cfg.rules, o, f->dhits, nd, ctx, &f->result);
+	es_rules_decide(f->cfg.rules, o, f->dhits, nh, ctx, &f->result);
 	es_result *r = &f->result;
-	for (size_t i = 0; i < r->n_hits; i++) {
-		r->hits[i].hit = f->dmap[r->hits[i].hit];
+	for (size_t i = 0; i < r->n_hits; i++)
 		f->rdisp[i] = f->hdisp[r->hits[i].hit];
-	}
 	for (size_t i = 0; nfp && i < all.n_hits && r->n_hits < ES_MAX_HIT_USES; i++) {
 		const es_disposition_view *d = f->hdisp[all.hits[i].hit];
 		if (d && !d->true_match) {

@@ -141,7 +141,9 @@ const es_disposition_view *es_records_disposition_for(es_records *r, const es_ma
 	char key[1024];
 	char hash[65];
 	bool have_key = false, have_hash = false;
-	for (size_t i = 0; i < r->disps.n; i++) {
+	const es_disposition_view *found = NULL;
+	/* when reviewers disagree, a true match wins (fail closed) */
+	for (size_t i = 0; i < r->disps.n && !(found && found->true_match); i++) {
 		if (strcmp(d[i].entry_id, rec->entry_id) != 0 || strcmp(d[i].source, src) != 0)
 			continue;
 		if (d[i].country[0] && (!country || strcasecmp(country, d[i].country) != 0))
@@ -158,9 +160,10 @@ const es_disposition_view *es_records_disposition_for(es_records *r, const es_ma
 		}
 		if (strcmp(hash, d[i].entry_hash) != 0)
 			continue; /* the entry changed since the review */
-		return &d[i].view;
+		if (!found || d[i].view.true_match)
+			found = &d[i].view;
 	}
-	return NULL;
+	return found;
 }
 
 /* The entity of source/entry_id in m, or false. */
