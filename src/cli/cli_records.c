@@ -75,3 +75,18 @@ int cli_records_for_filter(const cli_ctx *ctx, bool record, const es_listset *ls
 	*out = r;
 	return 0;
 }
+
+int cli_fetch_rescreen(const cli_ctx *ctx)
+{
+	char *path = cli_records_path(ctx);
+	struct stat sb;
+	bool exists = path && stat(path, &sb) == 0;
+	free(path);
+	if (!exists) {
+		cli_warn(ctx, "fetch --rescreen: no records store, nothing to re-screen");
+		return CLI_EXIT_OK;
+	}
+	printf("\nre-screen (changes as JSON Lines):\n");
+	fflush(stdout);
+	return cli_rescreen_run(ctx, NULL, true, false);
+}

@@ -27,6 +27,10 @@ int cli_records_for_filter(const cli_ctx *ctx, bool record, const es_listset *ls
 
 /* rescreen with the lists in use; shared by rescreen and fetch --rescreen.
  * Returns the exit code (0 no change raising a decision, 1 one did). */
-int cli_rescreen_run(const cli_ctx *ctx, const char *since, bool json);
+int cli_rescreen_run(const cli_ctx *ctx, const char *since, bool json, bool allow_stale);
+
+/* fetch --rescreen: a heading, then cli_rescreen_run over every recorded party
+ * (JSON Lines); a data dir without a records store has nothing to re-screen. */
+int cli_fetch_rescreen(const cli_ctx *ctx);
 
 #endif

@@ -22,7 +22,7 @@ static const cli_cmd commands[] = {
 	{"review", cmd_review,
 	 "review add --party NAME [--country CC] --source S --entry ID (--false-positive | --true-match) --reason TEXT [--by WHO] [--expires DATE] | list [--json] [--all] | revoke ID --reason TEXT [--by WHO]",
 	 "reviewers' decisions (dispositions) on list hits", cmd_review_opts},
-	{"rescreen", cmd_rescreen, "rescreen [--since DATE] [--json]",
+	{"rescreen", cmd_rescreen, "rescreen [--since DATE] [--json] [--allow-stale]",
 	 "screen every recorded party again with the lists in use; print changes", cmd_rescreen_opts},
 	{"report", cmd_report, "report --since DATE [--until DATE] [--format html|csv]",
 	 "sign-off report: every order not CLEAR in the period", cmd_report_opts},

@@ -852,6 +852,9 @@ es_code es_filter_run(es_filter *f, int in_fd, FILE *out, es_filter_stats *st, e
 	bool eof = false, toolong = false;
 	es_format fmt = f->cfg.format;
 	memset(st, 0, sizeof *st);
+	/* each run is one stream: a CSV header read by an earlier run does not carry over */
+	es_csv_orders_free(f->csv);
+	f->csv = NULL;
 	if (!chunk)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
 	for (;;) {

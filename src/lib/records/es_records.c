@@ -800,6 +800,33 @@ static int cmp_cstr(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+void es_rec_party_hits(const es_filter_event *ev, size_t pi, es_buf *hb)
+{
+	const es_result *res = ev->result;
+	const char *keys[ES_MAX_HIT_USES];
+	char kb[ES_MAX_HIT_USES][160];
+	size_t nk = 0;
+	for (size_t i = 0; res && i < res->n_hits; i++) {
+		const es_party_hit *h = &ev->hits[res->hits[i].hit];
+		if (h->party != pi)
+			continue;
+		const es_disposition_view *d = ev->disp ? ev->disp[i] : NULL;
+		snprintf(kb[nk], sizeof kb[nk], "%s|%s|%s%s", es_source_id(h->rec.source),
+			 h->rec.entry_id ? h->rec.entry_id : "", es_decision_name(res->hits[i].action),
+			 d ? (d->true_match ? "|tm" : "|fp") : "");
+		keys[nk] = kb[nk];
+		nk++;
+	}
+	qsort(keys, nk, sizeof *keys, cmp_cstr);
+	for (size_t i = 0; i < nk; i++) {
+		if (i && strcmp(keys[i], keys[i - 1]) == 0)
+			continue;
+		if (hb->len)
+			es_buf_addc(hb, ';');
+		es_buf_adds(hb, keys[i]);
+	}
+}
+
 es_code es_records_add_screening(es_records *r, const es_filter_event *ev, es_err *err)
 {
 	if (ev->csv_header) {
@@ -815,32 +842,10 @@ es_code es_records_add_screening(es_records *r, const es_filter_event *ev, es_er
 	if (rc != ES_OK || !o)
 		return rc;
 	/* each party's state, for re-screening */
-	const es_result *res = ev->result;
 	for (size_t pi = 0; pi < o->n_parties; pi++) {
 		const es_party *p = &o->parties[pi];
-		const char *keys[ES_MAX_HIT_USES];
-		char kb[ES_MAX_HIT_USES][160];
-		size_t nk = 0;
-		for (size_t i = 0; i < res->n_hits; i++) {
-			const es_party_hit *h = &ev->hits[res->hits[i].hit];
-			if (h->party != pi)
-				continue;
-			const es_disposition_view *d = ev->disp ? ev->disp[i] : NULL;
-			snprintf(kb[nk], sizeof kb[nk], "%s|%s|%s%s", es_source_id(h->rec.source),
-				 h->rec.entry_id ? h->rec.entry_id : "", es_decision_name(res->hits[i].action),
-				 d ? (d->true_match ? "|tm" : "|fp") : "");
-			keys[nk] = kb[nk];
-			nk++;
-		}
-		qsort(keys, nk, sizeof *keys, cmp_cstr);
 		es_buf hb = {0};
-		for (size_t i = 0; i < nk; i++) {
-			if (i && strcmp(keys[i], keys[i - 1]) == 0)
-				continue;
-			if (hb.len)
-				es_buf_addc(&hb, ';');
-			es_buf_adds(&hb, keys[i]);
-		}
+		es_rec_party_hits(ev, pi, &hb);
 		pending_party *pp = es_vec_push(&r->pparties, sizeof *pp);
 		if (!pp || hb.oom) {
 			es_buf_free(&hb);

@@ -171,6 +171,7 @@ typedef struct {
 	const char *before, *after;  /* decisions */
 	const char *hit_json;        /* the hit object (new_hit / hit_gone) or NULL */
 	bool raises;                 /* the decision rose */
+	const char *json;            /* the whole change as one JSON object (as recorded) */
 } es_rescreen_change;
 typedef es_code (*es_rescreen_fn)(void *user, const es_rescreen_change *c, es_err *err);
 typedef struct {

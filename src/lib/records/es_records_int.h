@@ -62,6 +62,12 @@ void es_rec_party_key(es_records *r, const es_matcher *m, const char *name, char
 es_code es_rec_pend(es_records *r, const char *kind, const char *order_id, const char *decision,
 		    const char *input, size_t input_len, const char *output, size_t output_len, const char *extra,
 		    es_err *err);
+/* Party pi's hits in a screening: "source|entry|ACTION[|fp|tm];..." sorted. */
+void es_rec_party_hits(const es_filter_event *ev, size_t pi, es_buf *out);
+/* Runs fn's writes and the pending records in one write transaction. */
+es_code es_rec_write_with(es_records *r, es_code (*fn)(es_records *r, void *u, es_err *err), void *u, es_err *err);
+/* Loads the active dispositions (once). */
+es_code es_rec_load_disps(es_records *r, es_err *err);
 /* JSON string literal of s (NULL -> null) appended to b. */
 void es_rec_json_str(es_buf *b, const char *s);
 /* "until" date -> the day after, for at < ? comparisons ("" when NULL). */
