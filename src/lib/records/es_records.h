@@ -189,8 +189,9 @@ es_code es_records_rescreen(es_records *r, const es_filter_config *cfg, const es
 
 /* Every order not CLEAR recorded in [since, until] with reasons, hits,
  * evidence and dispositions: HTML (one self-contained file, every field
- * escaped) or CSV. */
-es_code es_records_report(es_records *r, const char *since, const char *until, bool html, FILE *out,
-			  es_err *err);
+ * escaped) or CSV. m (may be NULL): the lists in use, for each hit's
+ * programs, addresses and listing date. */
+es_code es_records_report(es_records *r, const es_matcher *m, const char *since, const char *until, bool html,
+			  FILE *out, es_err *err);
 
 #endif
