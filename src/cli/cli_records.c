@@ -1,6 +1,7 @@
 /* cli_records — see cli_records.h. */
 #include "cli_records.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -89,4 +90,65 @@ int cli_fetch_rescreen(const cli_ctx *ctx)
 	printf("\nre-screen (changes as JSON Lines):\n");
 	fflush(stdout);
 	return cli_rescreen_run(ctx, NULL, true, false);
+}
+
+es_records *cli_records_for_check(const cli_ctx *ctx)
+{
+	char *path = cli_records_path(ctx);
+	struct stat sb;
+	bool exists = path && stat(path, &sb) == 0;
+	free(path);
+	int ec;
+	return exists ? cli_open_records(ctx, ES_RECORDS_READONLY, true, &ec) : NULL;
+}
+
+static const es_disposition_view *check_disp(es_records *r, const es_matcher *m, const char *name,
+					     const char *country, const es_hit *h)
+{
+	if (!r)
+		return NULL;
+	es_rec rec;
+	es_matcher_entity(m, h->entity, &rec);
+	return es_records_disposition_for(r, m, name, country, &rec);
+}
+
+size_t cli_check_uncleared(es_records *r, const es_matcher *m, const char *name, const char *country,
+			   const es_hit *hits, size_t n)
+{
+	size_t live = 0;
+	for (size_t i = 0; i < n; i++) {
+		const es_disposition_view *d = check_disp(r, m, name, country, &hits[i]);
+		live += !d || d->true_match;
+	}
+	return live;
+}
+
+void cli_check_disposition_json(es_records *r, const es_matcher *m, const char *name, const char *country,
+				const es_hit *h, void *o)
+{
+	const es_disposition_view *d = check_disp(r, m, name, country, h);
+	if (!d || !o)
+		return;
+	json_t *j = json_object();
+	json_object_set_new(j, "id", json_integer(d->id));
+	json_object_set_new(j, "kind", json_string(d->true_match ? "true_match" : "false_positive"));
+	json_object_set_new(j, "by", json_string(d->by ? d->by : ""));
+	json_object_set_new(j, "at", json_string(d->at ? d->at : ""));
+	json_object_set_new(j, "reason", json_string(d->reason ? d->reason : ""));
+	json_object_set_new((json_t *)o, "disposition", j);
+}
+
+void cli_check_disposition_print(es_records *r, const es_matcher *m, const char *name, const char *country,
+				 const es_hit *hits, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const es_disposition_view *d = check_disp(r, m, name, country, &hits[i]);
+		if (!d)
+			continue;
+		es_rec rec;
+		es_matcher_entity(m, hits[i].entity, &rec);
+		printf("  disposition %lld on %s %s: %s by %s at %s: %s\n", d->id, es_source_id(rec.source),
+		       rec.entry_id ? rec.entry_id : "", d->true_match ? "TRUE MATCH" : "false positive",
+		       d->by ? d->by : "", d->at ? d->at : "", d->reason ? d->reason : "");
+	}
 }

@@ -33,4 +33,17 @@ int cli_rescreen_run(const cli_ctx *ctx, const char *since, bool json, bool allo
  * (JSON Lines); a data dir without a records store has nothing to re-screen. */
 int cli_fetch_rescreen(const cli_ctx *ctx);
 
+/* ---- check's hooks: reviewers' dispositions on ad-hoc matches ---- */
+/* The store, read-only, when it exists (NULL otherwise: no dispositions). */
+es_records *cli_records_for_check(const cli_ctx *ctx);
+/* Matches not cleared as false positives (all n when r is NULL). */
+size_t cli_check_uncleared(es_records *r, const es_matcher *m, const char *name, const char *country,
+			   const es_hit *hits, size_t n);
+/* Adds "disposition" to the match object o (a json_t *) when one applies. */
+void cli_check_disposition_json(es_records *r, const es_matcher *m, const char *name, const char *country,
+				const es_hit *h, void *o);
+/* Prints the dispositions that apply under the human table. */
+void cli_check_disposition_print(es_records *r, const es_matcher *m, const char *name, const char *country,
+				 const es_hit *hits, size_t n);
+
 #endif
