@@ -1,0 +1,99 @@
+#!/bin/sh
+# Benchmarks of the compliance records (docs/records.md); numbers only, never a test.
+#
+#   scripts/bench_records.sh [ORDERS] [RESCREEN_PARTIES]
+#
+# 1. filter vs filter --record on ORDERS synthetic orders (default 200000; a
+#    mix of made-up companies, recurring resellers and a few listed names), on
+#    one core (taskset -c 0): orders/s, and the store's size per order.
+# 2. rescreen of RESCREEN_PARTIES distinct recorded parties (default 1000000:
+#    orders with a distinct buyer and a distinct end user each), on one core:
+#    wall time and peak memory (RSS), and the recording's own rate.
+# Needs build/exportscreen (scripts/build.sh). Uses a scratch dir under /tmp.
+set -eu
+N=${1:-200000}
+P=${2:-1000000}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+EXE=$ROOT/build/exportscreen
+W=$(mktemp -d /tmp/es-bench-records.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+export HOME=$W/home
+mkdir -p "$HOME"
+DATA=$W/data
+ONE="taskset -c 0"
+
+gen() { # gen COUNT MODE > file ; MODE mix | distinct
+	python3 - "$1" "$2" <<'EOF'
+import json, random, sys
+n, mode = int(sys.argv[1]), sys.argv[2]
+rnd = random.Random(42)
+a = ["Alpen", "Nordic", "Blue", "Pacific", "Delta", "Vertex", "Orion", "Summit", "Harbor", "Cedar", "Atlas",
+     "Lumen", "Quantum", "Rhein", "Sierra", "Tiger", "Maple", "Iron", "Silver", "Crystal", "Falcon", "Granite"]
+b = ["Netz", "Systems", "Networks", "Telecom", "Solutions", "Data", "Logistics", "Trading", "Tech", "Digital",
+     "Electronics", "Communications", "Services", "Industries", "Partners", "Labs"]
+c = ["GmbH", "Ltd", "LLC", "Inc.", "S.A.", "B.V.", "Co., Ltd.", "AG", "SAS", "Pty Ltd", "S.r.l.", ""]
+listed = ["Banco Nacional de Cuba", "Huawei Technologies Co., Ltd.", "Rosoboronexport", "Mahan Air",
+          "Korea Kwangson Banking Corp"]
+ctry = ["DE", "FR", "NL", "GB", "US", "JP", "BR", "IN", "SG", "AU", "IT", "ES", "PL", "SE", "CA", "MX"]
+def name(i):
+    return "%s %s %s %d" % (rnd.choice(a), rnd.choice(b), rnd.choice(c), i)
+resellers = [name(i) for i in range(300)]
+out = sys.stdout
+for i in range(n):
+    dest = rnd.choice(ctry)
+    if mode == "distinct":
+        buyer, eu = name(2 * i), name(2 * i + 1)
+    else:
+        buyer = rnd.choice(resellers)
+        eu = rnd.choice(listed) if rnd.random() < 0.01 else name(rnd.randrange(50000))
+    o = {"order_id": "B-%d" % i, "destination": dest, "parties": [
+        {"role": "buyer", "name": buyer, "address": "%d Main Street" % rnd.randrange(1, 999), "city": "City",
+         "country": dest, "type": "commercial"},
+        {"role": "end_user", "name": eu, "country": dest, "type": rnd.choice(["commercial", "education", "bank"])}],
+        "items": [{"sku": "SRX300-SYS-JB", "eccn": "5A992.c", "enc": "mass_market", "quantity": rnd.randrange(1, 9)}]}
+    out.write(json.dumps(o) + "\n")
+EOF
+}
+
+rate() { # rate SECONDS COUNT
+	python3 -c "import sys; s=float(sys.argv[1]); print('%.1f s, %.0f orders/s' % (s, int(sys.argv[2]) / s))" "$1" "$2"
+}
+
+echo "== warm-up (index build)"
+echo '{"order_id":"w","parties":[{"role":"buyer","name":"x"}]}' | $EXE --data-dir "$DATA" filter --allow-stale >/dev/null || true
+
+echo "== $N orders (mixed), one core"
+gen "$N" mix > "$W/orders.jsonl"
+S=$(python3 -c "
+import subprocess,time,sys
+t=time.monotonic(); subprocess.run('$ONE $EXE --data-dir $DATA filter --allow-stale < $W/orders.jsonl > /dev/null', shell=True); print(time.monotonic()-t)")
+echo "filter           : $(rate "$S" "$N")"
+S=$(python3 -c "
+import subprocess,time,sys
+t=time.monotonic(); subprocess.run('$ONE $EXE --data-dir $DATA --records $W/r1.sqlite filter --record --allow-stale < $W/orders.jsonl > /dev/null', shell=True); print(time.monotonic()-t)")
+echo "filter --record  : $(rate "$S" "$N")"
+$EXE --data-dir "$DATA" --records "$W/r1.sqlite" audit verify
+python3 - "$W/r1.sqlite" "$N" <<'EOF'
+import os, sqlite3, sys
+p, n = sys.argv[1], int(sys.argv[2])
+db = sqlite3.connect(p)
+db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+db.close()
+size = os.path.getsize(p) + (os.path.getsize(p + "-wal") if os.path.exists(p + "-wal") else 0)
+inp = os.path.getsize(os.path.join(os.path.dirname(p), "orders.jsonl"))
+print("store size       : %.1f MB for %d orders = %.0f bytes/order (input %.0f bytes/order)" %
+      (size / 1e6, n, size / n, inp / n))
+EOF
+S=$(python3 -c "
+import subprocess,time,sys
+t=time.monotonic(); subprocess.run('$ONE $EXE --data-dir $DATA --records $W/r1.sqlite audit verify > /dev/null', shell=True); print(time.monotonic()-t)")
+echo "audit verify     : $(rate "$S" "$N") (records/s)"
+
+echo "== rescreen of $P distinct parties ($((P / 2)) orders with a distinct buyer and end user), one core"
+gen $((P / 2)) distinct > "$W/distinct.jsonl"
+S=$(python3 -c "
+import subprocess,time,sys
+t=time.monotonic(); subprocess.run('$ONE $EXE --data-dir $DATA --records $W/r2.sqlite filter --record --allow-stale < $W/distinct.jsonl > /dev/null', shell=True); print(time.monotonic()-t)")
+echo "recording        : $(rate "$S" $((P / 2)))"
+/usr/bin/time -f "rescreen         : %e s wall, %M KB peak RSS" $ONE $EXE --data-dir "$DATA" --records "$W/r2.sqlite" -q rescreen --allow-stale > "$W/changes.jsonl"
+echo "changes          : $(wc -l < "$W/changes.jsonl")"
