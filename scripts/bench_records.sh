@@ -55,8 +55,21 @@ for i in range(n):
 EOF
 }
 
-rate() { # rate SECONDS COUNT
-	python3 -c "import sys; s=float(sys.argv[1]); print('%.1f s, %.0f orders/s' % (s, int(sys.argv[2]) / s))" "$1" "$2"
+# run LABEL COUNT CMD... : wall and CPU (user+sys) time of CMD, orders per second of each.
+# The machine may be shared: orders per CPU second is the one-core figure
+# when the wall clock also counts other processes' time.
+run() {
+	label=$1 count=$2
+	shift 2
+	/usr/bin/time -o "$W/time" -f "%e %U %S %M" "$@" || true  # exit 1 = decisions to act on
+	python3 - "$label" "$count" "$W/time" <<'EOF'
+import sys
+label, n = sys.argv[1], int(sys.argv[2])
+e, u, s, m = open(sys.argv[3]).read().split()[-4:]
+e, cpu = float(e), float(u) + float(s)
+print("%-18s: %7.1f s wall (%6.0f/s), %6.1f s CPU (%6.0f per CPU-s), peak RSS %.0f MB" %
+      (label, e, n / e, cpu, n / cpu if cpu else 0, int(m) / 1024))
+EOF
 }
 
 echo "== warm-up (index build)"
@@ -64,14 +77,8 @@ echo '{"order_id":"w","parties":[{"role":"buyer","name":"x"}]}' | $EXE --data-di
 
 echo "== $N orders (mixed), one core"
 gen "$N" mix > "$W/orders.jsonl"
-S=$(python3 -c "
-import subprocess,time,sys
-t=time.monotonic(); subprocess.run('$ONE $EXE --data-dir $DATA filter --allow-stale < $W/orders.jsonl > /dev/null', shell=True); print(time.monotonic()-t)")
-echo "filter           : $(rate "$S" "$N")"
-S=$(python3 -c "
-import subprocess,time,sys
-t=time.monotonic(); subprocess.run('$ONE $EXE --data-dir $DATA --records $W/r1.sqlite filter --record --allow-stale < $W/orders.jsonl > /dev/null', shell=True); print(time.monotonic()-t)")
-echo "filter --record  : $(rate "$S" "$N")"
+run "filter" "$N" sh -c "$ONE $EXE --data-dir $DATA filter --allow-stale < $W/orders.jsonl > /dev/null"
+run "filter --record" "$N" sh -c "$ONE $EXE --data-dir $DATA --records $W/r1.sqlite filter --record --allow-stale < $W/orders.jsonl > /dev/null"
 $EXE --data-dir "$DATA" --records "$W/r1.sqlite" audit verify
 python3 - "$W/r1.sqlite" "$N" <<'EOF'
 import os, sqlite3, sys
@@ -84,16 +91,10 @@ inp = os.path.getsize(os.path.join(os.path.dirname(p), "orders.jsonl"))
 print("store size       : %.1f MB for %d orders = %.0f bytes/order (input %.0f bytes/order)" %
       (size / 1e6, n, size / n, inp / n))
 EOF
-S=$(python3 -c "
-import subprocess,time,sys
-t=time.monotonic(); subprocess.run('$ONE $EXE --data-dir $DATA --records $W/r1.sqlite audit verify > /dev/null', shell=True); print(time.monotonic()-t)")
-echo "audit verify     : $(rate "$S" "$N") (records/s)"
+run "audit verify" "$N" sh -c "$ONE $EXE --data-dir $DATA --records $W/r1.sqlite audit verify > /dev/null"
 
 echo "== rescreen of $P distinct parties ($((P / 2)) orders with a distinct buyer and end user), one core"
 gen $((P / 2)) distinct > "$W/distinct.jsonl"
-S=$(python3 -c "
-import subprocess,time,sys
-t=time.monotonic(); subprocess.run('$ONE $EXE --data-dir $DATA --records $W/r2.sqlite filter --record --allow-stale < $W/distinct.jsonl > /dev/null', shell=True); print(time.monotonic()-t)")
-echo "recording        : $(rate "$S" $((P / 2)))"
-/usr/bin/time -f "rescreen         : %e s wall, %M KB peak RSS" $ONE $EXE --data-dir "$DATA" --records "$W/r2.sqlite" -q rescreen --allow-stale > "$W/changes.jsonl"
+run "recording" $((P / 2)) sh -c "$ONE $EXE --data-dir $DATA --records $W/r2.sqlite filter --record --allow-stale < $W/distinct.jsonl > /dev/null"
+run "rescreen (parties)" "$P" sh -c "$ONE $EXE --data-dir $DATA --records $W/r2.sqlite -q rescreen --allow-stale > $W/changes.jsonl"
 echo "changes          : $(wc -l < "$W/changes.jsonl")"

@@ -143,13 +143,21 @@ static bool mac_begin(es_records *r, mac_ctx *m)
 }
 
 /* one field: its length (or "-" for NULL) and its bytes, so fields cannot run together */
-static void mac_field(mac_ctx *m, const char *s, size_t n)
+static void mac_field(mac_ctx *m, const char *s, size_t len_bytes)
 {
+	size_t n = len_bytes;
 	char len[32];
-	int k = s ? snprintf(len, sizeof len, "%zu:", n) : snprintf(len, sizeof len, "-:");
-	EVP_MAC_update(m->c, (const unsigned char *)len, (size_t)k);
-	if (s && n)
-		EVP_MAC_update(m->c, (const unsigned char *)s, n);
+	size_t k = sizeof len;
+	len[--k] = ':';
+	if (!s)
+		len[--k] = '-';
+	else
+		do
+			len[--k] = (char)('0' + n % 10);
+		while ((n /= 10) && k);
+	EVP_MAC_update(m->c, (const unsigned char *)len + k, sizeof len - k);
+	if (s && len_bytes)
+		EVP_MAC_update(m->c, (const unsigned char *)s, len_bytes);
 }
 
 static void mac_str(mac_ctx *m, const char *s)

@@ -238,7 +238,10 @@ es_code es_store_open_sqlite(es_store **out, const char *path, bool create, bool
 	}
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
 	if (!readonly) {
-		if ((rc = sq_simple(s, "PRAGMA journal_mode=WAL", err)) != ES_OK)
+		/* a checkpoint costs two fsyncs: one per 64 MB of log, not per 4 MB */
+		if ((rc = sq_simple(s, "PRAGMA journal_mode=WAL", err)) != ES_OK ||
+		    (rc = sq_simple(s, "PRAGMA wal_autocheckpoint=16384", err)) != ES_OK ||
+		    (rc = sq_simple(s, "PRAGMA journal_size_limit=67108864", err)) != ES_OK)
 			goto fail;
 	}
 	if ((rc = sq_simple(s, "PRAGMA synchronous=NORMAL", err)) != ES_OK ||
