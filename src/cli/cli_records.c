@@ -73,6 +73,9 @@ int cli_records_for_filter(const cli_ctx *ctx, bool record, const es_listset *ls
 		es_records_free(r);
 		return cli_records_exit(rc);
 	}
+	if (es_records_dispositions_refused(r))
+		cli_warn(ctx, "%zu disposition(s) not applied: changed outside exportscreen or no key to check them "
+			      "(run 'exportscreen audit verify')", es_records_dispositions_refused(r));
 	*out = r;
 	return 0;
 }

@@ -36,7 +36,7 @@ static const char SCHEMA[] =
 	"CREATE TABLE IF NOT EXISTS dispositions (id INTEGER PRIMARY KEY, party TEXT NOT NULL,"
 	" party_key TEXT NOT NULL, country TEXT, source TEXT NOT NULL, entry_id TEXT NOT NULL, entry_name TEXT,"
 	" entry_hash TEXT NOT NULL, kind TEXT NOT NULL, reason TEXT NOT NULL, by_user TEXT NOT NULL,"
-	" at TEXT NOT NULL, expires TEXT, revoked_at TEXT, revoked_by TEXT, revoke_reason TEXT)";
+	" at TEXT NOT NULL, expires TEXT, revoked_at TEXT, revoked_by TEXT, revoke_reason TEXT, mac TEXT)";
 
 static const char SQL_META_GET[] = "SELECT v FROM meta WHERE k = ?";
 static const char SQL_META_SET[] =
@@ -238,6 +238,17 @@ static bool head_tag(es_records *r, long long seq, const char *mac, char out[65]
 	return mac_end(&m, out);
 }
 
+bool es_rec_disp_mac(es_records *r, const char *const *fields, size_t n, char out[65])
+{
+	mac_ctx m;
+	if (!mac_begin(r, &m))
+		return false;
+	mac_str(&m, "disposition-1");
+	for (size_t i = 0; i < n; i++)
+		mac_str(&m, fields[i]);
+	return mac_end(&m, out);
+}
+
 static bool key_id(es_records *r, char out[65])
 {
 	mac_ctx m;
@@ -372,6 +383,11 @@ es_code es_records_open(es_records **out, const char *path, const char *key_path
 	es_rec_now(now);
 	memcpy(r->today, now, 10);
 	r->today[10] = '\0';
+	/* the day dispositions' expiry is judged on: for replaying a past day, and tests */
+	const char *td = getenv("EXPORTSCREEN_TODAY");
+	char nx[11];
+	if (td && es_rec_day_after(td, nx))
+		memcpy(r->today, td, 11);
 	if ((rc = es_store_open_sqlite(&r->st, path, flags & ES_RECORDS_CREATE, readonly, err)) != ES_OK)
 		goto fail;
 	char ver[32], kid[80];
@@ -395,6 +411,7 @@ es_code es_records_open(es_records **out, const char *path, const char *key_path
 			goto fail;
 		}
 		bool found;
+		r->have_key = true;
 		if ((rc = meta_get(r, "key_id", kid, sizeof kid, err)) != ES_OK ||
 		    (rc = load_key(r, &found, err)) != ES_OK) {
 			r->st->ops->rollback(r->st);
@@ -428,6 +445,7 @@ es_code es_records_open(es_records **out, const char *path, const char *key_path
 		bool found;
 		if ((rc = load_key(r, &found, err)) != ES_OK)
 			goto fail;
+		r->have_key = found;
 		if (!found)
 			memset(r->key, 0, sizeof r->key);
 	}
@@ -896,8 +914,6 @@ static const es_disposition_view *hook_disposition(void *u, const es_order *o, c
 	return es_records_disposition_for(r, r->hook_matcher, p->name, p->country, &h->rec);
 }
 
-es_code es_rec_load_disps(es_records *r, es_err *err);
-
 es_code es_records_filter_hooks(es_records *r, const es_matcher *m, bool record, es_filter_hooks *hooks, es_err *err)
 {
 	memset(hooks, 0, sizeof *hooks);
@@ -1083,6 +1099,17 @@ es_code es_records_verify(es_records *r, es_audit_verify *v, es_err *err)
 	if (s < 0) {
 		o->rollback(r->st);
 		return ES_EIO;
+	}
+	if (v->intact) {
+		/* dispositions decide screenings: each row carries its own MAC */
+		long long bad = 0;
+		if ((rc = es_rec_verify_disps(r, &bad, err)) != ES_OK) {
+			o->rollback(r->st);
+			return rc;
+		}
+		if (bad)
+			verify_fail(v, 0, "edited", "disposition %lld was changed outside exportscreen (edited); it is not applied",
+				    bad);
 	}
 	if (v->intact) {
 		/* the head written with the last commit: the tail cannot be cut off */

@@ -130,6 +130,9 @@ es_code es_records_disposition_list(es_records *r, const es_matcher *m, bool all
  * filter hook). */
 const es_disposition_view *es_records_disposition_for(es_records *r, const es_matcher *m, const char *party,
 						      const char *country, const es_rec *rec);
+/* Dispositions not applied because their row does not match its MAC
+ * (changed outside exportscreen, or no key to check it with). */
+size_t es_records_dispositions_refused(const es_records *r);
 /* Hex sha256 of an entry's content (names, programs, countries, addresses,
  * licence texts, dates): what a disposition is bound to. */
 void es_records_entry_hash(const es_rec *rec, char out[65]);
