@@ -914,6 +914,13 @@ static const es_disposition_view *hook_disposition(void *u, const es_order *o, c
 	return es_records_disposition_for(r, r->hook_matcher, p->name, p->country, &h->rec);
 }
 
+es_code es_records_reload_dispositions(es_records *r, es_err *err)
+{
+	free_disps(r);
+	r->disps_bad = 0;
+	return es_rec_load_disps(r, err);
+}
+
 es_code es_records_filter_hooks(es_records *r, const es_matcher *m, bool record, es_filter_hooks *hooks, es_err *err)
 {
 	memset(hooks, 0, sizeof *hooks);
@@ -927,8 +934,8 @@ es_code es_records_filter_hooks(es_records *r, const es_matcher *m, bool record,
 		hooks->screened = hook_screened;
 		hooks->commit = hook_commit;
 	}
-	if (r->disps.n)
-		hooks->disposition = hook_disposition;
+	/* always: dispositions reloaded later (es_records_reload_dispositions) apply too */
+	hooks->disposition = hook_disposition;
 	return ES_OK;
 }
 
