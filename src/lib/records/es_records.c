@@ -26,7 +26,7 @@ static const char SCHEMA[] =
 	" tool TEXT, host TEXT, usr TEXT, list_version TEXT, lists TEXT, rules_hash TEXT, csv_header BLOB);"
 	"CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY, n INTEGER NOT NULL, kind TEXT NOT NULL,"
 	" at TEXT NOT NULL, run_id INTEGER, order_id TEXT, decision TEXT, input BLOB, input_sha256 TEXT,"
-	" output TEXT, extra TEXT, body_mac TEXT NOT NULL, mac TEXT NOT NULL);"
+	" output TEXT, out_prefix INTEGER, extra TEXT, body_mac TEXT NOT NULL, mac TEXT NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS audit_at ON audit(at);"
 	"CREATE INDEX IF NOT EXISTS audit_order ON audit(order_id);"
 	"CREATE TABLE IF NOT EXISTS parties (id INTEGER PRIMARY KEY, name TEXT NOT NULL, country TEXT NOT NULL,"
@@ -43,8 +43,8 @@ static const char SQL_META_SET[] =
 	"INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v";
 static const char SQL_TAIL[] = "SELECT seq, mac FROM audit ORDER BY seq DESC LIMIT 1";
 static const char SQL_INS_AUDIT[] =
-	"INSERT INTO audit (seq, n, kind, at, run_id, order_id, decision, input, input_sha256, output, extra,"
-	" body_mac, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	"INSERT INTO audit (seq, n, kind, at, run_id, order_id, decision, input, input_sha256, output, out_prefix,"
+	" extra, body_mac, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_UPS_PARTY[] =
 	"INSERT INTO parties (name, country, ptype, role, pidx, last_seq, last_order, last_at, hits, decision)"
 	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name, country) DO UPDATE SET ptype = excluded.ptype,"
@@ -739,16 +739,23 @@ static es_code write_pending(es_records *r, es_err *err)
 			return es_err_set(err, ES_EINTERNAL, "HMAC failed");
 		if (p[i].input)
 			es_sha256_hex(p[i].input, p[i].input_len, sha);
+		/* the output of a JSON line or CSV row starts with the input: stored once */
+		size_t sh = 0;
+		if (p[i].input && p[i].output)
+			while (sh < p[i].input_len && sh < p[i].output_len && p[i].input[sh] == p[i].output[sh])
+				sh++;
+		if (sh < 16)
+			sh = 0;
 		es_val a[] = {ES_VINT(seq), ES_VINT(seq), ES_VTEXT(p[i].kind), ES_VTEXT(p[i].at),
 			      r->run_id ? ES_VINT(r->run_id) : ES_VNULL, ES_VTEXT(p[i].order_id),
 			      ES_VTEXT(p[i].decision),
 			      p[i].input ? ES_VBLOB(p[i].input, p[i].input_len) : ES_VNULL,
 			      p[i].input ? ES_VTEXT(sha) : ES_VNULL,
-			      p[i].output ? (es_val){ES_V_TEXT, 0, p[i].output, p[i].output_len} : ES_VNULL,
-			      ES_VTEXT(p[i].extra), ES_VTEXT(bm), ES_VTEXT(cm)};
-		if (p[i].output && p[i].output_len == 0)
+			      p[i].output ? (es_val){ES_V_TEXT, 0, p[i].output + sh, p[i].output_len - sh} : ES_VNULL,
+			      sh ? ES_VINT((long long)sh) : ES_VNULL, ES_VTEXT(p[i].extra), ES_VTEXT(bm), ES_VTEXT(cm)};
+		if (p[i].output && p[i].output_len == sh)
 			a[9] = ES_VTEXT("");
-		if ((rc = o->exec(r->st, SQL_INS_AUDIT, a, 13, NULL, err)) != ES_OK)
+		if ((rc = o->exec(r->st, SQL_INS_AUDIT, a, 14, NULL, err)) != ES_OK)
 			return rc;
 		for (size_t k = p[i].first_party; k < p[i].first_party + p[i].n_parties; k++) {
 			es_val q[] = {ES_VTEXT(pp[k].name), ES_VTEXT(pp[k].country ? pp[k].country : ""),
@@ -941,6 +948,25 @@ es_code es_records_filter_hooks(es_records *r, const es_matcher *m, bool record,
 
 /* ---- head, verify, export ------------------------------------------------------------ */
 
+char *es_rec_output(const char *in, size_t in_len, long long prefix, const char *tail, size_t *len)
+{
+	if (!tail) {
+		*len = 0;
+		return NULL;
+	}
+	size_t tl = strlen(tail), k = prefix > 0 && in && (size_t)prefix <= in_len ? (size_t)prefix : 0;
+	char *o = malloc(k + tl + 1);
+	if (!o) {
+		*len = 0;
+		return NULL;
+	}
+	if (k)
+		memcpy(o, in, k);
+	memcpy(o + k, tail, tl + 1);
+	*len = k + tl;
+	return o;
+}
+
 es_code es_records_head(es_records *r, es_audit_head *out, es_err *err)
 {
 	memset(out, 0, sizeof *out);
@@ -968,7 +994,7 @@ es_code es_records_head(es_records *r, es_audit_head *out, es_err *err)
 
 static const char SQL_WALK[] =
 	"SELECT a.seq, a.n, a.kind, a.at, a.order_id, a.decision, a.input, a.input_sha256, a.output, a.extra,"
-	" a.body_mac, a.mac, r.list_version, r.lists, r.rules_hash, r.tool, r.host, r.usr, r.csv_header"
+	" a.body_mac, a.mac, r.list_version, r.lists, r.rules_hash, r.tool, r.host, r.usr, r.csv_header, a.out_prefix"
 	" FROM audit a LEFT JOIN runs r ON r.id = a.run_id ORDER BY a.seq";
 
 typedef struct {
@@ -1003,8 +1029,8 @@ static void walk_read(es_records *r, es_cursor *c, walk_row *w)
 		es_sha256_hex("", 0, sha_now);
 		input_ok = strcmp(sha, sha_now) == 0;
 	}
-	b.output = o->col_text(c, 8);
-	b.output_len = b.output ? strlen(b.output) : 0;
+	char *full = es_rec_output(b.input, inl, o->col_int(c, 19), o->col_text(c, 8), &b.output_len);
+	b.output = full;
 	b.extra = o->col_text(c, 9);
 	const char *bm = o->col_text(c, 10), *cm = o->col_text(c, 11);
 	snprintf(w->bmac, sizeof w->bmac, "%s", bm ? bm : "");
@@ -1019,6 +1045,7 @@ static void walk_read(es_records *r, es_cursor *c, walk_row *w)
 	b.csv_header_len = hl;
 	char now[65];
 	w->body_ok = input_ok && body_mac(r, &b, now) && strcmp(now, w->bmac) == 0;
+	free(full);
 }
 
 static void verify_fail(es_audit_verify *v, long long seq, const char *problem, const char *fmt, ...)
@@ -1146,7 +1173,8 @@ es_code es_records_verify(es_records *r, es_audit_verify *v, es_err *err)
 
 static const char SQL_EXPORT[] =
 	"SELECT a.seq, a.kind, a.at, a.order_id, a.decision, a.input, a.input_sha256, a.output, a.extra, a.mac,"
-	" r.list_version, r.rules_hash, r.tool, r.host, r.usr FROM audit a LEFT JOIN runs r ON r.id = a.run_id"
+	" r.list_version, r.rules_hash, r.tool, r.host, r.usr, a.out_prefix FROM audit a"
+	" LEFT JOIN runs r ON r.id = a.run_id"
 	" WHERE (? IS NULL OR a.at >= ?) AND (? IS NULL OR a.at < ?) AND (? IS NULL OR a.decision = ?)"
 	" AND (? IS NULL OR a.order_id = ?) ORDER BY a.seq";
 
@@ -1205,7 +1233,9 @@ es_code es_records_export(es_records *r, const es_export_query *q, FILE *out, es
 		es_buf_clear(&b);
 		size_t inl = 0;
 		const char *in = o->col_blob(c, 5, &inl);
-		const char *outp = o->col_text(c, 7), *extra = o->col_text(c, 8);
+		size_t full_len;
+		char *full = es_rec_output(in, inl, o->col_int(c, 15), o->col_text(c, 7), &full_len);
+		const char *outp = full, *extra = o->col_text(c, 8);
 		if (q->csv) {
 			static const int cols[] = {0, 1, 2, 3, 4, 6, 10, 11, 12, 13, 14, 9};
 			for (size_t k = 0; k < sizeof cols / sizeof *cols; k++) {
@@ -1273,6 +1303,7 @@ es_code es_records_export(es_records *r, const es_export_query *q, FILE *out, es
 			es_rec_json_str(&b, o->col_text(c, 9));
 			es_buf_adds(&b, "}\n");
 		}
+		free(full);
 		if (b.oom) {
 			rc = es_err_set(err, ES_ENOMEM, "out of memory");
 			break;

@@ -74,6 +74,8 @@ es_code es_rec_verify_disps(es_records *r, long long *bad_id, es_err *err);
 es_code es_rec_load_disps(es_records *r, es_err *err);
 /* HMAC of a disposition row's fields (in the order of SQL_DISP_FIELDS). */
 bool es_rec_disp_mac(es_records *r, const char *const *fields, size_t n, char out[65]);
+/* A stored output: the first prefix bytes of the input, then tail (caller frees). */
+char *es_rec_output(const char *in, size_t in_len, long long prefix, const char *tail, size_t *len);
 /* JSON string literal of s (NULL -> null) appended to b. */
 void es_rec_json_str(es_buf *b, const char *s);
 /* "until" date -> the day after, for at < ? comparisons ("" when NULL). */
