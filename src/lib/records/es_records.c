@@ -33,6 +33,7 @@ static const char SCHEMA[] =
 	" ptype TEXT, role TEXT, pidx INTEGER, last_seq INTEGER, last_order TEXT, last_at TEXT, hits TEXT,"
 	" decision TEXT, UNIQUE (name, country));"
 	"CREATE INDEX IF NOT EXISTS parties_seen ON parties(last_at);"
+	"CREATE INDEX IF NOT EXISTS parties_order ON parties(last_seq, id);"
 	"CREATE TABLE IF NOT EXISTS dispositions (id INTEGER PRIMARY KEY, party TEXT NOT NULL,"
 	" party_key TEXT NOT NULL, country TEXT, source TEXT NOT NULL, entry_id TEXT NOT NULL, entry_name TEXT,"
 	" entry_hash TEXT NOT NULL, kind TEXT NOT NULL, reason TEXT NOT NULL, by_user TEXT NOT NULL,"
