@@ -163,6 +163,9 @@ def test_record_and_export(tmp):
           "CSV rows recorded (%r)" % [(r["order_id"], r["decision"]) for r in c])
     rc, v = e.verify()
     check(rc == 0 and v["intact"], "verify after a CSV run")
+    rc, out, err = e.run(["rescreen", "--allow-stale", "--json"])
+    check(rc == 0 and out == "" and re.search(r"\b0 changes", err),
+          "rescreen of JSON and CSV orders with the same lists: no change (%d %r %r)" % (rc, out[:200], err))
     # usage
     for args in (["audit"], ["audit", "bogus"], ["audit", "export", "--since", "2026-02-31"],
                  ["audit", "export", "--decision", "MAYBE"], ["audit", "verify", "--since", "2026-01-01"]):
