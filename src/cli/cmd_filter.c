@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_records.h"
 #include "es_colmap.h"
 #include "es_decode.h"
 #include "es_filter.h"
@@ -24,7 +25,8 @@ enum {
 	OPT_ENCODING,
 	OPT_DELIMITER,
 	OPT_COLUMNS,
-	OPT_CATALOG
+	OPT_CATALOG,
+	OPT_RECORD
 };
 
 /* The catalog used when --catalog is not given, if it exists. */
@@ -42,6 +44,7 @@ const cli_opt cmd_filter_opts[] = {
 	{"catalog", OPT_CATALOG, true, "FILE",
 	 "classification catalog: CSV part_number,eccn,enc,ccats,note (default <data-dir>/" DEFAULT_CATALOG
 	 " if it exists)"},
+	{"record", OPT_RECORD, false, NULL, "keep an audit record of every order (--records FILE)"},
 	{NULL, 0, false, NULL, NULL},
 };
 
@@ -68,6 +71,7 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 	bool allow_stale = false;
 	long max_age = ES_DEFAULT_MAX_AGE_DAYS;
 	double threshold = -1;
+	bool record = false;
 	int idx = 1, npos = 0, k;
 	const char *arg;
 	char **pos = calloc((size_t)argc + 1, sizeof *pos);
@@ -96,6 +100,8 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 				return cli_usage("filter: --max-age needs a number of days, not '%s'", arg);
 			}
 			max_age = (long)d;
+		} else if (k == OPT_RECORD) {
+			record = true;
 		} else if (k == OPT_THRESHOLD) {
 			threshold = cli_parse_double(arg, 0, 1);
 			if (threshold < 0) {
@@ -141,6 +147,8 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 	es_colmap *columns = NULL;
 	es_products *catalog = NULL;
 	char *default_catalog = NULL;
+	es_records *records = NULL;
+	es_filter_hooks hooks;
 	if (!(ls = cli_open_lists(ctx)) || !(countries = cli_load_countries(ctx)))
 		goto done;
 	if (columns_path && es_colmap_load(&columns, columns_path, &err) != ES_OK) {
@@ -184,6 +192,14 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 		.columns = columns,
 		.catalog = catalog,
 	};
+	/* records hook (docs/records.md): audit records with --record; dispositions always */
+	int rrc = cli_records_for_filter(ctx, record, ls, m, "filter", &records, &hooks);
+	if (rrc) {
+		rc = rrc;
+		goto done;
+	}
+	if (records)
+		cfg.hooks = &hooks;
 	if (es_filter_new(&f, &cfg, &err) != ES_OK) {
 		cli_error("%s", err.msg);
 		goto done;
@@ -200,7 +216,7 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 	}
 	if (frc != ES_OK) {
 		cli_error("%s", err.msg);
-		rc = CLI_EXIT_IO;
+		rc = frc == ES_ECORRUPT ? CLI_EXIT_DATA : CLI_EXIT_IO;
 		goto done;
 	}
 	if (st.by_decision[ES_DEC_ERROR])
@@ -215,6 +231,7 @@ done:
 	es_products_free(catalog);
 	es_colmap_free(columns);
 	free(default_catalog);
+	es_records_free(records);
 	es_matcher_free(m);
 	es_rules_free(rules);
 	es_countries_free(countries);

@@ -117,6 +117,12 @@ struct es_filter {
 	es_csv_orders *csv;
 	bool crlf;             /* the last line that ended, ended with CRLF */
 	const char *decoded_from; /* the input's encoding when decoded (0xFF marks what could not be), else NULL */
+	/* records hooks (es_filter_hooks): dispositions per hit, per result hit */
+	const es_disposition_view **hdisp;      /* per f->hits[k] */
+	const es_disposition_view *rdisp[ES_MAX_HIT_USES];
+	es_party_hit *dhits;                    /* hits as the rules see them */
+	es_code hook_rc;                        /* first hook failure: stops the run */
+	es_err hook_err;
 };
 
 static bool address_list(void *arg, const es_rec *r)
@@ -141,6 +147,14 @@ es_code es_filter_new(es_filter **out, const es_filter_config *cfg, es_err *err)
 		rc = es_err_set(err, ES_ENOMEM, "out of memory");
 		goto done;
 	}
+	if (cfg->hooks && cfg->hooks->disposition) {
+		f->hdisp = calloc(f->hits_cap, sizeof *f->hdisp);
+		f->dhits = calloc(f->hits_cap, sizeof *f->dhits);
+		if (!f->hdisp || !f->dhits) {
+			rc = es_err_set(err, ES_ENOMEM, "out of memory");
+			goto done;
+		}
+	}
 	if (cfg->matcher && (rc = es_address_index_build(&f->addrs, cfg->matcher, es_rules_folder(cfg->rules),
 							  address_list, (void *)cfg->rules, err)) != ES_OK)
 		goto done;
@@ -159,6 +173,8 @@ void es_filter_free(es_filter *f)
 	es_csv_orders_free(f->csv);
 	free(f->hits);
 	free(f->mhits);
+	free(f->hdisp);
+	free(f->dhits);
 	free(f->qcache);
 	es_address_index_free(f->addrs);
 	es_buf_free(&f->out);
@@ -277,6 +293,63 @@ static es_code query_name(es_filter *f, size_t pi, size_t *nh, es_err *err)
 	return ES_OK;
 }
 
+/* ---- records hook: reviewers' dispositions (docs/records.md) ----------------
+ * A false-positive disposition makes its hit inert for the rules (score 0: it
+ * raises nothing, but still lends its countries to a copy of the same entry)
+ * and the hit goes back into the output with the action it would have had; a
+ * true-match disposition makes the rules read its hit as a strong, literal
+ * match located in the party's country. Returns false when no disposition
+ * applies (decide as usual). */
+static bool apply_dispositions(es_filter *f, size_t nh, const es_rules_ctx *ctx)
+{
+	const es_order *o = &f->order;
+	size_t nfp = 0, ntm = 0;
+	for (size_t k = 0; k < nh; k++) {
+		const es_disposition_view *d = f->cfg.hooks->disposition(f->cfg.hooks->user, o, &f->hits[k]);
+		f->hdisp[k] = d;
+		nfp += d && !d->true_match;
+		ntm += d && d->true_match;
+	}
+	if (!nfp && !ntm)
+		return false;
+	es_result all; /* with every hit: the action each cleared hit would have had */
+	if (nfp)
+		es_rules_decide(f->cfg.rules, o, f->hits, nh, ctx, &all);
+	for (size_t k = 0; k < nh; k++) {
+		es_party_hit *h = &f->dhits[k];
+		*h = f->hits[k];
+		const es_disposition_view *d = f->hdisp[k];
+		if (!d)
+			continue;
+		h->by_address = false;
+		if (!d->true_match) {
+			h->score = 0.0;
+			continue;
+		}
+		/* reviewed as this entry: read as identical to the listed name ... */
+		h->score = 1.0;
+		h->matched_name = o->parties[h->party].name;
+		/* ... and located where the party is: no country contradiction */
+		const char *pc = o->parties[h->party].country;
+		if (pc && strlen(pc) == 2) {
+			h->rec.countries = (const char(*)[3])pc;
+			h->rec.n_countries = 1;
+		}
+	}
+	es_rules_decide(f->cfg.rules, o, f->dhits, nh, ctx, &f->result);
+	es_result *r = &f->result;
+	for (size_t i = 0; i < r->n_hits; i++)
+		f->rdisp[i] = f->hdisp[r->hits[i].hit];
+	for (size_t i = 0; nfp && i < all.n_hits && r->n_hits < ES_MAX_HIT_USES; i++) {
+		const es_disposition_view *d = f->hdisp[all.hits[i].hit];
+		if (d && !d->true_match) {
+			f->rdisp[r->n_hits] = d;
+			r->hits[r->n_hits++] = all.hits[i];
+		}
+	}
+	return true;
+}
+
 /* A party name the matcher cannot screen (a script no listed name can be
  * reached from) or that mixes scripts inside a word (look-alike letters) is
  * REVIEW, never a silent CLEAR. */
@@ -315,7 +388,9 @@ static es_code screen(es_filter *f, size_t *n_hits, es_err *err)
 			    .now = f->cfg.now};
 	if (f->cfg.catalog)
 		es_products_classify(f->cfg.catalog, &f->order);
-	es_rules_decide(f->cfg.rules, o, f->hits, nh, &ctx, &f->result);
+	memset(f->rdisp, 0, sizeof f->rdisp);
+	if (!f->hdisp || !apply_dispositions(f, nh, &ctx))
+		es_rules_decide(f->cfg.rules, o, f->hits, nh, &ctx, &f->result);
 	if (f->cfg.matcher)
 		script_reasons(f);
 	*n_hits = nh;
@@ -374,6 +449,18 @@ static void write_hits(es_filter *f, es_buf *b)
 		es_buf_adds(b, h->by_address ? "\"address\"" : "\"name\"");
 		es_buf_adds(b, ",\"action\":");
 		json_cstr(b, es_decision_name(r->hits[i].action));
+		if (f->rdisp[i]) { /* records hook: the reviewer's disposition of this hit */
+			const es_disposition_view *d = f->rdisp[i];
+			es_buf_printf(b, ",\"disposition\":{\"id\":%lld,\"kind\":", d->id);
+			es_buf_adds(b, d->true_match ? "\"true_match\"" : "\"false_positive\"");
+			es_buf_adds(b, ",\"by\":");
+			json_cstr(b, d->by);
+			es_buf_adds(b, ",\"at\":");
+			json_cstr(b, d->at);
+			es_buf_adds(b, ",\"reason\":");
+			json_cstr(b, d->reason);
+			es_buf_adds(b, "}");
+		}
 		es_buf_adds(b, "}");
 	}
 	es_buf_adds(b, "]");
@@ -424,6 +511,24 @@ static const char *encoding_message(const es_filter *f, const es_err *e, char *b
 	return buf;
 }
 
+/* records hook: the record just appended to f->out (from start) was screened.
+ * A failure is kept and stops the run before anything more is written. */
+static void hook_screened(es_filter *f, const char *raw, size_t rawlen, size_t lineno, bool header, size_t start,
+			  es_decision d)
+{
+	const es_filter_hooks *h = f->cfg.hooks;
+	if (!h || !h->screened || f->hook_rc != ES_OK)
+		return;
+	bool ok = d != ES_DEC_ERROR && !header;
+	es_filter_event ev = {
+		.raw = raw, .raw_len = rawlen, .lineno = lineno, .csv_header = header,
+		.order = ok ? &f->order : NULL,
+		.output = f->out.s ? f->out.s + start : "", .output_len = f->out.len - start,
+		.decision = d, .hits = f->hits, .result = ok ? &f->result : NULL, .disp = f->rdisp,
+	};
+	f->hook_rc = h->screened(h->user, &ev, &f->hook_err);
+}
+
 /* Screens one JSONL record into f->out. */
 /* skip: bytes of a byte order mark at the start, part of raw but not of the order */
 static es_decision jsonl_record(es_filter *f, const char *raw, size_t rawlen, size_t skip, size_t lineno,
@@ -437,8 +542,10 @@ static es_decision jsonl_record(es_filter *f, const char *raw, size_t rawlen, si
 	/* the record ends as its line did (as the last line that ended, for a last
 	 * line without a terminator) */
 	const char *eol = f->crlf ? "\r\n" : "\n";
+	size_t start = f->out.len;
 	if (toolong) {
 		write_error_json(&f->out, raw, rawlen, lineno, toolong, eol);
+		hook_screened(f, raw, rawlen, lineno, false, start, ES_DEC_ERROR);
 		return ES_DEC_ERROR;
 	}
 	if ((rc = es_order_parse_json(line, len, f->cfg.countries, &f->order, &e)) != ES_OK ||
@@ -447,6 +554,7 @@ static es_decision jsonl_record(es_filter *f, const char *raw, size_t rawlen, si
 		es_order_release(&f->order);
 		write_error_json(&f->out, raw, rawlen, lineno,
 				 e.msg[0] ? encoding_message(f, &e, msg, sizeof msg) : es_strerror(rc), eol);
+		hook_screened(f, raw, rawlen, lineno, false, start, ES_DEC_ERROR);
 		return ES_DEC_ERROR;
 	}
 	/* splice: the input up to its final '}', then ,"screening":{...}} */
@@ -464,6 +572,7 @@ static es_decision jsonl_record(es_filter *f, const char *raw, size_t rawlen, si
 	write_screening(f, &f->out);
 	es_buf_add(&f->out, "}", 1);
 	es_buf_adds(&f->out, eol);
+	hook_screened(f, raw, rawlen, lineno, false, start, f->result.decision);
 	es_order_release(&f->order);
 	return f->result.decision;
 }
@@ -478,6 +587,13 @@ es_code es_filter_jsonl_record(es_filter *f, const char *line, size_t len, size_
 	f->out = saved;
 	if (decision)
 		*decision = d;
+	if (f->hook_rc != ES_OK) { /* records hook failed */
+		es_code hrc = f->hook_rc;
+		f->hook_rc = ES_OK;
+		if (err)
+			*err = f->hook_err;
+		return hrc;
+	}
 	return out->oom ? es_err_set(err, ES_ENOMEM, "out of memory") : ES_OK;
 }
 
@@ -526,10 +642,12 @@ static const char *csv_tail(es_filter *f, es_buf *row)
 static es_decision csv_record(es_filter *f, size_t lineno, bool is_header, const char *errmsg)
 {
 	es_buf *row = &f->raw;
+	size_t start = f->out.len;
 	const char *eol = csv_tail(f, row);
 	char d = es_csv_orders_delimiter(f->csv);
 	if (is_header && !errmsg) {
 		es_buf_printf(&f->out, "%cdecision%creasons%chits%s", d, d, d, eol);
+		hook_screened(f, row->s ? row->s : "", row->len, lineno, true, start, ES_DEC_CLEAR);
 		return ES_DEC_CLEAR;
 	}
 	es_err e = {0};
@@ -565,6 +683,7 @@ static es_decision csv_record(es_filter *f, size_t lineno, bool is_header, const
 		csv_quote_field(&f->out, j.s ? j.s : "[]", j.len);
 		es_buf_printf(&f->out, "%c\"[]\"%s", d, eol);
 		free(j.s);
+		hook_screened(f, row->s ? row->s : "", row->len, lineno, false, start, ES_DEC_ERROR);
 		es_order_release(&f->order);
 		return ES_DEC_ERROR;
 	}
@@ -580,6 +699,7 @@ static es_decision csv_record(es_filter *f, size_t lineno, bool is_header, const
 	csv_quote_field(&f->out, j.s ? j.s : "[]", j.len);
 	es_buf_adds(&f->out, eol);
 	free(j.s);
+	hook_screened(f, row->s ? row->s : "", row->len, lineno, false, start, f->result.decision);
 	es_order_release(&f->order);
 	return f->result.decision;
 }
@@ -598,6 +718,16 @@ static es_code flush_out(es_filter *f, FILE *out, es_filter_stats *st, es_err *e
 {
 	if (f->out.oom)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
+	/* records hook: nothing is written before its record is durable */
+	if (f->hook_rc != ES_OK) {
+		*err = f->hook_err;
+		return f->hook_rc;
+	}
+	if (f->out.len && f->cfg.hooks && f->cfg.hooks->commit) {
+		es_code hrc = f->cfg.hooks->commit(f->cfg.hooks->user, err);
+		if (hrc != ES_OK)
+			return hrc;
+	}
 	if (f->out.len && fwrite(f->out.s, 1, f->out.len, out) != f->out.len) {
 		int e = errno;
 		st->output_closed = e == EPIPE;
@@ -674,6 +804,9 @@ es_code es_filter_run(es_filter *f, int in_fd, FILE *out, es_filter_stats *st, e
 	es_format fmt = f->cfg.format;
 	bool csv_hint = f->cfg.delimiter || f->cfg.columns;
 	memset(st, 0, sizeof *st);
+	/* each run is one stream: a CSV header read by an earlier run does not carry over */
+	es_csv_orders_free(f->csv);
+	f->csv = NULL;
 	if (!rbuf)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
 	for (;;) {
@@ -826,6 +959,11 @@ es_code es_filter_run(es_filter *f, int in_fd, FILE *out, es_filter_stats *st, e
 			}
 		}
 	next:
+		if (f->hook_rc != ES_OK) { /* records hook failed: write nothing more */
+			*err = f->hook_err;
+			rc = f->hook_rc;
+			goto done;
+		}
 		if (f->out.len >= (1u << 16) && (rc = flush_out(f, out, st, err)) != ES_OK)
 			goto done;
 		if (!have)
