@@ -373,7 +373,7 @@ static void test_csv_mem_edge_cases(void **state)
 static void test_dates(void **state)
 {
 	(void)state;
-	es_date d;
+	es_entity_date d;
 	assert_true(es_ofac_parse_date("03 May 1938", 11, &d));
 	assert_int_equal(d.year, 1938);
 	assert_int_equal(d.month, 5);

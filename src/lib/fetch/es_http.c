@@ -298,6 +298,7 @@ static att_kind attempt(const char *url, const es_http_opts *o, size_t max_body,
 		snprintf(hbuf, sizeof hbuf, "If-Modified-Since: %s", o->if_modified_since);
 		hdrs = curl_slist_append(hdrs, hbuf);
 	}
+	bool conditional = hdrs != NULL;
 
 	for (;;) {
 		es_code urc = es_http_check_url(cur, err);
@@ -404,6 +405,15 @@ static att_kind attempt(const char *url, const es_http_opts *o, size_t max_body,
 			continue;
 		}
 		if (st == 304) {
+			/* only a conditional request can be answered "not modified": a 304
+			 * to a request without validators confirms nothing */
+			if (!conditional) {
+				*rc = es_err_set(err, ES_ENET,
+						 "GET %.200s: HTTP 304 (not modified) to a request that carried no "
+						 "validators; nothing is confirmed",
+						 cur);
+				goto out;
+			}
 			res->not_modified = true;
 		} else if (st < 200 || st >= 300) {
 			*rc = es_err_set(err, ES_ENET, "GET %.200s: HTTP %ld", cur, st);

@@ -70,7 +70,10 @@ void es_http_global_cleanup(void);
  * reason when refused. */
 es_code es_http_check_url(const char *url, es_err *err);
 
-/* GETs url into fd. Returns ES_OK for a 2xx body or a 304 (res->not_modified);
+/* GETs url into fd. Returns ES_OK for a 2xx body or for a 304
+ * (res->not_modified) to a conditional request (if_none_match or
+ * if_modified_since sent); a 304 to a request that carried neither confirms
+ * nothing and is ES_ENET;
  * ES_ENET for network failures and HTTP errors (after the retries), ES_ETOOBIG
  * over a size limit, ES_EUSAGE for a URL or redirect the policy refuses.
  * res is filled as far as known in every case; free it with es_http_result_free. */

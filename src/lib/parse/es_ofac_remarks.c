@@ -193,7 +193,7 @@ static es_code apply_item(es_ofac_remarks *r, const es_countries *countries, con
 		}
 		case K_DOB: {
 			grab(r, item, p->g_value, value, sizeof value);
-			es_date d = {0};
+			es_entity_date d = {0};
 			es_ofac_parse_date(value, strlen(value), &d);
 			d.text = value;
 			return es_entity_add_dob(e, &d, err);
@@ -319,7 +319,7 @@ static bool one_date(const tok *t, size_t nt, size_t *i, int *y, int *m, int *d)
 	return true;
 }
 
-bool es_ofac_parse_date(const char *s, size_t len, es_date *d)
+bool es_ofac_parse_date(const char *s, size_t len, es_entity_date *d)
 {
 	tok t[16];
 	size_t nt = 0;

@@ -350,7 +350,7 @@ done:
 static es_code add_dob(ctx *c, es_entity *e, const char *s, size_t n, es_err *err)
 {
 	(void)c;
-	es_date d = {0};
+	es_entity_date d = {0};
 	char *t = strndup(s, n);
 	if (!t)
 		return es_err_set(err, ES_ENOMEM, "out of memory");

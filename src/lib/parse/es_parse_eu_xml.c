@@ -76,7 +76,7 @@ static char *attr(const xmlNode *n, const char *name)
 	return out;
 }
 
-static void parse_iso_date(const char *s, es_date *d)
+static void parse_iso_date(const char *s, es_entity_date *d)
 {
 	int y = 0, m = 0, dd = 0;
 	if (!s || sscanf(s, "%4d-%2d-%2d", &y, &m, &dd) < 1 || y < 1000)
@@ -88,7 +88,7 @@ static void parse_iso_date(const char *s, es_date *d)
 
 /* Adds a date of birth unless the same text is already there (the legacy
  * format repeats a BIRTH per regulation). */
-static es_code add_dob(es_entity *e, const es_date *d, es_err *err)
+static es_code add_dob(es_entity *e, const es_entity_date *d, es_err *err)
 {
 	for (size_t i = 0; i < e->n_dobs; i++)
 		if (e->dobs[i].text && d->text && strcmp(e->dobs[i].text, d->text) == 0)
@@ -191,7 +191,7 @@ static es_code v11_birth(ctx *c, es_entity *e, const xmlNode *n, es_err *err)
 	     *day = attr(n, "dayOfMonth"), *circa = attr(n, "circa"), *city = attr(n, "city"),
 	     *place = attr(n, "place"), *region = attr(n, "region"), *cc = attr(n, "countryIso2Code"),
 	     *cdesc = attr(n, "countryDescription");
-	es_date d = {0};
+	es_entity_date d = {0};
 	char text[64] = "";
 	d.approximate = circa && strcmp(circa, "true") == 0;
 	if (bd) {
@@ -361,7 +361,7 @@ static es_code legacy_build(ctx *c, es_entity *e, const xmlNode *rec, es_err *er
 			char *date = es_xml_child_text(n, "DATE"), *place = es_xml_child_text(n, "PLACE"),
 			     *cc = es_xml_child_text(n, "COUNTRY");
 			if (date) {
-				es_date d = {.text = date};
+				es_entity_date d = {.text = date};
 				parse_iso_date(date, &d);
 				rc = add_dob(e, &d, err);
 			}

@@ -140,7 +140,7 @@ static es_code finish_address(ctx *c, es_entity *e, sub *s, es_err *err)
 
 static es_code add_dob(es_entity *e, const char *text, es_err *err)
 {
-	es_date d = {0};
+	es_entity_date d = {0};
 	es_ofac_parse_date(text, strlen(text), &d);
 	d.text = (char *)text;
 	return es_entity_add_dob(e, &d, err);

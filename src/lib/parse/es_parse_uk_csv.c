@@ -187,7 +187,7 @@ static es_code add_dob(es_entity *e, const char *s, es_err *err)
 	for (size_t i = 0; i < e->n_dobs; i++)
 		if (strcmp(e->dobs[i].text, s) == 0)
 			return ES_OK;
-	es_date d = {.text = (char *)s};
+	es_entity_date d = {.text = (char *)s};
 	int dd = 0, mm = 0, yy = 0;
 	if (sscanf(s, "%2d/%2d/%4d", &dd, &mm, &yy) == 3 && yy >= 1000) {
 		d.year = yy;

@@ -49,7 +49,7 @@ static const char *iso_of(const ctx *c, const char *name)
 }
 
 /* "dd/mm/yyyy" with zeros for unknown parts, or ISO "yyyy-mm-dd". */
-static void parse_date(const char *s, es_date *d)
+static void parse_date(const char *s, es_entity_date *d)
 {
 	int a = 0, b = 0, y = 0;
 	if (sscanf(s, "%2d/%2d/%4d", &a, &b, &y) == 3 && y >= 1000) {
@@ -69,7 +69,7 @@ static es_code on_dob(ctx *c, es_entity *e, const xmlNode *n, es_err *err)
 	char *t = es_xml_node_text(n);
 	if (!t)
 		return ES_OK;
-	es_date d = {.text = t};
+	es_entity_date d = {.text = t};
 	parse_date(t, &d);
 	es_code rc = es_entity_add_dob(e, &d, err);
 	free(t);
@@ -268,7 +268,7 @@ static es_code build(ctx *c, es_entity *e, const xmlNode *rec, es_err *err)
 				rc = es_entity_set(&e->remarks, t, (size_t)-1, err);
 		} else if (es_xml_is_elem(n, "DateDesignated")) {
 			if ((t = es_xml_node_text(n))) {
-				es_date d = {0};
+				es_entity_date d = {0};
 				parse_date(t, &d);
 				char iso[16];
 				if (d.year && d.month && d.day) {
@@ -368,7 +368,7 @@ static es_code parse(const es_parse_input *in, const char *file_buf, size_t len,
 			/* not in the documented layout; used when present */
 			es_err terr = {0};
 			char *d = es_xml_text(x, 64, &terr);
-			es_date dd = {0};
+			es_entity_date dd = {0};
 			if (d)
 				parse_date(d, &dd);
 			if (dd.year && dd.month && dd.day)

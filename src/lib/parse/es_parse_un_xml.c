@@ -117,7 +117,7 @@ static es_code add_dob(ctx *c, es_entity *e, const xmlNode *n, es_err *err)
 	es_code rc = ES_OK;
 	char *type = es_xml_child_text(n, "TYPE_OF_DATE"), *date = es_xml_child_text(n, "DATE"), *year = es_xml_child_text(n, "YEAR"),
 	     *from = es_xml_child_text(n, "FROM_YEAR"), *to = es_xml_child_text(n, "TO_YEAR"), *note = es_xml_child_text(n, "NOTE");
-	es_date d = {0};
+	es_entity_date d = {0};
 	char text[128] = "";
 	d.approximate = type && strcmp(type, "APPROXIMATELY") == 0;
 	if (date) {
