@@ -39,7 +39,7 @@ const cli_opt cmd_fetch_opts[] = {
 	{"retry-delay", OPT_DELAY, true, "SECS", "first backoff, doubled per retry, with jitter (default 1)"},
 	{"max-retry-after", OPT_AFTER, true, "SECS", "longest Retry-After of a 429/503 to wait for (default 120)"},
 	{"max-shrink", OPT_SHRINK, true, "F", "reject a list that lost more than this share of entries (default 0.10)"},
-	{"max-bytes", OPT_MAXBYTES, true, "N", "largest download, on the wire and decoded (default 256 MiB)"},
+	{"max-bytes", OPT_MAXBYTES, true, "N", "largest download: on the wire (default 256 MiB) and after gzip/deflate decoding (default 512 MiB); N sets both"},
 	{NULL, 0, false, NULL, NULL},
 };
 

@@ -179,6 +179,12 @@ def test_cli_surface(tmp):
     rc, out, err = run(["fetch", "--help"])
     check(rc == 0 and "--max-shrink" in out and "--cacert" in out and "--retry-delay" in out,
           "fetch --help documents the options")
+    # issue 10 item 12: the size limits --help states are the ones the docs state (and the code has)
+    src = os.environ.get("ES_SOURCE_DIR") or os.path.join(HERE, "..", "..")
+    with open(os.path.join(src, "docs", "fetch.md")) as f:
+        doc = " ".join(f.read().split())
+    check("256 MiB" in out and "512 MiB" in out and "256 MiB on the wire" in doc and "512 MiB after" in doc,
+          "--help and docs/fetch.md state the same limits: 256 MiB on the wire, 512 MiB decoded")
     rc, out, err = run(["fetch", "no_such_source"], data=os.path.join(tmp, "u"))
     check(rc == 2 and "unknown source" in err, "unknown source is a usage error (rc %d)" % rc)
     rc, out, err = run(["fetch", "--max-shrink", "2"], data=os.path.join(tmp, "u"))

@@ -34,6 +34,10 @@
 #define VALIDATORS_FILE "validators.json"
 #define KEEP_OLD_SETS 2
 
+/* a download the fetcher accepts after decoding must be one the parsers read */
+_Static_assert(ES_HTTP_DEFAULT_MAX_DECODED == ES_PARSE_MAX_BYTES,
+	       "the decoded-size limit of a download and the parsers' file limit differ");
+
 /* ------------------------------------------------------------------ catalog */
 
 struct es_catalog {

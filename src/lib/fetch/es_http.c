@@ -21,8 +21,6 @@
 #define DEF_STALL_MS 60000L
 #define DEF_RETRY_MS 1000L
 #define DEF_MAX_RETRY_AFTER_MS 120000L
-#define DEF_MAX_BODY ((size_t)256 * 1024 * 1024)
-#define DEF_MAX_DECODED ((size_t)512 * 1024 * 1024)
 #define DEF_MAX_REDIRECTS 10
 #define MAX_HEADER_VALUE 1024
 
@@ -448,8 +446,8 @@ es_code es_http_get(const char *url, const es_http_opts *opts, int fd, es_http_r
 	es_http_opts defaults = {0};
 	const es_http_opts *o = opts ? opts : &defaults;
 	memset(res, 0, sizeof *res);
-	size_t max_body = o->max_body ? o->max_body : DEF_MAX_BODY;
-	size_t max_decoded = o->max_decoded ? o->max_decoded : DEF_MAX_DECODED;
+	size_t max_body = o->max_body ? o->max_body : ES_HTTP_DEFAULT_MAX_BODY;
+	size_t max_decoded = o->max_decoded ? o->max_decoded : ES_HTTP_DEFAULT_MAX_DECODED;
 	int tries = 1 + (o->retries > 0 ? o->retries : 0);
 	long delay = o->retry_delay_ms > 0 ? o->retry_delay_ms : DEF_RETRY_MS;
 	long max_after = o->max_retry_after_ms > 0 ? o->max_retry_after_ms : DEF_MAX_RETRY_AFTER_MS;
