@@ -9,6 +9,7 @@
 
 #include "es_io.h"
 #include "es_parse_common.h"
+#include "es_date.h"
 #include "es_text.h"
 
 /* Data files are small; anything bigger is not ours. */
@@ -355,9 +356,10 @@ bool es_ofac_parse_date(const char *s, size_t len, es_entity_date *d)
 	}
 	if (k != nt)
 		return false;
-	d->year = y;
-	d->month = m;
-	d->day = dd;
+	es_date pd = es_date_partial(y, m, dd); /* "30 Feb 1970" keeps Feb 1970 */
+	d->year = pd.y;
+	d->month = pd.m;
+	d->day = pd.d;
 	return true;
 }
 

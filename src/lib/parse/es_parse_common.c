@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "es_date.h"
 #include "es_io.h"
 
 const char *es_parse_basename(const char *path)
@@ -114,6 +115,7 @@ es_code es_parse_open_xml(const es_parse_input *in, const char *fname, const cha
 
 void es_parse_set_iso_date(es_parse_stats *stats, const char *d)
 {
-	if (d && strlen(d) >= 10 && isdigit((unsigned char)d[0]) && d[4] == '-' && d[7] == '-')
-		snprintf(stats->data_date, sizeof stats->data_date, "%.10s", d);
+	es_date dd;
+	if (d && es_date_parse_iso_prefix(d, strlen(d), &dd))
+		es_date_format(dd, stats->data_date);
 }

@@ -15,6 +15,7 @@
 
 #include "es_csv.h"
 #include "es_io.h"
+#include "es_buf.h"
 #include "es_ofac_remarks.h"
 #include "es_parse_common.h"
 #include "es_parser.h"
@@ -38,13 +39,14 @@ typedef struct {
 	size_t idx;
 } key;
 
+#define ROWS(c) ((row *)(c)->rows.data)
+
 typedef struct {
 	const es_parse_input *in;
 	es_parse_stats *stats;
 	const char *fname;   /* file being read, for messages */
 	const char *main_name;
-	row *rows;
-	size_t n, cap;
+	es_vec rows;         /* row, in file order */
 	key *index;
 	es_ofac_lists *lists;
 	bool first;          /* next row is the first of its file */
@@ -183,27 +185,21 @@ static es_code main_row(void *cv, const es_csv_row *r, es_err *err)
 		es_entity_free(e);
 		return rc;
 	}
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 1024;
-		row *nr = realloc(c->rows, cap * sizeof *nr);
-		if (!nr) {
-			es_entity_free(e);
-			return es_err_set(err, ES_ENOMEM, "out of memory");
-		}
-		c->rows = nr;
-		c->cap = cap;
+	row *w = es_vec_push(&c->rows, sizeof(row));
+	if (!w) {
+		es_entity_free(e);
+		return es_err_set(err, ES_ENOMEM, "out of memory");
 	}
-	row *w = &c->rows[c->n];
 	*w = (row){ent, r->line, e, NULL, 0, false};
 	if (!is_null(r, 11)) {
 		if (!(w->remarks = malloc(r->len[11] + 1))) {
 			es_entity_free(e);
+			c->rows.n--;
 			return es_err_set(err, ES_ENOMEM, "out of memory");
 		}
 		memcpy(w->remarks, r->f[11], r->len[11] + 1);
 		w->remarks_len = r->len[11];
 	}
-	c->n++;
 	return ES_OK;
 }
 
@@ -217,7 +213,7 @@ static int cmp_key(const void *a, const void *b)
 
 static row *find(ctx *c, long ent)
 {
-	size_t lo = 0, hi = c->n;
+	size_t lo = 0, hi = c->rows.n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (c->index[mid].ent_num < ent)
@@ -225,8 +221,8 @@ static row *find(ctx *c, long ent)
 		else
 			hi = mid;
 	}
-	if (lo < c->n && c->index[lo].ent_num == ent) {
-		row *w = &c->rows[c->index[lo].idx];
+	if (lo < c->rows.n && c->index[lo].ent_num == ent) {
+		row *w = &ROWS(c)[c->index[lo].idx];
 		return w->bad ? NULL : w;
 	}
 	return NULL;
@@ -411,19 +407,19 @@ es_code es_parse_ofac_csv_buf(const es_parse_input *in, const char *main_buf, si
 		goto cleanup;
 
 	/* ent_num index; a repeated ent_num keeps its first row */
-	if (c.n && !(c.index = malloc(c.n * sizeof *c.index))) {
+	if (c.rows.n && !(c.index = malloc(c.rows.n * sizeof *c.index))) {
 		rc = es_err_set(err, ES_ENOMEM, "out of memory");
 		goto cleanup;
 	}
-	for (size_t i = 0; i < c.n; i++)
-		c.index[i] = (key){c.rows[i].ent_num, i};
-	if (c.n)
-		qsort(c.index, c.n, sizeof *c.index, cmp_key);
-	for (size_t i = 1; i < c.n; i++) {
+	for (size_t i = 0; i < c.rows.n; i++)
+		c.index[i] = (key){ROWS(&c)[i].ent_num, i};
+	if (c.rows.n)
+		qsort(c.index, c.rows.n, sizeof *c.index, cmp_key);
+	for (size_t i = 1; i < c.rows.n; i++) {
 		if (c.index[i].ent_num == c.index[i - 1].ent_num) {
-			row *w = &c.rows[c.index[i].idx];
+			row *w = &ROWS(&c)[c.index[i].idx];
 			es_parse_skip(in, stats, "%s:%ld: entry %ld appears twice (first on line %ld); second skipped",
-				      c.main_name, w->line, w->ent_num, c.rows[c.index[i - 1].idx].line);
+				      c.main_name, w->line, w->ent_num, ROWS(&c)[c.index[i - 1].idx].line);
 			w->bad = true;
 			c.index[i].idx = c.index[i - 1].idx; /* lookups land on the first */
 		}
@@ -436,8 +432,8 @@ es_code es_parse_ofac_csv_buf(const es_parse_input *in, const char *main_buf, si
 	if ((rc = parse_companion(&c, in->alt_path, alt_buf, alt_len, alt_row, err)) != ES_OK)
 		goto cleanup;
 
-	for (size_t i = 0; i < c.n; i++) {
-		row *w = &c.rows[i];
+	for (size_t i = 0; i < c.rows.n; i++) {
+		row *w = &ROWS(&c)[i];
 		if (w->bad)
 			continue;
 		es_err ferr = {0};
@@ -460,11 +456,11 @@ es_code es_parse_ofac_csv_buf(const es_parse_input *in, const char *main_buf, si
 	}
 
 cleanup:
-	for (size_t i = 0; i < c.n; i++) {
-		es_entity_free(c.rows[i].e);
-		free(c.rows[i].remarks);
+	for (size_t i = 0; i < c.rows.n; i++) {
+		es_entity_free(ROWS(&c)[i].e);
+		free(ROWS(&c)[i].remarks);
 	}
-	free(c.rows);
+	es_vec_free(&c.rows);
 	free(c.index);
 	es_ofac_lists_free(c.lists);
 	es_ofac_remarks_free(rem);

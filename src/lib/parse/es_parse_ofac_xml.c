@@ -17,6 +17,7 @@
 #include "es_io.h"
 #include "es_ofac_remarks.h"
 #include "es_parse_common.h"
+#include "es_date.h"
 #include "es_parser.h"
 #include "es_xml.h"
 
@@ -389,11 +390,10 @@ cleanup:
 /* "05/06/2024" -> "2024-05-06"; false if not MM/DD/YYYY. */
 static bool us_date(const char *s, char out[32])
 {
-	int m, d, y;
-	char tail;
-	if (!s || sscanf(s, "%2d/%2d/%4d%c", &m, &d, &y, &tail) != 3 || m < 1 || m > 12 || d < 1 || d > 31 || y < 1900)
+	es_date d;
+	if (!s || !es_date_parse_us(s, strlen(s), &d) || d.y < 1900)
 		return false;
-	snprintf(out, 32, "%04d-%02d-%02d", y, m, d);
+	es_date_format(d, out);
 	return true;
 }
 

@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "es_parse_common.h"
+#include "es_date.h"
 #include "es_parser.h"
 #include "es_text.h"
 #include "es_xml.h"
@@ -51,15 +52,12 @@ static const char *iso_of(const ctx *c, const char *name)
 /* "dd/mm/yyyy" with zeros for unknown parts, or ISO "yyyy-mm-dd". */
 static void parse_date(const char *s, es_entity_date *d)
 {
-	int a = 0, b = 0, y = 0;
-	if (sscanf(s, "%2d/%2d/%4d", &a, &b, &y) == 3 && y >= 1000) {
-		d->year = y;
-		d->month = b >= 1 && b <= 12 ? b : 0;
-		d->day = d->month && a >= 1 && a <= 31 ? a : 0;
-	} else if (sscanf(s, "%4d-%2d-%2d", &y, &b, &a) >= 1 && y >= 1000) {
-		d->year = y;
-		d->month = b >= 1 && b <= 12 ? b : 0;
-		d->day = d->month && a >= 1 && a <= 31 ? a : 0;
+	es_date pd;
+	size_t n = strlen(s);
+	if ((es_date_parse_partial_dmy(s, n, &pd) || es_date_parse_partial_iso(s, n, &pd)) && pd.y >= 1000) {
+		d->year = pd.y;
+		d->month = pd.m;
+		d->day = pd.d;
 	}
 }
 
