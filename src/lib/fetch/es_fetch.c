@@ -28,6 +28,7 @@
 #include "es_listset.h"
 #include "es_match.h"
 #include "es_parser.h"
+#include "es_text.h"
 
 #define CATALOG_MAX_BYTES (1 << 20)
 #define CATALOG_MAX_LINE 8192
@@ -123,19 +124,11 @@ es_code es_catalog_load(es_catalog **out, const char *path, es_err *err)
 		rc = es_err_set(err, ES_EFORMAT, "%s: not a UTF-8 text file", path);
 		goto fail;
 	}
-	int lineno = 0;
-	char *save = NULL;
-	for (char *line = buf; line; line = save) {
-		char *nl = strchr(line, '\n');
-		save = nl ? nl + 1 : NULL;
-		if (nl)
-			*nl = '\0';
-		lineno++;
-		size_t ll = strlen(line);
-		if (ll && line[ll - 1] == '\r')
-			line[--ll] = '\0';
-		if (ll > CATALOG_MAX_LINE) {
-			rc = es_err_set(err, ES_EFORMAT, "%s:%d: line longer than %d bytes", path, lineno,
+	long lineno = 0;
+	char *cursor = buf;
+	for (char *line; (line = es_text_data_line(&cursor, &lineno));) {
+		if (strlen(line) > CATALOG_MAX_LINE) {
+			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: line longer than %d bytes", path, lineno,
 					CATALOG_MAX_LINE);
 			goto fail;
 		}
@@ -143,47 +136,37 @@ es_code es_catalog_load(es_catalog **out, const char *path, es_err *err)
 		while (*p == ' ' || *p == '\t')
 			p++;
 		if (!*p || *p == '#')
-			continue;
+			continue; /* blank but for spaces, or an indented comment */
 		char *col[6];
-		int nc = 0;
-		char *q = line;
-		while (nc < 6) {
-			col[nc++] = q;
-			char *t = strchr(q, '\t');
-			if (!t)
-				break;
-			*t = '\0';
-			q = t + 1;
-		}
-		if (nc != 6 || strchr(col[5], '\t')) {
-			rc = es_err_set(err, ES_EFORMAT, "%s:%d: expected 6 tab-separated columns "
+		if (es_text_split_tabs(line, col, 6) != 6 || strchr(col[5], '\t')) {
+			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: expected 6 tab-separated columns "
 					"(source format role file version urls)", path, lineno);
 			goto fail;
 		}
 		es_source sid;
 		if (es_source_from_id(col[0], &sid) != 0) {
-			rc = es_err_set(err, ES_EFORMAT, "%s:%d: unknown source id '%.64s'", path, lineno, col[0]);
+			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: unknown source id '%.64s'", path, lineno, col[0]);
 			goto fail;
 		}
 		if (!es_parser_find(col[1]) || strlen(col[1]) >= 16) {
-			rc = es_err_set(err, ES_EFORMAT, "%s:%d: unknown format '%.64s'", path, lineno, col[1]);
+			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: unknown format '%.64s'", path, lineno, col[1]);
 			goto fail;
 		}
 		bool role_ok = false;
 		for (int r = 0; ROLES[r]; r++)
 			role_ok |= strcmp(ROLES[r], col[2]) == 0;
 		if (!role_ok) {
-			rc = es_err_set(err, ES_EFORMAT, "%s:%d: unknown role '%.64s' (main, add, alt, comments)", path,
+			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: unknown role '%.64s' (main, add, alt, comments)", path,
 					lineno, col[2]);
 			goto fail;
 		}
 		if (!rel_path_valid(col[3])) {
-			rc = es_err_set(err, ES_EFORMAT, "%s:%d: bad file path '%.64s' (relative, no '..')", path, lineno,
+			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: bad file path '%.64s' (relative, no '..')", path, lineno,
 					col[3]);
 			goto fail;
 		}
 		if (!version_valid(col[4])) {
-			rc = es_err_set(err, ES_EFORMAT, "%s:%d: unknown version method '%.64s'", path, lineno, col[4]);
+			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: unknown version method '%.64s'", path, lineno, col[4]);
 			goto fail;
 		}
 		es_catalog_source *s = (es_catalog_source *)es_catalog_find(c, sid);
@@ -192,17 +175,17 @@ es_code es_catalog_load(es_catalog **out, const char *path, es_err *err)
 			s->source = sid;
 			snprintf(s->format, sizeof s->format, "%s", col[1]);
 		} else if (strcmp(s->format, col[1]) != 0) {
-			rc = es_err_set(err, ES_EFORMAT, "%s:%d: source %s has two formats", path, lineno, col[0]);
+			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: source %s has two formats", path, lineno, col[0]);
 			goto fail;
 		}
 		for (size_t k = 0; k < s->n_files; k++)
 			if (strcmp(s->files[k].role, col[2]) == 0 || strcmp(s->files[k].file, col[3]) == 0) {
-				rc = es_err_set(err, ES_EFORMAT, "%s:%d: source %s lists role or file twice", path,
+				rc = es_err_set(err, ES_EFORMAT, "%s:%ld: source %s lists role or file twice", path,
 						lineno, col[0]);
 				goto fail;
 			}
 		if (s->n_files == ES_MANIFEST_MAX_FILES) {
-			rc = es_err_set(err, ES_EFORMAT, "%s:%d: too many files for %s", path, lineno, col[0]);
+			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: too many files for %s", path, lineno, col[0]);
 			goto fail;
 		}
 		es_catalog_file *f = &s->files[s->n_files++];
@@ -216,13 +199,13 @@ es_code es_catalog_load(es_catalog **out, const char *path, es_err *err)
 		char *tok, *sp = NULL;
 		for (tok = strtok_r(col[5], " ", &sp); tok; tok = strtok_r(NULL, " ", &sp)) {
 			if (f->n_urls == ES_CATALOG_MAX_URLS) {
-				rc = es_err_set(err, ES_EFORMAT, "%s:%d: more than %d URLs", path, lineno,
+				rc = es_err_set(err, ES_EFORMAT, "%s:%ld: more than %d URLs", path, lineno,
 						ES_CATALOG_MAX_URLS);
 				goto fail;
 			}
 			es_err ue = {0};
 			if (es_http_check_url(tok, &ue) != ES_OK) {
-				rc = es_err_set(err, ES_EFORMAT, "%s:%d: %s", path, lineno, ue.msg);
+				rc = es_err_set(err, ES_EFORMAT, "%s:%ld: %s", path, lineno, ue.msg);
 				goto fail;
 			}
 			if (!(f->urls[f->n_urls++] = strdup(tok))) {
@@ -231,7 +214,7 @@ es_code es_catalog_load(es_catalog **out, const char *path, es_err *err)
 			}
 		}
 		if (f->n_urls == 0) {
-			rc = es_err_set(err, ES_EFORMAT, "%s:%d: no URL", path, lineno);
+			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: no URL", path, lineno);
 			goto fail;
 		}
 	}

@@ -70,14 +70,8 @@ static es_code load_sources(ctx *c, es_err *err)
 	if ((rc = es_read_file(path, 1 << 20, &buf, &len, err)) != ES_OK)
 		goto done;
 	long line = 0;
-	for (char *p = buf, *next; p && *p; p = next) {
-		line++;
-		char *nl = strchr(p, '\n');
-		next = nl ? nl + 1 : NULL;
-		if (nl)
-			*nl = '\0';
-		if (*p == '#' || *p == '\0')
-			continue;
+	char *cursor = buf;
+	for (char *p; (p = es_text_data_line(&cursor, &line));) {
 		char *tab = strchr(p, '\t');
 		if (!tab || !tab[1]) {
 			rc = es_err_set(err, ES_ECORRUPT, "csl_sources.tsv:%ld: expected 'source<TAB>code'", line);
