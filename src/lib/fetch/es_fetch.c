@@ -462,8 +462,11 @@ typedef struct {
 	json_t *cur_validators;
 	es_manifest bund;
 	bool have_bund;
+	char *cat_path, *sets_dir;
+	int lock_fd;         /* holds the flock; -1 until taken */
 	/* the set being built */
-	char *new_dir;       /* DATA/sets/<id>.part */
+	char *new_dir;       /* DATA/sets/<id>.part, then DATA/sets/<id> */
+	char *final_dir;     /* DATA/sets/<id> */
 	char new_id[64];
 	es_manifest nm;
 	json_t *new_validators;
@@ -1179,8 +1182,13 @@ static void run_free(run *r)
 	json_decref(r->new_validators);
 	free(r->cur_dir);
 	free(r->new_dir);
+	free(r->final_dir);
 	free(r->data_dir);
 	free(r->lists_dir);
+	free(r->cat_path);
+	free(r->sets_dir);
+	if (r->lock_fd >= 0)
+		close(r->lock_fd); /* releases the flock */
 }
 
 /* The fetched set in use (DATA/current) and its validators. A current that
@@ -1248,236 +1256,255 @@ static void set_required(run *r)
 		nm->required[nm->sources[i].source] = true;
 }
 
+/* ---- the run, step by step ---- */
+
+/* Paths, the catalog (checked against the sources asked for) and the
+ * country table: everything needed before the data dir is touched. */
+static es_code run_prepare(run *r, const es_fetch_opts *o, es_err *err)
+{
+	es_code rc = ES_OK;
+	r->o = o;
+	r->lock_fd = -1;
+	if (!o->data_dir || !o->lists_dir)
+		return es_err_set(err, ES_EUSAGE, "fetch needs a data directory and a lists directory");
+	r->data_dir = strdup(o->data_dir);
+	r->lists_dir = strdup(o->lists_dir);
+	r->cat_path = o->catalog_path ? strdup(o->catalog_path) : es_path_join(o->lists_dir, "sources.tsv");
+	char *cpath = es_path_join(o->lists_dir, "countries.tsv");
+	r->sets_dir = es_path_join(o->data_dir, "sets");
+	if (!r->data_dir || !r->lists_dir || !r->cat_path || !cpath || !r->sets_dir) {
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = es_catalog_load(&r->cat, r->cat_path, err)) != ES_OK)
+		goto out;
+	for (size_t i = 0; i < o->n_only; i++)
+		if (!es_catalog_find(r->cat, o->only[i])) {
+			rc = es_err_set(err, ES_EUSAGE, "source '%s' is not in the catalog %s", es_source_id(o->only[i]),
+					r->cat_path);
+			goto out;
+		}
+	rc = es_countries_load(&r->countries, cpath, err);
+out:
+	free(cpath);
+	return rc;
+}
+
+/* The lock comes before anything in the data dir is looked at or written. */
+static es_code run_lock(run *r, es_err *err)
+{
+	es_code rc = es_mkdirs(r->sets_dir, err);
+	char *lock_path = es_path_join(r->data_dir, "fetch.lock");
+	if (rc != ES_OK || !lock_path) {
+		free(lock_path);
+		return rc != ES_OK ? rc : es_err_set(err, ES_ENOMEM, "out of memory");
+	}
+	r->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (r->lock_fd < 0)
+		rc = es_err_set(err, ES_EIO, "%s: cannot open: %s", lock_path, strerror(errno));
+	else if (flock(r->lock_fd, LOCK_EX | LOCK_NB) != 0)
+		rc = errno == EWOULDBLOCK
+			     ? es_err_set(err, ES_ELOCKED, "another fetch is running (%s is locked)", lock_path)
+			     : es_err_set(err, ES_EIO, "%s: cannot lock: %s", lock_path, strerror(errno));
+	free(lock_path);
+	return rc;
+}
+
+/* Under the lock: orphans removed, then the set in use (and, for a data dir
+ * that never held a fetched set, the bundled one) loaded as the held copies. */
+static es_code run_load_held(run *r, es_fetch_report *rep, es_err *err)
+{
+	es_code rc = ES_OK;
+	r->now_t = time(NULL);
+	iso_now(r->now, r->now_t);
+	clean_orphans(r->data_dir, r->sets_dir);
+	r->has_fetched = es_data_dir_has_fetched(r->data_dir);
+	if (load_current(r) != ES_OK)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	if (r->have_cur && (rc = mark_fetched(r, err)) != ES_OK)
+		return rc;
+	if (!r->has_fetched) {
+		char *bp = es_path_join(r->lists_dir, "manifest.json");
+		es_err be = {0};
+		r->have_bund = bp && es_manifest_load(&r->bund, bp, &be) == ES_OK;
+		free(bp);
+	}
+	if (r->have_cur || r->have_bund)
+		es_manifest_set_hash(r->have_cur ? &r->cur : &r->bund, rep->version_before);
+	if (!(r->new_validators = json_object()))
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	snprintf(r->nm.set, sizeof r->nm.set, "fetched");
+	return ES_OK;
+}
+
+/* The new set's directory: sets/<UTC time>-<pid>.part, renamed when complete.
+ * Names sort in creation order (clean_orphans relies on it): UTC time to the
+ * nanosecond, then pid and a counter only to make them unique. */
+static es_code new_set_dir(run *r, es_err *err)
+{
+	struct timespec now_ts;
+	clock_gettime(CLOCK_REALTIME, &now_ts);
+	struct tm tm;
+	gmtime_r(&now_ts.tv_sec, &tm);
+	char ts[32];
+	strftime(ts, sizeof ts, "%Y%m%dT%H%M%S", &tm);
+	for (int n = 0; n < 1000; n++) {
+		snprintf(r->new_id, sizeof r->new_id, "%s.%09ldZ-%ld-%d", ts, (long)now_ts.tv_nsec, (long)getpid(), n);
+		char part[96];
+		snprintf(part, sizeof part, "%s.part", r->new_id);
+		free(r->new_dir);
+		r->new_dir = es_path_join(r->sets_dir, part);
+		free(r->final_dir);
+		r->final_dir = es_path_join(r->sets_dir, r->new_id);
+		if (!r->new_dir || !r->final_dir)
+			return es_err_set(err, ES_ENOMEM, "out of memory");
+		struct stat st;
+		if (stat(r->final_dir, &st) == 0)
+			continue;
+		rm_tree(r->new_dir);
+		if (mkdir(r->new_dir, 0755) == 0)
+			return ES_OK;
+		if (errno != EEXIST)
+			return es_err_set(err, ES_EIO, "%s: cannot create: %s", r->new_dir, strerror(errno));
+	}
+	return es_err_set(err, ES_EIO, "%s: cannot find a free name for a new set", r->sets_dir);
+}
+
+/* The chosen sources in catalog order; then everything else the set in use
+ * held is carried over unchanged. */
+static es_code fetch_selected(run *r, es_fetch_report *rep, es_err *err)
+{
+	es_code rc = ES_OK;
+	for (size_t i = 0; i < es_catalog_count(r->cat); i++) {
+		const es_catalog_source *cs = es_catalog_get(r->cat, i);
+		if (!selected(r->o, cs->source))
+			continue;
+		es_fetch_result *fr = &rep->results[rep->n_results++];
+		memset(fr, 0, sizeof *fr);
+		if ((rc = fetch_source(r, cs, fr, err)) != ES_OK)
+			return rc;
+	}
+	es_manifest *base = r->have_cur ? &r->cur : r->have_bund ? &r->bund : NULL;
+	const char *bdir = r->have_cur ? r->cur_dir : r->lists_dir;
+	for (size_t i = 0; base && i < base->n_sources; i++)
+		if (!es_manifest_find(&r->nm, base->sources[i].source))
+			if ((rc = carry_over(r, &base->sources[i], bdir, err)) != ES_OK)
+				return rc;
+	return ES_OK;
+}
+
+/* Nothing new against the fetched set in use: only the confirmation times
+ * (and what the set must hold, should the catalog have grown) change, in
+ * place; the set hash stays. */
+static es_code confirm_in_place(run *r, es_fetch_report *rep, es_err *err)
+{
+	for (size_t i = 0; i < es_catalog_count(r->cat); i++)
+		r->cur.required[es_catalog_get(r->cat, i)->source] = true;
+	for (size_t i = 0; i < r->cur.n_sources; i++)
+		r->cur.required[r->cur.sources[i].source] = true;
+	r->cur.has_required = true;
+	for (size_t i = 0; i < rep->n_results; i++) {
+		if (rep->results[i].status != ES_FETCH_UNCHANGED)
+			continue;
+		const char *sid = es_source_id(rep->results[i].source);
+		es_manifest_source *s = es_manifest_find(&r->cur, rep->results[i].source);
+		if (s)
+			snprintf(s->fetched_at, sizeof s->fetched_at, "%s", r->now);
+		json_t *v = json_object_get(r->new_validators, sid);
+		if (v) {
+			if (!r->cur_validators)
+				r->cur_validators = json_object();
+			json_object_set(r->cur_validators, sid, v);
+		}
+	}
+	char *mp = es_path_join(r->cur_dir, "manifest.json");
+	es_code rc = mp ? es_manifest_save(&r->cur, mp, err) : es_err_set(err, ES_ENOMEM, "out of memory");
+	free(mp);
+	if (rc == ES_OK && r->cur_validators)
+		rc = save_validators(r->cur_validators, r->cur_dir, err);
+	if (rc != ES_OK)
+		return rc;
+	rm_tree(r->new_dir);
+	memcpy(rep->version_after, rep->version_before, 65);
+	snprintf(rep->set_dir, sizeof rep->set_dir, "%s", r->cur_dir);
+	return ES_OK;
+}
+
+/* Writes the new set's manifest and validators, renames it into place,
+ * builds its index (from files checked against the manifest), and swaps it
+ * in; the marker and the cleanup follow. */
+static es_code install_set(run *r, es_fetch_report *rep, es_err *err)
+{
+	es_code rc = ES_OK;
+	set_required(r);
+	char *mp = es_path_join(r->new_dir, "manifest.json");
+	rc = mp ? es_manifest_save(&r->nm, mp, err) : es_err_set(err, ES_ENOMEM, "out of memory");
+	free(mp);
+	if (rc == ES_OK)
+		rc = save_validators(r->new_validators, r->new_dir, err);
+	if (rc != ES_OK)
+		return rc;
+	if (rename(r->new_dir, r->final_dir) != 0)
+		return es_err_set(err, ES_EIO, "%s: cannot rename: %s", r->new_dir, strerror(errno));
+	free(r->new_dir);
+	r->new_dir = r->final_dir; /* removed on failure from here on */
+	r->final_dir = NULL;
+	es_listset *ls = NULL;
+	es_err ie = {0};
+	es_code irc = es_listset_open_dir(&ls, r->new_dir, r->data_dir, r->lists_dir, &ie);
+	if (irc == ES_OK)
+		irc = es_match_build_index(ls, r->countries, r->lists_dir, &ie);
+	es_listset_free(ls);
+	if (irc == ES_ENOTIMPL)
+		snprintf(rep->index_note, sizeof rep->index_note, "no index built (matcher not available yet)");
+	else if (irc != ES_OK)
+		return es_err_set(err, irc, "index build failed, old lists kept: %s", ie.msg);
+	if ((rc = fsync_path(r->new_dir, err)) != ES_OK || (rc = fsync_path(r->sets_dir, err)) != ES_OK ||
+	    (rc = swap_current(r, r->new_id, err)) != ES_OK)
+		return rc;
+	rep->swapped = true;
+	es_manifest_set_hash(&r->nm, rep->version_after);
+	snprintf(rep->set_dir, sizeof rep->set_dir, "%s", r->new_dir);
+	free(r->new_dir);
+	r->new_dir = NULL; /* now in use: never removed */
+	if ((rc = mark_fetched(r, err)) != ES_OK)
+		return rc;
+	clean_orphans(r->data_dir, r->sets_dir);
+	return ES_OK;
+}
+
 es_code es_fetch_run(const es_fetch_opts *o, es_fetch_report *rep, es_err *err)
 {
 	es_code rc = ES_OK;
 	run r;
 	memset(&r, 0, sizeof r);
 	memset(rep, 0, sizeof *rep);
-	int lock_fd = -1;
-	char *sets_dir = NULL, *lock_path = NULL, *final_dir = NULL;
-	r.o = o;
-	if (!o->data_dir || !o->lists_dir)
-		return es_err_set(err, ES_EUSAGE, "fetch needs a data directory and a lists directory");
-	r.data_dir = strdup(o->data_dir);
-	r.lists_dir = strdup(o->lists_dir);
-	char *cat_path = o->catalog_path ? strdup(o->catalog_path) : es_path_join(o->lists_dir, "sources.tsv");
-	char *cpath = es_path_join(o->lists_dir, "countries.tsv");
-	sets_dir = es_path_join(o->data_dir, "sets");
-	lock_path = es_path_join(o->data_dir, "fetch.lock");
-	if (!r.data_dir || !r.lists_dir || !cat_path || !cpath || !sets_dir || !lock_path) {
-		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+	if ((rc = run_prepare(&r, o, err)) != ES_OK || (rc = run_lock(&r, err)) != ES_OK ||
+	    (rc = run_load_held(&r, rep, err)) != ES_OK || (rc = new_set_dir(&r, err)) != ES_OK ||
+	    (rc = fetch_selected(&r, rep, err)) != ES_OK)
 		goto out;
-	}
-	if ((rc = es_catalog_load(&r.cat, cat_path, err)) != ES_OK)
-		goto out;
-	for (size_t i = 0; i < o->n_only; i++)
-		if (!es_catalog_find(r.cat, o->only[i])) {
-			rc = es_err_set(err, ES_EUSAGE, "source '%s' is not in the catalog %s", es_source_id(o->only[i]),
-					cat_path);
-			goto out;
-		}
-	if ((rc = es_countries_load(&r.countries, cpath, err)) != ES_OK)
-		goto out;
-
-	/* the lock comes before anything in the data dir is looked at or written */
-	if ((rc = es_mkdirs(sets_dir, err)) != ES_OK)
-		goto out;
-	lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (lock_fd < 0) {
-		rc = es_err_set(err, ES_EIO, "%s: cannot open: %s", lock_path, strerror(errno));
-		goto out;
-	}
-	if (flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-		rc = errno == EWOULDBLOCK
-			     ? es_err_set(err, ES_ELOCKED, "another fetch is running (%s is locked)", lock_path)
-			     : es_err_set(err, ES_EIO, "%s: cannot lock: %s", lock_path, strerror(errno));
-		goto out;
-	}
-
-	r.now_t = time(NULL);
-	iso_now(r.now, r.now_t);
-	clean_orphans(r.data_dir, sets_dir);
-	r.has_fetched = es_data_dir_has_fetched(r.data_dir);
-	if (load_current(&r) != ES_OK) {
-		rc = es_err_set(err, ES_ENOMEM, "out of memory");
-		goto out;
-	}
-	if (r.have_cur && (rc = mark_fetched(&r, err)) != ES_OK)
-		goto out;
-	if (!r.has_fetched) {
-		char *bp = es_path_join(r.lists_dir, "manifest.json");
-		es_err be = {0};
-		r.have_bund = bp && es_manifest_load(&r.bund, bp, &be) == ES_OK;
-		free(bp);
-	}
-	if (r.have_cur || r.have_bund)
-		es_manifest_set_hash(r.have_cur ? &r.cur : &r.bund, rep->version_before);
-	r.new_validators = json_object();
-
-	/* the new set: sets/<UTC time>-<pid>.part, renamed when complete */
-	{
-		/* names sort in creation order (clean_orphans relies on it): UTC time to the
-		 * nanosecond, then pid and a counter only to make them unique */
-		struct timespec now_ts;
-		clock_gettime(CLOCK_REALTIME, &now_ts);
-		struct tm tm;
-		gmtime_r(&now_ts.tv_sec, &tm);
-		char ts[32];
-		strftime(ts, sizeof ts, "%Y%m%dT%H%M%S", &tm);
-		for (int n = 0; n < 1000; n++) {
-			snprintf(r.new_id, sizeof r.new_id, "%s.%09ldZ-%ld-%d", ts, (long)now_ts.tv_nsec, (long)getpid(), n);
-			char part[96];
-			snprintf(part, sizeof part, "%s.part", r.new_id);
-			free(r.new_dir);
-			r.new_dir = es_path_join(sets_dir, part);
-			free(final_dir);
-			final_dir = es_path_join(sets_dir, r.new_id);
-			if (!r.new_dir || !final_dir) {
-				rc = es_err_set(err, ES_ENOMEM, "out of memory");
-				goto out;
-			}
-			struct stat st;
-			if (stat(final_dir, &st) == 0)
-				continue;
-			rm_tree(r.new_dir);
-			if (mkdir(r.new_dir, 0755) == 0)
-				break;
-			if (errno != EEXIST) {
-				rc = es_err_set(err, ES_EIO, "%s: cannot create: %s", r.new_dir, strerror(errno));
-				goto out;
-			}
-		}
-	}
-	snprintf(r.nm.set, sizeof r.nm.set, "fetched");
-
-	/* fetch the chosen sources in catalog order */
-	bool any_updated = false, any_unchanged = false;
-	for (size_t i = 0; i < es_catalog_count(r.cat); i++) {
-		const es_catalog_source *cs = es_catalog_get(r.cat, i);
-		if (!selected(o, cs->source))
-			continue;
-		es_fetch_result *fr = &rep->results[rep->n_results++];
-		memset(fr, 0, sizeof *fr);
-		if ((rc = fetch_source(&r, cs, fr, err)) != ES_OK)
-			goto out;
-		any_updated |= fr->status == ES_FETCH_UPDATED;
-		any_unchanged |= fr->status == ES_FETCH_UNCHANGED;
-	}
-	/* everything else the set in use held is carried over unchanged */
-	{
-		es_manifest *base = r.have_cur ? &r.cur : r.have_bund ? &r.bund : NULL;
-		const char *bdir = r.have_cur ? r.cur_dir : r.lists_dir;
-		for (size_t i = 0; base && i < base->n_sources; i++)
-			if (!es_manifest_find(&r.nm, base->sources[i].source))
-				if ((rc = carry_over(&r, &base->sources[i], bdir, err)) != ES_OK)
-					goto out;
-	}
-
-	/* a source confirmed against the bundled copy must enter a new set */
-	bool unchanged_in_cur = true;
-	for (size_t i = 0; i < rep->n_results; i++)
-		if (rep->results[i].status == ES_FETCH_UNCHANGED && r.have_cur &&
-		    !es_manifest_find(&r.cur, rep->results[i].source))
+	bool any_updated = false, any_unchanged = false, unchanged_in_cur = true;
+	for (size_t i = 0; i < rep->n_results; i++) {
+		es_fetch_status st = rep->results[i].status;
+		any_updated |= st == ES_FETCH_UPDATED;
+		any_unchanged |= st == ES_FETCH_UNCHANGED;
+		/* a source confirmed against the bundled copy must enter a new set */
+		if (st == ES_FETCH_UNCHANGED && r.have_cur && !es_manifest_find(&r.cur, rep->results[i].source))
 			unchanged_in_cur = false;
-	if (!any_updated && r.have_cur && unchanged_in_cur) {
-		/* nothing new: only the confirmation times (and what the set must
-		 * hold, should the catalog have grown) change, in place */
-		for (size_t i = 0; i < es_catalog_count(r.cat); i++)
-			r.cur.required[es_catalog_get(r.cat, i)->source] = true;
-		for (size_t i = 0; i < r.cur.n_sources; i++)
-			r.cur.required[r.cur.sources[i].source] = true;
-		r.cur.has_required = true;
-		for (size_t i = 0; i < rep->n_results; i++) {
-			if (rep->results[i].status != ES_FETCH_UNCHANGED)
-				continue;
-			es_manifest_source *s = es_manifest_find(&r.cur, rep->results[i].source);
-			if (s)
-				snprintf(s->fetched_at, sizeof s->fetched_at, "%s", r.now);
-			json_t *v = json_object_get(r.new_validators, es_source_id(rep->results[i].source));
-			if (v) {
-				if (!r.cur_validators)
-					r.cur_validators = json_object();
-				json_object_set(r.cur_validators, es_source_id(rep->results[i].source), v);
-			}
-		}
-		{
-			char *mp = es_path_join(r.cur_dir, "manifest.json");
-			rc = mp ? es_manifest_save(&r.cur, mp, err) : es_err_set(err, ES_ENOMEM, "out of memory");
-			free(mp);
-			if (rc == ES_OK && r.cur_validators)
-				rc = save_validators(r.cur_validators, r.cur_dir, err);
-			if (rc != ES_OK)
-				goto out;
-		}
-		rm_tree(r.new_dir);
-		memcpy(rep->version_after, rep->version_before, 65);
-		snprintf(rep->set_dir, sizeof rep->set_dir, "%s", r.cur_dir);
-		goto out;
 	}
-	if (!any_updated && !any_unchanged) {
+	if (!any_updated && r.have_cur && unchanged_in_cur) {
+		rc = confirm_in_place(&r, rep, err);
+	} else if (!any_updated && !any_unchanged) {
 		/* every download failed and no fetched set is in use: nothing to record */
 		rm_tree(r.new_dir);
 		memcpy(rep->version_after, rep->version_before, 65);
 		snprintf(rep->set_dir, sizeof rep->set_dir, "%s", r.have_bund ? r.lists_dir : "");
-		goto out;
+	} else {
+		rc = install_set(&r, rep, err);
 	}
-
-	/* write the new set, build its index, and swap it in */
-	set_required(&r);
-	{
-		char *mp = es_path_join(r.new_dir, "manifest.json");
-		rc = mp ? es_manifest_save(&r.nm, mp, err) : es_err_set(err, ES_ENOMEM, "out of memory");
-		free(mp);
-		if (rc == ES_OK)
-			rc = save_validators(r.new_validators, r.new_dir, err);
-		if (rc != ES_OK)
-			goto out;
-	}
-	if (rename(r.new_dir, final_dir) != 0) {
-		rc = es_err_set(err, ES_EIO, "%s: cannot rename: %s", r.new_dir, strerror(errno));
-		goto out;
-	}
-	free(r.new_dir);
-	r.new_dir = final_dir;
-	final_dir = NULL;
-	{
-		es_listset *ls = NULL;
-		es_err ie = {0};
-		es_code irc = es_listset_open_dir(&ls, r.new_dir, r.data_dir, r.lists_dir, &ie);
-		if (irc == ES_OK)
-			irc = es_match_build_index(ls, r.countries, r.lists_dir, &ie);
-		es_listset_free(ls);
-		if (irc == ES_ENOTIMPL) {
-			snprintf(rep->index_note, sizeof rep->index_note, "no index built (matcher not available yet)");
-		} else if (irc != ES_OK) {
-			rc = es_err_set(err, irc, "index build failed, old lists kept: %s", ie.msg);
-			goto out;
-		}
-	}
-	if ((rc = fsync_path(r.new_dir, err)) != ES_OK || (rc = fsync_path(sets_dir, err)) != ES_OK)
-		goto out;
-	if ((rc = swap_current(&r, r.new_id, err)) != ES_OK)
-		goto out;
-	rep->swapped = true;
-	if ((rc = mark_fetched(&r, err)) != ES_OK)
-		goto out;
-	es_manifest_set_hash(&r.nm, rep->version_after);
-	snprintf(rep->set_dir, sizeof rep->set_dir, "%s", r.new_dir);
-	free(r.new_dir);
-	r.new_dir = NULL; /* now in use: not to be removed below */
-	clean_orphans(r.data_dir, sets_dir);
-
 out:
 	if (rc != ES_OK && r.new_dir)
 		rm_tree(r.new_dir);
-	if (lock_fd >= 0)
-		close(lock_fd); /* releases the flock */
-	run_free(&r);
-	free(final_dir);
-	free(cat_path);
-	free(cpath);
-	free(sets_dir);
-	free(lock_path);
+	run_free(&r); /* closing the lock file releases the flock */
 	return rc;
 }

@@ -263,10 +263,21 @@ static void backoff_sleep(long base_ms, int attempt, long retry_after_ms)
 
 typedef enum { ATT_OK, ATT_RETRY, ATT_FATAL } att_kind;
 
-/* One attempt: the hop-by-hop redirect walk from url. */
-static att_kind attempt(const char *url, const es_http_opts *o, size_t max_body, size_t max_decoded,
-			int fd, es_http_result *res, es_code *rc, es_err *err)
+/* What every attempt of one GET asks for. */
+typedef struct {
+	const char *url;
+	const es_http_opts *o;
+	size_t max_body, max_decoded; /* the limits in force (defaults applied) */
+	int fd;                       /* the body goes here */
+} att_req;
+
+/* One attempt: the hop-by-hop redirect walk from q->url. */
+static att_kind attempt(const att_req *q, es_http_result *res, es_code *rc, es_err *err)
 {
+	const char *url = q->url;
+	const es_http_opts *o = q->o;
+	size_t max_body = q->max_body, max_decoded = q->max_decoded;
+	int fd = q->fd;
 	att_kind kind = ATT_FATAL;
 	CURL *h = NULL;
 	struct curl_slist *hdrs = NULL;
@@ -446,8 +457,13 @@ es_code es_http_get(const char *url, const es_http_opts *opts, int fd, es_http_r
 	es_http_opts defaults = {0};
 	const es_http_opts *o = opts ? opts : &defaults;
 	memset(res, 0, sizeof *res);
-	size_t max_body = o->max_body ? o->max_body : ES_HTTP_DEFAULT_MAX_BODY;
-	size_t max_decoded = o->max_decoded ? o->max_decoded : ES_HTTP_DEFAULT_MAX_DECODED;
+	att_req q = {
+		.url = url,
+		.o = o,
+		.max_body = o->max_body ? o->max_body : ES_HTTP_DEFAULT_MAX_BODY,
+		.max_decoded = o->max_decoded ? o->max_decoded : ES_HTTP_DEFAULT_MAX_DECODED,
+		.fd = fd,
+	};
 	int tries = 1 + (o->retries > 0 ? o->retries : 0);
 	long delay = o->retry_delay_ms > 0 ? o->retry_delay_ms : DEF_RETRY_MS;
 	long max_after = o->max_retry_after_ms > 0 ? o->max_retry_after_ms : DEF_MAX_RETRY_AFTER_MS;
@@ -457,7 +473,7 @@ es_code es_http_get(const char *url, const es_http_opts *opts, int fd, es_http_r
 	for (int i = 1; i <= tries; i++) {
 		res->attempts = i;
 		res->retry_after_s = 0;
-		att_kind k = attempt(url, o, max_body, max_decoded, fd, res, &rc, err);
+		att_kind k = attempt(&q, res, &rc, err);
 		if (k == ATT_OK)
 			return ES_OK;
 		if (k == ATT_FATAL || i == tries)

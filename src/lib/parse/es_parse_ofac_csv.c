@@ -377,10 +377,11 @@ static es_code parse_companion(ctx *c, const char *path, const char *buf, size_t
 	return es_csv_parse(buf, len, &o, fn, c, err);
 }
 
-es_code es_parse_ofac_csv_buf(const es_parse_input *in, const char *main_buf, size_t main_len,
-			      const char *add_buf, size_t add_len, const char *alt_buf, size_t alt_len,
-			      const char *com_buf, size_t com_len, es_parse_stats *stats, es_err *err)
+es_code es_parse_ofac_csv_buf(const es_parse_input *in, const es_ofac_csv_bufs *b, es_parse_stats *stats,
+			      es_err *err)
 {
+	const char *main_buf = b->main.buf;
+	size_t main_len = b->main.len;
 	es_code rc = ES_OK;
 	es_ofac_remarks *rem = NULL;
 	es_parse_stats local;
@@ -425,11 +426,11 @@ es_code es_parse_ofac_csv_buf(const es_parse_input *in, const char *main_buf, si
 		}
 	}
 
-	if ((rc = parse_companion(&c, in->comments_path, com_buf, com_len, comments_row, err)) != ES_OK)
+	if ((rc = parse_companion(&c, in->comments_path, b->comments.buf, b->comments.len, comments_row, err)) != ES_OK)
 		goto cleanup;
-	if ((rc = parse_companion(&c, in->add_path, add_buf, add_len, add_row, err)) != ES_OK)
+	if ((rc = parse_companion(&c, in->add_path, b->add.buf, b->add.len, add_row, err)) != ES_OK)
 		goto cleanup;
-	if ((rc = parse_companion(&c, in->alt_path, alt_buf, alt_len, alt_row, err)) != ES_OK)
+	if ((rc = parse_companion(&c, in->alt_path, b->alt.buf, b->alt.len, alt_row, err)) != ES_OK)
 		goto cleanup;
 
 	for (size_t i = 0; i < c.rows.n; i++) {
@@ -480,7 +481,8 @@ es_code es_parse_ofac_csv(const es_parse_input *in, es_parse_stats *stats, es_er
 		if (paths[i] && (rc = es_read_file(paths[i], max, &b[i], &l[i], err)) != ES_OK)
 			goto cleanup;
 	}
-	rc = es_parse_ofac_csv_buf(in, b[0], l[0], b[1], l[1], b[2], l[2], b[3], l[3], stats, err);
+	es_ofac_csv_bufs bufs = {{b[0], l[0]}, {b[1], l[1]}, {b[2], l[2]}, {b[3], l[3]}};
+	rc = es_parse_ofac_csv_buf(in, &bufs, stats, err);
 cleanup:
 	for (int i = 0; i < 4; i++)
 		free(b[i]);

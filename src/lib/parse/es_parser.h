@@ -84,9 +84,17 @@ es_code es_parse_uk_xml_buf(const es_parse_input *in, const char *buf, size_t le
 			    es_err *err);
 es_code es_parse_ofac_xml_buf(const es_parse_input *in, const char *buf, size_t len, es_parse_stats *stats,
 			      es_err *err);
-/* The OFAC CSV quartet: a companion buffer that is NULL is absent. */
-es_code es_parse_ofac_csv_buf(const es_parse_input *in, const char *main_buf, size_t main_len,
-			      const char *add_buf, size_t add_len, const char *alt_buf, size_t alt_len,
-			      const char *com_buf, size_t com_len, es_parse_stats *stats, es_err *err);
+/* The OFAC CSV quartet in memory: a companion whose buffer is NULL is absent. */
+typedef struct {
+	const char *buf;
+	size_t len;
+} es_parse_buf;
+
+typedef struct {
+	es_parse_buf main, add, alt, comments;
+} es_ofac_csv_bufs;
+
+es_code es_parse_ofac_csv_buf(const es_parse_input *in, const es_ofac_csv_bufs *b, es_parse_stats *stats,
+			      es_err *err);
 
 #endif
