@@ -109,6 +109,66 @@ static bool rel_path_valid(const char *p)
 	       strcmp(p, "manifest.json") != 0 && strcmp(p, VALIDATORS_FILE) != 0 && strcmp(p, "index.bin") != 0;
 }
 
+/* One catalog line: "source format role file version urls", checked and
+ * added to c. */
+static es_code catalog_line(es_catalog *c, char *line, const char *path, long lineno, es_err *err)
+{
+	char *col[6];
+	if (es_text_split_tabs(line, col, 6) != 6 || strchr(col[5], '\t'))
+		return es_err_set(err, ES_EFORMAT, "%s:%ld: expected 6 tab-separated columns "
+				"(source format role file version urls)", path, lineno);
+	es_source sid;
+	if (es_source_from_id(col[0], &sid) != 0)
+		return es_err_set(err, ES_EFORMAT, "%s:%ld: unknown source id '%.64s'", path, lineno, col[0]);
+	if (!es_parser_find(col[1]) || strlen(col[1]) >= 16)
+		return es_err_set(err, ES_EFORMAT, "%s:%ld: unknown format '%.64s'", path, lineno, col[1]);
+	bool role_ok = false;
+	for (int r = 0; ROLES[r]; r++)
+		role_ok |= strcmp(ROLES[r], col[2]) == 0;
+	if (!role_ok)
+		return es_err_set(err, ES_EFORMAT, "%s:%ld: unknown role '%.64s' (main, add, alt, comments)", path,
+				lineno, col[2]);
+	if (!rel_path_valid(col[3]))
+		return es_err_set(err, ES_EFORMAT, "%s:%ld: bad file path '%.64s' (relative, no '..')", path, lineno,
+				col[3]);
+	if (!version_valid(col[4]))
+		return es_err_set(err, ES_EFORMAT, "%s:%ld: unknown version method '%.64s'", path, lineno, col[4]);
+	es_catalog_source *s = (es_catalog_source *)es_catalog_find(c, sid);
+	if (!s) {
+		s = &c->sources[c->n++];
+		s->source = sid;
+		snprintf(s->format, sizeof s->format, "%s", col[1]);
+	} else if (strcmp(s->format, col[1]) != 0) {
+		return es_err_set(err, ES_EFORMAT, "%s:%ld: source %s has two formats", path, lineno, col[0]);
+	}
+	for (size_t k = 0; k < s->n_files; k++)
+		if (strcmp(s->files[k].role, col[2]) == 0 || strcmp(s->files[k].file, col[3]) == 0)
+			return es_err_set(err, ES_EFORMAT, "%s:%ld: source %s lists role or file twice", path,
+					lineno, col[0]);
+	if (s->n_files == ES_MANIFEST_MAX_FILES)
+		return es_err_set(err, ES_EFORMAT, "%s:%ld: too many files for %s", path, lineno, col[0]);
+	es_catalog_file *f = &s->files[s->n_files++];
+	snprintf(f->role, sizeof f->role, "%s", col[2]);
+	f->file = strdup(col[3]);
+	f->version = strdup(col[4]);
+	if (!f->file || !f->version)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	char *tok, *sp = NULL;
+	for (tok = strtok_r(col[5], " ", &sp); tok; tok = strtok_r(NULL, " ", &sp)) {
+		if (f->n_urls == ES_CATALOG_MAX_URLS)
+			return es_err_set(err, ES_EFORMAT, "%s:%ld: more than %d URLs", path, lineno,
+					ES_CATALOG_MAX_URLS);
+		es_err ue = {0};
+		if (es_http_check_url(tok, &ue) != ES_OK)
+			return es_err_set(err, ES_EFORMAT, "%s:%ld: %s", path, lineno, ue.msg);
+		if (!(f->urls[f->n_urls++] = strdup(tok)))
+			return es_err_set(err, ES_ENOMEM, "out of memory");
+	}
+	if (f->n_urls == 0)
+		return es_err_set(err, ES_EFORMAT, "%s:%ld: no URL", path, lineno);
+	return ES_OK;
+}
+
 es_code es_catalog_load(es_catalog **out, const char *path, es_err *err)
 {
 	es_code rc = ES_OK;
@@ -137,86 +197,8 @@ es_code es_catalog_load(es_catalog **out, const char *path, es_err *err)
 			p++;
 		if (!*p || *p == '#')
 			continue; /* blank but for spaces, or an indented comment */
-		char *col[6];
-		if (es_text_split_tabs(line, col, 6) != 6 || strchr(col[5], '\t')) {
-			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: expected 6 tab-separated columns "
-					"(source format role file version urls)", path, lineno);
+		if ((rc = catalog_line(c, line, path, lineno, err)) != ES_OK)
 			goto fail;
-		}
-		es_source sid;
-		if (es_source_from_id(col[0], &sid) != 0) {
-			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: unknown source id '%.64s'", path, lineno, col[0]);
-			goto fail;
-		}
-		if (!es_parser_find(col[1]) || strlen(col[1]) >= 16) {
-			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: unknown format '%.64s'", path, lineno, col[1]);
-			goto fail;
-		}
-		bool role_ok = false;
-		for (int r = 0; ROLES[r]; r++)
-			role_ok |= strcmp(ROLES[r], col[2]) == 0;
-		if (!role_ok) {
-			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: unknown role '%.64s' (main, add, alt, comments)", path,
-					lineno, col[2]);
-			goto fail;
-		}
-		if (!rel_path_valid(col[3])) {
-			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: bad file path '%.64s' (relative, no '..')", path, lineno,
-					col[3]);
-			goto fail;
-		}
-		if (!version_valid(col[4])) {
-			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: unknown version method '%.64s'", path, lineno, col[4]);
-			goto fail;
-		}
-		es_catalog_source *s = (es_catalog_source *)es_catalog_find(c, sid);
-		if (!s) {
-			s = &c->sources[c->n++];
-			s->source = sid;
-			snprintf(s->format, sizeof s->format, "%s", col[1]);
-		} else if (strcmp(s->format, col[1]) != 0) {
-			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: source %s has two formats", path, lineno, col[0]);
-			goto fail;
-		}
-		for (size_t k = 0; k < s->n_files; k++)
-			if (strcmp(s->files[k].role, col[2]) == 0 || strcmp(s->files[k].file, col[3]) == 0) {
-				rc = es_err_set(err, ES_EFORMAT, "%s:%ld: source %s lists role or file twice", path,
-						lineno, col[0]);
-				goto fail;
-			}
-		if (s->n_files == ES_MANIFEST_MAX_FILES) {
-			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: too many files for %s", path, lineno, col[0]);
-			goto fail;
-		}
-		es_catalog_file *f = &s->files[s->n_files++];
-		snprintf(f->role, sizeof f->role, "%s", col[2]);
-		f->file = strdup(col[3]);
-		f->version = strdup(col[4]);
-		if (!f->file || !f->version) {
-			rc = es_err_set(err, ES_ENOMEM, "out of memory");
-			goto fail;
-		}
-		char *tok, *sp = NULL;
-		for (tok = strtok_r(col[5], " ", &sp); tok; tok = strtok_r(NULL, " ", &sp)) {
-			if (f->n_urls == ES_CATALOG_MAX_URLS) {
-				rc = es_err_set(err, ES_EFORMAT, "%s:%ld: more than %d URLs", path, lineno,
-						ES_CATALOG_MAX_URLS);
-				goto fail;
-			}
-			es_err ue = {0};
-			if (es_http_check_url(tok, &ue) != ES_OK) {
-				rc = es_err_set(err, ES_EFORMAT, "%s:%ld: %s", path, lineno, ue.msg);
-				goto fail;
-			}
-			if (!(f->urls[f->n_urls++] = strdup(tok))) {
-				rc = es_err_set(err, ES_ENOMEM, "out of memory");
-				goto fail;
-			}
-		}
-		if (f->n_urls == 0) {
-			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: no URL", path, lineno);
-			goto fail;
-		}
 	}
 	for (size_t i = 0; i < c->n; i++) {
 		bool has_main = false;
