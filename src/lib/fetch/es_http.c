@@ -271,6 +271,42 @@ typedef struct {
 	int fd;                       /* the body goes here */
 } att_req;
 
+/* The options of one hop: the policy (TLS verification, protocols, no
+ * automatic redirects), the limits, and the callbacks writing into hp. */
+static void hop_options(CURL *h, const att_req *q, const char *cur, struct curl_slist *hdrs, char *errbuf,
+			const char *ua, hop *hp)
+{
+	const es_http_opts *o = q->o;
+	long stall_s = (o->stall_ms > 0 ? o->stall_ms : DEF_STALL_MS) / 1000;
+	size_t max_body = q->max_body;
+	curl_easy_setopt(h, CURLOPT_URL, cur);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L); /* we follow, checking each hop */
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	if (o->cacert && *o->cacert)
+		curl_easy_setopt(h, CURLOPT_CAINFO, o->cacert);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+			 o->connect_timeout_ms > 0 ? o->connect_timeout_ms : DEF_CONNECT_MS);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, o->timeout_ms > 0 ? o->timeout_ms : DEF_TIMEOUT_MS);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, stall_s > 0 ? stall_s : 1L);
+	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max_body);
+	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "gzip, deflate");
+	curl_easy_setopt(h, CURLOPT_USERAGENT, o->user_agent ? o->user_agent : ua);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, hp);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, hp);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, hp);
+}
+
 /* One attempt: the hop-by-hop redirect walk from q->url. */
 static att_kind attempt(const att_req *q, es_http_result *res, es_code *rc, es_err *err)
 {
@@ -284,7 +320,6 @@ static att_kind attempt(const att_req *q, es_http_result *res, es_code *rc, es_e
 	char *cur = strdup(url);
 	char errbuf[CURL_ERROR_SIZE];
 	int max_redir = o->max_redirects > 0 ? o->max_redirects : DEF_MAX_REDIRECTS;
-	long stall_s = (o->stall_ms > 0 ? o->stall_ms : DEF_STALL_MS) / 1000;
 	hop hp;
 
 	if (!cur) {
@@ -330,32 +365,7 @@ static att_kind attempt(const att_req *q, es_http_result *res, es_code *rc, es_e
 		}
 		hp.h = h;
 		errbuf[0] = '\0';
-		curl_easy_setopt(h, CURLOPT_URL, cur);
-		curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-		curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L); /* we follow, checking each hop */
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-		curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-		if (o->cacert && *o->cacert)
-			curl_easy_setopt(h, CURLOPT_CAINFO, o->cacert);
-		curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-				 o->connect_timeout_ms > 0 ? o->connect_timeout_ms : DEF_CONNECT_MS);
-		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, o->timeout_ms > 0 ? o->timeout_ms : DEF_TIMEOUT_MS);
-		curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-		curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, stall_s > 0 ? stall_s : 1L);
-		curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max_body);
-		curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "gzip, deflate");
-		curl_easy_setopt(h, CURLOPT_USERAGENT, o->user_agent ? o->user_agent : ua);
-		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-		curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-		curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-		curl_easy_setopt(h, CURLOPT_HEADERDATA, &hp);
-		curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-		curl_easy_setopt(h, CURLOPT_WRITEDATA, &hp);
-		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-		curl_easy_setopt(h, CURLOPT_XFERINFODATA, &hp);
+		hop_options(h, q, cur, hdrs, errbuf, ua, &hp);
 
 		CURLcode cc = curl_easy_perform(h);
 		long st = 0;
