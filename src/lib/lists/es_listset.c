@@ -197,31 +197,13 @@ char *es_listset_path(const es_listset *ls, const char *rel)
 	return es_path_join(ls->set_dir, rel);
 }
 
-/* Checks each file of src against its manifest sha256 (of the uncompressed
- * content) before anything is built from it. */
-static es_code verify_files(const es_listset *ls, const es_manifest_source *src, es_err *err)
+/* The manifest sha256 of the file with this role, or NULL. */
+static const char *file_sha(const es_manifest_source *src, const char *role)
 {
-	for (size_t k = 0; k < src->n_files; k++) {
-		char hex[65];
-		es_err fe = {0};
-		char *p = es_listset_path(ls, src->files[k].path);
-		if (!p)
-			return es_err_set(err, ES_ENOMEM, "out of memory");
-		es_code rc = es_sha256_file(p, ES_PARSE_MAX_BYTES, hex, &fe);
-		if (rc == ES_ENOMEM) {
-			free(p);
-			return es_err_set(err, rc, "%s", fe.msg);
-		}
-		if (rc == ES_OK && strcmp(hex, src->files[k].sha256) != 0)
-			es_err_set(&fe, ES_ECORRUPT, "%s: content does not match the manifest sha256", p);
-		free(p);
-		if (rc != ES_OK || fe.code != ES_OK)
-			return es_err_set(err, ES_ECORRUPT, "%s (%s list); not used: %s", fe.msg,
-					  es_source_id(src->source),
-					  ls->bundled ? "the bundled snapshot is damaged, reinstall the program"
-						      : "run 'exportscreen fetch'");
-	}
-	return ES_OK;
+	for (size_t k = 0; k < src->n_files; k++)
+		if (strcmp(src->files[k].role, role) == 0)
+			return src->files[k].sha256;
+	return NULL;
 }
 
 es_code es_listset_parse_source(const es_listset *ls, const es_manifest_source *src,
@@ -234,9 +216,7 @@ es_code es_listset_parse_source(const es_listset *ls, const es_manifest_source *
 	const char *main = es_manifest_file_path(src, "main");
 	if (!main)
 		return es_err_set(err, ES_ECORRUPT, "source %s: no main file", es_source_id(src->source));
-	es_code rc = verify_files(ls, src, err);
-	if (rc != ES_OK)
-		return rc;
+	es_code rc = ES_OK;
 	const char *add = es_manifest_file_path(src, "add");
 	const char *alt = es_manifest_file_path(src, "alt");
 	const char *com = es_manifest_file_path(src, "comments");
@@ -250,6 +230,11 @@ es_code es_listset_parse_source(const es_listset *ls, const es_manifest_source *
 		.add_path = pa,
 		.alt_path = pl,
 		.comments_path = pc,
+		/* each file is checked against the manifest on the bytes parsed */
+		.sha256 = file_sha(src, "main"),
+		.add_sha256 = file_sha(src, "add"),
+		.alt_sha256 = file_sha(src, "alt"),
+		.comments_sha256 = file_sha(src, "comments"),
 		.countries = o->countries,
 		.lists_dir = ls->lists_dir,
 		.on_diag = o->on_diag,
@@ -258,6 +243,13 @@ es_code es_listset_parse_source(const es_listset *ls, const es_manifest_source *
 	es_parse_stats local;
 	rc = pm ? es_parse_into(p, in, o->out, stats ? stats : &local, err)
 		: es_err_set(err, ES_ENOMEM, "out of memory");
+	if (rc == ES_ECORRUPT && err) {
+		/* a file that fails its check: say what to do about it */
+		size_t l = strlen(err->msg);
+		snprintf(err->msg + l, sizeof err->msg - l, " (%s list); %s", es_source_id(src->source),
+			 ls->bundled ? "the bundled snapshot is damaged: reinstall the program"
+				     : "run 'exportscreen fetch'");
+	}
 	free(pm);
 	free(pa);
 	free(pl);

@@ -68,10 +68,10 @@ typedef struct {
 	void *diag_ctx;
 } es_listset_parse_opts;
 
-/* Parses one source of the set into o->out. Each file is first checked
- * against its manifest sha256: a file that fails its check is never parsed
- * (ES_ECORRUPT naming the file and what to run), so an index is never built
- * from lists other than the ones the set's version stands for. */
+/* Parses one source of the set into o->out. Each file is checked against
+ * its manifest sha256 on the very bytes the parser reads: a file that fails
+ * is never parsed (ES_ECORRUPT naming the file and what to run), so an index
+ * is never built from lists other than the ones the set's version stands for. */
 es_code es_listset_parse_source(const es_listset *ls, const es_manifest_source *src,
 				const es_listset_parse_opts *o, es_parse_stats *stats, es_err *err);
 /* Parses every source of the set (in manifest order), each checked as above. */

@@ -28,11 +28,28 @@ es_code es_parse_begin(const es_parse_input *in, es_parse_stats *stats, const ch
 	return ES_OK;
 }
 
+es_code es_parse_read(const es_parse_input *in, const char *path, const char *sha256, char **out, size_t *len,
+		      es_err *err)
+{
+	es_code rc = es_read_file(path, in->max_bytes ? in->max_bytes : ES_PARSE_MAX_BYTES, out, len, err);
+	if (rc != ES_OK || !sha256)
+		return rc;
+	char actual[65];
+	es_sha256_hex(*out, *len, actual);
+	if (strcmp(actual, sha256) == 0)
+		return ES_OK;
+	free(*out);
+	*out = NULL;
+	*len = 0;
+	return es_err_set(err, ES_ECORRUPT, "%s: content does not match the manifest sha256 (damaged or replaced); "
+			  "not used", path);
+}
+
 es_code es_parse_load(const es_parse_input *in, const char *fname, const char **buf, size_t *len, char **owned,
 		      es_err *err)
 {
 	if (!*buf) {
-		es_code rc = es_read_file(in->path, in->max_bytes ? in->max_bytes : ES_PARSE_MAX_BYTES, owned, len, err);
+		es_code rc = es_parse_read(in, in->path, in->sha256, owned, len, err);
 		if (rc == ES_OK)
 			*buf = *owned;
 		return rc;

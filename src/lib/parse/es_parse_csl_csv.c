@@ -74,7 +74,7 @@ static es_code load_sources(ctx *c, es_err *err)
 	for (char *p; (p = es_text_data_line(&cursor, &line));) {
 		char *tab = strchr(p, '\t');
 		if (!tab || !tab[1]) {
-			rc = es_err_set(err, ES_ECORRUPT, "csl_sources.tsv:%ld: expected 'source<TAB>code'", line);
+			rc = es_err_set(err, ES_EFORMAT, "csl_sources.tsv:%ld: expected 'source<TAB>code'", line);
 			goto done;
 		}
 		if (c->n_src == MAX_SOURCES) {

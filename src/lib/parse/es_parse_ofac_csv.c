@@ -471,14 +471,14 @@ cleanup:
 es_code es_parse_ofac_csv(const es_parse_input *in, es_parse_stats *stats, es_err *err)
 {
 	es_code rc = ES_OK;
-	size_t max = in->max_bytes ? in->max_bytes : ES_PARSE_MAX_BYTES;
 	char *b[4] = {NULL, NULL, NULL, NULL};
 	size_t l[4] = {0, 0, 0, 0};
 	const char *paths[4] = {in->path, in->add_path, in->alt_path, in->comments_path};
+	const char *sums[4] = {in->sha256, in->add_sha256, in->alt_sha256, in->comments_sha256};
 	if (!in->path)
 		return es_err_set(err, ES_EUSAGE, "ofac_csv: no main file");
 	for (int i = 0; i < 4; i++) {
-		if (paths[i] && (rc = es_read_file(paths[i], max, &b[i], &l[i], err)) != ES_OK)
+		if (paths[i] && (rc = es_parse_read(in, paths[i], sums[i], &b[i], &l[i], err)) != ES_OK)
 			goto cleanup;
 	}
 	es_ofac_csv_bufs bufs = {{b[0], l[0]}, {b[1], l[1]}, {b[2], l[2]}, {b[3], l[3]}};

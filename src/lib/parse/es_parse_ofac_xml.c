@@ -505,7 +505,7 @@ es_code es_parse_ofac_xml(const es_parse_input *in, es_parse_stats *stats, es_er
 	size_t len = 0;
 	if (!in->path)
 		return es_err_set(err, ES_EUSAGE, "ofac_xml: no file");
-	es_code rc = es_read_file(in->path, in->max_bytes ? in->max_bytes : ES_PARSE_MAX_BYTES, &buf, &len, err);
+	es_code rc = es_parse_read(in, in->path, in->sha256, &buf, &len, err);
 	if (rc == ES_OK)
 		rc = es_parse_ofac_xml_buf(in, buf, len, stats, err);
 	free(buf);

@@ -29,6 +29,11 @@ typedef struct {
 	const es_countries *countries; /* for country names -> ISO codes; required */
 	const char *lists_dir;   /* data files dir (lists/csl_sources.tsv...); NULL: parsers fall back */
 	size_t max_bytes;        /* max (decompressed) bytes per file; 0 = ES_PARSE_MAX_BYTES */
+	/* Expected SHA-256 (64 hex, of the decompressed content) of path,
+	 * add_path, alt_path, comments_path, or NULL: a file that does not match
+	 * is not parsed (ES_ECORRUPT, the only use of that code by a parser).
+	 * Checked on the bytes read, so the file parsed is the file checked. */
+	const char *sha256, *add_sha256, *alt_sha256, *comments_sha256;
 	es_entity_cb on_entity;
 	void *ctx;               /* passed to on_entity */
 	es_diag_cb on_diag;      /* may be NULL */
