@@ -278,7 +278,7 @@ int cmd_fetch(cli_ctx *ctx, int argc, char **argv)
 			any_failed |= r->status == ES_FETCH_FAILED;
 			any_rejected |= r->status == ES_FETCH_REJECTED;
 			cli_error("fetch: %s %s: %s; %s", es_source_id(r->source), es_fetch_status_name(r->status),
-				  r->message, r->entries_before >= 0 ? "kept the last good copy" : "no copy held");
+				  r->message, r->entries_after >= 0 ? "kept the last good copy" : "no copy held");
 		}
 	}
 	printf("%-10s %-10s %17s  %-10s\n", "source", "result", "entries", "data date");

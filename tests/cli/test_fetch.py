@@ -643,6 +643,26 @@ def test_fail_closed(tmp, srv, files):
     rc, out, err = run(["check", "Osama bin Laden"], data=d)
     check(rc == 1, "after the repair check finds matches again (rc %d: %s)" % (rc, err.strip()))
 
+    # ... and a held copy failing its hash whose download fails is not carried into the new set that
+    # another source's update makes: that set lacks it and says so (the update still lands)
+    d = copy()
+    held = os.path.join(d, "current", un_rel)
+    os.unlink(held)
+    with open(held, "wb") as fh:
+        fh.write(gzip.compress(body) if held.endswith(".gz") else body)
+    c, _ = catalog(tmp, srv, {"un.xml": "e500x99", "csl.csv": "drop2"})
+    rc, out, err = fetch(d, c, "--retries", "0")
+    check(rc == 4 and summary_row(out, "us_csl")[1] == "updated" and summary_row(out, "un_sc")[1] == "failed"
+          and "fails its sha256 check and is not carried into a new set; no copy held" in err,
+          "a damaged held copy whose download fails is dropped, the other update lands (rc %d: %s)"
+          % (rc, err.strip()))
+    rc, out, err = run(["lists", "--json"], data=d)
+    check(one_line_error(rc, out, err, "lack a source the catalog has: un_sc"),
+          "... and the new set, lacking it, is refused naming it (rc %d: %s)" % (rc, err.strip()))
+    rc, out, err = fetch(d, cat, "un_sc")
+    check(rc == 0 and summary_row(out, "un_sc")[1] == "updated", "fetching it repairs the set (%s)" % err.strip())
+    assert_valid_set(d, "after repairing the dropped source")
+
     # item 4: a 304 to a request without validators is no confirmation and leaves staleness alone
     d = copy()
     edit_manifest(d, lambda m: [x.update(fetched_at="2020-01-01T00:00:00Z") for x in m["sources"]])

@@ -959,7 +959,7 @@ static es_code keep_held(run *r, src_job *j, es_err *err)
 	if (!j->prev_intact) {
 		size_t l = strlen(j->fr->message);
 		snprintf(j->fr->message + l, sizeof j->fr->message - l,
-			 "; the held copy is damaged and was not kept");
+			 "; the held copy fails its sha256 check and is not carried into a new set");
 		j->fr->entries_after = -1;
 		j->fr->data_date[0] = '\0';
 		return ES_OK;
@@ -1366,12 +1366,20 @@ static es_code fetch_selected(run *r, es_fetch_report *rep, es_err *err)
 		if ((rc = fetch_source(r, cs, fr, err)) != ES_OK)
 			return rc;
 	}
+	/* (a source fetched this run is in the new set as that fetch decided:
+	 * a held copy it dropped as damaged is not brought back here) */
 	es_manifest *base = r->have_cur ? &r->cur : r->have_bund ? &r->bund : NULL;
 	const char *bdir = r->have_cur ? r->cur_dir : r->lists_dir;
-	for (size_t i = 0; base && i < base->n_sources; i++)
-		if (!es_manifest_find(&r->nm, base->sources[i].source))
-			if ((rc = carry_over(r, &base->sources[i], bdir, err)) != ES_OK)
-				return rc;
+	for (size_t i = 0; base && i < base->n_sources; i++) {
+		es_source s = base->sources[i].source;
+		bool fetched = false;
+		for (size_t k = 0; k < rep->n_results; k++)
+			fetched |= rep->results[k].source == s;
+		if (fetched || es_manifest_find(&r->nm, s))
+			continue;
+		if ((rc = carry_over(r, &base->sources[i], bdir, err)) != ES_OK)
+			return rc;
+	}
 	return ES_OK;
 }
 
