@@ -304,7 +304,8 @@ int main(int argc, char **argv)
 	if (scale) {
 		es_entityset set;
 		es_entityset_init(&set);
-		if (es_listset_parse_all(ls, ct, &set, NULL, NULL, &err) != ES_OK) {
+		es_listset_parse_opts po = {.countries = ct, .out = &set};
+		if (es_listset_parse_all(ls, &po, &err) != ES_OK) {
 			fprintf(stderr, "bench_match: %s\n", err.msg);
 			return 3;
 		}

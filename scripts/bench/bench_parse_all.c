@@ -52,8 +52,8 @@ int main(int argc, char **argv)
 			size_t before = set.n;
 			es_parse_stats st = {0};
 			double s0 = now_ms();
-			if (es_listset_parse_source(ls, &ls->manifest.sources[i], cs, &set, NULL, NULL, &st, &err) !=
-			    ES_OK) {
+			es_listset_parse_opts po = {.countries = cs, .out = &set};
+			if (es_listset_parse_source(ls, &ls->manifest.sources[i], &po, &st, &err) != ES_OK) {
 				fprintf(stderr, "bench_parse_all: %s\n", err.msg);
 				return 1;
 			}

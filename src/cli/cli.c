@@ -138,8 +138,6 @@ es_listset *cli_open_lists(const cli_ctx *ctx)
 		cli_error("%s", err.msg);
 		return NULL;
 	}
-	if (ls->fallback_reason)
-		cli_warn(ctx, "fetched lists not usable (%s); using the bundled snapshot", ls->fallback_reason);
 	return ls;
 }
 

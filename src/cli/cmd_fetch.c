@@ -41,7 +41,7 @@ const cli_opt cmd_fetch_opts[] = {
 	{"retry-delay", OPT_DELAY, true, "SECS", "first backoff, doubled per retry, with jitter (default 1)"},
 	{"max-retry-after", OPT_AFTER, true, "SECS", "longest Retry-After of a 429/503 to wait for (default 120)"},
 	{"max-shrink", OPT_SHRINK, true, "F", "reject a list that lost more than this share of entries (default 0.10)"},
-	{"max-bytes", OPT_MAXBYTES, true, "N", "largest download, on the wire and decoded (default 256 MiB)"},
+	{"max-bytes", OPT_MAXBYTES, true, "N", "largest download: on the wire (default 256 MiB) and after gzip/deflate decoding (default 512 MiB); N sets both"},
 	{"rescreen", OPT_RESCREEN, false, NULL, "after a new set is swapped in, re-screen the recorded parties"},
 	{NULL, 0, false, NULL, NULL},
 };
@@ -285,7 +285,7 @@ int cmd_fetch(cli_ctx *ctx, int argc, char **argv)
 			any_failed |= r->status == ES_FETCH_FAILED;
 			any_rejected |= r->status == ES_FETCH_REJECTED;
 			cli_error("fetch: %s %s: %s; %s", es_source_id(r->source), es_fetch_status_name(r->status),
-				  r->message, r->entries_before >= 0 ? "kept the last good copy" : "no copy held");
+				  r->message, r->entries_after >= 0 ? "kept the last good copy" : "no copy held");
 		}
 	}
 	printf("%-10s %-10s %17s  %-10s\n", "source", "result", "entries", "data date");

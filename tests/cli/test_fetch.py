@@ -179,6 +179,12 @@ def test_cli_surface(tmp):
     rc, out, err = run(["fetch", "--help"])
     check(rc == 0 and "--max-shrink" in out and "--cacert" in out and "--retry-delay" in out,
           "fetch --help documents the options")
+    # issue 10 item 12: the size limits --help states are the ones the docs state (and the code has)
+    src = os.environ.get("ES_SOURCE_DIR") or os.path.join(HERE, "..", "..")
+    with open(os.path.join(src, "docs", "fetch.md")) as f:
+        doc = " ".join(f.read().split())
+    check("256 MiB" in out and "512 MiB" in out and "256 MiB on the wire" in doc and "512 MiB after" in doc,
+          "--help and docs/fetch.md state the same limits: 256 MiB on the wire, 512 MiB decoded")
     rc, out, err = run(["fetch", "no_such_source"], data=os.path.join(tmp, "u"))
     check(rc == 2 and "unknown source" in err, "unknown source is a usage error (rc %d)" % rc)
     rc, out, err = run(["fetch", "--max-shrink", "2"], data=os.path.join(tmp, "u"))
@@ -458,8 +464,265 @@ def test_new_sources(tmp, srv):
           "a never-fetched source that fails: exit 4, 'no copy held' (rc %d: %s)" % (rc, err.strip()))
     row = summary_row(out, "eu_fsf")
     check(row is not None and row[2] == "-" and row[4] == "-", "summary shows no entries for it (%s)" % row)
-    lj = assert_valid_set(d2, "without the failed new source", n_sources=5)
-    check("eu_fsf" not in by_id(lj) and "uk_fcdo" in by_id(lj), "the failed new source is absent, the other added")
+    # ... and the set, lacking a source its catalog has, is not used: exit 3 saying what to fetch
+    rc, out, err = run(["lists", "--json"], data=d2)
+    check(rc == 3 and out == "" and "lack a source the catalog has: eu_fsf" in err
+          and "run 'exportscreen fetch eu_fsf'" in err and len(err.strip().splitlines()) == 1,
+          "a set lacking a catalog source: lists exits 3 in one line naming it (rc %d: %s)" % (rc, err.strip()))
+    with open(os.path.join(d2, "current", "manifest.json")) as fh:
+        m2 = json.load(fh)
+    check("eu_fsf" not in [x["id"] for x in m2["sources"]] and "uk_fcdo" in [x["id"] for x in m2["sources"]]
+          and "eu_fsf" in m2.get("required", []), "the failed new source is absent, the other added, "
+          "and the manifest says the set must hold it")
+    c, _ = catalog(tmp, srv, extra=True)
+    rc, out, err = fetch(d2, c, "eu_fsf")
+    check(rc == 0 and summary_row(out, "eu_fsf")[1] == "updated", "fetching the missing source (rc %d: %s)" %
+          (rc, err.strip()))
+    assert_valid_set(d2, "once the missing source is fetched", n_sources=6)
+
+
+def one_line_error(rc, out, err, phrase):
+    """exit 3, nothing on stdout, one line on stderr containing phrase and what to run."""
+    lines = err.strip().splitlines()
+    return (rc == 3 and out == "" and len(lines) == 1 and phrase in lines[0]
+            and "run 'exportscreen fetch" in lines[0])
+
+
+ORDER = ('{"order_id": "FC-1", "destination": "DE", "parties": [{"role": "buyer", "name": "Alpen Netz GmbH", '
+         '"country": "DE", "type": "commercial"}], "items": [{"eccn": "EAR99"}]}\n')
+
+
+def filter_run(data):
+    env = dict(os.environ)
+    env.pop("EXPORTSCREEN_DATA", None)
+    p = subprocess.run([EXE, "filter", "--allow-stale", "--data-dir", data], input=ORDER, capture_output=True,
+                       text=True, env=env, timeout=RUN_TIMEOUT)
+    return p.returncode, p.stdout, p.stderr
+
+
+def set_dir_of(data):
+    return os.path.realpath(os.path.join(data, "current"))
+
+
+def edit_manifest(data, fn):
+    mp = os.path.join(data, "current", "manifest.json")
+    with open(mp) as fh:
+        man = json.load(fh)
+    fn(man)
+    os.unlink(mp)  # never write through a hard link shared with another set
+    with open(mp, "w") as fh:
+        json.dump(man, fh)
+
+
+def test_fail_closed(tmp, srv, files):
+    """issue 10 items 2, 3, 4, 11: vanished or damaged fetched lists are an error, never a silent
+    fall-back to the bundled snapshot; a file failing its hash never builds an index; a 304 to an
+    unconditional request confirms nothing; orphans of killed fetches are cleaned under the lock."""
+    d0 = os.path.join(tmp, "fc-base")
+    cat, _ = catalog(tmp, srv)
+    rc, out, err = fetch(d0, cat, "--force")
+    check(rc == 0, "fail-closed base: mirror fetch (rc %d: %s)" % (rc, err.strip()))
+    assert_valid_set(d0, "fail-closed base")
+    check(os.path.exists(os.path.join(d0, "fetched-once")), "the first swap leaves the durable fetched-once marker")
+    with open(os.path.join(d0, "current", "manifest.json")) as fh:
+        man0 = json.load(fh)
+    check(sorted(man0.get("required", [])) == ["ofac_cons", "ofac_sdn", "un_sc", "us_csl"],
+          "the manifest names the sources the set must hold (%s)" % man0.get("required"))
+    un_rel = [x for x in man0["sources"] if x["id"] == "un_sc"][0]["files"][0]["path"]
+    n = [0]
+
+    def copy():
+        n[0] += 1
+        d = os.path.join(tmp, "fc-%d" % n[0])
+        shutil.copytree(d0, d, symlinks=True)
+        return d
+
+    # item 2: every way the fetched set can vanish or be damaged is exit 3, never the bundled lists
+    def dangling(d):
+        os.rename(set_dir_of(d), os.path.join(d, "moved-away"))
+
+    def loop(d):
+        os.unlink(os.path.join(d, "current"))
+        os.symlink("current", os.path.join(d, "current"))
+
+    def no_current(d):
+        os.unlink(os.path.join(d, "current"))
+
+    def no_current_no_sets(d):
+        os.unlink(os.path.join(d, "current"))
+        shutil.rmtree(os.path.join(d, "sets"))
+
+    def no_manifest(d):
+        os.unlink(os.path.join(d, "current", "manifest.json"))
+
+    def bad_manifest(d):
+        mp = os.path.join(d, "current", "manifest.json")
+        os.unlink(mp)
+        with open(mp, "w") as fh:
+            fh.write('{"set": "fetched", "sources": [{"id": "un_sc", ')
+
+    def bad_date(d):
+        edit_manifest(d, lambda m: m["sources"][0].update(data_date="2026-02-31"))
+
+    def lacks_source(d):
+        edit_manifest(d, lambda m: m.update(sources=[x for x in m["sources"] if x["id"] != "un_sc"]))
+
+    def lacks_required(d):
+        edit_manifest(d, lambda m: (m.pop("required", None), m.update(sources=m["sources"][:1])))
+
+    def no_file(d):
+        os.unlink(os.path.join(d, "current", un_rel))
+
+    cases = [
+        ("a dangling current", dangling, "points to a set that does not exist"),
+        ("a current symlink loop", loop, "symlink loop"),
+        ("current removed (the marker stays)", no_current, "current is missing"),
+        ("current and every set removed", no_current_no_sets, "current is missing"),
+        ("the manifest removed", no_manifest, "manifest.json: cannot open"),
+        ("a truncated manifest", bad_manifest, "invalid manifest"),
+        ("a manifest with an impossible data date", bad_date, "bad data_date '2026-02-31'"),
+        ("a manifest lacking a source", lacks_source, "lack a source the catalog has: un_sc"),
+        ("a manifest lacking a source and the list of required ones", lacks_required,
+         "does not say which sources the set must hold"),
+        ("a list file removed", no_file, "un_sc file %s is missing" % un_rel),
+    ]
+    repaired = []
+    for what, damage, phrase in cases:
+        d = copy()
+        damage(d)
+        rc, out, err = run(["lists", "--json"], data=d)
+        check(one_line_error(rc, out, err, phrase),
+              "%s: lists exits 3 in one line (%r, what to run), no bundled fall-back (rc %d: %s)"
+              % (what, phrase, rc, err.strip()))
+        rc, out, err = run(["check", "Osama bin Laden"], data=d)
+        check(one_line_error(rc, out, err, phrase), "%s: check exits 3 (rc %d: %s)" % (what, rc, err.strip()))
+        rc, out, err = filter_run(d)
+        check(rc == 3 and phrase in err and '"CLEAR"' not in out,
+              "%s: filter exits 3, nothing CLEAR (rc %d: %s)" % (what, rc, err.strip()))
+        repaired.append((what, d))
+    # ... and the fetch the message asks for repairs each of them (never from the bundled copies)
+    for what, d in repaired:
+        rc, out, err = fetch(d, cat)
+        check(rc == 0, "%s: 'exportscreen fetch' repairs it (rc %d: %s)" % (what, rc, err.strip()))
+        lj = assert_valid_set(d, "%s, repaired" % what)
+        check(lj["version"] == v_of(d0), "%s: the repaired set is the served data" % what)
+    # a fetch over a dangling current where a source fails: that source is not taken from the bundled
+    # snapshot; the new set lacks it and says so
+    d = copy()
+    dangling(d)
+    c, _ = catalog(tmp, srv, {"un.xml": "e500x99"})
+    rc, out, err = fetch(d, c, "--retries", "0")
+    check(rc == 4 and summary_row(out, "un_sc")[1] == "failed" and summary_row(out, "un_sc")[2] == "-",
+          "dangling current: a failing source has no held copy (rc %d: %s)" % (rc, out))
+    rc, out, err = run(["lists", "--json"], data=d)
+    check(one_line_error(rc, out, err, "lack a source the catalog has: un_sc"),
+          "dangling current + failed source: the new set lacks it, exit 3 (rc %d: %s)" % (rc, err.strip()))
+    # a data dir that never fetched still uses the bundled snapshot, and says so
+    lj = lists_json(os.path.join(tmp, "fc-never"))
+    check(lj["in_use"] == "bundled", "a data dir that never fetched uses the bundled snapshot")
+
+    # item 3: a list file that fails its manifest hash never rebuilds the index
+    d = copy()
+    held = os.path.join(d, "current", un_rel)
+    os.unlink(held)
+    body = __import__("faultserver").drop_entries("un.xml", files["un.xml"], 5)
+    with open(held, "wb") as fh:
+        fh.write(gzip.compress(body) if held.endswith(".gz") else body)
+    os.unlink(os.path.join(d, "current", "index.bin"))
+    for args in (["check", "Osama bin Laden"], ["check", "--json", "Foreign Trade Bank"]):
+        rc, out, err = run(args, data=d)
+        check(rc == 3 and "does not match the manifest sha256" in err and "exportscreen fetch" in err
+              and out == "", "a list file failing its hash: %s exits 3, no index built from it (rc %d: %s)"
+              % (args[0], rc, err.strip()))
+    rc, out, err = filter_run(d)
+    check(rc == 3 and "does not match the manifest sha256" in err and '"CLEAR"' not in out,
+          "a list file failing its hash: filter exits 3 (rc %d: %s)" % (rc, err.strip()))
+    check(not os.path.exists(os.path.join(d, "current", "index.bin")), "no index was written from that file")
+    rc, out, err = fetch(d, cat, "un_sc")
+    check(rc == 0 and summary_row(out, "un_sc")[1] == "updated", "fetch replaces the damaged file (%s)" % err)
+    rc, out, err = run(["check", "Osama bin Laden"], data=d)
+    check(rc == 1, "after the repair check finds matches again (rc %d: %s)" % (rc, err.strip()))
+
+    # ... and a held copy failing its hash whose download fails is not carried into the new set that
+    # another source's update makes: that set lacks it and says so (the update still lands)
+    d = copy()
+    held = os.path.join(d, "current", un_rel)
+    os.unlink(held)
+    with open(held, "wb") as fh:
+        fh.write(gzip.compress(body) if held.endswith(".gz") else body)
+    c, _ = catalog(tmp, srv, {"un.xml": "e500x99", "csl.csv": "drop2"})
+    rc, out, err = fetch(d, c, "--retries", "0")
+    check(rc == 4 and summary_row(out, "us_csl")[1] == "updated" and summary_row(out, "un_sc")[1] == "failed"
+          and "fails its sha256 check and is not carried into a new set; no copy held" in err,
+          "a damaged held copy whose download fails is dropped, the other update lands (rc %d: %s)"
+          % (rc, err.strip()))
+    rc, out, err = run(["lists", "--json"], data=d)
+    check(one_line_error(rc, out, err, "lack a source the catalog has: un_sc"),
+          "... and the new set, lacking it, is refused naming it (rc %d: %s)" % (rc, err.strip()))
+    rc, out, err = fetch(d, cat, "un_sc")
+    check(rc == 0 and summary_row(out, "un_sc")[1] == "updated", "fetching it repairs the set (%s)" % err.strip())
+    assert_valid_set(d, "after repairing the dropped source")
+
+    # item 4: a 304 to a request without validators is no confirmation and leaves staleness alone
+    d = copy()
+    edit_manifest(d, lambda m: [x.update(fetched_at="2020-01-01T00:00:00Z") for x in m["sources"]])
+    c, case = catalog(tmp, srv, {"un.xml": "always304"})
+    rc, out, err = fetch(d, c, "un_sc", "--force")
+    reqs = srv.requests_for(case)
+    check(reqs and not reqs[0][1].get("If-None-Match") and not reqs[0][1].get("If-Modified-Since"),
+          "--force sends no validators")
+    check(rc == 4 and summary_row(out, "un_sc")[1] == "failed" and "carried no validators" in err,
+          "a 304 to an unconditional request: failed, exit 4 (rc %d: %s %s)" % (rc, out, err.strip()))
+    lj = assert_valid_set(d, "after an unconditional 304")
+    check(by_id(lj)["un_sc"]["fetched_at"] == "2020-01-01T00:00:00Z" and by_id(lj)["un_sc"]["stale"],
+          "an unconditional 304 does not reset staleness (%s)" % by_id(lj)["un_sc"]["fetched_at"])
+    rc, out, err = fetch(d, c, "un_sc")
+    reqs = srv.requests_for(case)
+    check(len(reqs) == 2 and reqs[1][1].get("If-Modified-Since"), "without --force the request is conditional")
+    check(rc == 0 and summary_row(out, "un_sc")[1] == "unchanged", "a 304 to a conditional request confirms (%s)"
+          % err.strip())
+    check(by_id(lists_json(d))["un_sc"]["age_days"] == 0, "... and resets staleness")
+    dn = os.path.join(tmp, "fc-never-304")
+    rc, out, err = fetch(dn, c, "un_sc")
+    check(rc == 4 and summary_row(out, "un_sc")[1] == "failed" and not os.path.exists(os.path.join(dn, "current")),
+          "first fetch answered by an unconditional 304: failed, no set (rc %d: %s)" % (rc, err.strip()))
+    check(lists_json(dn)["in_use"] == "bundled", "... and the data dir still never fetched")
+
+    # item 11: leftovers of killed fetches are removed at the start of every fetch, under the lock
+    d = copy()
+    sets = os.path.join(d, "sets")
+    cur_id = os.path.basename(set_dir_of(d))
+    part = os.path.join(sets, "20200101T000000.000000000Z-7-0.part")
+    os.makedirs(os.path.join(part, "un-sc"))
+    newer = "29991231T000000.000000000Z-7-0"  # renamed into place, killed before the swap
+    shutil.copytree(set_dir_of(d), os.path.join(sets, newer))
+    olds = ["20000101T000000.000000000Z-7-%d" % i for i in range(4)]
+    for o in olds:
+        os.makedirs(os.path.join(sets, o))
+    os.symlink("sets/" + newer, os.path.join(d, "current.tmp-99999"))
+    tmpman = os.path.join(set_dir_of(d), "manifest.json.tmpAbC123")
+    with open(tmpman, "w") as fh:
+        fh.write("{")
+    leftovers = [part, os.path.join(sets, newer), os.path.join(d, "current.tmp-99999"), tmpman,
+                 os.path.join(sets, olds[0]), os.path.join(sets, olds[1])]
+    with open(os.path.join(d, "fetch.lock"), "a") as lk:
+        fcntl.flock(lk, fcntl.LOCK_EX)
+        rc, out, err = fetch(d, cat, "un_sc")
+        fcntl.flock(lk, fcntl.LOCK_UN)
+    check(rc == 4 and all(os.path.lexists(p) for p in leftovers),
+          "a fetch that cannot take the lock removes nothing (rc %d)" % rc)
+    c, _ = catalog(tmp, srv, {"un.xml": "e500x99"})
+    rc, out, err = fetch(d, c, "un_sc", "--retries", "0")
+    check(rc == 4, "a failing fetch (no swap) still runs the cleanup (rc %d)" % rc)
+    left = [p for p in leftovers if os.path.lexists(p)]
+    check(not left, "orphans of killed fetches removed at the start of a fetch (left: %s)" % left)
+    check(sorted(os.listdir(sets)) == sorted(olds[2:] + [cur_id]),
+          "the set in use and the two newest older sets are kept (%s)" % sorted(os.listdir(sets)))
+    assert_valid_set(d, "after the cleanup")
+
+
+def v_of(data):
+    return lists_json(data)["version"]
 
 
 def make_certs(tmp):
@@ -566,6 +829,7 @@ def main():
         with FaultServer(files, lm) as srv:
             test_mirror_and_faults(tmp, srv, files)
             test_new_sources(tmp, srv)
+            test_fail_closed(tmp, srv, files)
             test_https(tmp, files, lm, srv)
             test_concurrent_readers(tmp, srv)
     finally:

@@ -9,6 +9,7 @@ given to the server and <modes> a comma-separated list of behaviours:
   e503wait    every request answers HTTP 503 with Retry-After: 86400
   etag        send an ETag and answer 304 to a matching If-None-Match
   ims         answer 304 to an If-Modified-Since equal to our Last-Modified
+  always304   answer 304 to every request, conditional or not (a broken cache)
   trickle     announce the full length, then send one byte every 0.3 s
   trunc       announce the full Content-Length, send half, close
   gzip        Content-Encoding: gzip when the client accepts it
@@ -114,6 +115,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 body = re.sub(rb"^(\xef\xbb\xbf)?Report Date: [^\r\n]*", rb"\1Report Date: " + day, body, 1)
         if lm:
             headers["Last-Modified"] = lm
+        if "always304" in modes:
+            return self._send(304, b"", headers=headers)
         if "etag" in modes:
             tag = '"%s"' % hashlib.sha256(body).hexdigest()[:32]
             headers["ETag"] = tag

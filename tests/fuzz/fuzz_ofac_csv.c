@@ -55,8 +55,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.on_diag = fuzz_one_line,
 	};
 	es_parse_stats st;
-	es_code rc = es_parse_ofac_csv_buf(&in, part[0] ? part[0] : "", plen[0], part[1], plen[1], part[2],
-					   plen[2], part[3], plen[3], &st, &err);
+	es_ofac_csv_bufs b = {{part[0] ? part[0] : "", plen[0]}, {part[1], plen[1]}, {part[2], plen[2]},
+			      {part[3], plen[3]}};
+	es_code rc = es_parse_ofac_csv_buf(&in, &b, &st, &err);
 	fuzz_check_failure(rc, &err);
 	return 0;
 }

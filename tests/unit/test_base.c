@@ -100,10 +100,53 @@ static void test_buf_vec_hash(void **state)
 	assert_true(es_hash("", 0) == 14695981039346656037ULL);
 }
 
+/* the partial dates of lists' dates of birth, and DD/MM/YYYY */
+static void test_partial_dates(void **state)
+{
+	(void)state;
+	es_date d;
+	assert_true(es_date_parse_dmy("28/02/2025", 10, &d));
+	assert_int_equal(d.y * 10000 + d.m * 100 + d.d, 20250228);
+	assert_false(es_date_parse_dmy("29/02/2025", 10, &d));
+	assert_false(es_date_parse_dmy("31/04/2026", 10, &d));
+	assert_false(es_date_parse_dmy("2/02/2025x", 10, &d));
+	/* ISO partial: year, year-month, full; impossible parts dropped */
+	assert_true(es_date_parse_partial_iso("1975", 4, &d));
+	assert_true(d.y == 1975 && d.m == 0 && d.d == 0);
+	assert_true(es_date_parse_partial_iso("1975-06", 7, &d));
+	assert_true(d.y == 1975 && d.m == 6 && d.d == 0);
+	assert_true(es_date_parse_partial_iso("1975-06-30 to 1976", 18, &d));
+	assert_true(d.y == 1975 && d.m == 6 && d.d == 30);
+	assert_true(es_date_parse_partial_iso("2026-02-31", 10, &d));
+	assert_true(d.y == 2026 && d.m == 2 && d.d == 0);
+	assert_true(es_date_parse_partial_iso("2025-02-29", 10, &d));
+	assert_true(d.y == 2025 && d.m == 2 && d.d == 0);
+	assert_true(es_date_parse_partial_iso("2024-02-29", 10, &d));
+	assert_true(d.d == 29);
+	assert_true(es_date_parse_partial_iso("1975-13-01", 10, &d));
+	assert_true(d.y == 1975 && d.m == 0 && d.d == 0);
+	assert_false(es_date_parse_partial_iso("197", 3, &d));
+	assert_false(es_date_parse_partial_iso("circa 1975", 10, &d));
+	/* DD/MM/YYYY with 00 for unknown parts */
+	assert_true(es_date_parse_partial_dmy("00/00/1960", 10, &d));
+	assert_true(d.y == 1960 && d.m == 0 && d.d == 0);
+	assert_true(es_date_parse_partial_dmy("00/07/1960", 10, &d));
+	assert_true(d.y == 1960 && d.m == 7 && d.d == 0);
+	assert_true(es_date_parse_partial_dmy("31/06/1960", 10, &d));
+	assert_true(d.y == 1960 && d.m == 6 && d.d == 0);
+	assert_false(es_date_parse_partial_dmy("1960", 4, &d));
+	/* numbers already split; an unknown year still allows 29 February */
+	d = es_date_partial(0, 2, 29);
+	assert_true(d.m == 2 && d.d == 29);
+	d = es_date_partial(1970, 2, 29);
+	assert_true(d.y == 1970 && d.m == 2 && d.d == 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dates),
+		cmocka_unit_test(test_partial_dates),
 		cmocka_unit_test(test_utf8_walker),
 		cmocka_unit_test(test_buf_vec_hash),
 	};

@@ -18,6 +18,8 @@
 #include "es_fetch.h"
 #include "es_http.h"
 #include "es_io.h"
+#include "es_listset.h"
+#include "es_manifest.h"
 
 static void test_bundled_catalog(void **state)
 {
@@ -144,6 +146,231 @@ static void test_lock(void **state)
 	free(lp);
 }
 
+/* ---- fail closed (issue 10 items 2 and 3), the manifest's dates ---- */
+
+static void test_iso_time(void **state)
+{
+	(void)state;
+	assert_int_equal(es_parse_iso_time("2024-07-02T08:24:03Z"), 1719908643);
+	assert_int_equal(es_parse_iso_time("2024-07-02"), 1719878400);
+	assert_int_equal(es_parse_iso_time("2024-02-29T00:00:00Z"), 1709164800);
+	assert_int_equal(es_parse_iso_time("1970-01-01T00:00:00"), 0);
+	const char *bad[] = {"2026-02-31T00:00:00Z", "2025-02-29", "2024-13-01", "2024-07-02T24:00:00Z",
+			     "2024-07-02T08:60:00Z", "2024-07-02T08:24", "2024-07-02T08:24:03+02:00", "2024-07-02x",
+			     "24-07-02", "", NULL};
+	for (int i = 0; bad[i]; i++) {
+		if (es_parse_iso_time(bad[i]) != -1)
+			print_error("accepted '%s'\n", bad[i]);
+		assert_int_equal(es_parse_iso_time(bad[i]), -1);
+	}
+	assert_int_equal(es_parse_iso_time(NULL), -1);
+}
+
+static char *tmpdir(void)
+{
+	char t[] = "/tmp/es-failclosed-XXXXXX";
+	assert_non_null(mkdtemp(t));
+	return strdup(t);
+}
+
+static void put(const char *dir, const char *rel, const char *text)
+{
+	char *p = es_path_join(dir, rel);
+	char *slash = strrchr(p, '/');
+	*slash = '\0';
+	assert_int_equal(es_mkdirs(p, NULL), ES_OK);
+	*slash = '/';
+	assert_int_equal(es_write_atomic(p, text, strlen(text), NULL), ES_OK);
+	free(p);
+}
+
+static void rm_rf(const char *dir)
+{
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* A one-source fetched set (the bundled UN list) in DATA/sets/s1, "current"
+ * pointing at it; required lists what the manifest says it must hold. */
+static void make_set(const char *data, const char *required, const char *un_sha)
+{
+	char *src = es_path_join(ES_LISTS_DIR, "un-sc/consolidated.xml.gz");
+	char *buf;
+	size_t len;
+	assert_int_equal(es_read_file(src, 64u << 20, &buf, &len, NULL), ES_OK);
+	char *dst = es_path_join(data, "sets/s1/un-sc/consolidated.xml");
+	put(data, "sets/s1/un-sc/consolidated.xml", "");
+	assert_int_equal(es_write_atomic(dst, buf, len, NULL), ES_OK);
+	char sha[65];
+	es_sha256_hex(buf, len, sha);
+	char man[1024];
+	snprintf(man, sizeof man,
+		 "{\"set\": \"fetched\", %s \"sources\": [{\"id\": \"un_sc\", \"format\": \"un_xml\", "
+		 "\"data_date\": \"2026-02-27\", \"fetched_at\": \"2026-02-27T00:00:09Z\", \"entries\": 1003, "
+		 "\"files\": [{\"role\": \"main\", \"path\": \"un-sc/consolidated.xml\", \"sha256\": \"%s\"}]}]}",
+		 required, un_sha ? un_sha : sha);
+	put(data, "sets/s1/manifest.json", man);
+	char *cur = es_path_join(data, "current");
+	unlink(cur);
+	assert_int_equal(symlink("sets/s1", cur), 0);
+	free(cur);
+	free(dst);
+	free(buf);
+	free(src);
+}
+
+static es_code open_err(const char *data, es_err *err)
+{
+	es_listset *ls = NULL;
+	es_code rc = es_listset_open(&ls, data, ES_LISTS_DIR, err);
+	if (rc == ES_OK)
+		assert_false(ls->bundled);
+	else
+		assert_null(ls);
+	es_listset_free(ls);
+	return rc;
+}
+
+static void test_listset_fail_closed(void **state)
+{
+	(void)state;
+	char *data = tmpdir();
+	es_err err = {0};
+	es_listset *ls = NULL;
+	/* never fetched: the bundled snapshot */
+	assert_false(es_data_dir_has_fetched(data));
+	assert_int_equal(es_listset_open(&ls, data, ES_LISTS_DIR, &err), ES_OK);
+	assert_true(ls->bundled);
+	es_listset_free(ls);
+	/* the marker alone: has fetched, and "current" is missing */
+	put(data, ES_FETCHED_MARKER, "x\n");
+	assert_true(es_data_dir_has_fetched(data));
+	assert_int_equal(open_err(data, &err), ES_ECORRUPT);
+	assert_non_null(strstr(err.msg, "current is missing"));
+	assert_non_null(strstr(err.msg, "run 'exportscreen fetch'"));
+	/* a good one-source set */
+	make_set(data, "\"required\": [\"un_sc\"],", NULL);
+	assert_int_equal(open_err(data, &err), ES_OK);
+	/* it must hold a source it lacks */
+	make_set(data, "\"required\": [\"un_sc\", \"ofac_sdn\", \"uk_fcdo\"],", NULL);
+	assert_int_equal(open_err(data, &err), ES_ECORRUPT);
+	assert_non_null(strstr(err.msg, "lack sources the catalog has: ofac_sdn uk_fcdo"));
+	assert_non_null(strstr(err.msg, "run 'exportscreen fetch ofac_sdn uk_fcdo'"));
+	/* it does not say what it must hold */
+	make_set(data, "", NULL);
+	assert_int_equal(open_err(data, &err), ES_ECORRUPT);
+	assert_non_null(strstr(err.msg, "does not say which sources"));
+	/* "required" naming no source id */
+	make_set(data, "\"required\": [\"un_sc\", \"nope\"],", NULL);
+	assert_int_equal(open_err(data, &err), ES_ECORRUPT);
+	assert_non_null(strstr(err.msg, "unknown source 'nope'"));
+	/* dangling, then looping */
+	char *cur = es_path_join(data, "current");
+	unlink(cur);
+	assert_int_equal(symlink("sets/gone", cur), 0);
+	assert_int_equal(open_err(data, &err), ES_ECORRUPT);
+	assert_non_null(strstr(err.msg, "does not exist"));
+	unlink(cur);
+	assert_int_equal(symlink("current", cur), 0);
+	assert_int_equal(open_err(data, &err), ES_ECORRUPT);
+	assert_non_null(strstr(err.msg, "symlink loop"));
+	free(cur);
+	rm_rf(data);
+	free(data);
+}
+
+static es_code parse_un(const char *data, es_err *err, size_t *n)
+{
+	es_listset *ls = NULL;
+	es_countries *cs = NULL;
+	char *cp = es_path_join(ES_LISTS_DIR, "countries.tsv");
+	assert_int_equal(es_countries_load(&cs, cp, NULL), ES_OK);
+	assert_int_equal(es_listset_open(&ls, data, ES_LISTS_DIR, err), ES_OK);
+	es_entityset set;
+	es_entityset_init(&set);
+	es_listset_parse_opts po = {.countries = cs, .out = &set};
+	es_code rc = es_listset_parse_all(ls, &po, err);
+	*n = set.n;
+	es_entityset_clear(&set);
+	es_listset_free(ls);
+	es_countries_free(cs);
+	free(cp);
+	return rc;
+}
+
+static void test_parse_checks_hash(void **state)
+{
+	(void)state;
+	char *data = tmpdir();
+	es_err err = {0};
+	size_t n = 0;
+	make_set(data, "\"required\": [\"un_sc\"],", NULL);
+	assert_int_equal(parse_un(data, &err, &n), ES_OK);
+	assert_int_equal(n, 1003);
+	/* the same file under a manifest hash it does not match: never parsed */
+	make_set(data, "\"required\": [\"un_sc\"],",
+		 "0000000000000000000000000000000000000000000000000000000000000000");
+	n = 0;
+	assert_int_equal(parse_un(data, &err, &n), ES_ECORRUPT);
+	assert_int_equal(n, 0);
+	assert_non_null(strstr(err.msg, "does not match the manifest sha256"));
+	assert_non_null(strstr(err.msg, "run 'exportscreen fetch'"));
+	rm_rf(data);
+	free(data);
+}
+
+static void test_manifest_dates_and_required(void **state)
+{
+	(void)state;
+	char *dir = tmpdir();
+	char *p = es_path_join(dir, "manifest.json");
+	const char *file = "{\"role\": \"main\", \"path\": \"a\", \"sha256\": "
+			   "\"0000000000000000000000000000000000000000000000000000000000000000\"}";
+	char text[1024];
+	es_manifest m;
+	es_err err = {0};
+	const char *bad[][2] = {
+		{"\"data_date\": \"2026-02-31\"", "bad data_date"},
+		{"\"data_date\": \"2025-02-29\"", "bad data_date"},
+		{"\"fetched_at\": \"2024-07-02T08:61:00Z\"", "bad fetched_at"},
+		{"\"fetched_at\": \"yesterday\"", "bad fetched_at"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(text, sizeof text, "{\"sources\": [{\"id\": \"un_sc\", %s, \"files\": [%s]}]}", bad[i][0],
+			 file);
+		assert_int_equal(es_write_atomic(p, text, strlen(text), NULL), ES_OK);
+		assert_int_equal(es_manifest_load(&m, p, &err), ES_ECORRUPT);
+		assert_non_null(strstr(err.msg, bad[i][1]));
+	}
+	snprintf(text, sizeof text,
+		 "{\"set\": \"fetched\", \"required\": [\"eu_fsf\", \"un_sc\"], \"sources\": [{\"id\": \"un_sc\", "
+		 "\"data_date\": \"2024-02-29\", \"fetched_at\": \"2024-07-02T08:24:03Z\", \"files\": [%s]}]}",
+		 file);
+	assert_int_equal(es_write_atomic(p, text, strlen(text), NULL), ES_OK);
+	assert_int_equal(es_manifest_load(&m, p, &err), ES_OK);
+	assert_true(m.has_required);
+	assert_true(m.required[ES_SRC_EU_FSF] && m.required[ES_SRC_UN_SC] && !m.required[ES_SRC_OFAC_SDN]);
+	/* saved and loaded again: the same */
+	assert_int_equal(es_manifest_save(&m, p, &err), ES_OK);
+	es_manifest_free(&m);
+	assert_int_equal(es_manifest_load(&m, p, &err), ES_OK);
+	assert_true(m.has_required && m.required[ES_SRC_EU_FSF] && m.required[ES_SRC_UN_SC]);
+	assert_false(m.required[ES_SRC_UK_FCDO]);
+	assert_string_equal(m.sources[0].data_date, "2024-02-29");
+	es_manifest_free(&m);
+	/* the bundled manifest states no "required" */
+	char *bp = es_path_join(ES_LISTS_DIR, "manifest.json");
+	assert_int_equal(es_manifest_load(&m, bp, &err), ES_OK);
+	assert_false(m.has_required);
+	es_manifest_free(&m);
+	free(bp);
+	unlink(p);
+	free(p);
+	rmdir(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -152,6 +379,10 @@ int main(void)
 		cmocka_unit_test(test_url_policy),
 		cmocka_unit_test(test_refused_connection),
 		cmocka_unit_test(test_lock),
+		cmocka_unit_test(test_iso_time),
+		cmocka_unit_test(test_listset_fail_closed),
+		cmocka_unit_test(test_parse_checks_hash),
+		cmocka_unit_test(test_manifest_dates_and_required),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

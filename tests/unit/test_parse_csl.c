@@ -495,6 +495,34 @@ static void test_size_limit(void **state)
 	es_entityset_clear(&s);
 }
 
+/* dates of birth go through es_date: an impossible day is dropped (the year
+ * and month stay), bare years, ranges and circa are kept as before */
+static void test_dob_dates(void **state)
+{
+	(void)state;
+	static const char csv[] =
+		"_id,source,entity_number,type,programs,name,dates_of_birth\n"
+		"d1,Entity List (EL) - Bureau of Industry and Security,,Individual,,Ivan Example,"
+		"1970-02-30; 1971-02-28; 1964; circa 1960 to 1962; 1975-13-01\n";
+	es_entityset out;
+	es_entityset_init(&out);
+	es_parse_input in = {.source = ES_SRC_US_CSL, .path = "dob.csv", .countries = countries,
+			     .lists_dir = ES_LISTS_DIR, .on_entity = collect, .ctx = &out};
+	es_parse_stats st = {0};
+	es_err err = {0};
+	assert_int_equal(es_parse_csl_csv_buf(&in, csv, sizeof csv - 1, &st, &err), ES_OK);
+	const es_entity *e = find(&out, "d1");
+	assert_non_null(e);
+	assert_int_equal(e->n_dobs, 5);
+	assert_string_equal(e->dobs[0].text, "1970-02-30");
+	assert_true(e->dobs[0].year == 1970 && e->dobs[0].month == 2 && e->dobs[0].day == 0);
+	assert_true(e->dobs[1].year == 1971 && e->dobs[1].month == 2 && e->dobs[1].day == 28);
+	assert_true(e->dobs[2].year == 1964 && e->dobs[2].month == 0 && e->dobs[2].year_to == 0);
+	assert_true(e->dobs[3].approximate && e->dobs[3].year == 1960 && e->dobs[3].year_to == 1962);
+	assert_true(e->dobs[4].year == 1975 && e->dobs[4].month == 0 && e->dobs[4].day == 0);
+	es_entityset_clear(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest full_tests[] = {
@@ -506,6 +534,7 @@ int main(void)
 		cmocka_unit_test(test_derived_total),
 	};
 	const struct CMUnitTest small_tests[] = {
+		cmocka_unit_test(test_dob_dates),
 		cmocka_unit_test(test_excerpt_2025),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_bad_entries),

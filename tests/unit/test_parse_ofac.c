@@ -346,7 +346,7 @@ static void test_csv_mem_edge_cases(void **state)
 	memset(buf + p, 'x', big);
 	p += (int)big;
 	p += snprintf(buf + p, 256, "\"\r\n11,\"B\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n\x1a");
-	assert_int_equal(es_parse_ofac_csv_buf(&in, buf, (size_t)p, NULL, 0, NULL, 0, NULL, 0, &st, &err), ES_OK);
+	assert_int_equal(es_parse_ofac_csv_buf(&in, &(es_ofac_csv_bufs){.main = {buf, (size_t)p}}, &st, &err), ES_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(st.bad, 1);
 	assert_non_null(strstr(d.msgs[0], "sdn.csv:1: entry 10: field 12 is over the size limit"));
@@ -355,7 +355,7 @@ static void test_csv_mem_edge_cases(void **state)
 	/* a file cut inside a quoted field */
 	const char *cut = "10,\"A\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,\"DOB 19";
 	n = 0;
-	assert_int_equal(es_parse_ofac_csv_buf(&in, cut, strlen(cut), NULL, 0, NULL, 0, NULL, 0, &st, &err),
+	assert_int_equal(es_parse_ofac_csv_buf(&in, &(es_ofac_csv_bufs){.main = {cut, strlen(cut)}}, &st, &err),
 			 ES_EFORMAT);
 	assert_non_null(strstr(err.msg, "sdn.csv:1:"));
 
@@ -364,7 +364,7 @@ static void test_csv_mem_edge_cases(void **state)
 			  "10,\"B\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n";
 	n = 0;
 	d.n = 0;
-	assert_int_equal(es_parse_ofac_csv_buf(&in, dup, strlen(dup), NULL, 0, NULL, 0, NULL, 0, &st, &err), ES_OK);
+	assert_int_equal(es_parse_ofac_csv_buf(&in, &(es_ofac_csv_bufs){.main = {dup, strlen(dup)}}, &st, &err), ES_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(st.bad, 1);
 	assert_non_null(strstr(d.msgs[0], "entry 10 appears twice"));
@@ -373,7 +373,7 @@ static void test_csv_mem_edge_cases(void **state)
 static void test_dates(void **state)
 {
 	(void)state;
-	es_date d;
+	es_entity_date d;
 	assert_true(es_ofac_parse_date("03 May 1938", 11, &d));
 	assert_int_equal(d.year, 1938);
 	assert_int_equal(d.month, 5);
@@ -467,7 +467,7 @@ static void test_csv_nul_byte(void **state)
 	in.ctx = &n;
 	/* regression (libFuzzer): a NUL inside a name made e->name and names[0] differ */
 	const char doc[] = "306,\"BANCO \0NACIONAL\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n";
-	assert_int_equal(es_parse_ofac_csv_buf(&in, doc, sizeof doc - 1, NULL, 0, NULL, 0, NULL, 0, &st, &err),
+	assert_int_equal(es_parse_ofac_csv_buf(&in, &(es_ofac_csv_bufs){.main = {doc, sizeof doc - 1}}, &st, &err),
 			 ES_EENCODING);
 	assert_string_equal(err.msg, "sdn.csv:1: NUL byte in a text file (binary or damaged file?)");
 	assert_int_equal(n, 0);

@@ -55,6 +55,48 @@ bool es_date_parse_us(const char *s, size_t len, es_date *out)
 	return true;
 }
 
+bool es_date_parse_dmy(const char *s, size_t len, es_date *out)
+{
+	es_date d;
+	if (len != 10 || s[2] != '/' || s[5] != '/' || !digits(s, 2, &d.d) || !digits(s + 3, 2, &d.m) ||
+	    !digits(s + 6, 4, &d.y) || !es_date_valid(d.y, d.m, d.d))
+		return false;
+	*out = d;
+	return true;
+}
+
+es_date es_date_partial(int y, int m, int d)
+{
+	es_date r = {y, 0, 0};
+	if (m >= 1 && m <= 12) {
+		r.m = m;
+		if (es_date_valid(y >= 1 && y <= 9999 ? y : 2000, m, d))
+			r.d = d;
+	}
+	return r;
+}
+
+bool es_date_parse_partial_iso(const char *s, size_t len, es_date *out)
+{
+	int y, m = 0, d = 0;
+	if (len < 4 || !digits(s, 4, &y))
+		return false;
+	if (len >= 7 && s[4] == '-' && digits(s + 5, 2, &m) && len >= 10 && s[7] == '-')
+		digits(s + 8, 2, &d);
+	*out = es_date_partial(y, m, d);
+	return true;
+}
+
+bool es_date_parse_partial_dmy(const char *s, size_t len, es_date *out)
+{
+	int y, m, d;
+	if (len < 10 || s[2] != '/' || s[5] != '/' || !digits(s, 2, &d) || !digits(s + 3, 2, &m) ||
+	    !digits(s + 6, 4, &y))
+		return false;
+	*out = es_date_partial(y, m, d);
+	return true;
+}
+
 int64_t es_date_days(es_date d)
 {
 	/* days from civil (H. Hinnant's algorithm) */

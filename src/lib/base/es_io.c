@@ -11,11 +11,12 @@
 #include <openssl/evp.h>
 #include <zlib.h>
 
+#include "es_buf.h"
+
 es_code es_read_file(const char *path, size_t max_bytes, char **out, size_t *out_len, es_err *err)
 {
 	es_code rc = ES_OK;
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
+	es_buf b = {0};
 	*out = NULL;
 	*out_len = 0;
 	/* gzopen reads plain files unchanged, so one path serves both */
@@ -24,17 +25,11 @@ es_code es_read_file(const char *path, size_t max_bytes, char **out, size_t *out
 		return es_err_set(err, ES_EIO, "%s: cannot open: %s", path, strerror(errno ? errno : ENOENT));
 	gzbuffer(gz, 1 << 16);
 	for (;;) {
-		if (cap - len < 65536 + 1) {
-			size_t ncap = cap ? cap * 2 : 1 << 17;
-			char *p = realloc(buf, ncap);
-			if (!p) {
-				rc = es_err_set(err, ES_ENOMEM, "%s: out of memory", path);
-				goto out;
-			}
-			buf = p;
-			cap = ncap;
+		if (!es_buf_reserve(&b, 65536)) {
+			rc = es_err_set(err, ES_ENOMEM, "%s: out of memory", path);
+			goto out;
 		}
-		int n = gzread(gz, buf + len, 65536);
+		int n = gzread(gz, b.s + b.len, 65536);
 		if (n < 0) {
 			int zerr;
 			const char *m = gzerror(gz, &zerr);
@@ -44,8 +39,8 @@ es_code es_read_file(const char *path, size_t max_bytes, char **out, size_t *out
 		}
 		if (n == 0)
 			break;
-		len += (size_t)n;
-		if (len > max_bytes) {
+		b.len += (size_t)n;
+		if (b.len > max_bytes) {
 			rc = es_err_set(err, ES_ETOOBIG, "%s: larger than the limit of %zu bytes", path, max_bytes);
 			goto out;
 		}
@@ -63,13 +58,12 @@ es_code es_read_file(const char *path, size_t max_bytes, char **out, size_t *out
 			goto out;
 		}
 	}
-	buf[len] = '\0';
-	*out = buf;
-	*out_len = len;
-	buf = NULL;
+	b.s[b.len] = '\0';
+	*out_len = b.len;
+	*out = es_buf_take(&b);
 out:
 	gzclose(gz);
-	free(buf);
+	es_buf_free(&b);
 	return rc;
 }
 

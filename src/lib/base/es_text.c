@@ -44,18 +44,11 @@ const char *es_text_script(const char *s)
 
 void es_join_add(es_join *j, const char *sep, const char *part)
 {
-	if (!part || !*part || j->oom)
+	if (!part || !*part)
 		return;
-	size_t sl = j->len ? strlen(sep) : 0, pl = strlen(part);
-	char *p = realloc(j->s, j->len + sl + pl + 1);
-	if (!p) {
-		j->oom = true;
-		return;
-	}
-	memcpy(p + j->len, sep, sl);
-	memcpy(p + j->len + sl, part, pl + 1);
-	j->s = p;
-	j->len += sl + pl;
+	if (j->len)
+		es_buf_adds(j, sep);
+	es_buf_adds(j, part);
 }
 
 size_t es_text_split_tabs(char *line, char **cols, size_t max)

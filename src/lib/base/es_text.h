@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "es_buf.h"
+
 /* Moves *s past leading and *n before trailing ASCII whitespace. */
 void es_text_trim(const char **s, size_t *n);
 
@@ -63,14 +65,11 @@ char *es_text_data_line(char **cursor, long *lineno);
  * any further tabs); returns the number of columns. */
 size_t es_text_split_tabs(char *line, char **cols, size_t max);
 
-/* A growing string of parts joined by separators. Start it as {0}; the caller
- * frees s. Once an allocation fails, oom is set and later adds do nothing, so
- * a run of adds is checked once at the end. */
-typedef struct {
-	char *s;       /* NULL until a part is added */
-	size_t len;
-	bool oom;
-} es_join;
+/* A growing string of parts joined by separators: the one buffer (es_buf),
+ * so it grows by doubling like every other. Start it as {0}; the caller
+ * frees s (NULL until a part is added). Once an allocation fails, oom is set
+ * and later adds do nothing, so a run of adds is checked once at the end. */
+typedef es_buf es_join;
 
 /* Appends part, preceded by sep unless j is still empty. A NULL or empty part
  * adds nothing (not even the separator). */

@@ -12,8 +12,17 @@
  *     empty, not HTML, parses, declared count matches, has not lost more than
  *     max_shrink of its entries); otherwise the last good copy stays;
  *   - one fetch at a time: flock(2) on DATA/fetch.lock;
- *   - the previous two sets are kept so that a reader that resolved an older
- *     "current" can finish; older ones are removed.
+ *   - at the start of every fetch and after a swap, under the lock, what
+ *     killed fetches left (sets/<id>.part, complete sets never swapped in,
+ *     current.tmp-* links) is removed; the previous two sets are kept so
+ *     that a reader that resolved an older "current" can finish, older ones
+ *     are removed;
+ *   - only a 304 to a conditional request confirms a held file (es_http);
+ *   - once the data dir has held a fetched set (DATA/fetched-once, written
+ *     at the first swap), the bundled snapshot is never a held copy: the
+ *     sources of a vanished or damaged set are fetched as never held;
+ *   - the new manifest names the sources the set must hold (the catalog's
+ *     and the previous set's): readers refuse a set that lacks one.
  * Nothing here prints: progress and results go through callbacks and the
  * report. */
 #ifndef ES_FETCH_H

@@ -21,8 +21,6 @@
 #define DEF_STALL_MS 60000L
 #define DEF_RETRY_MS 1000L
 #define DEF_MAX_RETRY_AFTER_MS 120000L
-#define DEF_MAX_BODY ((size_t)256 * 1024 * 1024)
-#define DEF_MAX_DECODED ((size_t)512 * 1024 * 1024)
 #define DEF_MAX_REDIRECTS 10
 #define MAX_HEADER_VALUE 1024
 
@@ -265,17 +263,63 @@ static void backoff_sleep(long base_ms, int attempt, long retry_after_ms)
 
 typedef enum { ATT_OK, ATT_RETRY, ATT_FATAL } att_kind;
 
-/* One attempt: the hop-by-hop redirect walk from url. */
-static att_kind attempt(const char *url, const es_http_opts *o, size_t max_body, size_t max_decoded,
-			int fd, es_http_result *res, es_code *rc, es_err *err)
+/* What every attempt of one GET asks for. */
+typedef struct {
+	const char *url;
+	const es_http_opts *o;
+	size_t max_body, max_decoded; /* the limits in force (defaults applied) */
+	int fd;                       /* the body goes here */
+} att_req;
+
+/* The options of one hop: the policy (TLS verification, protocols, no
+ * automatic redirects), the limits, and the callbacks writing into hp. */
+static void hop_options(CURL *h, const att_req *q, const char *cur, struct curl_slist *hdrs, char *errbuf,
+			const char *ua, hop *hp)
 {
+	const es_http_opts *o = q->o;
+	long stall_s = (o->stall_ms > 0 ? o->stall_ms : DEF_STALL_MS) / 1000;
+	size_t max_body = q->max_body;
+	curl_easy_setopt(h, CURLOPT_URL, cur);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L); /* we follow, checking each hop */
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	if (o->cacert && *o->cacert)
+		curl_easy_setopt(h, CURLOPT_CAINFO, o->cacert);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+			 o->connect_timeout_ms > 0 ? o->connect_timeout_ms : DEF_CONNECT_MS);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, o->timeout_ms > 0 ? o->timeout_ms : DEF_TIMEOUT_MS);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, stall_s > 0 ? stall_s : 1L);
+	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max_body);
+	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "gzip, deflate");
+	curl_easy_setopt(h, CURLOPT_USERAGENT, o->user_agent ? o->user_agent : ua);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, hp);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, hp);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, hp);
+}
+
+/* One attempt: the hop-by-hop redirect walk from q->url. */
+static att_kind attempt(const att_req *q, es_http_result *res, es_code *rc, es_err *err)
+{
+	const char *url = q->url;
+	const es_http_opts *o = q->o;
+	size_t max_body = q->max_body, max_decoded = q->max_decoded;
+	int fd = q->fd;
 	att_kind kind = ATT_FATAL;
 	CURL *h = NULL;
 	struct curl_slist *hdrs = NULL;
 	char *cur = strdup(url);
 	char errbuf[CURL_ERROR_SIZE];
 	int max_redir = o->max_redirects > 0 ? o->max_redirects : DEF_MAX_REDIRECTS;
-	long stall_s = (o->stall_ms > 0 ? o->stall_ms : DEF_STALL_MS) / 1000;
 	hop hp;
 
 	if (!cur) {
@@ -298,6 +342,7 @@ static att_kind attempt(const char *url, const es_http_opts *o, size_t max_body,
 		snprintf(hbuf, sizeof hbuf, "If-Modified-Since: %s", o->if_modified_since);
 		hdrs = curl_slist_append(hdrs, hbuf);
 	}
+	bool conditional = hdrs != NULL;
 
 	for (;;) {
 		es_code urc = es_http_check_url(cur, err);
@@ -320,32 +365,7 @@ static att_kind attempt(const char *url, const es_http_opts *o, size_t max_body,
 		}
 		hp.h = h;
 		errbuf[0] = '\0';
-		curl_easy_setopt(h, CURLOPT_URL, cur);
-		curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-		curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L); /* we follow, checking each hop */
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-		curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-		if (o->cacert && *o->cacert)
-			curl_easy_setopt(h, CURLOPT_CAINFO, o->cacert);
-		curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-				 o->connect_timeout_ms > 0 ? o->connect_timeout_ms : DEF_CONNECT_MS);
-		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, o->timeout_ms > 0 ? o->timeout_ms : DEF_TIMEOUT_MS);
-		curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-		curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, stall_s > 0 ? stall_s : 1L);
-		curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max_body);
-		curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "gzip, deflate");
-		curl_easy_setopt(h, CURLOPT_USERAGENT, o->user_agent ? o->user_agent : ua);
-		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-		curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-		curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-		curl_easy_setopt(h, CURLOPT_HEADERDATA, &hp);
-		curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-		curl_easy_setopt(h, CURLOPT_WRITEDATA, &hp);
-		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-		curl_easy_setopt(h, CURLOPT_XFERINFODATA, &hp);
+		hop_options(h, q, cur, hdrs, errbuf, ua, &hp);
 
 		CURLcode cc = curl_easy_perform(h);
 		long st = 0;
@@ -404,6 +424,15 @@ static att_kind attempt(const char *url, const es_http_opts *o, size_t max_body,
 			continue;
 		}
 		if (st == 304) {
+			/* only a conditional request can be answered "not modified": a 304
+			 * to a request without validators confirms nothing */
+			if (!conditional) {
+				*rc = es_err_set(err, ES_ENET,
+						 "GET %.200s: HTTP 304 (not modified) to a request that carried no "
+						 "validators; nothing is confirmed",
+						 cur);
+				goto out;
+			}
 			res->not_modified = true;
 		} else if (st < 200 || st >= 300) {
 			*rc = es_err_set(err, ES_ENET, "GET %.200s: HTTP %ld", cur, st);
@@ -438,8 +467,13 @@ es_code es_http_get(const char *url, const es_http_opts *opts, int fd, es_http_r
 	es_http_opts defaults = {0};
 	const es_http_opts *o = opts ? opts : &defaults;
 	memset(res, 0, sizeof *res);
-	size_t max_body = o->max_body ? o->max_body : DEF_MAX_BODY;
-	size_t max_decoded = o->max_decoded ? o->max_decoded : DEF_MAX_DECODED;
+	att_req q = {
+		.url = url,
+		.o = o,
+		.max_body = o->max_body ? o->max_body : ES_HTTP_DEFAULT_MAX_BODY,
+		.max_decoded = o->max_decoded ? o->max_decoded : ES_HTTP_DEFAULT_MAX_DECODED,
+		.fd = fd,
+	};
 	int tries = 1 + (o->retries > 0 ? o->retries : 0);
 	long delay = o->retry_delay_ms > 0 ? o->retry_delay_ms : DEF_RETRY_MS;
 	long max_after = o->max_retry_after_ms > 0 ? o->max_retry_after_ms : DEF_MAX_RETRY_AFTER_MS;
@@ -449,7 +483,7 @@ es_code es_http_get(const char *url, const es_http_opts *opts, int fd, es_http_r
 	for (int i = 1; i <= tries; i++) {
 		res->attempts = i;
 		res->retry_after_s = 0;
-		att_kind k = attempt(url, o, max_body, max_decoded, fd, res, &rc, err);
+		att_kind k = attempt(&q, res, &rc, err);
 		if (k == ATT_OK)
 			return ES_OK;
 		if (k == ATT_FATAL || i == tries)

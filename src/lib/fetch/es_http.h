@@ -28,6 +28,13 @@
 
 #include "es_error.h"
 
+/* Default size limits: 256 MiB on the wire; 512 MiB after Content-Encoding
+ * decoding (a gzip-encoded list expands), which is also the largest list file
+ * the parsers read (ES_PARSE_MAX_BYTES; es_fetch checks they agree).
+ * docs/fetch.md, README and `fetch --help` state these figures. */
+#define ES_HTTP_DEFAULT_MAX_BODY ((size_t)256 * 1024 * 1024)
+#define ES_HTTP_DEFAULT_MAX_DECODED ((size_t)512 * 1024 * 1024)
+
 /* Called now and then while bytes arrive: bytes on the wire so far and the
  * expected total (0 when the server did not say). */
 typedef void (*es_http_progress_cb)(void *ctx, double now, double total);
@@ -39,8 +46,8 @@ typedef struct {
 	int retries;              /* extra attempts after the first; < 0 = 0 */
 	long retry_delay_ms;      /* first backoff; doubled each retry, +-50% jitter; 0 = 1 s */
 	long max_retry_after_ms;  /* longest Retry-After (429/503) waited for; longer gives up; 0 = 120 s */
-	size_t max_body;          /* bytes on the wire; 0 = 256 MiB */
-	size_t max_decoded;       /* bytes after content decoding; 0 = 512 MiB */
+	size_t max_body;          /* bytes on the wire; 0 = ES_HTTP_DEFAULT_MAX_BODY */
+	size_t max_decoded;       /* bytes after content decoding; 0 = ES_HTTP_DEFAULT_MAX_DECODED */
 	int max_redirects;        /* 0 = 10 */
 	const char *cacert;       /* CA bundle file, or NULL for the system default */
 	const char *if_none_match;     /* ETag of the copy we hold, or NULL */
@@ -70,7 +77,10 @@ void es_http_global_cleanup(void);
  * reason when refused. */
 es_code es_http_check_url(const char *url, es_err *err);
 
-/* GETs url into fd. Returns ES_OK for a 2xx body or a 304 (res->not_modified);
+/* GETs url into fd. Returns ES_OK for a 2xx body or for a 304
+ * (res->not_modified) to a conditional request (if_none_match or
+ * if_modified_since sent); a 304 to a request that carried neither confirms
+ * nothing and is ES_ENET;
  * ES_ENET for network failures and HTTP errors (after the retries), ES_ETOOBIG
  * over a size limit, ES_EUSAGE for a URL or redirect the policy refuses.
  * res is filled as far as known in every case; free it with es_http_result_free. */

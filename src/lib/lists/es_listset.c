@@ -1,5 +1,6 @@
 #include "es_listset.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,9 +28,103 @@ void es_listset_free(es_listset *ls)
 	free(ls->set_dir);
 	free(ls->data_dir);
 	free(ls->lists_dir);
-	free(ls->fallback_reason);
 	es_manifest_free(&ls->manifest);
 	free(ls);
+}
+
+bool es_data_dir_has_fetched(const char *data_dir)
+{
+	struct stat st;
+	char *marker = es_path_join(data_dir, ES_FETCHED_MARKER);
+	char *cur = es_path_join(data_dir, "current");
+	/* "current" (even dangling) counts too: a fetch killed between the swap
+	 * and writing the marker has still put a fetched set in use */
+	bool has = (marker && lstat(marker, &st) == 0) || (cur && lstat(cur, &st) == 0);
+	free(marker);
+	free(cur);
+	return has;
+}
+
+/* Every source the manifest says the set must hold is there, and every file
+ * it names exists; otherwise ES_ECORRUPT saying what to fetch. */
+static es_code check_complete(const es_manifest *m, const char *set_dir, es_err *err)
+{
+	if (!m->has_required)
+		return es_err_set(err, ES_ECORRUPT,
+				  "fetched lists in %s: the manifest does not say which sources the set must hold "
+				  "(damaged); run 'exportscreen fetch'",
+				  set_dir);
+	char missing[256] = "";
+	size_t o = 0, n = 0;
+	for (int id = 0; id < ES_SRC_COUNT; id++) {
+		if (!m->required[id] || es_manifest_find((es_manifest *)m, (es_source)id))
+			continue;
+		o += (size_t)snprintf(missing + o, sizeof missing - o, " %s", es_source_id((es_source)id));
+		n++;
+	}
+	if (n)
+		return es_err_set(err, ES_ECORRUPT,
+				  "fetched lists in %s lack %s the catalog has:%s; run 'exportscreen fetch%s'", set_dir,
+				  n == 1 ? "a source" : "sources", missing, missing);
+	for (size_t i = 0; i < m->n_sources; i++)
+		for (size_t k = 0; k < m->sources[i].n_files; k++) {
+			const es_manifest_source *s = &m->sources[i];
+			char *p = es_path_join(set_dir, s->files[k].path);
+			struct stat st;
+			bool ok = p && stat(p, &st) == 0 && S_ISREG(st.st_mode);
+			free(p);
+			if (!ok)
+				return es_err_set(err, ES_ECORRUPT,
+						  "fetched lists in %s: %s file %s is missing; run 'exportscreen fetch %s'",
+						  set_dir, es_source_id(s->source), s->files[k].path,
+						  es_source_id(s->source));
+		}
+	return ES_OK;
+}
+
+/* The fetched set DATA/current points at, resolved once so that a concurrent
+ * swap cannot mix sets; every way it can be unusable is an error. */
+static es_code open_fetched(es_listset *ls, es_err *err)
+{
+	es_code rc = ES_OK;
+	char *cur = es_path_join(ls->data_dir, "current");
+	char *mpath = NULL;
+	char resolved[PATH_MAX];
+	struct stat st;
+	if (!cur)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	if (lstat(cur, &st) != 0) {
+		rc = es_err_set(err, ES_ECORRUPT,
+				"%s has held fetched lists but %s is missing; run 'exportscreen fetch'", ls->data_dir,
+				cur);
+		goto out;
+	}
+	if (!realpath(cur, resolved)) {
+		int e = errno;
+		rc = es_err_set(err, ES_ECORRUPT, "fetched lists unusable: %s %s; run 'exportscreen fetch'", cur,
+				e == ELOOP    ? "is a symlink loop"
+				: e == ENOENT ? "points to a set that does not exist"
+					      : strerror(e));
+		goto out;
+	}
+	if (!(mpath = es_path_join(resolved, "manifest.json"))) {
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+		goto out;
+	}
+	es_err me = {0};
+	if (es_manifest_load(&ls->manifest, mpath, &me) != ES_OK) {
+		rc = es_err_set(err, me.code == ES_ENOMEM ? ES_ENOMEM : ES_ECORRUPT,
+				"fetched lists unusable: %s; run 'exportscreen fetch'", me.msg);
+		goto out;
+	}
+	if ((rc = check_complete(&ls->manifest, resolved, err)) != ES_OK)
+		goto out;
+	if (!(ls->set_dir = strdup(resolved)))
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+out:
+	free(cur);
+	free(mpath);
+	return rc;
 }
 
 es_code es_listset_open(es_listset **out, const char *data_dir, const char *lists_dir, es_err *err)
@@ -45,28 +140,20 @@ es_code es_listset_open(es_listset **out, const char *data_dir, const char *list
 		rc = es_err_set(err, ES_ENOMEM, "out of memory");
 		goto fail;
 	}
-	/* a fetched set: resolve "current" once, so a concurrent swap cannot mix sets */
-	char *cur = es_path_join(ls->data_dir, "current");
-	char resolved[PATH_MAX];
-	struct stat st;
-	if (cur && lstat(cur, &st) == 0 && realpath(cur, resolved)) {
-		char *mpath = es_path_join(resolved, "manifest.json");
-		es_err e2 = {0};
-		if (mpath && es_manifest_load(&ls->manifest, mpath, &e2) == ES_OK) {
-			ls->set_dir = strdup(resolved);
-		} else {
-			ls->fallback_reason = strdup(e2.msg[0] ? e2.msg : "cannot read fetched manifest");
-		}
-		free(mpath);
-	}
-	free(cur);
-	if (!ls->set_dir) {
+	if (es_data_dir_has_fetched(ls->data_dir)) {
+		/* never a fall-back to the (older) bundled snapshot */
+		if ((rc = open_fetched(ls, err)) != ES_OK)
+			goto fail;
+	} else {
 		char *mpath = es_path_join(ls->lists_dir, "manifest.json");
 		rc = mpath ? es_manifest_load(&ls->manifest, mpath, err) : es_err_set(err, ES_ENOMEM, "out of memory");
 		free(mpath);
 		if (rc != ES_OK)
 			goto fail;
-		ls->set_dir = strdup(ls->lists_dir);
+		if (!(ls->set_dir = strdup(ls->lists_dir))) {
+			rc = es_err_set(err, ES_ENOMEM, "out of memory");
+			goto fail;
+		}
 		ls->bundled = true;
 	}
 	es_manifest_set_hash(&ls->manifest, ls->set_hash);
@@ -110,9 +197,17 @@ char *es_listset_path(const es_listset *ls, const char *rel)
 	return es_path_join(ls->set_dir, rel);
 }
 
+/* The manifest sha256 of the file with this role, or NULL. */
+static const char *file_sha(const es_manifest_source *src, const char *role)
+{
+	for (size_t k = 0; k < src->n_files; k++)
+		if (strcmp(src->files[k].role, role) == 0)
+			return src->files[k].sha256;
+	return NULL;
+}
+
 es_code es_listset_parse_source(const es_listset *ls, const es_manifest_source *src,
-				const es_countries *countries, es_entityset *out,
-				es_diag_cb on_diag, void *diag_ctx, es_parse_stats *stats, es_err *err)
+				const es_listset_parse_opts *o, es_parse_stats *stats, es_err *err)
 {
 	const es_parser *p = es_parser_find(src->format);
 	if (!p)
@@ -121,6 +216,7 @@ es_code es_listset_parse_source(const es_listset *ls, const es_manifest_source *
 	const char *main = es_manifest_file_path(src, "main");
 	if (!main)
 		return es_err_set(err, ES_ECORRUPT, "source %s: no main file", es_source_id(src->source));
+	es_code rc = ES_OK;
 	const char *add = es_manifest_file_path(src, "add");
 	const char *alt = es_manifest_file_path(src, "alt");
 	const char *com = es_manifest_file_path(src, "comments");
@@ -134,14 +230,26 @@ es_code es_listset_parse_source(const es_listset *ls, const es_manifest_source *
 		.add_path = pa,
 		.alt_path = pl,
 		.comments_path = pc,
-		.countries = countries,
+		/* each file is checked against the manifest on the bytes parsed */
+		.sha256 = file_sha(src, "main"),
+		.add_sha256 = file_sha(src, "add"),
+		.alt_sha256 = file_sha(src, "alt"),
+		.comments_sha256 = file_sha(src, "comments"),
+		.countries = o->countries,
 		.lists_dir = ls->lists_dir,
-		.on_diag = on_diag,
-		.diag_ctx = diag_ctx,
+		.on_diag = o->on_diag,
+		.diag_ctx = o->diag_ctx,
 	};
 	es_parse_stats local;
-	es_code rc = pm ? es_parse_into(p, in, out, stats ? stats : &local, err)
-			: es_err_set(err, ES_ENOMEM, "out of memory");
+	rc = pm ? es_parse_into(p, in, o->out, stats ? stats : &local, err)
+		: es_err_set(err, ES_ENOMEM, "out of memory");
+	if (rc == ES_ECORRUPT && err) {
+		/* a file that fails its check: say what to do about it */
+		size_t l = strlen(err->msg);
+		snprintf(err->msg + l, sizeof err->msg - l, " (%s list); %s", es_source_id(src->source),
+			 ls->bundled ? "the bundled snapshot is damaged: reinstall the program"
+				     : "run 'exportscreen fetch'");
+	}
 	free(pm);
 	free(pa);
 	free(pl);
@@ -149,13 +257,11 @@ es_code es_listset_parse_source(const es_listset *ls, const es_manifest_source *
 	return rc;
 }
 
-es_code es_listset_parse_all(const es_listset *ls, const es_countries *countries, es_entityset *out,
-			     es_diag_cb on_diag, void *diag_ctx, es_err *err)
+es_code es_listset_parse_all(const es_listset *ls, const es_listset_parse_opts *o, es_err *err)
 {
 	for (size_t i = 0; i < ls->manifest.n_sources; i++) {
 		es_parse_stats st = {0};
-		es_code rc = es_listset_parse_source(ls, &ls->manifest.sources[i], countries, out, on_diag,
-						     diag_ctx, &st, err);
+		es_code rc = es_listset_parse_source(ls, &ls->manifest.sources[i], o, &st, err);
 		if (rc != ES_OK)
 			return rc;
 	}

@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 
+#include "es_date.h"
 #include "es_io.h"
 
 static void copy_str(char *dst, size_t cap, const char *src)
@@ -17,6 +18,27 @@ static char *dup_or_null(json_t *v)
 {
 	const char *s = json_string_value(v);
 	return s && *s ? strdup(s) : NULL;
+}
+
+/* "required": an array of source ids (absent in the bundled manifest). */
+static es_code load_required(es_manifest *m, json_t *req, const char *path, es_err *err)
+{
+	if (!req)
+		return ES_OK;
+	if (!json_is_array(req))
+		return es_err_set(err, ES_ECORRUPT, "%s: 'required' is not an array of source ids", path);
+	size_t i;
+	json_t *v;
+	json_array_foreach(req, i, v) {
+		es_source sid;
+		const char *id = json_string_value(v);
+		if (!id || es_source_from_id(id, &sid) != 0)
+			return es_err_set(err, ES_ECORRUPT, "%s: 'required' names an unknown source '%s'", path,
+					  id ? id : "");
+		m->required[sid] = true;
+	}
+	m->has_required = true;
+	return ES_OK;
 }
 
 es_code es_manifest_load(es_manifest *m, const char *path, es_err *err)
@@ -60,6 +82,17 @@ es_code es_manifest_load(es_manifest *m, const char *path, es_err *err)
 		copy_str(s->format, sizeof s->format, json_string_value(json_object_get(js, "format")));
 		copy_str(s->data_date, sizeof s->data_date, json_string_value(json_object_get(js, "data_date")));
 		copy_str(s->fetched_at, sizeof s->fetched_at, json_string_value(json_object_get(js, "fetched_at")));
+		es_date dd;
+		if (s->data_date[0] && !es_date_parse_iso(s->data_date, strlen(s->data_date), &dd)) {
+			rc = es_err_set(err, ES_ECORRUPT, "%s: source '%s' has a bad data_date '%s'", path, id,
+					s->data_date);
+			goto out;
+		}
+		if (s->fetched_at[0] && es_parse_iso_time(s->fetched_at) < 0) {
+			rc = es_err_set(err, ES_ECORRUPT, "%s: source '%s' has a bad fetched_at '%s'", path, id,
+					s->fetched_at);
+			goto out;
+		}
 		s->entries = (long)json_integer_value(json_object_get(js, "entries"));
 		s->etag = dup_or_null(json_object_get(js, "etag"));
 		s->last_modified = dup_or_null(json_object_get(js, "last_modified"));
@@ -90,6 +123,8 @@ es_code es_manifest_load(es_manifest *m, const char *path, es_err *err)
 			}
 		}
 	}
+	if ((rc = load_required(m, json_object_get(root, "required"), path, err)) != ES_OK)
+		goto out;
 out:
 	json_decref(root);
 	free(buf);
@@ -129,6 +164,13 @@ es_code es_manifest_save(const es_manifest *m, const char *path, es_err *err)
 		}
 		json_object_set_new(js, "files", files);
 		json_array_append_new(srcs, js);
+	}
+	if (m->has_required) {
+		json_t *req = json_array();
+		for (int id = 0; id < ES_SRC_COUNT; id++)
+			if (m->required[id])
+				json_array_append_new(req, json_string(es_source_id((es_source)id)));
+		json_object_set_new(root, "required", req);
 	}
 	char *text = json_dumps(root, JSON_INDENT(2));
 	json_decref(root);
@@ -188,21 +230,29 @@ void es_manifest_set_hash(const es_manifest *m, char out[65])
 	es_sha256_hex(buf, o, out);
 }
 
+static bool two_digits(const char *s, int max, int *out)
+{
+	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
+		return false;
+	*out = (s[0] - '0') * 10 + (s[1] - '0');
+	return *out <= max;
+}
+
 time_t es_parse_iso_time(const char *s)
 {
-	int y, mo, d, h = 0, mi = 0, sec = 0;
-	if (!s || sscanf(s, "%4d-%2d-%2d", &y, &mo, &d) != 3)
+	es_date d;
+	size_t len = s ? strlen(s) : 0;
+	if (!s || es_date_parse_iso_prefix(s, len, &d) != 10)
 		return -1;
-	if (strlen(s) > 10 && (s[10] == 'T' || s[10] == ' '))
-		sscanf(s + 11, "%2d:%2d:%2d", &h, &mi, &sec);
-	if (mo < 1 || mo > 12 || d < 1 || d > 31)
-		return -1;
-	struct tm tm = {0};
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	return timegm(&tm);
+	int h = 0, mi = 0, sec = 0;
+	if (len > 10) {
+		/* "THH:MM:SS" or " HH:MM:SS", then "Z" or nothing */
+		const char *t = s + 11;
+		if ((s[10] != 'T' && s[10] != ' ') || len < 19 || !two_digits(t, 23, &h) || t[2] != ':' ||
+		    !two_digits(t + 3, 59, &mi) || t[5] != ':' || !two_digits(t + 6, 60, &sec))
+			return -1;
+		if (len > 19 && strcmp(s + 19, "Z") != 0)
+			return -1;
+	}
+	return (time_t)(es_date_days(d) * 86400 + h * 3600 + mi * 60 + sec);
 }

@@ -7,6 +7,7 @@
 #ifndef ES_MANIFEST_H
 #define ES_MANIFEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -36,8 +37,16 @@ typedef struct {
 	char set[16];         /* "bundled" or "fetched" */
 	es_manifest_source sources[ES_SRC_COUNT];
 	size_t n_sources;
+	/* The sources the set must hold ("required" in manifest.json): for a
+	 * fetched set, every source of the catalog the fetch used (and of the
+	 * sets before it). A set lacking one of them is incomplete and not used. */
+	bool required[ES_SRC_COUNT];
+	bool has_required;    /* the manifest states "required" */
 } es_manifest;
 
+/* Loads and checks manifest.json: known source ids, each once, files with
+ * relative paths and sha256, data_date empty or a real YYYY-MM-DD date,
+ * fetched_at empty or an ISO-8601 time; ES_ECORRUPT naming the path. */
 es_code es_manifest_load(es_manifest *m, const char *path, es_err *err);
 es_code es_manifest_save(const es_manifest *m, const char *path, es_err *err);
 void es_manifest_free(es_manifest *m);
@@ -52,7 +61,8 @@ const char *es_manifest_file_path(const es_manifest_source *s, const char *role)
 void es_manifest_set_hash(const es_manifest *m, char out[65]);
 
 /* Seconds since the epoch for an ISO-8601 UTC time ("2024-07-02T08:24:03Z",
- * "2024-07-02"), or -1. */
+ * "2024-07-02"), or -1 when it is not one (an impossible date or time
+ * included: es_date). */
 time_t es_parse_iso_time(const char *s);
 
 #endif

@@ -130,7 +130,8 @@ static es_code build_image(const es_listset *ls, const es_countries *countries, 
 {
 	es_entityset set;
 	es_entityset_init(&set);
-	es_code rc = es_listset_parse_all(ls, countries, &set, NULL, NULL, err);
+	es_listset_parse_opts po = {.countries = countries, .out = &set};
+	es_code rc = es_listset_parse_all(ls, &po, err);
 	if (rc == ES_OK)
 		rc = es_index_build(&set, td->nz, td->lex, ls->set_hash, td->hash, img, len, NULL, err);
 	es_entityset_clear(&set);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "es_io.h"
+#include "es_text.h"
 
 typedef struct {
 	char *key;   /* folded name */
@@ -82,17 +83,12 @@ es_code es_countries_load(es_countries **out, const char *path, es_err *err)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
 	if ((rc = es_read_file(path, 1 << 20, &buf, &len, err)) != ES_OK)
 		goto fail;
-	size_t lineno = 0;
-	for (char *line = buf, *next; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		lineno++;
-		if (*line == '#' || *line == '\0')
-			continue;
+	long lineno = 0;
+	char *cursor = buf;
+	for (char *line; (line = es_text_data_line(&cursor, &lineno));) {
 		char *tab = strchr(line, '\t');
 		if (!tab || tab - line != 2 || !isupper((unsigned char)line[0]) || !isupper((unsigned char)line[1])) {
-			rc = es_err_set(err, ES_EFORMAT, "%s:%zu: expected 'CC<TAB>name|...'", path, lineno);
+			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: expected 'CC<TAB>name|...'", path, lineno);
 			goto fail;
 		}
 		char cc[3] = {line[0], line[1], 0};

@@ -252,12 +252,12 @@ es_code es_entity_add_country(es_entity *e, const char *cc, es_country_role role
 	return ES_OK;
 }
 
-es_code es_entity_add_dob(es_entity *e, const es_date *d, es_err *err)
+es_code es_entity_add_dob(es_entity *e, const es_entity_date *d, es_err *err)
 {
-	es_date c = *d;
+	es_entity_date c = *d;
 	es_code rc = dup_trim(&c.text, d->text, d->text ? strlen(d->text) : 0, ES_MAX_NAME, err);
 	if (rc == ES_OK)
-		rc = grow(&e->dobs, e->n_dobs, sizeof(es_date), err);
+		rc = grow(&e->dobs, e->n_dobs, sizeof(es_entity_date), err);
 	if (rc != ES_OK) {
 		free(c.text);
 		return rc;

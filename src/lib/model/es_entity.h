@@ -87,7 +87,7 @@ typedef struct {
 	int year, month, day;
 	int year_to;         /* for ranges ("1960 to 1962", UN BETWEEN), else 0 */
 	bool approximate;    /* "circa", UN APPROXIMATELY */
-} es_date;
+} es_entity_date;
 
 typedef struct {
 	char *type;          /* "Passport", "National ID No.", "IMO", ... */
@@ -108,7 +108,7 @@ typedef struct es_entity {
 	size_t n_addresses;
 	es_country *countries;
 	size_t n_countries;
-	es_date *dobs;
+	es_entity_date *dobs;
 	size_t n_dobs;
 	char **pobs;         /* places of birth as text */
 	size_t n_pobs;
@@ -148,7 +148,7 @@ es_code es_entity_add_name(es_entity *e, const char *name, size_t len, es_name_k
 es_code es_entity_add_address(es_entity *e, const es_address *a, es_err *err);
 /* Adds a country unless the same (cc, role) is already present; cc must be 2 letters. */
 es_code es_entity_add_country(es_entity *e, const char *cc, es_country_role role, es_err *err);
-es_code es_entity_add_dob(es_entity *e, const es_date *d, es_err *err);
+es_code es_entity_add_dob(es_entity *e, const es_entity_date *d, es_err *err);
 es_code es_entity_add_pob(es_entity *e, const char *pob, es_err *err);
 es_code es_entity_add_ident(es_entity *e, const char *type, const char *number,
 			    const char *cc, es_err *err);

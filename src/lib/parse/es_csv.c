@@ -7,18 +7,16 @@
 #include <string.h>
 #include <strings.h>
 
+#include "es_buf.h"
 #include "es_io.h"
 #include "es_text.h"
 
 typedef struct {
 	const es_csv_opts *o;
 	size_t max_field, max_fields;
-	char *buf;             /* concatenated NUL-terminated fields of the current row */
-	size_t buf_len, buf_cap;
-	size_t *off, *len;     /* per-field offset into buf and length */
-	size_t n, cap;
-	char **ptrs;
-	size_t ptrs_cap;
+	es_buf buf;            /* concatenated NUL-terminated fields of the current row */
+	es_vec off, len;       /* size_t per field: offset into buf, length */
+	es_vec ptrs;           /* char * per field, handed to the callback */
 	long oversize;
 	long line, row_start;
 	bool at_row_start;
@@ -33,70 +31,47 @@ static void on_field(void *data, size_t n, void *st_)
 	state *st = st_;
 	if (st->rc != ES_OK)
 		return;
-	if (st->n >= st->max_fields || n > st->max_field) {
+	if (st->off.n >= st->max_fields || n > st->max_field) {
 		/* keep the index of the first offending field, store it empty */
 		if (st->oversize < 0)
-			st->oversize = (long)st->n;
-		if (st->n >= st->max_fields)
+			st->oversize = (long)st->off.n;
+		if (st->off.n >= st->max_fields)
 			return;
 		n = 0;
 	}
-	if (st->n == st->cap) {
-		size_t cap = st->cap ? st->cap * 2 : 32;
-		size_t *o = realloc(st->off, cap * sizeof *o);
-		if (o)
-			st->off = o;
-		size_t *l = o ? realloc(st->len, cap * sizeof *l) : NULL;
-		if (!o || !l) {
-			st->rc = es_err_set(st->err, ES_ENOMEM, "out of memory");
-			return;
-		}
-		st->len = l;
-		st->cap = cap;
+	size_t at = st->buf.len;
+	es_buf_add(&st->buf, data, n);
+	es_buf_addc(&st->buf, '\0');
+	size_t *o = es_vec_push(&st->off, sizeof(size_t));
+	size_t *l = es_vec_push(&st->len, sizeof(size_t));
+	if (st->buf.oom || !o || !l) {
+		st->rc = es_err_set(st->err, ES_ENOMEM, "out of memory");
+		return;
 	}
-	if (st->buf_len + n + 1 > st->buf_cap) {
-		size_t cap = st->buf_cap ? st->buf_cap : 4096;
-		while (cap < st->buf_len + n + 1)
-			cap *= 2;
-		char *b = realloc(st->buf, cap);
-		if (!b) {
-			st->rc = es_err_set(st->err, ES_ENOMEM, "out of memory");
-			return;
-		}
-		st->buf = b;
-		st->buf_cap = cap;
-	}
-	if (n)
-		memcpy(st->buf + st->buf_len, data, n);
-	st->buf[st->buf_len + n] = '\0';
-	st->off[st->n] = st->buf_len;
-	st->len[st->n] = n;
-	st->n++;
-	st->buf_len += n + 1;
+	*o = at;
+	*l = n;
 }
 
 static void on_row(int c, void *st_)
 {
 	(void)c;
 	state *st = st_;
+	size_t n = st->off.n;
 	if (st->rc == ES_OK) {
-		if (st->n > st->ptrs_cap) {
-			char **p = realloc(st->ptrs, st->n * sizeof *p);
-			if (!p) {
-				st->rc = es_err_set(st->err, ES_ENOMEM, "out of memory");
-				goto next;
-			}
-			st->ptrs = p;
-			st->ptrs_cap = st->n;
+		if (!es_vec_reserve(&st->ptrs, sizeof(char *), n)) {
+			st->rc = es_err_set(st->err, ES_ENOMEM, "out of memory");
+			goto next;
 		}
-		for (size_t i = 0; i < st->n; i++)
-			st->ptrs[i] = st->buf + st->off[i];
-		es_csv_row row = {st->ptrs, st->len, st->n, st->row_start, st->oversize};
+		char **ptrs = st->ptrs.data;
+		const size_t *off = st->off.data;
+		for (size_t i = 0; i < n; i++)
+			ptrs[i] = st->buf.s + off[i];
+		es_csv_row row = {ptrs, st->len.data, n, st->row_start, st->oversize};
 		st->rc = st->fn(st->ctx, &row, st->err);
 	}
 next:
-	st->n = 0;
-	st->buf_len = 0;
+	st->off.n = st->len.n = 0;
+	es_buf_clear(&st->buf);
 	st->oversize = -1;
 	st->at_row_start = true;
 }
@@ -151,10 +126,10 @@ es_code es_csv_parse(const char *buf, size_t len, const es_csv_opts *opts, es_cs
 				   st.row_start);
 	rc = st.rc;
 	csv_free(&p);
-	free(st.buf);
-	free(st.off);
-	free(st.len);
-	free(st.ptrs);
+	es_buf_free(&st.buf);
+	es_vec_free(&st.off);
+	es_vec_free(&st.len);
+	es_vec_free(&st.ptrs);
 	return rc;
 }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "es_buf.h"
 #include "es_io.h"
 #include "es_parse_common.h"
 #include "es_text.h"
@@ -32,8 +33,7 @@ typedef struct {
 } name_pattern;
 
 struct es_name_derive {
-	name_pattern *np;
-	size_t n_np;
+	es_vec pats;           /* name_pattern, in file order */
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
 };
@@ -42,12 +42,13 @@ void es_name_derive_free(es_name_derive *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->n_np; i++) {
-		pcre2_code_free(c->np[i].re);
-		for (size_t k = 0; k < c->np[i].n_out; k++)
-			free(c->np[i].out[k].tmpl);
+	name_pattern *pv = c->pats.data;
+	for (size_t i = 0; i < c->pats.n; i++) {
+		pcre2_code_free(pv[i].re);
+		for (size_t k = 0; k < pv[i].n_out; k++)
+			free(pv[i].out[k].tmpl);
 	}
-	free(c->np);
+	es_vec_free(&c->pats);
 	pcre2_match_data_free(c->md);
 	pcre2_match_context_free(c->mctx);
 	free(c);
@@ -142,15 +143,14 @@ es_code es_name_derive_load(es_name_derive **out, const char *path, es_err *err)
 					(size_t)eoff, (char *)msg);
 			goto done;
 		}
-		name_pattern *grown = realloc(c->np, (c->n_np + 1) * sizeof *grown);
-		if (!grown) {
+		name_pattern *slot = es_vec_push(&c->pats, sizeof(name_pattern));
+		if (!slot) {
 			pcre2_code_free(np.re);
 			rc = es_err_set(err, ES_ENOMEM, "out of memory");
 			goto done;
 		}
-		c->np = grown;
-		c->np[c->n_np++] = np; /* owned by c from here on, also on failure */
-		if (!parse_outputs(&c->np[c->n_np - 1], cols[0])) {
+		*slot = np; /* owned by c from here on, also on failure */
+		if (!parse_outputs(slot, cols[0])) {
 			rc = es_err_set(err, ES_EFORMAT,
 					"%s:%ld: outputs must be 'aka:' or 'fka:' templates naming groups of the pattern",
 					fname, line);
@@ -287,7 +287,7 @@ static es_code add_derived(es_entity *e, candidates *cand, es_name_kind kind, co
 
 es_code es_name_derive_apply(es_name_derive *c, es_entity *e, es_err *err)
 {
-	if (!c || !c->n_np || e->type == ES_TYPE_PERSON || !e->name)
+	if (!c || !c->pats.n || e->type == ES_TYPE_PERSON || !e->name)
 		return ES_OK;
 	candidates cand = {.n = 0};
 	es_code rc = ES_OK;
@@ -298,8 +298,8 @@ es_code es_name_derive_apply(es_name_derive *c, es_entity *e, es_err *err)
 	for (size_t ci = 0; ci < cand.n && rc == ES_OK; ci++) {
 		const char *subject = cand.name[ci];
 		size_t slen = strlen(subject);
-		for (size_t pi = 0; pi < c->n_np && rc == ES_OK; pi++) {
-			const name_pattern *p = &c->np[pi];
+		for (size_t pi = 0; pi < c->pats.n && rc == ES_OK; pi++) {
+			const name_pattern *p = &((const name_pattern *)c->pats.data)[pi];
 			if (pcre2_match(p->re, (PCRE2_SPTR)subject, slen, 0, 0, c->md, c->mctx) < 0)
 				continue; /* no match, or a limit hit: nothing derived */
 			/* the outputs are built from this match before any is added */

@@ -9,6 +9,8 @@
 
 #include "es_io.h"
 #include "es_parse_common.h"
+#include "es_buf.h"
+#include "es_date.h"
 #include "es_text.h"
 
 /* Data files are small; anything bigger is not ours. */
@@ -27,8 +29,7 @@ typedef struct {
 } pattern;
 
 struct es_ofac_remarks {
-	pattern *p;
-	size_t n;
+	es_vec pats;           /* pattern, in file order */
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
 };
@@ -37,11 +38,12 @@ void es_ofac_remarks_free(es_ofac_remarks *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; i < r->n; i++) {
-		free(r->p[i].type);
-		pcre2_code_free(r->p[i].re);
+	pattern *pv = r->pats.data;
+	for (size_t i = 0; i < r->pats.n; i++) {
+		free(pv[i].type);
+		pcre2_code_free(pv[i].re);
 	}
-	free(r->p);
+	es_vec_free(&r->pats);
 	pcre2_match_data_free(r->md);
 	pcre2_match_context_free(r->mctx);
 	free(r);
@@ -115,15 +117,14 @@ es_code es_ofac_remarks_load(es_ofac_remarks **out, const char *path, es_err *er
 					es_parse_basename(path), lineno);
 			goto cleanup;
 		}
-		pattern *np = realloc(r->p, (r->n + 1) * sizeof *np);
+		pattern *np = es_vec_push(&r->pats, sizeof(pattern));
 		if (!np) {
 			free(p.type);
 			pcre2_code_free(p.re);
 			rc = es_err_set(err, ES_ENOMEM, "out of memory");
 			goto cleanup;
 		}
-		r->p = np;
-		r->p[r->n++] = p;
+		*np = p;
 		uint32_t cap = 0;
 		pcre2_pattern_info(p.re, PCRE2_INFO_CAPTURECOUNT, &cap);
 		if (cap + 1 > max_groups)
@@ -180,8 +181,8 @@ static es_code apply_item(es_ofac_remarks *r, const es_countries *countries, con
 			  es_entity *e, es_err *err)
 {
 	char value[ITEM_MAX + 1], type[ITEM_MAX + 1], country[ITEM_MAX + 1];
-	for (size_t i = 0; i < r->n; i++) {
-		const pattern *p = &r->p[i];
+	for (size_t i = 0; i < r->pats.n; i++) {
+		const pattern *p = &((const pattern *)r->pats.data)[i];
 		int m = pcre2_match(p->re, (PCRE2_SPTR)item, len, 0, 0, r->md, r->mctx);
 		if (m < 0)
 			continue; /* no match, or a limit hit / bad UTF-8: the item stays prose */
@@ -193,7 +194,7 @@ static es_code apply_item(es_ofac_remarks *r, const es_countries *countries, con
 		}
 		case K_DOB: {
 			grab(r, item, p->g_value, value, sizeof value);
-			es_date d = {0};
+			es_entity_date d = {0};
 			es_ofac_parse_date(value, strlen(value), &d);
 			d.text = value;
 			return es_entity_add_dob(e, &d, err);
@@ -319,7 +320,7 @@ static bool one_date(const tok *t, size_t nt, size_t *i, int *y, int *m, int *d)
 	return true;
 }
 
-bool es_ofac_parse_date(const char *s, size_t len, es_date *d)
+bool es_ofac_parse_date(const char *s, size_t len, es_entity_date *d)
 {
 	tok t[16];
 	size_t nt = 0;
@@ -355,9 +356,10 @@ bool es_ofac_parse_date(const char *s, size_t len, es_date *d)
 	}
 	if (k != nt)
 		return false;
-	d->year = y;
-	d->month = m;
-	d->day = dd;
+	es_date pd = es_date_partial(y, m, dd); /* "30 Feb 1970" keeps Feb 1970 */
+	d->year = pd.y;
+	d->month = pd.m;
+	d->day = pd.d;
 	return true;
 }
 
@@ -371,8 +373,7 @@ typedef struct {
 } list_rule;
 
 struct es_ofac_lists {
-	list_rule *r;
-	size_t n;
+	es_vec rules;          /* list_rule, in file order */
 	const char *dflt;
 };
 
@@ -380,11 +381,12 @@ void es_ofac_lists_free(es_ofac_lists *l)
 {
 	if (!l)
 		return;
-	for (size_t i = 0; i < l->n; i++) {
-		free(l->r[i].prog);
-		free(l->r[i].code);
+	list_rule *rv = l->rules.data;
+	for (size_t i = 0; i < l->rules.n; i++) {
+		free(rv[i].prog);
+		free(rv[i].code);
 	}
-	free(l->r);
+	es_vec_free(&l->rules);
 	free(l);
 }
 
@@ -407,12 +409,6 @@ es_code es_ofac_lists_load(es_ofac_lists **out, const char *path, es_err *err)
 			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: expected program<TAB>code", es_parse_basename(path), lineno);
 			goto cleanup;
 		}
-		list_rule *nr = realloc(l->r, (l->n + 1) * sizeof *nr);
-		if (!nr) {
-			rc = es_err_set(err, ES_ENOMEM, "out of memory");
-			goto cleanup;
-		}
-		l->r = nr;
 		list_rule rule = {strdup(cols[0]), 0, false, strdup(cols[1])};
 		if (!rule.prog || !rule.code) {
 			free(rule.prog);
@@ -425,7 +421,14 @@ es_code es_ofac_lists_load(es_ofac_lists **out, const char *path, es_err *err)
 			rule.prefix = true;
 			rule.prog[--rule.plen] = '\0';
 		}
-		l->r[l->n++] = rule;
+		list_rule *nr = es_vec_push(&l->rules, sizeof(list_rule));
+		if (!nr) {
+			free(rule.prog);
+			free(rule.code);
+			rc = es_err_set(err, ES_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+		*nr = rule;
 		if (rule.prefix && rule.plen == 0 && !l->dflt)
 			l->dflt = rule.code;
 	}
@@ -443,8 +446,8 @@ cleanup:
 
 const char *es_ofac_lists_code(const es_ofac_lists *l, char *const *programs, size_t n)
 {
-	for (size_t i = 0; i < l->n; i++) {
-		const list_rule *r = &l->r[i];
+	for (size_t i = 0; i < l->rules.n; i++) {
+		const list_rule *r = &((const list_rule *)l->rules.data)[i];
 		if (r->prefix && r->plen == 0)
 			continue; /* the default, used only when nothing else matches */
 		for (size_t j = 0; j < n; j++) {

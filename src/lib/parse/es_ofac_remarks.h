@@ -45,7 +45,7 @@ es_code es_ofac_add_pob(es_entity *e, const es_countries *countries, const char 
  * "1960 to 1962", "01 Jan 1960 to 31 Dec 1962". Fills year/month/day,
  * year_to and approximate of *d (d->text is not touched). Returns false when
  * the text is not such a date (then *d has year 0). */
-bool es_ofac_parse_date(const char *s, size_t len, es_date *d);
+bool es_ofac_parse_date(const char *s, size_t len, es_entity_date *d);
 
 /* Program tag -> non-SDN sub-list code (lists/ofac_cons_lists.tsv). */
 typedef struct es_ofac_lists es_ofac_lists;

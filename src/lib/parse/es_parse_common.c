@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "es_date.h"
 #include "es_io.h"
 
 const char *es_parse_basename(const char *path)
@@ -27,11 +28,28 @@ es_code es_parse_begin(const es_parse_input *in, es_parse_stats *stats, const ch
 	return ES_OK;
 }
 
+es_code es_parse_read(const es_parse_input *in, const char *path, const char *sha256, char **out, size_t *len,
+		      es_err *err)
+{
+	es_code rc = es_read_file(path, in->max_bytes ? in->max_bytes : ES_PARSE_MAX_BYTES, out, len, err);
+	if (rc != ES_OK || !sha256)
+		return rc;
+	char actual[65];
+	es_sha256_hex(*out, *len, actual);
+	if (strcmp(actual, sha256) == 0)
+		return ES_OK;
+	free(*out);
+	*out = NULL;
+	*len = 0;
+	return es_err_set(err, ES_ECORRUPT, "%s: content does not match the manifest sha256 (damaged or replaced); "
+			  "not used", path);
+}
+
 es_code es_parse_load(const es_parse_input *in, const char *fname, const char **buf, size_t *len, char **owned,
 		      es_err *err)
 {
 	if (!*buf) {
-		es_code rc = es_read_file(in->path, in->max_bytes ? in->max_bytes : ES_PARSE_MAX_BYTES, owned, len, err);
+		es_code rc = es_parse_read(in, in->path, in->sha256, owned, len, err);
 		if (rc == ES_OK)
 			*buf = *owned;
 		return rc;
@@ -114,6 +132,7 @@ es_code es_parse_open_xml(const es_parse_input *in, const char *fname, const cha
 
 void es_parse_set_iso_date(es_parse_stats *stats, const char *d)
 {
-	if (d && strlen(d) >= 10 && isdigit((unsigned char)d[0]) && d[4] == '-' && d[7] == '-')
-		snprintf(stats->data_date, sizeof stats->data_date, "%.10s", d);
+	es_date dd;
+	if (d && es_date_parse_iso_prefix(d, strlen(d), &dd))
+		es_date_format(dd, stats->data_date);
 }

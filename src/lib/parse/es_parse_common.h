@@ -32,6 +32,11 @@ es_code es_parse_begin(const es_parse_input *in, es_parse_stats *stats, const ch
  * in->max_bytes, 0 = ES_PARSE_MAX_BYTES) into *owned, which the caller frees,
  * and *buf / *len point at it; otherwise *buf[0..*len) is used as it is and
  * must be within in->max_bytes when that is set (ES_ETOOBIG). */
+/* Reads path (decompressing gzip, at most in->max_bytes) into *out and, when
+ * sha256 is not NULL, checks the content against it (ES_ECORRUPT). */
+es_code es_parse_read(const es_parse_input *in, const char *path, const char *sha256, char **out, size_t *len,
+		      es_err *err);
+
 es_code es_parse_load(const es_parse_input *in, const char *fname, const char **buf, size_t *len, char **owned,
 		      es_err *err);
 

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "es_date.h"
 #include "es_csv.h"
 #include "es_io.h"
 #include "es_name_derive.h"
@@ -69,17 +70,11 @@ static es_code load_sources(ctx *c, es_err *err)
 	if ((rc = es_read_file(path, 1 << 20, &buf, &len, err)) != ES_OK)
 		goto done;
 	long line = 0;
-	for (char *p = buf, *next; p && *p; p = next) {
-		line++;
-		char *nl = strchr(p, '\n');
-		next = nl ? nl + 1 : NULL;
-		if (nl)
-			*nl = '\0';
-		if (*p == '#' || *p == '\0')
-			continue;
+	char *cursor = buf;
+	for (char *p; (p = es_text_data_line(&cursor, &line));) {
 		char *tab = strchr(p, '\t');
 		if (!tab || !tab[1]) {
-			rc = es_err_set(err, ES_ECORRUPT, "csl_sources.tsv:%ld: expected 'source<TAB>code'", line);
+			rc = es_err_set(err, ES_EFORMAT, "csl_sources.tsv:%ld: expected 'source<TAB>code'", line);
 			goto done;
 		}
 		if (c->n_src == MAX_SOURCES) {
@@ -350,7 +345,7 @@ done:
 static es_code add_dob(ctx *c, es_entity *e, const char *s, size_t n, es_err *err)
 {
 	(void)c;
-	es_date d = {0};
+	es_entity_date d = {0};
 	char *t = strndup(s, n);
 	if (!t)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
@@ -359,16 +354,16 @@ static es_code add_dob(ctx *c, es_entity *e, const char *s, size_t n, es_err *er
 		d.approximate = true;
 		p += 6;
 	}
-	int y = 0, m = 0, dd = 0, y2 = 0;
-	if (sscanf(p, "%4d-%2d-%2d", &y, &m, &dd) >= 1 && y >= 1000) {
-		d.year = y;
-		if (m >= 1 && m <= 12) {
-			d.month = m;
-			if (dd >= 1 && dd <= 31)
-				d.day = dd;
-		}
-		if (sscanf(p, "%4d to %4d", &y, &y2) == 2 && y2 >= y)
-			d.year_to = y2;
+	es_date pd, to;
+	size_t pl = strlen(p);
+	if (es_date_parse_partial_iso(p, pl, &pd) && pd.y >= 1000) {
+		d.year = pd.y;
+		d.month = pd.m;
+		d.day = pd.d;
+		/* a range of years: "1960 to 1962" */
+		if (pl >= 12 && memcmp(p + 4, " to ", 4) == 0 && es_date_parse_partial_iso(p + 8, pl - 8, &to) &&
+		    to.y >= pd.y)
+			d.year_to = to.y;
 	}
 	d.text = t;
 	es_code rc = es_entity_add_dob(e, &d, err);

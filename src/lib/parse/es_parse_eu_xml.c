@@ -17,6 +17,7 @@
 #include <unicode/uloc.h>
 
 #include "es_parse_common.h"
+#include "es_date.h"
 #include "es_parser.h"
 #include "es_text.h"
 #include "es_xml.h"
@@ -76,19 +77,19 @@ static char *attr(const xmlNode *n, const char *name)
 	return out;
 }
 
-static void parse_iso_date(const char *s, es_date *d)
+static void parse_iso_date(const char *s, es_entity_date *d)
 {
-	int y = 0, m = 0, dd = 0;
-	if (!s || sscanf(s, "%4d-%2d-%2d", &y, &m, &dd) < 1 || y < 1000)
+	es_date pd;
+	if (!s || !es_date_parse_partial_iso(s, strlen(s), &pd) || pd.y < 1000)
 		return;
-	d->year = y;
-	d->month = m >= 1 && m <= 12 ? m : 0;
-	d->day = d->month && dd >= 1 && dd <= 31 ? dd : 0;
+	d->year = pd.y;
+	d->month = pd.m;
+	d->day = pd.d;
 }
 
 /* Adds a date of birth unless the same text is already there (the legacy
  * format repeats a BIRTH per regulation). */
-static es_code add_dob(es_entity *e, const es_date *d, es_err *err)
+static es_code add_dob(es_entity *e, const es_entity_date *d, es_err *err)
 {
 	for (size_t i = 0; i < e->n_dobs; i++)
 		if (e->dobs[i].text && d->text && strcmp(e->dobs[i].text, d->text) == 0)
@@ -191,20 +192,17 @@ static es_code v11_birth(ctx *c, es_entity *e, const xmlNode *n, es_err *err)
 	     *day = attr(n, "dayOfMonth"), *circa = attr(n, "circa"), *city = attr(n, "city"),
 	     *place = attr(n, "place"), *region = attr(n, "region"), *cc = attr(n, "countryIso2Code"),
 	     *cdesc = attr(n, "countryDescription");
-	es_date d = {0};
+	es_entity_date d = {0};
 	char text[64] = "";
 	d.approximate = circa && strcmp(circa, "true") == 0;
 	if (bd) {
 		parse_iso_date(bd, &d);
 		snprintf(text, sizeof text, "%s%s", d.approximate ? "circa " : "", bd);
 	} else if (year) {
-		d.year = atoi(year);
-		d.month = month ? atoi(month) : 0;
-		d.day = day ? atoi(day) : 0;
-		if (d.month < 1 || d.month > 12)
-			d.month = d.day = 0;
-		if (d.day < 1 || d.day > 31)
-			d.day = 0;
+		es_date pd = es_date_partial(atoi(year), month ? atoi(month) : 0, day ? atoi(day) : 0);
+		d.year = pd.y;
+		d.month = pd.m;
+		d.day = pd.d;
 		snprintf(text, sizeof text, "%s%s", d.approximate ? "circa " : "", year);
 	}
 	if (text[0]) {
@@ -361,7 +359,7 @@ static es_code legacy_build(ctx *c, es_entity *e, const xmlNode *rec, es_err *er
 			char *date = es_xml_child_text(n, "DATE"), *place = es_xml_child_text(n, "PLACE"),
 			     *cc = es_xml_child_text(n, "COUNTRY");
 			if (date) {
-				es_date d = {.text = date};
+				es_entity_date d = {.text = date};
 				parse_iso_date(date, &d);
 				rc = add_dob(e, &d, err);
 			}
@@ -464,9 +462,10 @@ static void set_date(es_parse_stats *st, const char *d, bool dmy)
 {
 	if (!d)
 		return;
+	es_date dd;
 	if (dmy) { /* "11/02/2016" */
-		if (strlen(d) >= 10 && d[2] == '/' && d[5] == '/')
-			snprintf(st->data_date, sizeof st->data_date, "%.4s-%.2s-%.2s", d + 6, d + 3, d);
+		if (strlen(d) >= 10 && es_date_parse_dmy(d, 10, &dd))
+			es_date_format(dd, st->data_date);
 	} else {
 		es_parse_set_iso_date(st, d);
 	}

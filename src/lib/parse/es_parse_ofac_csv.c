@@ -15,6 +15,7 @@
 
 #include "es_csv.h"
 #include "es_io.h"
+#include "es_buf.h"
 #include "es_ofac_remarks.h"
 #include "es_parse_common.h"
 #include "es_parser.h"
@@ -38,13 +39,14 @@ typedef struct {
 	size_t idx;
 } key;
 
+#define ROWS(c) ((row *)(c)->rows.data)
+
 typedef struct {
 	const es_parse_input *in;
 	es_parse_stats *stats;
 	const char *fname;   /* file being read, for messages */
 	const char *main_name;
-	row *rows;
-	size_t n, cap;
+	es_vec rows;         /* row, in file order */
 	key *index;
 	es_ofac_lists *lists;
 	bool first;          /* next row is the first of its file */
@@ -183,27 +185,21 @@ static es_code main_row(void *cv, const es_csv_row *r, es_err *err)
 		es_entity_free(e);
 		return rc;
 	}
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 1024;
-		row *nr = realloc(c->rows, cap * sizeof *nr);
-		if (!nr) {
-			es_entity_free(e);
-			return es_err_set(err, ES_ENOMEM, "out of memory");
-		}
-		c->rows = nr;
-		c->cap = cap;
+	row *w = es_vec_push(&c->rows, sizeof(row));
+	if (!w) {
+		es_entity_free(e);
+		return es_err_set(err, ES_ENOMEM, "out of memory");
 	}
-	row *w = &c->rows[c->n];
 	*w = (row){ent, r->line, e, NULL, 0, false};
 	if (!is_null(r, 11)) {
 		if (!(w->remarks = malloc(r->len[11] + 1))) {
 			es_entity_free(e);
+			c->rows.n--;
 			return es_err_set(err, ES_ENOMEM, "out of memory");
 		}
 		memcpy(w->remarks, r->f[11], r->len[11] + 1);
 		w->remarks_len = r->len[11];
 	}
-	c->n++;
 	return ES_OK;
 }
 
@@ -217,7 +213,7 @@ static int cmp_key(const void *a, const void *b)
 
 static row *find(ctx *c, long ent)
 {
-	size_t lo = 0, hi = c->n;
+	size_t lo = 0, hi = c->rows.n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (c->index[mid].ent_num < ent)
@@ -225,8 +221,8 @@ static row *find(ctx *c, long ent)
 		else
 			hi = mid;
 	}
-	if (lo < c->n && c->index[lo].ent_num == ent) {
-		row *w = &c->rows[c->index[lo].idx];
+	if (lo < c->rows.n && c->index[lo].ent_num == ent) {
+		row *w = &ROWS(c)[c->index[lo].idx];
 		return w->bad ? NULL : w;
 	}
 	return NULL;
@@ -381,10 +377,11 @@ static es_code parse_companion(ctx *c, const char *path, const char *buf, size_t
 	return es_csv_parse(buf, len, &o, fn, c, err);
 }
 
-es_code es_parse_ofac_csv_buf(const es_parse_input *in, const char *main_buf, size_t main_len,
-			      const char *add_buf, size_t add_len, const char *alt_buf, size_t alt_len,
-			      const char *com_buf, size_t com_len, es_parse_stats *stats, es_err *err)
+es_code es_parse_ofac_csv_buf(const es_parse_input *in, const es_ofac_csv_bufs *b, es_parse_stats *stats,
+			      es_err *err)
 {
+	const char *main_buf = b->main.buf;
+	size_t main_len = b->main.len;
 	es_code rc = ES_OK;
 	es_ofac_remarks *rem = NULL;
 	es_parse_stats local;
@@ -411,33 +408,33 @@ es_code es_parse_ofac_csv_buf(const es_parse_input *in, const char *main_buf, si
 		goto cleanup;
 
 	/* ent_num index; a repeated ent_num keeps its first row */
-	if (c.n && !(c.index = malloc(c.n * sizeof *c.index))) {
+	if (c.rows.n && !(c.index = malloc(c.rows.n * sizeof *c.index))) {
 		rc = es_err_set(err, ES_ENOMEM, "out of memory");
 		goto cleanup;
 	}
-	for (size_t i = 0; i < c.n; i++)
-		c.index[i] = (key){c.rows[i].ent_num, i};
-	if (c.n)
-		qsort(c.index, c.n, sizeof *c.index, cmp_key);
-	for (size_t i = 1; i < c.n; i++) {
+	for (size_t i = 0; i < c.rows.n; i++)
+		c.index[i] = (key){ROWS(&c)[i].ent_num, i};
+	if (c.rows.n)
+		qsort(c.index, c.rows.n, sizeof *c.index, cmp_key);
+	for (size_t i = 1; i < c.rows.n; i++) {
 		if (c.index[i].ent_num == c.index[i - 1].ent_num) {
-			row *w = &c.rows[c.index[i].idx];
+			row *w = &ROWS(&c)[c.index[i].idx];
 			es_parse_skip(in, stats, "%s:%ld: entry %ld appears twice (first on line %ld); second skipped",
-				      c.main_name, w->line, w->ent_num, c.rows[c.index[i - 1].idx].line);
+				      c.main_name, w->line, w->ent_num, ROWS(&c)[c.index[i - 1].idx].line);
 			w->bad = true;
 			c.index[i].idx = c.index[i - 1].idx; /* lookups land on the first */
 		}
 	}
 
-	if ((rc = parse_companion(&c, in->comments_path, com_buf, com_len, comments_row, err)) != ES_OK)
+	if ((rc = parse_companion(&c, in->comments_path, b->comments.buf, b->comments.len, comments_row, err)) != ES_OK)
 		goto cleanup;
-	if ((rc = parse_companion(&c, in->add_path, add_buf, add_len, add_row, err)) != ES_OK)
+	if ((rc = parse_companion(&c, in->add_path, b->add.buf, b->add.len, add_row, err)) != ES_OK)
 		goto cleanup;
-	if ((rc = parse_companion(&c, in->alt_path, alt_buf, alt_len, alt_row, err)) != ES_OK)
+	if ((rc = parse_companion(&c, in->alt_path, b->alt.buf, b->alt.len, alt_row, err)) != ES_OK)
 		goto cleanup;
 
-	for (size_t i = 0; i < c.n; i++) {
-		row *w = &c.rows[i];
+	for (size_t i = 0; i < c.rows.n; i++) {
+		row *w = &ROWS(&c)[i];
 		if (w->bad)
 			continue;
 		es_err ferr = {0};
@@ -460,11 +457,11 @@ es_code es_parse_ofac_csv_buf(const es_parse_input *in, const char *main_buf, si
 	}
 
 cleanup:
-	for (size_t i = 0; i < c.n; i++) {
-		es_entity_free(c.rows[i].e);
-		free(c.rows[i].remarks);
+	for (size_t i = 0; i < c.rows.n; i++) {
+		es_entity_free(ROWS(&c)[i].e);
+		free(ROWS(&c)[i].remarks);
 	}
-	free(c.rows);
+	es_vec_free(&c.rows);
 	free(c.index);
 	es_ofac_lists_free(c.lists);
 	es_ofac_remarks_free(rem);
@@ -474,17 +471,18 @@ cleanup:
 es_code es_parse_ofac_csv(const es_parse_input *in, es_parse_stats *stats, es_err *err)
 {
 	es_code rc = ES_OK;
-	size_t max = in->max_bytes ? in->max_bytes : ES_PARSE_MAX_BYTES;
 	char *b[4] = {NULL, NULL, NULL, NULL};
 	size_t l[4] = {0, 0, 0, 0};
 	const char *paths[4] = {in->path, in->add_path, in->alt_path, in->comments_path};
+	const char *sums[4] = {in->sha256, in->add_sha256, in->alt_sha256, in->comments_sha256};
 	if (!in->path)
 		return es_err_set(err, ES_EUSAGE, "ofac_csv: no main file");
 	for (int i = 0; i < 4; i++) {
-		if (paths[i] && (rc = es_read_file(paths[i], max, &b[i], &l[i], err)) != ES_OK)
+		if (paths[i] && (rc = es_parse_read(in, paths[i], sums[i], &b[i], &l[i], err)) != ES_OK)
 			goto cleanup;
 	}
-	rc = es_parse_ofac_csv_buf(in, b[0], l[0], b[1], l[1], b[2], l[2], b[3], l[3], stats, err);
+	es_ofac_csv_bufs bufs = {{b[0], l[0]}, {b[1], l[1]}, {b[2], l[2]}, {b[3], l[3]}};
+	rc = es_parse_ofac_csv_buf(in, &bufs, stats, err);
 cleanup:
 	for (int i = 0; i < 4; i++)
 		free(b[i]);

@@ -17,6 +17,7 @@
 #include "es_io.h"
 #include "es_ofac_remarks.h"
 #include "es_parse_common.h"
+#include "es_date.h"
 #include "es_parser.h"
 #include "es_xml.h"
 
@@ -140,7 +141,7 @@ static es_code finish_address(ctx *c, es_entity *e, sub *s, es_err *err)
 
 static es_code add_dob(es_entity *e, const char *text, es_err *err)
 {
-	es_date d = {0};
+	es_entity_date d = {0};
 	es_ofac_parse_date(text, strlen(text), &d);
 	d.text = (char *)text;
 	return es_entity_add_dob(e, &d, err);
@@ -389,11 +390,10 @@ cleanup:
 /* "05/06/2024" -> "2024-05-06"; false if not MM/DD/YYYY. */
 static bool us_date(const char *s, char out[32])
 {
-	int m, d, y;
-	char tail;
-	if (!s || sscanf(s, "%2d/%2d/%4d%c", &m, &d, &y, &tail) != 3 || m < 1 || m > 12 || d < 1 || d > 31 || y < 1900)
+	es_date d;
+	if (!s || !es_date_parse_us(s, strlen(s), &d) || d.y < 1900)
 		return false;
-	snprintf(out, 32, "%04d-%02d-%02d", y, m, d);
+	es_date_format(d, out);
 	return true;
 }
 
@@ -505,7 +505,7 @@ es_code es_parse_ofac_xml(const es_parse_input *in, es_parse_stats *stats, es_er
 	size_t len = 0;
 	if (!in->path)
 		return es_err_set(err, ES_EUSAGE, "ofac_xml: no file");
-	es_code rc = es_read_file(in->path, in->max_bytes ? in->max_bytes : ES_PARSE_MAX_BYTES, &buf, &len, err);
+	es_code rc = es_parse_read(in, in->path, in->sha256, &buf, &len, err);
 	if (rc == ES_OK)
 		rc = es_parse_ofac_xml_buf(in, buf, len, stats, err);
 	free(buf);

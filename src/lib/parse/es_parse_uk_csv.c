@@ -17,7 +17,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "es_buf.h"
+#include "es_date.h"
 #include "es_csv.h"
+#include "es_hash.h"
 #include "es_parse_common.h"
 #include "es_parser.h"
 #include "es_text.h"
@@ -51,8 +54,7 @@ typedef struct {
 	long line;          /* first row of the designation */
 	bool bad;
 	char *primary;
-	pending_name *names;
-	size_t n_names, cap_names;
+	es_vec names;       /* pending_name */
 } group;
 
 typedef struct {
@@ -61,9 +63,8 @@ typedef struct {
 	const char *fname;
 	long col[C_COUNT];
 	bool have_header;
-	group *g;
-	size_t n, cap;
-	size_t *hash;       /* open addressing: index+1 into g, 0 = empty */
+	es_vec groups;      /* group, in file order */
+	size_t *hash;       /* open addressing: index+1 into groups, 0 = empty */
 	size_t hcap;
 } ctx;
 
@@ -86,22 +87,22 @@ static char *cell(const ctx *c, const es_csv_row *r, int col, bool *oom)
 
 static uint64_t hash_str(const char *s)
 {
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
+	return es_hash(s, strlen(s));
 }
+
+#define GROUPS(c) ((group *)(c)->groups.data)
+#define NAMES(g) ((pending_name *)(g)->names.data)
 
 /* The group for id, created when new; NULL on out of memory. */
 static group *group_for(ctx *c, const char *id, long line)
 {
-	if (c->n * 2 >= c->hcap) {
+	if (c->groups.n * 2 >= c->hcap) {
 		size_t hcap = c->hcap ? c->hcap * 2 : 1024;
 		size_t *h = calloc(hcap, sizeof *h);
 		if (!h)
 			return NULL;
-		for (size_t i = 0; i < c->n; i++) {
-			size_t k = hash_str(c->g[i].e->entry_id) & (hcap - 1);
+		for (size_t i = 0; i < c->groups.n; i++) {
+			size_t k = hash_str(GROUPS(c)[i].e->entry_id) & (hcap - 1);
 			while (h[k])
 				k = (k + 1) & (hcap - 1);
 			h[k] = i + 1;
@@ -112,56 +113,46 @@ static group *group_for(ctx *c, const char *id, long line)
 	}
 	size_t k = hash_str(id) & (c->hcap - 1);
 	while (c->hash[k]) {
-		group *g = &c->g[c->hash[k] - 1];
+		group *g = &GROUPS(c)[c->hash[k] - 1];
 		if (strcmp(g->e->entry_id, id) == 0)
 			return g;
 		k = (k + 1) & (c->hcap - 1);
-	}
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 256;
-		group *p = realloc(c->g, cap * sizeof *p);
-		if (!p)
-			return NULL;
-		c->g = p;
-		c->cap = cap;
 	}
 	es_entity *e = es_entity_new(c->in->source);
 	if (!e || !(e->entry_id = strdup(id)) || !(e->list = strdup("UK"))) {
 		es_entity_free(e);
 		return NULL;
 	}
-	group *g = &c->g[c->n];
-	memset(g, 0, sizeof *g);
+	group *g = es_vec_push(&c->groups, sizeof(group));
+	if (!g) {
+		es_entity_free(e);
+		return NULL;
+	}
 	g->e = e;
 	g->line = line;
-	c->hash[k] = ++c->n;
+	c->hash[k] = c->groups.n;
 	return g;
 }
 
 static es_code pend_name(group *g, char *name, es_name_kind kind, es_strength strength, bool original, es_err *err)
 {
-	for (size_t i = 0; i < g->n_names; i++)
-		if (strcmp(g->names[i].name, name) == 0) {
+	for (size_t i = 0; i < g->names.n; i++)
+		if (strcmp(NAMES(g)[i].name, name) == 0) {
 			if (strength == ES_STRONG)
-				g->names[i].strength = ES_STRONG;
+				NAMES(g)[i].strength = ES_STRONG;
 			free(name);
 			return ES_OK;
 		}
-	if (g->n_names >= ES_MAX_NAMES) {
+	if (g->names.n >= ES_MAX_NAMES) {
 		free(name);
 		return es_err_set(err, ES_ETOOBIG, "more than %d names in one entry", ES_MAX_NAMES);
 	}
-	if (g->n_names == g->cap_names) {
-		size_t cap = g->cap_names ? g->cap_names * 2 : 4;
-		pending_name *p = realloc(g->names, cap * sizeof *p);
-		if (!p) {
-			free(name);
-			return es_err_set(err, ES_ENOMEM, "out of memory");
-		}
-		g->names = p;
-		g->cap_names = cap;
+	pending_name *p = es_vec_push(&g->names, sizeof(pending_name));
+	if (!p) {
+		free(name);
+		return es_err_set(err, ES_ENOMEM, "out of memory");
 	}
-	g->names[g->n_names++] = (pending_name){name, kind, strength, original};
+	*p = (pending_name){name, kind, strength, original};
 	return ES_OK;
 }
 
@@ -187,14 +178,15 @@ static es_code add_dob(es_entity *e, const char *s, es_err *err)
 	for (size_t i = 0; i < e->n_dobs; i++)
 		if (strcmp(e->dobs[i].text, s) == 0)
 			return ES_OK;
-	es_date d = {.text = (char *)s};
-	int dd = 0, mm = 0, yy = 0;
-	if (sscanf(s, "%2d/%2d/%4d", &dd, &mm, &yy) == 3 && yy >= 1000) {
-		d.year = yy;
-		d.month = mm >= 1 && mm <= 12 ? mm : 0;
-		d.day = d.month && dd >= 1 && dd <= 31 ? dd : 0;
-	} else if (sscanf(s, "%4d", &yy) == 1 && yy >= 1000) {
-		d.year = yy;
+	es_entity_date d = {.text = (char *)s};
+	es_date pd;
+	size_t n = strlen(s);
+	if (es_date_parse_partial_dmy(s, n, &pd) && pd.y >= 1000) {
+		d.year = pd.y;
+		d.month = pd.m;
+		d.day = pd.d;
+	} else if (es_date_parse_partial_iso(s, n, &pd) && pd.y >= 1000) {
+		d.year = pd.y; /* a bare year */
 	}
 	return es_entity_add_dob(e, &d, err);
 }
@@ -359,9 +351,9 @@ static es_code row_into(ctx *c, group *g, const es_csv_row *r, es_err *err)
 		{C_TONNAGE, offsetof(es_entity, tonnage)},
 	};
 	/* "Date Designated" is dd/mm/yyyy: kept as ISO like every other list's start_date */
-	int dd, mm, yy;
-	if (v[C_DESIGNATED] && sscanf(v[C_DESIGNATED], "%2d/%2d/%4d", &dd, &mm, &yy) == 3 && strlen(v[C_DESIGNATED]) == 10)
-		snprintf(v[C_DESIGNATED], 11, "%04d-%02d-%02d", yy, mm, dd);
+	es_date dd;
+	if (v[C_DESIGNATED] && es_date_parse_dmy(v[C_DESIGNATED], strlen(v[C_DESIGNATED]), &dd))
+		es_date_format(dd, v[C_DESIGNATED]);
 	for (size_t k = 0; k < sizeof fields / sizeof *fields; k++) {
 		char **f = (char **)((char *)e + fields[k].off);
 		if (v[fields[k].col] && !*f && (rc = es_entity_set(f, v[fields[k].col], (size_t)-1, err)) != ES_OK)
@@ -444,17 +436,17 @@ static es_code finish(ctx *c, group *g, es_err *err)
 	es_entity *e = g->e;
 	g->e = NULL;
 	const char *primary = g->primary;
-	for (size_t i = 0; !primary && i < g->n_names; i++)
-		if (!g->names[i].original)
-			primary = g->names[i].name; /* no "Primary Name" row: the first alias stands in */
+	for (size_t i = 0; !primary && i < g->names.n; i++)
+		if (!NAMES(g)[i].original)
+			primary = NAMES(g)[i].name; /* no "Primary Name" row: the first alias stands in */
 	if (!primary) {
 		es_parse_skip(c->in, c->stats, "%s:%ld: entry %s has no name", c->fname, g->line, e->entry_id);
 		es_entity_free(e);
 		return ES_OK;
 	}
 	rc = es_entity_set_name(e, primary, (size_t)-1, &e_err);
-	for (size_t i = 0; rc == ES_OK && i < g->n_names; i++) {
-		pending_name *p = &g->names[i];
+	for (size_t i = 0; rc == ES_OK && i < g->names.n; i++) {
+		pending_name *p = &NAMES(g)[i];
 		rc = es_entity_add_name(e, p->name, (size_t)-1, p->original ? ES_NAME_ORIGINAL : p->kind, p->strength,
 					es_text_script(p->name), &e_err);
 	}
@@ -464,15 +456,15 @@ static es_code finish(ctx *c, group *g, es_err *err)
 
 static void free_groups(ctx *c)
 {
-	for (size_t i = 0; i < c->n; i++) {
-		group *g = &c->g[i];
+	for (size_t i = 0; i < c->groups.n; i++) {
+		group *g = &GROUPS(c)[i];
 		es_entity_free(g->e);
 		free(g->primary);
-		for (size_t k = 0; k < g->n_names; k++)
-			free(g->names[k].name);
-		free(g->names);
+		for (size_t k = 0; k < g->names.n; k++)
+			free(NAMES(g)[k].name);
+		es_vec_free(&g->names);
 	}
-	free(c->g);
+	es_vec_free(&c->groups);
 	free(c->hash);
 }
 
@@ -491,14 +483,25 @@ static bool report_date(const char *line, size_t n, char out[32])
 		p++;
 	if (strncasecmp(p, "Report Date:", 12) != 0)
 		return false;
-	int d = 0, y = 0;
-	char mon[4] = "";
 	out[0] = '\0';
-	if (sscanf(p + 12, " %2d-%3[A-Za-z]-%4d", &d, mon, &y) == 3) {
-		for (int m = 0; m < 12; m++)
-			if (strcasecmp(mon, months[m]) == 0 && d >= 1 && d <= 31 && y >= 1900)
-				snprintf(out, 32, "%04d-%02d-%02d", y, m + 1, d);
-	}
+	p += 12;
+	while (*p == ' ')
+		p++;
+	/* "D-Mon-YYYY" or "DD-Mon-YYYY" */
+	size_t dl = isdigit((unsigned char)p[0]) ? isdigit((unsigned char)p[1]) ? 2 : 1 : 0;
+	if (!dl || strlen(p) < dl + 9 || p[dl] != '-' || p[dl + 4] != '-')
+		return true;
+	int d = p[0] - '0';
+	if (dl == 2)
+		d = d * 10 + (p[1] - '0');
+	es_date iso;
+	char ymd[24];
+	for (int m = 0; m < 12; m++)
+		if (strncasecmp(p + dl + 1, months[m], 3) == 0) {
+			snprintf(ymd, sizeof ymd, "%.4s-%02d-%02d", p + dl + 5, m + 1, d);
+			if (es_date_parse_iso(ymd, 10, &iso) && iso.y >= 1900)
+				es_date_format(iso, out);
+		}
 	return true;
 }
 
@@ -533,9 +536,9 @@ static es_code parse(const es_parse_input *in, const char *file_buf, size_t len,
 		rc = es_err_set(err, ES_EFORMAT, "%s:2: no header row", c.fname);
 		goto done;
 	}
-	for (size_t i = 0; i < c.n && rc == ES_OK; i++)
-		if (!c.g[i].bad)
-			rc = finish(&c, &c.g[i], err);
+	for (size_t i = 0; i < c.groups.n && rc == ES_OK; i++)
+		if (!GROUPS(&c)[i].bad)
+			rc = finish(&c, &GROUPS(&c)[i], err);
 done:
 	free_groups(&c);
 	free(buf);

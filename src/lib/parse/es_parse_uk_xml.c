@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "es_parse_common.h"
+#include "es_date.h"
 #include "es_parser.h"
 #include "es_text.h"
 #include "es_xml.h"
@@ -49,17 +50,14 @@ static const char *iso_of(const ctx *c, const char *name)
 }
 
 /* "dd/mm/yyyy" with zeros for unknown parts, or ISO "yyyy-mm-dd". */
-static void parse_date(const char *s, es_date *d)
+static void parse_date(const char *s, es_entity_date *d)
 {
-	int a = 0, b = 0, y = 0;
-	if (sscanf(s, "%2d/%2d/%4d", &a, &b, &y) == 3 && y >= 1000) {
-		d->year = y;
-		d->month = b >= 1 && b <= 12 ? b : 0;
-		d->day = d->month && a >= 1 && a <= 31 ? a : 0;
-	} else if (sscanf(s, "%4d-%2d-%2d", &y, &b, &a) >= 1 && y >= 1000) {
-		d->year = y;
-		d->month = b >= 1 && b <= 12 ? b : 0;
-		d->day = d->month && a >= 1 && a <= 31 ? a : 0;
+	es_date pd;
+	size_t n = strlen(s);
+	if ((es_date_parse_partial_dmy(s, n, &pd) || es_date_parse_partial_iso(s, n, &pd)) && pd.y >= 1000) {
+		d->year = pd.y;
+		d->month = pd.m;
+		d->day = pd.d;
 	}
 }
 
@@ -69,7 +67,7 @@ static es_code on_dob(ctx *c, es_entity *e, const xmlNode *n, es_err *err)
 	char *t = es_xml_node_text(n);
 	if (!t)
 		return ES_OK;
-	es_date d = {.text = t};
+	es_entity_date d = {.text = t};
 	parse_date(t, &d);
 	es_code rc = es_entity_add_dob(e, &d, err);
 	free(t);
@@ -268,7 +266,7 @@ static es_code build(ctx *c, es_entity *e, const xmlNode *rec, es_err *err)
 				rc = es_entity_set(&e->remarks, t, (size_t)-1, err);
 		} else if (es_xml_is_elem(n, "DateDesignated")) {
 			if ((t = es_xml_node_text(n))) {
-				es_date d = {0};
+				es_entity_date d = {0};
 				parse_date(t, &d);
 				char iso[16];
 				if (d.year && d.month && d.day) {
@@ -368,7 +366,7 @@ static es_code parse(const es_parse_input *in, const char *file_buf, size_t len,
 			/* not in the documented layout; used when present */
 			es_err terr = {0};
 			char *d = es_xml_text(x, 64, &terr);
-			es_date dd = {0};
+			es_entity_date dd = {0};
 			if (d)
 				parse_date(d, &dd);
 			if (dd.year && dd.month && dd.day)

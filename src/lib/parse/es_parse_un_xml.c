@@ -15,6 +15,7 @@
 #include "es_io.h"
 #include "es_name_derive.h"
 #include "es_parse_common.h"
+#include "es_date.h"
 #include "es_parser.h"
 #include "es_text.h"
 #include "es_xml.h"
@@ -117,15 +118,16 @@ static es_code add_dob(ctx *c, es_entity *e, const xmlNode *n, es_err *err)
 	es_code rc = ES_OK;
 	char *type = es_xml_child_text(n, "TYPE_OF_DATE"), *date = es_xml_child_text(n, "DATE"), *year = es_xml_child_text(n, "YEAR"),
 	     *from = es_xml_child_text(n, "FROM_YEAR"), *to = es_xml_child_text(n, "TO_YEAR"), *note = es_xml_child_text(n, "NOTE");
-	es_date d = {0};
+	es_entity_date d = {0};
 	char text[128] = "";
 	d.approximate = type && strcmp(type, "APPROXIMATELY") == 0;
 	if (date) {
-		int y = 0, m = 0, dd = 0;
-		sscanf(date, "%4d-%2d-%2d", &y, &m, &dd);
-		d.year = y >= 1000 ? y : 0;
-		d.month = d.year && m >= 1 && m <= 12 ? m : 0;
-		d.day = d.month && dd >= 1 && dd <= 31 ? dd : 0;
+		es_date pd;
+		if (es_date_parse_partial_iso(date, strlen(date), &pd) && pd.y >= 1000) {
+			d.year = pd.y;
+			d.month = pd.m;
+			d.day = pd.d;
+		}
 		snprintf(text, sizeof text, "%s", date);
 	} else if (year) {
 		d.year = num(year);

@@ -29,6 +29,11 @@ typedef struct {
 	const es_countries *countries; /* for country names -> ISO codes; required */
 	const char *lists_dir;   /* data files dir (lists/csl_sources.tsv...); NULL: parsers fall back */
 	size_t max_bytes;        /* max (decompressed) bytes per file; 0 = ES_PARSE_MAX_BYTES */
+	/* Expected SHA-256 (64 hex, of the decompressed content) of path,
+	 * add_path, alt_path, comments_path, or NULL: a file that does not match
+	 * is not parsed (ES_ECORRUPT, the only use of that code by a parser).
+	 * Checked on the bytes read, so the file parsed is the file checked. */
+	const char *sha256, *add_sha256, *alt_sha256, *comments_sha256;
 	es_entity_cb on_entity;
 	void *ctx;               /* passed to on_entity */
 	es_diag_cb on_diag;      /* may be NULL */
@@ -84,9 +89,17 @@ es_code es_parse_uk_xml_buf(const es_parse_input *in, const char *buf, size_t le
 			    es_err *err);
 es_code es_parse_ofac_xml_buf(const es_parse_input *in, const char *buf, size_t len, es_parse_stats *stats,
 			      es_err *err);
-/* The OFAC CSV quartet: a companion buffer that is NULL is absent. */
-es_code es_parse_ofac_csv_buf(const es_parse_input *in, const char *main_buf, size_t main_len,
-			      const char *add_buf, size_t add_len, const char *alt_buf, size_t alt_len,
-			      const char *com_buf, size_t com_len, es_parse_stats *stats, es_err *err);
+/* The OFAC CSV quartet in memory: a companion whose buffer is NULL is absent. */
+typedef struct {
+	const char *buf;
+	size_t len;
+} es_parse_buf;
+
+typedef struct {
+	es_parse_buf main, add, alt, comments;
+} es_ofac_csv_bufs;
+
+es_code es_parse_ofac_csv_buf(const es_parse_input *in, const es_ofac_csv_bufs *b, es_parse_stats *stats,
+			      es_err *err);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "es_buf.h"
 #include "es_io.h"
 #include "es_text.h"
 
@@ -149,14 +150,13 @@ char *es_xml_text(es_xml *x, size_t max, es_err *err)
 	if (xmlTextReaderIsEmptyElement(x->r))
 		return NULL;
 	int depth = xmlTextReaderDepth(x->r);
-	size_t len = 0;
-	char *out = NULL;
+	es_buf out = {0}; /* out.s stays NULL when the element holds no text */
 	for (;;) {
 		int rc = es_xml_next(x, err);
 		if (rc <= 0) {
 			if (rc == 0)
 				es_err_set(err, ES_EFORMAT, "%s: document ends inside an element", x->name);
-			free(out);
+			es_buf_free(&out);
 			return NULL;
 		}
 		int t = xmlTextReaderNodeType(x->r);
@@ -166,25 +166,21 @@ char *es_xml_text(es_xml *x, size_t max, es_err *err)
 		    t == XML_READER_TYPE_SIGNIFICANT_WHITESPACE || t == XML_READER_TYPE_WHITESPACE) {
 			const char *v = (const char *)xmlTextReaderConstValue(x->r);
 			size_t n = v ? strlen(v) : 0;
-			if (len + n > max) {
+			if (out.len + n > max) {
 				es_err_set(err, ES_ETOOBIG, "%s:%d: element text longer than %zu bytes", x->name,
 					   es_xml_line(x), max);
-				free(out);
+				es_buf_free(&out);
 				return NULL;
 			}
-			char *p = realloc(out, len + n + 1);
-			if (!p) {
+			es_buf_add(&out, v, n);
+			if (out.oom) {
 				es_err_set(err, ES_ENOMEM, "out of memory");
-				free(out);
+				es_buf_free(&out);
 				return NULL;
 			}
-			out = p;
-			memcpy(out + len, v, n);
-			len += n;
-			out[len] = '\0';
 		}
 	}
-	return out;
+	return out.s;
 }
 
 char *es_xml_attr(es_xml *x, const char *name)
