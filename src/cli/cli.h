@@ -8,8 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "es_country.h"
-#include "es_listset.h"
+#include "exportscreen.h"
 
 enum { CLI_EXIT_OK = 0, CLI_EXIT_FOUND = 1, CLI_EXIT_USAGE = 2, CLI_EXIT_DATA = 3, CLI_EXIT_IO = 4 };
 enum { CLI_COLOR_AUTO, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER };
@@ -19,7 +18,8 @@ struct cli_cmd;
 typedef struct {
 	const struct cli_cmd *cmd; /* the command being run */
 	const char *data_dir;   /* --data-dir or NULL (library default / $EXPORTSCREEN_DATA) */
-	const char *lists_dir;  /* bundled lists: $EXPORTSCREEN_LISTS_DIR or the build-time path */
+	const char *lists_dir;  /* bundled lists and data files: $EXPORTSCREEN_LISTS_DIR, else found
+				 * next to the executable (es_install_lists_dir) */
 	bool quiet;
 	int color;
 } cli_ctx;
@@ -38,7 +38,14 @@ typedef struct cli_cmd {
 	const char *usage;      /* e.g. "check NAME... | -" */
 	const char *summary;
 	const cli_opt *opts;    /* NULL-name terminated, may be NULL */
+	const char *details;    /* more text for --help and the man page, or NULL */
+	bool no_lists;          /* runs without the bundled data files (version, help) */
 } cli_cmd;
+
+/* The command table (main.c), NULL-name terminated, and the global options. */
+extern const cli_cmd cli_commands[];
+extern const cli_opt cli_global_opts[];
+const cli_cmd *cli_find_command(const char *name);
 
 /* Iterates over argv[1..] of a command: returns the option key, '?' after a
  * usage error (already printed), or -1 at the end. Non-option arguments are
@@ -60,6 +67,8 @@ bool cli_use_color(const cli_ctx *ctx, FILE *f);
 
 /* Opens the list set in use, printing an error; NULL on failure. */
 es_listset *cli_open_lists(const cli_ctx *ctx);
+/* The exit status for the last failure of cli_open_lists or cli_load_countries. */
+int cli_failure_status(void);
 /* Loads lists/countries.tsv, printing an error; NULL on failure. */
 es_countries *cli_load_countries(const cli_ctx *ctx);
 /* Path of a data file in the bundled lists directory (caller frees). */
@@ -71,8 +80,24 @@ char *cli_data_path(const cli_ctx *ctx, const char *rel);
  * Returns false at the end of input (or on a read error: check ferror). */
 bool cli_read_line(FILE *f, char *buf, size_t max, size_t *len, bool *toolong);
 
-/* Parses a non-negative number; returns -1 on error. */
+/* Parses a decimal number in [lo, hi] (lo >= 0): digits, one '.', an
+ * exponent; "nan", "inf", hex and anything out of range give -1. */
 double cli_parse_double(const char *s, double lo, double hi);
+
+/* The one mapping from a library error code to the exit status, for every
+ * command: usage -> 2; I/O, network, lock and out of memory (the machine, not
+ * the data) -> 4; everything about the data or lists (format, encoding,
+ * limits, missing or corrupt files, rejected downloads) -> 3. */
+int cli_exit_for(es_code code);
+
+/* Combines two exit statuses: the most severe wins (4 > 3 > 2 > 1 > 0). */
+int cli_worse(int a, int b);
+
+/* Prints the man page of cmd (NULL: exportscreen(1)) in roff, from the same
+ * option tables as --help. */
+void cli_print_man(FILE *f, const cli_cmd *cmd);
+/* Prints a bash completion script built from the command and option tables. */
+void cli_print_bash_completion(FILE *f);
 
 /* Checks stdout at exit (ferror + fclose); returns CLI_EXIT_IO on failure, else rc. */
 int cli_finish_stdout(int rc);
@@ -84,8 +109,10 @@ int cmd_check(cli_ctx *ctx, int argc, char **argv);
 int cmd_compare(cli_ctx *ctx, int argc, char **argv);
 int cmd_filter(cli_ctx *ctx, int argc, char **argv);
 int cmd_fetch(cli_ctx *ctx, int argc, char **argv);
+int cmd_help(cli_ctx *ctx, int argc, char **argv);
+int cmd_show(cli_ctx *ctx, int argc, char **argv);
 
 extern const cli_opt cmd_lists_opts[], cmd_check_opts[], cmd_compare_opts[], cmd_filter_opts[],
-	cmd_fetch_opts[];
+	cmd_fetch_opts[], cmd_help_opts[], cmd_show_opts[];
 
 #endif

@@ -8,13 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "cli.h"
-#include "es_io.h"
-#include "es_match.h"
 
 enum {
 	OPT_JSON = 'j',
@@ -33,7 +33,8 @@ const cli_opt cmd_check_opts[] = {
 	{"threshold", OPT_THRESHOLD, true, "T", "minimum score reported (default: the tuned default)"},
 	{"limit", OPT_LIMIT, true, "N", "matches per name (default 10)"},
 	{"exhaustive", OPT_EXHAUSTIVE, false, NULL, "score every listed name instead of using the index"},
-	{"explain", OPT_EXPLAIN, false, NULL, "with --json: add each match's token alignment"},
+	{"explain", OPT_EXPLAIN, false, NULL,
+	 "the evidence of each entity (addresses, dates, notice, licence, source) and the token alignment"},
 	{NULL, 0, false, NULL, NULL},
 };
 
@@ -114,16 +115,189 @@ typedef struct {
 	const cli_ctx *ctx;
 	const es_matcher *m;
 	const actions *act;
+	const es_links *links;
 	es_query q;
 	bool json, explain;
 	es_hit *hits;
-	size_t max;
+	size_t max;     /* hits asked of the matcher */
+	size_t limit;   /* --limit: matches (JSON) or entities (table) shown */
 	bool color;
+	size_t name_width; /* display cells left for the listed name */
 } check_run;
 
 static double round4(double x)
 {
 	return round(x * 10000.0) / 10000.0;
+}
+
+/* PROHIBITED 3 > LICENSE_REQUIRED 2 > REVIEW 1 > anything else 0 */
+static int action_rank(const char *a)
+{
+	return strcmp(a, "PROHIBITED") == 0 ? 3 : strcmp(a, "LICENSE_REQUIRED") == 0 ? 2 : strcmp(a, "REVIEW") == 0 ? 1 : 0;
+}
+
+/* ---- one listed entity: the hits that are rows of it ---- */
+
+#define GROUP_KEY 160
+
+typedef struct {
+	size_t first;        /* index of its best hit (hits come best first) */
+	size_t *members;     /* hit indexes, best first */
+	size_t n;
+	double score;
+	int rank;            /* action_rank of the most severe member */
+	const char *action;
+	char key[GROUP_KEY]; /* folded listed name */
+	size_t n_addresses;  /* distinct addresses over the members */
+} group;
+
+/* ASCII letters and digits lower-cased, every run of anything else one space;
+ * other bytes (non-Latin names) kept as they are. */
+static void fold_key(const char *s, char *out, size_t cap)
+{
+	size_t n = 0;
+	bool sp = false;
+	for (; *s && n + 2 < cap; s++) {
+		unsigned char c = (unsigned char)*s;
+		bool word = c >= 0x80 || (c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z');
+		if (!word) {
+			sp = n > 0;
+			continue;
+		}
+		if (sp)
+			out[n++] = ' ';
+		sp = false;
+		out[n++] = (char)(c < 0x80 && c >= 'A' && c <= 'Z' ? c | 32 : c);
+	}
+	out[n] = '\0';
+}
+
+static bool numeric(const char *id)
+{
+	return *id && strspn(id, "0123456789") == strlen(id);
+}
+
+/* Whether hit h is another row of group g: the same list and type and the
+ * same listed name, and not a second entry of one OFAC/UN/EU/UK source (two
+ * persons of one name are two entities; only the CSL repeats an entity, once
+ * per address, and copies OFAC's entries under their ent_num). */
+static bool same_entity(const check_run *r, const group *g, const es_rec *h, const char *key)
+{
+	es_rec first;
+	es_matcher_entity(r->m, r->hits[g->first].entity, &first);
+	if (strcmp(key, g->key) != 0 || strcmp(first.list, h->list) != 0 || first.type != h->type)
+		return false;
+	for (size_t i = 0; i < g->n; i++) {
+		es_rec o;
+		es_matcher_entity(r->m, r->hits[g->members[i]].entity, &o);
+		bool same_id = strcmp(o.entry_id, h->entry_id) == 0;
+		/* the CSL copies an OFAC entry under its ent_num: those ids must agree */
+		if (!same_id && numeric(o.entry_id) && numeric(h->entry_id))
+			return false;
+		if (!same_id && o.source == h->source && h->source != ES_SRC_US_CSL)
+			return false;
+	}
+	return true;
+}
+
+static bool same_address(const es_rec_address *a, const es_rec_address *b)
+{
+#define SAME(f) ((a->f == NULL) == (b->f == NULL) && (!a->f || strcmp(a->f, b->f) == 0))
+	return SAME(street) && SAME(city) && SAME(region) && SAME(postal_code) && SAME(full) &&
+	       strcmp(a->country, b->country) == 0;
+#undef SAME
+}
+
+static size_t count_addresses(const check_run *r, const group *g)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < g->n; i++) {
+		es_rec a;
+		es_matcher_entity(r->m, r->hits[g->members[i]].entity, &a);
+		for (size_t k = 0; k < a.n_addresses; k++) {
+			bool seen = false;
+			for (size_t j = 0; j <= i && !seen; j++) {
+				es_rec b;
+				es_matcher_entity(r->m, r->hits[g->members[j]].entity, &b);
+				size_t upto = j == i ? k : b.n_addresses;
+				for (size_t l = 0; l < upto && !seen; l++)
+					seen = same_address(&a.addresses[k], &b.addresses[l]);
+			}
+			total += !seen;
+		}
+	}
+	return total;
+}
+
+static int group_cmp(const void *pa, const void *pb)
+{
+	const group *a = pa, *b = pb;
+	if (a->rank != b->rank)
+		return b->rank - a->rank;
+	if (a->score != b->score)
+		return a->score > b->score ? -1 : 1;
+	return a->first < b->first ? -1 : a->first > b->first;
+}
+
+/* Groups hits[0..n) into entities, most severe action first, then score.
+ * *groups and the members arrays are one allocation (free(*groups)). */
+static es_code group_hits(const check_run *r, size_t n, group **out, size_t *ng)
+{
+	*ng = 0;
+	group *g = calloc(n ? n : 1, sizeof *g + sizeof(size_t) * (n ? n : 1));
+	if (!g)
+		return ES_ENOMEM;
+	size_t *pool = (size_t *)(g + (n ? n : 1));
+	for (size_t i = 0; i < n; i++) {
+		es_rec h;
+		es_matcher_entity(r->m, r->hits[i].entity, &h);
+		char key[GROUP_KEY];
+		fold_key(h.name, key, sizeof key);
+		const char *act = action_for(r->act, h.source, h.list);
+		size_t k = 0;
+		while (k < *ng && !same_entity(r, &g[k], &h, key))
+			k++;
+		if (k == *ng) {
+			group *ng_ = &g[(*ng)++];
+			ng_->first = i;
+			ng_->members = pool;
+			pool += n;
+			ng_->score = r->hits[i].score;
+			ng_->rank = -1;
+			snprintf(ng_->key, sizeof ng_->key, "%s", key);
+		}
+		group *x = &g[k];
+		x->members[x->n++] = i;
+		if (action_rank(act) > x->rank) {
+			x->rank = action_rank(act);
+			x->action = act;
+		}
+	}
+	for (size_t k = 0; k < *ng; k++)
+		g[k].n_addresses = count_addresses(r, &g[k]);
+	qsort(g, *ng, sizeof *g, group_cmp);
+	*out = g;
+	return ES_OK;
+}
+
+/* ---- JSON ---- */
+
+static void set_str(json_t *o, const char *k, const char *v)
+{
+	if (v && *v)
+		json_object_set_new(o, k, json_string(v));
+}
+
+static json_t *address_json(const es_rec_address *a)
+{
+	json_t *o = json_object();
+	set_str(o, "street", a->street);
+	set_str(o, "city", a->city);
+	set_str(o, "region", a->region);
+	set_str(o, "postal_code", a->postal_code);
+	set_str(o, "country", a->country);
+	set_str(o, "full", a->full);
+	return o;
 }
 
 static json_t *hit_json(const check_run *r, const es_hit *h)
@@ -149,6 +323,19 @@ static json_t *hit_json(const check_run *r, const es_hit *h)
 	json_object_set_new(o, "action", json_string(action_for(r->act, rec.source, rec.list)));
 	if (h->weak_alias)
 		json_object_set_new(o, "weak_alias", json_true());
+	/* the evidence a reviewer decides on (members added after the contract's) */
+	json_t *ad = json_array();
+	for (size_t i = 0; i < rec.n_addresses; i++)
+		json_array_append_new(ad, address_json(&rec.addresses[i]));
+	json_object_set_new(o, "addresses", ad);
+	set_str(o, "start_date", rec.start_date);
+	set_str(o, "end_date", rec.end_date);
+	set_str(o, "federal_register_notice", rec.federal_register_notice);
+	set_str(o, "license_requirement", rec.license_requirement);
+	set_str(o, "license_policy", rec.license_policy);
+	char url[1024];
+	if (es_links_url(r->links, rec.source, rec.list, rec.entry_id, url, sizeof url) == ES_OK)
+		set_str(o, "source_url", url);
 	if (r->explain) {
 		json_t *al = json_array();
 		for (size_t i = 0; i < h->n_align; i++)
@@ -159,23 +346,136 @@ static json_t *hit_json(const check_run *r, const es_hit *h)
 	return o;
 }
 
-static void print_human(const check_run *r, const char *name, const es_hit *hits, size_t n)
+/* "entities": the matches grouped, as the table shows them */
+static json_t *entities_json(const check_run *r, const group *g, size_t ng)
 {
-	const char *b = r->color ? "\033[1m" : "", *e = r->color ? "\033[0m" : "";
-	printf("%s%s%s: %zu match%s at or above %.2f\n", b, name, e, n, n == 1 ? "" : "es", r->q.threshold);
-	if (!n)
-		return;
-	printf("  %-6s %-9s %-5s %-14s %-36s %-30s %s\n", "score", "source", "list", "entry id", "listed name",
-	       "matched name", "action");
-	for (size_t i = 0; i < n; i++) {
-		es_rec rec;
-		es_matcher_entity(r->m, hits[i].entity, &rec);
-		printf("  %-6.3f %-9s %-5s %-14.14s %-36.36s %-30.30s %s%s\n", hits[i].score, es_source_id(rec.source),
-		       rec.list, rec.entry_id, rec.name, hits[i].matched_name,
-		       action_for(r->act, rec.source, rec.list), hits[i].weak_alias ? " (weak alias)" : "");
-		printf("         tokens:");
-		for (size_t k = 0; k < hits[i].n_align; k++) {
-			const es_align *a = &hits[i].align[k];
+	json_t *arr = json_array();
+	for (size_t k = 0; k < ng; k++) {
+		es_rec first;
+		es_matcher_entity(r->m, r->hits[g[k].first].entity, &first);
+		json_t *o = json_object();
+		json_object_set_new(o, "name", json_string(first.name));
+		json_object_set_new(o, "list", json_string(first.list));
+		json_object_set_new(o, "type", json_string(es_type_name(first.type)));
+		json_object_set_new(o, "action", json_string(g[k].action));
+		json_object_set_new(o, "score", json_real(round4(g[k].score)));
+		json_object_set_new(o, "addresses", json_integer((json_int_t)g[k].n_addresses));
+		json_t *src = json_array(), *ent = json_array();
+		for (size_t i = 0; i < g[k].n; i++) {
+			es_rec m;
+			es_matcher_entity(r->m, r->hits[g[k].members[i]].entity, &m);
+			json_array_append_new(ent, json_pack("{ssss}", "source", es_source_id(m.source), "entry_id", m.entry_id));
+			bool seen = false;
+			for (size_t j = 0; j < json_array_size(src); j++)
+				seen |= strcmp(json_string_value(json_array_get(src, j)), es_source_id(m.source)) == 0;
+			if (!seen)
+				json_array_append_new(src, json_string(es_source_id(m.source)));
+		}
+		json_object_set_new(o, "sources", src);
+		json_object_set_new(o, "entries", ent);
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+/* ---- the table ---- */
+
+/* Cells before the listed name: action, score, addresses, entry, lists. */
+#define TABLE_LEFT (2 + 17 + 6 + 5 + 17 + 23)
+
+
+static const char *action_color(const char *a)
+{
+	switch (action_rank(a)) {
+	case 3:
+		return "\033[1;31m"; /* bold red */
+	case 2:
+		return "\033[1;35m"; /* bold magenta */
+	case 1:
+		return "\033[33m";   /* yellow */
+	}
+	return "\033[32m";
+}
+
+/* Prints s in a column of width display cells: cut by display width, never
+ * inside a UTF-8 sequence, marked with "~" when cut; padded unless last. */
+static void col(const char *s, size_t width, bool last)
+{
+	size_t len = strlen(s), cols = 0;
+	size_t w = es_utf8_width(s, len);
+	if (w > width && width > 1) {
+		size_t b = es_utf8_prefix_width(s, len, width - 1, &cols);
+		fwrite(s, 1, b, stdout);
+		fputc('~', stdout);
+		cols++;
+	} else {
+		fputs(s, stdout);
+		cols = w;
+	}
+	if (!last)
+		for (; cols < width + 1; cols++)
+			fputc(' ', stdout);
+}
+
+static void print_address(const es_rec_address *a)
+{
+	if (a->full && *a->full) {
+		printf("%s", a->full);
+	} else {
+		const char *parts[] = {a->street, a->city, a->region, a->postal_code};
+		bool any = false;
+		for (size_t i = 0; i < 4; i++)
+			if (parts[i] && *parts[i]) {
+				printf("%s%s", any ? ", " : "", parts[i]);
+				any = true;
+			}
+		if (a->country[0])
+			printf("%s%s", any ? ", " : "", a->country);
+	}
+}
+
+static void print_evidence(const check_run *r, const group *g)
+{
+	const char *ind = "       ";
+	for (size_t i = 0; i < g->n; i++) {
+		const es_hit *h = &r->hits[g->members[i]];
+		es_rec e;
+		es_matcher_entity(r->m, h->entity, &e);
+		char url[1024];
+		printf("%s%s %s entry %s (score %.3f)\n", ind, es_source_id(e.source), e.list, e.entry_id, h->score);
+		printf("%s  listed name: %s\n", ind, e.name);
+		if (strcmp(h->matched_name, e.name) != 0)
+			printf("%s  matched:     %s%s\n", ind, h->matched_name, h->weak_alias ? " (weak alias)" : "");
+		for (size_t k = 0; k < e.n_addresses; k++) {
+			printf("%s  %s", ind, k ? "             " : "address:     ");
+			print_address(&e.addresses[k]);
+			putchar('\n');
+		}
+		if (e.n_countries) {
+			printf("%s  countries:  ", ind);
+			for (size_t k = 0; k < e.n_countries; k++)
+				printf(" %s", e.countries[k]);
+			putchar('\n');
+		}
+		if (e.n_programs) {
+			printf("%s  programs:   ", ind);
+			for (size_t k = 0; k < e.n_programs; k++)
+				printf(" %s", e.programs[k]);
+			putchar('\n');
+		}
+		if (e.start_date)
+			printf("%s  listed since: %s\n", ind, e.start_date);
+		if (e.federal_register_notice)
+			printf("%s  Federal Register: %s\n", ind, e.federal_register_notice);
+		if (e.license_requirement)
+			printf("%s  licence requirement: %s\n", ind, e.license_requirement);
+		if (e.license_policy)
+			printf("%s  licence policy: %s\n", ind, e.license_policy);
+		if (es_links_url(r->links, e.source, e.list, e.entry_id, url, sizeof url) == ES_OK && url[0])
+			printf("%s  source:      %s\n", ind, url);
+		printf("%s  tokens:     ", ind);
+		for (size_t k = 0; k < h->n_align; k++) {
+			const es_align *a = &h->align[k];
 			if (a->query_token[0] && a->list_token[0])
 				printf(" %s=%s(%.2f)", a->query_token, a->list_token, a->similarity);
 			else if (a->query_token[0])
@@ -183,7 +483,84 @@ static void print_human(const check_run *r, const char *name, const es_hit *hits
 			else
 				printf(" -=%s", a->list_token);
 		}
-		printf("\n");
+		putchar('\n');
+	}
+}
+
+/* "EL: us_csl" / "SDN: ofac_sdn, us_csl" */
+static void lists_text(const check_run *r, const group *g, char *out, size_t cap)
+{
+	es_rec first;
+	es_matcher_entity(r->m, r->hits[g->first].entity, &first);
+	size_t n = (size_t)snprintf(out, cap, "%s:", first.list);
+	bool seen[ES_SRC_COUNT] = {0};
+	for (size_t i = 0; i < g->n && n < cap; i++) {
+		es_rec m;
+		es_matcher_entity(r->m, r->hits[g->members[i]].entity, &m);
+		if (seen[m.source])
+			continue;
+		seen[m.source] = true;
+		n += (size_t)snprintf(out + n, cap - n, " %s", es_source_id(m.source));
+	}
+}
+
+static void print_human(const check_run *r, const char *name, size_t n, const group *g, size_t ng)
+{
+	const char *b = r->color ? "\033[1m" : "", *e = r->color ? "\033[0m" : "";
+	size_t shown = ng < r->limit ? ng : r->limit;
+	printf("%s%s%s: ", b, name, e);
+	if (!n) {
+		printf("no match at or above %.2f\n", r->q.threshold);
+		return;
+	}
+	printf("%zu match%s", n, n == 1 ? "" : "es");
+	if (ng != n)
+		printf(" in %s%zu listed entit%s", n == r->max ? "at least " : "", ng, ng == 1 ? "y" : "ies");
+	printf(" at or above %.2f", r->q.threshold);
+	if (shown < ng)
+		printf("; showing %zu of %zu (--limit)", shown, ng);
+	printf("\n  ");
+	col("action", 16, false);
+	col("score", 5, false);
+	col("addr", 4, false);
+	col("entry", 16, false);
+	col("lists", 22, false);
+	col("listed name", r->name_width, true);
+	putchar('\n');
+	for (size_t k = 0; k < shown; k++) {
+		const es_hit *h = &r->hits[g[k].first];
+		es_rec rec;
+		es_matcher_entity(r->m, h->entity, &rec);
+		char lists[128], score[16], addr[16], entry[64];
+		lists_text(r, &g[k], lists, sizeof lists);
+		snprintf(score, sizeof score, "%.3f", g[k].score);
+		snprintf(addr, sizeof addr, "%4zu", g[k].n_addresses);
+		if (g[k].n > 1)
+			snprintf(entry, sizeof entry, "%.*s +%zu", strlen(rec.entry_id) > 11 ? 10 : 11, rec.entry_id,
+				 g[k].n - 1);
+		else
+			snprintf(entry, sizeof entry, "%s", rec.entry_id);
+		fputs("  ", stdout);
+		if (r->color)
+			fputs(action_color(g[k].action), stdout);
+		col(g[k].action, 16, false);
+		if (r->color)
+			fputs("\033[0m", stdout);
+		col(score, 5, false);
+		col(addr, 4, false);
+		col(entry, 16, false);
+		col(lists, 22, false);
+		col(rec.name, r->name_width, true);
+		putchar('\n');
+		char mk[GROUP_KEY];
+		fold_key(h->matched_name, mk, sizeof mk);
+		if (!r->explain && strcmp(mk, g[k].key) != 0) {
+			printf("%*sas: ", (int)(TABLE_LEFT - 4), "");
+			col(h->matched_name, r->name_width - 4, true);
+			fputs(h->weak_alias ? " (weak alias)\n" : "\n", stdout);
+		}
+		if (r->explain)
+			print_evidence(r, &g[k]);
 	}
 }
 
@@ -200,7 +577,7 @@ static int check_one(const check_run *r, const char *name, size_t len)
 		c = es_matcher_query(r->m, name, &r->q, r->hits, r->max, &n, &err);
 	bool utf8 = es_utf8_valid(name, len, NULL);
 	if (c != ES_OK) {
-		rc = 3;
+		rc = cli_exit_for(c);
 		if (r->json) {
 			json_t *o = json_object();
 			json_object_set_new(o, "query", utf8 ? json_stringn(name, len) : json_null());
@@ -215,14 +592,22 @@ static int check_one(const check_run *r, const char *name, size_t len)
 		}
 		return rc;
 	}
-	rc = n ? 1 : 0;
+	rc = n ? CLI_EXIT_FOUND : CLI_EXIT_OK;
+	group *g = NULL;
+	size_t ng = 0;
+	size_t shown = r->json && n > r->limit ? r->limit : n;
+	if (group_hits(r, shown, &g, &ng) != ES_OK) {
+		cli_error("check: out of memory");
+		return cli_exit_for(ES_ENOMEM);
+	}
 	if (r->json) {
 		json_t *o = json_object();
 		json_object_set_new(o, "query", json_stringn(name, len));
 		json_t *arr = json_array();
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < shown; i++)
 			json_array_append_new(arr, hit_json(r, &r->hits[i]));
 		json_object_set_new(o, "matches", arr);
+		json_object_set_new(o, "entities", entities_json(r, g, ng));
 		/* one buffer, one write per line: many small writes cost more than the match */
 		static char buf[1 << 16];
 		size_t jl = json_dumpb(o, buf, sizeof buf - 1, JSON_COMPACT | JSON_REAL_PRECISION(6));
@@ -236,18 +621,29 @@ static int check_one(const check_run *r, const char *name, size_t len)
 		}
 		json_decref(o);
 	} else {
-		print_human(r, name, r->hits, n);
+		print_human(r, name, n, g, ng);
 	}
+	free(g);
 	return rc;
 }
 
-static int worse(int a, int b)
+/* The listed name takes what the terminal has left after the other columns
+ * (at least 30 cells); 200 columns when stdout is not a terminal. */
+static size_t table_name_width(void)
 {
-	/* 3 > 1 > 0 */
-	if (a == 3 || b == 3)
-		return 3;
-	return a > b ? a : b;
+	size_t cols = 200;
+	struct winsize ws;
+	const char *env = getenv("COLUMNS");
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		cols = ws.ws_col;
+	else if (env && atoi(env) > 0)
+		cols = (size_t)atoi(env);
+	return cols > TABLE_LEFT + 30 ? cols - TABLE_LEFT : 30;
 }
+
+/* Hits asked of the matcher for the table: enough to group the rows of many
+ * entities and say how many there are beyond --limit. */
+#define TABLE_HITS 500
 
 int cmd_check(cli_ctx *ctx, int argc, char **argv)
 {
@@ -259,11 +655,12 @@ int cmd_check(cli_ctx *ctx, int argc, char **argv)
 	r.q.type = ES_TYPE_UNKNOWN;
 	int idx = 1, npos = 0, k;
 	const char *arg;
+	const char *country_arg = NULL;
 	char cc[3] = "";
 	char **pos = calloc((size_t)argc + 1, sizeof *pos);
 	if (!pos) {
 		cli_error("out of memory");
-		return CLI_EXIT_DATA;
+		return cli_exit_for(ES_ENOMEM);
 	}
 	while ((k = cli_next(ctx->cmd, argc, argv, &idx, &arg, pos, &npos)) != -1) {
 		if (k == '?' || k == CLI_HELP) {
@@ -281,15 +678,13 @@ int cmd_check(cli_ctx *ctx, int argc, char **argv)
 			r.explain = true;
 			break;
 		case OPT_COUNTRY:
+			/* the form is checked here, the code against countries.tsv once it is loaded */
 			if (strlen(arg) != 2 || !((arg[0] | 32) >= 'a' && (arg[0] | 32) <= 'z') ||
 			    !((arg[1] | 32) >= 'a' && (arg[1] | 32) <= 'z')) {
 				free(pos);
 				return cli_usage("check: --country needs an ISO alpha-2 code, not '%s'", arg);
 			}
-			cc[0] = (char)(arg[0] & ~32);
-			cc[1] = (char)(arg[1] & ~32);
-			cc[2] = '\0';
-			r.q.country = cc;
+			country_arg = arg;
 			break;
 		case OPT_TYPE:
 			if (es_type_from_name(arg, &r.q.type) != 0 || r.q.type == ES_TYPE_UNKNOWN) {
@@ -323,45 +718,67 @@ int cmd_check(cli_ctx *ctx, int argc, char **argv)
 	}
 	bool from_stdin = npos == 1 && strcmp(pos[0], "-") == 0;
 
-	es_listset *ls = cli_open_lists(ctx);
-	if (!ls) {
-		free(pos);
-		return CLI_EXIT_DATA;
+	int rc = CLI_EXIT_OK;
+	es_err err = {0};
+	es_code lrc;
+	es_listset *ls = NULL;
+	es_countries *countries = NULL;
+	es_matcher *m = NULL;
+	es_links *links = NULL;
+	char *links_path = NULL;
+	actions act = {0};
+	char *line = NULL;
+	if (!(ls = cli_open_lists(ctx)) || !(countries = cli_load_countries(ctx))) {
+		rc = cli_failure_status();
+		goto done;
 	}
-	es_countries *countries = cli_load_countries(ctx);
-	if (!countries) {
-		es_listset_free(ls);
-		free(pos);
-		return CLI_EXIT_DATA;
+	if (country_arg) {
+		const char *code = es_country_lookup(countries, country_arg, 2);
+		if (!code || strlen(code) != 2 || !es_country_valid(countries, code)) {
+			rc = cli_usage("check: --country '%s' is not a country code of %s/countries.tsv", country_arg,
+				       ctx->lists_dir);
+			goto done;
+		}
+		memcpy(cc, code, 3);
+		r.q.country = cc;
+	}
+	if (!(links_path = cli_data_path(ctx, "source_links.tsv"))) {
+		rc = cli_exit_for(ES_ENOMEM);
+		goto done;
+	}
+	if ((lrc = es_links_load(&links, links_path, &err)) != ES_OK) {
+		cli_error("check: %s", err.msg);
+		rc = cli_exit_for(lrc);
+		goto done;
 	}
 	if (es_listset_stale(ls, time(NULL), ES_DEFAULT_MAX_AGE_DAYS))
 		cli_warn(ctx, "lists are older than %d days: run 'exportscreen fetch'", ES_DEFAULT_MAX_AGE_DAYS);
-	es_matcher *m = NULL;
-	es_err err = {0};
-	if (es_matcher_open(&m, ls, countries, ctx->lists_dir, &err) != ES_OK) {
+	if ((lrc = es_matcher_open(&m, ls, countries, ctx->lists_dir, &err)) != ES_OK) {
 		cli_error("check: %s", err.msg);
-		es_countries_free(countries);
-		es_listset_free(ls);
-		free(pos);
-		return CLI_EXIT_DATA;
+		rc = cli_exit_for(lrc);
+		goto done;
 	}
-	actions act;
 	actions_load(ctx, &act);
 	r.m = m;
 	r.act = &act;
-	r.max = r.q.limit;
+	r.links = links;
+	r.limit = r.q.limit;
+	/* JSON keeps the contract's matches (the best --limit); the table asks
+	 * for more, to group them into entities and count what it leaves out */
+	r.max = r.json ? r.q.limit : (r.q.limit > TABLE_HITS ? r.q.limit : TABLE_HITS);
+	r.q.limit = r.max;
 	r.hits = calloc(r.max, sizeof *r.hits);
 	r.color = !r.json && cli_use_color(ctx, stdout);
-	int rc = 0;
+	r.name_width = table_name_width();
 	if (!r.hits) {
 		cli_error("out of memory");
-		rc = CLI_EXIT_DATA;
+		rc = cli_exit_for(ES_ENOMEM);
 	} else if (from_stdin) {
-		char *line = malloc(LINE_MAX_BYTES + 2);
+		line = malloc(LINE_MAX_BYTES + 2);
 		size_t lineno = 0;
 		size_t len;
 		bool toolong;
-		while (line && cli_read_line(stdin, line, LINE_MAX_BYTES, &len, &toolong)) {
+		while (line && !ferror(stdout) && cli_read_line(stdin, line, LINE_MAX_BYTES, &len, &toolong)) {
 			lineno++;
 			if (toolong) {
 				if (r.json)
@@ -369,25 +786,32 @@ int cmd_check(cli_ctx *ctx, int argc, char **argv)
 					       lineno, LINE_MAX_BYTES);
 				else
 					cli_error("check: line %zu: longer than %d bytes", lineno, LINE_MAX_BYTES);
-				rc = worse(rc, 3);
+				rc = cli_worse(rc, cli_exit_for(ES_ETOOBIG));
 				continue;
 			}
-			rc = worse(rc, check_one(&r, line, len));
+			rc = cli_worse(rc, check_one(&r, line, len));
 		}
-		if (ferror(stdin)) {
+		if (!line) {
+			cli_error("out of memory");
+			rc = cli_exit_for(ES_ENOMEM);
+		} else if (ferror(stdin)) {
 			cli_error("check: cannot read stdin");
-			rc = CLI_EXIT_IO;
+			rc = cli_exit_for(ES_EIO);
 		}
-		free(line);
 	} else {
-		for (int i = 0; i < npos; i++)
-			rc = worse(rc, check_one(&r, pos[i], strlen(pos[i])));
+		for (int i = 0; i < npos && !ferror(stdout); i++)
+			rc = cli_worse(rc, check_one(&r, pos[i], strlen(pos[i])));
 	}
+	rc = cli_finish_stdout(rc);
+done:
+	free(line);
 	free(r.hits);
 	free(act.rows);
+	free(links_path);
+	es_links_free(links);
 	es_matcher_free(m);
 	es_countries_free(countries);
 	es_listset_free(ls);
 	free(pos);
-	return cli_finish_stdout(rc);
+	return rc;
 }

@@ -12,8 +12,6 @@
 #include <jansson.h>
 
 #include "cli.h"
-#include "es_io.h"
-#include "es_match.h"
 
 enum { OPT_JSON = 'j', OPT_TYPE = 256, OPT_THRESHOLD };
 

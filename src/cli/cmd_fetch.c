@@ -11,8 +11,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "es_fetch.h"
-#include "es_io.h"
 
 enum {
 	OPT_FORCE = 'f',

@@ -8,9 +8,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "es_filter.h"
-#include "es_match.h"
-#include "es_rules.h"
 
 enum { OPT_FORMAT = 'f', OPT_ALLOW_STALE = 256, OPT_MAX_AGE, OPT_THRESHOLD };
 

@@ -8,7 +8,6 @@
 #include <jansson.h>
 
 #include "cli.h"
-#include "es_io.h"
 
 enum { OPT_JSON = 'j', OPT_MAX_AGE = 256 };
 
