@@ -19,10 +19,11 @@ add_custom_target(es_docs ALL
   COMMENT "man pages and bash completion from the option tables")
 
 # The public header, with the private headers it needs inlined.
+file(GLOB_RECURSE ES_LIB_HEADERS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/src/lib/*.h)
 add_custom_command(OUTPUT ${CMAKE_BINARY_DIR}/include/exportscreen.h
-  COMMAND ${CMAKE_COMMAND} -DSRC=${CMAKE_SOURCE_DIR}/src/lib -DOUT=${CMAKE_BINARY_DIR}/include/exportscreen.h
-          -P ${CMAKE_SOURCE_DIR}/cmake/amalgamate.cmake
-  DEPENDS ${CMAKE_SOURCE_DIR}/src/lib/exportscreen.h ${CMAKE_SOURCE_DIR}/cmake/amalgamate.cmake
+  COMMAND python3 ${CMAKE_SOURCE_DIR}/cmake/amalgamate.py ${CMAKE_SOURCE_DIR}/src/lib
+          ${CMAKE_BINARY_DIR}/include/exportscreen.h
+  DEPENDS ${ES_LIB_HEADERS} ${CMAKE_SOURCE_DIR}/cmake/amalgamate.py
   COMMENT "one installable exportscreen.h")
 add_custom_target(es_public_header ALL DEPENDS ${CMAKE_BINARY_DIR}/include/exportscreen.h)
 

@@ -311,7 +311,7 @@ static es_code last_failure = ES_OK;
 
 int cli_failure_status(void)
 {
-	return cli_exit_for(last_failure == ES_OK ? ES_EINTERNAL : last_failure);
+	return cli_exit_for_lists(last_failure == ES_OK ? ES_EINTERNAL : last_failure);
 }
 
 es_listset *cli_open_lists(const cli_ctx *ctx)
@@ -411,6 +411,11 @@ int cli_exit_for(es_code code)
 		break;
 	}
 	return CLI_EXIT_DATA;
+}
+
+int cli_exit_for_lists(es_code code)
+{
+	return code == ES_EIO ? CLI_EXIT_DATA : cli_exit_for(code);
 }
 
 int cli_worse(int a, int b)

@@ -86,9 +86,13 @@ double cli_parse_double(const char *s, double lo, double hi);
 
 /* The one mapping from a library error code to the exit status, for every
  * command: usage -> 2; I/O, network, lock and out of memory (the machine, not
- * the data) -> 4; everything about the data or lists (format, encoding,
- * limits, missing or corrupt files, rejected downloads) -> 3. */
+ * the data) -> 4; everything about the data (format, encoding, limits,
+ * missing or corrupt files, rejected downloads) -> 3.
+ * cli_exit_for_lists is the same mapping for a failure to open the lists or
+ * the bundled data files, where a file that cannot be read means the lists
+ * are missing (3, interface.md); only out of memory stays 4. */
 int cli_exit_for(es_code code);
+int cli_exit_for_lists(es_code code);
 
 /* Combines two exit statuses: the most severe wins (4 > 3 > 2 > 1 > 0). */
 int cli_worse(int a, int b);

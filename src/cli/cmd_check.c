@@ -748,14 +748,14 @@ int cmd_check(cli_ctx *ctx, int argc, char **argv)
 	}
 	if ((lrc = es_links_load(&links, links_path, &err)) != ES_OK) {
 		cli_error("check: %s", err.msg);
-		rc = cli_exit_for(lrc);
+		rc = cli_exit_for_lists(lrc);
 		goto done;
 	}
 	if (es_listset_stale(ls, time(NULL), ES_DEFAULT_MAX_AGE_DAYS))
 		cli_warn(ctx, "lists are older than %d days: run 'exportscreen fetch'", ES_DEFAULT_MAX_AGE_DAYS);
 	if ((lrc = es_matcher_open(&m, ls, countries, ctx->lists_dir, &err)) != ES_OK) {
 		cli_error("check: %s", err.msg);
-		rc = cli_exit_for(lrc);
+		rc = cli_exit_for_lists(lrc);
 		goto done;
 	}
 	actions_load(ctx, &act);

@@ -28,8 +28,10 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 	int idx = 1, npos = 0, k;
 	const char *arg;
 	char **pos = calloc((size_t)argc + 1, sizeof *pos);
-	if (!pos)
-		return CLI_EXIT_DATA;
+	if (!pos) {
+		cli_error("out of memory");
+		return cli_exit_for(ES_ENOMEM);
+	}
 	while ((k = cli_next(ctx->cmd, argc, argv, &idx, &arg, pos, &npos)) != -1) {
 		if (k == '?' || k == CLI_HELP) {
 			free(pos);
@@ -70,22 +72,27 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	int rc = CLI_EXIT_DATA;
+	es_code c;
 	es_err err = {0};
 	es_listset *ls = NULL;
 	es_countries *countries = NULL;
 	es_rules *rules = NULL;
 	es_matcher *m = NULL;
 	es_filter *f = NULL;
-	if (!(ls = cli_open_lists(ctx)) || !(countries = cli_load_countries(ctx)))
+	if (!(ls = cli_open_lists(ctx)) || !(countries = cli_load_countries(ctx))) {
+		rc = cli_failure_status();
 		goto done;
-	if (es_rules_load(&rules, ctx->lists_dir, &err) != ES_OK) {
+	}
+	if ((c = es_rules_load(&rules, ctx->lists_dir, &err)) != ES_OK) {
 		cli_error("%s", err.msg);
+		rc = cli_exit_for_lists(c);
 		goto done;
 	}
 	if (threshold >= 0)
 		es_rules_set_review_threshold(rules, threshold);
-	if (es_matcher_open(&m, ls, countries, ctx->lists_dir, &err) != ES_OK) {
+	if ((c = es_matcher_open(&m, ls, countries, ctx->lists_dir, &err)) != ES_OK) {
 		cli_error("cannot open the list index: %s", err.msg);
+		rc = cli_exit_for_lists(c);
 		goto done;
 	}
 	bool stale = es_listset_stale(ls, time(NULL), max_age);
@@ -102,8 +109,9 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 		.max_age_days = max_age,
 		.format = fmt,
 	};
-	if (es_filter_new(&f, &cfg, &err) != ES_OK) {
+	if ((c = es_filter_new(&f, &cfg, &err)) != ES_OK) {
 		cli_error("%s", err.msg);
+		rc = cli_exit_for(c);
 		goto done;
 	}
 	static char obuf[1 << 16];
@@ -117,8 +125,9 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 		goto done;
 	}
 	if (frc != ES_OK) {
+		/* the stream stopped: whatever the cause, not every record was answered */
 		cli_error("%s", err.msg);
-		rc = CLI_EXIT_IO;
+		rc = cli_worse(cli_exit_for(frc), CLI_EXIT_IO);
 		goto done;
 	}
 	if (st.by_decision[ES_DEC_ERROR])

@@ -46,7 +46,7 @@ int cmd_lists(cli_ctx *ctx, int argc, char **argv)
 
 	es_listset *ls = cli_open_lists(ctx);
 	if (!ls)
-		return CLI_EXIT_DATA;
+		return cli_failure_status();
 	int rc = CLI_EXIT_OK;
 	time_t now = time(NULL);
 	json_t *root = json_object(), *arr = json_array();

@@ -194,7 +194,7 @@ int cmd_show(cli_ctx *ctx, int argc, char **argv)
 	if (!lp || (c = es_links_load(&links, lp, &err)) != ES_OK) {
 		c = lp ? c : ES_ENOMEM;
 		cli_error("show: %s", err.msg[0] ? err.msg : es_strerror(c));
-		rc = cli_exit_for(c);
+		rc = cli_exit_for_lists(c);
 		goto done;
 	}
 	es_manifest_source *ms = es_manifest_find(&ls->manifest, src);
@@ -207,7 +207,7 @@ int cmd_show(cli_ctx *ctx, int argc, char **argv)
 	memset(&stats, 0, sizeof stats);
 	if ((c = es_listset_parse_source(ls, ms, countries, &set, NULL, NULL, &stats, &err)) != ES_OK) {
 		cli_error("show: %s", err.msg);
-		rc = cli_exit_for(c);
+		rc = cli_exit_for_lists(c);
 		goto done;
 	}
 	const es_entity *hit = NULL;
