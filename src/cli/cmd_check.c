@@ -494,14 +494,15 @@ static void lists_text(const check_run *r, const group *g, char *out, size_t cap
 	es_matcher_entity(r->m, r->hits[g->first].entity, &first);
 	size_t n = (size_t)snprintf(out, cap, "%s:", first.list);
 	bool seen[ES_SRC_COUNT] = {0};
-	for (size_t i = 0; i < g->n && n < cap; i++) {
+	for (size_t i = 0; i < g->n; i++) {
 		es_rec m;
 		es_matcher_entity(r->m, r->hits[g->members[i]].entity, &m);
-		if (seen[m.source])
-			continue;
 		seen[m.source] = true;
-		n += (size_t)snprintf(out + n, cap - n, " %s", es_source_id(m.source));
 	}
+	/* in the catalog's order, so one entity always reads the same */
+	for (int s = 0; s < ES_SRC_COUNT && n < cap; s++)
+		if (seen[s])
+			n += (size_t)snprintf(out + n, cap - n, " %s", es_source_id((es_source)s));
 }
 
 static void print_human(const check_run *r, const char *name, size_t n, const group *g, size_t ng)
@@ -628,7 +629,7 @@ static int check_one(const check_run *r, const char *name, size_t len)
 }
 
 /* The listed name takes what the terminal has left after the other columns
- * (at least 30 cells); 200 columns when stdout is not a terminal. */
+ * (at least 16 cells); 200 columns when stdout is not a terminal. */
 static size_t table_name_width(void)
 {
 	size_t cols = 200;
@@ -638,7 +639,7 @@ static size_t table_name_width(void)
 		cols = ws.ws_col;
 	else if (env && atoi(env) > 0)
 		cols = (size_t)atoi(env);
-	return cols > TABLE_LEFT + 30 ? cols - TABLE_LEFT : 30;
+	return cols > TABLE_LEFT + 16 ? cols - TABLE_LEFT : 16;
 }
 
 /* Hits asked of the matcher for the table: enough to group the rows of many
