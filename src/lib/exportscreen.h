@@ -24,6 +24,7 @@
 #include "es_utf8.h"
 #include "es_country.h"
 #include "es_entity.h"
+#include "es_data_age.h"
 #include "es_links.h"
 #include "es_listset.h"
 #include "es_match.h"
