@@ -53,7 +53,7 @@ static void opt_left(const cli_opt *o, char *left, size_t cap)
 		snprintf(left, cap, "--%s%s%s", o->name, o->has_arg ? " " : "", o->has_arg ? o->arg : "");
 }
 
-static void print_opts(FILE *f, const cli_opt *opts)
+void cli_print_options(FILE *f, const cli_opt *opts)
 {
 	for (const cli_opt *o = opts; o && o->name; o++) {
 		char left[64];
@@ -72,10 +72,10 @@ void cli_print_help(FILE *f, const cli_cmd *cmd)
 		fprintf(f, "\n%s\n", cmd->details);
 	if (cmd->opts && cmd->opts[0].name) {
 		fputs("\nOptions:\n", f);
-		print_opts(f, cmd->opts);
+		cli_print_options(f, cmd->opts);
 	}
 	fputs("\nGlobal options (before or after the command):\n", f);
-	print_opts(f, cli_global_opts);
+	cli_print_options(f, cli_global_opts);
 }
 
 const cli_cmd *cli_find_command(const char *name)

@@ -61,6 +61,8 @@ int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warn(const cli_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cli_print_help(FILE *f, const cli_cmd *cmd);
+/* The option lines of --help: "  -j, --json   one JSON object..." */
+void cli_print_options(FILE *f, const cli_opt *opts);
 
 /* Whether to colour a stream. */
 bool cli_use_color(const cli_ctx *ctx, FILE *f);

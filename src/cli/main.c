@@ -70,14 +70,7 @@ static void main_help(FILE *f)
 	for (const cli_cmd *c = cli_commands; c->name; c++)
 		fprintf(f, "  %-9s %s\n", c->name, c->summary);
 	fputs("\nGlobal options (before or after the command; short flags bundle: -qj):\n", f);
-	for (const cli_opt *o = cli_global_opts; o->name; o++) {
-		char left[64];
-		if (o->key < 256)
-			snprintf(left, sizeof left, "-%c, --%s", o->key, o->name);
-		else
-			snprintf(left, sizeof left, "--%s%s%s", o->name, o->has_arg ? " " : "", o->has_arg ? o->arg : "");
-		fprintf(f, "  %-24s %s\n", left, o->help);
-	}
+	cli_print_options(f, cli_global_opts);
 	fprintf(f, "\nThe bundled lists are found beside the executable (share/exportscreen);\n"
 		   "$EXPORTSCREEN_LISTS_DIR overrides. NO_COLOR (not empty) turns colour off.\n"
 		   "\nExit status: 0 clear / no match, 1 matches or decisions to act on, 2 usage error,\n"
