@@ -380,8 +380,8 @@ static json_t *entities_json(const check_run *r, const group *g, size_t ng)
 
 /* ---- the table ---- */
 
-/* Cells before the listed name: action, score, addresses, entry, lists. */
-#define TABLE_LEFT (2 + 17 + 6 + 5 + 17 + 23)
+/* Cells before the listed name: action, score, addresses, countries, entry, lists. */
+#define TABLE_LEFT (2 + 17 + 6 + 5 + 9 + 17 + 23)
 
 
 static const char *action_color(const char *a)
@@ -505,6 +505,27 @@ static void lists_text(const check_run *r, const group *g, char *out, size_t cap
 			n += (size_t)snprintf(out + n, cap - n, " %s", es_source_id((es_source)s));
 }
 
+/* The entity's countries over its rows, deduplicated, in first-seen order:
+ * "CN", "CN HK", "-" for none. */
+static void countries_text(const check_run *r, const group *g, char *out, size_t cap)
+{
+	size_t n = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < g->n; i++) {
+		es_rec m;
+		es_matcher_entity(r->m, r->hits[g->members[i]].entity, &m);
+		for (size_t k = 0; k < m.n_countries; k++) {
+			bool seen = false;
+			for (size_t j = 0; j < n; j += 3)
+				seen |= strncmp(out + j, m.countries[k], 2) == 0;
+			if (!seen && n + 4 < cap)
+				n += (size_t)snprintf(out + n, cap - n, "%s%s", n ? " " : "", m.countries[k]);
+		}
+	}
+	if (!n)
+		snprintf(out, cap, "-");
+}
+
 static void print_human(const check_run *r, const char *name, size_t n, const group *g, size_t ng)
 {
 	const char *b = r->color ? "\033[1m" : "", *e = r->color ? "\033[0m" : "";
@@ -524,6 +545,7 @@ static void print_human(const check_run *r, const char *name, size_t n, const gr
 	col("action", 16, false);
 	col("score", 5, false);
 	col("addr", 4, false);
+	col("country", 8, false);
 	col("entry", 16, false);
 	col("lists", 22, false);
 	col("listed name", r->name_width, true);
@@ -532,7 +554,7 @@ static void print_human(const check_run *r, const char *name, size_t n, const gr
 		const es_hit *h = &r->hits[g[k].first];
 		es_rec rec;
 		es_matcher_entity(r->m, h->entity, &rec);
-		char lists[128], score[16], addr[16], entry[64];
+		char lists[128], score[16], addr[16], entry[64], ccs[64];
 		lists_text(r, &g[k], lists, sizeof lists);
 		snprintf(score, sizeof score, "%.3f", g[k].score);
 		snprintf(addr, sizeof addr, "%4zu", g[k].n_addresses);
@@ -549,6 +571,8 @@ static void print_human(const check_run *r, const char *name, size_t n, const gr
 			fputs("\033[0m", stdout);
 		col(score, 5, false);
 		col(addr, 4, false);
+		countries_text(r, &g[k], ccs, sizeof ccs);
+		col(ccs, 8, false);
 		col(entry, 16, false);
 		col(lists, 22, false);
 		col(rec.name, r->name_width, true);

@@ -64,7 +64,7 @@ try:
     check(len(grouped) == 1, "the three 'Huawei Technologies Co., Ltd. (Huawei)' EL rows are one row: %s" % grouped)
     if grouped:
         cols = grouped[0].split()
-        check(cols[2] == "7" and cols[4] == "+2", "7 distinct addresses over 3 rows: %s" % grouped[0])
+        check(cols[2] == "7" and cols[3] == "CN" and cols[5] == "+2", "7 distinct addresses in CN over 3 rows: %s" % grouped[0])
     cmic = [l for l in table_rows(out) if "CMIC: ofac_cons us_csl" in l]
     check(len(cmic) == 1, "the OFAC CMIC entry and its CSL copy are one row naming both sources")
 
