@@ -333,6 +333,7 @@ static json_t *hit_json(const check_run *r, const es_hit *h)
 	set_str(o, "federal_register_notice", rec.federal_register_notice);
 	set_str(o, "license_requirement", rec.license_requirement);
 	set_str(o, "license_policy", rec.license_policy);
+	set_str(o, "remarks", rec.remarks);
 	char url[1024];
 	if (es_links_url(r->links, rec.source, rec.list, rec.entry_id, url, sizeof url) == ES_OK)
 		set_str(o, "source_url", url);
@@ -471,6 +472,8 @@ static void print_evidence(const check_run *r, const group *g)
 			printf("%s  licence requirement: %s\n", ind, e.license_requirement);
 		if (e.license_policy)
 			printf("%s  licence policy: %s\n", ind, e.license_policy);
+		if (e.remarks)
+			printf("%s  remarks:     %s\n", ind, e.remarks);
 		if (es_links_url(r->links, e.source, e.list, e.entry_id, url, sizeof url) == ES_OK && url[0])
 			printf("%s  source:      %s\n", ind, url);
 		printf("%s  tokens:     ", ind);

@@ -131,6 +131,10 @@ try:
     t = out.decode()
     check("ofac_sdn SDN entry 306" in t and "us_csl SDN entry 306" in t, "--explain lists each row of the entity")
     check("Details.aspx?id=306" in t and "programs:    CUBA" in t and "address:" in t, "--explain evidence: %s" % t)
+    check("remarks:     a.k.a. 'BNC'." in t, "--explain shows the remarks")
+    rc, out, _ = run(["check", "--json", "BANCO NACIONAL DE CUBA"])
+    m = [x for x in json.loads(out)["matches"] if x["source"] == "ofac_sdn"]
+    check(m and m[0].get("remarks") == "a.k.a. 'BNC'.", "JSON remarks")
 
     # --- show SOURCE ENTRY
     rc, out, _ = run(["show", "ofac_sdn", "306"])

@@ -523,6 +523,7 @@ es_code es_index_build(const es_entityset *ents, const es_normalizer *nz, const 
 		xe.frn = istr(&sp, e->federal_register_notice);
 		xe.start_date = istr(&sp, e->start_date);
 		xe.end_date = istr(&sp, e->end_date);
+		xe.remarks = istr(&sp, e->remarks);
 		xe.address_only = e->list && strcmp(e->list, "EL") == 0 && looks_like_address(e->name);
 		if (e->type == ES_TYPE_UNKNOWN && e->name &&
 		    es_normalize(nz, e->name, strlen(e->name), nt, NULL) == ES_OK)
