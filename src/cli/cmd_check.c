@@ -41,80 +41,16 @@ const cli_opt cmd_check_opts[] = {
 #define LINE_MAX_BYTES 4096
 #define MAX_LIMIT 1000
 
-/* list -> action, from lists/rules/list_actions.tsv (source, list or *, action) */
-typedef struct {
-	char source[16], list[16], action[24];
-} action_row;
-
-typedef struct {
-	action_row *rows;
-	size_t n;
-} actions;
-
-static void actions_load(const cli_ctx *ctx, actions *a)
+/* What a strong match on the list means (the rules' list_actions.tsv). */
+static const char *action_for(const es_rules *rules, es_source src, const char *list)
 {
-	a->rows = NULL;
-	a->n = 0;
-	char *path = cli_data_path(ctx, "rules/list_actions.tsv");
-	char *buf = NULL;
-	size_t len = 0;
-	if (!path || es_read_file(path, 1 << 20, &buf, &len, NULL) != ES_OK) {
-		free(path);
-		return;
-	}
-	free(path);
-	char *save = NULL;
-	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (line[0] == '#')
-			continue;
-		char *f[3] = {0};
-		char *s2 = NULL;
-		int k = 0;
-		for (char *c = strtok_r(line, "\t", &s2); c && k < 3; c = strtok_r(NULL, "\t", &s2))
-			f[k++] = c;
-		if (k < 3)
-			continue;
-		action_row *nr = realloc(a->rows, (a->n + 1) * sizeof *nr);
-		if (!nr)
-			break;
-		a->rows = nr;
-		snprintf(nr[a->n].source, sizeof nr[a->n].source, "%s", f[0]);
-		snprintf(nr[a->n].list, sizeof nr[a->n].list, "%s", f[1]);
-		snprintf(nr[a->n].action, sizeof nr[a->n].action, "%s", f[2]);
-		a->n++;
-	}
-	free(buf);
-}
-
-/* Without the rules file: sanctions lists prohibit, EL needs a licence,
- * everything else is for review. */
-static const char *action_for(const actions *a, es_source src, const char *list)
-{
-	const char *sid = es_source_id(src);
-	const char *any = NULL;
-	for (size_t i = 0; i < a->n; i++) {
-		if (strcmp(a->rows[i].source, sid) != 0)
-			continue;
-		if (strcmp(a->rows[i].list, list) == 0)
-			return a->rows[i].action;
-		if (strcmp(a->rows[i].list, "*") == 0 && !any)
-			any = a->rows[i].action;
-	}
-	if (any)
-		return any;
-	static const char *const prohibited[] = {"SDN", "DPL", "FSE", "PLC", "UN", "EU", "UK"};
-	for (size_t i = 0; i < sizeof prohibited / sizeof prohibited[0]; i++)
-		if (strcmp(list, prohibited[i]) == 0)
-			return "PROHIBITED";
-	if (strcmp(list, "EL") == 0)
-		return "LICENSE_REQUIRED";
-	return "REVIEW";
+	return es_decision_name(es_rules_list_action(rules, es_source_id(src), list));
 }
 
 typedef struct {
 	const cli_ctx *ctx;
 	const es_matcher *m;
-	const actions *act;
+	const es_rules *rules;
 	const es_links *links;
 	es_query q;
 	bool json, explain;
@@ -253,7 +189,7 @@ static es_code group_hits(const check_run *r, size_t n, group **out, size_t *ng)
 		es_matcher_entity(r->m, r->hits[i].entity, &h);
 		char key[GROUP_KEY];
 		fold_key(h.name, key, sizeof key);
-		const char *act = action_for(r->act, h.source, h.list);
+		const char *act = action_for(r->rules, h.source, h.list);
 		size_t k = 0;
 		while (k < *ng && !same_entity(r, &g[k], &h, key))
 			k++;
@@ -320,7 +256,7 @@ static json_t *hit_json(const check_run *r, const es_hit *h)
 	for (size_t i = 0; i < rec.n_programs; i++)
 		json_array_append_new(p, json_string(rec.programs[i]));
 	json_object_set_new(o, "programs", p);
-	json_object_set_new(o, "action", json_string(action_for(r->act, rec.source, rec.list)));
+	json_object_set_new(o, "action", json_string(action_for(r->rules, rec.source, rec.list)));
 	if (h->weak_alias)
 		json_object_set_new(o, "weak_alias", json_true());
 	/* the evidence a reviewer decides on (members added after the contract's) */
@@ -754,7 +690,7 @@ int cmd_check(cli_ctx *ctx, int argc, char **argv)
 	es_matcher *m = NULL;
 	es_links *links = NULL;
 	char *links_path = NULL;
-	actions act = {0};
+	es_rules *rules = NULL;
 	char *line = NULL;
 	if (!(ls = cli_open_lists(ctx)) || !(countries = cli_load_countries(ctx))) {
 		rc = cli_failure_status();
@@ -786,9 +722,13 @@ int cmd_check(cli_ctx *ctx, int argc, char **argv)
 		rc = cli_exit_for_lists(lrc);
 		goto done;
 	}
-	actions_load(ctx, &act);
+	if ((lrc = es_rules_load(&rules, ctx->lists_dir, &err)) != ES_OK) {
+		cli_error("check: %s", err.msg);
+		rc = cli_exit_for_lists(lrc);
+		goto done;
+	}
 	r.m = m;
-	r.act = &act;
+	r.rules = rules;
 	r.links = links;
 	r.limit = r.q.limit;
 	/* JSON keeps the contract's matches (the best --limit); the table asks
@@ -834,7 +774,7 @@ int cmd_check(cli_ctx *ctx, int argc, char **argv)
 done:
 	free(line);
 	free(r.hits);
-	free(act.rows);
+	es_rules_free(rules);
 	free(links_path);
 	es_links_free(links);
 	es_matcher_free(m);
