@@ -1,9 +1,14 @@
 /* check — ad-hoc name screening against the lists in use (interface.md).
- * Names come from the arguments or, with "-", one per line from stdin. The
- * output is a human table (with the token alignment of each hit) or, with
- * --json, one JSON object per name in input order. Exit 0: nothing at or
- * above the threshold; 1: matches; 2: usage; 3: lists missing/corrupt or a
- * name that could not be screened. */
+ * Names come from the arguments or, with "-", one per line from stdin.
+ *
+ * The table shows one row per listed entity (the rows one entity has in the
+ * lists grouped: the CSL's per-address rows, an OFAC entry and its CSL copy),
+ * most severe action first, then score, cut to the terminal by display width;
+ * --explain adds each row's evidence. --json prints one object per name in
+ * input order: the contract's "matches" (the best --limit by score, members
+ * unchanged) with the evidence added, and "entities" (those matches grouped).
+ * Exit 0: nothing at or above the threshold; 1: matches; 2: usage; 3: lists
+ * missing/corrupt or a name that could not be screened; 4: output closed. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
