@@ -523,7 +523,9 @@ static void print_human(const check_run *r, const char *name, size_t n, const gr
 		putchar('\n');
 		char mk[GROUP_KEY];
 		fold_key(h->matched_name, mk, sizeof mk);
-		if (!r->explain && strcmp(mk, g[k].key) != 0) {
+		/* the alias that matched, unless it only leaves off the end of the
+		 * listed name (a derived name without its clause or location) */
+		if (!r->explain && strncmp(mk, g[k].key, strlen(mk)) != 0) {
 			printf("%*sas: ", (int)(TABLE_LEFT - 4), "");
 			col(h->matched_name, r->name_width - 4, true);
 			fputs(h->weak_alias ? " (weak alias)\n" : "\n", stdout);
