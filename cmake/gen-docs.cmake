@@ -21,3 +21,17 @@ foreach(c ${cmds})
   endif()
 endforeach()
 run_to(${OUT}/completion/exportscreen help --bash-completion)
+
+# Compressed copies for installing (Debian policy: man pages gzipped),
+# reproducible (no timestamp); build/man keeps the plain pages the tests read.
+file(REMOVE_RECURSE ${OUT}/man-gz)
+file(MAKE_DIRECTORY ${OUT}/man-gz)
+file(GLOB pages RELATIVE ${OUT}/man ${OUT}/man/*.1)
+foreach(p ${pages})
+  execute_process(COMMAND ${CMAKE_COMMAND} -E chdir ${OUT}/man
+    ${CMAKE_COMMAND} -DP=${p} -DDEST=${OUT}/man-gz/${p}.gz -P ${CMAKE_CURRENT_LIST_DIR}/gzip-one.cmake
+    RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "gzip ${p} failed")
+  endif()
+endforeach()

@@ -29,7 +29,7 @@ add_custom_target(es_public_header ALL DEPENDS ${CMAKE_BINARY_DIR}/include/expor
 
 install(TARGETS exportscreen RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY ${ES_LISTS_DIR}/ DESTINATION ${CMAKE_INSTALL_DATADIR}/exportscreen)
-install(DIRECTORY ${CMAKE_BINARY_DIR}/man/ DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(DIRECTORY ${CMAKE_BINARY_DIR}/man-gz/ DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES ${CMAKE_BINARY_DIR}/completion/exportscreen
         DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)
 

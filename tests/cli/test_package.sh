@@ -26,8 +26,8 @@ for lib in libc6 libcurl4 libxml2 libpcre2-8-0 libicu libjansson4 libcsv3 zlib1g
 done
 dpkg-deb -c "$deb" >"$tmp/contents"
 for f in ./usr/bin/exportscreen ./usr/share/exportscreen/manifest.json ./usr/share/exportscreen/countries.tsv \
-         ./usr/share/exportscreen/source_links.tsv ./usr/share/man/man1/exportscreen.1 \
-         ./usr/share/man/man1/exportscreen-check.1 ./usr/share/bash-completion/completions/exportscreen \
+         ./usr/share/exportscreen/source_links.tsv ./usr/share/man/man1/exportscreen.1.gz \
+         ./usr/share/man/man1/exportscreen-check.1.gz ./usr/share/bash-completion/completions/exportscreen \
          ./usr/lib/systemd/system/exportscreen-fetch.service ./usr/lib/systemd/system/exportscreen-fetch.timer \
          ./usr/lib/systemd/system/exportscreen-serve.service; do
   grep -q " $f\$" "$tmp/contents" || fail "package lacks $f"
@@ -60,6 +60,11 @@ set -e
 echo "$out" | grep -q '"decision":"PROHIBITED"' || fail "filter output: $out"
 "$es" -q lists | grep -q "$root/usr/share/exportscreen" || fail "lists names the unpacked data dir"
 "$es" --version | grep -q "^exportscreen " || fail "--version"
+# the shipped man pages are what the shipped program prints from its option tables
+for c in "" $("$es" help --commands); do
+  page="$root/usr/share/man/man1/exportscreen${c:+-$c}.1.gz"
+  [ "$(zcat "$page")" = "$("$es" help --man $c)" ] || fail "shipped man page $page differs from 'help --man $c'"
+done
 
 # --- a relocated cmake --install
 cmake --install "$ES_BUILD_DIR" --prefix "$tmp/prefix" >/dev/null
@@ -68,7 +73,7 @@ set +e
 "$tmp/moved/bin/exportscreen" -q check "ATWA, Ali" >/dev/null; rc=$?
 set -e
 [ "$rc" = 1 ] || fail "relocated install: exit $rc"
-[ -f "$tmp/moved/share/man/man1/exportscreen-filter.1" ] || fail "installed man page"
+[ -f "$tmp/moved/share/man/man1/exportscreen-filter.1.gz" ] || fail "installed man page"
 
 # --- a lone copy of the binary: exit 3, one line saying what to do
 mkdir "$tmp/lone"
