@@ -296,6 +296,21 @@ int cli_next(const cli_cmd *cmd, int argc, char **argv, int *idx, const char **a
 	return -1;
 }
 
+void cli_put_text(FILE *f, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f) {
+			putc('?', f);
+		} else if (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9f) {
+			putc('?', f); /* a C1 control (U+0080..U+009F, CSI among them) */
+			i++;
+		} else {
+			putc(c, f);
+		}
+	}
+}
+
 bool cli_use_color(const cli_ctx *ctx, FILE *f)
 {
 	if (ctx->color == CLI_COLOR_ALWAYS)

@@ -64,6 +64,11 @@ void cli_print_help(FILE *f, const cli_cmd *cmd);
 /* The option lines of --help: "  -j, --json   one JSON object..." */
 void cli_print_options(FILE *f, const cli_opt *opts);
 
+/* Writes s[0..n) for a person to read, control characters (C0, DEL, C1) as
+ * '?': names and remarks come from the lists, queries from the user, and
+ * neither may move the cursor or recolour a reviewer's terminal. */
+void cli_put_text(FILE *f, const char *s, size_t n);
+
 /* Whether to colour a stream. */
 bool cli_use_color(const cli_ctx *ctx, FILE *f);
 

@@ -339,6 +339,26 @@ static const char *action_color(const char *a)
 	return "\033[32m";
 }
 
+static void show_n(const char *s, size_t n)
+{
+	cli_put_text(stdout, s, n);
+}
+
+static void show(const char *s)
+{
+	cli_put_text(stdout, s, strlen(s));
+}
+
+/* "       label value\n" for a value from the lists (nothing when absent) */
+static void show_line(const char *label, const char *value)
+{
+	if (!value || !*value)
+		return;
+	fputs(label, stdout);
+	show(value);
+	putchar('\n');
+}
+
 /* Prints s in a column of width display cells: cut by display width, never
  * inside a UTF-8 sequence, marked with "~" when cut; padded unless last. */
 static void col(const char *s, size_t width, bool last)
@@ -347,11 +367,11 @@ static void col(const char *s, size_t width, bool last)
 	size_t w = es_utf8_width(s, len);
 	if (w > width && width > 1) {
 		size_t b = es_utf8_prefix_width(s, len, width - 1, &cols);
-		fwrite(s, 1, b, stdout);
+		show_n(s, b);
 		fputc('~', stdout);
 		cols++;
 	} else {
-		fputs(s, stdout);
+		show(s);
 		cols = w;
 	}
 	if (!last)
@@ -362,13 +382,14 @@ static void col(const char *s, size_t width, bool last)
 static void print_address(const es_rec_address *a)
 {
 	if (a->full && *a->full) {
-		printf("%s", a->full);
+		show(a->full);
 	} else {
 		const char *parts[] = {a->street, a->city, a->region, a->postal_code};
 		bool any = false;
 		for (size_t i = 0; i < 4; i++)
 			if (parts[i] && *parts[i]) {
-				printf("%s%s", any ? ", " : "", parts[i]);
+				fputs(any ? ", " : "", stdout);
+				show(parts[i]);
 				any = true;
 			}
 		if (a->country[0])
@@ -378,54 +399,55 @@ static void print_address(const es_rec_address *a)
 
 static void print_evidence(const check_run *r, const group *g)
 {
-	const char *ind = "       ";
 	for (size_t i = 0; i < g->n; i++) {
 		const es_hit *h = &r->hits[g->members[i]];
 		es_rec e;
 		es_matcher_entity(r->m, h->entity, &e);
 		char url[1024];
-		printf("%s%s %s entry %s (score %.3f)\n", ind, es_source_id(e.source), e.list, e.entry_id, h->score);
-		printf("%s  listed name: %s\n", ind, e.name);
-		if (strcmp(h->matched_name, e.name) != 0)
-			printf("%s  matched:     %s%s\n", ind, h->matched_name, h->weak_alias ? " (weak alias)" : "");
+		printf("       %s %s entry ", es_source_id(e.source), e.list);
+		show(e.entry_id);
+		printf(" (score %.3f)\n", h->score);
+		show_line("         listed name: ", e.name);
+		if (strcmp(h->matched_name, e.name) != 0) {
+			show_line("         matched:     ", h->matched_name);
+			if (h->weak_alias)
+				puts("                      (a weak alias)");
+		}
 		for (size_t k = 0; k < e.n_addresses; k++) {
-			printf("%s  %s", ind, k ? "             " : "address:     ");
+			fputs(k ? "                      " : "         address:     ", stdout);
 			print_address(&e.addresses[k]);
 			putchar('\n');
 		}
 		if (e.n_countries) {
-			printf("%s  countries:  ", ind);
+			fputs("         countries:  ", stdout);
 			for (size_t k = 0; k < e.n_countries; k++)
 				printf(" %s", e.countries[k]);
 			putchar('\n');
 		}
 		if (e.n_programs) {
-			printf("%s  programs:   ", ind);
-			for (size_t k = 0; k < e.n_programs; k++)
-				printf(" %s", e.programs[k]);
+			fputs("         programs:   ", stdout);
+			for (size_t k = 0; k < e.n_programs; k++) {
+				putchar(' ');
+				show(e.programs[k]);
+			}
 			putchar('\n');
 		}
-		if (e.start_date)
-			printf("%s  listed since: %s\n", ind, e.start_date);
-		if (e.federal_register_notice)
-			printf("%s  Federal Register: %s\n", ind, e.federal_register_notice);
-		if (e.license_requirement)
-			printf("%s  licence requirement: %s\n", ind, e.license_requirement);
-		if (e.license_policy)
-			printf("%s  licence policy: %s\n", ind, e.license_policy);
-		if (e.remarks)
-			printf("%s  remarks:     %s\n", ind, e.remarks);
-		if (es_links_url(r->links, e.source, e.list, e.entry_id, url, sizeof url) == ES_OK && url[0])
-			printf("%s  source:      %s\n", ind, url);
-		printf("%s  tokens:     ", ind);
+		show_line("         listed since: ", e.start_date);
+		show_line("         Federal Register: ", e.federal_register_notice);
+		show_line("         licence requirement: ", e.license_requirement);
+		show_line("         licence policy: ", e.license_policy);
+		show_line("         remarks:     ", e.remarks);
+		if (es_links_url(r->links, e.source, e.list, e.entry_id, url, sizeof url) == ES_OK)
+			show_line("         source:      ", url);
+		fputs("         tokens:     ", stdout);
 		for (size_t k = 0; k < h->n_align; k++) {
 			const es_align *a = &h->align[k];
+			putchar(' ');
+			show(a->query_token[0] ? a->query_token : "-");
+			putchar('=');
+			show(a->list_token[0] ? a->list_token : "-");
 			if (a->query_token[0] && a->list_token[0])
-				printf(" %s=%s(%.2f)", a->query_token, a->list_token, a->similarity);
-			else if (a->query_token[0])
-				printf(" %s=-", a->query_token);
-			else
-				printf(" -=%s", a->list_token);
+				printf("(%.2f)", a->similarity);
 		}
 		putchar('\n');
 	}
@@ -474,7 +496,9 @@ static void print_human(const check_run *r, const char *name, size_t n, const gr
 {
 	const char *b = r->color ? "\033[1m" : "", *e = r->color ? "\033[0m" : "";
 	size_t shown = ng < r->limit ? ng : r->limit;
-	printf("%s%s%s: ", b, name, e);
+	fputs(b, stdout);
+	show(name);
+	printf("%s: ", e);
 	if (!n) {
 		printf("no match at or above %.2f\n", r->q.threshold);
 		return;

@@ -27,8 +27,11 @@ static const char *const country_roles[] = {"nationality", "citizenship", "addre
 
 static void field(const char *label, const char *v)
 {
-	if (v && *v)
-		printf("  %-22s %s\n", label, v);
+	if (!v || !*v)
+		return;
+	printf("  %-22s ", label);
+	cli_put_text(stdout, v, strlen(v));
+	putchar('\n');
 }
 
 static void jfield(json_t *o, const char *k, const char *v)
@@ -100,7 +103,9 @@ static json_t *entity_json(const es_entity *e, const char *url)
 
 static void print_entity(const es_entity *e, const char *url)
 {
-	printf("%s %s %s\n", es_source_id(e->source), e->list ? e->list : "-", e->entry_id);
+	printf("%s %s ", es_source_id(e->source), e->list ? e->list : "-");
+	cli_put_text(stdout, e->entry_id, strlen(e->entry_id));
+	putchar('\n');
 	field("name:", e->name);
 	field("type:", es_type_name(e->type));
 	for (size_t i = 1; i < e->n_names; i++) {

@@ -102,6 +102,11 @@ try:
         if line.startswith("  PROHIBITED"):
             check(line.endswith("~") and len(line) <= 40 + 72, "listed name cut to the terminal: %r" % line)
 
+    # --- a query (or a listed name) cannot drive the terminal: control characters shown as '?'
+    rc, out, _ = run(["check", "-"], stdin=b"ATWA\x1b[31m, Ali\xc2\x9b2J\n")
+    check(b"\x1b" not in out and b"\xc2\x9b" not in out and out.startswith(b"ATWA?[31m, Ali?2J:"),
+          "escape sequences in a name are not passed to the terminal: %r" % out[:60])
+
     # --- JSON: the contract's members as before, evidence and entities added
     rc, out, _ = run(["check", "--json", "Huawei Technologies Co Ltd"])
     d = json.loads(out)
