@@ -137,6 +137,7 @@ static const char man_env[] =
 	".SH ENVIRONMENT\n"
 	".TP\n.B EXPORTSCREEN_DATA\ndata directory (fetched lists, index caches) when \\-\\-data\\-dir is not given;\n"
 	"default $XDG_DATA_HOME/exportscreen, else ~/.local/share/exportscreen\n"
+	".TP\n.B EXPORTSCREEN_RECORDS\nthe compliance records store when \\-\\-records is not given\n"
 	".TP\n.B EXPORTSCREEN_LISTS_DIR\nthe bundled lists and data files (the directory holding manifest.json);\n"
 	"default: share/exportscreen beside the installed executable\n"
 	".TP\n.B EXPORTSCREEN_CA_BUNDLE\nCA bundle for fetch (default: the system's)\n"
@@ -209,13 +210,14 @@ void cli_print_bash_completion(FILE *f)
 	      "  cur=${COMP_WORDS[COMP_CWORD]}\n  prev=${COMP_WORDS[COMP_CWORD-1]}\n"
 	      "  case $prev in\n"
 	      "    --data-dir) COMPREPLY=($(compgen -d -- \"$cur\")); return;;\n"
+	      "    --records) COMPREPLY=($(compgen -f -- \"$cur\")); return;;\n"
 	      "    --color) COMPREPLY=($(compgen -W 'auto always never' -- \"$cur\")); return;;\n"
 	      "    --sources|--cacert|--catalog|--columns) COMPREPLY=($(compgen -f -- \"$cur\")); return;;\n"
 	      "    --type) COMPREPLY=($(compgen -W 'person entity vessel aircraft' -- \"$cur\")); return;;\n"
 	      "    --format) COMPREPLY=($(compgen -W 'jsonl csv' -- \"$cur\")); return;;\n"
 	      "  esac\n"
 	      "  cmd=\n  for ((i = 1; i < COMP_CWORD; i++)); do\n"
-	      "    case ${COMP_WORDS[i]} in\n      --data-dir|--color) ((i++));;\n      -*) ;;\n"
+	      "    case ${COMP_WORDS[i]} in\n      --data-dir|--color|--records) ((i++));;\n      -*) ;;\n"
 	      "      *) cmd=${COMP_WORDS[i]}; break;;\n    esac\n  done\n"
 	      "  local globals='", f);
 	words(f, cli_global_opts);

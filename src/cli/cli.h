@@ -20,6 +20,7 @@ typedef struct {
 	const char *data_dir;   /* --data-dir or NULL (library default / $EXPORTSCREEN_DATA) */
 	const char *lists_dir;  /* bundled lists and data files: $EXPORTSCREEN_LISTS_DIR, else found
 				 * next to the executable (es_install_lists_dir) */
+	const char *records_path; /* --records FILE or NULL (cli_records_path) */
 	bool quiet;
 	int color;
 } cli_ctx;

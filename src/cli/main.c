@@ -50,11 +50,13 @@ const cli_cmd cli_commands[] = {
 	{NULL, NULL, NULL, NULL, NULL, NULL, false},
 };
 
-enum { GOPT_DATA_DIR = 256, GOPT_COLOR, GOPT_VERSION, GOPT_QUIET = 'q', GOPT_HELP = 'h' };
+enum { GOPT_DATA_DIR = 256, GOPT_RECORDS, GOPT_COLOR, GOPT_VERSION, GOPT_QUIET = 'q', GOPT_HELP = 'h' };
 
 const cli_opt cli_global_opts[] = {
 	{"data-dir", GOPT_DATA_DIR, true, "DIR",
 	 "fetched lists and caches (default $EXPORTSCREEN_DATA, else ~/.local/share/exportscreen)"},
+	{"records", GOPT_RECORDS, true, "FILE",
+	 "compliance records store (default $EXPORTSCREEN_RECORDS, else DATA-DIR/records.sqlite)"},
 	{"quiet", GOPT_QUIET, false, NULL, "no progress or warnings on stderr"},
 	{"color", GOPT_COLOR, true, "auto|always|never", "colour on a terminal (NO_COLOR turns auto off)"},
 	{"help", GOPT_HELP, false, NULL, "this text; 'exportscreen help COMMAND' for a command"},
@@ -205,16 +207,20 @@ static int take_globals(cli_ctx *ctx, int *argc, char **argv, int *want_help, in
 				argv[o++] = argv[i++];
 			break;
 		}
-		if (strcmp(a, "--data-dir") == 0 || strcmp(a, "--color") == 0) {
+		if (strcmp(a, "--data-dir") == 0 || strcmp(a, "--color") == 0 || strcmp(a, "--records") == 0) {
 			if (i + 1 >= *argc)
 				return cli_usage("option '%s' needs an argument", a);
 			const char *v = argv[++i];
 			if (a[2] == 'd')
 				ctx->data_dir = v;
+			else if (a[2] == 'r')
+				ctx->records_path = v; /* compliance records store (docs/records.md) */
 			else if (set_color(ctx, v) != 0)
 				return CLI_EXIT_USAGE;
 		} else if (strncmp(a, "--data-dir=", 11) == 0) {
 			ctx->data_dir = a + 11;
+		} else if (strncmp(a, "--records=", 10) == 0) {
+			ctx->records_path = a + 10;
 		} else if (strncmp(a, "--color=", 8) == 0) {
 			if (set_color(ctx, a + 8) != 0)
 				return CLI_EXIT_USAGE;
