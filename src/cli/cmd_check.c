@@ -71,155 +71,9 @@ static double round4(double x)
 	return round(x * 10000.0) / 10000.0;
 }
 
-/* PROHIBITED 3 > LICENSE_REQUIRED 2 > REVIEW 1 > anything else 0 */
-static int action_rank(const char *a)
-{
-	return strcmp(a, "PROHIBITED") == 0 ? 3 : strcmp(a, "LICENSE_REQUIRED") == 0 ? 2 : strcmp(a, "REVIEW") == 0 ? 1 : 0;
-}
+#define NAME_KEY 160
 
-/* ---- one listed entity: the hits that are rows of it ---- */
-
-#define GROUP_KEY 160
-
-typedef struct {
-	size_t first;        /* index of its best hit (hits come best first) */
-	size_t *members;     /* hit indexes, best first */
-	size_t n;
-	double score;
-	int rank;            /* action_rank of the most severe member */
-	const char *action;
-	char key[GROUP_KEY]; /* folded listed name */
-	size_t n_addresses;  /* distinct addresses over the members */
-} group;
-
-/* ASCII letters and digits lower-cased, every run of anything else one space;
- * other bytes (non-Latin names) kept as they are. */
-static void fold_key(const char *s, char *out, size_t cap)
-{
-	size_t n = 0;
-	bool sp = false;
-	for (; *s && n + 2 < cap; s++) {
-		unsigned char c = (unsigned char)*s;
-		bool word = c >= 0x80 || (c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z');
-		if (!word) {
-			sp = n > 0;
-			continue;
-		}
-		if (sp)
-			out[n++] = ' ';
-		sp = false;
-		out[n++] = (char)(c < 0x80 && c >= 'A' && c <= 'Z' ? c | 32 : c);
-	}
-	out[n] = '\0';
-}
-
-static bool numeric(const char *id)
-{
-	return *id && strspn(id, "0123456789") == strlen(id);
-}
-
-/* Whether hit h is another row of group g: the same list and type and the
- * same listed name, and not a second entry of one OFAC/UN/EU/UK source (two
- * persons of one name are two entities; only the CSL repeats an entity, once
- * per address, and copies OFAC's entries under their ent_num). */
-static bool same_entity(const check_run *r, const group *g, const es_rec *h, const char *key)
-{
-	es_rec first;
-	es_matcher_entity(r->m, r->hits[g->first].entity, &first);
-	if (strcmp(key, g->key) != 0 || strcmp(first.list, h->list) != 0 || first.type != h->type)
-		return false;
-	for (size_t i = 0; i < g->n; i++) {
-		es_rec o;
-		es_matcher_entity(r->m, r->hits[g->members[i]].entity, &o);
-		bool same_id = strcmp(o.entry_id, h->entry_id) == 0;
-		/* the CSL copies an OFAC entry under its ent_num: those ids must agree */
-		if (!same_id && numeric(o.entry_id) && numeric(h->entry_id))
-			return false;
-		if (!same_id && o.source == h->source && h->source != ES_SRC_US_CSL)
-			return false;
-	}
-	return true;
-}
-
-static bool same_address(const es_rec_address *a, const es_rec_address *b)
-{
-#define SAME(f) ((a->f == NULL) == (b->f == NULL) && (!a->f || strcmp(a->f, b->f) == 0))
-	return SAME(street) && SAME(city) && SAME(region) && SAME(postal_code) && SAME(full) &&
-	       strcmp(a->country, b->country) == 0;
-#undef SAME
-}
-
-static size_t count_addresses(const check_run *r, const group *g)
-{
-	size_t total = 0;
-	for (size_t i = 0; i < g->n; i++) {
-		es_rec a;
-		es_matcher_entity(r->m, r->hits[g->members[i]].entity, &a);
-		for (size_t k = 0; k < a.n_addresses; k++) {
-			bool seen = false;
-			for (size_t j = 0; j <= i && !seen; j++) {
-				es_rec b;
-				es_matcher_entity(r->m, r->hits[g->members[j]].entity, &b);
-				size_t upto = j == i ? k : b.n_addresses;
-				for (size_t l = 0; l < upto && !seen; l++)
-					seen = same_address(&a.addresses[k], &b.addresses[l]);
-			}
-			total += !seen;
-		}
-	}
-	return total;
-}
-
-static int group_cmp(const void *pa, const void *pb)
-{
-	const group *a = pa, *b = pb;
-	if (a->rank != b->rank)
-		return b->rank - a->rank;
-	if (a->score != b->score)
-		return a->score > b->score ? -1 : 1;
-	return a->first < b->first ? -1 : a->first > b->first;
-}
-
-/* Groups hits[0..n) into entities, most severe action first, then score.
- * *groups and the members arrays are one allocation (free(*groups)). */
-static es_code group_hits(const check_run *r, size_t n, group **out, size_t *ng)
-{
-	*ng = 0;
-	group *g = calloc(n ? n : 1, sizeof *g + sizeof(size_t) * (n ? n : 1));
-	if (!g)
-		return ES_ENOMEM;
-	size_t *pool = (size_t *)(g + (n ? n : 1));
-	for (size_t i = 0; i < n; i++) {
-		es_rec h;
-		es_matcher_entity(r->m, r->hits[i].entity, &h);
-		char key[GROUP_KEY];
-		fold_key(h.name, key, sizeof key);
-		const char *act = action_for(r->rules, h.source, h.list);
-		size_t k = 0;
-		while (k < *ng && !same_entity(r, &g[k], &h, key))
-			k++;
-		if (k == *ng) {
-			group *ng_ = &g[(*ng)++];
-			ng_->first = i;
-			ng_->members = pool;
-			pool += n;
-			ng_->score = r->hits[i].score;
-			ng_->rank = -1;
-			snprintf(ng_->key, sizeof ng_->key, "%s", key);
-		}
-		group *x = &g[k];
-		x->members[x->n++] = i;
-		if (action_rank(act) > x->rank) {
-			x->rank = action_rank(act);
-			x->action = act;
-		}
-	}
-	for (size_t k = 0; k < *ng; k++)
-		g[k].n_addresses = count_addresses(r, &g[k]);
-	qsort(g, *ng, sizeof *g, group_cmp);
-	*out = g;
-	return ES_OK;
-}
+typedef es_check_entity group;
 
 /* ---- JSON ---- */
 
@@ -299,7 +153,7 @@ static json_t *entities_json(const check_run *r, const group *g, size_t ng)
 		json_object_set_new(o, "name", json_string(first.name));
 		json_object_set_new(o, "list", json_string(first.list));
 		json_object_set_new(o, "type", json_string(es_type_name(first.type)));
-		json_object_set_new(o, "action", json_string(g[k].action));
+		json_object_set_new(o, "action", json_string(es_decision_name(g[k].action)));
 		json_object_set_new(o, "score", json_real(round4(g[k].score)));
 		json_object_set_new(o, "addresses", json_integer((json_int_t)g[k].n_addresses));
 		json_t *src = json_array(), *ent = json_array();
@@ -326,15 +180,18 @@ static json_t *entities_json(const check_run *r, const group *g, size_t ng)
 #define TABLE_LEFT (2 + 17 + 6 + 5 + 9 + 17 + 23)
 
 
-static const char *action_color(const char *a)
+static const char *action_color(es_decision a)
 {
-	switch (action_rank(a)) {
-	case 3:
+	switch (a) {
+	case ES_DEC_PROHIBITED:
+	case ES_DEC_ERROR:
 		return "\033[1;31m"; /* bold red */
-	case 2:
+	case ES_DEC_LICENSE:
 		return "\033[1;35m"; /* bold magenta */
-	case 1:
+	case ES_DEC_REVIEW:
 		return "\033[33m";   /* yellow */
+	case ES_DEC_CLEAR:
+		break;
 	}
 	return "\033[32m";
 }
@@ -534,7 +391,7 @@ static void print_human(const check_run *r, const char *name, size_t n, const gr
 		fputs("  ", stdout);
 		if (r->color)
 			fputs(action_color(g[k].action), stdout);
-		col(g[k].action, 16, false);
+		col(es_decision_name(g[k].action), 16, false);
 		if (r->color)
 			fputs("\033[0m", stdout);
 		col(score, 5, false);
@@ -545,11 +402,12 @@ static void print_human(const check_run *r, const char *name, size_t n, const gr
 		col(lists, 22, false);
 		col(rec.name, r->name_width, true);
 		putchar('\n');
-		char mk[GROUP_KEY];
-		fold_key(h->matched_name, mk, sizeof mk);
+		char mk[NAME_KEY], lk[NAME_KEY];
+		es_check_fold(h->matched_name, mk, sizeof mk);
+		es_check_fold(rec.name, lk, sizeof lk);
 		/* the alias that matched, unless it only leaves off the end of the
 		 * listed name (a derived name without its clause or location) */
-		if (!r->explain && strncmp(mk, g[k].key, strlen(mk)) != 0) {
+		if (!r->explain && strncmp(mk, lk, strlen(mk)) != 0) {
 			printf("%*sas: ", (int)(TABLE_LEFT - 4), "");
 			col(h->matched_name, r->name_width - 4, true);
 			fputs(h->weak_alias ? " (weak alias)\n" : "\n", stdout);
@@ -591,7 +449,7 @@ static int check_one(const check_run *r, const char *name, size_t len)
 	group *g = NULL;
 	size_t ng = 0;
 	size_t shown = r->json && n > r->limit ? r->limit : n;
-	if (group_hits(r, shown, &g, &ng) != ES_OK) {
+	if (es_check_group(r->m, r->rules, r->hits, shown, &g, &ng, &err) != ES_OK) {
 		cli_error("check: out of memory");
 		return cli_exit_for(ES_ENOMEM);
 	}
@@ -618,7 +476,7 @@ static int check_one(const check_run *r, const char *name, size_t len)
 	} else {
 		print_human(r, name, n, g, ng);
 	}
-	free(g);
+	es_check_entities_free(g);
 	return rc;
 }
 

@@ -14,6 +14,8 @@
  *   countries     es_countries_load, es_country_valid            (es_country.h)
  *   names         es_matcher_open / _query / _compare / _entity  (es_match.h)
  *   orders        es_rules_load, es_filter_new / _run            (es_rules.h, es_filter.h)
+ *   review        a name's hits grouped into listed entities     (es_check.h)
+ *   sources       official links, data-date ages (es_links.h, es_data_age.h)
  *   fetching      es_http_global_init, es_fetch_run              (es_http.h, es_fetch.h) */
 #ifndef EXPORTSCREEN_H
 #define EXPORTSCREEN_H
@@ -26,6 +28,7 @@
 #include "es_entity.h"
 #include "es_data_age.h"
 #include "es_links.h"
+#include "es_check.h"
 #include "es_listset.h"
 #include "es_match.h"
 #include "es_rules.h"
