@@ -36,7 +36,7 @@ const cli_opt cmd_check_opts[] = {
 	{"country", OPT_COUNTRY, true, "CC", "qualifier: the party's country (ISO alpha-2)"},
 	{"type", OPT_TYPE, true, "T", "qualifier: person, entity, vessel or aircraft"},
 	{"threshold", OPT_THRESHOLD, true, "T", "minimum score reported (default: the tuned default)"},
-	{"limit", OPT_LIMIT, true, "N", "matches per name (default 10)"},
+	{"limit", OPT_LIMIT, true, "N", "entities per name in the table, matches per name in --json (default 10)"},
 	{"exhaustive", OPT_EXHAUSTIVE, false, NULL, "score every listed name instead of using the index"},
 	{"explain", OPT_EXPLAIN, false, NULL,
 	 "the evidence of each entity (addresses, dates, notice, licence, source) and the token alignment"},
