@@ -446,6 +446,16 @@ static int check_one(const check_run *r, const char *name, size_t len)
 		return rc;
 	}
 	rc = n ? CLI_EXIT_FOUND : CLI_EXIT_OK;
+	/* a name the lists cannot be searched by, or one mixing scripts inside a
+	 * word, is never a silent "no match" */
+	char sdet[96], warn[256] = "";
+	unsigned sf = es_normalize_script_flags(es_matcher_normalizer(r->m), name, len, sdet, sizeof sdet);
+	if (sf & ES_SCRIPT_UNBRIDGED)
+		snprintf(warn, sizeof warn, "written in a script the lists cannot be searched by (%s): screen a romanized name", sdet);
+	else if (sf & ES_SCRIPT_MIXED)
+		snprintf(warn, sizeof warn, "mixes scripts inside a word (%s): look-alike letters?", sdet);
+	if (warn[0])
+		cli_warn(r->ctx, "'%.*s' %s", (int)(len > 200 ? 200 : len), name, warn);
 	group *g = NULL;
 	size_t ng = 0;
 	size_t shown = r->json && n > r->limit ? r->limit : n;
@@ -456,6 +466,8 @@ static int check_one(const check_run *r, const char *name, size_t len)
 	if (r->json) {
 		json_t *o = json_object();
 		json_object_set_new(o, "query", json_stringn(name, len));
+		if (warn[0])
+			json_object_set_new(o, "warning", json_string(warn));
 		json_t *arr = json_array();
 		for (size_t i = 0; i < shown; i++)
 			json_array_append_new(arr, hit_json(r, &r->hits[i]));

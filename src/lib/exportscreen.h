@@ -12,7 +12,8 @@
  *                 UTF-8 validation and cutting by display width  (es_utf8.h)
  *   lists         es_listset_open, the manifest, staleness      (es_listset.h)
  *   countries     es_countries_load, es_country_valid            (es_country.h)
- *   names         es_matcher_open / _query / _compare / _entity  (es_match.h)
+ *   names         es_matcher_open / _query / _compare / _entity  (es_match.h),
+ *                 the scripts of a name (es_normalize.h, es_script.h)
  *   orders        es_rules_load, es_filter_new / _run            (es_rules.h, es_filter.h)
  *   review        a name's hits grouped into listed entities     (es_check.h)
  *   sources       official links, data-date ages (es_links.h, es_data_age.h)
@@ -31,6 +32,8 @@
 #include "es_check.h"
 #include "es_listset.h"
 #include "es_match.h"
+#include "es_normalize.h"
+#include "es_script.h"
 #include "es_rules.h"
 #include "es_filter.h"
 #include "es_http.h"

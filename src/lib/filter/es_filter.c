@@ -13,6 +13,7 @@
 #include "es_hash.h"
 #include "es_io.h"
 #include "es_order.h"
+#include "es_script.h"
 #include "es_utf8.h"
 
 #define READ_CHUNK 65536
@@ -262,6 +263,26 @@ static es_code query_name(es_filter *f, size_t pi, size_t *nh, es_err *err)
 	return ES_OK;
 }
 
+/* A party name the matcher cannot screen (a script no listed name can be
+ * reached from) or that mixes scripts inside a word (look-alike letters) is
+ * REVIEW, never a silent CLEAR. */
+static void script_reasons(es_filter *f)
+{
+	const es_order *o = &f->order;
+	const es_normalizer *nz = es_matcher_normalizer(f->cfg.matcher);
+	for (size_t i = 0; i < o->n_parties; i++) {
+		const char *name = o->parties[i].name;
+		if (!name)
+			continue;
+		char det[96];
+		unsigned sf = es_normalize_script_flags(nz, name, strlen(name), det, sizeof det);
+		if (sf & ES_SCRIPT_UNBRIDGED)
+			es_rules_add_review(f->cfg.rules, o, &f->result, "UNSCREENABLE_SCRIPT", (int)i, det);
+		if (sf & ES_SCRIPT_MIXED)
+			es_rules_add_review(f->cfg.rules, o, &f->result, "MIXED_SCRIPT", (int)i, det);
+	}
+}
+
 /* Runs the matcher on every party and the rules on the order; fills f->result. */
 static es_code screen(es_filter *f, size_t *n_hits, es_err *err)
 {
@@ -279,6 +300,8 @@ static es_code screen(es_filter *f, size_t *n_hits, es_err *err)
 			    .max_age_days = f->cfg.max_age_days,
 			    .now = f->cfg.now};
 	es_rules_decide(f->cfg.rules, o, f->hits, nh, &ctx, &f->result);
+	if (f->cfg.matcher)
+		script_reasons(f);
 	*n_hits = nh;
 	return ES_OK;
 }
