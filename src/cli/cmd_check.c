@@ -118,6 +118,9 @@ static json_t *hit_json(const check_run *r, const es_hit *h)
 	json_object_set_new(o, "action", json_string(action_for(r->rules, rec.source, rec.list)));
 	if (h->weak_alias)
 		json_object_set_new(o, "weak_alias", json_true());
+	/* how it matched: "name" (alike), "contains" (the query holds the listed
+	 * name plus what a branch or office adds) */
+	json_object_set_new(o, "by", json_string(h->by == ES_MATCH_BY_CONTAINS ? "contains" : "name"));
 	/* the evidence a reviewer decides on (members added after the contract's) */
 	json_t *ad = json_array();
 	for (size_t i = 0; i < rec.n_addresses; i++)
@@ -265,6 +268,8 @@ static void print_evidence(const check_run *r, const group *g)
 		show(e.entry_id);
 		printf(" (score %.3f)\n", h->score);
 		show_line("         listed name: ", e.name);
+		if (h->by == ES_MATCH_BY_CONTAINS)
+			puts("         the query contains the listed name (a branch, subsidiary or office?)");
 		if (strcmp(h->matched_name, e.name) != 0) {
 			show_line("         matched:     ", h->matched_name);
 			if (h->weak_alias)
@@ -412,6 +417,8 @@ static void print_human(const check_run *r, const char *name, size_t n, const gr
 			col(h->matched_name, r->name_width - 4, true);
 			fputs(h->weak_alias ? " (weak alias)\n" : "\n", stdout);
 		}
+		if (h->by == ES_MATCH_BY_CONTAINS)
+			printf("%*scontains the listed name (a branch, subsidiary or office?)\n", (int)(TABLE_LEFT - 4), "");
 		if (r->explain)
 			print_evidence(r, &g[k]);
 	}
