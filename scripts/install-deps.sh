@@ -5,7 +5,7 @@ set -eu
 PKGS="build-essential cmake pkg-config clang \
   libcurl4-openssl-dev libxml2-dev libpcre2-dev libicu-dev libjansson-dev \
   libcsv-dev zlib1g-dev libssl-dev libsqlite3-dev libcmocka-dev libclang-rt-14-dev \
-  python3 openssl ca-certificates"
+  python3 openssl ca-certificates dpkg-dev file"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

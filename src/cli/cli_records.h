@@ -6,7 +6,7 @@
 #define ES_CLI_RECORDS_H
 
 #include "cli.h"
-#include "es_records.h"
+#include "exportscreen.h"
 
 /* Path of the store (caller frees). */
 char *cli_records_path(const cli_ctx *ctx);

@@ -8,7 +8,6 @@
 
 #include "cli.h"
 #include "cli_records.h"
-#include "es_io.h"
 
 enum { OPT_JSON = 'j', OPT_SINCE = 256, OPT_UNTIL, OPT_DECISION, OPT_ORDER, OPT_FORMAT };
 

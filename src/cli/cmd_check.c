@@ -1,23 +1,26 @@
 /* check — ad-hoc name screening against the lists in use (interface.md).
- * Names come from the arguments or, with "-", one per line from stdin. The
- * output is a human table (with the token alignment of each hit) or, with
- * --json, one JSON object per name in input order. Exit 0: nothing at or
- * above the threshold; 1: matches; 2: usage; 3: lists missing/corrupt or a
- * name that could not be screened. */
+ * Names come from the arguments or, with "-", one per line from stdin.
+ *
+ * The table shows one row per listed entity (the rows one entity has in the
+ * lists grouped: the CSL's per-address rows, an OFAC entry and its CSL copy),
+ * most severe action first, then score, cut to the terminal by display width;
+ * --explain adds each row's evidence. --json prints one object per name in
+ * input order: the contract's "matches" (the best --limit by score, members
+ * unchanged) with the evidence added, and "entities" (those matches grouped).
+ * Exit 0: nothing at or above the threshold; 1: matches; 2: usage; 3: lists
+ * missing/corrupt or a name that could not be screened; 4: output closed. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "cli.h"
 #include "cli_records.h"
-#include "es_io.h"
-#include "es_match.h"
-#include "es_rules.h"
-#include "es_script.h"
 
 enum {
 	OPT_JSON = 'j',
@@ -34,9 +37,10 @@ const cli_opt cmd_check_opts[] = {
 	{"country", OPT_COUNTRY, true, "CC", "qualifier: the party's country (ISO alpha-2)"},
 	{"type", OPT_TYPE, true, "T", "qualifier: person, entity, vessel or aircraft"},
 	{"threshold", OPT_THRESHOLD, true, "T", "minimum score reported (default: the tuned default)"},
-	{"limit", OPT_LIMIT, true, "N", "matches per name (default 10)"},
+	{"limit", OPT_LIMIT, true, "N", "entities per name in the table, matches per name in --json (default 10)"},
 	{"exhaustive", OPT_EXHAUSTIVE, false, NULL, "score every listed name instead of using the index"},
-	{"explain", OPT_EXPLAIN, false, NULL, "with --json: add each match's token alignment"},
+	{"explain", OPT_EXPLAIN, false, NULL,
+	 "the evidence of each entity (addresses, dates, notice, licence, source) and the token alignment"},
 	{NULL, 0, false, NULL, NULL},
 };
 
@@ -53,17 +57,44 @@ typedef struct {
 	const cli_ctx *ctx;
 	const es_matcher *m;
 	const es_rules *rules;
+	const es_links *links;
 	es_query q;
 	bool json, explain;
 	es_hit *hits;
-	size_t max;
+	size_t max;     /* hits asked of the matcher */
+	size_t limit;   /* --limit: matches (JSON) or entities (table) shown */
 	bool color;
 	es_records *records;    /* reviewers' dispositions (docs/records.md), or NULL */
+	size_t name_width; /* display cells left for the listed name */
 } check_run;
 
 static double round4(double x)
 {
 	return round(x * 10000.0) / 10000.0;
+}
+
+#define NAME_KEY 160
+
+typedef es_check_entity group;
+
+/* ---- JSON ---- */
+
+static void set_str(json_t *o, const char *k, const char *v)
+{
+	if (v && *v)
+		json_object_set_new(o, k, json_string(v));
+}
+
+static json_t *address_json(const es_rec_address *a)
+{
+	json_t *o = json_object();
+	set_str(o, "street", a->street);
+	set_str(o, "city", a->city);
+	set_str(o, "region", a->region);
+	set_str(o, "postal_code", a->postal_code);
+	set_str(o, "country", a->country);
+	set_str(o, "full", a->full);
+	return o;
 }
 
 static json_t *hit_json(const check_run *r, const es_hit *h)
@@ -92,6 +123,20 @@ static json_t *hit_json(const check_run *r, const es_hit *h)
 	/* how it matched: "name" (alike), "contains" (the query holds the listed
 	 * name plus what a branch or office adds) */
 	json_object_set_new(o, "by", json_string(h->by == ES_MATCH_BY_CONTAINS ? "contains" : "name"));
+	/* the evidence a reviewer decides on (members added after the contract's) */
+	json_t *ad = json_array();
+	for (size_t i = 0; i < rec.n_addresses; i++)
+		json_array_append_new(ad, address_json(&rec.addresses[i]));
+	json_object_set_new(o, "addresses", ad);
+	set_str(o, "start_date", rec.start_date);
+	set_str(o, "end_date", rec.end_date);
+	set_str(o, "federal_register_notice", rec.federal_register_notice);
+	set_str(o, "license_requirement", rec.license_requirement);
+	set_str(o, "license_policy", rec.license_policy);
+	set_str(o, "remarks", rec.remarks);
+	char url[1024];
+	if (es_links_url(r->links, rec.source, rec.list, rec.entry_id, url, sizeof url) == ES_OK)
+		set_str(o, "source_url", url);
 	if (r->explain) {
 		json_t *al = json_array();
 		for (size_t i = 0; i < h->n_align; i++)
@@ -102,33 +147,282 @@ static json_t *hit_json(const check_run *r, const es_hit *h)
 	return o;
 }
 
-static void print_human(const check_run *r, const char *name, const es_hit *hits, size_t n)
+/* "entities": the matches grouped, as the table shows them */
+static json_t *entities_json(const check_run *r, const group *g, size_t ng)
+{
+	json_t *arr = json_array();
+	for (size_t k = 0; k < ng; k++) {
+		es_rec first;
+		es_matcher_entity(r->m, r->hits[g[k].first].entity, &first);
+		json_t *o = json_object();
+		json_object_set_new(o, "name", json_string(first.name));
+		json_object_set_new(o, "list", json_string(first.list));
+		json_object_set_new(o, "type", json_string(es_type_name(first.type)));
+		json_object_set_new(o, "action", json_string(es_decision_name(g[k].action)));
+		json_object_set_new(o, "score", json_real(round4(g[k].score)));
+		json_object_set_new(o, "addresses", json_integer((json_int_t)g[k].n_addresses));
+		json_t *src = json_array(), *ent = json_array();
+		for (size_t i = 0; i < g[k].n; i++) {
+			es_rec m;
+			es_matcher_entity(r->m, r->hits[g[k].members[i]].entity, &m);
+			json_array_append_new(ent, json_pack("{ssss}", "source", es_source_id(m.source), "entry_id", m.entry_id));
+			bool seen = false;
+			for (size_t j = 0; j < json_array_size(src); j++)
+				seen |= strcmp(json_string_value(json_array_get(src, j)), es_source_id(m.source)) == 0;
+			if (!seen)
+				json_array_append_new(src, json_string(es_source_id(m.source)));
+		}
+		json_object_set_new(o, "sources", src);
+		json_object_set_new(o, "entries", ent);
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+/* ---- the table ---- */
+
+/* Cells before the listed name: action, score, addresses, countries, entry, lists. */
+#define TABLE_LEFT (2 + 17 + 6 + 5 + 9 + 17 + 23)
+
+
+static const char *action_color(es_decision a)
+{
+	switch (a) {
+	case ES_DEC_PROHIBITED:
+	case ES_DEC_ERROR:
+		return "\033[1;31m"; /* bold red */
+	case ES_DEC_LICENSE:
+		return "\033[1;35m"; /* bold magenta */
+	case ES_DEC_REVIEW:
+		return "\033[33m";   /* yellow */
+	case ES_DEC_CLEAR:
+		break;
+	}
+	return "\033[32m";
+}
+
+static void show_n(const char *s, size_t n)
+{
+	cli_put_text(stdout, s, n);
+}
+
+static void show(const char *s)
+{
+	cli_put_text(stdout, s, strlen(s));
+}
+
+/* "       label value\n" for a value from the lists (nothing when absent) */
+static void show_line(const char *label, const char *value)
+{
+	if (!value || !*value)
+		return;
+	fputs(label, stdout);
+	show(value);
+	putchar('\n');
+}
+
+/* Prints s in a column of width display cells: cut by display width, never
+ * inside a UTF-8 sequence, marked with "~" when cut; padded unless last. */
+static void col(const char *s, size_t width, bool last)
+{
+	size_t len = strlen(s), cols = 0;
+	size_t w = es_utf8_width(s, len);
+	if (w > width && width > 1) {
+		size_t b = es_utf8_prefix_width(s, len, width - 1, &cols);
+		show_n(s, b);
+		fputc('~', stdout);
+		cols++;
+	} else {
+		show(s);
+		cols = w;
+	}
+	if (!last)
+		for (; cols < width + 1; cols++)
+			fputc(' ', stdout);
+}
+
+static void print_address(const es_rec_address *a)
+{
+	if (a->full && *a->full) {
+		show(a->full);
+	} else {
+		const char *parts[] = {a->street, a->city, a->region, a->postal_code};
+		bool any = false;
+		for (size_t i = 0; i < 4; i++)
+			if (parts[i] && *parts[i]) {
+				fputs(any ? ", " : "", stdout);
+				show(parts[i]);
+				any = true;
+			}
+		if (a->country[0])
+			printf("%s%s", any ? ", " : "", a->country);
+	}
+}
+
+static void print_evidence(const check_run *r, const group *g)
+{
+	for (size_t i = 0; i < g->n; i++) {
+		const es_hit *h = &r->hits[g->members[i]];
+		es_rec e;
+		es_matcher_entity(r->m, h->entity, &e);
+		char url[1024];
+		printf("       %s %s entry ", es_source_id(e.source), e.list);
+		show(e.entry_id);
+		printf(" (score %.3f)\n", h->score);
+		show_line("         listed name: ", e.name);
+		if (h->by == ES_MATCH_BY_CONTAINS)
+			puts("         the query contains the listed name (a branch, subsidiary or office?)");
+		if (strcmp(h->matched_name, e.name) != 0) {
+			show_line("         matched:     ", h->matched_name);
+			if (h->weak_alias)
+				puts("                      (a weak alias)");
+		}
+		for (size_t k = 0; k < e.n_addresses; k++) {
+			fputs(k ? "                      " : "         address:     ", stdout);
+			print_address(&e.addresses[k]);
+			putchar('\n');
+		}
+		if (e.n_countries) {
+			fputs("         countries:  ", stdout);
+			for (size_t k = 0; k < e.n_countries; k++)
+				printf(" %s", e.countries[k]);
+			putchar('\n');
+		}
+		if (e.n_programs) {
+			fputs("         programs:   ", stdout);
+			for (size_t k = 0; k < e.n_programs; k++) {
+				putchar(' ');
+				show(e.programs[k]);
+			}
+			putchar('\n');
+		}
+		show_line("         listed since: ", e.start_date);
+		show_line("         Federal Register: ", e.federal_register_notice);
+		show_line("         licence requirement: ", e.license_requirement);
+		show_line("         licence policy: ", e.license_policy);
+		show_line("         remarks:     ", e.remarks);
+		if (es_links_url(r->links, e.source, e.list, e.entry_id, url, sizeof url) == ES_OK)
+			show_line("         source:      ", url);
+		fputs("         tokens:     ", stdout);
+		for (size_t k = 0; k < h->n_align; k++) {
+			const es_align *a = &h->align[k];
+			putchar(' ');
+			show(a->query_token[0] ? a->query_token : "-");
+			putchar('=');
+			show(a->list_token[0] ? a->list_token : "-");
+			if (a->query_token[0] && a->list_token[0])
+				printf("(%.2f)", a->similarity);
+		}
+		putchar('\n');
+	}
+}
+
+/* "EL: us_csl" / "SDN: ofac_sdn, us_csl" */
+static void lists_text(const check_run *r, const group *g, char *out, size_t cap)
+{
+	es_rec first;
+	es_matcher_entity(r->m, r->hits[g->first].entity, &first);
+	size_t n = (size_t)snprintf(out, cap, "%s:", first.list);
+	bool seen[ES_SRC_COUNT] = {0};
+	for (size_t i = 0; i < g->n; i++) {
+		es_rec m;
+		es_matcher_entity(r->m, r->hits[g->members[i]].entity, &m);
+		seen[m.source] = true;
+	}
+	/* in the catalog's order, so one entity always reads the same */
+	for (int s = 0; s < ES_SRC_COUNT && n < cap; s++)
+		if (seen[s])
+			n += (size_t)snprintf(out + n, cap - n, " %s", es_source_id((es_source)s));
+}
+
+/* The entity's countries over its rows, deduplicated, in first-seen order:
+ * "CN", "CN HK", "-" for none. */
+static void countries_text(const check_run *r, const group *g, char *out, size_t cap)
+{
+	size_t n = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < g->n; i++) {
+		es_rec m;
+		es_matcher_entity(r->m, r->hits[g->members[i]].entity, &m);
+		for (size_t k = 0; k < m.n_countries; k++) {
+			bool seen = false;
+			for (size_t j = 0; j < n; j += 3)
+				seen |= strncmp(out + j, m.countries[k], 2) == 0;
+			if (!seen && n + 4 < cap)
+				n += (size_t)snprintf(out + n, cap - n, "%s%s", n ? " " : "", m.countries[k]);
+		}
+	}
+	if (!n)
+		snprintf(out, cap, "-");
+}
+
+static void print_human(const check_run *r, const char *name, size_t n, const group *g, size_t ng)
 {
 	const char *b = r->color ? "\033[1m" : "", *e = r->color ? "\033[0m" : "";
-	printf("%s%s%s: %zu match%s at or above %.2f\n", b, name, e, n, n == 1 ? "" : "es", r->q.threshold);
-	if (!n)
+	size_t shown = ng < r->limit ? ng : r->limit;
+	fputs(b, stdout);
+	show(name);
+	printf("%s: ", e);
+	if (!n) {
+		printf("no match at or above %.2f\n", r->q.threshold);
 		return;
-	printf("  %-6s %-9s %-5s %-14s %-36s %-30s %s\n", "score", "source", "list", "entry id", "listed name",
-	       "matched name", "action");
-	for (size_t i = 0; i < n; i++) {
+	}
+	printf("%zu match%s", n, n == 1 ? "" : "es");
+	if (ng != n)
+		printf(" in %s%zu listed entit%s", n == r->max ? "at least " : "", ng, ng == 1 ? "y" : "ies");
+	printf(" at or above %.2f", r->q.threshold);
+	if (shown < ng)
+		printf("; showing %zu of %zu (--limit)", shown, ng);
+	printf("\n  ");
+	col("action", 16, false);
+	col("score", 5, false);
+	col("addr", 4, false);
+	col("country", 8, false);
+	col("entry", 16, false);
+	col("lists", 22, false);
+	col("listed name", r->name_width, true);
+	putchar('\n');
+	for (size_t k = 0; k < shown; k++) {
+		const es_hit *h = &r->hits[g[k].first];
 		es_rec rec;
-		es_matcher_entity(r->m, hits[i].entity, &rec);
-		printf("  %-6.3f %-9s %-5s %-14.14s %-36.36s %-30.30s %s%s\n", hits[i].score, es_source_id(rec.source),
-		       rec.list, rec.entry_id, rec.name, hits[i].matched_name,
-		       action_for(r->rules, rec.source, rec.list), hits[i].weak_alias ? " (weak alias)" : "");
-		if (hits[i].by == ES_MATCH_BY_CONTAINS)
-			printf("         contains the listed name (a branch, subsidiary or office?)\n");
-		printf("         tokens:");
-		for (size_t k = 0; k < hits[i].n_align; k++) {
-			const es_align *a = &hits[i].align[k];
-			if (a->query_token[0] && a->list_token[0])
-				printf(" %s=%s(%.2f)", a->query_token, a->list_token, a->similarity);
-			else if (a->query_token[0])
-				printf(" %s=-", a->query_token);
-			else
-				printf(" -=%s", a->list_token);
+		es_matcher_entity(r->m, h->entity, &rec);
+		char lists[128], score[16], addr[16], entry[64], ccs[64];
+		lists_text(r, &g[k], lists, sizeof lists);
+		snprintf(score, sizeof score, "%.3f", g[k].score);
+		snprintf(addr, sizeof addr, "%4zu", g[k].n_addresses);
+		if (g[k].n > 1)
+			snprintf(entry, sizeof entry, "%.*s +%zu", strlen(rec.entry_id) > 11 ? 10 : 11, rec.entry_id,
+				 g[k].n - 1);
+		else
+			snprintf(entry, sizeof entry, "%s", rec.entry_id);
+		fputs("  ", stdout);
+		if (r->color)
+			fputs(action_color(g[k].action), stdout);
+		col(es_decision_name(g[k].action), 16, false);
+		if (r->color)
+			fputs("\033[0m", stdout);
+		col(score, 5, false);
+		col(addr, 4, false);
+		countries_text(r, &g[k], ccs, sizeof ccs);
+		col(ccs, 8, false);
+		col(entry, 16, false);
+		col(lists, 22, false);
+		col(rec.name, r->name_width, true);
+		putchar('\n');
+		char mk[NAME_KEY], lk[NAME_KEY];
+		es_check_fold(h->matched_name, mk, sizeof mk);
+		es_check_fold(rec.name, lk, sizeof lk);
+		/* the alias that matched, unless it only leaves off the end of the
+		 * listed name (a derived name without its clause or location) */
+		if (!r->explain && strncmp(mk, lk, strlen(mk)) != 0) {
+			printf("%*sas: ", (int)(TABLE_LEFT - 4), "");
+			col(h->matched_name, r->name_width - 4, true);
+			fputs(h->weak_alias ? " (weak alias)\n" : "\n", stdout);
 		}
-		printf("\n");
+		if (h->by == ES_MATCH_BY_CONTAINS)
+			printf("%*scontains the listed name (a branch, subsidiary or office?)\n", (int)(TABLE_LEFT - 4), "");
+		if (r->explain)
+			print_evidence(r, &g[k]);
 	}
 }
 
@@ -145,7 +439,7 @@ static int check_one(const check_run *r, const char *name, size_t len)
 		c = es_matcher_query(r->m, name, &r->q, r->hits, r->max, &n, &err);
 	bool utf8 = es_utf8_valid(name, len, NULL);
 	if (c != ES_OK) {
-		rc = 3;
+		rc = cli_exit_for(c);
 		if (r->json) {
 			json_t *o = json_object();
 			json_object_set_new(o, "query", utf8 ? json_stringn(name, len) : json_null());
@@ -161,7 +455,7 @@ static int check_one(const check_run *r, const char *name, size_t len)
 		return rc;
 	}
 	/* records hook: a match cleared as a false positive does not count */
-	rc = cli_check_uncleared(r->records, r->m, name, r->q.country, r->hits, n) ? 1 : 0;
+	rc = cli_check_uncleared(r->records, r->m, name, r->q.country, r->hits, n) ? CLI_EXIT_FOUND : CLI_EXIT_OK;
 	/* a name the lists cannot be searched by, or one mixing scripts inside a
 	 * word, is never a silent "no match" */
 	char sdet[96], warn[256] = "";
@@ -172,18 +466,26 @@ static int check_one(const check_run *r, const char *name, size_t len)
 		snprintf(warn, sizeof warn, "mixes scripts inside a word (%s): look-alike letters?", sdet);
 	if (warn[0])
 		cli_warn(r->ctx, "'%.*s' %s", (int)(len > 200 ? 200 : len), name, warn);
+	group *g = NULL;
+	size_t ng = 0;
+	size_t shown = r->json && n > r->limit ? r->limit : n;
+	if (es_check_group(r->m, r->rules, r->hits, shown, &g, &ng, &err) != ES_OK) {
+		cli_error("check: out of memory");
+		return cli_exit_for(ES_ENOMEM);
+	}
 	if (r->json) {
 		json_t *o = json_object();
 		json_object_set_new(o, "query", json_stringn(name, len));
 		if (warn[0])
 			json_object_set_new(o, "warning", json_string(warn));
 		json_t *arr = json_array();
-		for (size_t i = 0; i < n; i++) {
+		for (size_t i = 0; i < shown; i++) {
 			json_t *hj = hit_json(r, &r->hits[i]);
 			cli_check_disposition_json(r->records, r->m, name, r->q.country, &r->hits[i], hj);
 			json_array_append_new(arr, hj);
 		}
 		json_object_set_new(o, "matches", arr);
+		json_object_set_new(o, "entities", entities_json(r, g, ng));
 		/* one buffer, one write per line: many small writes cost more than the match */
 		static char buf[1 << 16];
 		size_t jl = json_dumpb(o, buf, sizeof buf - 1, JSON_COMPACT | JSON_REAL_PRECISION(6));
@@ -197,19 +499,30 @@ static int check_one(const check_run *r, const char *name, size_t len)
 		}
 		json_decref(o);
 	} else {
-		print_human(r, name, r->hits, n);
+		print_human(r, name, n, g, ng);
 		cli_check_disposition_print(r->records, r->m, name, r->q.country, r->hits, n);
 	}
+	es_check_entities_free(g);
 	return rc;
 }
 
-static int worse(int a, int b)
+/* The listed name takes what the terminal has left after the other columns
+ * (at least 16 cells); 200 columns when stdout is not a terminal. */
+static size_t table_name_width(void)
 {
-	/* 3 > 1 > 0 */
-	if (a == 3 || b == 3)
-		return 3;
-	return a > b ? a : b;
+	size_t cols = 200;
+	struct winsize ws;
+	const char *env = getenv("COLUMNS");
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		cols = ws.ws_col;
+	else if (env && atoi(env) > 0)
+		cols = (size_t)atoi(env);
+	return cols > TABLE_LEFT + 16 ? cols - TABLE_LEFT : 16;
 }
+
+/* Hits asked of the matcher for the table: enough to group the rows of many
+ * entities and say how many there are beyond --limit. */
+#define TABLE_HITS 500
 
 int cmd_check(cli_ctx *ctx, int argc, char **argv)
 {
@@ -221,11 +534,12 @@ int cmd_check(cli_ctx *ctx, int argc, char **argv)
 	r.q.type = ES_TYPE_UNKNOWN;
 	int idx = 1, npos = 0, k;
 	const char *arg;
+	const char *country_arg = NULL;
 	char cc[3] = "";
 	char **pos = calloc((size_t)argc + 1, sizeof *pos);
 	if (!pos) {
 		cli_error("out of memory");
-		return CLI_EXIT_DATA;
+		return cli_exit_for(ES_ENOMEM);
 	}
 	while ((k = cli_next(ctx->cmd, argc, argv, &idx, &arg, pos, &npos)) != -1) {
 		if (k == '?' || k == CLI_HELP) {
@@ -243,15 +557,13 @@ int cmd_check(cli_ctx *ctx, int argc, char **argv)
 			r.explain = true;
 			break;
 		case OPT_COUNTRY:
+			/* the form is checked here, the code against countries.tsv once it is loaded */
 			if (strlen(arg) != 2 || !((arg[0] | 32) >= 'a' && (arg[0] | 32) <= 'z') ||
 			    !((arg[1] | 32) >= 'a' && (arg[1] | 32) <= 'z')) {
 				free(pos);
 				return cli_usage("check: --country needs an ISO alpha-2 code, not '%s'", arg);
 			}
-			cc[0] = (char)(arg[0] & ~32);
-			cc[1] = (char)(arg[1] & ~32);
-			cc[2] = '\0';
-			r.q.country = cc;
+			country_arg = arg;
 			break;
 		case OPT_TYPE:
 			if (es_type_from_name(arg, &r.q.type) != 0 || r.q.type == ES_TYPE_UNKNOWN) {
@@ -285,53 +597,72 @@ int cmd_check(cli_ctx *ctx, int argc, char **argv)
 	}
 	bool from_stdin = npos == 1 && strcmp(pos[0], "-") == 0;
 
-	es_listset *ls = cli_open_lists(ctx);
-	if (!ls) {
-		free(pos);
-		return CLI_EXIT_DATA;
+	int rc = CLI_EXIT_OK;
+	es_err err = {0};
+	es_code lrc;
+	es_listset *ls = NULL;
+	es_countries *countries = NULL;
+	es_matcher *m = NULL;
+	es_links *links = NULL;
+	char *links_path = NULL;
+	es_rules *rules = NULL;
+	char *line = NULL;
+	if (!(ls = cli_open_lists(ctx)) || !(countries = cli_load_countries(ctx))) {
+		rc = cli_failure_status();
+		goto done;
 	}
-	es_countries *countries = cli_load_countries(ctx);
-	if (!countries) {
-		es_listset_free(ls);
-		free(pos);
-		return CLI_EXIT_DATA;
+	if (country_arg) {
+		const char *code = es_country_lookup(countries, country_arg, 2);
+		if (!code || strlen(code) != 2 || !es_country_valid(countries, code)) {
+			rc = cli_usage("check: --country '%s' is not a country code of %s/countries.tsv", country_arg,
+				       ctx->lists_dir);
+			goto done;
+		}
+		memcpy(cc, code, 3);
+		r.q.country = cc;
+	}
+	if (!(links_path = cli_data_path(ctx, "source_links.tsv"))) {
+		rc = cli_exit_for(ES_ENOMEM);
+		goto done;
+	}
+	if ((lrc = es_links_load(&links, links_path, &err)) != ES_OK) {
+		cli_error("check: %s", err.msg);
+		rc = cli_exit_for_lists(lrc);
+		goto done;
 	}
 	if (es_listset_stale(ls, time(NULL), ES_DEFAULT_MAX_AGE_DAYS))
 		cli_warn(ctx, "lists are older than %d days: run 'exportscreen fetch'", ES_DEFAULT_MAX_AGE_DAYS);
-	es_matcher *m = NULL;
-	es_err err = {0};
-	if (es_matcher_open(&m, ls, countries, ctx->lists_dir, &err) != ES_OK) {
+	if ((lrc = es_matcher_open(&m, ls, countries, ctx->lists_dir, &err)) != ES_OK) {
 		cli_error("check: %s", err.msg);
-		es_countries_free(countries);
-		es_listset_free(ls);
-		free(pos);
-		return CLI_EXIT_DATA;
+		rc = cli_exit_for_lists(lrc);
+		goto done;
 	}
-	es_rules *rules = NULL;
-	if (es_rules_load(&rules, ctx->lists_dir, &err) != ES_OK) {
+	if ((lrc = es_rules_load(&rules, ctx->lists_dir, &err)) != ES_OK) {
 		cli_error("check: %s", err.msg);
-		es_matcher_free(m);
-		es_countries_free(countries);
-		es_listset_free(ls);
-		free(pos);
-		return CLI_EXIT_DATA;
+		rc = cli_exit_for_lists(lrc);
+		goto done;
 	}
 	r.m = m;
 	r.rules = rules;
-	r.max = r.q.limit;
+	r.links = links;
+	r.limit = r.q.limit;
+	/* JSON keeps the contract's matches (the best --limit); the table asks
+	 * for more, to group them into entities and count what it leaves out */
+	r.max = r.json ? r.q.limit : (r.q.limit > TABLE_HITS ? r.q.limit : TABLE_HITS);
+	r.q.limit = r.max;
 	r.hits = calloc(r.max, sizeof *r.hits);
 	r.color = !r.json && cli_use_color(ctx, stdout);
 	r.records = cli_records_for_check(ctx);
-	int rc = 0;
+	r.name_width = table_name_width();
 	if (!r.hits) {
 		cli_error("out of memory");
-		rc = CLI_EXIT_DATA;
+		rc = cli_exit_for(ES_ENOMEM);
 	} else if (from_stdin) {
-		char *line = malloc(LINE_MAX_BYTES + 2);
+		line = malloc(LINE_MAX_BYTES + 2);
 		size_t lineno = 0;
 		size_t len;
 		bool toolong;
-		while (line && cli_read_line(stdin, line, LINE_MAX_BYTES, &len, &toolong)) {
+		while (line && !ferror(stdout) && cli_read_line(stdin, line, LINE_MAX_BYTES, &len, &toolong)) {
 			lineno++;
 			if (toolong) {
 				if (r.json)
@@ -339,26 +670,33 @@ int cmd_check(cli_ctx *ctx, int argc, char **argv)
 					       lineno, LINE_MAX_BYTES);
 				else
 					cli_error("check: line %zu: longer than %d bytes", lineno, LINE_MAX_BYTES);
-				rc = worse(rc, 3);
+				rc = cli_worse(rc, cli_exit_for(ES_ETOOBIG));
 				continue;
 			}
-			rc = worse(rc, check_one(&r, line, len));
+			rc = cli_worse(rc, check_one(&r, line, len));
 		}
-		if (ferror(stdin)) {
+		if (!line) {
+			cli_error("out of memory");
+			rc = cli_exit_for(ES_ENOMEM);
+		} else if (ferror(stdin)) {
 			cli_error("check: cannot read stdin");
-			rc = CLI_EXIT_IO;
+			rc = cli_exit_for(ES_EIO);
 		}
-		free(line);
 	} else {
-		for (int i = 0; i < npos; i++)
-			rc = worse(rc, check_one(&r, pos[i], strlen(pos[i])));
+		for (int i = 0; i < npos && !ferror(stdout); i++)
+			rc = cli_worse(rc, check_one(&r, pos[i], strlen(pos[i])));
 	}
+	rc = cli_finish_stdout(rc);
+done:
+	free(line);
 	free(r.hits);
 	es_records_free(r.records);
 	es_rules_free(rules);
+	free(links_path);
+	es_links_free(links);
 	es_matcher_free(m);
 	es_countries_free(countries);
 	es_listset_free(ls);
 	free(pos);
-	return cli_finish_stdout(rc);
+	return rc;
 }

@@ -12,8 +12,6 @@
 #include <jansson.h>
 
 #include "cli.h"
-#include "es_io.h"
-#include "es_match.h"
 
 enum { OPT_JSON = 'j', OPT_TYPE = 256, OPT_THRESHOLD };
 
@@ -94,8 +92,10 @@ int cmd_compare(cli_ctx *ctx, int argc, char **argv)
 	int idx = 1, npos = 0, k;
 	const char *arg;
 	char **pos = calloc((size_t)argc + 1, sizeof *pos);
-	if (!pos)
-		return CLI_EXIT_DATA;
+	if (!pos) {
+		cli_error("out of memory");
+		return cli_exit_for(ES_ENOMEM);
+	}
 	while ((k = cli_next(ctx->cmd, argc, argv, &idx, &arg, pos, &npos)) != -1) {
 		if (k == '?' || k == CLI_HELP) {
 			free(pos);
@@ -126,13 +126,15 @@ int cmd_compare(cli_ctx *ctx, int argc, char **argv)
 	es_countries *countries = ls ? cli_load_countries(ctx) : NULL;
 	es_matcher *m = NULL;
 	es_err err = {0};
-	if (!ls || !countries || es_matcher_open(&m, ls, countries, ctx->lists_dir, &err) != ES_OK) {
+	es_code mrc = ES_OK;
+	if (!ls || !countries || (mrc = es_matcher_open(&m, ls, countries, ctx->lists_dir, &err)) != ES_OK) {
+		int fail = ls && countries ? cli_exit_for_lists(mrc) : cli_failure_status();
 		if (ls && countries)
 			cli_error("compare: %s", err.msg);
 		es_countries_free(countries);
 		es_listset_free(ls);
 		free(pos);
-		return CLI_EXIT_DATA;
+		return fail;
 	}
 	r.m = m;
 	int rc = 0;
@@ -142,18 +144,19 @@ int cmd_compare(cli_ctx *ctx, int argc, char **argv)
 		size_t lineno = 0;
 		size_t len;
 		bool toolong;
-		while (line && cli_read_line(stdin, line, LINE_MAX_BYTES, &len, &toolong)) {
+		while (line && !ferror(stdout) && cli_read_line(stdin, line, LINE_MAX_BYTES, &len, &toolong)) {
 			lineno++;
-			char *tab = toolong ? NULL : strchr(line, '\t');
+			bool nul = !toolong && memchr(line, '\0', len);
+			char *tab = toolong || nul ? NULL : strchr(line, '\t');
 			if (!tab) {
 				printf("{\"error\":\"line %zu: %s\"}\n", lineno,
-				       toolong ? "too long" : "expected two names separated by a tab");
+				       toolong ? "too long" : nul ? "contains a NUL byte" : "expected two names separated by a tab");
 				rc = 3;
 				continue;
 			}
 			*tab = '\0';
 			int c = compare_one(&r, line, tab + 1);
-			rc = rc == 3 || c == 3 ? 3 : (c > rc ? c : rc);
+			rc = cli_worse(rc, c);
 		}
 		free(line);
 	} else {

@@ -12,8 +12,6 @@
 
 #include "cli.h"
 #include "cli_records.h"
-#include "es_fetch.h"
-#include "es_io.h"
 
 enum {
 	OPT_FORCE = 'f',
@@ -116,9 +114,10 @@ static int print_file(const char *path)
 	char *buf;
 	size_t len;
 	es_err err = {0};
-	if (es_read_file(path, 1 << 20, &buf, &len, &err) != ES_OK) {
+	es_code rc = es_read_file(path, 1 << 20, &buf, &len, &err);
+	if (rc != ES_OK) {
 		cli_error("fetch: %s", err.msg);
-		return CLI_EXIT_DATA;
+		return cli_exit_for_lists(rc);
 	}
 	fwrite(buf, 1, len, stdout);
 	free(buf);
@@ -147,7 +146,7 @@ int cmd_fetch(cli_ctx *ctx, int argc, char **argv)
 	char **pos = calloc((size_t)argc + 1, sizeof *pos);
 	if (!pos) {
 		cli_error("out of memory");
-		return CLI_EXIT_IO;
+		return cli_exit_for(ES_ENOMEM);
 	}
 	int rc = CLI_EXIT_OK;
 	bool rescreen = false;
@@ -157,10 +156,6 @@ int cmd_fetch(cli_ctx *ctx, int argc, char **argv)
 			rc = CLI_EXIT_USAGE;
 			goto done;
 		case CLI_HELP:
-			fputs("\nSOURCE: ofac_sdn ofac_cons us_csl un_sc eu_fsf uk_fcdo (default: every source of the\n"
-			      "catalog). Exit: 0 all updated/unchanged, 3 a download rejected by validation,\n"
-			      "4 a download failed or another fetch is running; the last good lists are kept.\n",
-			      stdout);
 			rc = cli_finish_stdout(CLI_EXIT_OK);
 			goto done;
 		case OPT_RESCREEN:
@@ -253,7 +248,7 @@ int cmd_fetch(cli_ctx *ctx, int argc, char **argv)
 	char *data_dir = ctx->data_dir ? strdup(ctx->data_dir) : es_default_data_dir();
 	if (!data_dir) {
 		cli_error("out of memory");
-		rc = CLI_EXIT_IO;
+		rc = cli_exit_for(ES_ENOMEM);
 		goto done;
 	}
 	progress pr = {.on = !ctx->quiet && isatty(STDERR_FILENO)};
@@ -272,9 +267,7 @@ int cmd_fetch(cli_ctx *ctx, int argc, char **argv)
 	free(data_dir);
 	if (frc != ES_OK) {
 		cli_error("fetch: %s", err.msg[0] ? err.msg : es_strerror(frc));
-		rc = frc == ES_EUSAGE ? CLI_EXIT_USAGE
-		     : frc == ES_ELOCKED || frc == ES_ENET || frc == ES_EIO || frc == ES_ENOMEM ? CLI_EXIT_IO
-											   : CLI_EXIT_DATA;
+		rc = cli_exit_for(frc);
 		goto done;
 	}
 

@@ -9,13 +9,6 @@
 
 #include "cli.h"
 #include "cli_records.h"
-#include "es_colmap.h"
-#include "es_decode.h"
-#include "es_filter.h"
-#include "es_io.h"
-#include "es_match.h"
-#include "es_products.h"
-#include "es_rules.h"
 
 enum {
 	OPT_FORMAT = 'f',
@@ -75,8 +68,10 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 	int idx = 1, npos = 0, k;
 	const char *arg;
 	char **pos = calloc((size_t)argc + 1, sizeof *pos);
-	if (!pos)
-		return CLI_EXIT_DATA;
+	if (!pos) {
+		cli_error("out of memory");
+		return cli_exit_for(ES_ENOMEM);
+	}
 	while ((k = cli_next(ctx->cmd, argc, argv, &idx, &arg, pos, &npos)) != -1) {
 		if (k == '?' || k == CLI_HELP) {
 			free(pos);
@@ -138,6 +133,7 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	int rc = CLI_EXIT_DATA;
+	es_code c;
 	es_err err = {0};
 	es_listset *ls = NULL;
 	es_countries *countries = NULL;
@@ -149,10 +145,13 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 	char *default_catalog = NULL;
 	es_records *records = NULL;
 	es_filter_hooks hooks;
-	if (!(ls = cli_open_lists(ctx)) || !(countries = cli_load_countries(ctx)))
+	if (!(ls = cli_open_lists(ctx)) || !(countries = cli_load_countries(ctx))) {
+		rc = cli_failure_status();
 		goto done;
-	if (columns_path && es_colmap_load(&columns, columns_path, &err) != ES_OK) {
+	}
+	if (columns_path && (c = es_colmap_load(&columns, columns_path, &err)) != ES_OK) {
 		cli_error("--columns: %s", err.msg);
+		rc = cli_exit_for(c);
 		goto done;
 	}
 	if (!catalog_path) {
@@ -160,18 +159,21 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 		if (default_catalog && access(default_catalog, F_OK) == 0)
 			catalog_path = default_catalog;
 	}
-	if (catalog_path && es_products_load(&catalog, catalog_path, &err) != ES_OK) {
+	if (catalog_path && (c = es_products_load(&catalog, catalog_path, &err)) != ES_OK) {
 		cli_error("%s%s", catalog_path == default_catalog ? "" : "--catalog: ", err.msg);
+		rc = cli_exit_for(c);
 		goto done;
 	}
-	if (es_rules_load(&rules, ctx->lists_dir, &err) != ES_OK) {
+	if ((c = es_rules_load(&rules, ctx->lists_dir, &err)) != ES_OK) {
 		cli_error("%s", err.msg);
+		rc = cli_exit_for_lists(c);
 		goto done;
 	}
 	if (threshold >= 0)
 		es_rules_set_review_threshold(rules, threshold);
-	if (es_matcher_open(&m, ls, countries, ctx->lists_dir, &err) != ES_OK) {
+	if ((c = es_matcher_open(&m, ls, countries, ctx->lists_dir, &err)) != ES_OK) {
 		cli_error("cannot open the list index: %s", err.msg);
+		rc = cli_exit_for_lists(c);
 		goto done;
 	}
 	bool stale = es_listset_stale(ls, time(NULL), max_age);
@@ -200,8 +202,9 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 	}
 	if (records)
 		cfg.hooks = &hooks;
-	if (es_filter_new(&f, &cfg, &err) != ES_OK) {
+	if ((c = es_filter_new(&f, &cfg, &err)) != ES_OK) {
 		cli_error("%s", err.msg);
+		rc = cli_exit_for(c);
 		goto done;
 	}
 	static char obuf[1 << 16];
@@ -215,8 +218,9 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 		goto done;
 	}
 	if (frc != ES_OK) {
+		/* the stream stopped: whatever the cause, not every record was answered */
 		cli_error("%s", err.msg);
-		rc = frc == ES_ECORRUPT ? CLI_EXIT_DATA : CLI_EXIT_IO;
+		rc = cli_worse(cli_exit_for(frc), CLI_EXIT_IO);
 		goto done;
 	}
 	if (st.by_decision[ES_DEC_ERROR])

@@ -1,5 +1,7 @@
 /* lists — which list set is in use and, per source, its entries, data date,
- * sha256, fetch time, age and staleness. Each file's content is hashed and
+ * sha256, fetch time, age and staleness. Staleness is by fetch time; a source
+ * whose own data date is older than lists/data_age.tsv allows gets a warning
+ * (its publisher may have stopped updating it). Each file's content is hashed and
  * compared with the manifest, so a damaged set is reported (exit 3). */
 #include <stdlib.h>
 #include <string.h>
@@ -8,8 +10,6 @@
 #include <jansson.h>
 
 #include "cli.h"
-#include "es_io.h"
-#include "es_match.h"
 
 enum { OPT_JSON = 'j', OPT_MAX_AGE = 256, OPT_VERIFY };
 
@@ -51,7 +51,17 @@ int cmd_lists(cli_ctx *ctx, int argc, char **argv)
 
 	es_listset *ls = cli_open_lists(ctx);
 	if (!ls)
-		return CLI_EXIT_DATA;
+		return cli_failure_status();
+	es_data_age *ages = NULL;
+	es_err aerr = {0};
+	char *ap = cli_data_path(ctx, "data_age.tsv");
+	es_code arc = ap ? es_data_age_load(&ages, ap, &aerr) : ES_ENOMEM;
+	free(ap);
+	if (arc != ES_OK) {
+		cli_error("lists: %s", aerr.msg[0] ? aerr.msg : es_strerror(arc));
+		es_listset_free(ls);
+		return cli_exit_for_lists(arc);
+	}
 	int rc = CLI_EXIT_OK;
 	time_t now = time(NULL);
 	json_t *root = json_object(), *arr = json_array();
@@ -60,13 +70,16 @@ int cmd_lists(cli_ctx *ctx, int argc, char **argv)
 	json_object_set_new(root, "version", json_string(ls->set_hash));
 	json_object_set_new(root, "sources", arr);
 	if (!json)
-		printf("lists in use: %s (%s)\nversion: %.16s\n\n%-10s %8s  %-10s  %-20s  %-12s %6s  %s\n",
+		printf("lists in use: %s (%s)\nversion: %.16s\n\n%-10s %8s  %-10s %9s  %-20s %6s  %-12s  %s\n",
 		       ls->bundled ? "bundled snapshot" : "fetched", ls->set_dir, ls->set_hash, "source",
-		       "entries", "data date", "fetched at", "sha256", "age", "status");
+		       "entries", "data date", "data age", "fetched at", "age", "sha256", "status");
 	for (size_t i = 0; i < ls->manifest.n_sources; i++) {
 		es_manifest_source *s = &ls->manifest.sources[i];
 		long age = es_source_age_days(s, now);
 		bool stale = age < 0 || age > max_age;
+		long data_age = es_source_data_age_days(s, now);
+		long data_limit = es_data_age_limit(ages, s->source);
+		bool data_old = data_age >= 0 && data_limit >= 0 && data_age > data_limit;
 		const char *problem = NULL;
 		es_err err = {0};
 		for (size_t f = 0; f < s->n_files && !problem; f++) {
@@ -91,13 +104,25 @@ int cmd_lists(cli_ctx *ctx, int argc, char **argv)
 		json_object_set_new(js, "sha256", json_string(sha));
 		json_object_set_new(js, "age_days", json_integer(age));
 		json_object_set_new(js, "stale", json_boolean(stale));
+		json_object_set_new(js, "data_age_days", data_age >= 0 ? json_integer(data_age) : json_null());
+		json_object_set_new(js, "data_old", json_boolean(data_old));
 		json_object_set_new(js, "format", json_string(s->format));
 		if (problem)
 			json_object_set_new(js, "error", json_string(problem));
 		json_array_append_new(arr, js);
-		if (!json)
-			printf("%-10s %8ld  %-10s  %-20s  %-12.12s %5ldd  %s\n", es_source_id(s->source), s->entries,
-			       s->data_date, s->fetched_at, sha, age, problem ? "CORRUPT" : stale ? "STALE" : "ok");
+		if (!json) {
+			char da[24] = "-";
+			if (data_age >= 0)
+				snprintf(da, sizeof da, "%ldd", data_age);
+			printf("%-10s %8ld  %-10s %9s  %-20s %5ldd  %-12.12s  %s%s\n", es_source_id(s->source), s->entries,
+			       s->data_date[0] ? s->data_date : "-", da, s->fetched_at, age, sha,
+			       problem ? "CORRUPT" : stale ? "STALE" : "ok", data_old ? ", old data" : "");
+		}
+		/* a stale source already says "fetch"; the hint is for a fresh fetch of old data */
+		if (data_old && !stale && !problem)
+			cli_warn(ctx, "%s: the list's own data date %s is %ld days old (more than %ld): its publisher may "
+				      "have stopped updating it; check the source URL ('exportscreen fetch --print-sources')",
+				 es_source_id(s->source), s->data_date, data_age, data_limit);
 	}
 	if (verify) {
 		/* the index is derived data: missing is not an error (the next check
@@ -127,6 +152,7 @@ int cmd_lists(cli_ctx *ctx, int argc, char **argv)
 		       max_age);
 	}
 	json_decref(root);
+	es_data_age_free(ages);
 	es_listset_free(ls);
 	return cli_finish_stdout(rc);
 }

@@ -102,8 +102,8 @@ try:
     rc, out, _ = run(["check", "--json", "MOUNT HEBRPN FUND"])
     check("alignment" not in json.loads(out)["matches"][0], "no alignment without --explain")
 
-    # human table shows the aligned tokens
-    rc, out, _ = run(["-q", "check", "MOUNT HEBRPN FUND"])
+    # human table shows the aligned tokens with --explain
+    rc, out, _ = run(["-q", "check", "--explain", "MOUNT HEBRPN FUND"])
     check("hebrpn=hebron" in out, "table shows token alignment")
 
     # stale warning (bundled lists are old) on stderr, -q silences it

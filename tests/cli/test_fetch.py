@@ -265,6 +265,22 @@ def test_mirror_and_faults(tmp, srv, files):
           "etag: the second request carries If-Modified-Since")
     assert_valid_set(data, "after 304", v0)
 
+    # 4b. conditional-request state is keyed by URL: a catalog whose URL for the
+    # file changed never sends the old URL's ETag to the new one
+    cat4b, case4b = catalog(tmp, srv, {"un.xml": "etag"})
+    rc, out, err = fetch(data, cat4b, "un_sc")
+    reqs = srv.requests_for(case4b)
+    check(rc == 0 and len(reqs) == 1, "etag, new URL: one request (%s)" % err)
+    check(reqs and reqs[0][1].get("If-None-Match") is None and reqs[0][1].get("If-Modified-Since") is None,
+          "etag, new URL: the first request to it is unconditional")
+    rc, out, err = fetch(data, cat4b, "un_sc")
+    reqs = srv.requests_for(case4b)
+    check(len(reqs) == 2 and reqs[1][1].get("If-None-Match"), "etag, new URL: its own ETag is sent back to it")
+    with open(os.path.join(data, "current", "validators.json")) as f:
+        vj = json.load(f)
+    check(vj["un_sc"]["main"].get("url", "").endswith("/un.xml") and case4b in vj["un_sc"]["main"]["url"],
+          "validators.json records the URL the validators came from")
+
     # 5. HTTP 500 twice, then success (a changed list: 2% fewer entries)
     cat5, case5 = catalog(tmp, srv, {"un.xml": "e500x2,drop2"})
     rc, out, err = fetch(data, cat5, "un_sc", "--retries", "3")

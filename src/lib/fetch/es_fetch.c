@@ -581,13 +581,18 @@ static es_code download(run *r, const es_catalog_source *cs, const es_catalog_fi
 		return es_err_set(err, ES_EIO, "%s: cannot create: %s", d->tmp, strerror(errno));
 
 	/* conditional request only when the held copy of this very file came from
-	 * a fetch that recorded its validators, and is intact */
+	 * a fetch that recorded its validators, and is intact; validators are
+	 * keyed by the URL that gave them, so a catalog whose URL changed (or
+	 * state without a URL) never sends one URL's ETag to another */
 	const char *inm = NULL, *ims = NULL;
 	if (!r->o->force && held_ok && prev && mfile(prev, cf->role) && r->cur_validators &&
 	    es_manifest_find(&r->cur, cs->source) == prev) {
 		json_t *v = json_object_get(json_object_get(r->cur_validators, sid), cf->role);
-		inm = json_string_value(json_object_get(v, "etag"));
-		ims = json_string_value(json_object_get(v, "last_modified"));
+		const char *vurl = json_string_value(json_object_get(v, "url"));
+		if (vurl && strcmp(vurl, cf->urls[0]) == 0) {
+			inm = json_string_value(json_object_get(v, "etag"));
+			ims = json_string_value(json_object_get(v, "last_modified"));
+		}
 	}
 	prog_ctx pc = {r->o, sid, cf->role};
 	es_http_opts ho = r->o->http;
@@ -600,9 +605,14 @@ static es_code download(run *r, const es_catalog_source *cs, const es_catalog_fi
 	es_http_result res = {0};
 	es_err first = {0};
 	es_code first_rc = ES_OK;
+	size_t used = 0;
 	for (size_t u = 0; u < cf->n_urls; u++) {
 		es_http_result_free(&res);
 		es_err e = {0};
+		used = u;
+		/* the validators belong to the first URL: a mirror gets a plain request */
+		ho.if_none_match = u == 0 ? inm : NULL;
+		ho.if_modified_since = u == 0 ? ims : NULL;
 		rc = es_http_get(cf->urls[u], &ho, fd, &res, &e);
 		if (rc == ES_OK)
 			break;
@@ -643,10 +653,25 @@ static es_code download(run *r, const es_catalog_source *cs, const es_catalog_fi
 		d->last_modified = res.last_modified;
 	}
 	res.etag = res.last_modified = NULL;
-	/* the official URL, never the redirect target (pre-signed, short-lived) */
-	d->url = strdup(cf->urls[0]);
+	/* the catalog URL that answered, never the redirect target (pre-signed,
+	 * short-lived): the key its validators are stored under */
+	d->url = strdup(cf->urls[used]);
 	es_http_result_free(&res);
 	return ES_OK;
+}
+
+/* The validators of one downloaded file as validators.json keeps them,
+ * with the URL they came from (download only sends them back to it). */
+static json_t *file_validators(const dl_file *d)
+{
+	json_t *fv = json_object();
+	if (d->etag)
+		json_object_set_new(fv, "etag", json_string(d->etag));
+	if (d->last_modified)
+		json_object_set_new(fv, "last_modified", json_string(d->last_modified));
+	if (d->url && (d->etag || d->last_modified))
+		json_object_set_new(fv, "url", json_string(d->url));
+	return fv;
 }
 
 /* ------------------------------------------------ one source, step by step */
@@ -795,14 +820,8 @@ static void check_downloads(run *r, src_job *j)
 static json_t *job_validators(const src_job *j)
 {
 	json_t *v = json_object();
-	for (size_t k = 0; k < j->cs->n_files; k++) {
-		json_t *fv = json_object();
-		if (j->dl[k].etag)
-			json_object_set_new(fv, "etag", json_string(j->dl[k].etag));
-		if (j->dl[k].last_modified)
-			json_object_set_new(fv, "last_modified", json_string(j->dl[k].last_modified));
-		json_object_set_new(v, j->cs->files[k].role, fv);
-	}
+	for (size_t k = 0; k < j->cs->n_files; k++)
+		json_object_set_new(v, j->cs->files[k].role, file_validators(&j->dl[k]));
 	return v;
 }
 

@@ -557,6 +557,7 @@ static void add_display(builder *b, const es_entity *e, es_ix_entity *xe)
 	xe->frn = istr(sp, e->federal_register_notice);
 	xe->start_date = istr(sp, e->start_date);
 	xe->end_date = istr(sp, e->end_date);
+	xe->remarks = istr(sp, e->remarks);
 	xe->address_only = e->list && strcmp(e->list, "EL") == 0 && looks_like_address(e->name);
 	if (e->type == ES_TYPE_UNKNOWN && e->name && es_normalize(b->nz, e->name, strlen(e->name), b->nt, NULL) == ES_OK)
 		xe->person_like = es_index_reads_like_person(b->nt);

@@ -41,12 +41,14 @@
  * UN names derived by lists/patterns/{csl,un}_names.tsv, on top of 17's deletion-2
  * keys; 21: the normalization of other scripts and readings; 22: deletion keys
  * from 3 letters, deletion-2 keys from 6, token classes and lexicon marks,
- * given-name class keys, postings with the name's weight), so a cached index
- * built before is rebuilt rather than trusted. */
-#define ES_INDEX_VERSION 22
+ * given-name class keys, postings with the name's weight; 23: each entity's
+ * remarks, for check's evidence), so a cached index built before is rebuilt
+ * rather than trusted. */
+#define ES_INDEX_VERSION 23
 
 typedef struct {
 	uint32_t entry_id, list, name, lic_req, lic_pol, frn, start_date, end_date;
+	uint32_t remarks;  /* the source's remarks, shown to a reviewer (check --explain) */
 	uint32_t prog_start, addr_start, ctry_start;
 	uint16_t n_prog, n_addr, n_ctry;
 	uint8_t source, type, address_only, person_like; /* person_like: type unknown, name reads like a person's */

@@ -334,6 +334,7 @@ void es_matcher_entity(const es_matcher *m, size_t i, es_rec *r)
 	r->federal_register_notice = nul_or(ix, e->frn);
 	r->start_date = nul_or(ix, e->start_date);
 	r->end_date = nul_or(ix, e->end_date);
+	r->remarks = nul_or(ix, e->remarks);
 	r->address_only = e->address_only;
 }
 

@@ -29,6 +29,7 @@ typedef struct {
 	size_t n_addresses;
 	const char *license_requirement, *license_policy, *federal_register_notice;
 	const char *start_date, *end_date;
+	const char *remarks;          /* the source's remarks (OFAC, UN, CSL), or NULL */
 	bool address_only;            /* an Entity List entry that names an address, not a party */
 } es_rec;
 
