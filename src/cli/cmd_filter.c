@@ -151,7 +151,7 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 	}
 	if (columns_path && (c = es_colmap_load(&columns, columns_path, &err)) != ES_OK) {
 		cli_error("--columns: %s", err.msg);
-		rc = cli_exit_for(c);
+		rc = c == ES_ENOMEM ? cli_exit_for(c) : CLI_EXIT_DATA;
 		goto done;
 	}
 	if (!catalog_path) {
@@ -161,7 +161,7 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 	}
 	if (catalog_path && (c = es_products_load(&catalog, catalog_path, &err)) != ES_OK) {
 		cli_error("%s%s", catalog_path == default_catalog ? "" : "--catalog: ", err.msg);
-		rc = cli_exit_for(c);
+		rc = c == ES_ENOMEM ? cli_exit_for(c) : CLI_EXIT_DATA;
 		goto done;
 	}
 	if ((c = es_rules_load(&rules, ctx->lists_dir, &err)) != ES_OK) {
