@@ -6,6 +6,8 @@ PKGS="build-essential cmake pkg-config clang \
   libcurl4-openssl-dev libxml2-dev libpcre2-dev libicu-dev libjansson-dev \
   libcsv-dev zlib1g-dev libssl-dev libcmocka-dev libclang-rt-14-dev \
   python3 openssl ca-certificates"
+# serve: the HTTP server library; wrk for scripts/bench_serve.sh
+PKGS="$PKGS libmicrohttpd-dev wrk"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -84,8 +84,10 @@ int cmd_check(cli_ctx *ctx, int argc, char **argv);
 int cmd_compare(cli_ctx *ctx, int argc, char **argv);
 int cmd_filter(cli_ctx *ctx, int argc, char **argv);
 int cmd_fetch(cli_ctx *ctx, int argc, char **argv);
+int cmd_serve(cli_ctx *ctx, int argc, char **argv);
 
 extern const cli_opt cmd_lists_opts[], cmd_check_opts[], cmd_compare_opts[], cmd_filter_opts[],
 	cmd_fetch_opts[];
+extern const cli_opt cmd_serve_opts[];
 
 #endif

@@ -17,6 +17,9 @@ static const cli_cmd commands[] = {
 	 "score two names directly, with the token alignment", cmd_compare_opts},
 	{"filter", cmd_filter, "filter [--format jsonl|csv] [--allow-stale] [--max-age DAYS] [--threshold T]",
 	 "orders on stdin -> decisions on stdout", cmd_filter_opts},
+	{"serve", cmd_serve,
+	 "serve [--listen ADDR:PORT] [--token-file FILE] [--threads N] [--allow-stale] [--max-age DAYS]",
+	 "HTTP API: /v1/screen, /v1/check, /v1/compare, /v1/lists, /healthz, /metrics", cmd_serve_opts},
 	{"version", cmd_version, "version", "print the version", NULL},
 	{NULL, NULL, NULL, NULL, NULL},
 };

@@ -277,6 +277,30 @@ done:
 	return rc;
 }
 
+es_code es_filter_set_lists(es_filter *f, const es_matcher *m, const char *list_version, bool lists_stale,
+			    es_err *err)
+{
+	es_filter_config saved = f->cfg;
+	addr_ent *addrs = f->addrs;
+	size_t n_addrs = f->n_addrs;
+	f->cfg.matcher = m;
+	f->addrs = NULL;
+	f->n_addrs = 0;
+	es_code rc = m ? build_addr_index(f, err) : ES_OK;
+	if (rc != ES_OK) {
+		free(f->addrs);
+		f->cfg = saved;
+		f->addrs = addrs;
+		f->n_addrs = n_addrs;
+		return rc;
+	}
+	free(addrs);
+	f->cfg.list_version = list_version;
+	f->cfg.lists_stale = lists_stale;
+	memset(f->qcache, 0, ES_QCACHE_SLOTS * sizeof *f->qcache);
+	return ES_OK;
+}
+
 void es_filter_free(es_filter *f)
 {
 	if (!f)
@@ -774,6 +798,9 @@ es_code es_filter_run(es_filter *f, int in_fd, FILE *out, es_filter_stats *st, e
 		if (!have && line.n == 0)
 			break; /* end of input */
 		lineno++;
+		if (f->cfg.between_records && f->raw.n == 0 &&
+		    (rc = f->cfg.between_records(f->cfg.between_ud, f, err)) != ES_OK)
+			goto done;
 		const char *lp = line.p ? line.p : "";
 		size_t ln = line.n;
 		if (fmt == ES_FMT_AUTO) {

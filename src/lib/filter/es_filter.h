@@ -39,6 +39,11 @@ typedef struct {
 	long max_age_days;
 	es_format format;
 	time_t now;                /* 0 = time(NULL) per order */
+	/* Called by es_filter_run before each record (NULL: never). It may call
+	 * es_filter_set_lists to screen the next records with a newly fetched set:
+	 * a running filter picks up a swap between records, never within one. */
+	es_code (*between_records)(void *ud, es_filter *f, es_err *err);
+	void *between_ud;
 } es_filter_config;
 
 typedef struct {
@@ -50,6 +55,12 @@ typedef struct {
 
 es_code es_filter_new(es_filter **out, const es_filter_config *cfg, es_err *err);
 void es_filter_free(es_filter *f);
+
+/* Screens the following records with another matcher (borrowed, like the
+ * config's) and list version; the query cache and address index are rebuilt
+ * so no answer of the old set survives. On failure the filter is unchanged. */
+es_code es_filter_set_lists(es_filter *f, const es_matcher *m, const char *list_version, bool lists_stale,
+			    es_err *err);
 
 /* Reads records from in_fd until EOF and writes results to out. Returns ES_EIO on a
  * read or write error (err says which; stats->output_closed is set for EPIPE).

@@ -1,0 +1,237 @@
+/* es_api — JSON bodies of the read endpoints (see es_api.h). The builders
+ * follow src/cli/cmd_check.c, cmd_compare.c and cmd_lists.c member for member;
+ * tests/cli/test_serve.py compares the bytes with the CLI's. */
+#include "es_api.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "es_io.h"
+#include "es_text.h"
+#include "es_utf8.h"
+
+typedef struct {
+	char source[16], list[16], action[24];
+} action_row;
+
+struct es_api_actions {
+	action_row *rows;
+	size_t n;
+};
+
+es_code es_api_actions_load(es_api_actions **out, const char *lists_dir, es_err *err)
+{
+	es_api_actions *a = calloc(1, sizeof *a);
+	*out = NULL;
+	if (!a)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	char *path = es_path_join(lists_dir, "rules/list_actions.tsv");
+	char *buf = NULL;
+	size_t len = 0;
+	if (!path || es_read_file(path, 1 << 20, &buf, &len, NULL) != ES_OK) {
+		free(path);
+		*out = a;
+		return ES_OK;
+	}
+	free(path);
+	char *cursor = buf;
+	long lineno = 0;
+	for (char *line; (line = es_text_data_line(&cursor, &lineno));) {
+		char *f[4] = {0};
+		if (es_text_split_tabs(line, f, 4) < 3)
+			continue;
+		action_row *nr = realloc(a->rows, (a->n + 1) * sizeof *nr);
+		if (!nr) {
+			free(buf);
+			es_api_actions_free(a);
+			return es_err_set(err, ES_ENOMEM, "out of memory");
+		}
+		a->rows = nr;
+		snprintf(nr[a->n].source, sizeof nr[a->n].source, "%s", f[0]);
+		snprintf(nr[a->n].list, sizeof nr[a->n].list, "%s", f[1]);
+		snprintf(nr[a->n].action, sizeof nr[a->n].action, "%s", f[2]);
+		a->n++;
+	}
+	free(buf);
+	*out = a;
+	return ES_OK;
+}
+
+void es_api_actions_free(es_api_actions *a)
+{
+	if (!a)
+		return;
+	free(a->rows);
+	free(a);
+}
+
+const char *es_api_action_for(const es_api_actions *a, es_source src, const char *list)
+{
+	const char *sid = es_source_id(src);
+	const char *any = NULL;
+	for (size_t i = 0; a && i < a->n; i++) {
+		if (strcmp(a->rows[i].source, sid) != 0)
+			continue;
+		if (strcmp(a->rows[i].list, list) == 0)
+			return a->rows[i].action;
+		if (strcmp(a->rows[i].list, "*") == 0 && !any)
+			any = a->rows[i].action;
+	}
+	if (any)
+		return any;
+	static const char *const prohibited[] = {"SDN", "DPL", "FSE", "PLC", "UN", "EU", "UK"};
+	for (size_t i = 0; i < sizeof prohibited / sizeof prohibited[0]; i++)
+		if (strcmp(list, prohibited[i]) == 0)
+			return "PROHIBITED";
+	if (strcmp(list, "EL") == 0)
+		return "LICENSE_REQUIRED";
+	return "REVIEW";
+}
+
+static double round4(double x)
+{
+	return round(x * 10000.0) / 10000.0;
+}
+
+/* json_dumps with a newline, or ES_ENOMEM. */
+static es_code dump_line(json_t *o, size_t flags, char **out, size_t *out_len, es_err *err)
+{
+	char *t = json_dumps(o, flags);
+	json_decref(o);
+	if (!t)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	size_t n = strlen(t);
+	char *r = realloc(t, n + 2);
+	if (!r) {
+		free(t);
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	}
+	r[n] = '\n';
+	r[n + 1] = '\0';
+	*out = r;
+	*out_len = n + 1;
+	return ES_OK;
+}
+
+static json_t *hit_json(const es_matcher *m, const es_api_actions *act, const es_hit *h, bool explain)
+{
+	es_rec rec;
+	es_matcher_entity(m, h->entity, &rec);
+	json_t *o = json_object();
+	json_object_set_new(o, "score", json_real(round4(h->score)));
+	json_object_set_new(o, "source", json_string(es_source_id(rec.source)));
+	json_object_set_new(o, "list", json_string(rec.list));
+	json_object_set_new(o, "entry_id", json_string(rec.entry_id));
+	json_object_set_new(o, "name", json_string(rec.name));
+	json_object_set_new(o, "matched_name", json_string(h->matched_name));
+	json_object_set_new(o, "type", json_string(es_type_name(rec.type)));
+	json_t *c = json_array();
+	for (size_t i = 0; i < rec.n_countries; i++)
+		json_array_append_new(c, json_string(rec.countries[i]));
+	json_object_set_new(o, "countries", c);
+	json_t *p = json_array();
+	for (size_t i = 0; i < rec.n_programs; i++)
+		json_array_append_new(p, json_string(rec.programs[i]));
+	json_object_set_new(o, "programs", p);
+	json_object_set_new(o, "action", json_string(es_api_action_for(act, rec.source, rec.list)));
+	if (h->weak_alias)
+		json_object_set_new(o, "weak_alias", json_true());
+	if (explain) {
+		json_t *al = json_array();
+		for (size_t i = 0; i < h->n_align; i++)
+			json_array_append_new(al, json_pack("[ssf]", h->align[i].query_token, h->align[i].list_token,
+							    round4(h->align[i].similarity)));
+		json_object_set_new(o, "alignment", al);
+	}
+	return o;
+}
+
+es_code es_api_check_json(const es_matcher *m, const es_api_actions *act, const char *name, size_t len,
+			  const es_query *q, bool explain, char **out, size_t *out_len, size_t *n_matches,
+			  es_err *err)
+{
+	*out = NULL;
+	*n_matches = 0;
+	if (len > ES_API_MAX_NAME)
+		return es_err_set(err, ES_ETOOBIG, "name longer than %d bytes", ES_API_MAX_NAME);
+	if (memchr(name, '\0', len))
+		return es_err_set(err, ES_EENCODING, "name contains a NUL byte");
+	size_t max = q->limit ? q->limit : 10;
+	if (max > ES_API_MAX_LIMIT)
+		return es_err_set(err, ES_EUSAGE, "limit above %d", ES_API_MAX_LIMIT);
+	es_hit *hits = calloc(max, sizeof *hits);
+	if (!hits)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	size_t n = 0;
+	es_code rc = es_matcher_query(m, name, q, hits, max, &n, err);
+	if (rc == ES_OK) {
+		json_t *o = json_object();
+		json_object_set_new(o, "query", json_stringn(name, len));
+		json_t *arr = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(arr, hit_json(m, act, &hits[i], explain));
+		json_object_set_new(o, "matches", arr);
+		rc = dump_line(o, JSON_COMPACT | JSON_REAL_PRECISION(6), out, out_len, err);
+		*n_matches = n;
+	}
+	free(hits);
+	return rc;
+}
+
+es_code es_api_compare_json(const es_matcher *m, const char *a, const char *b, es_type type, double threshold,
+			    char **out, size_t *out_len, es_err *err)
+{
+	es_align al[64];
+	size_t nal = 0;
+	double score = 0;
+	*out = NULL;
+	es_code rc = es_matcher_compare(m, a, b, type, &score, al, 64, &nal, err);
+	if (rc != ES_OK)
+		return rc;
+	json_t *o = json_object();
+	json_object_set_new(o, "name1", json_string(a));
+	json_object_set_new(o, "name2", json_string(b));
+	json_object_set_new(o, "score", json_real(round4(score)));
+	json_object_set_new(o, "match", json_boolean(score >= threshold));
+	json_object_set_new(o, "threshold", json_real(threshold));
+	json_t *arr = json_array();
+	for (size_t i = 0; i < nal; i++)
+		json_array_append_new(arr, json_pack("[ssf]", al[i].query_token, al[i].list_token,
+						     round4(al[i].similarity)));
+	json_object_set_new(o, "alignment", arr);
+	return dump_line(o, JSON_COMPACT | JSON_REAL_PRECISION(6), out, out_len, err);
+}
+
+es_code es_api_lists_json(const es_snapshot *s, long max_age_days, time_t now, char **out, size_t *out_len,
+			  es_err *err)
+{
+	const es_listset *ls = s->ls;
+	json_t *root = json_object(), *arr = json_array();
+	json_object_set_new(root, "in_use", json_string(ls->bundled ? "bundled" : "fetched"));
+	json_object_set_new(root, "set_dir", json_string(ls->set_dir));
+	json_object_set_new(root, "version", json_string(ls->set_hash));
+	json_object_set_new(root, "sources", arr);
+	for (size_t i = 0; i < ls->manifest.n_sources; i++) {
+		const es_manifest_source *src = &ls->manifest.sources[i];
+		long age = es_source_age_days(src, now);
+		bool stale = age < 0 || age > max_age_days;
+		const char *problem = s->problems ? s->problems[i] : NULL;
+		json_t *js = json_object();
+		json_object_set_new(js, "id", json_string(es_source_id(src->source)));
+		json_object_set_new(js, "entries", json_integer(src->entries));
+		json_object_set_new(js, "data_date", json_string(src->data_date));
+		json_object_set_new(js, "fetched_at", json_string(src->fetched_at));
+		json_object_set_new(js, "sha256", json_string(src->n_files ? src->files[0].sha256 : ""));
+		json_object_set_new(js, "age_days", json_integer(age));
+		json_object_set_new(js, "stale", json_boolean(stale));
+		json_object_set_new(js, "format", json_string(src->format));
+		if (problem)
+			json_object_set_new(js, "error", json_string(problem));
+		json_array_append_new(arr, js);
+	}
+	return dump_line(root, JSON_COMPACT, out, out_len, err);
+}
