@@ -1,6 +1,7 @@
 /* filter — orders on stdin, decisions on stdout (interface.md "filter").
  * Options and exit codes only; the stream is es_filter's, the decisions es_rules'. */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +9,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "es_io.h"
 #include "es_filter.h"
+#include "es_live.h"
 #include "es_match.h"
 #include "es_rules.h"
 
@@ -21,6 +24,66 @@ const cli_opt cmd_filter_opts[] = {
 	{"threshold", OPT_THRESHOLD, true, "T", "review threshold for fuzzy name matches (0..1)"},
 	{NULL, 0, false, NULL, NULL},
 };
+
+/* A long-running filter picks up a list set that `fetch` swapped in: between
+ * records, at most once a second, it looks where DATA/current points and, when
+ * that is another set, screens the next records with it (es_live). A new set
+ * that cannot be opened is reported once and the set in use is kept. */
+typedef struct {
+	const cli_ctx *ctx;
+	const es_listset *first;   /* the set opened at start */
+	es_live_config lc;
+	es_live *live;             /* from the first swap on */
+	es_snapshot *snap;         /* the set screened with after a swap */
+	struct timespec last;
+	char *failed;              /* target already reported as unusable */
+} lists_watch;
+
+static es_code watch_lists(void *ud, es_filter *f, es_err *err)
+{
+	lists_watch *w = ud;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec - w->last.tv_sec < 1)
+		return ES_OK;
+	w->last = now;
+	const es_listset *in_use = w->snap ? w->snap->ls : w->first;
+	char *cur = es_path_join(in_use->data_dir, "current");
+	char resolved[PATH_MAX];
+	bool have = cur && realpath(cur, resolved);
+	free(cur);
+	if (in_use->bundled ? !have : have && strcmp(resolved, in_use->set_dir) == 0)
+		return ES_OK;
+	if (have && w->failed && strcmp(w->failed, resolved) == 0)
+		return ES_OK;
+	es_err e = {0};
+	bool changed = true;
+	es_code rc = w->live ? es_live_refresh(w->live, &changed, &e) : es_live_open(&w->live, &w->lc, &e);
+	if (rc == ES_OK && w->live) {
+		es_snapshot *s = es_live_acquire(w->live);
+		if (s->ls->bundled && !w->first->bundled)
+			rc = es_err_set(&e, ES_EMISSING, "the fetched list set is gone");
+		else if ((rc = es_filter_set_lists(f, s->m, s->version, s->stale, err)) != ES_OK) {
+			es_snapshot_release(s);
+			return rc;
+		}
+		if (rc != ES_OK) {
+			es_snapshot_release(s);
+		} else {
+			es_snapshot_release(w->snap);
+			w->snap = s;
+			free(w->failed);
+			w->failed = NULL;
+			cli_warn(w->ctx, "lists reloaded: now %.16s (%s); the following records are screened with them",
+				 s->version, s->ls->bundled ? "bundled" : "fetched");
+			return ES_OK;
+		}
+	}
+	free(w->failed);
+	w->failed = have ? strdup(resolved) : NULL;
+	cli_warn(w->ctx, "a new list set is not usable (%s); still screening with %.16s", e.msg, in_use->set_hash);
+	return ES_OK;
+}
 
 int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 {
@@ -79,6 +142,7 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 	es_rules *rules = NULL;
 	es_matcher *m = NULL;
 	es_filter *f = NULL;
+	lists_watch watch = {0};
 	if (!(ls = cli_open_lists(ctx)) || !(countries = cli_load_countries(ctx)))
 		goto done;
 	if (es_rules_load(&rules, ctx->lists_dir, &err) != ES_OK) {
@@ -104,7 +168,14 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 		.allow_stale = allow_stale,
 		.max_age_days = max_age,
 		.format = fmt,
+		.between_records = watch_lists,
+		.between_ud = &watch,
 	};
+	watch.ctx = ctx;
+	watch.first = ls;
+	watch.lc = (es_live_config){.data_dir = ls->data_dir, .lists_dir = ctx->lists_dir, .countries = countries,
+				    .rules = rules, .max_age_days = max_age, .allow_stale = allow_stale};
+	clock_gettime(CLOCK_MONOTONIC, &watch.last);
 	if (es_filter_new(&f, &cfg, &err) != ES_OK) {
 		cli_error("%s", err.msg);
 		goto done;
@@ -133,6 +204,9 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 	rc = cli_finish_stdout(rc);
 done:
 	es_filter_free(f);
+	es_snapshot_release(watch.snap);
+	es_live_free(watch.live);
+	free(watch.failed);
 	es_matcher_free(m);
 	es_rules_free(rules);
 	es_countries_free(countries);
