@@ -4,7 +4,7 @@
 set -eu
 PKGS="build-essential cmake pkg-config clang \
   libcurl4-openssl-dev libxml2-dev libpcre2-dev libicu-dev libjansson-dev \
-  libcsv-dev zlib1g-dev libssl-dev libcmocka-dev libclang-rt-14-dev \
+  libcsv-dev zlib1g-dev libssl-dev libsqlite3-dev libcmocka-dev libclang-rt-14-dev \
   python3 openssl ca-certificates"
 # serve: the HTTP server library; wrk for scripts/bench_serve.sh
 PKGS="$PKGS libmicrohttpd-dev wrk"

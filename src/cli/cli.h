@@ -20,6 +20,7 @@ typedef struct {
 	const struct cli_cmd *cmd; /* the command being run */
 	const char *data_dir;   /* --data-dir or NULL (library default / $EXPORTSCREEN_DATA) */
 	const char *lists_dir;  /* bundled lists: $EXPORTSCREEN_LISTS_DIR or the build-time path */
+	const char *records_path; /* --records FILE or NULL (cli_records_path) */
 	bool quiet;
 	int color;
 } cli_ctx;
@@ -89,5 +90,12 @@ int cmd_serve(cli_ctx *ctx, int argc, char **argv);
 extern const cli_opt cmd_lists_opts[], cmd_check_opts[], cmd_compare_opts[], cmd_filter_opts[],
 	cmd_fetch_opts[];
 extern const cli_opt cmd_serve_opts[];
+
+/* Compliance records (docs/records.md) */
+int cmd_audit(cli_ctx *ctx, int argc, char **argv);
+int cmd_review(cli_ctx *ctx, int argc, char **argv);
+int cmd_rescreen(cli_ctx *ctx, int argc, char **argv);
+int cmd_report(cli_ctx *ctx, int argc, char **argv);
+extern const cli_opt cmd_audit_opts[], cmd_review_opts[], cmd_rescreen_opts[], cmd_report_opts[];
 
 #endif

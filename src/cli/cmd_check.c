@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "cli_records.h"
 #include "es_io.h"
 #include "es_match.h"
 
@@ -119,6 +120,7 @@ typedef struct {
 	es_hit *hits;
 	size_t max;
 	bool color;
+	es_records *records;    /* reviewers' dispositions (docs/records.md), or NULL */
 } check_run;
 
 static double round4(double x)
@@ -215,13 +217,17 @@ static int check_one(const check_run *r, const char *name, size_t len)
 		}
 		return rc;
 	}
-	rc = n ? 1 : 0;
+	/* records hook: a match cleared as a false positive does not count */
+	rc = cli_check_uncleared(r->records, r->m, name, r->q.country, r->hits, n) ? 1 : 0;
 	if (r->json) {
 		json_t *o = json_object();
 		json_object_set_new(o, "query", json_stringn(name, len));
 		json_t *arr = json_array();
-		for (size_t i = 0; i < n; i++)
-			json_array_append_new(arr, hit_json(r, &r->hits[i]));
+		for (size_t i = 0; i < n; i++) {
+			json_t *hj = hit_json(r, &r->hits[i]);
+			cli_check_disposition_json(r->records, r->m, name, r->q.country, &r->hits[i], hj);
+			json_array_append_new(arr, hj);
+		}
 		json_object_set_new(o, "matches", arr);
 		/* one buffer, one write per line: many small writes cost more than the match */
 		static char buf[1 << 16];
@@ -237,6 +243,7 @@ static int check_one(const check_run *r, const char *name, size_t len)
 		json_decref(o);
 	} else {
 		print_human(r, name, r->hits, n);
+		cli_check_disposition_print(r->records, r->m, name, r->q.country, r->hits, n);
 	}
 	return rc;
 }
@@ -352,6 +359,7 @@ int cmd_check(cli_ctx *ctx, int argc, char **argv)
 	r.max = r.q.limit;
 	r.hits = calloc(r.max, sizeof *r.hits);
 	r.color = !r.json && cli_use_color(ctx, stdout);
+	r.records = cli_records_for_check(ctx);
 	int rc = 0;
 	if (!r.hits) {
 		cli_error("out of memory");
@@ -384,6 +392,7 @@ int cmd_check(cli_ctx *ctx, int argc, char **argv)
 			rc = worse(rc, check_one(&r, pos[i], strlen(pos[i])));
 	}
 	free(r.hits);
+	es_records_free(r.records);
 	free(act.rows);
 	es_matcher_free(m);
 	es_countries_free(countries);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_records.h"
 #include "es_fetch.h"
 #include "es_io.h"
 
@@ -26,6 +27,7 @@ enum {
 	OPT_AFTER,
 	OPT_SHRINK,
 	OPT_MAXBYTES,
+	OPT_RESCREEN,
 };
 
 const cli_opt cmd_fetch_opts[] = {
@@ -40,6 +42,7 @@ const cli_opt cmd_fetch_opts[] = {
 	{"max-retry-after", OPT_AFTER, true, "SECS", "longest Retry-After of a 429/503 to wait for (default 120)"},
 	{"max-shrink", OPT_SHRINK, true, "F", "reject a list that lost more than this share of entries (default 0.10)"},
 	{"max-bytes", OPT_MAXBYTES, true, "N", "largest download, on the wire and decoded (default 256 MiB)"},
+	{"rescreen", OPT_RESCREEN, false, NULL, "after a new set is swapped in, re-screen the recorded parties"},
 	{NULL, 0, false, NULL, NULL},
 };
 
@@ -147,6 +150,7 @@ int cmd_fetch(cli_ctx *ctx, int argc, char **argv)
 		return CLI_EXIT_IO;
 	}
 	int rc = CLI_EXIT_OK;
+	bool rescreen = false;
 	while ((k = cli_next(ctx->cmd, argc, argv, &idx, &arg, pos, &npos)) != -1) {
 		switch (k) {
 		case '?':
@@ -159,6 +163,9 @@ int cmd_fetch(cli_ctx *ctx, int argc, char **argv)
 			      stdout);
 			rc = cli_finish_stdout(CLI_EXIT_OK);
 			goto done;
+		case OPT_RESCREEN:
+			rescreen = true;
+			break;
 		case OPT_FORCE:
 			fo.force = true;
 			break;
@@ -302,6 +309,11 @@ int cmd_fetch(cli_ctx *ctx, int argc, char **argv)
 	if (rep.index_note[0])
 		cli_warn(ctx, "fetch: %s", rep.index_note);
 	rc = any_failed ? CLI_EXIT_IO : any_rejected ? CLI_EXIT_DATA : CLI_EXIT_OK;
+	/* records hook (docs/records.md): re-screen the recorded parties against the new set */
+	if (rescreen && rep.swapped) {
+		int rs = cli_fetch_rescreen(ctx);
+		rc = rs > rc ? rs : rc;
+	}
 	rc = cli_finish_stdout(rc);
 done:
 	free(pos);

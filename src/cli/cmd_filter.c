@@ -10,18 +10,20 @@
 
 #include "cli.h"
 #include "es_io.h"
+#include "cli_records.h"
 #include "es_filter.h"
 #include "es_live.h"
 #include "es_match.h"
 #include "es_rules.h"
 
-enum { OPT_FORMAT = 'f', OPT_ALLOW_STALE = 256, OPT_MAX_AGE, OPT_THRESHOLD };
+enum { OPT_FORMAT = 'f', OPT_ALLOW_STALE = 256, OPT_MAX_AGE, OPT_THRESHOLD, OPT_RECORD };
 
 const cli_opt cmd_filter_opts[] = {
 	{"format", OPT_FORMAT, true, "jsonl|csv", "input format (default: detected from the first line)"},
 	{"allow-stale", OPT_ALLOW_STALE, false, NULL, "no LISTS_STALE review when the lists are old"},
 	{"max-age", OPT_MAX_AGE, true, "DAYS", "age after which lists are stale (default 7)"},
 	{"threshold", OPT_THRESHOLD, true, "T", "review threshold for fuzzy name matches (0..1)"},
+	{"record", OPT_RECORD, false, NULL, "keep an audit record of every order (--records FILE)"},
 	{NULL, 0, false, NULL, NULL},
 };
 
@@ -37,7 +39,28 @@ typedef struct {
 	es_snapshot *snap;         /* the set screened with after a swap */
 	struct timespec last;
 	char *failed;              /* target already reported as unusable */
+	es_records *records;       /* with a store: a new run and hooks for the new set */
+	es_filter_hooks *hooks;
+	bool record;
 } lists_watch;
+
+/* The store's run and hooks follow the set: records screened after the swap
+ * name the new list version; what was screened before is committed first. */
+static es_code rehook_records(lists_watch *w, const es_snapshot *s, es_err *err)
+{
+	es_code rc = ES_OK;
+	if (!w->records)
+		return ES_OK;
+	if ((rc = es_records_commit(w->records, err)) != ES_OK)
+		return rc;
+	if (w->record) {
+		es_records_run run;
+		if ((rc = es_records_describe(w->records, s->ls, w->ctx->lists_dir, "filter", &run, err)) != ES_OK ||
+		    (rc = es_records_start_run(w->records, &run, err)) != ES_OK)
+			return rc;
+	}
+	return es_records_filter_hooks(w->records, s->m, w->record, w->hooks, err);
+}
 
 static es_code watch_lists(void *ud, es_filter *f, es_err *err)
 {
@@ -63,7 +86,8 @@ static es_code watch_lists(void *ud, es_filter *f, es_err *err)
 		es_snapshot *s = es_live_acquire(w->live);
 		if (s->ls->bundled && !w->first->bundled)
 			rc = es_err_set(&e, ES_EMISSING, "the fetched list set is gone");
-		else if ((rc = es_filter_set_lists(f, s->m, s->version, s->stale, err)) != ES_OK) {
+		else if ((rc = rehook_records(w, s, err)) != ES_OK ||
+			 (rc = es_filter_set_lists(f, s->m, s->version, s->stale, err)) != ES_OK) {
 			es_snapshot_release(s);
 			return rc;
 		}
@@ -91,6 +115,7 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 	bool allow_stale = false;
 	long max_age = ES_DEFAULT_MAX_AGE_DAYS;
 	double threshold = -1;
+	bool record = false;
 	int idx = 1, npos = 0, k;
 	const char *arg;
 	char **pos = calloc((size_t)argc + 1, sizeof *pos);
@@ -119,6 +144,8 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 				return cli_usage("filter: --max-age needs a number of days, not '%s'", arg);
 			}
 			max_age = (long)d;
+		} else if (k == OPT_RECORD) {
+			record = true;
 		} else if (k == OPT_THRESHOLD) {
 			threshold = cli_parse_double(arg, 0, 1);
 			if (threshold < 0) {
@@ -143,6 +170,8 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 	es_matcher *m = NULL;
 	es_filter *f = NULL;
 	lists_watch watch = {0};
+	es_records *records = NULL;
+	es_filter_hooks hooks;
 	if (!(ls = cli_open_lists(ctx)) || !(countries = cli_load_countries(ctx)))
 		goto done;
 	if (es_rules_load(&rules, ctx->lists_dir, &err) != ES_OK) {
@@ -171,11 +200,22 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 		.between_records = watch_lists,
 		.between_ud = &watch,
 	};
+	/* records hook (docs/records.md): audit records with --record; dispositions always */
+	int rrc = cli_records_for_filter(ctx, record, ls, m, "filter", &records, &hooks);
+	if (rrc) {
+		rc = rrc;
+		goto done;
+	}
+	if (records)
+		cfg.hooks = &hooks;
 	watch.ctx = ctx;
 	watch.first = ls;
 	watch.lc = (es_live_config){.data_dir = ls->data_dir, .lists_dir = ctx->lists_dir, .countries = countries,
 				    .rules = rules, .max_age_days = max_age, .allow_stale = allow_stale};
 	clock_gettime(CLOCK_MONOTONIC, &watch.last);
+	watch.records = records;
+	watch.hooks = &hooks;
+	watch.record = record;
 	if (es_filter_new(&f, &cfg, &err) != ES_OK) {
 		cli_error("%s", err.msg);
 		goto done;
@@ -192,7 +232,7 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 	}
 	if (frc != ES_OK) {
 		cli_error("%s", err.msg);
-		rc = CLI_EXIT_IO;
+		rc = frc == ES_ECORRUPT ? CLI_EXIT_DATA : CLI_EXIT_IO;
 		goto done;
 	}
 	if (st.by_decision[ES_DEC_ERROR])
@@ -207,6 +247,7 @@ done:
 	es_snapshot_release(watch.snap);
 	es_live_free(watch.live);
 	free(watch.failed);
+	es_records_free(records);
 	es_matcher_free(m);
 	es_rules_free(rules);
 	es_countries_free(countries);

@@ -17,6 +17,15 @@ static const cli_cmd commands[] = {
 	 "score two names directly, with the token alignment", cmd_compare_opts},
 	{"filter", cmd_filter, "filter [--format jsonl|csv] [--allow-stale] [--max-age DAYS] [--threshold T]",
 	 "orders on stdin -> decisions on stdout", cmd_filter_opts},
+	{"audit", cmd_audit, "audit verify [--json] | head | export [--since D] [--until D] [--decision D] [--order ID] [--format jsonl|csv]",
+	 "the audit trail: verify the MAC chain, print its head, export records", cmd_audit_opts},
+	{"review", cmd_review,
+	 "review add --party NAME [--country CC] --source S --entry ID (--false-positive | --true-match) --reason TEXT [--by WHO] [--expires DATE] | list [--json] [--all] | revoke ID --reason TEXT [--by WHO]",
+	 "reviewers' decisions (dispositions) on list hits", cmd_review_opts},
+	{"rescreen", cmd_rescreen, "rescreen [--since DATE] [--json] [--allow-stale]",
+	 "screen every recorded party again with the lists in use; print changes", cmd_rescreen_opts},
+	{"report", cmd_report, "report --since DATE [--until DATE] [--format html|csv]",
+	 "sign-off report: every order not CLEAR in the period", cmd_report_opts},
 	{"serve", cmd_serve,
 	 "serve [--listen ADDR:PORT] [--token-file FILE] [--threads N] [--allow-stale] [--max-age DAYS]",
 	 "HTTP API: /v1/screen, /v1/check, /v1/compare, /v1/lists, /healthz, /metrics", cmd_serve_opts},
@@ -34,6 +43,8 @@ static void main_help(FILE *f)
 	fprintf(f, "\nGlobal options (before or after the command):\n"
 		   "  --data-dir DIR        fetched lists and caches (default $EXPORTSCREEN_DATA,\n"
 		   "                        else ~/.local/share/exportscreen)\n"
+		   "  --records FILE        compliance records store (default $EXPORTSCREEN_RECORDS,\n"
+		   "                        else DATA-DIR/records.sqlite)\n"
 		   "  -q, --quiet           no progress or warnings on stderr\n"
 		   "  --color auto|always|never\n"
 		   "  --help                this text; 'exportscreen COMMAND --help' for a command\n"
@@ -51,6 +62,16 @@ static int take_globals(cli_ctx *ctx, int *argc, char **argv, int *want_help)
 			while (i < *argc)
 				argv[o++] = argv[i++];
 			break;
+		}
+		if (strcmp(a, "--records") == 0) { /* compliance records store (docs/records.md) */
+			if (i + 1 >= *argc)
+				return cli_usage("option '%s' needs an argument", a);
+			ctx->records_path = argv[++i];
+			continue;
+		}
+		if (strncmp(a, "--records=", 10) == 0) {
+			ctx->records_path = a + 10;
+			continue;
 		}
 		if (strcmp(a, "--data-dir") == 0 || strcmp(a, "--color") == 0) {
 			if (i + 1 >= *argc)

@@ -167,6 +167,12 @@ struct es_filter {
 	sbuf raw;            /* current CSV record (physical lines) */
 	es_csv_orders *csv;
 	char fold_a[FOLD_BUF], fold_b[FOLD_BUF];
+	/* records hooks (es_filter_hooks): dispositions per hit, per result hit */
+	const es_disposition_view **hdisp;      /* per f->hits[k] */
+	const es_disposition_view *rdisp[ES_MAX_HIT_USES];
+	es_party_hit *dhits;                    /* hits as the rules see them */
+	es_code hook_rc;                        /* first hook failure: stops the run */
+	es_err hook_err;
 };
 
 static uint64_t fnv(const char *s, size_t n)
@@ -268,6 +274,14 @@ es_code es_filter_new(es_filter **out, const es_filter_config *cfg, es_err *err)
 		rc = es_err_set(err, ES_ENOMEM, "out of memory");
 		goto done;
 	}
+	if (cfg->hooks && cfg->hooks->disposition) {
+		f->hdisp = calloc(f->hits_cap, sizeof *f->hdisp);
+		f->dhits = calloc(f->hits_cap, sizeof *f->dhits);
+		if (!f->hdisp || !f->dhits) {
+			rc = es_err_set(err, ES_ENOMEM, "out of memory");
+			goto done;
+		}
+	}
 	if (cfg->matcher && (rc = build_addr_index(f, err)) != ES_OK)
 		goto done;
 	*out = f;
@@ -309,6 +323,8 @@ void es_filter_free(es_filter *f)
 	es_csv_orders_free(f->csv);
 	free(f->hits);
 	free(f->mhits);
+	free(f->hdisp);
+	free(f->dhits);
 	free(f->qcache);
 	free(f->addrs);
 	free(f->out.p);
@@ -446,6 +462,63 @@ static es_code query_name(es_filter *f, size_t pi, size_t *nh, es_err *err)
 	return ES_OK;
 }
 
+/* ---- records hook: reviewers' dispositions (docs/records.md) ----------------
+ * A false-positive disposition makes its hit inert for the rules (score 0: it
+ * raises nothing, but still lends its countries to a copy of the same entry)
+ * and the hit goes back into the output with the action it would have had; a
+ * true-match disposition makes the rules read its hit as a strong, literal
+ * match located in the party's country. Returns false when no disposition
+ * applies (decide as usual). */
+static bool apply_dispositions(es_filter *f, size_t nh, const es_rules_ctx *ctx)
+{
+	const es_order *o = &f->order;
+	size_t nfp = 0, ntm = 0;
+	for (size_t k = 0; k < nh; k++) {
+		const es_disposition_view *d = f->cfg.hooks->disposition(f->cfg.hooks->user, o, &f->hits[k]);
+		f->hdisp[k] = d;
+		nfp += d && !d->true_match;
+		ntm += d && d->true_match;
+	}
+	if (!nfp && !ntm)
+		return false;
+	es_result all; /* with every hit: the action each cleared hit would have had */
+	if (nfp)
+		es_rules_decide(f->cfg.rules, o, f->hits, nh, ctx, &all);
+	for (size_t k = 0; k < nh; k++) {
+		es_party_hit *h = &f->dhits[k];
+		*h = f->hits[k];
+		const es_disposition_view *d = f->hdisp[k];
+		if (!d)
+			continue;
+		h->by_address = false;
+		if (!d->true_match) {
+			h->score = 0.0;
+			continue;
+		}
+		/* reviewed as this entry: read as identical to the listed name ... */
+		h->score = 1.0;
+		h->matched_name = o->parties[h->party].name;
+		/* ... and located where the party is: no country contradiction */
+		const char *pc = o->parties[h->party].country;
+		if (pc && strlen(pc) == 2) {
+			h->rec.countries = (const char(*)[3])pc;
+			h->rec.n_countries = 1;
+		}
+	}
+	es_rules_decide(f->cfg.rules, o, f->dhits, nh, ctx, &f->result);
+	es_result *r = &f->result;
+	for (size_t i = 0; i < r->n_hits; i++)
+		f->rdisp[i] = f->hdisp[r->hits[i].hit];
+	for (size_t i = 0; nfp && i < all.n_hits && r->n_hits < ES_MAX_HIT_USES; i++) {
+		const es_disposition_view *d = f->hdisp[all.hits[i].hit];
+		if (d && !d->true_match) {
+			f->rdisp[r->n_hits] = d;
+			r->hits[r->n_hits++] = all.hits[i];
+		}
+	}
+	return true;
+}
+
 /* Runs the matcher on every party and the rules on the order; fills f->result. */
 static es_code screen(es_filter *f, size_t *n_hits, es_err *err)
 {
@@ -462,7 +535,9 @@ static es_code screen(es_filter *f, size_t *n_hits, es_err *err)
 	es_rules_ctx ctx = {.stale = f->cfg.lists_stale && !f->cfg.allow_stale,
 			    .max_age_days = f->cfg.max_age_days,
 			    .now = f->cfg.now};
-	es_rules_decide(f->cfg.rules, o, f->hits, nh, &ctx, &f->result);
+	memset(f->rdisp, 0, sizeof f->rdisp);
+	if (!f->hdisp || !apply_dispositions(f, nh, &ctx))
+		es_rules_decide(f->cfg.rules, o, f->hits, nh, &ctx, &f->result);
 	*n_hits = nh;
 	return ES_OK;
 }
@@ -519,6 +594,18 @@ static void write_hits(es_filter *f, sbuf *b)
 		sb_str(b, h->by_address ? "\"address\"" : "\"name\"");
 		sb_str(b, ",\"action\":");
 		sb_json_cstr(b, es_decision_name(r->hits[i].action));
+		if (f->rdisp[i]) {
+			const es_disposition_view *d = f->rdisp[i];
+			sb_fmt(b, ",\"disposition\":{\"id\":%lld,\"kind\":", d->id);
+			sb_str(b, d->true_match ? "\"true_match\"" : "\"false_positive\"");
+			sb_str(b, ",\"by\":");
+			sb_json_cstr(b, d->by);
+			sb_str(b, ",\"at\":");
+			sb_json_cstr(b, d->at);
+			sb_str(b, ",\"reason\":");
+			sb_json_cstr(b, d->reason);
+			sb_str(b, "}");
+		}
 		sb_str(b, "}");
 	}
 	sb_str(b, "]");
@@ -558,6 +645,24 @@ static void write_error_json(sbuf *b, const char *line, size_t len, size_t linen
 	sb_str(b, ",\"screening\":{\"decision\":\"ERROR\",\"reasons\":[],\"hits\":[]}}\n");
 }
 
+/* records hook: the record just appended to f->out (from start) was screened.
+ * A failure is kept and stops the run before anything more is written. */
+static void hook_screened(es_filter *f, const char *raw, size_t rawlen, size_t lineno, bool header, size_t start,
+			  es_decision d)
+{
+	const es_filter_hooks *h = f->cfg.hooks;
+	if (!h || !h->screened || f->hook_rc != ES_OK)
+		return;
+	bool ok = d != ES_DEC_ERROR && !header;
+	es_filter_event ev = {
+		.raw = raw, .raw_len = rawlen, .lineno = lineno, .csv_header = header,
+		.order = ok ? &f->order : NULL,
+		.output = f->out.p ? f->out.p + start : "", .output_len = f->out.n - start,
+		.decision = d, .hits = f->hits, .result = ok ? &f->result : NULL, .disp = f->rdisp,
+	};
+	f->hook_rc = h->screened(h->user, &ev, &f->hook_err);
+}
+
 /* Screens one JSONL record into f->out. */
 /* skip: bytes of a byte order mark at the start, part of raw but not of the order */
 static es_decision jsonl_record(es_filter *f, const char *raw, size_t rawlen, size_t skip, size_t lineno,
@@ -568,14 +673,17 @@ static es_decision jsonl_record(es_filter *f, const char *raw, size_t rawlen, si
 	es_code rc = ES_OK;
 	const char *line = raw + skip;
 	size_t len = rawlen - skip;
+	size_t start = f->out.n;
 	if (toolong) {
 		write_error_json(&f->out, raw, rawlen, lineno, toolong);
+		hook_screened(f, raw, rawlen, lineno, false, start, ES_DEC_ERROR);
 		return ES_DEC_ERROR;
 	}
 	if ((rc = es_order_parse_json(line, len, f->cfg.countries, &f->order, &e)) != ES_OK ||
 	    (rc = screen(f, &nh, &e)) != ES_OK) {
 		es_order_release(&f->order);
 		write_error_json(&f->out, raw, rawlen, lineno, e.msg[0] ? e.msg : es_strerror(rc));
+		hook_screened(f, raw, rawlen, lineno, false, start, ES_DEC_ERROR);
 		return ES_DEC_ERROR;
 	}
 	/* splice: the input up to its final '}', then ,"screening":{...}} */
@@ -592,6 +700,7 @@ static es_decision jsonl_record(es_filter *f, const char *raw, size_t rawlen, si
 		sb_put(&f->out, ",", 1);
 	write_screening(f, &f->out);
 	sb_put(&f->out, "}\n", 2);
+	hook_screened(f, raw, rawlen, lineno, false, start, f->result.decision);
 	es_order_release(&f->order);
 	return f->result.decision;
 }
@@ -605,6 +714,16 @@ es_code es_filter_jsonl_record(es_filter *f, const char *line, size_t len, size_
 	es_decision d = jsonl_record(f, line, len, 0, lineno, NULL);
 	b = f->out;
 	f->out = saved;
+	if (f->hook_rc != ES_OK) {
+		es_code hrc = f->hook_rc;
+		f->hook_rc = ES_OK;
+		if (err)
+			*err = f->hook_err;
+		*buf = b.p;
+		*len_out = b.n;
+		*cap = b.cap;
+		return hrc;
+	}
 	*buf = b.p;
 	*len_out = b.n;
 	*cap = b.cap;
@@ -640,9 +759,11 @@ static void csv_tail(es_filter *f, sbuf *row)
 static es_decision csv_record(es_filter *f, size_t lineno, bool is_header, const char *errmsg)
 {
 	sbuf *row = &f->raw;
+	size_t start = f->out.n;
 	csv_tail(f, row);
 	if (is_header && !errmsg) {
 		sb_str(&f->out, ",decision,reasons,hits\n");
+		hook_screened(f, row->p ? row->p : "", row->n, lineno, true, start, ES_DEC_CLEAR);
 		return ES_DEC_CLEAR;
 	}
 	es_err e = {0};
@@ -677,6 +798,7 @@ static es_decision csv_record(es_filter *f, size_t lineno, bool is_header, const
 		csv_quote_field(&f->out, j.p ? j.p : "[]", j.n);
 		sb_str(&f->out, ",\"[]\"\n");
 		free(j.p);
+		hook_screened(f, row->p ? row->p : "", row->n, lineno, false, start, ES_DEC_ERROR);
 		es_order_release(&f->order);
 		return ES_DEC_ERROR;
 	}
@@ -692,6 +814,7 @@ static es_decision csv_record(es_filter *f, size_t lineno, bool is_header, const
 	csv_quote_field(&f->out, j.p ? j.p : "[]", j.n);
 	sb_put(&f->out, "\n", 1);
 	free(j.p);
+	hook_screened(f, row->p ? row->p : "", row->n, lineno, false, start, f->result.decision);
 	es_order_release(&f->order);
 	return f->result.decision;
 }
@@ -710,6 +833,16 @@ static es_code flush_out(es_filter *f, FILE *out, es_filter_stats *st, es_err *e
 {
 	if (f->out.oom)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
+	/* records hook: nothing is written before its record is durable */
+	if (f->hook_rc != ES_OK) {
+		*err = f->hook_err;
+		return f->hook_rc;
+	}
+	if (f->out.n && f->cfg.hooks && f->cfg.hooks->commit) {
+		es_code hrc = f->cfg.hooks->commit(f->cfg.hooks->user, err);
+		if (hrc != ES_OK)
+			return hrc;
+	}
 	if (f->out.n && fwrite(f->out.p, 1, f->out.n, out) != f->out.n) {
 		int e = errno;
 		st->output_closed = e == EPIPE;
@@ -743,6 +876,9 @@ es_code es_filter_run(es_filter *f, int in_fd, FILE *out, es_filter_stats *st, e
 	bool eof = false, toolong = false;
 	es_format fmt = f->cfg.format;
 	memset(st, 0, sizeof *st);
+	/* each run is one stream: a CSV header read by an earlier run does not carry over */
+	es_csv_orders_free(f->csv);
+	f->csv = NULL;
 	if (!chunk)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
 	for (;;) {
@@ -866,6 +1002,11 @@ es_code es_filter_run(es_filter *f, int in_fd, FILE *out, es_filter_stats *st, e
 			}
 		}
 	next:
+		if (f->hook_rc != ES_OK) { /* records hook failed: write nothing more */
+			*err = f->hook_err;
+			rc = f->hook_rc;
+			goto done;
+		}
 		if (f->out.n >= (1u << 16) && (rc = flush_out(f, out, st, err)) != ES_OK)
 			goto done;
 		if (!have)

@@ -26,6 +26,44 @@ typedef enum { ES_FMT_AUTO, ES_FMT_JSONL, ES_FMT_CSV } es_format;
 
 typedef struct es_filter es_filter;
 
+/* ---- hooks for the records layer (compliance records, docs/records.md) ----
+ * The filter knows nothing of storage; a caller that keeps records or applies
+ * reviewers' dispositions passes these callbacks. All are optional. */
+
+/* A reviewer's decision that applies to one hit (owned by the hook's user,
+ * valid until the next call of the hook). */
+typedef struct {
+	long long id;
+	bool true_match;       /* false: a false positive */
+	const char *by, *at, *reason;
+} es_disposition_view;
+
+/* One record as screened, passed to es_filter_hooks.screened. */
+typedef struct {
+	const char *raw;            /* the input record as received (JSON line or CSV row) */
+	size_t raw_len;
+	size_t lineno;
+	bool csv_header;            /* the CSV header line (no output record of its own) */
+	const es_order *order;      /* NULL for an ERROR record */
+	const char *output;         /* the output record (with its newline) */
+	size_t output_len;
+	es_decision decision;
+	const es_party_hit *hits;   /* indexed by result->hits[i].hit */
+	const es_result *result;    /* NULL for an ERROR record */
+	const es_disposition_view *const *disp; /* per result->hits[i]: the disposition or NULL */
+} es_filter_event;
+
+typedef struct {
+	void *user;
+	/* After each record is screened, before its output can be written. */
+	es_code (*screened)(void *user, const es_filter_event *ev, es_err *err);
+	/* Before any output is written and before every blocking read: what was
+	 * passed to screened must be durable when this returns ES_OK. */
+	es_code (*commit)(void *user, es_err *err);
+	/* The disposition applying to hit h of party h->party of o, or NULL. */
+	const es_disposition_view *(*disposition)(void *user, const es_order *o, const es_party_hit *h);
+} es_filter_hooks;
+
 /* Everything a filter screens with. The filter borrows all of it (the caller
  * keeps it alive and frees it after es_filter_free). matcher may be NULL
  * (no list screening: for tests of the rules without a compiled index). */
@@ -39,6 +77,7 @@ typedef struct {
 	long max_age_days;
 	es_format format;
 	time_t now;                /* 0 = time(NULL) per order */
+	const es_filter_hooks *hooks; /* records / dispositions, or NULL */
 	/* Called by es_filter_run before each record (NULL: never). It may call
 	 * es_filter_set_lists to screen the next records with a newly fetched set:
 	 * a running filter picks up a swap between records, never within one. */
