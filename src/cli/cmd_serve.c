@@ -1,4 +1,4 @@
-/* serve — the HTTP API (es_serve) until SIGINT/SIGTERM. Options, the list
+/* serve — the HTTP API and the review page (es_serve) until SIGINT/SIGTERM. Options, the list
  * watcher and the request log only; the endpoints are es_serve's, the list
  * swaps es_live's. The address actually bound is printed on stdout as
  * "listening on ADDR:PORT" (one line, flushed), for scripts that pass port 0. */
@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "cli_records.h"
 #include "es_api.h"
 #include "es_live.h"
 #include "es_rules.h"
@@ -25,6 +26,7 @@ enum {
 	OPT_MAX_BODY,
 	OPT_TIMEOUT,
 	OPT_RELOAD,
+	OPT_RECORD,
 };
 
 const cli_opt cmd_serve_opts[] = {
@@ -37,6 +39,7 @@ const cli_opt cmd_serve_opts[] = {
 	{"max-body", OPT_MAX_BODY, true, "BYTES", "largest request body (default 16 MiB; more -> 413)"},
 	{"timeout", OPT_TIMEOUT, true, "SECONDS", "idle connection timeout (default 10)"},
 	{"reload-interval", OPT_RELOAD, true, "SECONDS", "how often to look for a newly fetched list set (default 2)"},
+	{"record", OPT_RECORD, false, NULL, "keep an audit record of every /v1/screen order (--records FILE)"},
 	{NULL, 0, false, NULL, NULL},
 };
 
@@ -116,6 +119,9 @@ int cmd_serve(cli_ctx *ctx, int argc, char **argv)
 			sc.timeout_s = (unsigned)d;
 			sc.request_time_s = (unsigned)d * 3;
 			break;
+		case OPT_RECORD:
+			sc.record = true;
+			break;
 		case OPT_RELOAD:
 			if ((reload_s = cli_parse_double(arg, 0.05, 3600)) < 0) {
 				free(pos);
@@ -137,6 +143,7 @@ int cmd_serve(cli_ctx *ctx, int argc, char **argv)
 	es_api_actions *actions = NULL;
 	es_live *live = NULL;
 	es_serve *srv = NULL;
+	char *records_path = NULL;
 	if (!(countries = cli_load_countries(ctx)))
 		goto done;
 	if (es_rules_load(&rules, ctx->lists_dir, &err) != ES_OK ||
@@ -159,6 +166,12 @@ int cmd_serve(cli_ctx *ctx, int argc, char **argv)
 		cli_error("%s", err.msg);
 		goto done;
 	}
+	if (!(records_path = cli_records_path(ctx))) {
+		cli_error("out of memory");
+		goto done;
+	}
+	sc.records_path = records_path;
+	sc.lists_dir = ctx->lists_dir;
 	sc.live = live;
 	sc.actions = actions;
 	sc.max_age_days = max_age;
@@ -199,6 +212,7 @@ int cmd_serve(cli_ctx *ctx, int argc, char **argv)
 			continue;
 		}
 		es_serve_reload_status(srv, NULL);
+		es_serve_poll_records(srv);
 		if (changed) {
 			snap = es_live_acquire(live);
 			cli_warn(ctx, "lists reloaded: now %.16s (%s)", snap->version, snap->ls->bundled ? "bundled" : "fetched");
@@ -212,5 +226,6 @@ done:
 	es_api_actions_free(actions);
 	es_rules_free(rules);
 	es_countries_free(countries);
+	free(records_path);
 	return rc;
 }

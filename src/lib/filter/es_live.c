@@ -12,9 +12,6 @@
 
 struct es_snapshot_priv {
 	atomic_size_t refs;
-	pthread_mutex_t pool_lock;
-	es_filter **pool;
-	size_t n_pool, cap_pool;
 	es_filter_config fcfg;
 };
 
@@ -34,13 +31,7 @@ static void snapshot_free(es_snapshot *s)
 {
 	if (!s)
 		return;
-	if (s->priv) {
-		for (size_t i = 0; i < s->priv->n_pool; i++)
-			es_filter_free(s->priv->pool[i]);
-		free(s->priv->pool);
-		pthread_mutex_destroy(&s->priv->pool_lock);
-		free(s->priv);
-	}
+	free(s->priv);
 	if (s->problems && s->ls)
 		for (size_t i = 0; i < s->ls->manifest.n_sources; i++)
 			free(s->problems[i]);
@@ -86,7 +77,6 @@ static es_code snapshot_take(es_live *l, es_snapshot **out, es_err *err)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
 	}
 	atomic_init(&s->priv->refs, 1);
-	pthread_mutex_init(&s->priv->pool_lock, NULL);
 	if ((rc = es_listset_open(&s->ls, l->data_dir, l->lists_dir, err)) != ES_OK)
 		goto fail;
 	if (s->ls->bundled && l->ever_fetched) {
@@ -242,34 +232,7 @@ size_t es_live_reload_failures(const es_live *l)
 	return atomic_load(&((es_live *)l)->failures);
 }
 
-es_filter *es_snapshot_filter_take(es_snapshot *s, es_err *err)
+void es_snapshot_filter_config(const es_snapshot *s, es_filter_config *out)
 {
-	es_filter *f = NULL;
-	pthread_mutex_lock(&s->priv->pool_lock);
-	if (s->priv->n_pool)
-		f = s->priv->pool[--s->priv->n_pool];
-	pthread_mutex_unlock(&s->priv->pool_lock);
-	if (!f && es_filter_new(&f, &s->priv->fcfg, err) != ES_OK)
-		return NULL;
-	return f;
-}
-
-void es_snapshot_filter_give(es_snapshot *s, es_filter *f)
-{
-	if (!f)
-		return;
-	pthread_mutex_lock(&s->priv->pool_lock);
-	if (s->priv->n_pool == s->priv->cap_pool) {
-		size_t nc = s->priv->cap_pool ? s->priv->cap_pool * 2 : 8;
-		es_filter **np = realloc(s->priv->pool, nc * sizeof *np);
-		if (!np) {
-			pthread_mutex_unlock(&s->priv->pool_lock);
-			es_filter_free(f);
-			return;
-		}
-		s->priv->pool = np;
-		s->priv->cap_pool = nc;
-	}
-	s->priv->pool[s->priv->n_pool++] = f;
-	pthread_mutex_unlock(&s->priv->pool_lock);
+	*out = s->priv->fcfg;
 }

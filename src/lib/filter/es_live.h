@@ -12,8 +12,7 @@
  * es_live_refresh's error; a data dir that held a fetched set never falls back
  * to the bundled lists (interface.md).
  *
- * Threads: acquire/release and es_snapshot_filter_take/give may be called from
- * any thread; es_live_refresh from one thread at a time (the watcher). */
+ * Threads: acquire/release may be called from any thread; es_live_refresh from one thread at a time (the watcher). */
 #ifndef ES_LIVE_H
 #define ES_LIVE_H
 
@@ -72,10 +71,9 @@ es_code es_live_refresh(es_live *l, bool *changed, es_err *err);
 size_t es_live_reloads(const es_live *l);
 size_t es_live_reload_failures(const es_live *l);
 
-/* A JSONL filter bound to this snapshot, for one request at a time (taken from
- * a pool, created when the pool is empty; NULL on failure with err set).
- * Give it back to the same snapshot. */
-es_filter *es_snapshot_filter_take(es_snapshot *s, es_err *err);
-void es_snapshot_filter_give(es_snapshot *s, es_filter *f);
+/* The filter configuration for screening JSON Lines with this snapshot (its
+ * matcher, version and staleness; the holder's rules and countries). The
+ * pointers stay valid while the snapshot is held. */
+void es_snapshot_filter_config(const es_snapshot *s, es_filter_config *out);
 
 #endif

@@ -18,10 +18,17 @@
 
 #include <jansson.h>
 #include <microhttpd.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
 
 #include "es_buf.h"
 #include "es_io.h"
+#include "es_records.h"
+#include "es_review.h"
 #include "es_text.h"
+#include "es_utf8.h"
 
 /* ---- tokens --------------------------------------------------------------------- */
 
@@ -194,12 +201,18 @@ bool es_serve_is_loopback(const char *listen)
 
 /* ---- metrics -------------------------------------------------------------------- */
 
-enum { EP_SCREEN, EP_CHECK, EP_COMPARE, EP_LISTS, EP_HEALTHZ, EP_METRICS, EP_OTHER, EP_COUNT };
-static const char *const ep_names[EP_COUNT] = {"screen", "check", "compare", "lists", "healthz", "metrics", "other"};
+enum {
+	EP_SCREEN, EP_CHECK, EP_COMPARE, EP_LISTS, EP_HEALTHZ, EP_METRICS,
+	EP_REVIEW, EP_REVIEW_DISP, EP_REVIEW_REPORT, EP_REVIEW_LOGIN, EP_OTHER, EP_COUNT
+};
+static const char *const ep_names[EP_COUNT] = {"screen", "check", "compare", "lists", "healthz", "metrics",
+					       "review", "review_disposition", "review_report", "review_login",
+					       "other"};
 static const char *const ep_paths[EP_COUNT] = {"/v1/screen", "/v1/check", "/v1/compare", "/v1/lists",
-					       "/healthz", "/metrics", NULL};
+					       "/healthz", "/metrics", "/review", "/review/disposition",
+					       "/review/report", "/review/login", NULL};
 
-static const unsigned statuses[] = {200, 400, 401, 403, 404, 405, 413, 500, 503};
+static const unsigned statuses[] = {200, 303, 400, 401, 403, 404, 405, 413, 500, 503};
 #define N_STATUS (sizeof statuses / sizeof statuses[0])
 static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
 #define N_BUCKET (sizeof buckets / sizeof buckets[0])
@@ -223,7 +236,127 @@ struct es_serve {
 	metrics m;
 	pthread_mutex_t reload_lock;
 	char reload_error[512];
+	/* screening workers: a filter (and records handle) per concurrent request,
+	 * bound to one snapshot and one generation of the store's dispositions */
+	pthread_mutex_t pool_lock;
+	struct worker *pool;
+	size_t n_pool;
+	atomic_uint disp_gen;
+	char disp_sig[128];      /* es_serve_poll_records: what the dispositions looked like */
+	unsigned char csrf_key[32];
+	es_review_links *links;
 };
+
+typedef struct worker {
+	es_snapshot *snap;       /* one reference held */
+	unsigned gen;
+	es_filter *f;
+	es_records *rec;         /* NULL without a store */
+	es_filter_hooks hooks;
+	struct worker *next;
+} worker;
+
+static void worker_free(worker *w)
+{
+	if (!w)
+		return;
+	es_filter_free(w->f);
+	es_records_free(w->rec);
+	es_snapshot_release(w->snap);
+	free(w);
+}
+
+static bool store_exists(const es_serve *s)
+{
+	struct stat st;
+	return s->cfg.records_path && stat(s->cfg.records_path, &st) == 0;
+}
+
+/* A worker for the snapshot in use: from the pool, or new. */
+static worker *worker_take(es_serve *s, es_err *err)
+{
+	es_snapshot *snap = es_live_acquire(s->cfg.live);
+	unsigned gen = atomic_load(&s->disp_gen);
+	worker *w = NULL, *stale = NULL;
+	pthread_mutex_lock(&s->pool_lock);
+	for (worker **pp = &s->pool; *pp;) {
+		worker *x = *pp;
+		if (x->snap == snap && x->gen == gen && !w) {
+			*pp = x->next;
+			w = x;
+		} else if (x->snap != snap || x->gen != gen) {
+			*pp = x->next;
+			x->next = stale;
+			stale = x;
+		} else {
+			pp = &x->next;
+			continue;
+		}
+		s->n_pool--;
+	}
+	pthread_mutex_unlock(&s->pool_lock);
+	while (stale) {
+		worker *n = stale->next;
+		worker_free(stale);
+		stale = n;
+	}
+	if (w) {
+		es_snapshot_release(snap);
+		return w;
+	}
+	if (!(w = calloc(1, sizeof *w))) {
+		es_snapshot_release(snap);
+		es_err_set(err, ES_ENOMEM, "out of memory");
+		return NULL;
+	}
+	w->snap = snap;
+	w->gen = gen;
+	es_filter_config cfg;
+	es_snapshot_filter_config(snap, &cfg);
+	if (s->cfg.record || store_exists(s)) {
+		es_code rc = es_records_open(&w->rec, s->cfg.records_path, NULL,
+					     s->cfg.record ? ES_RECORDS_CREATE : ES_RECORDS_READONLY, err);
+		es_records_run run;
+		if (rc == ES_OK && s->cfg.record &&
+		    ((rc = es_records_describe(w->rec, snap->ls, s->cfg.lists_dir, "serve", &run, err)) != ES_OK ||
+		     (rc = es_records_start_run(w->rec, &run, err)) != ES_OK)) {
+			worker_free(w);
+			return NULL;
+		}
+		if (rc != ES_OK || (rc = es_records_filter_hooks(w->rec, snap->m, s->cfg.record, &w->hooks, err)) != ES_OK) {
+			worker_free(w);
+			return NULL;
+		}
+		cfg.hooks = &w->hooks;
+	}
+	if (es_filter_new(&w->f, &cfg, err) != ES_OK) {
+		worker_free(w);
+		return NULL;
+	}
+	return w;
+}
+
+static void worker_give(es_serve *s, worker *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&s->pool_lock);
+	bool keep = s->n_pool < 2 * (size_t)s->cfg.threads + 2 && w->gen == atomic_load(&s->disp_gen);
+	if (keep) {
+		w->next = s->pool;
+		s->pool = w;
+		s->n_pool++;
+	}
+	pthread_mutex_unlock(&s->pool_lock);
+	if (!keep)
+		worker_free(w);
+}
+
+/* The store keeps what was screened before anyone sees the result. */
+static es_code worker_commit(worker *w, es_err *err)
+{
+	return w->hooks.commit ? w->hooks.commit(w->hooks.user, err) : ES_OK;
+}
 
 typedef struct {
 	int ep;
@@ -236,6 +369,16 @@ typedef struct {
 	unsigned refuse_status; /* refused before the body (refuse_early), or 0 */
 	char refuse_msg[96];
 } request;
+
+static bool ep_is_post(int ep)
+{
+	return ep == EP_SCREEN || ep == EP_COMPARE || ep == EP_REVIEW_DISP;
+}
+
+static bool ep_is_html(int ep)
+{
+	return ep == EP_REVIEW || ep == EP_REVIEW_DISP || ep == EP_REVIEW_REPORT || ep == EP_REVIEW_LOGIN;
+}
 
 static uint64_t now_ns(void)
 {
@@ -266,7 +409,9 @@ static enum MHD_Result send_buf(struct MHD_Connection *c, request *r, unsigned s
 	if (status == 401)
 		MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"exportscreen\"");
 	if (status == 405) {
-		const char *allow = r->ep == EP_SCREEN || r->ep == EP_COMPARE ? "POST" : "GET, HEAD";
+		const char *allow = r->ep == EP_REVIEW_LOGIN ? "GET, HEAD, POST"
+				    : ep_is_post(r->ep)   ? "POST"
+							  : "GET, HEAD";
 		MHD_add_response_header(resp, "Allow", allow);
 	}
 	enum MHD_Result ok = MHD_queue_response(c, status, resp);
@@ -306,10 +451,6 @@ static int route(const char *url)
 	return EP_OTHER;
 }
 
-static bool ep_is_post(int ep)
-{
-	return ep == EP_SCREEN || ep == EP_COMPARE;
-}
 
 /* ---- /v1/screen ------------------------------------------------------------------ */
 
@@ -331,8 +472,7 @@ static bool is_ndjson(struct MHD_Connection *c)
 /* The records of an x-ndjson body, screened as MHD asks for more output. */
 typedef struct {
 	es_serve *s;
-	es_snapshot *snap;
-	es_filter *f;
+	worker *w;
 	char *body;
 	size_t len, pos, lineno;
 	char *out;
@@ -342,9 +482,7 @@ typedef struct {
 static void stream_free(void *cls)
 {
 	stream *st = cls;
-	if (st->f)
-		es_snapshot_filter_give(st->snap, st->f);
-	es_snapshot_release(st->snap);
+	worker_give(st->s, st->w);
 	free(st->body);
 	free(st->out);
 	free(st);
@@ -372,11 +510,14 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 				continue; /* the filter skips blank lines too */
 			es_decision d = ES_DEC_ERROR;
 			es_err e = {0};
-			if (es_filter_jsonl_record(st->f, line, n, st->lineno, &st->out, &st->out_len, &st->out_cap, &d,
+			if (es_filter_jsonl_record(st->w->f, line, n, st->lineno, &st->out, &st->out_len, &st->out_cap, &d,
 						   &e) != ES_OK)
 				return MHD_CONTENT_READER_END_WITH_ERROR;
 			atomic_fetch_add(&st->s->m.decisions[d], 1);
 		}
+		es_err e = {0};
+		if (worker_commit(st->w, &e) != ES_OK)
+			return MHD_CONTENT_READER_END_WITH_ERROR; /* nothing unrecorded is sent */
 	}
 	size_t k = st->out_len - st->out_pos;
 	if (k > max)
@@ -392,8 +533,8 @@ static enum MHD_Result do_screen(es_serve *s, struct MHD_Connection *c, request 
 	if (r->body.len == 0)
 		return send_error(c, r, 400, "empty body: one order (JSON) or orders as application/x-ndjson expected",
 				  NULL);
-	es_snapshot *snap = es_live_acquire(s->cfg.live);
-	if (is_ndjson(c)) {
+	bool nd = is_ndjson(c);
+	if (nd) {
 		/* a line the filter would cut is refused before any record is sent */
 		size_t lineno = 0;
 		for (size_t p = 0; p < r->body.len;) {
@@ -403,22 +544,24 @@ static enum MHD_Result do_screen(es_serve *s, struct MHD_Connection *c, request 
 			if (n > ES_FILTER_MAX_LINE) {
 				char msg[96];
 				snprintf(msg, sizeof msg, "line %zu: longer than %u bytes", lineno, ES_FILTER_MAX_LINE);
-				es_snapshot_release(snap);
 				return send_error(c, r, 413, msg, NULL);
 			}
 			p += n + 1;
 		}
+	} else if (r->body.len > ES_FILTER_MAX_LINE) {
+		return send_error(c, r, 413, "order longer than the filter's line limit", NULL);
+	}
+	worker *w = worker_take(s, &e);
+	if (!w)
+		return send_error(c, r, 503, e.msg[0] ? e.msg : "cannot screen now", NULL);
+	if (nd) {
 		stream *st = calloc(1, sizeof *st);
 		if (!st) {
-			es_snapshot_release(snap);
+			worker_give(s, w);
 			return send_error(c, r, 500, "out of memory", NULL);
 		}
 		st->s = s;
-		st->snap = snap;
-		if (!(st->f = es_snapshot_filter_take(snap, &e))) {
-			stream_free(st);
-			return send_error(c, r, 500, e.msg, NULL);
-		}
+		st->w = w;
 		st->len = r->body.len;
 		st->body = es_buf_take(&r->body);
 		struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 1 << 16, stream_read,
@@ -427,41 +570,34 @@ static enum MHD_Result do_screen(es_serve *s, struct MHD_Connection *c, request 
 			stream_free(st);
 			return MHD_NO;
 		}
-		add_common_headers(resp, "application/x-ndjson", snap->version);
+		add_common_headers(resp, "application/x-ndjson", w->snap->version);
 		enum MHD_Result ok = MHD_queue_response(c, 200, resp);
 		MHD_destroy_response(resp);
 		r->status = 200;
 		r->queued = true;
 		return ok;
 	}
-	if (r->body.len > ES_FILTER_MAX_LINE) {
-		es_snapshot_release(snap);
-		return send_error(c, r, 413, "order longer than the filter's line limit", NULL);
-	}
 	size_t len = r->body.len;
 	if (len && r->body.s[len - 1] == '\n')
 		len--; /* the line the filter would read */
-	es_filter *f = es_snapshot_filter_take(snap, &e);
-	if (!f) {
-		es_snapshot_release(snap);
-		return send_error(c, r, 500, e.msg, NULL);
-	}
 	char *out = NULL;
 	size_t out_len = 0, cap = 0;
 	es_decision d = ES_DEC_ERROR;
-	es_code rc = es_filter_jsonl_record(f, r->body.s, len, 1, &out, &out_len, &cap, &d, &e);
-	es_snapshot_filter_give(snap, f);
-	enum MHD_Result ok;
+	es_code rc = es_filter_jsonl_record(w->f, r->body.s, len, 1, &out, &out_len, &cap, &d, &e);
+	if (rc == ES_OK)
+		rc = worker_commit(w, &e);
+	char version[65];
+	snprintf(version, sizeof version, "%s", w->snap->version);
 	if (rc != ES_OK) {
+		/* a worker whose store failed is not reused */
+		worker_free(w);
 		free(out);
-		ok = send_error(c, r, 500, e.msg, snap->version);
-	} else {
-		atomic_fetch_add(&s->m.decisions[d], 1);
-		/* a malformed order is a 400 whose body is the filter's ERROR record ({"error": ...} among its members) */
-		ok = send_buf(c, r, d == ES_DEC_ERROR ? 400 : 200, out, out_len, "application/json", snap->version);
+		return send_error(c, r, rc == ES_ENOMEM ? 500 : 503, e.msg, version);
 	}
-	es_snapshot_release(snap);
-	return ok;
+	worker_give(s, w);
+	atomic_fetch_add(&s->m.decisions[d], 1);
+	/* a malformed order is a 400 whose body is the filter's ERROR record ({"error": ...} among its members) */
+	return send_buf(c, r, d == ES_DEC_ERROR ? 400 : 200, out, out_len, "application/json", version);
 }
 
 /* ---- /v1/check, /v1/compare, /v1/lists, /healthz, /metrics ---------------------- */
@@ -739,6 +875,323 @@ static enum MHD_Result do_metrics(es_serve *s, struct MHD_Connection *c, request
 	return ok;
 }
 
+static es_code poll_one(void *user, const es_disposition *d, es_err *err)
+{
+	long long *g = user;
+	(void)err;
+	g[0]++;
+	if (d->id > g[1])
+		g[1] = d->id;
+	if (d->revoked_at)
+		g[2]++;
+	return ES_OK;
+}
+
+/* ---- the review page ------------------------------------------------------------- */
+
+#define HTML_CSP "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+static enum MHD_Result send_html(struct MHD_Connection *c, request *r, unsigned status, es_buf *b, const char *version,
+				 const char *location, const char *cookie)
+{
+	if (b->oom) {
+		es_buf_free(b);
+		return send_error(c, r, 500, "out of memory", NULL);
+	}
+	size_t len = b->len;
+	char *t = es_buf_take(b);
+	if (!t && !(t = strdup("")))
+		return MHD_NO;
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, t, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(t);
+		return MHD_NO;
+	}
+	add_common_headers(resp, "text/html; charset=utf-8", version);
+	MHD_add_response_header(resp, "Content-Security-Policy", HTML_CSP);
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	if (location)
+		MHD_add_response_header(resp, "Location", location);
+	if (cookie)
+		MHD_add_response_header(resp, "Set-Cookie", cookie);
+	if (status == 401)
+		MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"exportscreen\"");
+	enum MHD_Result ok = MHD_queue_response(c, status, resp);
+	MHD_destroy_response(resp);
+	r->status = status;
+	r->queued = true;
+	return ok;
+}
+
+static enum MHD_Result html_message(struct MHD_Connection *c, request *r, unsigned status, const char *title,
+				    const char *msg)
+{
+	es_buf b = {0};
+	es_review_message_page(&b, title, msg, "/review");
+	return send_html(c, r, status, &b, NULL, NULL, NULL);
+}
+
+/* The form token of an identity: hex HMAC-SHA256(key made at start, identity). */
+static void csrf_token(const es_serve *s, const char *who, char out[65])
+{
+	unsigned char mac[32];
+	unsigned int n = 0;
+	const char *id = who ? who : "-";
+	HMAC(EVP_sha256(), s->csrf_key, sizeof s->csrf_key, (const unsigned char *)id, strlen(id), mac, &n);
+	for (unsigned i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", mac[i]);
+}
+
+static int hexval(char ch)
+{
+	return ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+}
+
+/* x-www-form-urlencoded: the value of key (decoded into a new string), or NULL. */
+static char *form_value(const char *body, size_t len, const char *key)
+{
+	size_t kl = strlen(key);
+	for (size_t p = 0; p < len;) {
+		const char *amp = memchr(body + p, '&', len - p);
+		size_t n = amp ? (size_t)(amp - (body + p)) : len - p;
+		const char *f = body + p;
+		p += n + 1;
+		if (n < kl + 1 || memcmp(f, key, kl) != 0 || f[kl] != '=')
+			continue;
+		char *v = malloc(n - kl);
+		if (!v)
+			return NULL;
+		size_t o = 0;
+		for (size_t i = kl + 1; i < n; i++) {
+			if (f[i] == '+') {
+				v[o++] = ' ';
+			} else if (f[i] == '%') {
+				int hi = i + 2 < n ? hexval(f[i + 1]) : -1, lo = i + 2 < n ? hexval(f[i + 2]) : -1;
+				if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+					free(v);
+					return NULL; /* malformed escape or a NUL byte */
+				}
+				v[o++] = (char)(hi * 16 + lo);
+				i += 2;
+			} else {
+				v[o++] = f[i];
+			}
+		}
+		v[o] = '\0';
+		return v;
+	}
+	return NULL;
+}
+
+static const char *arg(struct MHD_Connection *c, const char *k)
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, k);
+	return v && *v ? v : NULL;
+}
+
+static es_code open_store(const es_serve *s, bool write, es_records **out, es_err *err)
+{
+	*out = NULL;
+	if (!s->cfg.records_path)
+		return es_err_set(err, ES_EMISSING, "no records store");
+	if (!write && !store_exists(s))
+		return ES_OK;
+	return es_records_open(out, s->cfg.records_path, NULL, write ? ES_RECORDS_CREATE : ES_RECORDS_READONLY, err);
+}
+
+static enum MHD_Result do_review(es_serve *s, struct MHD_Connection *c, request *r)
+{
+	es_snapshot *snap = es_live_acquire(s->cfg.live);
+	es_records *rec = NULL;
+	es_err e = {0};
+	char csrf[65];
+	csrf_token(s, r->who, csrf);
+	enum MHD_Result ok;
+	if (s->cfg.records_path && open_store(s, false, &rec, &e) != ES_OK) {
+		ok = html_message(c, r, 503, "Records store unavailable", e.msg);
+	} else {
+		es_review_ctx ctx = {rec, snap->m, snap->version, s->links, csrf, r->who};
+		es_review_query q = {arg(c, "since"), arg(c, "until"), arg(c, "decision"), arg(c, "list"), arg(c, "party"),
+				     arg(c, "msg")};
+		es_buf b = {0};
+		es_code rc = es_review_page(&ctx, &q, &b, &e);
+		if (rc == ES_OK) {
+			ok = send_html(c, r, 200, &b, snap->version, NULL, NULL);
+		} else {
+			es_buf_free(&b);
+			ok = html_message(c, r, rc == ES_EUSAGE ? 400 : 500, "Cannot show the review page", e.msg);
+		}
+	}
+	es_records_free(rec);
+	es_snapshot_release(snap);
+	return ok;
+}
+
+static enum MHD_Result do_review_disposition(es_serve *s, struct MHD_Connection *c, request *r)
+{
+	const char *body = r->body.s ? r->body.s : "";
+	size_t len = r->body.len;
+	char *f_csrf = form_value(body, len, "csrf"), *party = form_value(body, len, "party"),
+	     *country = form_value(body, len, "country"), *source = form_value(body, len, "source"),
+	     *entry = form_value(body, len, "entry_id"), *kind = form_value(body, len, "kind"),
+	     *reason = form_value(body, len, "reason"), *by = form_value(body, len, "by"),
+	     *back = form_value(body, len, "back");
+	char want[65];
+	csrf_token(s, r->who, want);
+	enum MHD_Result ok;
+	const char *who = r->who ? r->who : by;
+	if (!f_csrf || strlen(f_csrf) != 64 || CRYPTO_memcmp(f_csrf, want, 64) != 0) {
+		ok = html_message(c, r, 403, "Refused", "the form's token is missing or wrong: reload the review page");
+	} else if (!party || !*party || !source || !entry || !kind ||
+		   (strcmp(kind, "false_positive") && strcmp(kind, "true_match"))) {
+		ok = html_message(c, r, 400, "Not recorded", "party, list entry and kind (false positive or true match) are required");
+	} else if (!reason || !*reason || strlen(reason) > 500) {
+		ok = html_message(c, r, 400, "Not recorded", "a reason (up to 500 characters) is required");
+	} else if (!who || !*who || strlen(who) > 64) {
+		ok = html_message(c, r, 400, "Not recorded", "your name (up to 64 characters) is required");
+	} else if (!es_utf8_valid(party, strlen(party), NULL) || !es_utf8_valid(reason, strlen(reason), NULL) ||
+		   !es_utf8_valid(who, strlen(who), NULL)) {
+		ok = html_message(c, r, 400, "Not recorded", "the form is not valid UTF-8");
+	} else {
+		es_snapshot *snap = es_live_acquire(s->cfg.live);
+		es_records *rec = NULL;
+		es_err e = {0};
+		long long id = 0;
+		es_disposition_new d = {party, country && *country ? country : NULL, source, entry,
+					strcmp(kind, "true_match") == 0, reason, who, NULL};
+		es_code rc = open_store(s, true, &rec, &e);
+		if (rc == ES_OK)
+			rc = es_records_disposition_add(rec, snap->m, &d, &id, &e);
+		es_records_free(rec);
+		es_snapshot_release(snap);
+		if (rc != ES_OK) {
+			ok = html_message(c, r, rc == ES_EMISSING ? 400 : 503, "Not recorded", e.msg);
+		} else {
+			atomic_fetch_add(&s->disp_gen, 1); /* the next screenings load it */
+			es_buf loc = {0};
+			es_buf_adds(&loc, back && strncmp(back, "/review?", 8) == 0 && !strpbrk(back, "\r\n") ? back
+													       : "/review?");
+			char msg[128];
+			snprintf(msg, sizeof msg, "disposition %lld recorded (%s)", id, kind);
+			es_buf_adds(&loc, "&msg=");
+			es_review_url_encode(&loc, msg);
+			es_buf b = {0};
+			es_review_message_page(&b, "Recorded", msg, loc.s);
+			ok = loc.oom ? MHD_NO : send_html(c, r, 303, &b, NULL, loc.s, NULL);
+			es_buf_free(&loc);
+		}
+	}
+	free(f_csrf);
+	free(party);
+	free(country);
+	free(source);
+	free(entry);
+	free(kind);
+	free(reason);
+	free(by);
+	free(back);
+	return ok;
+}
+
+static enum MHD_Result do_review_report(es_serve *s, struct MHD_Connection *c, request *r)
+{
+	const char *since = arg(c, "since"), *until = arg(c, "until"), *format = arg(c, "format");
+	char next[11];
+	if (!since || !es_records_day_valid(since, next) || (until && !es_records_day_valid(until, next)))
+		return html_message(c, r, 400, "No report", "since (and until) must be real days, YYYY-MM-DD");
+	bool html = !format || strcmp(format, "csv") != 0;
+	if (format && strcmp(format, "html") && strcmp(format, "csv"))
+		return html_message(c, r, 400, "No report", "format is html or csv");
+	es_records *rec = NULL;
+	es_err e = {0};
+	if (open_store(s, false, &rec, &e) != ES_OK || !rec) {
+		es_records_free(rec);
+		return html_message(c, r, 503, "No report", rec ? e.msg : "no records store yet");
+	}
+	es_snapshot *snap = es_live_acquire(s->cfg.live);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	es_code rc = mem ? es_records_report(rec, snap->m, since, until, html, mem, &e) : es_err_set(&e, ES_ENOMEM, "out of memory");
+	if (mem)
+		fclose(mem);
+	es_records_free(rec);
+	enum MHD_Result ok;
+	if (rc != ES_OK) {
+		free(text);
+		ok = html_message(c, r, 500, "No report", e.msg);
+	} else {
+		struct MHD_Response *resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+		if (!resp) {
+			free(text);
+			ok = MHD_NO;
+		} else {
+			add_common_headers(resp, html ? "text/html; charset=utf-8" : "text/csv; charset=utf-8", snap->version);
+			MHD_add_response_header(resp, "Content-Security-Policy", HTML_CSP);
+			char cd[96];
+			snprintf(cd, sizeof cd, "attachment; filename=\"signoff-%s%s%s.%s\"", since, until ? "-" : "",
+				 until ? until : "", html ? "html" : "csv");
+			MHD_add_response_header(resp, "Content-Disposition", cd);
+			ok = MHD_queue_response(c, 200, resp);
+			MHD_destroy_response(resp);
+			r->status = 200;
+			r->queued = true;
+		}
+	}
+	es_snapshot_release(snap);
+	return ok;
+}
+
+/* A browser cannot send a Bearer header on navigation: the token, given once
+ * here, comes back as an HttpOnly SameSite=Strict cookie. */
+static enum MHD_Result do_review_login(es_serve *s, struct MHD_Connection *c, request *r)
+{
+	es_buf b = {0};
+	if (r->post) {
+		char *tok = form_value(r->body.s ? r->body.s : "", r->body.len, "token");
+		const char *who = tok && s->tokens ? es_tokens_lookup(s->tokens, tok) : NULL;
+		if (!who || strpbrk(tok, ";, \t\r\n")) {
+			free(tok);
+			return html_message(c, r, 401, "Not signed in", "unknown token");
+		}
+		es_buf cookie = {0};
+		es_buf_printf(&cookie, "es_token=%s; Path=/; HttpOnly; SameSite=Strict", tok);
+		free(tok);
+		es_review_message_page(&b, "Signed in", who, "/review");
+		enum MHD_Result ok = cookie.oom ? MHD_NO : send_html(c, r, 303, &b, NULL, "/review", cookie.s);
+		es_buf_free(&cookie);
+		return ok;
+	}
+	es_buf_adds(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sign in</title></head><body>"
+			"<h1>Sign in</h1><form method=\"post\" action=\"/review/login\"><label>token "
+			"<input type=\"password\" name=\"token\" required autocomplete=\"current-password\"></label> "
+			"<button type=\"submit\">sign in</button></form></body></html>\n");
+	return send_html(c, r, 200, &b, NULL, NULL, NULL);
+}
+
+void es_serve_poll_records(es_serve *s)
+{
+	/* dispositions added or revoked by another process (`review add`) apply
+	 * to the next screenings: a signature of the table, checked each call */
+	if (!store_exists(s))
+		return;
+	es_records *rec = NULL;
+	es_err e = {0};
+	if (es_records_open(&rec, s->cfg.records_path, NULL, ES_RECORDS_READONLY, &e) != ES_OK)
+		return;
+	long long g[3] = {0, 0, 0}; /* count, highest id, revoked */
+	(void)es_records_disposition_list(rec, NULL, true, poll_one, g, &e);
+	es_records_free(rec);
+	char sig[128];
+	snprintf(sig, sizeof sig, "%lld/%lld/%lld", g[0], g[1], g[2]);
+	if (strcmp(sig, s->disp_sig) != 0) {
+		if (s->disp_sig[0])
+			atomic_fetch_add(&s->disp_gen, 1);
+		snprintf(s->disp_sig, sizeof s->disp_sig, "%s", sig);
+	}
+}
+
 /* ---- dispatch --------------------------------------------------------------------- */
 
 /* A browser page of another origin must not drive the API (CSRF on loopback). */
@@ -756,11 +1209,13 @@ static bool cross_origin(struct MHD_Connection *c)
 	return strcmp(origin + 7, host) != 0;
 }
 
-static const char *bearer_name(es_serve *s, const char *auth)
+static const char *bearer_name(es_serve *s, struct MHD_Connection *c)
 {
-	if (!auth || strncasecmp(auth, "Bearer ", 7) != 0)
-		return NULL;
-	return es_tokens_lookup(s->tokens, auth + 7);
+	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	if (auth)
+		return strncasecmp(auth, "Bearer ", 7) == 0 ? es_tokens_lookup(s->tokens, auth + 7) : NULL;
+	const char *cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "es_token");
+	return cookie ? es_tokens_lookup(s->tokens, cookie) : NULL;
 }
 
 /* What refuses a request before its body: unknown path, method, missing
@@ -771,14 +1226,13 @@ static void refuse_early(es_serve *s, struct MHD_Connection *c, request *r, cons
 	if (r->ep == EP_OTHER) {
 		r->refuse_status = 404;
 		snprintf(r->refuse_msg, sizeof r->refuse_msg, "no such endpoint (see docs/openapi.yaml)");
-	} else if (ep_is_post(r->ep) ? !r->post : !get) {
+	} else if (r->ep == EP_REVIEW_LOGIN ? !(get || r->post) : ep_is_post(r->ep) ? !r->post : !get) {
 		r->refuse_status = 405;
 		snprintf(r->refuse_msg, sizeof r->refuse_msg, "method not allowed");
-	} else if (s->tokens && r->ep != EP_HEALTHZ &&
-		   !(r->who = bearer_name(s, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization")))) {
+	} else if (s->tokens && r->ep != EP_HEALTHZ && r->ep != EP_REVIEW_LOGIN && !(r->who = bearer_name(s, c))) {
 		r->refuse_status = 401;
 		snprintf(r->refuse_msg, sizeof r->refuse_msg, "a valid 'Authorization: Bearer <token>' is required");
-	} else if (r->post && cross_origin(c)) {
+	} else if ((r->post || r->ep == EP_REVIEW_DISP) && cross_origin(c)) {
 		r->refuse_status = 403;
 		snprintf(r->refuse_msg, sizeof r->refuse_msg, "cross-origin request refused");
 	} else if (r->post) {
@@ -820,8 +1274,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return send_error(c, r, r->refuse_status, r->refuse_msg, NULL);
 		return MHD_YES;
 	}
-	if (r->refuse_status && !r->queued)
+	if (r->refuse_status && !r->queued) {
+		if (r->refuse_status == 401 && ep_is_html(r->ep))
+			return html_message(c, r, 401, "Sign in", "sign in at /review/login with your token");
 		return send_error(c, r, r->refuse_status, r->refuse_msg, NULL);
+	}
 	if (r->queued) {
 		*upload_size = 0; /* answered already (refused before its body): drop the rest */
 		return MHD_YES;
@@ -858,6 +1315,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return do_healthz(s, c, r);
 	case EP_METRICS:
 		return do_metrics(s, c, r);
+	case EP_REVIEW:
+		return do_review(s, c, r);
+	case EP_REVIEW_DISP:
+		return do_review_disposition(s, c, r);
+	case EP_REVIEW_REPORT:
+		return do_review_report(s, c, r);
+	case EP_REVIEW_LOGIN:
+		return do_review_login(s, c, r);
 	}
 	return send_error(c, r, 404, "no such endpoint", NULL);
 }
@@ -903,6 +1368,14 @@ es_code es_serve_start(es_serve **out, const es_serve_config *cfg, es_err *err)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
 	s->cfg = *cfg;
 	pthread_mutex_init(&s->reload_lock, NULL);
+	pthread_mutex_init(&s->pool_lock, NULL);
+	atomic_init(&s->disp_gen, 0);
+	if (RAND_bytes(s->csrf_key, sizeof s->csrf_key) != 1) {
+		rc = es_err_set(err, ES_EINTERNAL, "no random bytes for the form key");
+		goto fail;
+	}
+	if (cfg->lists_dir && (rc = es_review_links_load(&s->links, cfg->lists_dir, err)) != ES_OK)
+		goto fail;
 	if (!s->cfg.threads)
 		s->cfg.threads = 2;
 	if (!s->cfg.max_body)
@@ -965,6 +1438,14 @@ void es_serve_stop(es_serve *s)
 		return;
 	if (s->d)
 		MHD_stop_daemon(s->d);
+	while (s->pool) {
+		worker *n = s->pool->next;
+		worker_free(s->pool);
+		s->pool = n;
+	}
+	pthread_mutex_destroy(&s->pool_lock);
+	es_review_links_free(s->links);
+	OPENSSL_cleanse(s->csrf_key, sizeof s->csrf_key);
 	es_tokens_free(s->tokens);
 	pthread_mutex_destroy(&s->reload_lock);
 	free(s);

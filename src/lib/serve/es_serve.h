@@ -15,7 +15,14 @@
  * tokens would otherwise let any web page post orders. Nothing is served from
  * disk. The log (a callback) gets one line per request: method, path without
  * the query string, status, time, caller name; never order or list data.
- * Errors are {"error": "..."} with 400, 401, 403, 404, 405, 413, 503. */
+ * Errors are {"error": "..."} with 400, 401, 403, 404, 405, 413, 503.
+ *
+ * The review page (/review, es_review) reads the records store; a disposition
+ * posted from it goes through es_records_disposition_add (audited), needs the
+ * form's CSRF token (an HMAC of the caller's identity under a key made at
+ * start) and a same-origin POST. Browsers authenticate with the token too:
+ * /review/login sets it as an HttpOnly, SameSite=Strict cookie. HTML is sent
+ * with a Content-Security-Policy that allows no script at all. */
 #ifndef ES_SERVE_H
 #define ES_SERVE_H
 
@@ -39,6 +46,10 @@ typedef struct {
 	const es_api_actions *actions; /* borrowed */
 	long max_age_days;
 	bool allow_stale;
+	const char *records_path;  /* the records store: its dispositions apply to /v1/screen, /review
+				    * lists what it holds; NULL = none */
+	bool record;               /* every /v1/screen screening becomes an audit record (creates the store) */
+	const char *lists_dir;     /* bundled data files (lists/serve/source_links.tsv) */
 	void (*log)(void *ud, const char *line); /* NULL = no request log */
 	void *log_ud;
 } es_serve_config;
@@ -64,6 +75,9 @@ es_code es_serve_start(es_serve **out, const es_serve_config *cfg, es_err *err);
 const char *es_serve_address(const es_serve *s);
 /* Records the outcome of a list reload for /healthz and /metrics (msg NULL = ok). */
 void es_serve_reload_status(es_serve *s, const char *msg);
+/* Looks whether the store's dispositions changed (a `review add` or revoke
+ * elsewhere); if so the next screenings load them. For the watcher thread. */
+void es_serve_poll_records(es_serve *s);
 /* Stops accepting, finishes the threads and frees. */
 void es_serve_stop(es_serve *s);
 
