@@ -400,6 +400,12 @@ static void render_hit(es_buf *b, const es_review_ctx *c, json_t *out, json_t *h
 	} else {
 		es_buf_adds(b, "<span class=\"muted\">not in the lists in use (changed or removed since)</span>");
 	}
+	const es_disposition_view *now = NULL;
+	if (wi && wi->found && c->records && pname) {
+		es_rec r;
+		es_matcher_entity(c->m, wi->entity, &r);
+		now = es_records_disposition_for(c->records, c->m, pname, pcountry, &r);
+	}
 	es_buf_adds(b, "</td><td><span class=\"d ");
 	esc(b, jstr(h, "action"));
 	es_buf_adds(b, "\">");
@@ -416,7 +422,17 @@ static void render_hit(es_buf *b, const es_review_ctx *c, json_t *out, json_t *h
 		es_buf_adds(b, ": ");
 		esc(b, jstr(d, "reason"));
 	}
-	if (pname && source && entry && c->records) {
+	if (now) {
+		es_buf_adds(b, "<p class=\"msg\">now <b>");
+		es_buf_adds(b, now->true_match ? "true match" : "false positive");
+		es_buf_adds(b, "</b> by ");
+		esc(b, now->by);
+		es_buf_adds(b, " ");
+		esc(b, now->at);
+		es_buf_adds(b, ": ");
+		esc(b, now->reason);
+		es_buf_adds(b, "</p>");
+	} else if (pname && source && entry && c->records) {
 		es_buf_adds(b, "<details class=\"disp\"><summary>record a disposition</summary>"
 			       "<form method=\"post\" action=\"/review/disposition\">");
 		hidden(b, "csrf", c->csrf);

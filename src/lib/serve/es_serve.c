@@ -910,7 +910,7 @@ static enum MHD_Result send_html(struct MHD_Connection *c, request *r, unsigned 
 	add_common_headers(resp, "text/html; charset=utf-8", version);
 	MHD_add_response_header(resp, "Content-Security-Policy", HTML_CSP);
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
-	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(resp, "Referrer-Policy", "same-origin"); /* no-referrer would make form posts Origin: null */
 	if (location)
 		MHD_add_response_header(resp, "Location", location);
 	if (cookie)
@@ -1197,12 +1197,13 @@ void es_serve_poll_records(es_serve *s)
 /* A browser page of another origin must not drive the API (CSRF on loopback). */
 static bool cross_origin(struct MHD_Connection *c)
 {
+	/* browsers that send Sec-Fetch-Site say it outright; others are judged by Origin */
 	const char *site = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
-	if (site && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0)
-		return true;
+	if (site)
+		return strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0;
 	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
 	if (!origin)
-		return false;
+		return false; /* not a browser (curl, pipelines) */
 	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
 	if (!host || strncmp(origin, "http://", 7) != 0)
 		return true;
