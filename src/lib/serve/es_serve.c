@@ -47,44 +47,42 @@ struct es_tokens {
 	size_t n;
 };
 
-es_code es_tokens_load(es_tokens **out, const char *path, es_err *err)
+es_code es_tokens_parse(es_tokens **out, const char *text, size_t len, const char *name, es_err *err)
 {
 	es_code rc = ES_OK;
-	char *buf = NULL;
-	size_t len = 0;
-	struct stat st;
 	*out = NULL;
-	if (stat(path, &st) != 0)
-		return es_err_set(err, ES_EIO, "%s: %s", path, strerror(errno));
-	if (st.st_mode & (S_IROTH | S_IWOTH))
-		return es_err_set(err, ES_EUSAGE, "%s: readable by other users; chmod 600 it", path);
-	if ((rc = es_read_file(path, 1 << 20, &buf, &len, err)) != ES_OK)
-		return rc;
+	char *buf = malloc(len + 1);
 	es_tokens *t = calloc(1, sizeof *t);
-	if (!t) {
+	if (!buf || !t) {
 		free(buf);
+		free(t);
 		return es_err_set(err, ES_ENOMEM, "out of memory");
+	}
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	if (memchr(text, '\0', len)) {
+		rc = es_err_set(err, ES_EFORMAT, "%s: contains a NUL byte", name);
+		goto fail;
 	}
 	char *cursor = buf;
 	long lineno = 0;
 	for (char *line; (line = es_text_data_line(&cursor, &lineno));) {
-		char name[NAME_MAX_LEN + 2], tok[TOKEN_MAX + 2], extra[2];
-		int k = sscanf(line, "%65s %257s %1s", name, tok, extra);
+		char name_s[NAME_MAX_LEN + 2], tok[TOKEN_MAX + 2], extra[2];
+		int k = sscanf(line, "%65s %257s %1s", name_s, tok, extra);
 		if (k != 2) {
-			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: expected 'name token'", path, lineno);
+			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: expected 'name token'", name, lineno);
 			goto fail;
 		}
-		if (strlen(name) > NAME_MAX_LEN || strlen(tok) > TOKEN_MAX) {
-			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: name or token too long", path, lineno);
+		if (strlen(name_s) > NAME_MAX_LEN || strlen(tok) > TOKEN_MAX) {
+			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: name or token too long", name, lineno);
 			goto fail;
 		}
 		if (strlen(tok) < TOKEN_MIN) {
-			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: token shorter than %d characters", path, lineno,
-					TOKEN_MIN);
+			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: token shorter than %d characters", name, lineno, TOKEN_MIN);
 			goto fail;
 		}
 		if (t->n == ES_SERVE_MAX_TOKENS) {
-			rc = es_err_set(err, ES_ETOOBIG, "%s: more than %d tokens", path, ES_SERVE_MAX_TOKENS);
+			rc = es_err_set(err, ES_ETOOBIG, "%s: more than %d tokens", name, ES_SERVE_MAX_TOKENS);
 			goto fail;
 		}
 		token_row *nr = realloc(t->rows, (t->n + 1) * sizeof *nr);
@@ -93,13 +91,13 @@ es_code es_tokens_load(es_tokens **out, const char *path, es_err *err)
 			goto fail;
 		}
 		t->rows = nr;
-		snprintf(nr[t->n].name, sizeof nr[t->n].name, "%s", name);
+		snprintf(nr[t->n].name, sizeof nr[t->n].name, "%s", name_s);
 		snprintf(nr[t->n].token, sizeof nr[t->n].token, "%s", tok);
 		nr[t->n].len = strlen(tok);
 		t->n++;
 	}
 	if (!t->n) {
-		rc = es_err_set(err, ES_EFORMAT, "%s: no tokens", path);
+		rc = es_err_set(err, ES_EFORMAT, "%s: no tokens", name);
 		goto fail;
 	}
 	free(buf);
@@ -108,6 +106,25 @@ es_code es_tokens_load(es_tokens **out, const char *path, es_err *err)
 fail:
 	free(buf);
 	es_tokens_free(t);
+	return rc;
+}
+
+es_code es_tokens_load(es_tokens **out, const char *path, es_err *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	struct stat st;
+	*out = NULL;
+	if (stat(path, &st) != 0)
+		return es_err_set(err, ES_EIO, "%s: %s", path, strerror(errno));
+	if (st.st_mode & (S_IROTH | S_IWOTH))
+		return es_err_set(err, ES_EUSAGE, "%s: readable by other users; chmod 600 it", path);
+	es_code rc = es_read_file(path, 1 << 20, &buf, &len, err);
+	if (rc == ES_OK)
+		rc = es_tokens_parse(out, buf, len, path, err);
+	if (buf)
+		memset(buf, 0, len);
+	free(buf);
 	return rc;
 }
 
@@ -948,8 +965,7 @@ static int hexval(char ch)
 	return ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
 }
 
-/* x-www-form-urlencoded: the value of key (decoded into a new string), or NULL. */
-static char *form_value(const char *body, size_t len, const char *key)
+char *es_form_value(const char *body, size_t len, const char *key)
 {
 	size_t kl = strlen(key);
 	for (size_t p = 0; p < len;) {
@@ -1032,11 +1048,11 @@ static enum MHD_Result do_review_disposition(es_serve *s, struct MHD_Connection 
 {
 	const char *body = r->body.s ? r->body.s : "";
 	size_t len = r->body.len;
-	char *f_csrf = form_value(body, len, "csrf"), *party = form_value(body, len, "party"),
-	     *country = form_value(body, len, "country"), *source = form_value(body, len, "source"),
-	     *entry = form_value(body, len, "entry_id"), *kind = form_value(body, len, "kind"),
-	     *reason = form_value(body, len, "reason"), *by = form_value(body, len, "by"),
-	     *back = form_value(body, len, "back");
+	char *f_csrf = es_form_value(body, len, "csrf"), *party = es_form_value(body, len, "party"),
+	     *country = es_form_value(body, len, "country"), *source = es_form_value(body, len, "source"),
+	     *entry = es_form_value(body, len, "entry_id"), *kind = es_form_value(body, len, "kind"),
+	     *reason = es_form_value(body, len, "reason"), *by = es_form_value(body, len, "by"),
+	     *back = es_form_value(body, len, "back");
 	char want[65];
 	csrf_token(s, r->who, want);
 	enum MHD_Result ok;
@@ -1149,7 +1165,7 @@ static enum MHD_Result do_review_login(es_serve *s, struct MHD_Connection *c, re
 {
 	es_buf b = {0};
 	if (r->post) {
-		char *tok = form_value(r->body.s ? r->body.s : "", r->body.len, "token");
+		char *tok = es_form_value(r->body.s ? r->body.s : "", r->body.len, "token");
 		const char *who = tok && s->tokens ? es_tokens_lookup(s->tokens, tok) : NULL;
 		if (!who || strpbrk(tok, ";, \t\r\n")) {
 			free(tok);

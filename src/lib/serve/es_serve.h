@@ -61,9 +61,16 @@ typedef struct {
  * least 16 characters; the file must not be readable by others. */
 typedef struct es_tokens es_tokens;
 es_code es_tokens_load(es_tokens **out, const char *path, es_err *err);
+/* The same from text (name is used in messages). */
+es_code es_tokens_parse(es_tokens **out, const char *text, size_t len, const char *name, es_err *err);
 void es_tokens_free(es_tokens *t);
 /* The name whose token is tok (compared in constant time), or NULL. */
 const char *es_tokens_lookup(const es_tokens *t, const char *tok);
+
+/* application/x-www-form-urlencoded: the decoded value of the first field
+ * named key (a new string; caller frees), or NULL when absent, malformed
+ * (a bad %-escape) or holding a NUL byte. */
+char *es_form_value(const char *body, size_t len, const char *key);
 
 /* Whether "ADDR:PORT" names a loopback address (127.0.0.0/8, ::1, localhost). */
 bool es_serve_is_loopback(const char *listen);
