@@ -360,6 +360,163 @@ def test_stale_health(data):
         srv.stop()
 
 
+# ---- the review page over HTTP (the browser test clicks; this one checks the rules) ---------------
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def review_orders():
+    return [
+        {"order_id": "RV-1", "destination": "NI",
+         "parties": [{"role": "end_user", "name": "Policía Nacional de Nicaragua", "country": "NI", "type": "police"}],
+         "items": [{"sku": "X", "eccn": "EAR99", "quantity": 1}]},
+        {"order_id": XSS, "destination": "NI",
+         "parties": [{"role": "end_user", "name": XSS, "country": "NI", "type": "military"}],
+         "items": [{"sku": "X", "eccn": "EAR99", "quantity": 1}]},
+        {"order_id": "RV-CLEAR", "destination": "DE",
+         "parties": [{"role": "buyer", "name": "Rheinufer Netzwerk GmbH", "country": "DE", "type": "commercial"},
+                     {"role": "end_user", "name": "Eifel Molkerei eG", "country": "DE", "type": "commercial"}],
+         "items": [{"sku": "X", "eccn": "5A992.c", "enc": "mass_market", "quantity": 1}]},
+    ]
+
+
+def form(**kv):
+    return urllib.parse.urlencode(kv).encode()
+
+
+def csrf_of(html):
+    i = html.find('name="csrf" value="')
+    return html[i + 19:i + 19 + 64] if i >= 0 else ""
+
+
+def test_review_http(tmp):
+    data, store = os.path.join(tmp, "rv-data"), os.path.join(tmp, "rv.sqlite")
+    # no store yet: the page says how to make one
+    srv = Server(data, "--allow-stale", env={"EXPORTSCREEN_RECORDS": store})
+    try:
+        st, h, b = srv.req("GET", "/review")
+        check(st == 200 and b"No records store yet" in b, "review without a store: 200 and how to make one")
+        check("script-src" not in h.get("content-security-policy", "x") and
+              h.get("content-security-policy", "").startswith("default-src 'none'"), "review: CSP allows no script")
+        check(not os.path.exists(store), "viewing the page creates no store")
+    finally:
+        srv.stop()
+    # orders recorded through the API (--record)
+    srv = Server(data, "--allow-stale", "--record", "--reload-interval", "0.2", env={"EXPORTSCREEN_RECORDS": store})
+    try:
+        for o in review_orders():
+            st, h, b = srv.req("POST", "/v1/screen", json.dumps(o, ensure_ascii=False).encode())
+            check(st == 200, "screen %s with --record: 200" % o["order_id"])
+        rc, out = cli(data, "--records", store, "audit", "export")
+        recs = [json.loads(x) for x in out.splitlines()]
+        check(len(recs) == 3 and all(r["kind"] == "screen" for r in recs), "--record: one audit record per API screening")
+        check(recs[2]["decision"] == "CLEAR", "the third order is CLEAR (%s)" % recs[2]["decision"])
+        rc, _ = cli(data, "--records", store, "audit", "verify")
+        check(rc == 0, "--record: the chain is intact")
+
+        st, h, b = srv.req("GET", "/review")
+        html = b.decode()
+        check(st == 200 and h.get("content-type", "").startswith("text/html"), "review: 200 HTML")
+        check("RV-1" in html and "RV-CLEAR" not in html, "review lists held orders only")
+        check(XSS not in html and "&lt;img src=x onerror=alert(1)&gt;" in html, "review: markup in names is escaped")
+        check(html.find("RV-1") > html.find("&lt;img"), "review: newest first")
+        st, h, b = srv.req("GET", q("/review", party="policía"))
+        check(st == 200 and b"RV-1" in b and b"&lt;img" not in b.replace(b'value="', b""), "review: filter by party")
+        st, h, b = srv.req("GET", q("/review", list="SDN"))
+        check(st == 200 and b"RV-1" in b, "review: filter by list")
+        st, h, b = srv.req("GET", q("/review", decision="REVIEW"))
+        check(st == 200 and b"RV-1" not in b, "review: filter by decision")
+        st, h, b = srv.req("GET", q("/review", since="2026-02-31"))
+        check(st == 400, "review: an impossible date is a 400")
+        st, h, b = srv.req("GET", q("/review", since="2000-01-01", until="2000-01-02"))
+        check(st == 200 and b"RV-1" not in b, "review: filter by date")
+        check(b"official entry" in srv.req("GET", "/review")[2] or b"official list" in srv.req("GET", "/review")[2],
+              "review: a link to the official source")
+
+        html = srv.req("GET", q("/review", party="Policía"))[2].decode()
+        token = csrf_of(html)
+        check(len(token) == 64, "review: the form carries a CSRF token")
+        i = html.find('name="entry_id" value="')
+        entry = html[i + 23:html.find('"', i + 23)]
+        good = dict(csrf=token, party="Policía Nacional de Nicaragua", country="NI", source="us_csl", entry_id=entry,
+                    kind="false_positive", reason="another police force", by="carol", back="/review?party=x")
+        hdr = {"Content-Type": "application/x-www-form-urlencoded"}
+        for bad, want, what in [(dict(good, csrf=""), 403, "no CSRF token"), (dict(good, csrf="0" * 64), 403, "a wrong CSRF token"),
+                                (dict(good, reason=""), 400, "no reason"), (dict(good, kind="maybe"), 400, "a bad kind"),
+                                (dict(good, by=""), 400, "no reviewer name"), (dict(good, entry_id="no-such"), 400, "an unknown entry")]:
+            st, h, b = srv.req("POST", "/review/disposition", form(**bad), hdr)
+            check(st == want and XSS not in b.decode(), "disposition with %s: %d (got %d)" % (what, want, st))
+        st, h, b = srv.req("POST", "/review/disposition", form(**good), dict(hdr, Origin="http://evil.example"))
+        check(st == 403, "disposition from another origin: 403")
+        rc, out = cli(data, "--records", store, "review", "list", "--json")
+        check(out.strip() == b"", "no disposition recorded by refused posts")
+        st, h, b = srv.req("POST", "/review/disposition", form(**good), hdr)
+        check(st == 303 and h.get("location", "").startswith("/review?party=x&msg=disposition"), "disposition: 303 back (%d %s)" % (st, h.get("location")))
+        rc, out = cli(data, "--records", store, "review", "list", "--json")
+        ds = [json.loads(x) for x in out.splitlines()]
+        check(len(ds) == 1 and ds[0]["by"] == "carol" and ds[0]["reason"] == "another police force", "the disposition is in the store")
+        st, h, b = srv.req("POST", "/v1/screen", json.dumps(review_orders()[0], ensure_ascii=False).encode())
+        hit = [x for x in json.loads(b)["screening"]["hits"] if x["entry_id"] == entry]
+        check(hit and hit[0].get("disposition", {}).get("by") == "carol", "the next API screening carries it")
+        # a disposition added elsewhere (review add) applies without restart
+        rc, out = cli(data, "--records", store, "review", "revoke", str(ds[0]["id"]), "--reason", "checked again", "--by", "dave")
+        check(rc == 0, "review revoke (CLI)")
+        for _ in range(200):
+            st, h, b = srv.req("POST", "/v1/screen", json.dumps(review_orders()[0], ensure_ascii=False).encode())
+            hit = [x for x in json.loads(b)["screening"]["hits"] if x["entry_id"] == entry]
+            if hit and "disposition" not in hit[0]:
+                break
+            time.sleep(0.05)
+        check(hit and "disposition" not in hit[0], "a revocation made by the CLI applies to the next screenings")
+
+        st, h, b = srv.req("GET", q("/review/report", since="2000-01-01"))
+        check(st == 200 and h.get("content-type", "").startswith("text/html") and "attachment" in h.get("content-disposition", "")
+              and b"RV-1" in b and XSS.encode() not in b, "report export: HTML attachment, escaped")
+        st, h, b = srv.req("GET", q("/review/report", since="2000-01-01", format="csv"))
+        check(st == 200 and h.get("content-type", "").startswith("text/csv") and b"RV-1" in b, "report export: CSV")
+        st, h, b = srv.req("GET", q("/review/report", since="nope"))
+        check(st == 400, "report with a bad date: 400")
+        st, h, b = srv.req("GET", "/review/nope")
+        check(st == 404, "unknown review path: 404")
+    finally:
+        rc, log = srv.stop()
+    check("Policía" not in log and "police force" not in log and "carol" not in log, "the log holds no names or reasons")
+
+    # with tokens: the browser signs in once (cookie), the reviewer is the token's name
+    tokens = os.path.join(tmp, "rv-tokens")
+    with open(tokens, "w") as f:
+        f.write("erin s3cr3t-token-erin-0123456789\n")
+    os.chmod(tokens, 0o600)
+    srv = Server(data, "--allow-stale", "--token-file", tokens, env={"EXPORTSCREEN_RECORDS": store})
+    try:
+        st, h, b = srv.req("GET", "/review")
+        check(st == 401 and b"/review/login" in b, "review without a token: 401 pointing at sign-in")
+        st, h, b = srv.req("POST", "/review/login", form(token="wrong-token-0123456789"), {"Content-Type": "application/x-www-form-urlencoded"})
+        check(st == 401, "sign-in with a wrong token: 401")
+        st, h, b = srv.req("POST", "/review/login", form(token="s3cr3t-token-erin-0123456789"), {"Content-Type": "application/x-www-form-urlencoded"})
+        cookie = h.get("set-cookie", "")
+        check(st == 303 and "HttpOnly" in cookie and "SameSite=Strict" in cookie, "sign-in: 303 with an HttpOnly SameSite=Strict cookie")
+        ck = {"Cookie": cookie.split(";")[0]}
+        st, h, b = srv.req("GET", q("/review", party="Policía"), headers=ck)
+        html = b.decode()
+        check(st == 200 and "Signed in as erin" in html and 'name="by"' not in html, "review with the cookie: signed in, no name field")
+        i = html.find('name="entry_id" value="')
+        entry = html[i + 23:html.find('"', i + 23)]
+        d = dict(csrf=csrf_of(html), party="Policía Nacional de Nicaragua", country="NI", source="us_csl", entry_id=entry,
+                 kind="true_match", reason="confirmed", by="mallory", back="/review?")
+        st, h, b = srv.req("POST", "/review/disposition", form(**d), dict(ck, **{"Content-Type": "application/x-www-form-urlencoded"}))
+        check(st == 303, "disposition signed in: 303 (%d)" % st)
+        rc, out = cli(data, "--records", store, "review", "list", "--json")
+        ds = [json.loads(x) for x in out.splitlines()]
+        check(any(x["by"] == "erin" and x["kind"] == "true_match" for x in ds) and not any(x["by"] == "mallory" for x in ds),
+              "the reviewer is the token's name, not a form field")
+        other = dict(d, csrf="0" * 64)
+        st, h, b = srv.req("POST", "/review/disposition", form(**other), dict(ck, **{"Content-Type": "application/x-www-form-urlencoded"}))
+        check(st == 403, "another identity's or a made-up CSRF token: 403")
+    finally:
+        srv.stop()
+
+
 # ---- reload ---------------------------------------------------------------------------
 
 def make_set(data, name, drop=()):
@@ -518,6 +675,7 @@ def main():
         test_stale_health(data)
         test_auth(data, tmp)
         test_limits(data)
+        test_review_http(tmp)
         test_reload(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
