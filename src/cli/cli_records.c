@@ -56,9 +56,22 @@ int cli_records_for_filter(const cli_ctx *ctx, bool record, const es_listset *ls
 		if (!exists)
 			return 0;
 	}
-	es_records *r = cli_open_records(ctx, record ? ES_RECORDS_CREATE : ES_RECORDS_READONLY, false, &ec);
-	if (!r)
-		return ec;
+	es_records *r = NULL;
+	if (record) {
+		if (!(r = cli_open_records(ctx, ES_RECORDS_CREATE, false, &ec)))
+			return ec;
+	} else {
+		/* dispositions only: a store that cannot be read clears nothing (fail closed) */
+		char *path = cli_records_path(ctx);
+		es_err e2 = {0};
+		if (path && es_records_open(&r, path, NULL, ES_RECORDS_READONLY, &e2) != ES_OK) {
+			cli_warn(ctx, "reviewers' dispositions not applied: %s", e2.msg);
+			r = NULL;
+		}
+		free(path);
+		if (!r)
+			return 0;
+	}
 	if (record) {
 		es_records_run run;
 		if ((rc = es_records_describe(r, ls, ctx->lists_dir, command, &run, &err)) != ES_OK ||
@@ -73,6 +86,9 @@ int cli_records_for_filter(const cli_ctx *ctx, bool record, const es_listset *ls
 		es_records_free(r);
 		return cli_records_exit(rc);
 	}
+	if (es_records_dispositions_refused(r))
+		cli_warn(ctx, "%zu disposition(s) not applied: changed outside exportscreen or no key to check them "
+			      "(run 'exportscreen audit verify')", es_records_dispositions_refused(r));
 	*out = r;
 	return 0;
 }

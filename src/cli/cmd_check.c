@@ -16,6 +16,7 @@
 #include "cli_records.h"
 #include "es_io.h"
 #include "es_match.h"
+#include "es_rules.h"
 
 enum {
 	OPT_JSON = 'j',
@@ -41,80 +42,16 @@ const cli_opt cmd_check_opts[] = {
 #define LINE_MAX_BYTES 4096
 #define MAX_LIMIT 1000
 
-/* list -> action, from lists/rules/list_actions.tsv (source, list or *, action) */
-typedef struct {
-	char source[16], list[16], action[24];
-} action_row;
-
-typedef struct {
-	action_row *rows;
-	size_t n;
-} actions;
-
-static void actions_load(const cli_ctx *ctx, actions *a)
+/* What a strong match on the list means (the rules' list_actions.tsv). */
+static const char *action_for(const es_rules *rules, es_source src, const char *list)
 {
-	a->rows = NULL;
-	a->n = 0;
-	char *path = cli_data_path(ctx, "rules/list_actions.tsv");
-	char *buf = NULL;
-	size_t len = 0;
-	if (!path || es_read_file(path, 1 << 20, &buf, &len, NULL) != ES_OK) {
-		free(path);
-		return;
-	}
-	free(path);
-	char *save = NULL;
-	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (line[0] == '#')
-			continue;
-		char *f[3] = {0};
-		char *s2 = NULL;
-		int k = 0;
-		for (char *c = strtok_r(line, "\t", &s2); c && k < 3; c = strtok_r(NULL, "\t", &s2))
-			f[k++] = c;
-		if (k < 3)
-			continue;
-		action_row *nr = realloc(a->rows, (a->n + 1) * sizeof *nr);
-		if (!nr)
-			break;
-		a->rows = nr;
-		snprintf(nr[a->n].source, sizeof nr[a->n].source, "%s", f[0]);
-		snprintf(nr[a->n].list, sizeof nr[a->n].list, "%s", f[1]);
-		snprintf(nr[a->n].action, sizeof nr[a->n].action, "%s", f[2]);
-		a->n++;
-	}
-	free(buf);
-}
-
-/* Without the rules file: sanctions lists prohibit, EL needs a licence,
- * everything else is for review. */
-static const char *action_for(const actions *a, es_source src, const char *list)
-{
-	const char *sid = es_source_id(src);
-	const char *any = NULL;
-	for (size_t i = 0; i < a->n; i++) {
-		if (strcmp(a->rows[i].source, sid) != 0)
-			continue;
-		if (strcmp(a->rows[i].list, list) == 0)
-			return a->rows[i].action;
-		if (strcmp(a->rows[i].list, "*") == 0 && !any)
-			any = a->rows[i].action;
-	}
-	if (any)
-		return any;
-	static const char *const prohibited[] = {"SDN", "DPL", "FSE", "PLC", "UN", "EU", "UK"};
-	for (size_t i = 0; i < sizeof prohibited / sizeof prohibited[0]; i++)
-		if (strcmp(list, prohibited[i]) == 0)
-			return "PROHIBITED";
-	if (strcmp(list, "EL") == 0)
-		return "LICENSE_REQUIRED";
-	return "REVIEW";
+	return es_decision_name(es_rules_list_action(rules, es_source_id(src), list));
 }
 
 typedef struct {
 	const cli_ctx *ctx;
 	const es_matcher *m;
-	const actions *act;
+	const es_rules *rules;
 	es_query q;
 	bool json, explain;
 	es_hit *hits;
@@ -148,7 +85,7 @@ static json_t *hit_json(const check_run *r, const es_hit *h)
 	for (size_t i = 0; i < rec.n_programs; i++)
 		json_array_append_new(p, json_string(rec.programs[i]));
 	json_object_set_new(o, "programs", p);
-	json_object_set_new(o, "action", json_string(action_for(r->act, rec.source, rec.list)));
+	json_object_set_new(o, "action", json_string(action_for(r->rules, rec.source, rec.list)));
 	if (h->weak_alias)
 		json_object_set_new(o, "weak_alias", json_true());
 	if (r->explain) {
@@ -174,7 +111,7 @@ static void print_human(const check_run *r, const char *name, const es_hit *hits
 		es_matcher_entity(r->m, hits[i].entity, &rec);
 		printf("  %-6.3f %-9s %-5s %-14.14s %-36.36s %-30.30s %s%s\n", hits[i].score, es_source_id(rec.source),
 		       rec.list, rec.entry_id, rec.name, hits[i].matched_name,
-		       action_for(r->act, rec.source, rec.list), hits[i].weak_alias ? " (weak alias)" : "");
+		       action_for(r->rules, rec.source, rec.list), hits[i].weak_alias ? " (weak alias)" : "");
 		printf("         tokens:");
 		for (size_t k = 0; k < hits[i].n_align; k++) {
 			const es_align *a = &hits[i].align[k];
@@ -352,10 +289,17 @@ int cmd_check(cli_ctx *ctx, int argc, char **argv)
 		free(pos);
 		return CLI_EXIT_DATA;
 	}
-	actions act;
-	actions_load(ctx, &act);
+	es_rules *rules = NULL;
+	if (es_rules_load(&rules, ctx->lists_dir, &err) != ES_OK) {
+		cli_error("check: %s", err.msg);
+		es_matcher_free(m);
+		es_countries_free(countries);
+		es_listset_free(ls);
+		free(pos);
+		return CLI_EXIT_DATA;
+	}
 	r.m = m;
-	r.act = &act;
+	r.rules = rules;
 	r.max = r.q.limit;
 	r.hits = calloc(r.max, sizeof *r.hits);
 	r.color = !r.json && cli_use_color(ctx, stdout);
@@ -393,7 +337,7 @@ int cmd_check(cli_ctx *ctx, int argc, char **argv)
 	}
 	free(r.hits);
 	es_records_free(r.records);
-	free(act.rows);
+	es_rules_free(rules);
 	es_matcher_free(m);
 	es_countries_free(countries);
 	es_listset_free(ls);

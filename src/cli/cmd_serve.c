@@ -140,14 +140,12 @@ int cmd_serve(cli_ctx *ctx, int argc, char **argv)
 	es_err err = {0};
 	es_countries *countries = NULL;
 	es_rules *rules = NULL;
-	es_api_actions *actions = NULL;
 	es_live *live = NULL;
 	es_serve *srv = NULL;
 	char *records_path = NULL;
 	if (!(countries = cli_load_countries(ctx)))
 		goto done;
-	if (es_rules_load(&rules, ctx->lists_dir, &err) != ES_OK ||
-	    es_api_actions_load(&actions, ctx->lists_dir, &err) != ES_OK) {
+	if (es_rules_load(&rules, ctx->lists_dir, &err) != ES_OK) {
 		cli_error("%s", err.msg);
 		goto done;
 	}
@@ -173,7 +171,7 @@ int cmd_serve(cli_ctx *ctx, int argc, char **argv)
 	sc.records_path = records_path;
 	sc.lists_dir = ctx->lists_dir;
 	sc.live = live;
-	sc.actions = actions;
+	sc.rules = rules;
 	sc.max_age_days = max_age;
 	sc.allow_stale = allow_stale;
 	if (!ctx->quiet) {
@@ -223,7 +221,6 @@ int cmd_serve(cli_ctx *ctx, int argc, char **argv)
 done:
 	es_serve_stop(srv);
 	es_live_free(live);
-	es_api_actions_free(actions);
 	es_rules_free(rules);
 	es_countries_free(countries);
 	free(records_path);

@@ -558,17 +558,47 @@ def test_dispositions_and_rescreen(tmp):
     check(dec == "PROHIBITED" and tm and tm[0]["action"] == "PROHIBITED",
           "a true-match disposition gives the list action (%s %r)" % (dec, [(h["source"], h["action"]) for h in hits]))
     # expiry: the day after it expires it no longer applies (time moved by editing the date)
+    # expiry: applies through its last day, not the day after (EXPORTSCREEN_TODAY moves the day)
+    rc, out, err = e.run(["review", "list", "--json"])
+    for x in map(json.loads, out.splitlines()):
+        if x["kind"] == "true_match":
+            e.run(["review", "revoke", str(x["id"]), "--reason", "replaced by one with an expiry"])
+    rc, out, err = e.run(["review", "add", "--party", "Butembo Airlines", "--source", "us_csl", "--entry",
+                          [h for h in hits_of(before[1])[1] if h["source"] == "us_csl"][0]["entry_id"],
+                          "--true-match", "--reason", "confirmed", "--expires", "2099-06-30"])
+    check(rc == 0, "review add --expires")
+    rc, out, err = e.run(["filter", "--allow-stale"], stdin=data, extra={"EXPORTSCREEN_TODAY": "2099-06-30"})
+    dec, hits = hits_of(out.splitlines()[1])
+    check(any(h.get("disposition", {}).get("kind") == "true_match" and h["source"] == "us_csl" for h in hits),
+          "a disposition applies on its expiry date")
+    rc, out, err = e.run(["filter", "--allow-stale"], stdin=data, extra={"EXPORTSCREEN_TODAY": "2099-07-01"})
+    dec, hits = hits_of(out.splitlines()[1])
+    check(dec == "REVIEW" and not any("disposition" in h for h in hits),
+          "expired dispositions no longer apply (%s %r)" % (dec, hits))
+    rc, out, err = e.run(["review", "list", "--all", "--json"], extra={"EXPORTSCREEN_TODAY": "2099-07-01"})
+    check(sum(json.loads(x)["status"] == "expired" for x in out.splitlines()) == 1, "review list --all shows expired")
+    # a disposition edited in the database is not applied, and verify names it
     db = sqlite3.connect(e.store)
-    db.execute("UPDATE dispositions SET expires = '2020-01-01' WHERE kind = 'true_match'")
+    db.execute("UPDATE dispositions SET kind = 'false_positive' WHERE kind = 'true_match'")
     db.commit()
     db.close()
     rc, out, err = e.run(["filter", "--allow-stale"], stdin=data)
     dec, hits = hits_of(out.splitlines()[1])
-    check(dec == "REVIEW" and not any("disposition" in h for h in hits), "an expired disposition no longer applies")
-    rc, out, err = e.run(["review", "list", "--all", "--json"])
-    check(any(json.loads(x)["status"] == "expired" for x in out.splitlines()), "review list --all shows expired")
+    check(dec == "REVIEW" and not any("disposition" in h for h in hits) and "not applied" in err,
+          "an edited disposition is not applied, with a warning (%s %s)" % (dec, err.strip()))
     rc, v = e.verify()
-    check(rc == 0 and v.get("intact"), "the trail verifies after reviews and re-screens (%r)" % v)
+    check(rc == 3 and v.get("problem") == "edited" and "disposition" in v.get("detail", ""),
+          "verify names an edited disposition (%r)" % v)
+    rc, out, err = e.run(["review", "list", "--all", "--json"])
+    check(sum(json.loads(x)["status"] == "tampered" for x in out.splitlines()) == 3, "review list shows tampered")
+    db = sqlite3.connect(e.store)
+    db.execute("UPDATE dispositions SET kind = 'true_match' WHERE kind = 'false_positive' AND reason LIKE 'same%'")
+    db.execute("UPDATE dispositions SET kind = 'true_match' WHERE reason = 'confirmed'")
+    db.commit()
+    db.close()
+    rc, v = e.verify()
+    check(rc == 0 and v.get("intact"), "the trail verifies after reviews and re-screens (and the rows are "
+          "restored) (%r)" % v)
     kinds = {r["kind"] for r in e.export()}
     check({"screen", "review_add", "review_revoke", "rescreen"} <= kinds, "review and re-screen actions are "
           "audit records (%r)" % kinds)

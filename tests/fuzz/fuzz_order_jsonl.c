@@ -40,12 +40,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* one physical line: the driver splits at '\n' before calling the reader */
 	const char *nl = memchr(data, '\n', size);
 	size_t len = nl ? (size_t)(nl - (const char *)data) : size;
-	char *buf = NULL;
-	size_t n = 0, cap = 0;
+	es_buf out = {0};
 	es_decision d;
 	es_err err = {0};
-	if (es_filter_jsonl_record(filter, (const char *)data, len, 1, &buf, &n, &cap, &d, &err) != ES_OK)
+	if (es_filter_jsonl_record(filter, (const char *)data, len, 1, &out, &d, &err) != ES_OK)
 		abort();
+	const char *buf = out.s;
+	size_t n = out.len;
 	if (n == 0 || buf[n - 1] != '\n' || memchr(buf, '\n', n - 1))
 		abort(); /* exactly one line */
 	json_error_t jerr;
@@ -58,6 +59,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (d == ES_DEC_ERROR && !json_is_string(json_object_get(o, "error")))
 		abort();
 	json_decref(o);
-	free(buf);
+	es_buf_free(&out);
 	return 0;
 }

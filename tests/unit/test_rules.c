@@ -269,19 +269,92 @@ static void test_stale_and_fold(void **state)
 	assert_int_equal(res.decision, ES_DEC_REVIEW);
 	assert_true(has_reason("LISTS_STALE"));
 	char f[128];
-	es_rules_fold(rules, "Ausr\xc3\xbcstung-Amt, \xe2\x80\x9cSt. Peter's\xe2\x80\x9d", f, sizeof f);
+	es_fold(es_rules_folder(rules), "Ausr\xc3\xbcstung-Amt, \xe2\x80\x9cSt. Peter's\xe2\x80\x9d", f, sizeof f);
 	assert_string_equal(f, " ausrustung amt st peters ");
-	es_rules_fold_address(rules, "Rm 31, 9th Fl., Shing Yip Ind. Bldg, 19\xe2\x80\x93" "21 Shing Yip St", f, sizeof f);
+	es_fold_address(es_rules_folder(rules), "Rm 31, 9th Fl., Shing Yip Ind. Bldg, 19\xe2\x80\x93" "21 Shing Yip St", f, sizeof f);
 	assert_string_equal(f, " room 31 9 floor shing yip industrial building 19 21 shing yip street ");
-	es_rules_fold(rules, "\xd0\x9a\xd0\x95\xd0\xa0\xd0\xa7\xd0\xac", f, sizeof f);
+	es_fold(es_rules_folder(rules), "\xd0\x9a\xd0\x95\xd0\xa0\xd0\xa7\xd0\xac", f, sizeof f);
 	assert_string_equal(f, " \xd0\xba\xd0\xb5\xd1\x80\xd1\x87\xd1\x8c ");
 	/* Chinese: every ideograph a word, full-width punctuation a separator, digits kept */
-	es_rules_fold(rules, "\xe8\xa7\xa3\xe6\x94\xbe\xe5\x86\x9b" "61398\xef\xbc\x88" "A\xef\xbc\x89", f, sizeof f);
+	es_fold(es_rules_folder(rules), "\xe8\xa7\xa3\xe6\x94\xbe\xe5\x86\x9b" "61398\xef\xbc\x88" "A\xef\xbc\x89", f, sizeof f);
 	assert_string_equal(f, " \xe8\xa7\xa3 \xe6\x94\xbe \xe5\x86\x9b 61398 a ");
 	/* a small buffer full of ideographs stays terminated and in bounds */
 	char small[12];
-	es_rules_fold(rules, "\xe8\xa7\xa3\xe6\x94\xbe\xe5\x86\x9b\xe8\xa7\xa3\xe6\x94\xbe\xe5\x86\x9b", small, sizeof small);
+	es_fold(es_rules_folder(rules), "\xe8\xa7\xa3\xe6\x94\xbe\xe5\x86\x9b\xe8\xa7\xa3\xe6\x94\xbe\xe5\x86\x9b", small, sizeof small);
 	assert_true(strlen(small) < sizeof small);
+}
+
+/* Regression: a ship_date that is no calendar day (2026-02-31) came out CLEAR. */
+static void test_impossible_ship_date(void **state)
+{
+	(void)state;
+	const char *o = "{\"destination\":\"DE\",\"ship_date\":\"2026-02-31\",\"parties\":[" EU("Eifel Molkerei eG", "DE",
+			"commercial") "],\"items\":[" ITEM("EAR99", "none") "]}";
+	assert_int_equal(decide(o, NULL, 0), ES_DEC_REVIEW);
+	assert_true(has_reason("SHIP_DATE_INVALID"));
+	o = "{\"destination\":\"DE\",\"ship_date\":\"2024-02-29T08:00:00Z\",\"parties\":[" EU("Eifel Molkerei eG", "DE",
+	    "commercial") "],\"items\":[" ITEM("EAR99", "none") "]}";
+	assert_int_equal(decide(o, NULL, 0), ES_DEC_CLEAR);
+}
+
+/* The list actions and country groups the CLI and the filter ask the rules for. */
+static void test_list_action_and_same_country(void **state)
+{
+	(void)state;
+	assert_int_equal(es_rules_list_action(rules, "us_csl", "DPL"), ES_DEC_PROHIBITED);
+	assert_int_equal(es_rules_list_action(rules, "us_csl", "EL"), ES_DEC_LICENSE);
+	assert_int_equal(es_rules_list_action(rules, "ofac_sdn", "SDN"), ES_DEC_PROHIBITED);
+	assert_int_equal(es_rules_list_action(rules, "us_csl", "NO_SUCH_LIST"), ES_DEC_REVIEW);
+	assert_int_equal(es_rules_list_action(rules, "no_such_source", "SDN"), ES_DEC_REVIEW);
+	assert_true(es_rules_same_country(rules, "HK", "CN"));
+	assert_true(es_rules_same_country(rules, "DE", "DE"));
+	assert_false(es_rules_same_country(rules, "TW", "CN"));
+}
+
+/* Copies lists/rules into a temporary lists dir, replacing one file's text. */
+static char *rules_copy(const char *file, const char *text)
+{
+	char tmpl[] = "/tmp/es_rules_XXXXXX";
+	char *dir = mkdtemp(tmpl) ? strdup(tmpl) : NULL;
+	char cmd[1024];
+	assert_non_null(dir);
+	snprintf(cmd, sizeof cmd, "cp -r '%s/rules' '%s/rules'", ES_LISTS_DIR, dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof cmd, "%s/rules/%s", dir, file);
+	FILE *f = fopen(cmd, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return dir;
+}
+
+static void rules_copy_free(char *dir)
+{
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	free(dir);
+}
+
+/* Data-file errors name file:line; no threshold has a default in C. */
+static void test_data_file_errors(void **state)
+{
+	(void)state;
+	es_rules *r = NULL;
+	es_err err = {0};
+	char *dir = rules_copy("eccn.tsv", "# header\nEAR99\tear99\tno\tno\n5A002\tquantum\tno\tno\n");
+	assert_int_equal(es_rules_load(&r, dir, &err), ES_EFORMAT);
+	assert_non_null(strstr(err.msg, "eccn.tsv:3: unknown class 'quantum'"));
+	rules_copy_free(dir);
+	dir = rules_copy("policy.tsv", "strong_threshold\t0.97\n");
+	assert_int_equal(es_rules_load(&r, dir, &err), ES_EFORMAT);
+	assert_non_null(strstr(err.msg, "policy.tsv: key review_threshold missing"));
+	rules_copy_free(dir);
+	dir = rules_copy("ukraine_regions.tsv", "iso\tcrimea\tPROHIBITED\tUA-43\n");
+	assert_int_equal(es_rules_load(&r, dir, &err), ES_EFORMAT);
+	assert_non_null(strstr(err.msg, "ukraine_regions.tsv:1: expected kind, area, decision, code"));
+	rules_copy_free(dir);
+	assert_null(r);
 }
 
 int main(void)
@@ -293,6 +366,9 @@ int main(void)
 		cmocka_unit_test(test_list_hits),
 		cmocka_unit_test(test_ownership),
 		cmocka_unit_test(test_stale_and_fold),
+		cmocka_unit_test(test_impossible_ship_date),
+		cmocka_unit_test(test_list_action_and_same_country),
+		cmocka_unit_test(test_data_file_errors),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -9,64 +9,15 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "es_address.h"
+#include "es_hash.h"
 #include "es_io.h"
 #include "es_order.h"
+#include "es_utf8.h"
 
 #define READ_CHUNK 65536
-#define ADDR_KEY_TOKENS 3
-#define ADDR_MIN_TOKENS 5 /* "Unit 3, 6/F" or "1 Main Road" alone name no tenant */
-#define FOLD_BUF 4096
 
-/* ---- output buffer -------------------------------------------------------- */
-
-typedef struct {
-	char *p;
-	size_t n, cap;
-	bool oom;
-} sbuf;
-
-static void sb_reserve(sbuf *b, size_t more)
-{
-	if (b->oom || b->n + more + 1 <= b->cap)
-		return;
-	size_t nc = b->cap ? b->cap : 8192;
-	while (nc < b->n + more + 1)
-		nc *= 2;
-	char *np = realloc(b->p, nc);
-	if (!np) {
-		b->oom = true;
-		return;
-	}
-	b->p = np;
-	b->cap = nc;
-}
-
-static void sb_put(sbuf *b, const char *s, size_t n)
-{
-	sb_reserve(b, n);
-	if (b->oom)
-		return;
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
-
-static void sb_str(sbuf *b, const char *s)
-{
-	sb_put(b, s, strlen(s));
-}
-
-static void sb_fmt(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_fmt(sbuf *b, const char *fmt, ...)
-{
-	char tmp[128];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		sb_put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-}
+/* ---- JSON strings ----------------------------------------------------------- */
 
 /* Length of a valid UTF-8 sequence at s (max avail bytes), or 0. */
 static size_t utf8_seq(const unsigned char *s, size_t avail)
@@ -81,11 +32,11 @@ static size_t utf8_seq(const unsigned char *s, size_t avail)
 
 /* A JSON string literal of arbitrary bytes: invalid UTF-8 bytes become U+FFFD
  * (one per byte), control characters \u-escaped, so any input can be carried. */
-static void sb_json_str(sbuf *b, const char *s, size_t n)
+static void json_str(es_buf *b, const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	sb_reserve(b, n + 2);
-	sb_put(b, "\"", 1);
+	es_buf_reserve(b, n + 2);
+	es_buf_add(b, "\"", 1);
 	size_t run = 0; /* start of a run of bytes copied as they are */
 	for (size_t i = 0; i < n;) {
 		unsigned char c = u[i];
@@ -113,31 +64,25 @@ static void sb_json_str(sbuf *b, const char *s, size_t n)
 			}
 		}
 		if (esc) {
-			sb_put(b, s + run, i - run);
-			sb_str(b, esc);
+			es_buf_add(b, s + run, i - run);
+			es_buf_adds(b, esc);
 			run = i + k;
 		}
 		i += k;
 	}
-	sb_put(b, s + run, n - run);
-	sb_put(b, "\"", 1);
+	es_buf_add(b, s + run, n - run);
+	es_buf_add(b, "\"", 1);
 }
 
-static void sb_json_cstr(sbuf *b, const char *s)
+static void json_cstr(es_buf *b, const char *s)
 {
 	if (!s)
-		sb_str(b, "null");
+		es_buf_adds(b, "null");
 	else
-		sb_json_str(b, s, strlen(s));
+		json_str(b, s, strlen(s));
 }
 
-/* ---- address index ---------------------------------------------------------- */
-
-typedef struct {
-	uint64_t key;     /* hash of the first ADDR_KEY_TOKENS tokens */
-	uint32_t entity;
-	uint32_t addr;
-} addr_ent;
+/* ---- the filter ---------------------------------------------------------------- */
 
 #define ES_QCACHE_SLOTS 4096
 #define ES_QCACHE_HITS 8
@@ -161,12 +106,10 @@ struct es_filter {
 	size_t hits_cap;
 	es_hit *mhits;
 	size_t mhits_cap;
-	addr_ent *addrs;
-	size_t n_addrs;
-	sbuf out;
-	sbuf raw;            /* current CSV record (physical lines) */
+	es_address_index *addrs;
+	es_buf out;
+	es_buf raw;            /* current CSV record (physical lines) */
 	es_csv_orders *csv;
-	char fold_a[FOLD_BUF], fold_b[FOLD_BUF];
 	/* records hooks (es_filter_hooks): dispositions per hit, per result hit */
 	const es_disposition_view **hdisp;      /* per f->hits[k] */
 	const es_disposition_view *rdisp[ES_MAX_HIT_USES];
@@ -175,86 +118,9 @@ struct es_filter {
 	es_err hook_err;
 };
 
-static uint64_t fnv(const char *s, size_t n)
+static bool address_list(void *arg, const es_rec *r)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
-/* The folded text " t1 t2 t3 " covering the first k tokens: its length (0 if fewer tokens). */
-static size_t first_tokens(const char *folded, size_t k)
-{
-	size_t n = 0, seen = 0;
-	if (folded[0] != ' ')
-		return 0;
-	for (size_t i = 1; folded[i]; i++)
-		if (folded[i] == ' ') {
-			if (++seen == k) {
-				n = i + 1;
-				break;
-			}
-		}
-	return n;
-}
-
-static bool has_digit(const char *s)
-{
-	for (; *s; s++)
-		if (*s >= '0' && *s <= '9')
-			return true;
-	return false;
-}
-
-static int addr_cmp(const void *a, const void *b)
-{
-	const addr_ent *x = a, *y = b;
-	if (x->key != y->key)
-		return x->key < y->key ? -1 : 1;
-	if (x->entity != y->entity)
-		return x->entity < y->entity ? -1 : 1;
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
-}
-
-static const char *rec_addr_text(const es_rec_address *a)
-{
-	return a->full ? a->full : a->street;
-}
-
-static es_code build_addr_index(es_filter *f, es_err *err)
-{
-	const es_matcher *m = f->cfg.matcher;
-	size_t n = es_matcher_count(m), cap = 0;
-	for (size_t i = 0; i < n; i++) {
-		es_rec r;
-		es_matcher_entity(m, i, &r);
-		if (!r.list || !es_rules_address_list(f->cfg.rules, es_source_id(r.source), r.list))
-			continue;
-		for (size_t j = 0; j < r.n_addresses; j++) {
-			const char *t = rec_addr_text(&r.addresses[j]);
-			if (!t)
-				continue;
-			es_rules_fold_address(f->cfg.rules, t, f->fold_a, sizeof f->fold_a);
-			size_t kl = first_tokens(f->fold_a, ADDR_KEY_TOKENS);
-			if (!kl || !has_digit(f->fold_a))
-				continue;
-			if (f->n_addrs == cap) {
-				size_t nc = cap ? cap * 2 : 1024;
-				addr_ent *na = realloc(f->addrs, nc * sizeof *na);
-				if (!na)
-					return es_err_set(err, ES_ENOMEM, "out of memory");
-				f->addrs = na;
-				cap = nc;
-			}
-			f->addrs[f->n_addrs++] = (addr_ent){fnv(f->fold_a, kl), (uint32_t)i, (uint32_t)j};
-		}
-	}
-	if (f->n_addrs)
-		qsort(f->addrs, f->n_addrs, sizeof *f->addrs, addr_cmp);
-	return ES_OK;
+	return r->list && es_rules_address_list(arg, es_source_id(r->source), r->list);
 }
 
 es_code es_filter_new(es_filter **out, const es_filter_config *cfg, es_err *err)
@@ -282,7 +148,8 @@ es_code es_filter_new(es_filter **out, const es_filter_config *cfg, es_err *err)
 			goto done;
 		}
 	}
-	if (cfg->matcher && (rc = build_addr_index(f, err)) != ES_OK)
+	if (cfg->matcher && (rc = es_address_index_build(&f->addrs, cfg->matcher, es_rules_folder(cfg->rules),
+							  address_list, (void *)cfg->rules, err)) != ES_OK)
 		goto done;
 	*out = f;
 	f = NULL;
@@ -294,21 +161,23 @@ done:
 es_code es_filter_set_lists(es_filter *f, const es_matcher *m, const char *list_version, bool lists_stale,
 			    es_err *err)
 {
-	es_filter_config saved = f->cfg;
-	addr_ent *addrs = f->addrs;
-	size_t n_addrs = f->n_addrs;
-	f->cfg.matcher = m;
-	f->addrs = NULL;
-	f->n_addrs = 0;
-	es_code rc = m ? build_addr_index(f, err) : ES_OK;
-	if (rc != ES_OK) {
-		free(f->addrs);
-		f->cfg = saved;
-		f->addrs = addrs;
-		f->n_addrs = n_addrs;
+	es_address_index *addrs = NULL;
+	es_code rc = ES_OK;
+	if (m && (rc = es_address_index_build(&addrs, m, es_rules_folder(f->cfg.rules), address_list,
+					      (void *)f->cfg.rules, err)) != ES_OK)
 		return rc;
+	/* the hooks may have gained dispositions with the new set */
+	if (f->cfg.hooks && f->cfg.hooks->disposition && !f->hdisp) {
+		f->hdisp = calloc(f->hits_cap, sizeof *f->hdisp);
+		f->dhits = calloc(f->hits_cap, sizeof *f->dhits);
+		if (!f->hdisp || !f->dhits) {
+			es_address_index_free(addrs);
+			return es_err_set(err, ES_ENOMEM, "out of memory");
+		}
 	}
-	free(addrs);
+	es_address_index_free(f->addrs);
+	f->addrs = addrs;
+	f->cfg.matcher = m;
 	f->cfg.list_version = list_version;
 	f->cfg.lists_stale = lists_stale;
 	memset(f->qcache, 0, ES_QCACHE_SLOTS * sizeof *f->qcache);
@@ -326,9 +195,9 @@ void es_filter_free(es_filter *f)
 	free(f->hdisp);
 	free(f->dhits);
 	free(f->qcache);
-	free(f->addrs);
-	free(f->out.p);
-	free(f->raw.p);
+	es_address_index_free(f->addrs);
+	es_buf_free(&f->out);
+	es_buf_free(&f->raw);
 	free(f);
 }
 
@@ -339,72 +208,45 @@ static bool addr_role(es_role r)
 	return r == ES_ROLE_SHIP_TO || r == ES_ROLE_END_USER || r == ES_ROLE_INTERMEDIATE || r == ES_ROLE_BUYER;
 }
 
-static bool same_country(const es_filter *f, const char *a, const char *b)
+typedef struct {
+	es_filter *f;
+	size_t party, nh;
+} address_visit;
+
+/* One listed address that matches party v->party's: a hit, unless the countries
+ * differ or it is the listed party itself (already hit by name). */
+static bool add_address_hit(void *arg, size_t entity, const es_rec *r, size_t addr)
 {
-	(void)f;
-	if (!a || !b || !*a || !*b)
+	address_visit *v = arg;
+	es_filter *f = v->f;
+	const es_party *p = &f->order.parties[v->party];
+	const es_rec_address *a = &r->addresses[addr];
+	(void)entity;
+	if (v->nh >= f->hits_cap)
+		return false;
+	if (p->country && *p->country && a->country[0] && !es_rules_same_country(f->cfg.rules, p->country, a->country))
 		return true;
-	if (strcmp(a, b) == 0)
-		return true;
-	/* Hong Kong and Macau addresses are often listed under CN */
-	bool ca = !strcmp(a, "CN") || !strcmp(a, "HK") || !strcmp(a, "MO");
-	bool cb = !strcmp(b, "CN") || !strcmp(b, "HK") || !strcmp(b, "MO");
-	return ca && cb;
+	for (size_t k = 0; k < v->nh; k++)
+		if (f->hits[k].party == v->party && f->hits[k].rec.entry_id == r->entry_id)
+			return true;
+	es_party_hit *h = &f->hits[v->nh++];
+	h->party = v->party;
+	h->score = 1.0;
+	h->by_address = true;
+	h->matched_name = es_address_text(a);
+	h->rec = *r;
+	return v->nh < f->hits_cap;
 }
 
-/* Address hits for party pi: its street address is a whole-token prefix of a listed
- * address. A short street address ("Koenigstrasse 10") counts only together with
- * its city: "street, city" must then be the prefix ("KOENIGSTRASSE 10, DUSSELDORF, DE"). */
+/* Address hits for party pi (es_address: its street address begins a listed one). */
 static size_t address_hits(es_filter *f, size_t pi, size_t nh)
 {
 	const es_party *p = &f->order.parties[pi];
-	if (!p->address || !f->n_addrs || !addr_role(p->role))
+	if (!addr_role(p->role))
 		return nh;
-	es_rules_fold_address(f->cfg.rules, p->address, f->fold_b, sizeof f->fold_b);
-	if (!first_tokens(f->fold_b, ADDR_MIN_TOKENS) && p->city && *p->city) {
-		char both[ES_ORDER_MAX_FIELD * 8 + 4];
-		snprintf(both, sizeof both, "%s, %s", p->address, p->city);
-		es_rules_fold_address(f->cfg.rules, both, f->fold_b, sizeof f->fold_b);
-		if (!first_tokens(f->fold_b, ADDR_KEY_TOKENS))
-			return nh;
-	} else if (!first_tokens(f->fold_b, ADDR_MIN_TOKENS)) {
-		return nh;
-	}
-	size_t qlen = strlen(f->fold_b);
-	if (!has_digit(f->fold_b))
-		return nh;
-	size_t kl = first_tokens(f->fold_b, ADDR_KEY_TOKENS);
-	addr_ent probe = {fnv(f->fold_b, kl), 0, 0};
-	size_t lo = 0, hi = f->n_addrs;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (f->addrs[mid].key < probe.key)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (size_t i = lo; i < f->n_addrs && f->addrs[i].key == probe.key && nh < f->hits_cap; i++) {
-		es_rec r;
-		es_matcher_entity(f->cfg.matcher, f->addrs[i].entity, &r);
-		const es_rec_address *a = &r.addresses[f->addrs[i].addr];
-		es_rules_fold_address(f->cfg.rules, rec_addr_text(a), f->fold_a, sizeof f->fold_a);
-		if (strncmp(f->fold_a, f->fold_b, qlen) != 0)
-			continue;
-		if (!same_country(f, p->country, a->country))
-			continue;
-		bool dup = false; /* the listed party itself (already hit by name) */
-		for (size_t k = 0; k < nh && !dup; k++)
-			dup = f->hits[k].party == pi && f->hits[k].rec.entry_id == r.entry_id;
-		if (dup)
-			continue;
-		es_party_hit *h = &f->hits[nh++];
-		h->party = pi;
-		h->score = 1.0;
-		h->by_address = true;
-		h->matched_name = rec_addr_text(a);
-		h->rec = r;
-	}
-	return nh;
+	address_visit v = {f, pi, nh};
+	es_address_find(f->addrs, p->address, p->city, add_address_hit, &v);
+	return v.nh;
 }
 
 /* The matcher's answer for one name. Buyers and resellers recur on order after
@@ -413,7 +255,7 @@ static size_t address_hits(es_filter *f, size_t pi, size_t nh)
  * matcher is read-only, so a cached answer stays exact. */
 static es_qslot *qcache_slot(es_filter *f, const char *name, size_t len, uint64_t *h)
 {
-	*h = fnv(name, len);
+	*h = es_hash(name, len);
 	return &f->qcache[*h % ES_QCACHE_SLOTS];
 }
 
@@ -542,107 +384,107 @@ static es_code screen(es_filter *f, size_t *n_hits, es_err *err)
 	return ES_OK;
 }
 
-static void write_reasons(es_filter *f, sbuf *b)
+static void write_reasons(es_filter *f, es_buf *b)
 {
 	const es_result *r = &f->result;
-	sb_str(b, "[");
+	es_buf_adds(b, "[");
 	for (size_t i = 0; i < r->n_reasons; i++) {
 		const es_reason *rs = &r->reasons[i];
 		if (i)
-			sb_str(b, ",");
-		sb_str(b, "{\"code\":");
-		sb_json_cstr(b, rs->code);
-		sb_str(b, ",\"decision\":");
-		sb_json_cstr(b, es_decision_name(rs->decision));
+			es_buf_adds(b, ",");
+		es_buf_adds(b, "{\"code\":");
+		json_cstr(b, rs->code);
+		es_buf_adds(b, ",\"decision\":");
+		json_cstr(b, es_decision_name(rs->decision));
 		if (rs->party >= 0) {
-			sb_str(b, ",\"role\":");
-			sb_json_cstr(b, es_role_name(f->order.parties[rs->party].role));
-			sb_fmt(b, ",\"party\":%d", rs->party);
+			es_buf_adds(b, ",\"role\":");
+			json_cstr(b, es_role_name(f->order.parties[rs->party].role));
+			es_buf_printf(b, ",\"party\":%d", rs->party);
 		} else {
-			sb_str(b, ",\"role\":null,\"party\":null");
+			es_buf_adds(b, ",\"role\":null,\"party\":null");
 		}
-		sb_str(b, ",\"message\":");
-		sb_json_cstr(b, rs->message);
-		sb_str(b, ",\"citation\":");
-		sb_json_cstr(b, rs->citation);
-		sb_str(b, "}");
+		es_buf_adds(b, ",\"message\":");
+		json_cstr(b, rs->message);
+		es_buf_adds(b, ",\"citation\":");
+		json_cstr(b, rs->citation);
+		es_buf_adds(b, "}");
 	}
-	sb_str(b, "]");
+	es_buf_adds(b, "]");
 }
 
-static void write_hits(es_filter *f, sbuf *b)
+static void write_hits(es_filter *f, es_buf *b)
 {
 	const es_result *r = &f->result;
-	sb_str(b, "[");
+	es_buf_adds(b, "[");
 	for (size_t i = 0; i < r->n_hits; i++) {
 		const es_party_hit *h = &f->hits[r->hits[i].hit];
 		if (i)
-			sb_str(b, ",");
-		sb_str(b, "{\"role\":");
-		sb_json_cstr(b, es_role_name(f->order.parties[h->party].role));
-		sb_fmt(b, ",\"party\":%zu,\"score\":%.3f,\"source\":", h->party, h->score);
-		sb_json_cstr(b, es_source_id(h->rec.source));
-		sb_str(b, ",\"list\":");
-		sb_json_cstr(b, h->rec.list);
-		sb_str(b, ",\"entry_id\":");
-		sb_json_cstr(b, h->rec.entry_id);
-		sb_str(b, ",\"name\":");
-		sb_json_cstr(b, h->rec.name);
-		sb_str(b, ",\"matched_name\":");
-		sb_json_cstr(b, h->matched_name);
-		sb_str(b, ",\"by\":");
-		sb_str(b, h->by_address ? "\"address\"" : "\"name\"");
-		sb_str(b, ",\"action\":");
-		sb_json_cstr(b, es_decision_name(r->hits[i].action));
-		if (f->rdisp[i]) {
+			es_buf_adds(b, ",");
+		es_buf_adds(b, "{\"role\":");
+		json_cstr(b, es_role_name(f->order.parties[h->party].role));
+		es_buf_printf(b, ",\"party\":%zu,\"score\":%.3f,\"source\":", h->party, h->score);
+		json_cstr(b, es_source_id(h->rec.source));
+		es_buf_adds(b, ",\"list\":");
+		json_cstr(b, h->rec.list);
+		es_buf_adds(b, ",\"entry_id\":");
+		json_cstr(b, h->rec.entry_id);
+		es_buf_adds(b, ",\"name\":");
+		json_cstr(b, h->rec.name);
+		es_buf_adds(b, ",\"matched_name\":");
+		json_cstr(b, h->matched_name);
+		es_buf_adds(b, ",\"by\":");
+		es_buf_adds(b, h->by_address ? "\"address\"" : "\"name\"");
+		es_buf_adds(b, ",\"action\":");
+		json_cstr(b, es_decision_name(r->hits[i].action));
+		if (f->rdisp[i]) { /* records hook: the reviewer's disposition of this hit */
 			const es_disposition_view *d = f->rdisp[i];
-			sb_fmt(b, ",\"disposition\":{\"id\":%lld,\"kind\":", d->id);
-			sb_str(b, d->true_match ? "\"true_match\"" : "\"false_positive\"");
-			sb_str(b, ",\"by\":");
-			sb_json_cstr(b, d->by);
-			sb_str(b, ",\"at\":");
-			sb_json_cstr(b, d->at);
-			sb_str(b, ",\"reason\":");
-			sb_json_cstr(b, d->reason);
-			sb_str(b, "}");
+			es_buf_printf(b, ",\"disposition\":{\"id\":%lld,\"kind\":", d->id);
+			es_buf_adds(b, d->true_match ? "\"true_match\"" : "\"false_positive\"");
+			es_buf_adds(b, ",\"by\":");
+			json_cstr(b, d->by);
+			es_buf_adds(b, ",\"at\":");
+			json_cstr(b, d->at);
+			es_buf_adds(b, ",\"reason\":");
+			json_cstr(b, d->reason);
+			es_buf_adds(b, "}");
 		}
-		sb_str(b, "}");
+		es_buf_adds(b, "}");
 	}
-	sb_str(b, "]");
+	es_buf_adds(b, "]");
 }
 
-static void write_screening(es_filter *f, sbuf *b)
+static void write_screening(es_filter *f, es_buf *b)
 {
-	sb_str(b, "\"screening\":{\"decision\":");
-	sb_json_cstr(b, es_decision_name(f->result.decision));
-	sb_str(b, ",\"reasons\":");
+	es_buf_adds(b, "\"screening\":{\"decision\":");
+	json_cstr(b, es_decision_name(f->result.decision));
+	es_buf_adds(b, ",\"reasons\":");
 	write_reasons(f, b);
-	sb_str(b, ",\"hits\":");
+	es_buf_adds(b, ",\"hits\":");
 	write_hits(f, b);
-	sb_str(b, ",\"lists\":{\"version\":");
-	sb_json_cstr(b, f->cfg.list_version ? f->cfg.list_version : "");
-	sb_str(b, f->cfg.lists_stale ? ",\"stale\":true}}" : ",\"stale\":false}}");
+	es_buf_adds(b, ",\"lists\":{\"version\":");
+	json_cstr(b, f->cfg.list_version ? f->cfg.list_version : "");
+	es_buf_adds(b, f->cfg.lists_stale ? ",\"stale\":true}}" : ",\"stale\":false}}");
 }
 
-static void write_error_json(sbuf *b, const char *line, size_t len, size_t lineno, const char *msg)
+static void write_error_json(es_buf *b, const char *line, size_t len, size_t lineno, const char *msg)
 {
 	char head[64];
 	snprintf(head, sizeof head, "line %zu: ", lineno);
-	sb_fmt(b, "{\"line\":%zu,\"raw\":", lineno);
-	sb_json_str(b, line, len);
-	sb_str(b, ",\"error\":");
+	es_buf_printf(b, "{\"line\":%zu,\"raw\":", lineno);
+	json_str(b, line, len);
+	es_buf_adds(b, ",\"error\":");
 	/* the message may quote input bytes (jansson's "near '...'"): escape like raw */
 	size_t hl = strlen(head), ml = strlen(msg);
 	char *full = malloc(hl + ml + 1);
 	if (full) {
 		memcpy(full, head, hl);
 		memcpy(full + hl, msg, ml + 1);
-		sb_json_str(b, full, hl + ml);
+		json_str(b, full, hl + ml);
 		free(full);
 	} else {
-		sb_json_str(b, head, hl);
+		json_str(b, head, hl);
 	}
-	sb_str(b, ",\"screening\":{\"decision\":\"ERROR\",\"reasons\":[],\"hits\":[]}}\n");
+	es_buf_adds(b, ",\"screening\":{\"decision\":\"ERROR\",\"reasons\":[],\"hits\":[]}}\n");
 }
 
 /* records hook: the record just appended to f->out (from start) was screened.
@@ -657,7 +499,7 @@ static void hook_screened(es_filter *f, const char *raw, size_t rawlen, size_t l
 	es_filter_event ev = {
 		.raw = raw, .raw_len = rawlen, .lineno = lineno, .csv_header = header,
 		.order = ok ? &f->order : NULL,
-		.output = f->out.p ? f->out.p + start : "", .output_len = f->out.n - start,
+		.output = f->out.s ? f->out.s + start : "", .output_len = f->out.len - start,
 		.decision = d, .hits = f->hits, .result = ok ? &f->result : NULL, .disp = f->rdisp,
 	};
 	f->hook_rc = h->screened(h->user, &ev, &f->hook_err);
@@ -673,7 +515,7 @@ static es_decision jsonl_record(es_filter *f, const char *raw, size_t rawlen, si
 	es_code rc = ES_OK;
 	const char *line = raw + skip;
 	size_t len = rawlen - skip;
-	size_t start = f->out.n;
+	size_t start = f->out.len;
 	if (toolong) {
 		write_error_json(&f->out, raw, rawlen, lineno, toolong);
 		hook_screened(f, raw, rawlen, lineno, false, start, ES_DEC_ERROR);
@@ -695,75 +537,68 @@ static es_decision jsonl_record(es_filter *f, const char *raw, size_t rawlen, si
 	while (j > 0 && (line[j - 1] == ' ' || line[j - 1] == '\t' || line[j - 1] == '\r' || line[j - 1] == '\n'))
 		j--;
 	bool empty = j > 0 && line[j - 1] == '{';
-	sb_put(&f->out, line, k);
+	es_buf_add(&f->out, line, k);
 	if (!empty)
-		sb_put(&f->out, ",", 1);
+		es_buf_add(&f->out, ",", 1);
 	write_screening(f, &f->out);
-	sb_put(&f->out, "}\n", 2);
+	es_buf_add(&f->out, "}\n", 2);
 	hook_screened(f, raw, rawlen, lineno, false, start, f->result.decision);
 	es_order_release(&f->order);
 	return f->result.decision;
 }
 
-es_code es_filter_jsonl_record(es_filter *f, const char *line, size_t len, size_t lineno, char **buf,
-			       size_t *len_out, size_t *cap, es_decision *decision, es_err *err)
+es_code es_filter_jsonl_record(es_filter *f, const char *line, size_t len, size_t lineno, es_buf *out,
+			       es_decision *decision, es_err *err)
 {
-	sbuf b = {*buf, *len_out, *cap, false};
-	sbuf saved = f->out;
-	f->out = b;
+	es_buf saved = f->out;
+	f->out = *out;
 	es_decision d = jsonl_record(f, line, len, 0, lineno, NULL);
-	b = f->out;
+	*out = f->out;
 	f->out = saved;
-	if (f->hook_rc != ES_OK) {
+	if (decision)
+		*decision = d;
+	if (f->hook_rc != ES_OK) { /* records hook failed */
 		es_code hrc = f->hook_rc;
 		f->hook_rc = ES_OK;
 		if (err)
 			*err = f->hook_err;
-		*buf = b.p;
-		*len_out = b.n;
-		*cap = b.cap;
 		return hrc;
 	}
-	*buf = b.p;
-	*len_out = b.n;
-	*cap = b.cap;
-	if (decision)
-		*decision = d;
-	return b.oom ? es_err_set(err, ES_ENOMEM, "out of memory") : ES_OK;
+	return out->oom ? es_err_set(err, ES_ENOMEM, "out of memory") : ES_OK;
 }
 
 /* ---- CSV ---------------------------------------------------------------------- */
 
-static void csv_quote_field(sbuf *b, const char *s, size_t n)
+static void csv_quote_field(es_buf *b, const char *s, size_t n)
 {
-	sb_put(b, "\"", 1);
+	es_buf_add(b, "\"", 1);
 	size_t run = 0;
 	for (size_t i = 0; i < n; i++)
 		if (s[i] == '"') {
-			sb_put(b, s + run, i + 1 - run);
-			sb_put(b, "\"", 1);
+			es_buf_add(b, s + run, i + 1 - run);
+			es_buf_add(b, "\"", 1);
 			run = i + 1;
 		}
-	sb_put(b, s + run, n - run);
-	sb_put(b, "\"", 1);
+	es_buf_add(b, s + run, n - run);
+	es_buf_add(b, "\"", 1);
 }
 
-static void csv_tail(es_filter *f, sbuf *row)
+static void csv_tail(es_filter *f, es_buf *row)
 {
 	/* raw record without its final terminator */
-	while (row->n && (row->p[row->n - 1] == '\n' || row->p[row->n - 1] == '\r'))
-		row->n--;
-	sb_put(&f->out, row->p ? row->p : "", row->n);
+	while (row->len && (row->s[row->len - 1] == '\n' || row->s[row->len - 1] == '\r'))
+		row->len--;
+	es_buf_add(&f->out, row->s ? row->s : "", row->len);
 }
 
 static es_decision csv_record(es_filter *f, size_t lineno, bool is_header, const char *errmsg)
 {
-	sbuf *row = &f->raw;
-	size_t start = f->out.n;
+	es_buf *row = &f->raw;
+	size_t start = f->out.len;
 	csv_tail(f, row);
 	if (is_header && !errmsg) {
-		sb_str(&f->out, ",decision,reasons,hits\n");
-		hook_screened(f, row->p ? row->p : "", row->n, lineno, true, start, ES_DEC_CLEAR);
+		es_buf_adds(&f->out, ",decision,reasons,hits\n");
+		hook_screened(f, row->s ? row->s : "", row->len, lineno, true, start, ES_DEC_CLEAR);
 		return ES_DEC_CLEAR;
 	}
 	es_err e = {0};
@@ -777,44 +612,44 @@ static es_decision csv_record(es_filter *f, size_t lineno, bool is_header, const
 	if (errmsg) {
 		/* an unbalanced quote would swallow the columns appended below: close it */
 		size_t quotes = 0;
-		for (size_t i = 0; i < row->n; i++)
-			quotes += row->p[i] == '"';
+		for (size_t i = 0; i < row->len; i++)
+			quotes += row->s[i] == '"';
 		if (quotes % 2)
-			sb_put(&f->out, "\"", 1);
-		sbuf j = {0};
+			es_buf_add(&f->out, "\"", 1);
+		es_buf j = {0};
 		char head[48];
 		snprintf(head, sizeof head, "line %zu: ", lineno);
-		sb_str(&j, "[{\"code\":\"ERROR\",\"message\":");
+		es_buf_adds(&j, "[{\"code\":\"ERROR\",\"message\":");
 		size_t hl = strlen(head), ml = strlen(errmsg);
 		char *full = malloc(hl + ml + 1);
 		if (full) {
 			memcpy(full, head, hl);
 			memcpy(full + hl, errmsg, ml + 1);
-			sb_json_str(&j, full, hl + ml);
+			json_str(&j, full, hl + ml);
 			free(full);
 		}
-		sb_fmt(&j, ",\"line\":%zu}]", lineno);
-		sb_str(&f->out, ",ERROR,");
-		csv_quote_field(&f->out, j.p ? j.p : "[]", j.n);
-		sb_str(&f->out, ",\"[]\"\n");
-		free(j.p);
-		hook_screened(f, row->p ? row->p : "", row->n, lineno, false, start, ES_DEC_ERROR);
+		es_buf_printf(&j, ",\"line\":%zu}]", lineno);
+		es_buf_adds(&f->out, ",ERROR,");
+		csv_quote_field(&f->out, j.s ? j.s : "[]", j.len);
+		es_buf_adds(&f->out, ",\"[]\"\n");
+		free(j.s);
+		hook_screened(f, row->s ? row->s : "", row->len, lineno, false, start, ES_DEC_ERROR);
 		es_order_release(&f->order);
 		return ES_DEC_ERROR;
 	}
-	sbuf j = {0};
-	sb_put(&f->out, ",", 1);
-	sb_str(&f->out, es_decision_name(f->result.decision));
-	sb_put(&f->out, ",", 1);
+	es_buf j = {0};
+	es_buf_add(&f->out, ",", 1);
+	es_buf_adds(&f->out, es_decision_name(f->result.decision));
+	es_buf_add(&f->out, ",", 1);
 	write_reasons(f, &j);
-	csv_quote_field(&f->out, j.p ? j.p : "[]", j.n);
-	j.n = 0;
-	sb_put(&f->out, ",", 1);
+	csv_quote_field(&f->out, j.s ? j.s : "[]", j.len);
+	j.len = 0;
+	es_buf_add(&f->out, ",", 1);
 	write_hits(f, &j);
-	csv_quote_field(&f->out, j.p ? j.p : "[]", j.n);
-	sb_put(&f->out, "\n", 1);
-	free(j.p);
-	hook_screened(f, row->p ? row->p : "", row->n, lineno, false, start, f->result.decision);
+	csv_quote_field(&f->out, j.s ? j.s : "[]", j.len);
+	es_buf_add(&f->out, "\n", 1);
+	free(j.s);
+	hook_screened(f, row->s ? row->s : "", row->len, lineno, false, start, f->result.decision);
 	es_order_release(&f->order);
 	return f->result.decision;
 }
@@ -838,17 +673,17 @@ static es_code flush_out(es_filter *f, FILE *out, es_filter_stats *st, es_err *e
 		*err = f->hook_err;
 		return f->hook_rc;
 	}
-	if (f->out.n && f->cfg.hooks && f->cfg.hooks->commit) {
+	if (f->out.len && f->cfg.hooks && f->cfg.hooks->commit) {
 		es_code hrc = f->cfg.hooks->commit(f->cfg.hooks->user, err);
 		if (hrc != ES_OK)
 			return hrc;
 	}
-	if (f->out.n && fwrite(f->out.p, 1, f->out.n, out) != f->out.n) {
+	if (f->out.len && fwrite(f->out.s, 1, f->out.len, out) != f->out.len) {
 		int e = errno;
 		st->output_closed = e == EPIPE;
 		return es_err_set(err, ES_EIO, "cannot write to standard output: %s", strerror(e));
 	}
-	f->out.n = 0;
+	f->out.len = 0;
 	return ES_OK;
 }
 
@@ -871,7 +706,7 @@ es_code es_filter_run(es_filter *f, int in_fd, FILE *out, es_filter_stats *st, e
 {
 	es_code rc = ES_OK;
 	char *chunk = malloc(READ_CHUNK);
-	sbuf line = {0};
+	es_buf line = {0};
 	size_t lineno = 0, cpos = 0, clen = 0, rec_start = 0;
 	bool eof = false, toolong = false;
 	es_format fmt = f->cfg.format;
@@ -884,7 +719,7 @@ es_code es_filter_run(es_filter *f, int in_fd, FILE *out, es_filter_stats *st, e
 	for (;;) {
 		/* one physical line into `line` (bounded; the excess is skipped) */
 		bool have = false, had_nl = false;
-		line.n = 0;
+		line.len = 0;
 		toolong = false;
 		while (!have) {
 			if (cpos == clen) {
@@ -914,12 +749,12 @@ es_code es_filter_run(es_filter *f, int in_fd, FILE *out, es_filter_stats *st, e
 			}
 			char *nl = memchr(chunk + cpos, '\n', clen - cpos);
 			size_t take = nl ? (size_t)(nl - (chunk + cpos)) : clen - cpos;
-			size_t room = ES_FILTER_MAX_LINE > line.n ? ES_FILTER_MAX_LINE - line.n : 0;
+			size_t room = ES_FILTER_MAX_LINE > line.len ? ES_FILTER_MAX_LINE - line.len : 0;
 			if (take > room) {
 				toolong = true;
-				sb_put(&line, chunk + cpos, room);
+				es_buf_add(&line, chunk + cpos, room);
 			} else {
-				sb_put(&line, chunk + cpos, take);
+				es_buf_add(&line, chunk + cpos, take);
 			}
 			cpos += take;
 			if (nl) {
@@ -931,14 +766,14 @@ es_code es_filter_run(es_filter *f, int in_fd, FILE *out, es_filter_stats *st, e
 			rc = es_err_set(err, ES_ENOMEM, "out of memory");
 			goto done;
 		}
-		if (!have && line.n == 0)
+		if (!have && line.len == 0)
 			break; /* end of input */
 		lineno++;
-		if (f->cfg.between_records && f->raw.n == 0 &&
+		if (f->cfg.between_records && f->raw.len == 0 &&
 		    (rc = f->cfg.between_records(f->cfg.between_ud, f, err)) != ES_OK)
 			goto done;
-		const char *lp = line.p ? line.p : "";
-		size_t ln = line.n;
+		const char *lp = line.s ? line.s : "";
+		size_t ln = line.len;
 		if (fmt == ES_FMT_AUTO) {
 			if (blank_line(lp, ln))
 				goto next;
@@ -963,15 +798,15 @@ es_code es_filter_run(es_filter *f, int in_fd, FILE *out, es_filter_stats *st, e
 		} else {
 			if (!f->csv && (rc = es_csv_orders_new(&f->csv, err)) != ES_OK)
 				goto done;
-			if (f->raw.n == 0 && blank_line(lp, ln) && !toolong) {
+			if (f->raw.len == 0 && blank_line(lp, ln) && !toolong) {
 				st->skipped_blank++;
 				goto next;
 			}
-			if (f->raw.n == 0)
+			if (f->raw.len == 0)
 				rec_start = lineno;
-			sb_put(&f->raw, lp, ln);
+			es_buf_add(&f->raw, lp, ln);
 			if (had_nl)
-				sb_put(&f->raw, "\n", 1);
+				es_buf_add(&f->raw, "\n", 1);
 			bool done_row = false, is_header = false;
 			es_err e = {0};
 			es_code frc = ES_OK;
@@ -994,7 +829,7 @@ es_code es_filter_run(es_filter *f, int in_fd, FILE *out, es_filter_stats *st, e
 			}
 			if (done_row) {
 				es_decision d = csv_record(f, rec_start, is_header, frc == ES_OK ? NULL : e.msg);
-				f->raw.n = 0;
+				f->raw.len = 0;
 				if (!is_header || frc != ES_OK) {
 					st->by_decision[d]++;
 					st->records++;
@@ -1007,15 +842,15 @@ es_code es_filter_run(es_filter *f, int in_fd, FILE *out, es_filter_stats *st, e
 			rc = f->hook_rc;
 			goto done;
 		}
-		if (f->out.n >= (1u << 16) && (rc = flush_out(f, out, st, err)) != ES_OK)
+		if (f->out.len >= (1u << 16) && (rc = flush_out(f, out, st, err)) != ES_OK)
 			goto done;
 		if (!have)
 			break;
 	}
-	if (f->raw.n) {
+	if (f->raw.len) {
 		/* a record left open at end of input */
 		es_decision d = csv_record(f, rec_start, false, "the input ends inside a quoted CSV field");
-		f->raw.n = 0;
+		f->raw.len = 0;
 		st->by_decision[d]++;
 		st->records++;
 	}
@@ -1027,6 +862,6 @@ es_code es_filter_run(es_filter *f, int in_fd, FILE *out, es_filter_stats *st, e
 	}
 done:
 	free(chunk);
-	free(line.p);
+	free(line.s);
 	return rc;
 }

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "es_buf.h"
 #include "es_country.h"
 #include "es_error.h"
 #include "es_match.h"
@@ -107,9 +108,9 @@ es_code es_filter_set_lists(es_filter *f, const es_matcher *m, const char *list_
 es_code es_filter_run(es_filter *f, int in_fd, FILE *out, es_filter_stats *stats, es_err *err);
 
 /* Screens one JSON Lines record (no terminator) and appends the output record
- * (with its newline) to *buf, *len_out (grown with realloc; caller frees). For tests
- * and fuzzing; returns the record's decision in *decision. */
-es_code es_filter_jsonl_record(es_filter *f, const char *line, size_t len, size_t lineno, char **buf,
-			       size_t *len_out, size_t *cap, es_decision *decision, es_err *err);
+ * (with its newline) to out (the caller frees it with es_buf_free). For tests and
+ * fuzzing; returns the record's decision in *decision (may be NULL). */
+es_code es_filter_jsonl_record(es_filter *f, const char *line, size_t len, size_t lineno, es_buf *out,
+			       es_decision *decision, es_err *err);
 
 #endif

@@ -7,12 +7,73 @@
 
 #include "es_io.h"
 
-static const char SQL_ACTIVE[] =
-	"SELECT id, party_key, country, source, entry_id, entry_hash, expires, by_user, at, reason, kind"
-	" FROM dispositions WHERE revoked_at IS NULL ORDER BY id";
 static const char SQL_ALL[] =
 	"SELECT id, party, party_key, country, source, entry_id, entry_name, entry_hash, kind, reason, by_user, at,"
-	" expires, revoked_at, revoked_by, revoke_reason FROM dispositions ORDER BY id";
+	" expires, revoked_at, revoked_by, revoke_reason, mac FROM dispositions ORDER BY id";
+static const char SQL_ONE[] =
+	"SELECT id, party, party_key, country, source, entry_id, entry_name, entry_hash, kind, reason, by_user, at,"
+	" expires, revoked_at, revoked_by, revoke_reason, mac FROM dispositions WHERE id = ?";
+static const char SQL_SETMAC[] = "UPDATE dispositions SET mac = ? WHERE id = ?";
+#define DISP_FIELDS 16 /* the columns of SQL_ALL before mac */
+
+/* The MAC of the row at the cursor (columns as SQL_ALL). */
+static bool row_mac(es_records *r, es_cursor *c, char out[65])
+{
+	const es_store_ops *o = r->st->ops;
+	char id[32];
+	const char *f[DISP_FIELDS];
+	snprintf(id, sizeof id, "%lld", o->col_int(c, 0));
+	f[0] = id;
+	for (int i = 1; i < DISP_FIELDS; i++)
+		f[i] = o->col_text(c, i);
+	return es_rec_disp_mac(r, f, DISP_FIELDS, out);
+}
+
+/* Whether the row at the cursor is as exportscreen wrote it (never true without the key). */
+static bool row_ok(es_records *r, es_cursor *c)
+{
+	char m[65];
+	const char *stored = r->st->ops->col_text(c, DISP_FIELDS);
+	return r->have_key && stored && row_mac(r, c, m) && strcmp(m, stored) == 0;
+}
+
+/* Re-MACs disposition id after a write (inside the write transaction). */
+static es_code seal(es_records *r, long long id, es_err *err)
+{
+	const es_store_ops *o = r->st->ops;
+	es_cursor *c;
+	es_val k[] = {ES_VINT(id)};
+	es_code rc = o->query(r->st, SQL_ONE, k, 1, &c, err);
+	if (rc != ES_OK)
+		return rc;
+	char m[65];
+	int s = o->step(c, err);
+	bool ok = s > 0 && row_mac(r, c, m);
+	o->done(c);
+	if (!ok)
+		return s < 0 ? ES_EIO : es_err_set(err, ES_EINTERNAL, "disposition %lld: cannot seal", id);
+	es_val a[] = {ES_VTEXT(m), ES_VINT(id)};
+	return o->exec(r->st, SQL_SETMAC, a, 2, NULL, err);
+}
+
+es_code es_rec_verify_disps(es_records *r, long long *bad_id, es_err *err);
+es_code es_rec_verify_disps(es_records *r, long long *bad_id, es_err *err)
+{
+	const es_store_ops *o = r->st->ops;
+	es_cursor *c;
+	*bad_id = 0;
+	es_code rc = o->query(r->st, SQL_ALL, NULL, 0, &c, err);
+	if (rc != ES_OK)
+		return rc;
+	int s;
+	while ((s = o->step(c, err)) > 0)
+		if (!row_ok(r, c)) {
+			*bad_id = o->col_int(c, 0);
+			break;
+		}
+	o->done(c);
+	return s < 0 ? ES_EIO : ES_OK;
+}
 static const char SQL_INS[] =
 	"INSERT INTO dispositions (party, party_key, country, source, entry_id, entry_name, entry_hash, kind,"
 	" reason, by_user, at, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
@@ -93,30 +154,37 @@ es_code es_rec_load_disps(es_records *r, es_err *err)
 		return ES_OK;
 	const es_store_ops *o = r->st->ops;
 	es_cursor *c;
-	es_code rc = o->query(r->st, SQL_ACTIVE, NULL, 0, &c, err);
+	es_code rc = o->query(r->st, SQL_ALL, NULL, 0, &c, err);
 	if (rc != ES_OK)
 		return rc;
 	int s;
 	while ((s = o->step(c, err)) > 0) {
-		const char *exp = o->col_text(c, 6);
+		if (o->col_text(c, 13))
+			continue; /* revoked */
+		const char *exp = o->col_text(c, 12);
 		if (exp && *exp && strcmp(exp, r->today) < 0)
 			continue; /* expired */
+		if (!row_ok(r, c)) {
+			/* changed outside exportscreen (or no key to tell): never applied */
+			r->disps_bad++;
+			continue;
+		}
 		loaded_disp *d = es_vec_push(&r->disps, sizeof *d);
 		if (!d) {
 			o->done(c);
 			return es_err_set(err, ES_ENOMEM, "out of memory");
 		}
 		d->view.id = o->col_int(c, 0);
-		d->party_key = dup0(o->col_text(c, 1));
-		d->country = dup0(o->col_text(c, 2));
-		d->source = dup0(o->col_text(c, 3));
-		d->entry_id = dup0(o->col_text(c, 4));
-		d->entry_hash = dup0(o->col_text(c, 5));
+		d->party_key = dup0(o->col_text(c, 2));
+		d->country = dup0(o->col_text(c, 3));
+		d->source = dup0(o->col_text(c, 4));
+		d->entry_id = dup0(o->col_text(c, 5));
+		d->entry_hash = dup0(o->col_text(c, 7));
 		d->expires = dup0(exp);
-		d->by = dup0(o->col_text(c, 7));
-		d->at = dup0(o->col_text(c, 8));
+		d->by = dup0(o->col_text(c, 10));
+		d->at = dup0(o->col_text(c, 11));
 		d->reason = dup0(o->col_text(c, 9));
-		const char *k = o->col_text(c, 10);
+		const char *k = o->col_text(c, 8);
 		d->view.true_match = k && strcmp(k, "true_match") == 0;
 		d->view.by = d->by;
 		d->view.at = d->at;
@@ -203,6 +271,8 @@ static es_code add_rows(es_records *r, void *u, es_err *err)
 	if (o->step(c, err) > 0)
 		a->id = o->col_int(c, 0);
 	o->done(c);
+	if ((rc = seal(r, a->id, err)) != ES_OK)
+		return rc;
 	es_buf b = {0};
 	es_buf_printf(&b, "{\"disposition\":%lld,\"party\":", a->id);
 	es_rec_json_str(&b, d->party);
@@ -279,6 +349,8 @@ static es_code revoke_rows(es_records *r, void *u, es_err *err)
 		return s > 0 ? es_err_set(err, ES_EUSAGE, "disposition %lld is already revoked", a->id)
 			     : es_err_set(err, ES_EMISSING, "no disposition %lld", a->id);
 	}
+	if ((rc = seal(r, a->id, err)) != ES_OK)
+		return rc;
 	es_buf b = {0};
 	es_buf_printf(&b, "{\"disposition\":%lld,\"revoked_by\":", a->id);
 	es_rec_json_str(&b, a->by);
@@ -335,7 +407,9 @@ es_code es_records_disposition_list(es_records *r, const es_matcher *m, bool all
 		d.revoke_reason = o->col_text(c, 15);
 		es_rec rec;
 		char h[65];
-		if (d.revoked_at)
+		if (!row_ok(r, c))
+			d.status = "tampered";
+		else if (d.revoked_at)
 			d.status = "revoked";
 		else if (d.expires && *d.expires && strcmp(d.expires, r->today) < 0)
 			d.status = "expired";
@@ -355,4 +429,9 @@ es_code es_records_disposition_list(es_records *r, const es_matcher *m, bool all
 	if (s < 0 && rc == ES_OK)
 		rc = ES_EIO;
 	return rc;
+}
+
+size_t es_records_dispositions_refused(const es_records *r)
+{
+	return r->disps_bad;
 }

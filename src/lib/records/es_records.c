@@ -26,7 +26,7 @@ static const char SCHEMA[] =
 	" tool TEXT, host TEXT, usr TEXT, list_version TEXT, lists TEXT, rules_hash TEXT, csv_header BLOB);"
 	"CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY, n INTEGER NOT NULL, kind TEXT NOT NULL,"
 	" at TEXT NOT NULL, run_id INTEGER, order_id TEXT, decision TEXT, input BLOB, input_sha256 TEXT,"
-	" output TEXT, extra TEXT, body_mac TEXT NOT NULL, mac TEXT NOT NULL);"
+	" output TEXT, out_prefix INTEGER, extra TEXT, body_mac TEXT NOT NULL, mac TEXT NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS audit_at ON audit(at);"
 	"CREATE INDEX IF NOT EXISTS audit_order ON audit(order_id);"
 	"CREATE TABLE IF NOT EXISTS parties (id INTEGER PRIMARY KEY, name TEXT NOT NULL, country TEXT NOT NULL,"
@@ -36,15 +36,15 @@ static const char SCHEMA[] =
 	"CREATE TABLE IF NOT EXISTS dispositions (id INTEGER PRIMARY KEY, party TEXT NOT NULL,"
 	" party_key TEXT NOT NULL, country TEXT, source TEXT NOT NULL, entry_id TEXT NOT NULL, entry_name TEXT,"
 	" entry_hash TEXT NOT NULL, kind TEXT NOT NULL, reason TEXT NOT NULL, by_user TEXT NOT NULL,"
-	" at TEXT NOT NULL, expires TEXT, revoked_at TEXT, revoked_by TEXT, revoke_reason TEXT)";
+	" at TEXT NOT NULL, expires TEXT, revoked_at TEXT, revoked_by TEXT, revoke_reason TEXT, mac TEXT)";
 
 static const char SQL_META_GET[] = "SELECT v FROM meta WHERE k = ?";
 static const char SQL_META_SET[] =
 	"INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v";
 static const char SQL_TAIL[] = "SELECT seq, mac FROM audit ORDER BY seq DESC LIMIT 1";
 static const char SQL_INS_AUDIT[] =
-	"INSERT INTO audit (seq, n, kind, at, run_id, order_id, decision, input, input_sha256, output, extra,"
-	" body_mac, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	"INSERT INTO audit (seq, n, kind, at, run_id, order_id, decision, input, input_sha256, output, out_prefix,"
+	" extra, body_mac, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_UPS_PARTY[] =
 	"INSERT INTO parties (name, country, ptype, role, pidx, last_seq, last_order, last_at, hits, decision)"
 	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name, country) DO UPDATE SET ptype = excluded.ptype,"
@@ -238,6 +238,17 @@ static bool head_tag(es_records *r, long long seq, const char *mac, char out[65]
 	return mac_end(&m, out);
 }
 
+bool es_rec_disp_mac(es_records *r, const char *const *fields, size_t n, char out[65])
+{
+	mac_ctx m;
+	if (!mac_begin(r, &m))
+		return false;
+	mac_str(&m, "disposition-1");
+	for (size_t i = 0; i < n; i++)
+		mac_str(&m, fields[i]);
+	return mac_end(&m, out);
+}
+
 static bool key_id(es_records *r, char out[65])
 {
 	mac_ctx m;
@@ -372,6 +383,11 @@ es_code es_records_open(es_records **out, const char *path, const char *key_path
 	es_rec_now(now);
 	memcpy(r->today, now, 10);
 	r->today[10] = '\0';
+	/* the day dispositions' expiry is judged on: for replaying a past day, and tests */
+	const char *td = getenv("EXPORTSCREEN_TODAY");
+	char nx[11];
+	if (td && es_rec_day_after(td, nx))
+		memcpy(r->today, td, 11);
 	if ((rc = es_store_open_sqlite(&r->st, path, flags & ES_RECORDS_CREATE, readonly, err)) != ES_OK)
 		goto fail;
 	char ver[32], kid[80];
@@ -395,6 +411,7 @@ es_code es_records_open(es_records **out, const char *path, const char *key_path
 			goto fail;
 		}
 		bool found;
+		r->have_key = true;
 		if ((rc = meta_get(r, "key_id", kid, sizeof kid, err)) != ES_OK ||
 		    (rc = load_key(r, &found, err)) != ES_OK) {
 			r->st->ops->rollback(r->st);
@@ -428,6 +445,7 @@ es_code es_records_open(es_records **out, const char *path, const char *key_path
 		bool found;
 		if ((rc = load_key(r, &found, err)) != ES_OK)
 			goto fail;
+		r->have_key = found;
 		if (!found)
 			memset(r->key, 0, sizeof r->key);
 	}
@@ -721,16 +739,23 @@ static es_code write_pending(es_records *r, es_err *err)
 			return es_err_set(err, ES_EINTERNAL, "HMAC failed");
 		if (p[i].input)
 			es_sha256_hex(p[i].input, p[i].input_len, sha);
+		/* the output of a JSON line or CSV row starts with the input: stored once */
+		size_t sh = 0;
+		if (p[i].input && p[i].output)
+			while (sh < p[i].input_len && sh < p[i].output_len && p[i].input[sh] == p[i].output[sh])
+				sh++;
+		if (sh < 16)
+			sh = 0;
 		es_val a[] = {ES_VINT(seq), ES_VINT(seq), ES_VTEXT(p[i].kind), ES_VTEXT(p[i].at),
 			      r->run_id ? ES_VINT(r->run_id) : ES_VNULL, ES_VTEXT(p[i].order_id),
 			      ES_VTEXT(p[i].decision),
 			      p[i].input ? ES_VBLOB(p[i].input, p[i].input_len) : ES_VNULL,
 			      p[i].input ? ES_VTEXT(sha) : ES_VNULL,
-			      p[i].output ? (es_val){ES_V_TEXT, 0, p[i].output, p[i].output_len} : ES_VNULL,
-			      ES_VTEXT(p[i].extra), ES_VTEXT(bm), ES_VTEXT(cm)};
-		if (p[i].output && p[i].output_len == 0)
+			      p[i].output ? (es_val){ES_V_TEXT, 0, p[i].output + sh, p[i].output_len - sh} : ES_VNULL,
+			      sh ? ES_VINT((long long)sh) : ES_VNULL, ES_VTEXT(p[i].extra), ES_VTEXT(bm), ES_VTEXT(cm)};
+		if (p[i].output && p[i].output_len == sh)
 			a[9] = ES_VTEXT("");
-		if ((rc = o->exec(r->st, SQL_INS_AUDIT, a, 13, NULL, err)) != ES_OK)
+		if ((rc = o->exec(r->st, SQL_INS_AUDIT, a, 14, NULL, err)) != ES_OK)
 			return rc;
 		for (size_t k = p[i].first_party; k < p[i].first_party + p[i].n_parties; k++) {
 			es_val q[] = {ES_VTEXT(pp[k].name), ES_VTEXT(pp[k].country ? pp[k].country : ""),
@@ -896,7 +921,12 @@ static const es_disposition_view *hook_disposition(void *u, const es_order *o, c
 	return es_records_disposition_for(r, r->hook_matcher, p->name, p->country, &h->rec);
 }
 
-es_code es_rec_load_disps(es_records *r, es_err *err);
+es_code es_records_reload_dispositions(es_records *r, es_err *err)
+{
+	free_disps(r);
+	r->disps_bad = 0;
+	return es_rec_load_disps(r, err);
+}
 
 es_code es_records_filter_hooks(es_records *r, const es_matcher *m, bool record, es_filter_hooks *hooks, es_err *err)
 {
@@ -911,12 +941,31 @@ es_code es_records_filter_hooks(es_records *r, const es_matcher *m, bool record,
 		hooks->screened = hook_screened;
 		hooks->commit = hook_commit;
 	}
-	if (r->disps.n)
-		hooks->disposition = hook_disposition;
+	/* always: dispositions reloaded later (es_records_reload_dispositions) apply too */
+	hooks->disposition = hook_disposition;
 	return ES_OK;
 }
 
 /* ---- head, verify, export ------------------------------------------------------------ */
+
+char *es_rec_output(const char *in, size_t in_len, long long prefix, const char *tail, size_t *len)
+{
+	if (!tail) {
+		*len = 0;
+		return NULL;
+	}
+	size_t tl = strlen(tail), k = prefix > 0 && in && (size_t)prefix <= in_len ? (size_t)prefix : 0;
+	char *o = malloc(k + tl + 1);
+	if (!o) {
+		*len = 0;
+		return NULL;
+	}
+	if (k)
+		memcpy(o, in, k);
+	memcpy(o + k, tail, tl + 1);
+	*len = k + tl;
+	return o;
+}
 
 es_code es_records_head(es_records *r, es_audit_head *out, es_err *err)
 {
@@ -945,7 +994,7 @@ es_code es_records_head(es_records *r, es_audit_head *out, es_err *err)
 
 static const char SQL_WALK[] =
 	"SELECT a.seq, a.n, a.kind, a.at, a.order_id, a.decision, a.input, a.input_sha256, a.output, a.extra,"
-	" a.body_mac, a.mac, r.list_version, r.lists, r.rules_hash, r.tool, r.host, r.usr, r.csv_header"
+	" a.body_mac, a.mac, r.list_version, r.lists, r.rules_hash, r.tool, r.host, r.usr, r.csv_header, a.out_prefix"
 	" FROM audit a LEFT JOIN runs r ON r.id = a.run_id ORDER BY a.seq";
 
 typedef struct {
@@ -980,8 +1029,8 @@ static void walk_read(es_records *r, es_cursor *c, walk_row *w)
 		es_sha256_hex("", 0, sha_now);
 		input_ok = strcmp(sha, sha_now) == 0;
 	}
-	b.output = o->col_text(c, 8);
-	b.output_len = b.output ? strlen(b.output) : 0;
+	char *full = es_rec_output(b.input, inl, o->col_int(c, 19), o->col_text(c, 8), &b.output_len);
+	b.output = full;
 	b.extra = o->col_text(c, 9);
 	const char *bm = o->col_text(c, 10), *cm = o->col_text(c, 11);
 	snprintf(w->bmac, sizeof w->bmac, "%s", bm ? bm : "");
@@ -996,6 +1045,7 @@ static void walk_read(es_records *r, es_cursor *c, walk_row *w)
 	b.csv_header_len = hl;
 	char now[65];
 	w->body_ok = input_ok && body_mac(r, &b, now) && strcmp(now, w->bmac) == 0;
+	free(full);
 }
 
 static void verify_fail(es_audit_verify *v, long long seq, const char *problem, const char *fmt, ...)
@@ -1085,6 +1135,17 @@ es_code es_records_verify(es_records *r, es_audit_verify *v, es_err *err)
 		return ES_EIO;
 	}
 	if (v->intact) {
+		/* dispositions decide screenings: each row carries its own MAC */
+		long long bad = 0;
+		if ((rc = es_rec_verify_disps(r, &bad, err)) != ES_OK) {
+			o->rollback(r->st);
+			return rc;
+		}
+		if (bad)
+			verify_fail(v, 0, "edited", "disposition %lld was changed outside exportscreen (edited); it is not applied",
+				    bad);
+	}
+	if (v->intact) {
 		/* the head written with the last commit: the tail cannot be cut off */
 		char hs[32], hm[80], ht[80], tag[65];
 		if ((rc = meta_get(r, "head_seq", hs, sizeof hs, err)) != ES_OK ||
@@ -1112,7 +1173,8 @@ es_code es_records_verify(es_records *r, es_audit_verify *v, es_err *err)
 
 static const char SQL_EXPORT[] =
 	"SELECT a.seq, a.kind, a.at, a.order_id, a.decision, a.input, a.input_sha256, a.output, a.extra, a.mac,"
-	" r.list_version, r.rules_hash, r.tool, r.host, r.usr FROM audit a LEFT JOIN runs r ON r.id = a.run_id"
+	" r.list_version, r.rules_hash, r.tool, r.host, r.usr, a.out_prefix FROM audit a"
+	" LEFT JOIN runs r ON r.id = a.run_id"
 	" WHERE (? IS NULL OR a.at >= ?) AND (? IS NULL OR a.at < ?) AND (? IS NULL OR a.decision = ?)"
 	" AND (? IS NULL OR a.order_id = ?) ORDER BY a.seq";
 
@@ -1171,7 +1233,9 @@ es_code es_records_export(es_records *r, const es_export_query *q, FILE *out, es
 		es_buf_clear(&b);
 		size_t inl = 0;
 		const char *in = o->col_blob(c, 5, &inl);
-		const char *outp = o->col_text(c, 7), *extra = o->col_text(c, 8);
+		size_t full_len;
+		char *full = es_rec_output(in, inl, o->col_int(c, 15), o->col_text(c, 7), &full_len);
+		const char *outp = full, *extra = o->col_text(c, 8);
 		if (q->csv) {
 			static const int cols[] = {0, 1, 2, 3, 4, 6, 10, 11, 12, 13, 14, 9};
 			for (size_t k = 0; k < sizeof cols / sizeof *cols; k++) {
@@ -1239,6 +1303,7 @@ es_code es_records_export(es_records *r, const es_export_query *q, FILE *out, es
 			es_rec_json_str(&b, o->col_text(c, 9));
 			es_buf_adds(&b, "}\n");
 		}
+		free(full);
 		if (b.oom) {
 			rc = es_err_set(err, ES_ENOMEM, "out of memory");
 			break;

@@ -91,6 +91,12 @@ es_code es_records_describe(es_records *r, const es_listset *ls, const char *lis
  * valid while r is open. */
 es_code es_records_filter_hooks(es_records *r, const es_matcher *m, bool record, es_filter_hooks *hooks,
 				es_err *err);
+/* A server screening one request at a time: es_records_filter_hooks once,
+ * then per request es_filter_jsonl_record (the hooks buffer its record and
+ * apply dispositions) and es_records_commit before answering.
+ * es_records_reload_dispositions picks up reviews made since (e.g. per request
+ * or when the review page changed one). */
+es_code es_records_reload_dispositions(es_records *r, es_err *err);
 /* Adds one screening (as the filter hook does). Buffered: see es_records_commit. */
 es_code es_records_add_screening(es_records *r, const es_filter_event *ev, es_err *err);
 /* Writes buffered records in one transaction, extending the chain. */
@@ -130,6 +136,9 @@ es_code es_records_disposition_list(es_records *r, const es_matcher *m, bool all
  * filter hook). */
 const es_disposition_view *es_records_disposition_for(es_records *r, const es_matcher *m, const char *party,
 						      const char *country, const es_rec *rec);
+/* Dispositions not applied because their row does not match its MAC
+ * (changed outside exportscreen, or no key to check it with). */
+size_t es_records_dispositions_refused(const es_records *r);
 /* Hex sha256 of an entry's content (names, programs, countries, addresses,
  * licence texts, dates): what a disposition is bound to. */
 void es_records_entry_hash(const es_rec *rec, char out[65]);

@@ -46,6 +46,8 @@ struct es_records {
 	/* dispositions for the filter hook */
 	es_vec disps;     /* loaded_disp */
 	bool disps_loaded;
+	size_t disps_bad;  /* rows whose MAC does not match: never applied */
+	bool have_key;     /* the key file was there (read-only opens may lack it) */
 	const es_matcher *hook_matcher;
 	bool hook_record;
 	es_ntoks *ntoks;
@@ -66,8 +68,14 @@ es_code es_rec_pend(es_records *r, const char *kind, const char *order_id, const
 void es_rec_party_hits(const es_filter_event *ev, size_t pi, es_buf *out);
 /* Runs fn's writes and the pending records in one write transaction. */
 es_code es_rec_write_with(es_records *r, es_code (*fn)(es_records *r, void *u, es_err *err), void *u, es_err *err);
+/* Finds the first disposition row whose MAC does not match (*bad_id 0: none). */
+es_code es_rec_verify_disps(es_records *r, long long *bad_id, es_err *err);
 /* Loads the active dispositions (once). */
 es_code es_rec_load_disps(es_records *r, es_err *err);
+/* HMAC of a disposition row's fields (in the order of SQL_DISP_FIELDS). */
+bool es_rec_disp_mac(es_records *r, const char *const *fields, size_t n, char out[65]);
+/* A stored output: the first prefix bytes of the input, then tail (caller frees). */
+char *es_rec_output(const char *in, size_t in_len, long long prefix, const char *tail, size_t *len);
 /* JSON string literal of s (NULL -> null) appended to b. */
 void es_rec_json_str(es_buf *b, const char *s);
 /* "until" date -> the day after, for at < ? comparisons ("" when NULL). */

@@ -13,7 +13,8 @@
 
 static const char SQL_ORDERS[] =
 	"SELECT a.seq, a.at, a.order_id, a.decision, a.output, a.input, a.input_sha256, r.list_version, r.lists,"
-	" r.rules_hash, r.tool, r.host, r.usr, r.csv_header FROM audit a LEFT JOIN runs r ON r.id = a.run_id"
+	" r.rules_hash, r.tool, r.host, r.usr, r.csv_header, a.out_prefix FROM audit a"
+	" LEFT JOIN runs r ON r.id = a.run_id"
 	" WHERE a.kind = 'screen' AND a.decision <> 'CLEAR' AND (? IS NULL OR a.at >= ?) AND (? IS NULL OR a.at < ?)"
 	" ORDER BY a.seq";
 static const char SQL_REVIEWS[] =
@@ -276,9 +277,9 @@ static void one_order(rep *R, const evidence *ev, es_store *st, es_cursor *c)
 	es_buf *b = &R->b;
 	long long seq = o->col_int(c, 0);
 	const char *at = o->col_text(c, 1), *oid = o->col_text(c, 2), *dec = o->col_text(c, 3);
-	const char *output = o->col_text(c, 4);
-	size_t inl = 0, hl = 0;
+	size_t inl = 0, hl = 0, ol = 0;
 	const char *input = o->col_blob(c, 5, &inl);
+	char *output = es_rec_output(input, inl, o->col_int(c, 14), o->col_text(c, 4), &ol);
 	const char *sha = o->col_text(c, 6), *lv = o->col_text(c, 7), *lists_s = o->col_text(c, 8);
 	const char *rules = o->col_text(c, 9), *tool = o->col_text(c, 10), *host = o->col_text(c, 11);
 	const char *usr = o->col_text(c, 12);
@@ -434,6 +435,7 @@ static void one_order(rep *R, const evidence *ev, es_store *st, es_cursor *c)
 	}
 	es_buf_adds(b, "</section>\n");
 done:
+	free(output);
 	json_decref(scr);
 	json_decref(parties);
 	json_decref(lists);

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #define PAGE 2000
-#define MAX_PARTIES 64 /* per order, as captured */
+#define MAX_PARTIES ES_ORDER_MAX_PARTIES /* per order, as captured */
 
 static const char SQL_PAGE[] =
 	"SELECT p.id, p.name, p.country, p.role, p.pidx, p.last_seq, p.last_order, p.hits, p.decision, a.input,"
@@ -133,11 +133,10 @@ static es_code screen_again(es_filter *fj, es_filter *fc, rs_ctx *c, const prow 
 	c->cap.screened = false;
 	c->cap.n_parties = 0;
 	if (!p->header) {
-		char *buf = NULL;
-		size_t len = 0, cap = 0;
+		es_buf out = {0};
 		es_decision d;
-		es_code rc = es_filter_jsonl_record(fj, p->input ? p->input : "", p->input_len, 1, &buf, &len, &cap, &d, err);
-		free(buf);
+		es_code rc = es_filter_jsonl_record(fj, p->input ? p->input : "", p->input_len, 1, &out, &d, err);
+		es_buf_free(&out);
 		return rc;
 	}
 	/* CSV: header and row through a CSV stream */

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "es_error.h"
+#include "es_fold.h"
 #include "es_match.h"
 #include "es_order.h"
 
@@ -93,15 +94,16 @@ typedef struct {
 void es_rules_decide(const es_rules *r, const es_order *o, const es_party_hit *hits, size_t n_hits,
 		     const es_rules_ctx *ctx, es_result *res);
 
-/* Folds text for word matching: Unicode case folding, common Latin accents to
- * ASCII, punctuation and spaces to single spaces, with one leading and one
- * trailing space (" tok tok "). Returns the length written (always NUL-terminated;
- * output longer than cap is cut at a token boundary). */
-size_t es_rules_fold(const es_rules *r, const char *s, char *out, size_t cap);
+/* The text folder the rules match words with (lists/rules/address_words.tsv
+ * included); owned by the rules. */
+const es_folder *es_rules_folder(const es_rules *r);
 
-/* es_rules_fold plus address spelling variants (lists/rules/address_words.tsv:
- * "St" = "Street", "9/F" = "9 floor") and ordinals (9th = 9), for comparing a
- * party's address with listed addresses. */
-size_t es_rules_fold_address(const es_rules *r, const char *s, char *out, size_t cap);
+/* Whether a party in country a is in the country a list entry names as b (the
+ * same code, or both in country_groups.tsv's SAME_AS_CN: Hong Kong is China). */
+bool es_rules_same_country(const es_rules *r, const char *a, const char *b);
+
+/* What a strong match on an entry of this source and list means (list_actions.tsv,
+ * before the list's condition on the order): REVIEW for a list the file does not map. */
+es_decision es_rules_list_action(const es_rules *r, const char *source, const char *list);
 
 #endif

@@ -1,5 +1,6 @@
 /* es_api — JSON bodies of the read endpoints (see es_api.h). The builders
- * follow src/cli/cmd_check.c, cmd_compare.c and cmd_lists.c member for member;
+ * follow src/cli/cmd_check.c (with cli_check_disposition_json), cmd_compare.c
+ * and cmd_lists.c member for member;
  * tests/cli/test_serve.py compares the bytes with the CLI's. */
 #include "es_api.h"
 
@@ -10,87 +11,7 @@
 
 #include <jansson.h>
 
-#include "es_io.h"
-#include "es_text.h"
 #include "es_utf8.h"
-
-typedef struct {
-	char source[16], list[16], action[24];
-} action_row;
-
-struct es_api_actions {
-	action_row *rows;
-	size_t n;
-};
-
-es_code es_api_actions_load(es_api_actions **out, const char *lists_dir, es_err *err)
-{
-	es_api_actions *a = calloc(1, sizeof *a);
-	*out = NULL;
-	if (!a)
-		return es_err_set(err, ES_ENOMEM, "out of memory");
-	char *path = es_path_join(lists_dir, "rules/list_actions.tsv");
-	char *buf = NULL;
-	size_t len = 0;
-	if (!path || es_read_file(path, 1 << 20, &buf, &len, NULL) != ES_OK) {
-		free(path);
-		*out = a;
-		return ES_OK;
-	}
-	free(path);
-	char *cursor = buf;
-	long lineno = 0;
-	for (char *line; (line = es_text_data_line(&cursor, &lineno));) {
-		char *f[4] = {0};
-		if (es_text_split_tabs(line, f, 4) < 3)
-			continue;
-		action_row *nr = realloc(a->rows, (a->n + 1) * sizeof *nr);
-		if (!nr) {
-			free(buf);
-			es_api_actions_free(a);
-			return es_err_set(err, ES_ENOMEM, "out of memory");
-		}
-		a->rows = nr;
-		snprintf(nr[a->n].source, sizeof nr[a->n].source, "%s", f[0]);
-		snprintf(nr[a->n].list, sizeof nr[a->n].list, "%s", f[1]);
-		snprintf(nr[a->n].action, sizeof nr[a->n].action, "%s", f[2]);
-		a->n++;
-	}
-	free(buf);
-	*out = a;
-	return ES_OK;
-}
-
-void es_api_actions_free(es_api_actions *a)
-{
-	if (!a)
-		return;
-	free(a->rows);
-	free(a);
-}
-
-const char *es_api_action_for(const es_api_actions *a, es_source src, const char *list)
-{
-	const char *sid = es_source_id(src);
-	const char *any = NULL;
-	for (size_t i = 0; a && i < a->n; i++) {
-		if (strcmp(a->rows[i].source, sid) != 0)
-			continue;
-		if (strcmp(a->rows[i].list, list) == 0)
-			return a->rows[i].action;
-		if (strcmp(a->rows[i].list, "*") == 0 && !any)
-			any = a->rows[i].action;
-	}
-	if (any)
-		return any;
-	static const char *const prohibited[] = {"SDN", "DPL", "FSE", "PLC", "UN", "EU", "UK"};
-	for (size_t i = 0; i < sizeof prohibited / sizeof prohibited[0]; i++)
-		if (strcmp(list, prohibited[i]) == 0)
-			return "PROHIBITED";
-	if (strcmp(list, "EL") == 0)
-		return "LICENSE_REQUIRED";
-	return "REVIEW";
-}
 
 static double round4(double x)
 {
@@ -117,7 +38,8 @@ static es_code dump_line(json_t *o, size_t flags, char **out, size_t *out_len, e
 	return ES_OK;
 }
 
-static json_t *hit_json(const es_matcher *m, const es_api_actions *act, const es_hit *h, bool explain)
+static json_t *hit_json(const es_matcher *m, const es_rules *rules, es_records *records, const char *name,
+			const char *country, const es_hit *h, bool explain)
 {
 	es_rec rec;
 	es_matcher_entity(m, h->entity, &rec);
@@ -137,7 +59,8 @@ static json_t *hit_json(const es_matcher *m, const es_api_actions *act, const es
 	for (size_t i = 0; i < rec.n_programs; i++)
 		json_array_append_new(p, json_string(rec.programs[i]));
 	json_object_set_new(o, "programs", p);
-	json_object_set_new(o, "action", json_string(es_api_action_for(act, rec.source, rec.list)));
+	json_object_set_new(o, "action",
+			    json_string(es_decision_name(es_rules_list_action(rules, es_source_id(rec.source), rec.list))));
 	if (h->weak_alias)
 		json_object_set_new(o, "weak_alias", json_true());
 	if (explain) {
@@ -147,10 +70,20 @@ static json_t *hit_json(const es_matcher *m, const es_api_actions *act, const es
 							    round4(h->align[i].similarity)));
 		json_object_set_new(o, "alignment", al);
 	}
+	const es_disposition_view *d = records ? es_records_disposition_for(records, m, name, country, &rec) : NULL;
+	if (d) {
+		json_t *j = json_object();
+		json_object_set_new(j, "id", json_integer(d->id));
+		json_object_set_new(j, "kind", json_string(d->true_match ? "true_match" : "false_positive"));
+		json_object_set_new(j, "by", json_string(d->by ? d->by : ""));
+		json_object_set_new(j, "at", json_string(d->at ? d->at : ""));
+		json_object_set_new(j, "reason", json_string(d->reason ? d->reason : ""));
+		json_object_set_new(o, "disposition", j);
+	}
 	return o;
 }
 
-es_code es_api_check_json(const es_matcher *m, const es_api_actions *act, const char *name, size_t len,
+es_code es_api_check_json(const es_matcher *m, const es_rules *rules, es_records *records, const char *name, size_t len,
 			  const es_query *q, bool explain, char **out, size_t *out_len, size_t *n_matches,
 			  es_err *err)
 {
@@ -173,7 +106,7 @@ es_code es_api_check_json(const es_matcher *m, const es_api_actions *act, const 
 		json_object_set_new(o, "query", json_stringn(name, len));
 		json_t *arr = json_array();
 		for (size_t i = 0; i < n; i++)
-			json_array_append_new(arr, hit_json(m, act, &hits[i], explain));
+			json_array_append_new(arr, hit_json(m, rules, records, name, q->country, &hits[i], explain));
 		json_object_set_new(o, "matches", arr);
 		rc = dump_line(o, JSON_COMPACT | JSON_REAL_PRECISION(6), out, out_len, err);
 		*n_matches = n;

@@ -492,8 +492,8 @@ typedef struct {
 	worker *w;
 	char *body;
 	size_t len, pos, lineno;
-	char *out;
-	size_t out_len, out_cap, out_pos;
+	es_buf out;
+	size_t out_pos;
 } stream;
 
 static void stream_free(void *cls)
@@ -501,7 +501,7 @@ static void stream_free(void *cls)
 	stream *st = cls;
 	worker_give(st->s, st->w);
 	free(st->body);
-	free(st->out);
+	es_buf_free(&st->out);
 	free(st);
 }
 
@@ -509,12 +509,13 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	stream *st = cls;
 	(void)pos;
-	while (st->out_pos == st->out_len) {
+	while (st->out_pos == st->out.len) {
 		if (st->pos >= st->len)
 			return MHD_CONTENT_READER_END_OF_STREAM;
-		st->out_len = st->out_pos = 0;
+		es_buf_clear(&st->out);
+		st->out_pos = 0;
 		/* up to 64 KiB of records per refill: fewer calls, bounded memory */
-		while (st->pos < st->len && st->out_len < (1u << 16)) {
+		while (st->pos < st->len && st->out.len < (1u << 16)) {
 			const char *line = st->body + st->pos;
 			const char *nl = memchr(line, '\n', st->len - st->pos);
 			size_t n = nl ? (size_t)(nl - line) : st->len - st->pos;
@@ -527,8 +528,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 				continue; /* the filter skips blank lines too */
 			es_decision d = ES_DEC_ERROR;
 			es_err e = {0};
-			if (es_filter_jsonl_record(st->w->f, line, n, st->lineno, &st->out, &st->out_len, &st->out_cap, &d,
-						   &e) != ES_OK)
+			if (es_filter_jsonl_record(st->w->f, line, n, st->lineno, &st->out, &d, &e) != ES_OK)
 				return MHD_CONTENT_READER_END_WITH_ERROR;
 			atomic_fetch_add(&st->s->m.decisions[d], 1);
 		}
@@ -536,10 +536,10 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 		if (worker_commit(st->w, &e) != ES_OK)
 			return MHD_CONTENT_READER_END_WITH_ERROR; /* nothing unrecorded is sent */
 	}
-	size_t k = st->out_len - st->out_pos;
+	size_t k = st->out.len - st->out_pos;
 	if (k > max)
 		k = max;
-	memcpy(buf, st->out + st->out_pos, k);
+	memcpy(buf, st->out.s + st->out_pos, k);
 	st->out_pos += k;
 	return (ssize_t)k;
 }
@@ -597,10 +597,9 @@ static enum MHD_Result do_screen(es_serve *s, struct MHD_Connection *c, request 
 	size_t len = r->body.len;
 	if (len && r->body.s[len - 1] == '\n')
 		len--; /* the line the filter would read */
-	char *out = NULL;
-	size_t out_len = 0, cap = 0;
+	es_buf ob = {0};
 	es_decision d = ES_DEC_ERROR;
-	es_code rc = es_filter_jsonl_record(w->f, r->body.s, len, 1, &out, &out_len, &cap, &d, &e);
+	es_code rc = es_filter_jsonl_record(w->f, r->body.s, len, 1, &ob, &d, &e);
 	if (rc == ES_OK)
 		rc = worker_commit(w, &e);
 	char version[65];
@@ -608,11 +607,15 @@ static enum MHD_Result do_screen(es_serve *s, struct MHD_Connection *c, request 
 	if (rc != ES_OK) {
 		/* a worker whose store failed is not reused */
 		worker_free(w);
-		free(out);
+		es_buf_free(&ob);
 		return send_error(c, r, rc == ES_ENOMEM ? 500 : 503, e.msg, version);
 	}
 	worker_give(s, w);
 	atomic_fetch_add(&s->m.decisions[d], 1);
+	size_t out_len = ob.len;
+	char *out = es_buf_take(&ob);
+	if (!out)
+		return send_error(c, r, 500, "out of memory", version);
 	/* a malformed order is a 400 whose body is the filter's ERROR record ({"error": ...} among its members) */
 	return send_buf(c, r, d == ES_DEC_ERROR ? 400 : 200, out, out_len, "application/json", version);
 }
@@ -683,15 +686,18 @@ static enum MHD_Result do_check(es_serve *s, struct MHD_Connection *c, request *
 		q.limit = (size_t)l;
 	}
 	bool ex = explain && (strcmp(explain, "1") == 0 || strcmp(explain, "true") == 0);
-	es_snapshot *snap = es_live_acquire(s->cfg.live);
+	es_err e = {0};
+	worker *w = worker_take(s, &e); /* its store handle gives the dispositions */
+	if (!w)
+		return send_error(c, r, 503, e.msg[0] ? e.msg : "cannot screen now", NULL);
 	char *out = NULL;
 	size_t out_len = 0, n = 0;
-	es_err e = {0};
-	es_code rc = es_api_check_json(snap->m, s->cfg.actions, name, strlen(name), &q, ex, &out, &out_len, &n, &e);
-	enum MHD_Result ok = rc == ES_OK ? send_buf(c, r, 200, out, out_len, "application/json", snap->version)
-			     : send_error(c, r, rc == ES_ENOMEM ? 500 : 400, e.msg, snap->version);
-	es_snapshot_release(snap);
-	return ok;
+	es_code rc = es_api_check_json(w->snap->m, s->cfg.rules, w->rec, name, strlen(name), &q, ex, &out, &out_len, &n, &e);
+	char version[65];
+	snprintf(version, sizeof version, "%s", w->snap->version);
+	worker_give(s, w);
+	return rc == ES_OK ? send_buf(c, r, 200, out, out_len, "application/json", version)
+			   : send_error(c, r, rc == ES_ENOMEM ? 500 : 400, e.msg, version);
 }
 
 static enum MHD_Result do_compare(es_serve *s, struct MHD_Connection *c, request *r)

@@ -43,7 +43,7 @@ typedef struct {
 	unsigned timeout_s;        /* idle connection timeout; 0 = 10 */
 	unsigned request_time_s;   /* time to receive a whole request; 0 = 30 */
 	es_live *live;             /* borrowed */
-	const es_api_actions *actions; /* borrowed */
+	const es_rules *rules;     /* borrowed: list actions for /v1/check */
 	long max_age_days;
 	bool allow_stale;
 	const char *records_path;  /* the records store: its dispositions apply to /v1/screen, /review

@@ -1,0 +1,253 @@
+/* es_rules_lists — what a list entry found for a party means: the list's action
+ * and its condition on the order (list_actions.tsv: the Entity List's licence
+ * text, MEU and Supp. 2 items, UVL and licence exceptions, SSI and RU/BY), how
+ * strong and corroborated the match is (policy.tsv thresholds), address matches,
+ * and declared owners: the OFAC 50 % rule and BIS affiliates rule with its dated
+ * suspension (policy.tsv). */
+#include "es_rules_impl.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+/* The name without case, accents, punctuation (curly quotes included) or blanks:
+ * equality of this form = "the same name as listed". */
+static size_t literal_fold(const es_rules *r, const char *s, char *out, size_t cap)
+{
+	char f[ES_FOLD_MAX];
+	es_fold(r->fold, s, f, sizeof f);
+	size_t n = 0;
+	for (const char *t = f; *t && n + 1 < cap; t++)
+		if (*t != ' ')
+			out[n++] = *t;
+	out[n] = '\0';
+	return n;
+}
+
+/* ASCII case-insensitive substring test. */
+static bool ci_contains(const char *hay, const char *needle)
+{
+	size_t nl = strlen(needle);
+	for (; *hay; hay++)
+		if (strncasecmp(hay, needle, nl) == 0)
+			return true;
+	return false;
+}
+
+static bool country_contradicts(const dctx *c, const es_party *p, const es_rec *rec)
+{
+	if (!p->country || rec->n_countries == 0)
+		return false;
+	for (size_t i = 0; i < rec->n_countries; i++)
+		if (es_rules_same_country(c->r, p->country, rec->countries[i]))
+			return false;
+	return true;
+}
+
+/* The listed countries include the party's: the match is corroborated. */
+static bool corroborated(const dctx *c, const es_party *p, const es_rec *rec)
+{
+	return p->country && rec->n_countries && !country_contradicts(c, p, rec);
+}
+
+static bool item_needs_exception(const dctx *c)
+{
+	for (size_t i = 0; i < c->o->n_items; i++) {
+		if (rules_item_is_enc(&c->items[i]))
+			return true;
+		if (!c->items[i].row && c->items[i].eccn)
+			return true; /* unknown classification: assume the worst */
+	}
+	return false;
+}
+
+static bool item_in_supp2(const dctx *c)
+{
+	for (size_t i = 0; i < c->o->n_items; i++)
+		if (c->items[i].row && c->items[i].row->supp2)
+			return true;
+	return false;
+}
+
+static void use_hit(dctx *c, size_t hi, es_decision d)
+{
+	es_result *res = c->res;
+	for (size_t i = 0; i < res->n_hits; i++)
+		if (res->hits[i].hit == hi) {
+			if (d > res->hits[i].action)
+				res->hits[i].action = d;
+			return;
+		}
+	if (res->n_hits < ES_MAX_HIT_USES)
+		res->hits[res->n_hits++] = (es_hit_use){hi, d};
+}
+
+/* The action a strong match on a listed party takes, given the order. */
+static es_decision list_decision(const dctx *c, const list_action *la, const es_rec *rec, const char **detail)
+{
+	*detail = "";
+	switch (la->cond) {
+	case COND_ENTRY_TEXT:
+		if (rec->license_requirement && *rec->license_requirement &&
+		    !ci_contains(rec->license_requirement, c->r->el_all_items)) {
+			*detail = ": the entry's licence requirement is narrower than all items, check it covers these items";
+			return ES_DEC_REVIEW;
+		}
+		*detail = ": licence required for all items subject to the EAR";
+		return la->action;
+	case COND_SUPP2:
+		if (item_in_supp2(c)) {
+			*detail = ": an item is in Supp. 2 to Part 744";
+			return la->action;
+		}
+		*detail = ": no item in Supp. 2 to Part 744, review";
+		return ES_DEC_REVIEW;
+	case COND_EXCEPTION:
+		if (item_needs_exception(c)) {
+			*detail = ": no licence exception may be used (ENC item)";
+			return la->action;
+		}
+		*detail = ": NLR shipment needs a UVL statement and AES filing";
+		return ES_DEC_REVIEW;
+	case COND_RU_BY:
+		if (rules_in(c, G_RUBY, c->dest)) {
+			*detail = ": destination RU/BY";
+			return ES_DEC_LICENSE;
+		}
+		return ES_DEC_REVIEW;
+	default:
+		return la->action;
+	}
+}
+
+/* How a name hit on a party stands. */
+typedef struct {
+	const es_party_hit *h;
+	const es_party *p;
+	int party;
+	const list_action *la;
+	bool strong;       /* score and literal name as policy.tsv asks for a list action */
+	bool contra;       /* the listed countries contradict the party's */
+	const es_rec *cr;  /* the record whose countries corroborate */
+	msg_args a;
+} hit_view;
+
+/* A declared owner is not a party to the export: the ownership rules decide. */
+static es_decision owner_hit(dctx *c, hit_view *v)
+{
+	const es_rules *r = c->r;
+	const es_party *p = v->p;
+	const es_party_hit *h = v->h;
+	const list_action *la = v->la;
+	char det[80];
+	if (p->ownership_known)
+		snprintf(det, sizeof det, "%g %% owner", p->ownership_percent);
+	else
+		snprintf(det, sizeof det, "share unknown");
+	v->a.detail = det;
+	const char *code;
+	es_decision d = ES_DEC_REVIEW;
+	if (!v->strong || v->contra) {
+		if (!(h->score >= r->review && !h->by_address && (!v->contra || h->score >= r->contradicted)))
+			return ES_DEC_CLEAR;
+		code = "OWNER_FUZZY";
+	} else if (!la || la->affiliates == AFF_NO) {
+		code = "OWNER_LISTED";
+	} else if (!p->ownership_known) {
+		code = "OWNER_LISTED_PERCENT_UNKNOWN";
+	} else if (p->ownership_percent < r->own_pct) {
+		code = "OWNER_LISTED_MINORITY";
+	} else if (la->affiliates == AFF_OFAC) {
+		code = "OWNER_BLOCKED";
+		d = ES_DEC_PROHIBITED;
+	} else if (c->date < r->aff_eff || (c->date >= r->aff_from && c->date <= r->aff_to)) {
+		code = "OWNER_LISTED_SUSPENDED";
+	} else {
+		/* the owned company inherits the list's own condition: an MEU
+		 * owner restricts Supp. 2 items only */
+		const char *unused = "";
+		d = list_decision(c, la, &h->rec, &unused);
+		code = "OWNER_LISTED_AFFILIATES";
+	}
+	rules_add(c, code, d, v->party, NULL, &v->a);
+	return d;
+}
+
+/* A party's address is a listed address. */
+static es_decision address_hit(dctx *c, hit_view *v)
+{
+	const es_party *p = v->p;
+	bool consignee = p->role == ES_ROLE_SHIP_TO || p->role == ES_ROLE_END_USER || p->role == ES_ROLE_INTERMEDIATE;
+	if (v->h->rec.address_only && consignee && v->la && v->la->cond == COND_ENTRY_TEXT) {
+		const char *det;
+		es_decision d = list_decision(c, v->la, &v->h->rec, &det);
+		rules_add(c, "ADDRESS_ONLY_ENTRY", d, v->party, v->la->citation, &v->a);
+		return d;
+	}
+	rules_add(c, "ADDRESS_MATCH", ES_DEC_REVIEW, v->party, NULL, &v->a);
+	return ES_DEC_REVIEW;
+}
+
+/* A party's name matches a listed name. */
+static es_decision name_hit(dctx *c, hit_view *v)
+{
+	const es_rules *r = c->r;
+	const es_party_hit *h = v->h;
+	if (v->strong && !v->contra) {
+		const char *det = "";
+		es_decision d = v->la ? list_decision(c, v->la, &h->rec, &det) : ES_DEC_REVIEW;
+		v->a.detail = det;
+		rules_add(c, v->la ? v->la->code : "OTHER_LIST", d, v->party, v->la ? v->la->citation : "", &v->a);
+		return d;
+	}
+	if (v->strong) {
+		char lc[64] = "";
+		for (size_t i = 0; i < h->rec.n_countries && strlen(lc) + 4 < sizeof lc; i++) {
+			strcat(lc, i ? " " : "");
+			strcat(lc, h->rec.countries[i]);
+		}
+		v->a.detail = lc;
+		rules_add(c, "LIST_MATCH_COUNTRY_MISMATCH", ES_DEC_REVIEW, v->party, NULL, &v->a);
+		return ES_DEC_REVIEW;
+	}
+	if (v->contra ? h->score >= r->contradicted
+		      : h->score >= r->review || (corroborated(c, v->p, v->cr) && h->score >= r->corroborated)) {
+		rules_add(c, "FUZZY_MATCH", ES_DEC_REVIEW, v->party, NULL, &v->a);
+		return ES_DEC_REVIEW;
+	}
+	return ES_DEC_CLEAR;
+}
+
+void rules_list_hits(dctx *c, const es_party_hit *hits, size_t n_hits)
+{
+	const es_rules *r = c->r;
+	const es_order *o = c->o;
+	size_t per_party[ES_ORDER_MAX_PARTIES] = {0};
+	for (size_t hi = 0; hi < n_hits; hi++) {
+		const es_party_hit *h = &hits[hi];
+		if (h->party >= o->n_parties)
+			continue;
+		hit_view v = {.h = h, .p = &o->parties[h->party], .party = (int)h->party};
+		v.la = rules_action_for(r, es_source_id(h->rec.source), h->rec.list);
+		char pf[ES_ORDER_MAX_FIELD * 4 + 8], lf[ES_ORDER_MAX_FIELD * 4 + 8];
+		literal_fold(r, v.p->name, pf, sizeof pf);
+		literal_fold(r, h->matched_name, lf, sizeof lf);
+		bool literal = !h->by_address && pf[0] && strcmp(pf, lf) == 0;
+		v.strong = !h->by_address && h->score >= r->strong && (!r->literal || literal);
+		/* an OFAC file entry often carries no country while its CSL copy (same entry id)
+		 * does: corroborate with the copy's countries */
+		v.cr = &h->rec;
+		for (size_t k = 0; k < n_hits && v.cr->n_countries == 0; k++)
+			if (k != hi && hits[k].party == h->party && !hits[k].by_address && hits[k].rec.n_countries &&
+			    hits[k].rec.entry_id && h->rec.entry_id && strcmp(hits[k].rec.entry_id, h->rec.entry_id) == 0)
+				v.cr = &hits[k].rec;
+		v.contra = country_contradicts(c, v.p, v.cr);
+		v.a = (msg_args){.name = v.p->name, .entry = h->rec.name, .list = h->rec.list ? h->rec.list : "?",
+				 .source = es_source_id(h->rec.source), .score = h->score, .country = v.p->country};
+		es_decision d = rules_is_owner(v.p) ? owner_hit(c, &v) : h->by_address ? address_hit(c, &v) : name_hit(c, &v);
+		if (d != ES_DEC_CLEAR && per_party[h->party] < r->max_hits) {
+			per_party[h->party]++;
+			use_hit(c, hi, d);
+		}
+	}
+}
