@@ -27,8 +27,9 @@ static const cli_cmd commands[] = {
 	{"report", cmd_report, "report --since DATE [--until DATE] [--format html|csv]",
 	 "sign-off report: every order not CLEAR in the period", cmd_report_opts},
 	{"serve", cmd_serve,
-	 "serve [--listen ADDR:PORT] [--token-file FILE] [--threads N] [--allow-stale] [--max-age DAYS]",
-	 "HTTP API: /v1/screen, /v1/check, /v1/compare, /v1/lists, /healthz, /metrics", cmd_serve_opts},
+	 "serve [--listen ADDR:PORT] [--token-file FILE] [--threads N] [--record] [--allow-stale] [--max-age DAYS]",
+	 "HTTP API (/v1/screen, /v1/check, /v1/compare, /v1/lists, /healthz, /metrics) and the review page",
+	 cmd_serve_opts},
 	{"version", cmd_version, "version", "print the version", NULL},
 	{NULL, NULL, NULL, NULL, NULL},
 };
