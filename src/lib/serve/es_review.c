@@ -532,6 +532,86 @@ static bool valid_day(const char *d)
 	return !d || !*d || es_records_day_valid(d, next);
 }
 
+/* The newest n records of a stream (a ring), and how many older ones fell out. */
+typedef struct {
+	json_t *rec[ES_REVIEW_MAX_ORDERS];
+	size_t n, head, dropped;
+} ring;
+
+static void ring_push(ring *r, json_t *rec)
+{
+	if (r->n == ES_REVIEW_MAX_ORDERS) {
+		json_decref(r->rec[r->head]);
+		r->rec[r->head] = rec;
+		r->head = (r->head + 1) % ES_REVIEW_MAX_ORDERS;
+		r->dropped++;
+		return;
+	}
+	r->rec[(r->head + r->n) % ES_REVIEW_MAX_ORDERS] = rec;
+	r->n++;
+}
+
+static void ring_newest_first(const ring *r, es_vec *out)
+{
+	for (size_t i = r->n; i-- > 0;) {
+		json_t **slot = es_vec_push(out, sizeof *slot);
+		if (slot)
+			*slot = r->rec[(r->head + i) % ES_REVIEW_MAX_ORDERS];
+	}
+}
+
+static void ring_free(ring *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		json_decref(r->rec[(r->head + i) % ES_REVIEW_MAX_ORDERS]);
+	r->n = 0;
+}
+
+/* What the export writes, line by line: held orders matching the query, and re-screen changes. */
+typedef struct {
+	const es_review_query *q;
+	es_buf line;
+	ring orders, changes;
+	bool oom;
+} pick;
+
+static void pick_line(pick *p, const char *s, size_t n)
+{
+	json_t *rec = json_loadb(s, n, 0, NULL);
+	if (!rec)
+		return;
+	const char *kind = jstr(rec, "kind"), *dec = jstr(rec, "decision");
+	json_t *out = json_object_get(rec, "output");
+	if (kind && !strcmp(kind, "rescreen")) {
+		ring_push(&p->changes, rec);
+	} else if (kind && !strcmp(kind, "screen") && held(dec) && json_is_object(out) &&
+		   (!p->q->decision || !*p->q->decision || !strcmp(p->q->decision, dec)) && order_matches(out, p->q)) {
+		ring_push(&p->orders, rec);
+	} else {
+		json_decref(rec);
+	}
+}
+
+static ssize_t pick_write(void *cookie, const char *buf, size_t size)
+{
+	pick *p = cookie;
+	for (size_t i = 0; i < size;) {
+		const char *nl = memchr(buf + i, '\n', size - i);
+		size_t k = nl ? (size_t)(nl - (buf + i)) : size - i;
+		es_buf_add(&p->line, buf + i, k);
+		i += k;
+		if (nl) {
+			i++;
+			if (p->line.oom)
+				p->oom = true;
+			else
+				pick_line(p, p->line.s ? p->line.s : "", p->line.len);
+			es_buf_clear(&p->line);
+		}
+	}
+	return (ssize_t)size;
+}
+
 es_code es_review_page(const es_review_ctx *c, const es_review_query *q0, es_buf *b, es_err *err)
 {
 	es_code rc = ES_OK;
@@ -608,61 +688,32 @@ es_code es_review_page(const es_review_ctx *c, const es_review_query *q0, es_buf
 		return b->oom ? es_err_set(err, ES_ENOMEM, "out of memory") : ES_OK;
 	}
 
-	/* the store's records in the period, as `audit export` writes them */
-	char *text = NULL;
-	size_t text_len = 0;
-	FILE *mem = open_memstream(&text, &text_len);
-	if (!mem) {
+	/* the store's records in the period, as `audit export` writes them, read as
+	 * they are written: only the newest ES_REVIEW_MAX_ORDERS matches are kept */
+	pick pk = {.q = &q};
+	cookie_io_functions_t io = {.write = pick_write};
+	FILE *sink = fopencookie(&pk, "w", io);
+	if (!sink) {
 		es_buf_free(&back);
 		return es_err_set(err, ES_ENOMEM, "out of memory");
 	}
 	es_export_query eq = {.since = q.since, .until = q.until && *q.until ? q.until : NULL};
-	rc = es_records_export(c->records, &eq, mem, err);
-	fclose(mem);
+	rc = es_records_export(c->records, &eq, sink, err);
+	fclose(sink);
+	es_buf_free(&pk.line);
+	if (rc == ES_OK && pk.oom)
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
 	if (rc != ES_OK) {
-		free(text);
+		ring_free(&pk.orders);
+		ring_free(&pk.changes);
 		es_buf_free(&back);
 		return rc;
 	}
-	es_vec shown = {0}, changes = {0}; /* json_t * */
-	size_t more = 0;
-	/* newest first: walk the lines from the end */
-	size_t end = text_len;
-	while (end > 0) {
-		size_t start = end - 1;
-		while (start > 0 && text[start - 1] != '\n')
-			start--;
-		json_t *rec = json_loadb(text + start, end - start, 0, NULL);
-		end = start;
-		if (!rec)
-			continue;
-		const char *kind = jstr(rec, "kind"), *dec = jstr(rec, "decision");
-		json_t *out = json_object_get(rec, "output");
-		bool keep = false;
-		if (kind && !strcmp(kind, "rescreen")) {
-			if (changes.n < ES_REVIEW_MAX_ORDERS) {
-				json_t **slot = es_vec_push(&changes, sizeof *slot);
-				if (slot) {
-					*slot = rec;
-					keep = true;
-				}
-			}
-		} else if (kind && !strcmp(kind, "screen") && held(dec) && json_is_object(out) &&
-			   (!q.decision || !*q.decision || !strcmp(q.decision, dec)) && order_matches(out, &q)) {
-			if (shown.n < ES_REVIEW_MAX_ORDERS) {
-				json_t **slot = es_vec_push(&shown, sizeof *slot);
-				if (slot) {
-					*slot = rec;
-					keep = true;
-				}
-			} else {
-				more++;
-			}
-		}
-		if (!keep)
-			json_decref(rec);
-	}
-	free(text);
+	/* newest first */
+	es_vec shown = {0}, changes = {0}; /* json_t *, borrowed from the rings */
+	ring_newest_first(&pk.orders, &shown);
+	ring_newest_first(&pk.changes, &changes);
+	size_t more = pk.orders.dropped;
 
 	/* evidence for every hit shown, in one pass over the lists */
 	es_vec wants = {0};
@@ -722,10 +773,8 @@ es_code es_review_page(const es_review_ctx *c, const es_review_query *q0, es_buf
 		es_buf_adds(b, "</table>\n");
 	}
 	es_buf_adds(b, "</body></html>\n");
-	for (size_t i = 0; i < shown.n; i++)
-		json_decref(((json_t **)shown.data)[i]);
-	for (size_t i = 0; i < changes.n; i++)
-		json_decref(((json_t **)changes.data)[i]);
+	ring_free(&pk.orders);
+	ring_free(&pk.changes);
 	es_vec_free(&shown);
 	es_vec_free(&changes);
 	es_vec_free(&wants);
