@@ -552,7 +552,9 @@ es_code es_filter_jsonl_record(es_filter *f, const char *line, size_t len, size_
 {
 	es_buf saved = f->out;
 	f->out = *out;
-	es_decision d = jsonl_record(f, line, len, 0, lineno, NULL);
+	/* as es_filter_run reads it: a byte order mark on line 1 is raw input, not order */
+	size_t skip = lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+	es_decision d = jsonl_record(f, line, len, skip, lineno, NULL);
 	*out = f->out;
 	f->out = saved;
 	if (decision)
