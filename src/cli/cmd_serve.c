@@ -133,8 +133,14 @@ int cmd_serve(cli_ctx *ctx, int argc, char **argv)
 	free(pos);
 	if (npos)
 		return cli_usage("serve: takes no arguments");
-	if (sc.listen && !sc.token_file && !es_serve_is_loopback(sc.listen))
-		return cli_usage("serve: listening on '%s' (not loopback) needs --token-file", sc.listen);
+	if (sc.listen) {
+		bool loopback = false;
+		es_err le = {0};
+		if (es_serve_check_listen(sc.listen, &loopback, &le) != ES_OK)
+			return cli_usage("serve: %s", le.msg);
+		if (!loopback && !sc.token_file)
+			return cli_usage("serve: listening on '%s' (not loopback) needs --token-file", sc.listen);
+	}
 
 	int rc = CLI_EXIT_DATA;
 	es_err err = {0};

@@ -209,6 +209,14 @@ static es_code parse_listen(const char *listen, listen_addr *a, es_err *err)
 	return ES_OK;
 }
 
+es_code es_serve_check_listen(const char *listen, bool *loopback, es_err *err)
+{
+	listen_addr a;
+	es_code rc = parse_listen(listen, &a, err);
+	*loopback = rc == ES_OK && a.loopback;
+	return rc;
+}
+
 bool es_serve_is_loopback(const char *listen)
 {
 	listen_addr a;

@@ -74,6 +74,8 @@ char *es_form_value(const char *body, size_t len, const char *key);
 
 /* Whether "ADDR:PORT" names a loopback address (127.0.0.0/8, ::1, localhost). */
 bool es_serve_is_loopback(const char *listen);
+/* Checks "ADDR:PORT" (ES_EUSAGE with the reason) and says whether it is loopback. */
+es_code es_serve_check_listen(const char *listen, bool *loopback, es_err *err);
 
 /* Binds and starts the threads. ES_EUSAGE for a bad address or a non-loopback
  * one without token file; ES_EIO when the address cannot be bound. */
