@@ -220,7 +220,7 @@ def test_csv_same_as_jsonl():
     roles = ["buyer", "ship_to", "end_user", "intermediate_consignee", "forwarder", "payer", "other"]
     fields = ["name", "address", "city", "region", "postal_code", "country", "type", "relationship",
               "ownership_percent"]
-    hdr = ["order_id", "destination", "ship_date", "payment_terms", "end_use", "sku", "eccn", "enc"] + \
+    hdr = ["order_id", "destination", "ship_date", "payment_terms", "end_use", "notes", "sku", "eccn", "enc"] + \
           [f"{r}_{f}" for r in roles for f in fields]
     rows, want = [], {}
     for line in open(os.path.join(GOLDEN, "orders.jsonl")):
@@ -230,6 +230,7 @@ def test_csv_same_as_jsonl():
         row = {h: "" for h in hdr}
         row.update(order_id=o["order_id"], destination=o.get("destination", ""), ship_date=o.get("ship_date", ""),
                    payment_terms=o.get("payment_terms", ""), end_use=o.get("end_use", ""),
+                   notes=o.get("notes", ""),
                    sku=";".join(i.get("sku") or "" for i in o["items"]),
                    eccn=";".join(i.get("eccn") or "" for i in o["items"]),
                    enc=";".join(i.get("enc") or "" for i in o["items"]))

@@ -352,9 +352,204 @@ static void test_data_file_errors(void **state)
 	rules_copy_free(dir);
 	dir = rules_copy("ukraine_regions.tsv", "iso\tcrimea\tPROHIBITED\tUA-43\n");
 	assert_int_equal(es_rules_load(&r, dir, &err), ES_EFORMAT);
-	assert_non_null(strstr(err.msg, "ukraine_regions.tsv:1: expected kind, area, decision, code"));
+	assert_non_null(strstr(err.msg, "ukraine_regions.tsv:1: expected kind, area, decision, code, as-of date"));
 	rules_copy_free(dir);
 	assert_null(r);
+}
+
+static const char *reason_citation(const char *code)
+{
+	for (size_t i = 0; i < res.n_reasons; i++)
+		if (strcmp(res.reasons[i].code, code) == 0)
+			return res.reasons[i].citation;
+	return "";
+}
+
+/* OFAC 50 % rule "in the aggregate" (FAQ 401): two SDN owners of 30 % and 25 %
+ * block the company; 20 % + 20 % do not. A "SURNAME, Given" listing meets the
+ * given-name-first owner as the same name. */
+static void test_aggregate_ownership(void **state)
+{
+	(void)state;
+	char buf[900];
+#define TWO_OWNERS "{\"destination\":\"DE\",\"parties\":[" EU("Hafen GmbH", "DE", "commercial") \
+	",{\"role\":\"other\",\"name\":\"BANK ROSSIYA\",\"country\":\"RU\",\"relationship\":\"owner\",\"ownership_percent\":%d}" \
+	",{\"role\":\"other\",\"name\":\"Ivan Petrov\",\"country\":\"RU\",\"relationship\":\"owner\",\"ownership_percent\":%d}" \
+	"],\"items\":[" ITEM("EAR99", "none") "]}"
+	static const char ru[][3] = {"RU"};
+	es_party_hit h[2] = {hit(1, 1.0, "SDN", ES_SRC_OFAC_SDN, "BANK ROSSIYA", ru, 1),
+			     hit(2, 0.99, "SDN", ES_SRC_OFAC_SDN, "PETROV, Ivan", ru, 1)};
+	h[1].rec.entry_id = "E2";
+	snprintf(buf, sizeof buf, TWO_OWNERS, 30, 25);
+	assert_int_equal(decide(buf, h, 2), ES_DEC_PROHIBITED);
+	assert_true(has_reason("OWNER_BLOCKED"));
+	assert_non_null(strstr(res.reasons[0].message, "55 % in aggregate"));
+	assert_int_equal(res.n_hits, 2);
+	snprintf(buf, sizeof buf, TWO_OWNERS, 20, 20);
+	assert_int_equal(decide(buf, h, 2), ES_DEC_REVIEW);
+	assert_true(has_reason("OWNER_LISTED_MINORITY"));
+	/* "Ivan Petrov" is not "PETROV, Ivan Sergeyevich": not the listed name, only fuzzy */
+	h[1].matched_name = "PETROV, Ivan Sergeyevich";
+	snprintf(buf, sizeof buf, TWO_OWNERS, 30, 25);
+	assert_int_equal(decide(buf, h, 2), ES_DEC_REVIEW);
+	/* EL owners add up under the affiliates rule, apart from OFAC owners */
+	static const char cn[][3] = {"CN"};
+	h[0] = hit(1, 1.0, "EL", ES_SRC_US_CSL, "BANK ROSSIYA", cn, 1);
+	h[0].rec.countries = ru;
+	h[1] = hit(2, 1.0, "EL", ES_SRC_US_CSL, "PETROV, Ivan", ru, 1);
+	h[1].rec.entry_id = "E2";
+	snprintf(buf, sizeof buf, TWO_OWNERS, 30, 25);
+	assert_int_equal(decide(buf, h, 2), ES_DEC_LICENSE);
+	assert_true(has_reason("OWNER_LISTED_AFFILIATES"));
+}
+
+/* An owner on CMIC or NS-MBS is information in hits, not a reason (rules.md §1.1);
+ * a party on them keeps the list action. */
+static void test_cmic_owner_info(void **state)
+{
+	(void)state;
+	static const char cn[][3] = {"CN"};
+	const char *o = "{\"destination\":\"SG\",\"parties\":[" EU("Lion Cameras Pte Ltd", "SG", "commercial")
+			",{\"role\":\"other\",\"name\":\"CHINA MOBILE\",\"country\":\"CN\",\"relationship\":\"owner\","
+			"\"ownership_percent\":60}],\"items\":[" ITEM("5A992.c", "mass_market") "]}";
+	es_party_hit h = hit(1, 1.0, "CMIC", ES_SRC_US_CSL, "CHINA MOBILE", cn, 1);
+	assert_int_equal(decide(o, &h, 1), ES_DEC_CLEAR);
+	assert_int_equal(res.n_reasons, 0);
+	assert_int_equal(res.n_hits, 1);
+	assert_int_equal(res.hits[0].action, ES_DEC_CLEAR);
+	const char *p = ORDER("CN", EU("CHINA MOBILE", "CN", "telecom"), ITEM("5A992.c", "mass_market"));
+	h.party = 0;
+	assert_int_equal(decide(p, &h, 1), ES_DEC_REVIEW);
+	assert_true(has_reason("CMIC_LIST"));
+}
+
+#define FREE_TEXT(dest, member, text, item) \
+	"{\"destination\":\"" dest "\",\"" member "\":\"" text "\",\"parties\":[" EU("Steppe Net LLP", dest, "commercial") \
+	"],\"items\":[" item "]}"
+
+/* A destination stated in free text, in the languages orders come in, is a
+ * destination for every rule; a negated or language mention is not. */
+static void test_stated_destination(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *json;
+		es_decision want;
+	} cases[] = {
+		{FREE_TEXT("KZ", "end_use", "onward sale to our clients in Russia", ITEM("5A992.c", "mass_market")), ES_DEC_LICENSE},
+		{FREE_TEXT("AM", "end_use", "\xd0\xb4\xd0\xbb\xd1\x8f \xd0\xbf\xd0\xbe\xd1\x81\xd1\x82\xd0\xb0\xd0\xb2\xd0\xba\xd0\xb8 \xd0\xb2 "
+			   "\xd0\xa0\xd0\xbe\xd1\x81\xd1\x81\xd0\xb8\xd1\x8e", ITEM("5A992.c", "mass_market")), ES_DEC_LICENSE},
+		{FREE_TEXT("TR", "notes", "Weiterverkauf nach Belarus", ITEM("5A992.c", "mass_market")), ES_DEC_LICENSE},
+		{FREE_TEXT("AE", "end_use", "re-export to Iran", ITEM("EAR99", "none")), ES_DEC_PROHIBITED},
+		{FREE_TEXT("AE", "notes", "\xe8\xbd\xac\xe5\x94\xae\xe7\xbb\x99\xe4\xbc\x8a\xe6\x9c\x97\xe5\xae\xa2\xe6\x88\xb7",
+			   ITEM("5A992.c", "mass_market")), ES_DEC_PROHIBITED},
+		{FREE_TEXT("TR", "end_use", "Rusya'ya yeniden sat\xc4\xb1\xc5\x9f", ITEM("5A992.c", "mass_market")), ES_DEC_LICENSE},
+		{FREE_TEXT("AE", "end_use", "Office network. Not for re-export to Iran, Syria or North Korea.",
+			   ITEM("5A992.c", "mass_market")), ES_DEC_CLEAR},
+		{FREE_TEXT("DE", "notes", "Keine Wiederausfuhr nach Russland", ITEM("5A992.c", "mass_market")), ES_DEC_CLEAR},
+		{FREE_TEXT("KZ", "end_use", "campus Wi-Fi; Russian-language manual", ITEM("5A992.c", "mass_market")), ES_DEC_CLEAR},
+		{FREE_TEXT("DE", "end_use", "resale in Germany", ITEM("5A992.c", "mass_market")), ES_DEC_CLEAR},
+		{FREE_TEXT("TR", "end_use", "delivery to Simferopol via Novorossiysk", ITEM("5A992.c", "mass_market")),
+		 ES_DEC_PROHIBITED},
+		{FREE_TEXT("UA", "notes", "not for delivery to Crimea", ITEM("5A992.c", "mass_market")), ES_DEC_CLEAR},
+		{FREE_TEXT("AE", "end_use", "replacement PSUs, made in China; customers from Iran", ITEM("5A992.c", "mass_market")),
+		 ES_DEC_PROHIBITED},
+		{FREE_TEXT("DE", "end_use", "replacement parts made in China", ITEM("5A992.c", "mass_market")), ES_DEC_CLEAR},
+		{FREE_TEXT("AE", "remarks", "goods for re-export to Iran", ITEM("5A992.c", "mass_market")), ES_DEC_PROHIBITED},
+		{FREE_TEXT("AE", "comments", "\xd8\xa5\xd8\xb9\xd8\xa7\xd8\xaf\xd8\xa9 \xd8\xa7\xd9\x84\xd8\xaa\xd8\xb5\xd8\xaf\xd9\x8a\xd8\xb1 "
+			   "\xd8\xa5\xd9\x84\xd9\x89 \xd8\xa5\xd9\x8a\xd8\xb1\xd8\xa7\xd9\x86", ITEM("5A992.c", "mass_market")), ES_DEC_PROHIBITED},
+		/* a non-string note is passed through, not read and not an error */
+		{"{\"destination\":\"DE\",\"notes\":[\"re-export to Iran\"],\"parties\":[" EU("Eifel", "DE", "commercial")
+		 "],\"items\":[" ITEM("5A992.c", "mass_market") "]}", ES_DEC_CLEAR},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		es_decision d = decide(cases[i].json, NULL, 0);
+		if (d != cases[i].want)
+			fail_msg("case %zu: %s, want %s", i, es_decision_name(d), es_decision_name(cases[i].want));
+	}
+	decide(cases[0].json, NULL, 0);
+	assert_true(has_reason("REEXPORT_DESTINATION"));
+	assert_string_equal(reason_citation("REEXPORT_DESTINATION"), "15 CFR 746.8(a); 736.2(b)(10); Supp. 3 to Part 732 (evasive about re-export)");
+}
+
+/* Keyword re-typing only where a rule turns on the type; false friends never;
+ * a domestic US sale fires no destination, end-use or end-user-type rule. */
+static void test_keywords_where_they_matter(void **state)
+{
+	(void)state;
+	/* Germany, mass market: no rule turns on a military end user */
+	assert_int_equal(decide(ORDER("DE", EU("Bundeswehr Sozialwerk", "DE", "commercial"), ITEM("5A992.c", "mass_market")), NULL, 0),
+			 ES_DEC_CLEAR);
+	/* China, Supp. 2 item: it does */
+	assert_int_equal(decide(ORDER("CN", EU("PLA Navy Unit 91", "CN", "commercial"), ITEM("5A992.c", "mass_market")), NULL, 0),
+			 ES_DEC_LICENSE);
+	assert_true(has_reason("KEYWORD_END_USER"));
+	/* India, ENC (b)(2) outside Supp. 3: government type matters */
+	assert_int_equal(decide(ORDER("IN", EU("Indian Army Signals", "IN", "commercial"), ITEM("5A002.a", "b2")), NULL, 0),
+			 ES_DEC_LICENSE);
+	/* a military end use in Germany, mass market: nothing turns on it; in China it does */
+	assert_int_equal(decide(FREE_TEXT("DE", "end_use", "army base network", ITEM("5A992.c", "mass_market")), NULL, 0),
+			 ES_DEC_CLEAR);
+	assert_int_equal(decide(FREE_TEXT("CN", "end_use", "army base network", ITEM("5A992.c", "mass_market")), NULL, 0),
+			 ES_DEC_LICENSE);
+	assert_true(has_reason("END_USE_RED_FLAG"));
+	/* a credit union named after the navy is no navy, even in China */
+	assert_int_equal(decide(ORDER("CN", EU("Navy Federal Credit Union", "CN", "commercial"), ITEM("5A992.c", "mass_market")),
+				NULL, 0),
+			 ES_DEC_CLEAR);
+	/* domestic US sale */
+	const char *us = "{\"destination\":\"US\",\"end_use\":\"Army base network\",\"parties\":["
+			 "{\"role\":\"buyer\",\"name\":\"CDW LLC\",\"country\":\"US\"}," EU("Fort Hood Army Store", "US", "commercial")
+			 "],\"items\":[" ITEM("5A002.a", "b2") "]}";
+	assert_int_equal(decide(us, NULL, 0), ES_DEC_CLEAR);
+	/* ... where an Entity List party is a red flag, not a licence, and the DPL still prohibits */
+	static const char us_cc[][3] = {"US"};
+	es_party_hit h = hit(0, 1.0, "EL", ES_SRC_US_CSL, "CDW LLC", us_cc, 1);
+	assert_int_equal(decide(us, &h, 1), ES_DEC_REVIEW);
+	h.rec.list = "DPL";
+	assert_int_equal(decide(us, &h, 1), ES_DEC_PROHIBITED);
+}
+
+/* Each reason cites the rule of its own country; EAR99 to RU/BY cites the HTS supplements. */
+static void test_country_citations(void **state)
+{
+	(void)state;
+	decide(ORDER("TR", EU("Moskva Trade", "RU", "commercial"), ITEM("EAR99", "none")), NULL, 0);
+	assert_true(has_reason("DIVERSION_RISK"));
+	assert_null(strstr(reason_citation("DIVERSION_RISK"), "560.204"));
+	assert_non_null(strstr(reason_citation("DIVERSION_RISK"), "746.8"));
+	assert_true(has_reason("RUSSIA_BELARUS_EAR99"));
+	assert_non_null(strstr(reason_citation("RUSSIA_BELARUS_EAR99"), "88 FR 33422"));
+	decide(ORDER("CU", EU("Paladar", "CU", "commercial"), ITEM("EAR99", "none")), NULL, 0);
+	assert_string_equal(reason_citation("EMBARGO"), "15 CFR 746.2; 31 CFR 515 (CACR)");
+}
+
+/* Red flags in the languages orders come in, compounds included. */
+static void test_multilingual_red_flags(void **state)
+{
+	(void)state;
+	static const char *const forwarders[] = {
+		"\xd0\xa2\xd1\x80\xd0\xb0\xd0\xbd\xd1\x81\xd0\x9b\xd0\xbe\xd0\xb3\xd0\xb8\xd1\x81\xd1\x82\xd0\xb8\xd0\xba\xd0\xb0 \xd0\xa2\xd0\x9e\xd0\x9e", /* ТрансЛогистика ТОО */
+		"Speditionsgesellschaft Nord mbH",
+		"\xe9\xa6\x99\xe6\xb8\xaf\xe8\xb4\xa7\xe8\xbf\x90\xe4\xbb\xa3\xe7\x90\x86\xe6\x9c\x89\xe9\x99\x90\xe5\x85\xac\xe5\x8f\xb8", /* 香港货运代理有限公司 */
+		"Anadolu Lojistik AS",
+	};
+	char buf[512];
+	for (size_t i = 0; i < sizeof forwarders / sizeof forwarders[0]; i++) {
+		snprintf(buf, sizeof buf, "{\"destination\":\"KZ\",\"parties\":[{\"role\":\"end_user\",\"name\":\"%s\","
+			 "\"country\":\"KZ\",\"type\":\"commercial\"}],\"items\":[" ITEM("5A992.c", "mass_market") "]}", forwarders[i]);
+		assert_int_equal(decide(buf, NULL, 0), ES_DEC_REVIEW);
+		assert_true(has_reason("FORWARDER_END_USER"));
+	}
+	/* a core router for a bakery named in Russian */
+	const char *bakery = "{\"destination\":\"GE\",\"parties\":[" EU("\xd0\x9f\xd0\xb5\xd0\xba\xd0\xb0\xd1\x80\xd0\xbd\xd1\x8f \xd0\xa2\xd0\xb1\xd0\xb8\xd0\xbb\xd0\xb8\xd1\x81\xd0\xb8", "GE", "commercial")
+			     "],\"items\":[{\"sku\":\"MX204\",\"eccn\":\"5A002.a\",\"enc\":\"b1\"}]}";
+	assert_int_equal(decide(bakery, NULL, 0), ES_DEC_REVIEW);
+	assert_true(has_reason("PRODUCT_MISMATCH"));
+	const char *cash = "{\"destination\":\"FR\",\"payment_terms\":\"paiement comptant en esp\xc3\xa8" "ces\",\"parties\":["
+			   EU("Atelier SARL", "FR", "commercial") "],\"items\":[" ITEM("5A992.c", "mass_market") "]}";
+	assert_int_equal(decide(cash, NULL, 0), ES_DEC_REVIEW);
+	assert_true(has_reason("PAYMENT_RED_FLAG"));
 }
 
 int main(void)
@@ -369,6 +564,12 @@ int main(void)
 		cmocka_unit_test(test_impossible_ship_date),
 		cmocka_unit_test(test_list_action_and_same_country),
 		cmocka_unit_test(test_data_file_errors),
+		cmocka_unit_test(test_aggregate_ownership),
+		cmocka_unit_test(test_cmic_owner_info),
+		cmocka_unit_test(test_stated_destination),
+		cmocka_unit_test(test_keywords_where_they_matter),
+		cmocka_unit_test(test_country_citations),
+		cmocka_unit_test(test_multilingual_red_flags),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

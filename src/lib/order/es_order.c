@@ -55,13 +55,14 @@ void es_order_release(es_order *o)
 {
 	json_decref(o->json_root);
 	o->json_root = NULL;
-	o->n_parties = o->n_items = o->n_services_declined = 0;
+	o->n_parties = o->n_items = o->n_services_declined = o->n_notes = 0;
 }
 
 static void order_reset(es_order *o)
 {
 	es_order_release(o);
 	o->order_id = o->destination = o->ship_date = o->payment_terms = o->end_use = NULL;
+	o->n_notes = 0;
 	o->has_screening = false;
 	o->items_given = false;
 }
@@ -262,6 +263,15 @@ es_code es_order_parse_json(const char *line, size_t len, const es_countries *co
 	    (rc = jstr(root, "payment_terms", &o->payment_terms, "", err)) != ES_OK ||
 	    (rc = jstr(root, "end_use", &o->end_use, "", err)) != ES_OK)
 		goto done;
+	/* free-text notes: read when a string (they were passed through before the rules
+	 * read them, so any other value still passes through without an error) */
+	static const char *const note_members[ES_ORDER_MAX_NOTES] = {"notes", "note", "remarks", "comments"};
+	for (size_t i = 0; i < ES_ORDER_MAX_NOTES; i++) {
+		json_t *note = json_object_get(root, note_members[i]);
+		if (note && json_is_string(note) &&
+		    utf8_chars(json_string_value(note), json_string_length(note)) <= ES_ORDER_MAX_FIELD)
+			o->notes[o->n_notes++] = json_string_value(note);
+	}
 	json_t *sd = json_object_get(root, "services_declined");
 	if (sd && json_is_array(sd)) {
 		size_t i;
@@ -351,9 +361,10 @@ enum { F_NAME, F_ADDRESS, F_CITY, F_REGION, F_POSTAL, F_COUNTRY, F_TYPE, F_RELAT
 static const char *const party_fields[F_COUNT] = {
 	"name", "address", "city", "region", "postal_code", "country", "type", "relationship", "ownership_percent",
 };
-enum { O_ORDER_ID, O_DESTINATION, O_SHIP_DATE, O_PAYMENT, O_END_USE, O_SERVICES, O_ECCN, O_ENC, O_SKU, O_COUNT };
+enum { O_ORDER_ID, O_DESTINATION, O_SHIP_DATE, O_PAYMENT, O_END_USE, O_SERVICES, O_ECCN, O_ENC, O_SKU, O_NOTES, O_COUNT };
 static const char *const order_fields[O_COUNT] = {
 	"order_id", "destination", "ship_date", "payment_terms", "end_use", "services_declined", "eccn", "enc", "sku",
+	"notes",
 };
 
 #define CSV_MAX_COLS 512
@@ -650,6 +661,9 @@ es_code es_csv_orders_row(es_csv_orders *r, const es_countries *countries, es_or
 	o->ship_date = col(r, r->order_col[O_SHIP_DATE]);
 	o->payment_terms = col(r, r->order_col[O_PAYMENT]);
 	o->end_use = col(r, r->order_col[O_END_USE]);
+	o->n_notes = 0;
+	if ((o->notes[0] = col(r, r->order_col[O_NOTES])))
+		o->n_notes = 1;
 	int ns = split_semi(col(r, r->order_col[O_SERVICES]), o->services_declined, ES_ORDER_MAX_SERVICES);
 	if (ns < 0)
 		return es_err_set(err, ES_ETOOBIG, "more than %d services_declined", ES_ORDER_MAX_SERVICES);

@@ -25,6 +25,7 @@
 #define ES_ORDER_MAX_PARTIES 64
 #define ES_ORDER_MAX_ITEMS 256
 #define ES_ORDER_MAX_SERVICES 32
+#define ES_ORDER_MAX_NOTES 4       /* free-text members read: notes, note, remarks, comments */
 
 typedef enum {
 	ES_ROLE_BUYER,
@@ -78,6 +79,8 @@ typedef struct es_order {
 	const char *order_id;      /* string ids only; numeric ids stay in the raw record */
 	const char *destination;   /* valid ISO alpha-2 or NULL */
 	const char *ship_date, *payment_terms, *end_use;
+	const char *notes[ES_ORDER_MAX_NOTES]; /* free-text members (notes, remarks, ...), strings only */
+	size_t n_notes;
 	const char *services_declined[ES_ORDER_MAX_SERVICES];
 	size_t n_services_declined;
 	bool has_screening;        /* the input already carries a "screening" member */

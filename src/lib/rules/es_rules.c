@@ -8,6 +8,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "es_utf8.h"
+
 const char *es_decision_name(es_decision d)
 {
 	switch (d) {
@@ -78,17 +80,11 @@ static void fill_template(char *out, size_t cap, const char *tmpl, const char *r
 			out[n++] = (*v == '\n' || *v == '\r' || *v == '\t') ? ' ' : *v;
 		t = close + 1;
 	}
-	/* never end inside a UTF-8 sequence */
-	while (n > 0 && ((unsigned char)out[n - 1] & 0x80)) {
-		size_t k = n - 1;
-		while (k > 0 && ((unsigned char)out[k] & 0xC0) == 0x80)
-			k--;
-		unsigned char lead = (unsigned char)out[k];
-		size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-		if (n - k == need)
-			break;
-		n = k;
-	}
+	/* never end inside a UTF-8 sequence: the values are valid UTF-8, so only a cut
+	 * at the end can be bad */
+	size_t bad;
+	if (!es_utf8_valid(out, n, &bad))
+		n = bad;
 	out[n] = '\0';
 }
 
@@ -186,6 +182,46 @@ const char *rules_keyword(const es_rules *r, const char *kind, const char *folde
 	return NULL;
 }
 
+const char *rules_keyword_stem(const es_rules *r, const char *kind, const char *folded)
+{
+	const keyword *k = r->keywords.data;
+	size_t lo, hi;
+	char stem[128];
+	kind_range(r, kind, &lo, &hi);
+	for (size_t i = lo; i < hi; i++) {
+		if (k[i].plen < 3 || k[i].plen - 2 >= sizeof stem)
+			continue;
+		memcpy(stem, k[i].phrase + 1, k[i].plen - 2); /* without the surrounding blanks */
+		stem[k[i].plen - 2] = '\0';
+		if (strstr(folded, stem))
+			return k[i].phrase;
+	}
+	return NULL;
+}
+
+const keyword *rules_keyword_at(const es_rules *r, const char *kind, const char *t)
+{
+	const keyword *k = r->keywords.data, *best = NULL;
+	size_t lo, hi;
+	const char *end = *t == ' ' ? strchr(t + 1, ' ') : NULL;
+	if (!end)
+		return NULL;
+	kind_range(r, kind, &lo, &hi);
+	size_t tl = (size_t)(end - t); /* token plus its trailing space */
+	size_t a = lo, b = hi;
+	while (a < b) {
+		size_t m = (a + b) / 2;
+		if (strncmp(k[m].phrase + 1, t + 1, tl) < 0)
+			a = m + 1;
+		else
+			b = m;
+	}
+	for (; a < hi && strncmp(k[a].phrase + 1, t + 1, tl) == 0; a++)
+		if ((!best || k[a].plen > best->plen) && strncmp(t, k[a].phrase, k[a].plen) == 0)
+			best = &k[a];
+	return best;
+}
+
 es_eu_type rules_keyword_type(const es_rules *r, const char *folded, const char **kw)
 {
 	if ((*kw = rules_keyword(r, "intelligence", folded, false, false)))
@@ -279,7 +315,9 @@ void es_rules_decide(const es_rules *r, const es_order *o, const es_party_hit *h
 	lists_stale(&c, ctx);
 	judge_date(&c, ctx);
 	find_destination(&c);
+	rules_stated_destinations(&c);
 	classify_items(&c);
+	rules_find_domestic(&c);
 	rules_find_civil_parent(&c);
 	rules_classify_end_use(&c);
 	rules_end_users(&c);

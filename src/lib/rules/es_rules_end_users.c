@@ -23,8 +23,41 @@ void rules_classify_end_use(dctx *c)
 	if (!c->o->end_use)
 		return;
 	es_fold(c->r->fold, c->o->end_use, c->use_folded, sizeof c->use_folded);
-	if (!rules_keyword(c->r, "not_military", c->use_folded, false, false))
+	if (!c->domestic && !rules_keyword(c->r, "not_military", c->use_folded, false, false) &&
+	    !rules_keyword(c->r, "false_friend", c->use_folded, false, false))
 		c->use_type = rules_keyword_type(c->r, c->use_folded, &c->use_kw);
+}
+
+/* Whether an end user's type changes a rule for country cc: a military, police or
+ * intelligence end-user rule of the country, or an ENC (b)(2) item outside Supp. 3
+ * (government end users). Unknown country: assume it does. */
+static bool type_matters_in(const dctx *c, const char *cc)
+{
+	if (!cc)
+		return true;
+	if (rules_in(c, G_DOMESTIC, cc))
+		return false;
+	if (rules_in(c, G_MIL, cc) || rules_in(c, G_INTEL, cc) || rules_in(c, G_MIL_UNC, cc) ||
+	    rules_in(c, G_INTEL_UNC, cc) || rules_in(c, G_GOVBLOCK, cc))
+		return true;
+	for (size_t i = 0; i < c->o->n_items; i++)
+		if (c->items[i].row && c->items[i].row->cls == CLS_ENCRYPTION && c->items[i].enc == ENC_B2 &&
+		    !rules_in(c, G_SUPP3, cc))
+			return true;
+	return false;
+}
+
+/* ... for any country the end user's rules are judged in. */
+bool rules_type_matters(const dctx *c, const char *cc)
+{
+	if (c->domestic)
+		return false;
+	if (type_matters_in(c, cc) || type_matters_in(c, c->dest))
+		return true;
+	for (size_t i = 0; i < c->n_stated; i++)
+		if (type_matters_in(c, c->stated[i].cc))
+			return true;
+	return false;
 }
 
 /* The end user's type: as stated, unless its name (or the end use) says military,
@@ -39,8 +72,11 @@ static es_eu_type end_user_type(dctx *c, int party, const char *fname, bool *kno
 		a.detail = p->type;
 		rules_add(c, "UNKNOWN_END_USER_TYPE", ES_DEC_REVIEW, party, NULL, &a);
 	}
-	if (t == ES_EU_MILITARY || t == ES_EU_POLICE || t == ES_EU_INTELLIGENCE ||
-	    rules_keyword(c->r, "not_military", fname, false, false))
+	/* a keyword re-types only where a rule turns on the type, and never a known false
+	 * friend (a credit union named after the navy) */
+	if (t == ES_EU_MILITARY || t == ES_EU_POLICE || t == ES_EU_INTELLIGENCE || !rules_type_matters(c, p->country) ||
+	    rules_keyword(c->r, "not_military", fname, false, false) ||
+	    rules_keyword(c->r, "false_friend", fname, false, false))
 		return t;
 	/* the name outranks a 'commercial' label: re-type and judge as such */
 	const char *kw = NULL;
@@ -170,5 +206,8 @@ void rules_end_users(dctx *c)
 		end_user_rules(c, pi, fname, cc, t, type_known);
 		if (c->dest && cc != c->dest && strcmp(cc, c->dest) != 0)
 			end_user_rules(c, pi, fname, c->dest, t, type_known);
+		for (size_t k = 0; k < c->n_stated; k++)
+			if (strcmp(c->stated[k].cc, cc) != 0 && (!c->dest || strcmp(c->stated[k].cc, c->dest) != 0))
+				end_user_rules(c, pi, fname, c->stated[k].cc, t, type_known);
 	}
 }

@@ -42,6 +42,7 @@ typedef struct {
 	cond_kind cond;
 	char *code, *citation;
 	aff_kind affiliates;
+	bool owner_info;  /* a declared owner on this list is information, not a reason */
 } list_action;
 
 typedef enum { CLS_EAR99, CLS_ENCRYPTION, CLS_MASS_MARKET, CLS_AT_ONLY, CLS_UNKNOWN } eccn_class;
@@ -68,7 +69,16 @@ typedef struct {
 	char *kind;
 	char *phrase;  /* folded " a b " */
 	size_t plen;   /* strlen(phrase) */
+	char cc[3];    /* kind "country" (country_names.tsv): the country the phrase names */
+	char *text;    /* kind "country": the phrase as the data file writes it, for messages */
 } keyword;
+
+/* A citation of one reason code for one country (country_citations.tsv). */
+typedef struct {
+	char *code;
+	char cc[3];
+	char *citation;
+} country_citation;
 
 typedef struct {
 	char *code, *citation, *tmpl;
@@ -85,6 +95,7 @@ struct es_rules {
 	struct kw_kind { const char *kind; size_t lo, hi; } *kinds; /* each kind's range in keywords, by kind */
 	size_t n_kinds;
 	es_vec reasons;   /* reason_row */
+	es_vec citations; /* country_citation */
 	double strong, review, contradicted, corroborated;
 	bool literal;
 	double own_pct;
@@ -93,6 +104,8 @@ struct es_rules {
 	char addr_lists[512]; /* " source:list source:list " */
 	char high_end[256];   /* " MX PTX ... ": SKU prefixes of core routers and large firewalls */
 	char el_all_items[64]; /* the Entity List licence-requirement text that covers every item */
+	size_t negation_window; /* words before a country name a negation reaches */
+	size_t language_window; /* words around a country adjective that make it a language */
 };
 
 /* ---- one decision ---------------------------------------------------------- */
@@ -112,6 +125,8 @@ typedef struct {
 	double score;
 } msg_args;
 
+#define ES_RULES_MAX_STATED 8
+
 typedef struct {
 	const es_rules *r;
 	const es_order *o;
@@ -120,6 +135,11 @@ typedef struct {
 	const es_party *civil_parent;   /* declared wholly-owning A:5/A:6/US parent */
 	int date;                       /* yyyymmdd the order is judged at */
 	item_class items[ES_ORDER_MAX_ITEMS];
+	struct stated { char cc[3]; const char *text; } stated[ES_RULES_MAX_STATED];
+	size_t n_stated;                /* destinations the free text names (not the stated one) */
+	const region_row *stated_area[ES_RULES_MAX_STATED]; /* embargoed areas of Ukraine it names */
+	size_t n_stated_area;
+	bool domestic;                  /* every party and every destination in the US: no export */
 	es_eu_type use_type;            /* the end user type the stated end use names */
 	const char *use_kw;             /* ... and the phrase that says so */
 	char use_folded[ES_FOLD_MAX];   /* the end use, folded ("" when none) */
@@ -131,6 +151,14 @@ bool rules_in(const dctx *c, int group, const char *cc);
 /* First keyword phrase of a kind found in folded text (whole = the text must equal
  * it, prefix = the text must start with it), or NULL. */
 const char *rules_keyword(const es_rules *r, const char *kind, const char *folded, bool whole, bool prefix);
+/* First phrase of a kind found anywhere in folded text, also inside a word (word
+ * stems of compounds: "logisti" in "translogistik"), or NULL. */
+const char *rules_keyword_stem(const es_rules *r, const char *kind, const char *folded);
+/* The longest keyword phrase of a kind that starts at t (a ' ' before a token of
+ * folded text), or NULL. */
+const keyword *rules_keyword_at(const es_rules *r, const char *kind, const char *t);
+/* The citation of code for country cc (country_citations.tsv), or NULL (reasons.tsv's). */
+const char *rules_country_citation(const es_rules *r, const char *code, const char *cc);
 /* The end-user type folded text names (intelligence, military, police), the phrase in *kw. */
 es_eu_type rules_keyword_type(const es_rules *r, const char *folded, const char **kw);
 bool rules_is_owner(const es_party *p);
@@ -143,11 +171,18 @@ const list_action *rules_action_for(const es_rules *r, const char *source, const
 int rules_parse_date(const char *s, int *yyyymmdd);
 
 /* the regimes, in the order es_rules_decide takes them */
+void rules_stated_destinations(dctx *c);                                       /* destinations */
+void rules_find_domestic(dctx *c);                                             /* destinations */
 void rules_find_civil_parent(dctx *c);                                         /* destinations */
 void rules_classify_end_use(dctx *c);                                          /* end users */
 void rules_end_users(dctx *c);                                                 /* end users */
+/* Whether an end-user type changes a rule in cc, the destination or a stated one. */
+bool rules_type_matters(const dctx *c, const char *cc);                        /* end users */
 void rules_countries(dctx *c);                                                 /* destinations */
 void rules_ukraine_regions(dctx *c, int party);                                /* ukraine */
+/* Whether a row names an embargoed (PROHIBITED) area of Ukraine by a name that free
+ * text can hold (a region, city or marker row). */
+bool rules_ukraine_area_row(const region_row *rr);
 void rules_end_user_red_flags(dctx *c, int party, const char *fname);          /* red flags */
 void rules_product_mismatch(dctx *c, int party, const char *fname, es_eu_type t); /* red flags */
 void rules_payer_third_country(dctx *c);                                       /* red flags */

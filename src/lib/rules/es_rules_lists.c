@@ -24,6 +24,19 @@ static size_t literal_fold(const es_rules *r, const char *s, char *out, size_t c
 	return n;
 }
 
+/* The listed "SURNAME, Given Names" read in natural order ("Given Names SURNAME"),
+ * literal-folded; "" when the name has no comma. */
+static void literal_fold_natural(const es_rules *r, const char *s, char *out, size_t cap)
+{
+	const char *comma = s ? strchr(s, ',') : NULL;
+	out[0] = '\0';
+	if (!comma || !comma[1])
+		return;
+	char nat[ES_FOLD_MAX];
+	snprintf(nat, sizeof nat, "%s %.*s", comma + 1, (int)(comma - s), s);
+	literal_fold(r, nat, out, cap);
+}
+
 /* ASCII case-insensitive substring test. */
 static bool ci_contains(const char *hay, const char *needle)
 {
@@ -86,6 +99,12 @@ static void use_hit(dctx *c, size_t hi, es_decision d)
 static es_decision list_decision(const dctx *c, const list_action *la, const es_rec *rec, const char **detail)
 {
 	*detail = "";
+	/* no export, no licence: a domestic sale keeps the blocking lists' PROHIBITED,
+	 * every other list is a red flag of diversion (docs/rules.md §0) */
+	if (c->domestic && la->action != ES_DEC_PROHIBITED) {
+		*detail = ": a domestic sale, not an export; review for diversion";
+		return ES_DEC_REVIEW;
+	}
 	switch (la->cond) {
 	case COND_ENTRY_TEXT:
 		if (rec->license_requirement && *rec->license_requirement &&
@@ -130,17 +149,36 @@ typedef struct {
 	bool contra;       /* the listed countries contradict the party's */
 	const es_rec *cr;  /* the record whose countries corroborate */
 	msg_args a;
+	bool info;         /* reported in hits without a reason */
 } hit_view;
 
+/* The declared shares of listed owners, added up per regime (OFAC 50 % rule: blocked
+ * owners "in the aggregate", FAQ 401; BIS affiliates rule: EL/MEU owners
+ * "individually or in aggregate", 90 FR 47201). Each owner counts once. */
+typedef struct {
+	double share[AFF_OFAC + 1];
+	size_t owners[AFF_OFAC + 1];
+} owner_totals;
+
 /* A declared owner is not a party to the export: the ownership rules decide. */
-static es_decision owner_hit(dctx *c, hit_view *v)
+static es_decision owner_hit(dctx *c, hit_view *v, const owner_totals *tot)
 {
 	const es_rules *r = c->r;
 	const es_party *p = v->p;
 	const es_party_hit *h = v->h;
 	const list_action *la = v->la;
-	char det[80];
-	if (p->ownership_known)
+	if (la && la->owner_info) {
+		/* a list without an export consequence: information for the reviewer */
+		v->info = h->score >= r->review && !h->by_address;
+		return ES_DEC_CLEAR;
+	}
+	double share = p->ownership_known ? p->ownership_percent : 0;
+	if (la && p->ownership_known && tot->share[la->affiliates] > share)
+		share = tot->share[la->affiliates];
+	char det[120];
+	if (p->ownership_known && share > p->ownership_percent)
+		snprintf(det, sizeof det, "%g %% owner; listed owners hold %g %% in aggregate", p->ownership_percent, share);
+	else if (p->ownership_known)
 		snprintf(det, sizeof det, "%g %% owner", p->ownership_percent);
 	else
 		snprintf(det, sizeof det, "share unknown");
@@ -155,7 +193,7 @@ static es_decision owner_hit(dctx *c, hit_view *v)
 		code = "OWNER_LISTED";
 	} else if (!p->ownership_known) {
 		code = "OWNER_LISTED_PERCENT_UNKNOWN";
-	} else if (p->ownership_percent < r->own_pct) {
+	} else if (share < r->own_pct) {
 		code = "OWNER_LISTED_MINORITY";
 	} else if (la->affiliates == AFF_OFAC) {
 		code = "OWNER_BLOCKED";
@@ -218,34 +256,77 @@ static es_decision name_hit(dctx *c, hit_view *v)
 	return ES_DEC_CLEAR;
 }
 
+/* How hit hi stands (everything but the decision). */
+static void view_hit(const dctx *c, const es_party_hit *hits, size_t n_hits, size_t hi, hit_view *out)
+{
+	const es_rules *r = c->r;
+	const es_party_hit *h = &hits[hi];
+	hit_view v = {.h = h, .p = &c->o->parties[h->party], .party = (int)h->party};
+	v.la = rules_action_for(r, es_source_id(h->rec.source), h->rec.list);
+	bool literal = false;
+	if (!h->by_address) {
+		/* the same name as listed, also when the list writes "SURNAME, Given" */
+		char pf[ES_ORDER_MAX_FIELD * 4 + 8], lf[ES_ORDER_MAX_FIELD * 4 + 8];
+		literal_fold(r, v.p->name, pf, sizeof pf);
+		literal_fold(r, h->matched_name, lf, sizeof lf);
+		literal = pf[0] && strcmp(pf, lf) == 0;
+		if (!literal && pf[0]) {
+			literal_fold_natural(r, h->matched_name, lf, sizeof lf);
+			literal = strcmp(pf, lf) == 0;
+		}
+	}
+	v.strong = !h->by_address && h->score >= r->strong && (!r->literal || literal);
+	/* an OFAC file entry often carries no country while its CSL copy (same entry id)
+	 * does: corroborate with the copy's countries */
+	v.cr = &h->rec;
+	for (size_t k = 0; k < n_hits && v.cr->n_countries == 0; k++)
+		if (k != hi && hits[k].party == h->party && !hits[k].by_address && hits[k].rec.n_countries &&
+		    hits[k].rec.entry_id && h->rec.entry_id && strcmp(hits[k].rec.entry_id, h->rec.entry_id) == 0)
+			v.cr = &hits[k].rec;
+	v.contra = country_contradicts(c, v.p, v.cr);
+	v.a = (msg_args){.name = v.p->name, .entry = h->rec.name, .list = h->rec.list ? h->rec.list : "?",
+			 .source = es_source_id(h->rec.source), .score = h->score, .country = v.p->country};
+	*out = v;
+}
+
+/* The listed owners' declared shares per regime: owners strongly matched to a list
+ * whose affiliates are caught, each owner once per regime. */
+static void total_owners(const dctx *c, const es_party_hit *hits, size_t n_hits, owner_totals *tot)
+{
+	bool counted[AFF_OFAC + 1][ES_ORDER_MAX_PARTIES] = {{false}};
+	memset(tot, 0, sizeof *tot);
+	for (size_t hi = 0; hi < n_hits; hi++) {
+		const es_party_hit *h = &hits[hi];
+		if (h->party >= c->o->n_parties || h->by_address || !rules_is_owner(&c->o->parties[h->party]))
+			continue;
+		hit_view v;
+		view_hit(c, hits, n_hits, hi, &v);
+		if (!v.strong || v.contra || !v.la || v.la->affiliates == AFF_NO || !v.p->ownership_known ||
+		    counted[v.la->affiliates][h->party])
+			continue;
+		counted[v.la->affiliates][h->party] = true;
+		tot->share[v.la->affiliates] += v.p->ownership_percent;
+		tot->owners[v.la->affiliates]++;
+	}
+}
+
 void rules_list_hits(dctx *c, const es_party_hit *hits, size_t n_hits)
 {
 	const es_rules *r = c->r;
 	const es_order *o = c->o;
 	size_t per_party[ES_ORDER_MAX_PARTIES] = {0};
+	owner_totals tot;
+	total_owners(c, hits, n_hits, &tot);
 	for (size_t hi = 0; hi < n_hits; hi++) {
 		const es_party_hit *h = &hits[hi];
 		if (h->party >= o->n_parties)
 			continue;
-		hit_view v = {.h = h, .p = &o->parties[h->party], .party = (int)h->party};
-		v.la = rules_action_for(r, es_source_id(h->rec.source), h->rec.list);
-		char pf[ES_ORDER_MAX_FIELD * 4 + 8], lf[ES_ORDER_MAX_FIELD * 4 + 8];
-		literal_fold(r, v.p->name, pf, sizeof pf);
-		literal_fold(r, h->matched_name, lf, sizeof lf);
-		bool literal = !h->by_address && pf[0] && strcmp(pf, lf) == 0;
-		v.strong = !h->by_address && h->score >= r->strong && (!r->literal || literal);
-		/* an OFAC file entry often carries no country while its CSL copy (same entry id)
-		 * does: corroborate with the copy's countries */
-		v.cr = &h->rec;
-		for (size_t k = 0; k < n_hits && v.cr->n_countries == 0; k++)
-			if (k != hi && hits[k].party == h->party && !hits[k].by_address && hits[k].rec.n_countries &&
-			    hits[k].rec.entry_id && h->rec.entry_id && strcmp(hits[k].rec.entry_id, h->rec.entry_id) == 0)
-				v.cr = &hits[k].rec;
-		v.contra = country_contradicts(c, v.p, v.cr);
-		v.a = (msg_args){.name = v.p->name, .entry = h->rec.name, .list = h->rec.list ? h->rec.list : "?",
-				 .source = es_source_id(h->rec.source), .score = h->score, .country = v.p->country};
-		es_decision d = rules_is_owner(v.p) ? owner_hit(c, &v) : h->by_address ? address_hit(c, &v) : name_hit(c, &v);
-		if (d != ES_DEC_CLEAR && per_party[h->party] < r->max_hits) {
+		hit_view v;
+		view_hit(c, hits, n_hits, hi, &v);
+		es_decision d = rules_is_owner(v.p) ? owner_hit(c, &v, &tot)
+			      : h->by_address      ? address_hit(c, &v)
+						   : name_hit(c, &v);
+		if ((d != ES_DEC_CLEAR || v.info) && per_party[h->party] < r->max_hits) {
 			per_party[h->party]++;
 			use_hit(c, hi, d);
 		}

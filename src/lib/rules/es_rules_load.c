@@ -23,13 +23,14 @@ const char *const rules_group_names[G_COUNT] = {
 /* policy.tsv keys every rules set must state (no defaults in C) */
 enum {
 	P_STRONG, P_REVIEW, P_LITERAL, P_CORROBORATED, P_CONTRADICTED, P_OWN_PCT, P_AFF_EFF, P_AFF_FROM, P_AFF_TO,
-	P_MAX_HITS, P_ADDR_LISTS, P_HIGH_END, P_EL_ALL_ITEMS, P_COUNT
+	P_MAX_HITS, P_ADDR_LISTS, P_HIGH_END, P_EL_ALL_ITEMS, P_NEG_WINDOW, P_LANG_WINDOW, P_COUNT
 };
 static const char *const policy_keys[P_COUNT] = {
 	"strong_threshold", "review_threshold", "strong_requires_literal", "corroborated_review_threshold",
 	"contradicted_review_threshold", "ownership_percent_threshold", "affiliates_rule_effective",
 	"affiliates_suspended_from", "affiliates_suspended_to", "max_hits_per_party", "address_match_lists",
-	"high_end_sku_prefixes", "entity_list_all_items_text",
+	"high_end_sku_prefixes", "entity_list_all_items_text", "free_text_negation_words",
+	"free_text_language_words",
 };
 
 typedef struct {
@@ -129,8 +130,8 @@ static es_code ln_group(loader *l, char **cols, int n, const char *where, es_err
 
 static es_code ln_action(loader *l, char **cols, int n, const char *where, es_err *err)
 {
-	if (n < 7)
-		return es_err_set(err, ES_EFORMAT, "%s: expected 7 columns", where);
+	if (n < 8)
+		return es_err_set(err, ES_EFORMAT, "%s: expected 8 columns", where);
 	list_action *a = es_vec_push(&l->r->actions, sizeof *a);
 	if (!a)
 		return oom(err);
@@ -147,6 +148,9 @@ static es_code ln_action(loader *l, char **cols, int n, const char *where, es_er
 	if (a->affiliates == AFF_NO && strcmp(cols[6], "no") != 0)
 		return es_err_set(err, ES_EFORMAT, "%s: affiliates must be bis, ofac or no, not '%.30s'", where,
 				  cols[6]);
+	a->owner_info = strcmp(cols[7], "info") == 0;
+	if (!a->owner_info && strcmp(cols[7], "hold") != 0)
+		return es_err_set(err, ES_EFORMAT, "%s: owner must be hold or info, not '%.30s'", where, cols[7]);
 	if (!(a->source = strdup(cols[0])) || !(a->list = strdup(cols[1])) || !(a->code = strdup(cols[4])) ||
 	    !(a->citation = strdup(cols[5])))
 		return oom(err);
@@ -175,8 +179,8 @@ static es_code ln_eccn(loader *l, char **cols, int n, const char *where, es_err 
 static es_code ln_region(loader *l, char **cols, int n, const char *where, es_err *err)
 {
 	static const char *const kinds[] = {"iso", "postal_ua", "postal_ru", "region", "city", "marker"};
-	if (n < 5)
-		return es_err_set(err, ES_EFORMAT, "%s: expected kind, area, decision, code, values", where);
+	if (n < 6)
+		return es_err_set(err, ES_EFORMAT, "%s: expected kind, area, decision, code, as-of date, values", where);
 	int k = -1;
 	for (int i = 0; i < 6; i++)
 		if (strcmp(cols[0], kinds[i]) == 0)
@@ -188,8 +192,11 @@ static es_code ln_region(loader *l, char **cols, int n, const char *where, es_er
 		return es_err_set(err, ES_EFORMAT, "%s: unknown decision '%.30s'", where, cols[2]);
 	if (!cols[3][0])
 		return es_err_set(err, ES_EFORMAT, "%s: no reason code", where);
+	int as_of;
+	if (rules_parse_date(cols[4], &as_of) != 0 || strlen(cols[4]) != 10)
+		return es_err_set(err, ES_EFORMAT, "%s: '%.20s' is not the date of the control line", where, cols[4]);
 	char *save = NULL;
-	for (char *t = strtok_r(cols[4], "|", &save); t; t = strtok_r(NULL, "|", &save)) {
+	for (char *t = strtok_r(cols[5], "|", &save); t; t = strtok_r(NULL, "|", &save)) {
 		region_row *rr = es_vec_push(&l->r->regions, sizeof *rr);
 		if (!rr)
 			return oom(err);
@@ -206,21 +213,59 @@ static es_code ln_region(loader *l, char **cols, int n, const char *where, es_er
 	return ES_OK;
 }
 
-static es_code ln_keyword(loader *l, char **cols, int n, const char *where, es_err *err)
+/* kind: the keyword kind every phrase gets; cc: the country (or "") */
+static es_code add_phrases(loader *l, const char *kind, const char *cc, char *phrases, es_err *err)
 {
-	if (n < 2)
-		return es_err_set(err, ES_EFORMAT, "%s: expected kind, phrases", where);
 	char *save = NULL;
-	for (char *t = strtok_r(cols[1], "|", &save); t; t = strtok_r(NULL, "|", &save)) {
+	for (char *t = strtok_r(phrases, "|", &save); t; t = strtok_r(NULL, "|", &save)) {
 		keyword *k = es_vec_push(&l->r->keywords, sizeof *k);
 		if (!k)
 			return oom(err);
 		char f[512];
 		es_fold(l->r->fold, t, f, sizeof f);
-		if (!(k->kind = strdup(cols[0])) || !(k->phrase = strdup(f)))
+		if (!(k->kind = strdup(kind)) || !(k->phrase = strdup(f)))
 			return oom(err);
 		k->plen = strlen(k->phrase);
+		snprintf(k->cc, sizeof k->cc, "%s", cc);
+		if (*cc && !(k->text = strdup(t)))
+			return oom(err);
 	}
+	return ES_OK;
+}
+
+static es_code ln_keyword(loader *l, char **cols, int n, const char *where, es_err *err)
+{
+	if (n < 2)
+		return es_err_set(err, ES_EFORMAT, "%s: expected kind, phrases", where);
+	return add_phrases(l, cols[0], "", cols[1], err);
+}
+
+static es_code ln_country_name(loader *l, char **cols, int n, const char *where, es_err *err)
+{
+	if (n < 3)
+		return es_err_set(err, ES_EFORMAT, "%s: expected country, language, phrases", where);
+	if (cc_index(cols[0]) < 0)
+		return es_err_set(err, ES_EFORMAT, "%s: '%.10s' is not an upper-case alpha-2 code", where, cols[0]);
+	return add_phrases(l, "country", cols[0], cols[2], err);
+}
+
+static es_code ln_false_friend(loader *l, char **cols, int n, const char *where, es_err *err)
+{
+	if (n < 2)
+		return es_err_set(err, ES_EFORMAT, "%s: expected category, phrases", where);
+	return add_phrases(l, "false_friend", "", cols[1], err);
+}
+
+static es_code ln_citation(loader *l, char **cols, int n, const char *where, es_err *err)
+{
+	if (n < 3)
+		return es_err_set(err, ES_EFORMAT, "%s: expected code, country, citation", where);
+	if (cc_index(cols[1]) < 0)
+		return es_err_set(err, ES_EFORMAT, "%s: '%.10s' is not an upper-case alpha-2 code", where, cols[1]);
+	country_citation *cit = es_vec_push(&l->r->citations, sizeof *cit);
+	if (!cit || !(cit->code = strdup(cols[0])) || !(cit->citation = strdup(cols[2])))
+		return oom(err);
+	snprintf(cit->cc, sizeof cit->cc, "%s", cols[1]);
 	return ES_OK;
 }
 
@@ -267,6 +312,14 @@ static es_code ln_policy(loader *l, char **cols, int n, const char *where, es_er
 	case P_EL_ALL_ITEMS:
 		ok = *v && snprintf(r->el_all_items, sizeof r->el_all_items, "%s", v) < (int)sizeof r->el_all_items;
 		break;
+	case P_NEG_WINDOW:
+		ok = num && d >= 0 && d <= 32;
+		r->negation_window = (size_t)d;
+		break;
+	case P_LANG_WINDOW:
+		ok = num && d >= 0 && d <= 32;
+		r->language_window = (size_t)d;
+		break;
 	case P_LITERAL:
 		ok = strcmp(v, "yes") == 0 || strcmp(v, "no") == 0;
 		r->literal = strcmp(v, "yes") == 0;
@@ -308,6 +361,7 @@ void es_rules_free(es_rules *r)
 	for (size_t i = 0; i < r->keywords.n; i++) {
 		free(k[i].kind);
 		free(k[i].phrase);
+		free(k[i].text);
 	}
 	reason_row *re = r->reasons.data;
 	for (size_t i = 0; i < r->reasons.n; i++) {
@@ -320,6 +374,12 @@ void es_rules_free(es_rules *r)
 	es_vec_free(&r->regions);
 	es_vec_free(&r->keywords);
 	es_vec_free(&r->reasons);
+	country_citation *cit = r->citations.data;
+	for (size_t i = 0; i < r->citations.n; i++) {
+		free(cit[i].code);
+		free(cit[i].citation);
+	}
+	es_vec_free(&r->citations);
 	free(r->kinds);
 	es_folder_free(r->fold);
 	free(r);
@@ -373,6 +433,9 @@ es_code es_rules_load(es_rules **out, const char *lists_dir, es_err *err)
 	    (rc = load_file(&l, lists_dir, "eccn.tsv", ln_eccn, err)) != ES_OK ||
 	    (rc = load_file(&l, lists_dir, "ukraine_regions.tsv", ln_region, err)) != ES_OK ||
 	    (rc = load_file(&l, lists_dir, "keywords.tsv", ln_keyword, err)) != ES_OK ||
+	    (rc = load_file(&l, lists_dir, "false_friends.tsv", ln_false_friend, err)) != ES_OK ||
+	    (rc = load_file(&l, lists_dir, "country_names.tsv", ln_country_name, err)) != ES_OK ||
+	    (rc = load_file(&l, lists_dir, "country_citations.tsv", ln_citation, err)) != ES_OK ||
 	    (rc = load_file(&l, lists_dir, "reasons.tsv", ln_reason, err)) != ES_OK ||
 	    (rc = load_file(&l, lists_dir, "policy.tsv", ln_policy, err)) != ES_OK ||
 	    (rc = index_keywords(r, err)) != ES_OK)
@@ -462,6 +525,15 @@ const eccn_row *rules_eccn_lookup(const es_rules *r, const char *raw)
 		}
 	}
 	return best;
+}
+
+const char *rules_country_citation(const es_rules *r, const char *code, const char *cc)
+{
+	const country_citation *cit = r->citations.data;
+	for (size_t i = 0; cc && i < r->citations.n; i++)
+		if (strcmp(cit[i].cc, cc) == 0 && strcmp(cit[i].code, code) == 0)
+			return cit[i].citation;
+	return NULL;
 }
 
 enc_kind rules_enc_kind(const char *s)

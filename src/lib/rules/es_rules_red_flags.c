@@ -20,7 +20,7 @@ void rules_end_user_red_flags(dctx *c, int party, const char *fname)
 	es_fold(r->fold, p->address, faddr, sizeof faddr);
 	if (rules_keyword(r, "unspecified", fname, true, false) || rules_keyword(r, "unspecified_prefix", fname, false, true))
 		rules_add(c, "END_USER_UNSPECIFIED", ES_DEC_REVIEW, party, NULL, &a);
-	if (rules_keyword(r, "forwarder", fname, false, false))
+	if (rules_keyword(r, "forwarder", fname, false, false) || rules_keyword_stem(r, "forwarder_stem", fname))
 		rules_add(c, "FORWARDER_END_USER", ES_DEC_REVIEW, party, NULL, &a);
 	if (rules_keyword(r, "ftz", faddr, false, false) || rules_keyword(r, "ftz", fname, false, false))
 		rules_add(c, "FREE_TRADE_ZONE", ES_DEC_REVIEW, party, NULL, &a);
@@ -98,8 +98,9 @@ void rules_order_red_flags(dctx *c)
 		msg_args a = {.detail = det};
 		rules_add(c, "SERVICES_DECLINED", ES_DEC_REVIEW, -1, NULL, &a);
 	}
-	if (o->end_use) {
-		const char *kw = c->use_kw;
+	if (o->end_use && !c->domestic) {
+		/* a military end use is a red flag where a rule turns on it (rules.md §5 item 11) */
+		const char *kw = c->use_kw && rules_type_matters(c, c->dest) ? c->use_kw : NULL;
 		if (!kw && rules_keyword(r, "unspecified", c->use_folded, true, false))
 			kw = " no real end use ";
 		if (kw) {

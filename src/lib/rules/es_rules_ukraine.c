@@ -115,3 +115,8 @@ void rules_ukraine_regions(dctx *c, int party)
 		rules_add(c, best_r->code, ES_DEC_REVIEW, party, NULL, &a);
 	}
 }
+
+bool rules_ukraine_area_row(const region_row *rr)
+{
+	return rr->decision == ES_DEC_PROHIBITED && (rr->kind == RK_REGION || rr->kind == RK_CITY || rr->kind == RK_MARKER);
+}
