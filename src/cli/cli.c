@@ -58,7 +58,7 @@ void cli_print_help(FILE *f, const cli_cmd *cmd)
 			fprintf(f, "  %-24s %s\n", left, o->help);
 		}
 	}
-	fputs("\nGlobal options: --data-dir DIR, -q/--quiet, --color auto|always|never, --help\n", f);
+	fputs("\nGlobal options: --data-dir DIR, --records FILE, -q/--quiet, --color auto|always|never, --help\n", f);
 }
 
 int cli_next(const cli_cmd *cmd, int argc, char **argv, int *idx, const char **arg,

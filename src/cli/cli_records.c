@@ -115,7 +115,17 @@ es_records *cli_records_for_check(const cli_ctx *ctx)
 	bool exists = path && stat(path, &sb) == 0;
 	free(path);
 	int ec;
-	return exists ? cli_open_records(ctx, ES_RECORDS_READONLY, true, &ec) : NULL;
+	es_records *r = exists ? cli_open_records(ctx, ES_RECORDS_READONLY, true, &ec) : NULL;
+	es_err err = {0};
+	if (r && es_records_reload_dispositions(r, &err) != ES_OK) {
+		cli_warn(ctx, "reviewers' dispositions not applied: %s", err.msg);
+		es_records_free(r);
+		return NULL;
+	}
+	if (r && es_records_dispositions_refused(r))
+		cli_warn(ctx, "%zu disposition(s) not applied: changed outside exportscreen or no key to check them "
+			      "(run 'exportscreen audit verify')", es_records_dispositions_refused(r));
+	return r;
 }
 
 static const es_disposition_view *check_disp(es_records *r, const es_matcher *m, const char *name,

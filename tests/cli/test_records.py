@@ -163,6 +163,9 @@ def test_record_and_export(tmp):
           "CSV rows recorded (%r)" % [(r["order_id"], r["decision"]) for r in c])
     rc, v = e.verify()
     check(rc == 0 and v["intact"], "verify after a CSV run")
+    rc, out, err = e.run(["rescreen", "--allow-stale", "--json"])
+    check(rc == 0 and out == "" and re.search(r"\b0 changes", err),
+          "rescreen of JSON and CSV orders with the same lists: no change (%d %r %r)" % (rc, out[:200], err))
     # usage
     for args in (["audit"], ["audit", "bogus"], ["audit", "export", "--since", "2026-02-31"],
                  ["audit", "export", "--decision", "MAYBE"], ["audit", "verify", "--since", "2026-01-01"]):
@@ -605,6 +608,24 @@ def test_dispositions_and_rescreen(tmp):
     return e
 
 
+def test_rescreen_paging(tmp):
+    """More parties than one page (2,000), pages splitting an order's parties."""
+    e = Env(tmp, "paging")
+    data = "".join(json.dumps({"order_id": "P-%d" % i, "destination": "DE", "parties": [
+        {"role": "buyer", "name": "Paging Buyer %d" % i, "country": "DE"},
+        {"role": "end_user", "name": "Paging User %d" % i, "country": "DE"},
+        {"role": "ship_to", "name": "Paging Ship %d" % (i % 1000), "country": "DE"}],
+        "items": [{"eccn": "EAR99"}]}) + "\n" for i in range(2001))
+    rc, out, err = e.run(["filter", "--record", "--allow-stale"], stdin=data.encode())
+    rc, out, err = e.run(["rescreen", "--allow-stale"])
+    m = re.search(r"(\d+) parties \((\d+) orders\)", err)
+    # 2001 buyers + 2001 end users + 1000 ship-tos (each re-screened through its latest order)
+    check(rc == 0 and out == "" and m and m.group(1) == "5002" and m.group(2) == "2001",
+          "rescreen: every distinct party once, across pages (%d %r)" % (rc, err.strip()))
+    rc, out, err = e.run(["rescreen", "--since", "2999-01-01"])
+    check(rc == 0 and "0 parties" in err, "rescreen --since in the future: nothing")
+
+
 def test_report(tmp):
     e = Env(tmp, "report")
     evil = '<script>alert("x")</script> & \'Sons\''
@@ -647,6 +668,7 @@ def main():
         test_disk_full(tmp)
         test_kill9(tmp)
         test_dispositions_and_rescreen(tmp)
+        test_rescreen_paging(tmp)
         test_report(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

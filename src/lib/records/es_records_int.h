@@ -37,6 +37,7 @@ struct es_records {
 	char *path, *key_path;
 	unsigned char key[ES_KEY_BYTES];
 	EVP_MAC *mac;
+	EVP_MAC_CTX *mac_tmpl; /* keyed with key: copied for each MAC (made on first use) */
 	long long run_id;
 	/* the run's fields, part of every record's MAC body */
 	char *run_list_version, *run_lists, *run_rules, *run_tool, *run_host, *run_user, *run_csv_header;

@@ -21,7 +21,7 @@
 static const char SQL_PAGE[] =
 	"SELECT p.id, p.name, p.country, p.role, p.pidx, p.last_seq, p.last_order, p.hits, p.decision, a.input,"
 	" r.csv_header FROM parties p JOIN audit a ON a.seq = p.last_seq LEFT JOIN runs r ON r.id = a.run_id"
-	" WHERE (? IS NULL OR p.last_at >= ?) AND (p.last_seq > ? OR (p.last_seq = ? AND p.id > ?))"
+	" WHERE (p.last_seq, p.id) > (?, ?) AND (? IS NULL OR p.last_at >= ?)"
 	" ORDER BY p.last_seq, p.id LIMIT 2000";
 static const char SQL_UPDATE[] = "UPDATE parties SET hits = ?, decision = ? WHERE id = ?";
 
@@ -348,10 +348,11 @@ es_code es_records_rescreen(es_records *r, const es_filter_config *cfg, const es
 		/* one page of parties, read and closed before anything is written */
 		n = 0;
 		es_cursor *cur;
-		es_val a[] = {ES_VTEXT(since), ES_VTEXT(since), ES_VINT(last_seq), ES_VINT(last_seq), ES_VINT(last_id)};
+		/* keyset paging on the (last_seq, id) index: each page is a range scan */
+		es_val a[] = {ES_VINT(last_seq), ES_VINT(last_id), ES_VTEXT(since), ES_VTEXT(since)};
 		if ((rc = o->begin_read(r->st, err)) != ES_OK)
 			goto done;
-		if ((rc = o->query(r->st, SQL_PAGE, a, 5, &cur, err)) != ES_OK) {
+		if ((rc = o->query(r->st, SQL_PAGE, a, 4, &cur, err)) != ES_OK) {
 			o->rollback(r->st);
 			goto done;
 		}

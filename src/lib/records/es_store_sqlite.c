@@ -245,6 +245,7 @@ es_code es_store_open_sqlite(es_store **out, const char *path, bool create, bool
 			goto fail;
 	}
 	if ((rc = sq_simple(s, "PRAGMA synchronous=NORMAL", err)) != ES_OK ||
+	    (rc = sq_simple(s, "PRAGMA cache_size=-16384", err)) != ES_OK ||
 	    (rc = sq_simple(s, "PRAGMA foreign_keys=ON", err)) != ES_OK)
 		goto fail;
 	/* a file that is not a database fails here, not half-way through */
