@@ -17,6 +17,7 @@
 #include "es_io.h"
 #include "es_match.h"
 #include "es_rules.h"
+#include "es_script.h"
 
 enum {
 	OPT_JSON = 'j',
@@ -156,9 +157,21 @@ static int check_one(const check_run *r, const char *name, size_t len)
 	}
 	/* records hook: a match cleared as a false positive does not count */
 	rc = cli_check_uncleared(r->records, r->m, name, r->q.country, r->hits, n) ? 1 : 0;
+	/* a name the lists cannot be searched by, or one mixing scripts inside a
+	 * word, is never a silent "no match" */
+	char sdet[96], warn[256] = "";
+	unsigned sf = es_normalize_script_flags(es_matcher_normalizer(r->m), name, len, sdet, sizeof sdet);
+	if (sf & ES_SCRIPT_UNBRIDGED)
+		snprintf(warn, sizeof warn, "written in a script the lists cannot be searched by (%s): screen a romanized name", sdet);
+	else if (sf & ES_SCRIPT_MIXED)
+		snprintf(warn, sizeof warn, "mixes scripts inside a word (%s): look-alike letters?", sdet);
+	if (warn[0])
+		cli_warn(r->ctx, "'%.*s' %s", (int)(len > 200 ? 200 : len), name, warn);
 	if (r->json) {
 		json_t *o = json_object();
 		json_object_set_new(o, "query", json_stringn(name, len));
+		if (warn[0])
+			json_object_set_new(o, "warning", json_string(warn));
 		json_t *arr = json_array();
 		for (size_t i = 0; i < n; i++) {
 			json_t *hj = hit_json(r, &r->hits[i]);

@@ -108,6 +108,9 @@ CHECK_NAMES = [
      ["--country", "CU", "--type", "entity", "Banco Nacional de Cuba"]),
     ({"name": "Мохаммед Али", "explain": "1"}, ["--explain", "Мохаммед Али"]),
     ({"name": "Rheinufer Netzwerk GmbH"}, ["Rheinufer Netzwerk GmbH"]),
+    ({"name": "P\u0430ypal Holdings"}, ["P\u0430ypal Holdings"]),         # a Cyrillic a among Latin letters
+    ({"name": "\u0e1a\u0e23\u0e34\u0e29\u0e31\u0e17 \u0e08\u0e33\u0e01\u0e31\u0e14"},
+     ["\u0e1a\u0e23\u0e34\u0e29\u0e31\u0e17 \u0e08\u0e33\u0e01\u0e31\u0e14"]),  # Thai
 ]
 
 

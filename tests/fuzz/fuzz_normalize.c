@@ -1,13 +1,17 @@
 /* Fuzz target: normalization and pairwise scoring of arbitrary bytes.
  * Input: NAME1 [TAB NAME2]. Checks the invariants that must hold for any
  * input: no crash, scores in [0,1], a name scores 1 against itself, and the
- * normalization is deterministic. */
+ * normalization is deterministic; the script checks, the look-alike reading,
+ * the CJK character similarity and the consonant skeletons stay in bounds. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "es_arabic.h"
+#include "es_cjk.h"
 #include "es_match.h"
 #include "es_normalize.h"
+#include "es_script.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -36,6 +40,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; r1 == ES_OK && i < t1.n; i++)
 		if (t1.tok[i].text_len != strlen(t1.tok[i].text) || t1.tok[i].canon_len == 0)
 			abort();
+	char det[96], rd[4096];
+	unsigned sf = es_normalize_script_flags(nz, a, strlen(a), det, sizeof det);
+	if (sf & ~(unsigned)(ES_SCRIPT_MIXED | ES_SCRIPT_UNBRIDGED) || strlen(det) >= sizeof det)
+		abort();
+	if (es_normalize_lookalike(nz, a, strlen(a), rd, sizeof rd) && strlen(rd) >= sizeof rd)
+		abort();
+	double cs = es_cjk_char_sim(a, strlen(a), b, strlen(b));
+	if (!(cs >= 0.0 && cs <= 1.0))
+		abort();
+	for (size_t i = 0; r1 == ES_OK && i < t1.n; i++) {
+		char sk[ES_TOK_LEN];
+		if (es_arabic_skeleton(t1.tok[i].text, t1.tok[i].text_len, sk) >= ES_TOK_LEN)
+			abort();
+	}
 	double s = -1;
 	es_align al[16];
 	size_t n = 0;

@@ -13,6 +13,7 @@
 #include "es_hash.h"
 #include "es_io.h"
 #include "es_order.h"
+#include "es_script.h"
 #include "es_utf8.h"
 
 #define READ_CHUNK 65536
@@ -361,6 +362,26 @@ static bool apply_dispositions(es_filter *f, size_t nh, const es_rules_ctx *ctx)
 	return true;
 }
 
+/* A party name the matcher cannot screen (a script no listed name can be
+ * reached from) or that mixes scripts inside a word (look-alike letters) is
+ * REVIEW, never a silent CLEAR. */
+static void script_reasons(es_filter *f)
+{
+	const es_order *o = &f->order;
+	const es_normalizer *nz = es_matcher_normalizer(f->cfg.matcher);
+	for (size_t i = 0; i < o->n_parties; i++) {
+		const char *name = o->parties[i].name;
+		if (!name)
+			continue;
+		char det[96];
+		unsigned sf = es_normalize_script_flags(nz, name, strlen(name), det, sizeof det);
+		if (sf & ES_SCRIPT_UNBRIDGED)
+			es_rules_add_review(f->cfg.rules, o, &f->result, "UNSCREENABLE_SCRIPT", (int)i, det);
+		if (sf & ES_SCRIPT_MIXED)
+			es_rules_add_review(f->cfg.rules, o, &f->result, "MIXED_SCRIPT", (int)i, det);
+	}
+}
+
 /* Runs the matcher on every party and the rules on the order; fills f->result. */
 static es_code screen(es_filter *f, size_t *n_hits, es_err *err)
 {
@@ -380,6 +401,8 @@ static es_code screen(es_filter *f, size_t *n_hits, es_err *err)
 	memset(f->rdisp, 0, sizeof f->rdisp);
 	if (!f->hdisp || !apply_dispositions(f, nh, &ctx))
 		es_rules_decide(f->cfg.rules, o, f->hits, nh, &ctx, &f->result);
+	if (f->cfg.matcher)
+		script_reasons(f);
 	*n_hits = nh;
 	return ES_OK;
 }

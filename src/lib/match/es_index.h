@@ -37,7 +37,7 @@
 /* Also bumped when a parser's output for the same list files changes (18: CSL and
  * UN names derived by lists/patterns/{csl,un}_names.tsv, on top of 17's deletion-2
  * keys), so a cached index built before is rebuilt rather than trusted. */
-#define ES_INDEX_VERSION 19
+#define ES_INDEX_VERSION 21
 
 typedef struct {
 	uint32_t entry_id, list, name, lic_req, lic_pol, frn, start_date, end_date;

@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "es_arabic.h"
+#include "es_cjk.h"
 #include "es_index.h"
 #include "es_io.h"
 #include "es_normalize.h"
@@ -68,6 +70,8 @@ struct es_matcher {
 	es_index *ix;
 	pthread_mutex_t lock;
 	scratch *pool;
+	es_skel_map *skel;  /* listed Latin words by consonant skeleton: built on the first Arabic-script query */
+	bool skel_failed;
 };
 
 char *es_match_index_path(const es_listset *ls)
@@ -216,6 +220,7 @@ void es_matcher_free(es_matcher *m)
 		free(s->top);
 		free(s);
 	}
+	es_skel_map_free(m->skel);
 	es_index_free(m->ix);
 	es_normalizer_free(m->nz);
 	pthread_mutex_destroy(&m->lock);
@@ -707,7 +712,7 @@ static double qualify(const es_matcher *m, const es_ix_entity *e, const es_ix_na
 	return s;
 }
 
-es_code es_matcher_query(const es_matcher *mc, const char *name, const es_query *q, es_hit *hits, size_t max,
+static es_code query_one(const es_matcher *mc, const char *name, const es_query *q, es_hit *hits, size_t max,
 			 size_t *n, es_err *err)
 {
 	es_code rc = ES_OK;
@@ -752,6 +757,9 @@ es_code es_matcher_query(const es_matcher *mc, const char *name, const es_query 
 	scored *top = s->top;
 	size_t ntop = 0;
 	es_stok lt[ES_NAME_TOKENS];
+	/* names both written in one CJK script are compared by their characters too */
+	size_t name_len = strlen(name);
+	bool cjk = es_cjk_present(name, name_len);
 	for (size_t k = 0; k < ncand; k++) {
 		uint32_t id = exhaustive ? (uint32_t)k : s->cand[k].id;
 		/* candidates come best bound first: stop once none can enter */
@@ -762,6 +770,12 @@ es_code es_matcher_query(const es_matcher *mc, const char *name, const es_query 
 		size_t nl = es_index_name_toks(m->ix, nm, lt);
 		double sc = es_score_names_cached(qt->st, qt->n, lt, nl, is_person(e), &s->sims, NULL, 0, NULL);
 		nscored++;
+		if (cjk) {
+			const char *ln = es_index_str(m->ix, nm->display);
+			double cs = es_cjk_char_sim(name, name_len, ln, strlen(ln));
+			if (cs < sc)
+				sc = cs;
+		}
 		sc = qualify(m, e, nm, q, sc);
 		if (sc < threshold || sc <= 0)
 			continue;
@@ -812,8 +826,264 @@ done:
 	return rc;
 }
 
-static es_code compare(const es_normalizer *nz, const es_index *ix, const char *a, const char *b, es_type type,
+static int hit_cmp(const void *a, const void *b)
+{
+	const es_hit *x = a, *y = b;
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return x->entity < y->entity ? -1 : x->entity > y->entity;
+}
+
+/* Other readings of a name that are screened as well as the name itself:
+ * the Latin look-alike reading of words written in Cyrillic or Greek letters
+ * that look Latin ("РАУРАL" is also "paypal"). Returns how many (<= max). */
+#define READINGS_MAX 8
+#define ARABIC_READINGS 3
+
+static bool has_arabic_letter(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0xD8 && (unsigned char)*s <= 0xDB)
+			return true;
+	return false;
+}
+
+static const es_skel_map *skel_map(const es_matcher *mc)
+{
+	es_matcher *m = (es_matcher *)mc; /* the lazily built map is the only change */
+	pthread_mutex_lock(&m->lock);
+	if (!m->skel && !m->skel_failed) {
+		es_err e = {0};
+		if (es_skel_map_build(m->ix, &m->skel, &e) != ES_OK)
+			m->skel_failed = true;
+	}
+	const es_skel_map *r = m->skel;
+	pthread_mutex_unlock(&m->lock);
+	return r;
+}
+
+/* Names joined with '/': "ALI HASSAN/ALI HUSSEIN" (every part >= 2 words
+ * and >= 4 letters) is also screened part by part; one word written with
+ * another ("Rosneft/Gazprom", "IMPORT/EXPORT", "ISFAHAN/ESFAHAN": both
+ * >= 3 letters) is screened with each word in its place. M/V, c/o, A/S are
+ * neither. Returns how many readings (<= max). */
+static bool name_letter(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (unsigned char)c >= 0x80;
+}
+
+static size_t slash_readings(const char *name, char (*out)[ES_QUERY_MAX * 2], size_t max)
+{
+	size_t n = 0, parts = 0, letters = 0, words = 0;
+	bool ok = true, in_word = false;
+	for (const char *p = name;; p++) {
+		if (*p == '/' || !*p) {
+			ok = ok && letters >= 4 && words >= 2;
+			parts++;
+			letters = words = 0;
+			in_word = false;
+			if (!*p)
+				break;
+		} else if (name_letter(*p)) {
+			letters++;
+			if (!in_word)
+				words++;
+			in_word = true;
+		} else {
+			in_word = false;
+		}
+	}
+	if (ok && parts > 1 && parts <= 4) {
+		for (const char *p = name; n < max;) {
+			const char *e = strchr(p, '/');
+			size_t pl = e ? (size_t)(e - p) : strlen(p);
+			if (pl < sizeof out[n]) {
+				memcpy(out[n], p, pl);
+				out[n][pl] = '\0';
+				n++;
+			}
+			if (!e)
+				break;
+			p = e + 1;
+		}
+		return n;
+	}
+	/* one word written with another: the first '/' between two words */
+	const char *sl = strchr(name, '/');
+	if (!sl || sl == name || !name_letter(sl[-1]) || !name_letter(sl[1]))
+		return 0;
+	const char *a = sl, *b = sl + 1;
+	while (a > name && name_letter(a[-1]))
+		a--;
+	while (*b && name_letter(*b))
+		b++;
+	size_t la = (size_t)(sl - a), lb = (size_t)(b - sl - 1), len = strlen(name);
+	if (la < 3 || lb < 3 || len >= sizeof out[0])
+		return 0;
+	/* the first word alone, then the second alone */
+	if (n < max) {
+		size_t o = (size_t)(sl - name);
+		memcpy(out[n], name, o);
+		memcpy(out[n] + o, b, len - (size_t)(b - name) + 1);
+		n++;
+	}
+	if (n < max) {
+		size_t o = (size_t)(a - name);
+		memcpy(out[n], name, o);
+		memcpy(out[n] + o, sl + 1, len - (size_t)(sl + 1 - name) + 1);
+		n++;
+	}
+	return n;
+}
+
+/* m may be NULL (compare without lists): then no Arabic readings, which
+ * need the listed words. */
+static size_t readings(const es_normalizer *nz, const es_matcher *m, const char *name,
+		       char (*out)[ES_QUERY_MAX * 2], size_t max)
+{
+	size_t n = 0;
+	size_t len = strlen(name);
+	if (n < max && es_normalize_lookalike(nz, name, len, out[n], sizeof out[n]))
+		n++;
+	if (strchr(name, '/'))
+		n += slash_readings(name, out + n, max - n);
+	/* Chinese words with other English forms (理工大学) */
+	for (unsigned k = 1; k <= 2 && n < max; k++) {
+		if (!es_normalize_cjk_reading(nz, name, len, k, out[n], sizeof out[n]))
+			break;
+		n++;
+	}
+	if (m && n < max && has_arabic_letter(name)) {
+		/* the listed Latin spellings of the words' consonant skeletons */
+		const es_skel_map *sm = skel_map(m);
+		es_ntoks *nt = malloc(sizeof *nt);
+		es_err e = {0};
+		if (sm && nt && es_normalize(m->nz, name, len, nt, &e) == ES_OK) {
+			size_t want = max - n < ARABIC_READINGS ? max - n : ARABIC_READINGS;
+			n += es_arabic_readings(sm, nt, out[n], sizeof out[n], want);
+		}
+		free(nt);
+	}
+	return n;
+}
+
+es_code es_matcher_query(const es_matcher *m, const char *name, const es_query *q, es_hit *hits, size_t max,
+			 size_t *n, es_err *err)
+{
+	*n = 0;
+	if (!m || !name)
+		return es_err_set(err, ES_EUSAGE, "no matcher or no name");
+	char (*alt)[ES_QUERY_MAX * 2] = NULL;
+	size_t nalt = 0;
+	bool plain = !strchr(name, '/');
+	for (const char *p = name; *p && plain; p++)
+		plain = (unsigned char)*p < 0x80;
+	if (!plain) {
+		alt = malloc(READINGS_MAX * sizeof *alt);
+		if (!alt)
+			return es_err_set(err, ES_ENOMEM, "out of memory");
+		nalt = readings(m->nz, m, name, alt, READINGS_MAX);
+	}
+	es_code rc = query_one(m, name, q, hits, max, n, err);
+	if (rc != ES_OK || nalt == 0 || max == 0) {
+		free(alt);
+		return rc;
+	}
+	/* every reading's hits, the best per entity, best first */
+	size_t limit = q && q->limit ? q->limit : 10;
+	if (limit > max)
+		limit = max;
+	es_hit *all = malloc((READINGS_MAX + 1) * max * sizeof *all);
+	if (!all) {
+		free(alt);
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	}
+	size_t na = *n;
+	memcpy(all, hits, *n * sizeof *all);
+	es_query_stats total = q && q->stats ? *q->stats : (es_query_stats){0};
+	for (size_t r = 0; r < nalt && rc == ES_OK; r++) {
+		size_t k = 0;
+		rc = query_one(m, alt[r], q, all + na, max, &k, err);
+		if (rc == ES_OK && q && q->stats) {
+			total.candidates += q->stats->candidates;
+			total.bounded += q->stats->bounded;
+			total.scored += q->stats->scored;
+		}
+		na += k;
+	}
+	if (q && q->stats)
+		*q->stats = total;
+	if (rc == ES_OK) {
+		qsort(all, na, sizeof *all, hit_cmp);
+		size_t o = 0;
+		for (size_t i = 0; i < na && o < limit; i++) {
+			bool dup = false;
+			for (size_t j = 0; j < o && !dup; j++)
+				dup = hits[j].entity == all[i].entity;
+			if (!dup)
+				hits[o++] = all[i];
+		}
+		*n = o;
+	}
+	free(all);
+	free(alt);
+	return rc;
+}
+
+static es_code compare_one(const es_normalizer *nz, const es_index *ix, const char *a, const char *b, es_type type,
+			   double *score, es_align *align, size_t max_align, size_t *n_align, es_err *err);
+
+/* compare_one over the readings of both names (look-alike, Chinese word
+ * forms, Arabic skeletons): the best pair. */
+static es_code compare(const es_normalizer *nz, const es_matcher *m, const char *a, const char *b, es_type type,
 		       double *score, es_align *align, size_t max_align, size_t *n_align, es_err *err)
+{
+	const es_index *ix = m ? m->ix : NULL;
+	es_code rc = compare_one(nz, ix, a, b, type, score, align, max_align, n_align, err);
+	bool plain = !strchr(a, '/') && !strchr(b, '/');
+	for (const char *p = a; *p && plain; p++)
+		plain = (unsigned char)*p < 0x80;
+	for (const char *p = b; *p && plain; p++)
+		plain = (unsigned char)*p < 0x80;
+	if (rc != ES_OK || plain)
+		return rc;
+	char(*ra)[ES_QUERY_MAX * 2] = malloc(2 * (READINGS_MAX + 1) * sizeof *ra);
+	if (!ra)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	char(*rb)[ES_QUERY_MAX * 2] = ra + READINGS_MAX + 1;
+	snprintf(ra[0], sizeof ra[0], "%s", a);
+	snprintf(rb[0], sizeof rb[0], "%s", b);
+	size_t na = 1 + readings(nz, m, a, ra + 1, READINGS_MAX);
+	size_t nb = 1 + readings(nz, m, b, rb + 1, READINGS_MAX);
+	es_align *al = max_align ? malloc(max_align * sizeof *al) : NULL;
+	for (size_t i = 0; i < na && rc == ES_OK; i++)
+		for (size_t j = 0; j < nb && rc == ES_OK; j++) {
+			if (i == 0 && j == 0)
+				continue;
+			double sc = 0;
+			size_t nal = 0;
+			es_err e2 = {0};
+			if (compare_one(nz, ix, ra[i], rb[j], type, &sc, al, al ? max_align : 0, &nal, &e2) != ES_OK)
+				continue;
+			/* the same-script character limit applies to the names as written */
+			double cs = es_cjk_char_sim(a, strlen(a), b, strlen(b));
+			if (cs < sc)
+				sc = cs;
+			if (sc > *score) {
+				*score = sc;
+				if (al && n_align) {
+					memcpy(align, al, nal * sizeof *al);
+					*n_align = nal;
+				}
+			}
+		}
+	free(al);
+	free(ra);
+	return rc;
+}
+
+static es_code compare_one(const es_normalizer *nz, const es_index *ix, const char *a, const char *b, es_type type,
+			   double *score, es_align *align, size_t max_align, size_t *n_align, es_err *err)
 {
 	es_code rc = ES_OK;
 	size_t dummy = 0;
@@ -832,6 +1102,9 @@ static es_code compare(const es_normalizer *nz, const es_index *ix, const char *
 	if (rc != ES_OK)
 		goto done;
 	*score = es_score_names(qa->st, qa->n, qb->st, qb->n, type == ES_TYPE_PERSON, align, max_align, n_align);
+	double cs = es_cjk_char_sim(a, strlen(a), b, strlen(b));
+	if (cs < *score)
+		*score = cs;
 done:
 	free(qa);
 	free(qb);
@@ -847,5 +1120,5 @@ es_code es_compare_names(const es_normalizer *nz, const char *a, const char *b, 
 es_code es_matcher_compare(const es_matcher *m, const char *a, const char *b, es_type type, double *score,
 			   es_align *align, size_t max_align, size_t *n_align, es_err *err)
 {
-	return compare(m->nz, m->ix, a, b, type, score, align, max_align, n_align, err);
+	return compare(m->nz, m, a, b, type, score, align, max_align, n_align, err);
 }

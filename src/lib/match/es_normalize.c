@@ -14,6 +14,8 @@
 #include <unicode/utrans.h>
 
 #include "es_io.h"
+#include "es_cjk.h"
+#include "es_script.h"
 
 #define PHRASE_MAX_TOKENS 8
 #define DICT_MAX_BYTES (4u * 1024 * 1024)
@@ -28,7 +30,11 @@ typedef struct {
 } phrase;
 
 #define KIND_DROP 255
+#define KIND_NUM 254
+#define KIND_LEAD 252 /* leading.txt: dropped only at the start of a name */
+#define KIND_CLASS2 253 /* "\1" + a romanization-class member after the spelling rules -> the class */ /* numbers.txt: a number word (canon: its digits) or "no" (the number marker) */
 #define LEGAL_FUZZY_MIN 6
+#define NUM_FUZZY_MIN 7 /* "rimera" (a name) is one edit from "primera" */
 #define TITLES_MAX 64
 
 typedef struct {
@@ -48,6 +54,10 @@ struct es_normalizer {
 	 * fuzzy recognition of es_normalize_query */
 	char (*lwords)[ES_TOK_LEN];
 	size_t n_lwords;
+	/* one-word number words of >= NUM_FUZZY_MIN letters and their numbers,
+	 * for reading a typo in one ("TWELFHT") in a query */
+	struct numword { char w[ES_TOK_LEN]; char num[8]; } *nwords;
+	size_t n_nwords;
 	/* titles.txt: words that weigh little at the start of a query */
 	char titles[TITLES_MAX][ES_TOK_LEN];
 	size_t n_titles;
@@ -55,6 +65,8 @@ struct es_normalizer {
 	pthread_mutex_t lock; /* guards the lazily created transliterator */
 	UTransliterator *trans;
 	bool trans_failed;
+	es_scripts *scripts;  /* scripts.txt: bridged scripts, look-alike readings */
+	es_cjk *cjk;          /* cjk_words.tsv, hangul.tsv: Chinese and Korean names */
 };
 
 static uint64_t fnv1a(const char *s, size_t n)
@@ -132,6 +144,7 @@ typedef struct {
 	uint8_t len;
 	uint8_t flags;
 	bool dotted; /* letters joined from a dotted initialism ("H.E." = "he") */
+	uint8_t camel; /* where a capital follows >= 3 letters with a small one last ("SiemensAG": 7), 0 = none */
 } rawtok;
 
 typedef struct {
@@ -155,6 +168,7 @@ static void raw_push(rawtoks *r, const char *s, size_t len, uint8_t flags)
 		t->len = (uint8_t)k;
 		t->flags = flags;
 		t->dotted = false;
+		t->camel = 0;
 		s += k;
 		len -= k;
 	}
@@ -176,16 +190,21 @@ static void tokenize_ascii(const char *s, size_t len, rawtoks *r)
 	bool suffix = false; /* after " - ": "X - Dubai Branch" qualifies X, like (...) */
 	size_t seg = 0;      /* letters since the last dot or separator */
 	bool dotted = false; /* the current word joined dotted letters */
+	size_t camel = 0;    /* first small-to-capital change after >= 3 letters of the word */
 	r->n = 0;
 	r->overflow = false;
 #define FLUSH()                                                                           \
 	do {                                                                              \
 		if (cl) {                                                                 \
+			size_t n0_ = r->n;                                                \
 			raw_push(r, cur, cl, depth > 0 || suffix ? ES_TF_PAREN : 0);      \
 			if (dotted && r->n)                                               \
 				r->t[r->n - 1].dotted = true;                             \
+			if (r->n == n0_ + 1 && camel < ES_TOK_LEN)                        \
+				r->t[r->n - 1].camel = (uint8_t)camel;                    \
 			cl = 0;                                                           \
 		}                                                                         \
+		camel = 0;                                                                \
 		seg = 0;                                                                  \
 		dotted = false;                                                           \
 	} while (0)
@@ -194,6 +213,8 @@ static void tokenize_ascii(const char *s, size_t len, rawtoks *r)
 		if (c >= 0x80 || c == '\'' || c == '`') {
 			continue;
 		} else if (isalnum(c)) {
+			if (!camel && cl >= 3 && isupper(c) && islower((unsigned char)s[i - 1]))
+				camel = cl;
 			if (cl < sizeof cur)
 				cur[cl++] = (char)tolower(c);
 			seg++;
@@ -389,6 +410,18 @@ static es_code load_phrases(es_normalizer *nz, const char *path, uint8_t kind, b
 			rc = add_phrase(nz, key, keep_canon_kind ? canon : key, kind, err);
 			if (rc != ES_OK)
 				break;
+			if (kind == KIND_NUM && rt->n == 1 && rt->t[0].len >= NUM_FUZZY_MIN && strlen(canon) < 8 &&
+			    strcmp(canon, "no") != 0) {
+				struct numword *nw = realloc(nz->nwords, (nz->n_nwords + 1) * sizeof *nw);
+				if (!nw) {
+					rc = es_err_set(err, ES_ENOMEM, "out of memory");
+					break;
+				}
+				nz->nwords = nw;
+				memcpy(nw[nz->n_nwords].w, rt->t[0].text, (size_t)rt->t[0].len + 1);
+				memcpy(nw[nz->n_nwords].num, canon, strlen(canon) + 1);
+				nz->n_nwords++;
+			}
 			if (kind == ES_TK_LEGAL) {
 				rc = add_legal_words(nz, rt, err);
 				if (rc != ES_OK)
@@ -402,6 +435,55 @@ static es_code load_phrases(es_normalizer *nz, const char *path, uint8_t kind, b
 done:
 	free(buf);
 	return rc;
+}
+
+static void apply_rules(const es_normalizer *nz, char *w);
+
+/* The class lookup also runs after the spelling rules: every member of a
+ * romanization class, spelled by the rules, leads to the class, so a
+ * spelling the class does not list but the rules bring to a member's
+ * spelling ("Mokhammad" = "mohamad") finds the class. */
+static es_code add_class2(es_normalizer *nz, es_err *err)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < nz->cap; i++)
+		if (nz->tab[i].key && nz->tab[i].kind == ES_TK_WORD && !strchr(nz->tab[i].key, ' '))
+			n++;
+	char(*pairs)[2][ES_TOK_LEN + 1] = malloc((n ? n : 1) * sizeof *pairs);
+	if (!pairs)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	size_t k = 0;
+	for (size_t i = 0; i < nz->cap && k < n; i++) {
+		const phrase *p = &nz->tab[i];
+		if (!p->key || p->kind != ES_TK_WORD || strchr(p->key, ' ') || p->klen >= ES_TOK_LEN ||
+		    p->clen >= ES_TOK_LEN)
+			continue;
+		pairs[k][0][0] = '\1';
+		memcpy(pairs[k][0] + 1, p->key, p->klen + 1);
+		apply_rules(nz, pairs[k][0] + 1);
+		memcpy(pairs[k][1], p->canon, p->clen + 1);
+		apply_rules(nz, pairs[k][1]);
+		k++;
+	}
+	es_code rc = ES_OK;
+	for (size_t i = 0; i < k && rc == ES_OK; i++)
+		rc = add_phrase(nz, pairs[i][0], pairs[i][1], KIND_CLASS2, err);
+	free(pairs);
+	return rc;
+}
+
+/* After the spelling rules, the class of the spelling (see add_class2). */
+static void class_after_rules(const es_normalizer *nz, char *w)
+{
+	char key[ES_TOK_LEN + 1];
+	size_t wl = strlen(w);
+	if (wl + 1 >= sizeof key)
+		return;
+	key[0] = '\1';
+	memcpy(key + 1, w, wl + 1);
+	const phrase *p = lookup(nz, key, wl + 1);
+	if (p && p->kind == KIND_CLASS2 && p->clen < ES_TOK_LEN)
+		memcpy(w, p->canon, p->clen + 1);
 }
 
 static es_code load_rules(es_normalizer *nz, const char *path, char **all, size_t *all_len, es_err *err)
@@ -500,7 +582,9 @@ es_code es_normalizer_open(es_normalizer **out, const char *lists_dir, es_err *e
 		bool canon;
 	} files[] = {
 		{"normalize/honorifics.txt", KIND_DROP, true},
+		{"normalize/leading.txt", KIND_LEAD, true},
 		{"normalize/legal_forms.txt", ES_TK_LEGAL, true},
+		{"normalize/numbers.txt", KIND_NUM, true},
 		{"normalize/romanization.txt", ES_TK_WORD, true},
 		{"normalize/stopwords.txt", ES_TK_STOP, true},
 		{"normalize/generic.txt", ES_TK_GENERIC, true},
@@ -535,6 +619,27 @@ es_code es_normalizer_open(es_normalizer **out, const char *lists_dir, es_err *e
 	rc = load_rules(nz, p, &all, &all_len, err);
 	if (rc != ES_OK)
 		goto fail;
+	rc = add_class2(nz, err);
+	if (rc != ES_OK)
+		goto fail;
+	free(p);
+	p = es_path_join(lists_dir, "normalize/scripts.txt");
+	if (!p) {
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+		goto fail;
+	}
+	rc = es_scripts_open(&nz->scripts, p, &all, &all_len, err);
+	if (rc != ES_OK)
+		goto fail;
+	free(p);
+	p = es_path_join(lists_dir, "normalize");
+	if (!p) {
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+		goto fail;
+	}
+	rc = es_cjk_open(&nz->cjk, p, &all, &all_len, err);
+	if (rc != ES_OK)
+		goto fail;
 	es_sha256_hex(all ? all : "", all_len, nz->hash);
 	free(p);
 	free(all);
@@ -562,10 +667,54 @@ void es_normalizer_free(es_normalizer *nz)
 	}
 	free(nz->rules);
 	free(nz->lwords);
+	free(nz->nwords);
 	if (nz->trans)
 		utrans_close(nz->trans);
+	es_scripts_free(nz->scripts);
+	es_cjk_free(nz->cjk);
 	pthread_mutex_destroy(&nz->lock);
 	free(nz);
+}
+
+unsigned es_normalize_script_flags(const es_normalizer *nz, const char *s, size_t len, char *detail, size_t cap)
+{
+	if (!nz->scripts || !s)
+		return 0;
+	if (len > ES_QUERY_MAX * 4)
+		len = ES_QUERY_MAX * 4;
+	return es_script_flags(nz->scripts, s, len, detail, cap);
+}
+
+bool es_normalize_lookalike(const es_normalizer *nz, const char *s, size_t len, char *out, size_t cap)
+{
+	if (!nz->scripts || len > ES_QUERY_MAX || all_ascii(s, len) || !es_utf8_valid(s, len, NULL))
+		return false;
+	size_t fcap = ES_QUERY_MAX * 8, fl = 0;
+	char *folded = malloc(fcap);
+	if (!folded)
+		return false;
+	es_err e = {0};
+	bool r = es_script_fold(s, len, folded, fcap, &fl, &e) == ES_OK &&
+		 es_script_latin_reading(nz->scripts, folded, fl, out, cap);
+	free(folded);
+	return r;
+}
+
+bool es_normalize_cjk_reading(const es_normalizer *nz, const char *s, size_t len, unsigned k, char *out, size_t cap)
+{
+	if (!nz->cjk || k == 0 || len > ES_QUERY_MAX || all_ascii(s, len) || !es_utf8_valid(s, len, NULL) ||
+	    !es_cjk_present(s, len))
+		return false;
+	size_t fcap = ES_QUERY_MAX * 8, fl = 0, ol = 0;
+	char *folded = malloc(fcap);
+	if (!folded)
+		return false;
+	es_err e = {0};
+	unsigned alts = 0;
+	bool r = es_script_fold(s, len, folded, fcap, &fl, &e) == ES_OK && es_cjk_present(folded, fl) &&
+		 es_cjk_bridge(nz->cjk, folded, fl, k, out, cap, &ol, &alts, &e) == ES_OK && alts > k;
+	free(folded);
+	return r;
 }
 
 const char *es_normalizer_hash(const es_normalizer *nz)
@@ -643,11 +792,13 @@ void es_normalize_canon(const es_normalizer *nz, const char *word, char *out)
 		size_t cl = ph->clen < ES_TOK_LEN - 1 ? ph->clen : ES_TOK_LEN - 1;
 		memcpy(out, ph->canon, cl);
 		out[cl] = '\0';
+		apply_rules(nz, out);
 	} else {
 		memcpy(out, word, wl);
 		out[wl] = '\0';
+		apply_rules(nz, out);
+		class_after_rules(nz, out);
 	}
-	apply_rules(nz, out);
 }
 
 /* ---- ICU: any script to Latin ASCII ---- */
@@ -709,6 +860,14 @@ static es_code to_ascii(const es_normalizer *nz_c, const char *s, size_t len, ch
 	for (int32_t i = 0; i < ol; i++) {
 		if (out[i] == '"' && o > 0 && i + 1 < ol && is_alpha(out[o - 1]) && is_alpha(out[i + 1]))
 			continue;
+		/* an ayn (ʿ) opening a word is the vowel Latin names write there
+		 * (علي = "aly", Ali); inside a word it is dropped as before */
+		if ((unsigned char)out[i] == 0xCA && i + 1 < ol && (unsigned char)out[i + 1] == 0xBF &&
+		    (o == 0 || out[o - 1] == ' ') && i + 2 < ol && is_alpha(out[i + 2])) {
+			out[o++] = 'a';
+			i++;
+			continue;
+		}
 		out[o++] = out[i];
 	}
 	out[o] = '\0';
@@ -805,8 +964,12 @@ static void split_articles(rawtoks *rt)
 	size_t cap = sizeof rt->t / sizeof rt->t[0];
 	for (size_t i = rt->n; i-- > 0;) {
 		rawtok *t = &rt->t[i];
-		/* "bdal..." (عبدال, the ayn dropped): "bd" + "al..." first */
-		if (t->len >= 4 + ARTICLE_REST && memcmp(t->text, "bdal", 4) == 0 && is_alpha(t->text[4])) {
+		/* "abdal..." (عبدال, the word-initial ayn written a; "bdal..." when
+		 * it was dropped): "abd" + "al..." first */
+		size_t ab = t->len >= 5 + ARTICLE_REST && memcmp(t->text, "abdal", 5) == 0 && is_alpha(t->text[5]) ? 3
+			    : t->len >= 4 + ARTICLE_REST && memcmp(t->text, "bdal", 4) == 0 && is_alpha(t->text[4]) ? 2
+			    : 0;
+		if (ab) {
 			if (rt->n >= cap) {
 				rt->overflow = true;
 				return;
@@ -814,10 +977,10 @@ static void split_articles(rawtoks *rt)
 			memmove(&rt->t[i + 1], &rt->t[i], (rt->n - i) * sizeof rt->t[0]);
 			rt->n++;
 			rawtok *w = &rt->t[i + 1];
-			memmove(w->text, w->text + 2, (size_t)w->len - 1);
-			w->len = (uint8_t)(w->len - 2);
-			t->text[2] = '\0';
-			t->len = 2;
+			memmove(w->text, w->text + ab, (size_t)w->len - ab + 1);
+			w->len = (uint8_t)(w->len - ab);
+			t->text[ab] = '\0';
+			t->len = (uint8_t)ab;
 			t = w;
 			i++;
 		}
@@ -835,6 +998,157 @@ static void split_articles(rawtoks *rt)
 		t->text[2] = '\0';
 		t->len = 2;
 	}
+}
+
+/* ---- numbers ---- */
+
+static bool all_digits(const char *s, size_t n)
+{
+	if (!n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+/* A word that is a number with an ordinal ending or a "number" prefix glued
+ * to it ("14th", "1st", "3rd", "14e", "14eme", "14te", "N9", "No14"): its
+ * digits into out (ES_TOK_LEN bytes). */
+static bool glued_number(const char *t, size_t n, char *out)
+{
+	static const char *const suffix[] = {"st", "nd", "rd", "th", "e", "eme", "er", "ere", "o", "a", "te",
+					     "ten", "ter", "y", "yy", "iy", "oy", "ya", "ye", "go"};
+	static const char *const prefix[] = {"n", "no", "nr"};
+	size_t d0 = 0, d1;
+	while (d0 < n && !isdigit((unsigned char)t[d0]))
+		d0++;
+	d1 = d0;
+	while (d1 < n && isdigit((unsigned char)t[d1]))
+		d1++;
+	if (d1 == d0 || (d0 == 0 && d1 == n))
+		return false;
+	for (size_t k = d1; k < n; k++)
+		if (isdigit((unsigned char)t[k]))
+			return false;
+	bool pre = d0 == 0, suf = d1 == n;
+	for (size_t k = 0; !pre && k < sizeof prefix / sizeof prefix[0]; k++)
+		pre = strlen(prefix[k]) == d0 && memcmp(prefix[k], t, d0) == 0;
+	for (size_t k = 0; !suf && k < sizeof suffix / sizeof suffix[0]; k++)
+		suf = strlen(suffix[k]) == n - d1 && memcmp(suffix[k], t + d1, n - d1) == 0;
+	if (!pre || !suf)
+		return false;
+	memcpy(out, t + d0, d1 - d0);
+	out[d1 - d0] = '\0';
+	return true;
+}
+
+/* Whether raw token i starts a number (digits, a number word, a glued one). */
+static bool starts_number(const es_normalizer *nz, const rawtoks *rt, size_t i)
+{
+	if (i >= rt->n)
+		return false;
+	const rawtok *t = &rt->t[i];
+	char d[ES_TOK_LEN];
+	if (all_digits(t->text, t->len) || glued_number(t->text, t->len, d))
+		return true;
+	const phrase *p = lookup(nz, t->text, t->len);
+	if (p && p->kind == KIND_NUM && strcmp(p->canon, "no") != 0)
+		return true;
+	/* a number phrase of several words ("twenty nine") starts with a number word */
+	return false;
+}
+
+/* A query word of >= NUM_FUZZY_MIN letters one edit from number words of
+ * one number ("TWELFHT", "SEVENTH" typed "SEVETNH"): that number, else NULL. */
+static const char *fuzzy_number(const es_normalizer *nz, const rawtok *t)
+{
+	const char *num = NULL;
+	if (t->len < NUM_FUZZY_MIN)
+		return NULL;
+	for (size_t k = 0; k < nz->n_nwords; k++) {
+		const char *w = nz->nwords[k].w;
+		size_t wl = strlen(w);
+		if (wl + 1 < t->len || wl > (size_t)t->len + 1)
+			continue;
+		if (es_text_within1(w, wl, t->text, t->len) != 1)
+			continue;
+		if (num && strcmp(num, nz->nwords[k].num) != 0)
+			return NULL; /* two numbers: no reading */
+		num = nz->nwords[k].num;
+	}
+	return num;
+}
+
+/* Russian ordinal endings written after a hyphen ("14-й" = "14-y"), dropped after a number */
+static bool ordinal_tail(const char *t, size_t n)
+{
+	static const char *const tails[] = {"y", "yy", "iy", "oy", "ya", "ye", "go", "ogo", "aya", "oye", "th", "st", "nd", "rd"};
+	for (size_t k = 0; k < sizeof tails / sizeof tails[0]; k++)
+		if (strlen(tails[k]) == n && memcmp(tails[k], t, n) == 0)
+			return true;
+	return false;
+}
+
+/* Whether listed names use a raw word (its canonical form). */
+static bool listed_raw(const es_normalizer *nz, const rawtok *t, es_listed_word_fn listed, void *ctx)
+{
+	char canon[ES_TOK_LEN];
+	es_normalize_canon(nz, t->text, canon);
+	return listed(ctx, canon, strlen(canon));
+}
+
+/* ---- words written with digits or glued to their legal form ---- */
+
+/* Digits inside a word read as the letters they stand for ("Gazpr0m",
+ * "5berbank", "M1crosoft"): a word of >= 2 letters whose digits are single,
+ * each one of 0 1 3 4 5 9 (a glued number such as "14th" or "N9" is not
+ * such a word). */
+static void digits_as_letters(rawtok *t)
+{
+	static const char from[] = "013459", to[] = "oieasg";
+	size_t letters = 0, digits = 0;
+	for (size_t k = 0; k < t->len; k++) {
+		char c = t->text[k];
+		if (c >= 'a' && c <= 'z') {
+			letters++;
+		} else if (c >= '0' && c <= '9') {
+			if (!strchr(from, c) || (k + 1 < t->len && isdigit((unsigned char)t->text[k + 1])))
+				return;
+			digits++;
+		}
+	}
+	char d[ES_TOK_LEN];
+	if (letters < 2 || !digits || glued_number(t->text, t->len, d))
+		return;
+	for (size_t k = 0; k < t->len; k++) {
+		const char *p = t->text[k] ? strchr(from, t->text[k]) : NULL;
+		if (p)
+			t->text[k] = to[p - from];
+	}
+}
+
+/* "SiemensAG", "AcmeGmbH": a legal form glued to the last word, told by
+ * its capital after a small letter, is split off. */
+static void split_glued_legal(const es_normalizer *nz, rawtoks *rt)
+{
+	if (!rt->n || rt->n >= sizeof rt->t / sizeof rt->t[0])
+		return;
+	rawtok *t = &rt->t[rt->n - 1];
+	size_t c = t->camel;
+	if (!c || c >= t->len)
+		return;
+	const phrase *p = lookup(nz, t->text + c, t->len - c);
+	if (!p || p->kind != ES_TK_LEGAL)
+		return;
+	rawtok *w = &rt->t[rt->n++];
+	*w = *t;
+	memmove(w->text, t->text + c, t->len - c + 1);
+	w->len = (uint8_t)(t->len - c);
+	w->camel = 0;
+	t->text[c] = '\0';
+	t->len = (uint8_t)c;
+	t->camel = 0;
 }
 
 /* ---- the normalization ---- */
@@ -862,11 +1176,42 @@ es_code es_normalize_query(const es_normalizer *nz, const char *s, size_t len, e
 		return es_err_set(err, ES_EENCODING, "name is not valid UTF-8 (byte %zu)", bad);
 	if (!ascii) {
 		size_t cap = ES_QUERY_MAX * 8;
-		conv = malloc(cap);
+		conv = malloc(cap * 3);
 		if (!conv)
 			return es_err_set(err, ES_ENOMEM, "out of memory");
+		/* compatibility letters (math bold, full width) become plain and
+		 * invisible format characters vanish before anything else */
+		char *folded = conv + cap;
+		size_t fl = 0;
+		rc = es_script_fold(s, len, folded, cap, &fl, err);
+		if (rc != ES_OK)
+			goto done;
+		if (arabic) {
+			/* ta marbuta (ة) is written -a/-ah/-eh in Latin names, not -t;
+			 * alef maksura (ى) -a, not -y */
+			for (size_t k = 0; k + 1 < fl; k++) {
+				unsigned char a = (unsigned char)folded[k], b = (unsigned char)folded[k + 1];
+				if (a == 0xD8 && b == 0xA9) { /* ة -> ه */
+					folded[k] = (char)0xD9;
+					folded[k + 1] = (char)0x87;
+				} else if (a == 0xD9 && b == 0x89) { /* alef maksura ى is a long a (يحيى = Yahya) */
+					folded[k] = (char)0xD8;
+					folded[k + 1] = (char)0xA7;
+				}
+			}
+		}
+		if (nz->cjk && es_cjk_present(folded, fl)) {
+			/* Chinese words in English, the rest in pinyin; Hangul syllables */
+			char *bridged = conv + 2 * cap;
+			size_t bl = 0;
+			rc = es_cjk_bridge(nz->cjk, folded, fl, 0, bridged, cap, &bl, NULL, err);
+			if (rc != ES_OK)
+				goto done;
+			memcpy(folded, bridged, bl + 1);
+			fl = bl;
+		}
 		size_t cl = 0;
-		rc = to_ascii(nz, s, len, conv, cap, &cl, err);
+		rc = to_ascii(nz, folded, fl, conv, cap, &cl, err);
 		if (rc != ES_OK)
 			goto done;
 		s = conv;
@@ -888,6 +1233,9 @@ es_code es_normalize_query(const es_normalizer *nz, const char *s, size_t len, e
 			goto done;
 		}
 	}
+	for (size_t k = 0; k < rt->n; k++)
+		digits_as_letters(&rt->t[k]);
+	split_glued_legal(nz, rt);
 	/* the legal-form words each token may be a typo of (queries only) */
 	if (listed && nz->n_lwords) {
 		for (size_t k = 0; k < rt->n; k++) {
@@ -966,6 +1314,29 @@ es_code es_normalize_query(const es_normalizer *nz, const char *s, size_t len, e
 			i += plen;
 			continue;
 		}
+		if (ph && ph->kind == KIND_LEAD) {
+			/* "President X", "M/V Y": dropped before the name, a word elsewhere */
+			if (out->n == 0 && i + plen < rt->n) {
+				i += plen;
+				continue;
+			}
+			ph = NULL;
+			plen = 0;
+		}
+		if (ph && ph->kind == KIND_NUM && strcmp(ph->canon, "no") == 0) {
+			/* "No. 14", "Nr 3": the marker goes, the number stays */
+			if (starts_number(nz, rt, i + plen)) {
+				i += plen;
+				continue;
+			}
+			ph = NULL;
+			plen = 0;
+		}
+		if ((!ph || plen == 1) && out->n > 0 && out->tok[out->n - 1].kind == ES_TK_NUM &&
+		    ordinal_tail(rt->t[i].text, rt->t[i].len)) {
+			i++;
+			continue;
+		}
 		if (out->n >= ES_NAME_TOKENS) {
 			rc = es_err_set(err, ES_ETOOBIG, "name has more than %d words", ES_NAME_TOKENS);
 			goto done;
@@ -979,7 +1350,26 @@ es_code es_normalize_query(const es_normalizer *nz, const char *s, size_t len, e
 			t->flags |= ES_TF_TITLE;
 		else
 			lead = false;
-		if (ph) {
+		char gd[ES_TOK_LEN];
+		const char *fz = NULL;
+		if (ph && ph->kind == KIND_NUM) {
+			/* a number word: the number, as listed names write it */
+			t->kind = ES_TK_NUM;
+			memcpy(t->text, ph->canon, ph->clen + 1);
+			memcpy(t->canon, ph->canon, ph->clen + 1);
+			i += plen;
+		} else if (!ph && listed && (fz = fuzzy_number(nz, &rt->t[i])) != NULL && !listed_raw(nz, &rt->t[i], listed, ctx)) {
+			/* a typo in a number word (queries only; a listed word stays a word) */
+			t->kind = ES_TK_NUM;
+			memcpy(t->text, fz, strlen(fz) + 1);
+			memcpy(t->canon, fz, strlen(fz) + 1);
+			i++;
+		} else if (!ph && glued_number(rt->t[i].text, rt->t[i].len, gd)) {
+			t->kind = ES_TK_NUM;
+			memcpy(t->text, gd, strlen(gd) + 1);
+			memcpy(t->canon, gd, strlen(gd) + 1);
+			i++;
+		} else if (ph) {
 			/* display text: the words as written, joined */
 			size_t tl = 0;
 			for (size_t k = 0; k < plen; k++) {
@@ -1015,6 +1405,7 @@ es_code es_normalize_query(const es_normalizer *nz, const char *s, size_t len, e
 				t->kind = ES_TK_WORD;
 				memcpy(t->canon, r->text, r->len + 1);
 				apply_rules(nz, t->canon);
+				class_after_rules(nz, t->canon);
 			}
 			i++;
 		}

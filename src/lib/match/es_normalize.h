@@ -86,6 +86,22 @@ typedef bool (*es_listed_word_fn)(void *ctx, const char *canon, size_t len);
 es_code es_normalize_query(const es_normalizer *nz, const char *s, size_t len, es_ntoks *out,
 			   es_listed_word_fn listed, void *ctx, es_err *err);
 
+/* ES_SCRIPT_* flags (es_script.h) of a raw name: a word mixing scripts,
+ * letters of a script that no listed name can be reached from (scripts.txt).
+ * detail (cap bytes, may be NULL) names the scripts. */
+unsigned es_normalize_script_flags(const es_normalizer *nz, const char *s, size_t len, char *detail, size_t cap);
+
+/* The Latin look-alike reading of a raw name (es_script_latin_reading after
+ * NFKC folding): true, with the reading in out (cap bytes), when some word
+ * is written wholly in Latin look-alikes of another script ("РАУРАL"). The
+ * matcher screens this reading as well as the name. */
+bool es_normalize_lookalike(const es_normalizer *nz, const char *s, size_t len, char *out, size_t cap);
+
+/* Reading number k (>= 1) of a Chinese name whose words have other English
+ * forms (cjk_words.tsv "a|b"): true, with the name in out (cap bytes), when
+ * some word has more than k forms. The matcher screens these readings too. */
+bool es_normalize_cjk_reading(const es_normalizer *nz, const char *s, size_t len, unsigned k, char *out, size_t cap);
+
 /* SHA-256 (hex) of the dictionaries loaded: part of the index header, so a
  * changed data file makes a cached index stale. */
 const char *es_normalizer_hash(const es_normalizer *nz);

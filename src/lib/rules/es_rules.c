@@ -305,6 +305,14 @@ static void classify_items(dctx *c)
 	}
 }
 
+void es_rules_add_review(const es_rules *r, const es_order *o, es_result *res, const char *code, int party,
+			 const char *detail)
+{
+	dctx c = {.r = r, .o = o, .res = res};
+	msg_args a = {.name = party >= 0 ? o->parties[party].name : NULL, .detail = detail};
+	rules_add(&c, code, ES_DEC_REVIEW, party, NULL, &a);
+}
+
 void es_rules_decide(const es_rules *r, const es_order *o, const es_party_hit *hits, size_t n_hits,
 		     const es_rules_ctx *ctx, es_result *res)
 {

@@ -94,6 +94,14 @@ typedef struct {
 void es_rules_decide(const es_rules *r, const es_order *o, const es_party_hit *hits, size_t n_hits,
 		     const es_rules_ctx *ctx, es_result *res);
 
+/* Adds a REVIEW reason for party `party` of o to res (once per code and
+ * party; the message template is the code's row of reasons.tsv, {name} the
+ * party's name, {detail} detail): for findings made outside the rules, such
+ * as a party name the matcher cannot screen (UNSCREENABLE_SCRIPT,
+ * MIXED_SCRIPT). */
+void es_rules_add_review(const es_rules *r, const es_order *o, es_result *res, const char *code, int party,
+			 const char *detail);
+
 /* The text folder the rules match words with (lists/rules/address_words.tsv
  * included); owned by the rules. */
 const es_folder *es_rules_folder(const es_rules *r);

@@ -11,6 +11,9 @@
 
 #include <jansson.h>
 
+#include "es_normalize.h"
+#include "es_script.h"
+
 #include "es_utf8.h"
 
 static double round4(double x)
@@ -102,8 +105,19 @@ es_code es_api_check_json(const es_matcher *m, const es_rules *rules, es_records
 	size_t n = 0;
 	es_code rc = es_matcher_query(m, name, q, hits, max, &n, err);
 	if (rc == ES_OK) {
+		/* as check: a name the lists cannot be searched by, or one mixing
+		 * scripts inside a word, says so */
+		char sdet[96], warn[256] = "";
+		unsigned sf = es_normalize_script_flags(es_matcher_normalizer(m), name, len, sdet, sizeof sdet);
+		if (sf & ES_SCRIPT_UNBRIDGED)
+			snprintf(warn, sizeof warn,
+				 "written in a script the lists cannot be searched by (%s): screen a romanized name", sdet);
+		else if (sf & ES_SCRIPT_MIXED)
+			snprintf(warn, sizeof warn, "mixes scripts inside a word (%s): look-alike letters?", sdet);
 		json_t *o = json_object();
 		json_object_set_new(o, "query", json_stringn(name, len));
+		if (warn[0])
+			json_object_set_new(o, "warning", json_string(warn));
 		json_t *arr = json_array();
 		for (size_t i = 0; i < n; i++)
 			json_array_append_new(arr, hit_json(m, rules, records, name, q->country, &hits[i], explain));
