@@ -89,6 +89,9 @@ static json_t *hit_json(const check_run *r, const es_hit *h)
 	json_object_set_new(o, "action", json_string(action_for(r->rules, rec.source, rec.list)));
 	if (h->weak_alias)
 		json_object_set_new(o, "weak_alias", json_true());
+	/* how it matched: "name" (alike), "contains" (the query holds the listed
+	 * name plus what a branch or office adds) */
+	json_object_set_new(o, "by", json_string(h->by == ES_MATCH_BY_CONTAINS ? "contains" : "name"));
 	if (r->explain) {
 		json_t *al = json_array();
 		for (size_t i = 0; i < h->n_align; i++)
@@ -113,6 +116,8 @@ static void print_human(const check_run *r, const char *name, const es_hit *hits
 		printf("  %-6.3f %-9s %-5s %-14.14s %-36.36s %-30.30s %s%s\n", hits[i].score, es_source_id(rec.source),
 		       rec.list, rec.entry_id, rec.name, hits[i].matched_name,
 		       action_for(r->rules, rec.source, rec.list), hits[i].weak_alias ? " (weak alias)" : "");
+		if (hits[i].by == ES_MATCH_BY_CONTAINS)
+			printf("         contains the listed name (a branch, subsidiary or office?)\n");
 		printf("         tokens:");
 		for (size_t k = 0; k < hits[i].n_align; k++) {
 			const es_align *a = &hits[i].align[k];

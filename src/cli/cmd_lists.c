@@ -9,18 +9,20 @@
 
 #include "cli.h"
 #include "es_io.h"
+#include "es_match.h"
 
-enum { OPT_JSON = 'j', OPT_MAX_AGE = 256 };
+enum { OPT_JSON = 'j', OPT_MAX_AGE = 256, OPT_VERIFY };
 
 const cli_opt cmd_lists_opts[] = {
 	{"json", OPT_JSON, false, NULL, "print JSON (interface.md)"},
 	{"max-age", OPT_MAX_AGE, true, "DAYS", "age after which a source is stale (default 7)"},
+	{"verify", OPT_VERIFY, false, NULL, "also check the compiled name index completely (checksum)"},
 	{NULL, 0, false, NULL, NULL},
 };
 
 int cmd_lists(cli_ctx *ctx, int argc, char **argv)
 {
-	bool json = false;
+	bool json = false, verify = false;
 	long max_age = ES_DEFAULT_MAX_AGE_DAYS;
 	int idx = 1, npos = 0, k;
 	const char *arg;
@@ -32,6 +34,8 @@ int cmd_lists(cli_ctx *ctx, int argc, char **argv)
 		}
 		if (k == OPT_JSON)
 			json = true;
+		else if (k == OPT_VERIFY)
+			verify = true;
 		else if (k == OPT_MAX_AGE) {
 			double d = cli_parse_double(arg, 0, 100000);
 			if (d < 0) {
@@ -94,6 +98,24 @@ int cmd_lists(cli_ctx *ctx, int argc, char **argv)
 		if (!json)
 			printf("%-10s %8ld  %-10s  %-20s  %-12.12s %5ldd  %s\n", es_source_id(s->source), s->entries,
 			       s->data_date, s->fetched_at, sha, age, problem ? "CORRUPT" : stale ? "STALE" : "ok");
+	}
+	if (verify) {
+		/* the index is derived data: missing is not an error (the next check
+		 * builds it), damaged or stale is (the next check rebuilds it) */
+		es_err ierr = {0};
+		es_code ic = es_match_verify_index(ls, ctx->lists_dir, &ierr);
+		const char *state = ic == ES_OK ? "ok" : ic == ES_EMISSING ? "missing" : "damaged";
+		json_t *ji = json_object();
+		json_object_set_new(ji, "status", json_string(state));
+		if (ic != ES_OK && ic != ES_EMISSING) {
+			json_object_set_new(ji, "error", json_string(ierr.msg));
+			cli_error("index: %s", ierr.msg);
+			rc = CLI_EXIT_DATA;
+		}
+		json_object_set_new(root, "index", ji);
+		if (!json)
+			printf("\nname index: %s%s\n", state,
+			       ic == ES_EMISSING ? " (built by the next check or filter)" : "");
 	}
 	if (json) {
 		char *t = json_dumps(root, JSON_COMPACT);

@@ -46,6 +46,23 @@ try:
     check(rc == 0, "clean name exits 0")
     check(json.loads(out)["matches"] == [], "clean name has no matches")
 
+    # a branch of a listed bank: found by containment, and the match says so
+    rc, out, _ = run(["check", "--json", "Bank Tejarat Paris Branch", "BANK TEJARAT", "Sian Bank"])
+    recs = [json.loads(l) for l in out.splitlines()]
+    br = [m for m in recs[0]["matches"] if m["name"] == "BANK TEJARAT"]
+    check(br and all(m["by"] == "contains" for m in br), "branch found by containment")
+    check(all(m["by"] == "name" for m in recs[1]["matches"]) and recs[1]["matches"], "listed name: by name")
+    check(any(m["name"] == "SINA BANK" for m in recs[2]["matches"]), "one typo in a short word found")
+    rc, out, _ = run(["-q", "check", "Bank Tejarat Paris Branch"])
+    check("contains the listed name" in out, "table says containment")
+
+    # compare infers a person without --type (a left-out middle name costs
+    # little) and keeps the order around bin
+    rc, out, _ = run(["compare", "--json", "Kellen Johnson", "Kellen Lamon Johnson"])
+    check(rc == 1 and json.loads(out)["score"] >= 0.84, "compare infers a person")
+    rc, out, _ = run(["compare", "--json", "Salman bin Mohammed", "Mohammed bin Salman"])
+    check(rc == 0 and json.loads(out)["score"] < 0.84, "X bin Y is not Y bin X")
+
     # a typo and word order still find the party
     rc, out, _ = run(["check", "--json", "MOUNT HEBRPN FUND", "Ali Atwa"])
     lines = out.splitlines()
@@ -102,13 +119,23 @@ try:
         rc, _, err = run(args)
         check(rc == 2 and "--help" in err, "usage error exit 2: %s" % args)
 
-    # a damaged index is never trusted: rebuilt, same answers
+    # a damaged index: an open checks the header and what it reads, not the
+    # checksum of the whole file; `lists --verify` does, reports it (exit 3)
+    # and removes the file, so the next check rebuilds it
+    rc, out, _ = run(["lists", "--verify", "--json"])
+    check(json.loads(out)["index"]["status"] == "ok", "lists --verify: intact index ok")
     p = os.path.join(cache, idx[0])
     with open(p, "r+b") as f:
         f.seek(4096)
         f.write(b"\x00garbage\x00")
+    rc, out, err = run(["lists", "--verify", "--json"])
+    check(rc == 3 and json.loads(out)["index"]["status"] == "damaged" and "checksum" in err,
+          "lists --verify finds a damaged index")
+    check(not os.path.exists(p), "lists --verify removes a damaged index")
     rc, out, _ = run(["check", "--json", "ATWA, Ali"])
     check(rc == 1 and json.loads(out)["matches"][0]["score"] == 1.0, "damaged index rebuilt")
+    rc, out, _ = run(["lists", "--verify", "--json"])
+    check(json.loads(out)["index"]["status"] == "ok", "lists --verify: rebuilt index ok")
     rc, out, _ = run(["check", "--json", "ATWA, Ali"])
     check(rc == 1, "rebuilt index loads")
     with open(p, "wb") as f:

@@ -146,6 +146,27 @@ def test_exit_codes_and_passthrough():
           f"CRLF/blank/no-newline: {len(recs)} records")
 
 
+def test_branch_of_listed_party():
+    """A listed company's branch or subsidiary abroad ("<listed> Europe B.V.")
+    is reviewed, not cleared; a clean company's branch stays clear."""
+    def order(oid, name, cc):
+        return json.dumps({"order_id": oid, "destination": "DE", "parties": [
+            {"role": "buyer", "name": name, "country": cc},
+            {"role": "end_user", "name": "Eifel Molkerei eG", "country": "DE", "type": "commercial"}],
+            "items": [{"sku": "EX2300", "eccn": "5A992.c", "quantity": 1, "enc": "mass_market"}]})
+    src = "\n".join([order("BR-1", "Bank Tejarat Europe B.V.", "NL"),
+                      order("BR-2", "Bank Tejarat Paris Branch", "FR"),
+                      order("BR-3", "Deutsche Bank AG London Branch", "GB")]) + "\n"
+    p = run(["--allow-stale"], src.encode())
+    recs = [json.loads(l) for l in p.stdout.decode().splitlines()]
+    check(len(recs) == 3, "branch orders: 3 records")
+    for r in recs[:2]:
+        sc = r["screening"]
+        check(sc["decision"] == "REVIEW" and any(x["code"] == "FUZZY_MATCH" for x in sc["reasons"]),
+              f"{r['order_id']}: a listed bank's branch is REVIEW ({sc['decision']})")
+    check(recs[2]["screening"]["decision"] == "CLEAR", "a clean bank's branch stays CLEAR")
+
+
 def test_stale():
     p = run([], jl(ORDER))
     o = json.loads(p.stdout)
@@ -258,6 +279,7 @@ def main():
     test_golden()
     test_malformed()
     test_exit_codes_and_passthrough()
+    test_branch_of_listed_party()
     test_stale()
     test_pipes()
     test_csv()

@@ -11,8 +11,12 @@
 
 #include <cmocka.h>
 
+#include <dirent.h>
+#include <sys/stat.h>
+
 #include "es_index.h"
 #include "es_io.h"
+#include "es_lexicon.h"
 #include "es_match.h"
 #include "es_normalize.h"
 
@@ -81,6 +85,13 @@ static int setup(void **state)
 	static const char *const tkr[] = {"@رغد صدام حسين التكريتي", NULL};
 	add(ES_SRC_UN_SC, "IQi.019", "UN", ES_TYPE_PERSON, "RAGHAD SADDAM HUSSEIN AL-TIKRITI", tkr, "IQ", NULL);
 	add(ES_SRC_OFAC_SDN, "1018", "SDN", ES_TYPE_PERSON, "HAJI KHAIRULLAH HAJI SATTAR", NULL, "AF", NULL);
+	add(ES_SRC_OFAC_SDN, "1019", "SDN", ES_TYPE_ENTITY, "BANK TEJARAT", NULL, "IR", "IRAN");
+	add(ES_SRC_OFAC_SDN, "1020", "SDN", ES_TYPE_ENTITY, "SINA BANK", NULL, "IR", "IRAN");
+	add(ES_SRC_OFAC_SDN, "1021", "SDN", ES_TYPE_PERSON, "MOHAMMED BIN SALMAN", NULL, "SA", NULL);
+	add(ES_SRC_OFAC_SDN, "1022", "SDN", ES_TYPE_PERSON, "CLINTON, William", NULL, "US", NULL);
+	add(ES_SRC_OFAC_SDN, "1023", "SDN", ES_TYPE_ENTITY, "NORD STREAM 2 AG", NULL, "CH", NULL);
+	add(ES_SRC_OFAC_SDN, "1024", "SDN", ES_TYPE_ENTITY, "ZOLTRAX SYSTEMS", NULL, "RU", NULL);
+	add(ES_SRC_OFAC_SDN, "1025", "SDN", ES_TYPE_PERSON, "BIN LADEN, Usama", NULL, "SA", NULL);
 	es_err err = {0};
 	return es_matcher_from_entities(&m, &set, ES_LISTS_DIR, &err) == ES_OK ? 0 : -1;
 }
@@ -116,7 +127,7 @@ static void test_entity_display_data(void **state)
 {
 	(void)state;
 	es_hit hits[10];
-	assert_int_equal(es_matcher_count(m), 19);
+	assert_int_equal(es_matcher_count(m), 26);
 	assert_int_equal(q("ATWA, Ali", 0.85, hits, false), 1);
 	assert_true(hits[0].score == 1.0);
 	assert_false(hits[0].weak_alias);
@@ -201,7 +212,11 @@ static void test_index_equals_exhaustive(void **state)
 	static const char *const names[] = {
 		"Ali Atwa", "ATWA Ali Hassan", "Abu Hasan", "MOUNT HEBRON", "Hebron Fund", "Huawei", "Huawei Tech",
 		"BANCO NACIONAL", "Andrei Belousov", "BELOUSOV Andrey", "Mohamad Anwar Latif Khan", "Repair Plant 140",
-		"Kellen L. Johnson", "Johnson Kellen", "Abdul Kabir Mohammed Jan", "Abdulkabir Jan", NULL,
+		"Kellen L. Johnson", "Johnson Kellen", "Abdul Kabir Mohammed Jan", "Abdulkabir Jan",
+		/* short-word typos, containment, given-name classes, particles */
+		"Sian Bank", "Bnak Tejarat", "Bank Tejarat Paris Branch", "Bank Tejarat Europe B.V.", "Bill Clinton",
+		"Salman bin Mohammed", "Nord Stream 2 GmbH", "Zoltrax Industries", "Usama bin Laden", "Hmaas",
+		"Mohammed Khan", NULL,
 	};
 	for (size_t i = 0; names[i]; i++) {
 		es_hit a[10], b[10];
@@ -215,6 +230,165 @@ static void test_index_equals_exhaustive(void **state)
 			}
 		}
 	}
+}
+
+static const es_hit *first(const char *name, es_hit *hits)
+{
+	return q(name, ES_MATCH_DEFAULT_THRESHOLD, hits, false) ? &hits[0] : NULL;
+}
+
+/* One edit in a short word (3 to 5 letters) is a partial match. */
+static void test_short_word_typos(void **state)
+{
+	(void)state;
+	assert_string_equal(top_id("Sian Bank", ES_MATCH_DEFAULT_THRESHOLD), "1020");
+	assert_string_equal(top_id("Bank Tjarat", ES_MATCH_DEFAULT_THRESHOLD), "1019");
+	/* but a short word alone, substituted in its first letter, is another word */
+	assert_string_equal(top_id("Lina Bank", ES_MATCH_DEFAULT_THRESHOLD), "");
+}
+
+/* A listed name plus what a branch or office adds: found, and says so. */
+static void test_containment(void **state)
+{
+	(void)state;
+	es_hit hits[10];
+	static const char *const branches[] = {"Bank Tejarat Paris Branch", "Bank Tejarat Europe B.V.",
+					       "Bank Tejarat (Hamburg)", "Bank Tejarat Zhuhai Representative Office",
+					       "Bank Tejarat Deutschland GmbH", NULL};
+	for (size_t i = 0; branches[i]; i++) {
+		const es_hit *h = first(branches[i], hits);
+		assert_non_null(h);
+		es_rec r;
+		es_matcher_entity(m, h->entity, &r);
+		assert_string_equal(r.entry_id, "1019");
+		assert_int_equal(h->by, ES_MATCH_BY_CONTAINS);
+		assert_true(h->score >= ES_SCORE_CONTAINS);
+	}
+	/* the plain name is a match by name */
+	assert_int_equal(first("Bank Tejarat", hits)->by, ES_MATCH_BY_NAME);
+	/* other words than a branch's, or the words apart: not contained */
+	static const char *const others[] = {"Bank Tejarat Acme Widgets", "Bank Acme Tejarat", NULL};
+	for (size_t i = 0; others[i]; i++) {
+		size_t n = q(others[i], 0.3, hits, false);
+		for (size_t k = 0; k < n; k++)
+			assert_int_equal(hits[k].by, ES_MATCH_BY_NAME);
+	}
+	/* a person has no branches */
+	assert_null(first("Usama bin Laden Paris Branch", hits) && hits[0].by == ES_MATCH_BY_CONTAINS ? hits : NULL);
+}
+
+/* "SURNAME, Given" is read "Given SURNAME" (the literal name for the filter's
+ * strong rule); the order around bin/ibn is part of the name. */
+static void test_person_order(void **state)
+{
+	(void)state;
+	es_hit hits[10];
+	const es_hit *h = first("Usama bin Laden", hits);
+	assert_non_null(h);
+	assert_true(h->score == 1.0 && h->same_words);
+	assert_true(first("BIN LADEN, Usama", hits)->same_words);
+	h = first("Mohammed bin Salman", hits);
+	assert_non_null(h);
+	assert_true(h->same_words);
+	/* X bin Y is not Y bin X */
+	assert_string_equal(top_id("Salman bin Mohammed", ES_MATCH_DEFAULT_THRESHOLD), "");
+	/* same words, another order that is not the comma's: not literal */
+	h = first("Tejarat Bank", hits);
+	assert_non_null(h);
+	assert_false(h->same_words);
+}
+
+/* Given-name equivalents, legal-form families, generic words on both sides. */
+static void test_classes_and_families(void **state)
+{
+	(void)state;
+	es_hit hits[10];
+	const es_hit *h = first("Bill Clinton", hits);
+	assert_non_null(h);
+	assert_true(h->score < 0.99); /* close, not the same */
+	assert_string_equal(top_id("Bill Clinton", ES_MATCH_DEFAULT_THRESHOLD), "1022");
+	/* a surname is not a given name: no class for it */
+	assert_string_equal(top_id("William Bill", ES_MATCH_DEFAULT_THRESHOLD), "");
+	double ag = 0, sa = 0, gmbh = 0, ao = 0;
+	es_err err = {0};
+	assert_int_equal(es_matcher_compare(m, "Nord Stream 2 AG", "Nord Stream 2 S.A.", ES_TYPE_ENTITY, &sa, NULL, 0, NULL, &err), ES_OK);
+	assert_int_equal(es_matcher_compare(m, "Nord Stream 2 AG", "Nord Stream 2 GmbH", ES_TYPE_ENTITY, &gmbh, NULL, 0, NULL, &err), ES_OK);
+	assert_int_equal(es_matcher_compare(m, "Nord Stream 2 AG", "AO Nord Stream 2", ES_TYPE_ENTITY, &ao, NULL, 0, NULL, &err), ES_OK);
+	assert_int_equal(es_matcher_compare(m, "Nord Stream 2 AG", "Nord Stream 2 Aktiengesellschaft", ES_TYPE_ENTITY, &ag, NULL, 0, NULL, &err), ES_OK);
+	assert_true(ag > 0.98 && sa > 0.98 && ao > 0.98);
+	assert_true(gmbh < sa - 0.02); /* another family costs */
+	/* generic words left over on both sides weigh as full words */
+	double sys = 0, ind = 0;
+	assert_int_equal(es_matcher_compare(m, "Zoltrax Systems", "Zoltrax", ES_TYPE_ENTITY, &sys, NULL, 0, NULL, &err), ES_OK);
+	assert_int_equal(es_matcher_compare(m, "Zoltrax Systems", "Zoltrax Industries", ES_TYPE_ENTITY, &ind, NULL, 0, NULL, &err), ES_OK);
+	assert_true(sys >= ES_MATCH_DEFAULT_THRESHOLD);
+	assert_true(ind < ES_MATCH_DEFAULT_THRESHOLD);
+	/* compare infers a person: a left-out middle name costs little there */
+	double p = 0;
+	assert_int_equal(es_matcher_compare(m, "Kellen Johnson", "Kellen Lamon Johnson", ES_TYPE_UNKNOWN, &p, NULL, 0, NULL, &err), ES_OK);
+	assert_true(p >= ES_MATCH_DEFAULT_THRESHOLD);
+	/* ... and a substituted one fully */
+	assert_int_equal(es_matcher_compare(m, "Kellen Mark Johnson", "Kellen Lamon Johnson", ES_TYPE_UNKNOWN, &p, NULL, 0, NULL, &err), ES_OK);
+	assert_true(p < ES_MATCH_DEFAULT_THRESHOLD);
+}
+
+/* A lexicon data file with a bad entry: one clear file:line error. */
+static void test_lexicon_errors(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/es-test-lex-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[512], src[512];
+	snprintf(path, sizeof path, "%s/normalize", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	/* every normalization file but given_names.txt, which the test writes */
+	snprintf(src, sizeof src, "%s/normalize", ES_LISTS_DIR);
+	DIR *d = opendir(src);
+	assert_non_null(d);
+	for (struct dirent *de; (de = readdir(d)) != NULL;) {
+		if (de->d_name[0] == '.' || strcmp(de->d_name, "given_names.txt") == 0)
+			continue;
+		snprintf(src, sizeof src, "%s/normalize/%s", ES_LISTS_DIR, de->d_name);
+		snprintf(path, sizeof path, "%s/normalize/%s", dir, de->d_name);
+		assert_int_equal(symlink(src, path), 0);
+	}
+	closedir(d);
+	snprintf(src, sizeof src, "%s/countries.tsv", ES_LISTS_DIR);
+	snprintf(path, sizeof path, "%s/countries.tsv", dir);
+	assert_int_equal(symlink(src, path), 0);
+	snprintf(path, sizeof path, "%s/normalize/given_names.txt", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("# test\nwilliam|bill\njohn|llc\n", f);
+	fclose(f);
+	es_normalizer *nz = NULL;
+	es_lexicon *lx = NULL;
+	es_err err = {0};
+	assert_int_equal(es_normalizer_open(&nz, dir, &err), ES_OK);
+	assert_int_equal(es_lexicon_open(&lx, dir, nz, &err), ES_EFORMAT);
+	assert_null(lx);
+	assert_non_null(strstr(err.msg, "given_names.txt:3: 'llc'"));
+	/* a name in two classes */
+	f = fopen(path, "w");
+	fputs("william|bill\nrobert|bill\n", f);
+	fclose(f);
+	assert_int_equal(es_lexicon_open(&lx, dir, nz, &err), ES_EFORMAT);
+	assert_non_null(strstr(err.msg, "given_names.txt:2"));
+	/* a good one marks words */
+	f = fopen(path, "w");
+	fputs("william|bill\n", f);
+	fclose(f);
+	assert_int_equal(es_lexicon_open(&lx, dir, nz, &err), ES_OK);
+	es_stok t[2] = {{"bil", "bill", 3, 4, ES_TK_WORD, 0, 1.0f, 0, 0, 0}, {"branch", "branch", 6, 6, ES_TK_GENERIC, 0, 1.0f, 0, 0, 0}};
+	es_lexicon_mark(lx, t, 2); /* (canonical forms: doubled letters collapse) */
+	assert_true(t[0].lex & ES_LX_GIVEN);
+	assert_true(t[0].cls == 1);
+	assert_true(t[1].lex & ES_LX_MARKER);
+	es_lexicon_free(lx);
+	es_normalizer_free(nz);
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
 }
 
 /* Regression: a typo in a legal form or generic word ("HOLDINGSS") made the
@@ -329,7 +503,7 @@ static void test_index_file_validation(void **state)
 	assert_int_equal(es_normalizer_open(&nz, ES_LISTS_DIR, &err), ES_OK);
 	void *img = NULL;
 	size_t len = 0;
-	assert_int_equal(es_index_build(&set, nz, "hash-A", &img, &len, NULL, &err), ES_OK);
+	assert_int_equal(es_index_build(&set, nz, NULL, "hash-A", NULL, &img, &len, NULL, &err), ES_OK);
 	char path[] = "/tmp/es-test-index-XXXXXX";
 	int fd = mkstemp(path);
 	assert_true(fd >= 0);
@@ -346,13 +520,17 @@ static void test_index_file_validation(void **state)
 	assert_true(strstr(err.msg, "stale") != NULL);
 	/* other normalization data: stale */
 	assert_int_equal(es_index_load(&ix, path, "hash-A", "0000", &err), ES_ECORRUPT);
-	/* one flipped byte in the body */
+	assert_int_equal(es_index_verify(path, "hash-A", nh, &err), ES_OK);
+	/* one flipped byte in the body: an open does not read the whole file
+	 * (no checksum), the full check finds it */
 	unsigned char *bad = malloc(len);
 	memcpy(bad, img, len);
 	bad[len - 9] ^= 0x5a;
 	assert_int_equal(es_write_atomic(path, bad, len, &err), ES_OK);
-	assert_int_equal(es_index_load(&ix, path, "hash-A", nh, &err), ES_ECORRUPT);
+	assert_int_equal(es_index_verify(path, "hash-A", nh, &err), ES_ECORRUPT);
 	assert_true(strstr(err.msg, "checksum") != NULL);
+	assert_int_equal(es_index_verify(path, "hash-B", nh, &err), ES_ECORRUPT);
+	assert_true(strstr(err.msg, "stale") != NULL);
 	/* truncated */
 	assert_int_equal(es_write_atomic(path, img, len / 2, &err), ES_OK);
 	assert_int_equal(es_index_load(&ix, path, "hash-A", nh, &err), ES_ECORRUPT);
@@ -362,10 +540,57 @@ static void test_index_file_validation(void **state)
 	/* missing */
 	unlink(path);
 	assert_int_equal(es_index_load(&ix, path, "hash-A", nh, &err), ES_EMISSING);
-	/* a damaged in-memory image is refused too (attach takes ownership) */
+	/* a damaged header of an in-memory image is refused too (attach takes ownership) */
 	memcpy(bad, img, len);
-	bad[100] ^= 1;
+	bad[16] ^= 1; /* the recorded file size */
 	assert_int_not_equal(es_index_attach(&ix, bad, len, false, "hash-A", nh, &err), ES_OK);
+	free(img);
+	es_normalizer_free(nz);
+}
+
+/* The sections an open does not check record by record (buckets, keys, term
+ * references, terms, postings) are checked where they are read: an image
+ * whose back half is garbage is read in bounds (ASan build), only the full
+ * check refuses it. */
+static void test_index_damaged_sections_read_in_bounds(void **state)
+{
+	(void)state;
+	es_normalizer *nz = NULL;
+	es_err err = {0};
+	assert_int_equal(es_normalizer_open(&nz, ES_LISTS_DIR, &err), ES_OK);
+	const char *nh = es_normalizer_hash(nz);
+	void *img = NULL;
+	size_t len = 0;
+	assert_int_equal(es_index_build(&set, nz, NULL, "hash-A", NULL, &img, &len, NULL, &err), ES_OK);
+	for (int pattern = 0; pattern < 3; pattern++) {
+		unsigned char *bad = malloc(len);
+		memcpy(bad, img, len);
+		/* the last sections of the image: keys, term references, terms, postings */
+		uint32_t x = 12345u + (uint32_t)pattern;
+		for (size_t i = len / 2; i < len; i++) {
+			x = x * 1103515245u + 12345u;
+			bad[i] = pattern == 0 ? 0xff : pattern == 1 ? (unsigned char)(x >> 16) : (unsigned char)(bad[i] ^ (x >> 24));
+		}
+		es_index *ix = NULL;
+		if (es_index_attach(&ix, bad, len, false, "hash-A", nh, &err) != ES_OK)
+			continue; /* refused at open: fine too */
+		static const char *const words[] = {"atwa", "ali", "bank", "alpen", "netz", "gmbh", "sergey"};
+		for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
+			uint64_t keys[ES_TOK_LEN + 1];
+			size_t nk = es_index_key_dels('k', words[w], strlen(words[w]), keys);
+			for (size_t k = 0; k < nk; k++) {
+				uint32_t tl = 0, df = 0;
+				const uint32_t *t = es_index_terms(ix, keys[k], &tl, &df);
+				for (uint32_t j = 0; j < tl; j++) {
+					uint32_t pl = 0;
+					const es_ix_post *p = es_index_term_postings(ix, t[j], &pl);
+					for (uint32_t q = 0; q < pl; q++)
+						(void)p[q].np; /* in bounds, or ASan says so */
+				}
+			}
+		}
+		es_index_free(ix);
+	}
 	free(img);
 	es_normalizer_free(nz);
 }
@@ -380,11 +605,17 @@ int main(void)
 		cmocka_unit_test(test_qualifiers),
 		cmocka_unit_test(test_index_equals_exhaustive),
 		cmocka_unit_test(test_typo_in_generic_word_not_pruned),
+		cmocka_unit_test(test_short_word_typos),
+		cmocka_unit_test(test_containment),
+		cmocka_unit_test(test_person_order),
+		cmocka_unit_test(test_classes_and_families),
+		cmocka_unit_test(test_lexicon_errors),
 		cmocka_unit_test(test_two_edits_not_pruned),
 		cmocka_unit_test(test_titles_and_honorifics),
 		cmocka_unit_test(test_arabic_article_optional),
 		cmocka_unit_test(test_query_errors),
 		cmocka_unit_test(test_index_file_validation),
+		cmocka_unit_test(test_index_damaged_sections_read_in_bounds),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

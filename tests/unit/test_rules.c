@@ -233,6 +233,33 @@ static void test_list_hits(void **state)
 	assert_int_equal(decide(o, &h, 1), ES_DEC_REVIEW);
 }
 
+/* The matcher's readings of a hit: "Given SURNAME" for a listed "SURNAME,
+ * Given" is the literal name (strong); a branch containing a listed name is
+ * reviewed even in another country than the listed one. */
+static void test_hit_readings(void **state)
+{
+	(void)state;
+	const char *o = ORDER("DE", "{\"role\":\"buyer\",\"name\":\"Ali Atwa\",\"country\":\"DE\"}," EU("Eifel", "DE", "commercial"),
+			      ITEM("EAR99", "none"));
+	es_party_hit h = hit(0, 1.0, "SDN", ES_SRC_OFAC_SDN, "ATWA, Ali", de_cc, 1);
+	assert_int_equal(decide(o, &h, 1), ES_DEC_PROHIBITED); /* the natural order of the listed name */
+	/* a spelling the rules' fold does not read as the listed one, which the
+	 * matcher says has the listed words (same_words): literal too */
+	const char *o2 = ORDER("DE", "{\"role\":\"buyer\",\"name\":\"Ali A. Atwa\",\"country\":\"DE\"}," EU("Eifel", "DE", "commercial"),
+			       ITEM("EAR99", "none"));
+	assert_int_equal(decide(o2, &h, 1), ES_DEC_REVIEW);
+	h.same_words = true;
+	assert_int_equal(decide(o2, &h, 1), ES_DEC_PROHIBITED);
+	const char *b = ORDER("DE", "{\"role\":\"buyer\",\"name\":\"Bank Tejarat Paris Branch\",\"country\":\"FR\"}," EU("Eifel", "DE", "commercial"),
+			      ITEM("EAR99", "none"));
+	static const char ir_cc[][3] = {"IR"};
+	h = hit(0, 0.85, "SDN", ES_SRC_OFAC_SDN, "BANK TEJARAT", ir_cc, 1);
+	assert_int_equal(decide(b, &h, 1), ES_DEC_CLEAR); /* a fuzzy name in another country */
+	h.by = ES_MATCH_BY_CONTAINS;
+	assert_int_equal(decide(b, &h, 1), ES_DEC_REVIEW);
+	assert_true(has_reason("FUZZY_MATCH"));
+}
+
 static void test_ownership(void **state)
 {
 	(void)state;
@@ -559,6 +586,7 @@ int main(void)
 		cmocka_unit_test(test_enc_and_end_users),
 		cmocka_unit_test(test_ukraine),
 		cmocka_unit_test(test_list_hits),
+		cmocka_unit_test(test_hit_readings),
 		cmocka_unit_test(test_ownership),
 		cmocka_unit_test(test_stale_and_fold),
 		cmocka_unit_test(test_impossible_ship_date),

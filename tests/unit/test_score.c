@@ -41,7 +41,7 @@ static double cmp(const char *a, const char *b, es_type t)
 
 static es_stok word(const char *w)
 {
-	es_stok t = {w, w, (uint8_t)strlen(w), (uint8_t)strlen(w), ES_TK_WORD, 0, 1.0f, 0};
+	es_stok t = {w, w, (uint8_t)strlen(w), (uint8_t)strlen(w), ES_TK_WORD, 0, 1.0f, 0, 0, 0};
 	return t;
 }
 
@@ -59,14 +59,31 @@ static void test_token_similarity(void **state)
 	es_stok a = word("hebron"), b = word("hebrpn"), c = word("bush"), d = word("bash");
 	double s = es_token_sim(&a, &b);
 	assert_true(s > 0.8 && s < 1.0);
-	/* no typo allowance in short words */
-	assert_true(es_token_sim(&c, &d) == 0.0);
-	es_stok e = word("dario"), f = word("mario");
-	assert_true(es_token_sim(&e, &f) == 0.0);
+	/* one edit in a word of 3 to 5 letters is a partial match: a
+	 * transposition, a deletion or a substitution after the first letter */
+	double bb = es_token_sim(&c, &d);
+	assert_true(bb > 0.6 && bb < 0.75); /* a substitution in 4 letters */
+	es_stok si = word("sian"), sn = word("sina"), v1 = word("vbt"), v2 = word("vtb"), y1 = word("yng"),
+		y2 = word("yong"), r1 = word("rmai"), r2 = word("rami");
+	assert_true(es_token_sim(&si, &sn) > 0.83 && es_token_sim(&si, &sn) < 0.9);
+	assert_true(es_token_sim(&v1, &v2) > 0.75 && es_token_sim(&v1, &v2) < 0.85);
+	assert_true(es_token_sim(&y1, &y2) > 0.75 && es_token_sim(&y1, &y2) < 0.85);
+	assert_true(es_token_sim(&r1, &r2) > 0.83); /* the first letter moved */
+	/* the first letter of a short word substituted: mostly another name */
+	es_stok e = word("dario"), f = word("mario"), k1 = word("kim"), k2 = word("lim");
+	assert_true(es_token_sim(&e, &f) > 0.0 && es_token_sim(&e, &f) < 0.65);
+	assert_true(es_token_sim(&k1, &k2) < 0.4);
+	/* words of one or two letters, and two edits in five, never */
+	es_stok a2 = word("ab"), b2 = word("ba"), h1 = word("hamas"), h2 = word("hasma");
+	assert_true(es_token_sim(&a2, &b2) == 0.0);
+	assert_true(es_token_sim(&h1, &h2) == 0.0);
+	/* two edits from six letters */
+	es_stok t1 = word("harbin"), t2 = word("hrabni");
+	assert_true(es_token_sim(&t1, &t2) > 0.6 && es_token_sim(&t1, &t2) < 0.7);
 	es_stok g = word("technomar"), h = word("technomxar");
 	assert_true(es_token_sim(&g, &h) > 0.85);
 	/* numbers only match exactly */
-	es_stok n1 = {"140", "140", 3, 3, ES_TK_NUM, 0, 1.0f, 0}, n2 = {"141", "141", 3, 3, ES_TK_NUM, 0, 1.0f, 0};
+	es_stok n1 = {"140", "140", 3, 3, ES_TK_NUM, 0, 1.0f, 0, 0, 0}, n2 = {"141", "141", 3, 3, ES_TK_NUM, 0, 1.0f, 0, 0, 0};
 	assert_true(es_token_sim(&n1, &n2) == 0.0);
 }
 

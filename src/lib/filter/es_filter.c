@@ -96,6 +96,8 @@ typedef struct {
 	uint32_t entity[ES_QCACHE_HITS];
 	double score[ES_QCACHE_HITS];
 	const char *matched[ES_QCACHE_HITS];
+	uint8_t by[ES_QCACHE_HITS];
+	bool same[ES_QCACHE_HITS];
 } es_qslot;
 
 struct es_filter {
@@ -236,6 +238,8 @@ static bool add_address_hit(void *arg, size_t entity, const es_rec *r, size_t ad
 	h->by_address = true;
 	h->matched_name = es_address_text(a);
 	h->rec = *r;
+	h->by = ES_MATCH_BY_NAME;
+	h->same_words = false;
 	return v->nh < f->hits_cap;
 }
 
@@ -280,6 +284,8 @@ static es_code query_name(es_filter *f, size_t pi, size_t *nh, es_err *err)
 				ph->score = f->mhits[k].score;
 				ph->by_address = false;
 				ph->matched_name = f->mhits[k].matched_name;
+				ph->by = f->mhits[k].by;
+				ph->same_words = f->mhits[k].same_words;
 				es_matcher_entity(f->cfg.matcher, f->mhits[k].entity, &ph->rec);
 			}
 			return ES_OK;
@@ -292,6 +298,8 @@ static es_code query_name(es_filter *f, size_t pi, size_t *nh, es_err *err)
 			slot->entity[k] = (uint32_t)f->mhits[k].entity;
 			slot->score[k] = f->mhits[k].score;
 			slot->matched[k] = f->mhits[k].matched_name;
+			slot->by[k] = (uint8_t)f->mhits[k].by;
+			slot->same[k] = f->mhits[k].same_words;
 		}
 	}
 	for (size_t k = 0; k < slot->n && *nh < f->hits_cap; k++) {
@@ -300,6 +308,8 @@ static es_code query_name(es_filter *f, size_t pi, size_t *nh, es_err *err)
 		ph->score = slot->score[k];
 		ph->by_address = false;
 		ph->matched_name = slot->matched[k];
+		ph->by = (es_match_by)slot->by[k];
+		ph->same_words = slot->same[k];
 		es_matcher_entity(f->cfg.matcher, slot->entity[k], &ph->rec);
 	}
 	return ES_OK;

@@ -1,6 +1,9 @@
 /* es_index — see es_index.h. */
 #include "es_index.h"
 
+#include "es_buf.h"
+#include "es_hash.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -56,16 +59,13 @@ struct es_index {
 	es_rec_address *rec_addrs;
 };
 
-#define KEY_BASIS 1469598103934665603ull
-#define KEY_PRIME 1099511628211ull
+#define KEY_BASIS 1469598103934665603ull /* (not es_hash's basis: the file format's) */
 
+/* The key hash: FNV-1a (es_hash_more) from the index's own basis, then a
+ * finalizer; part of the file format. */
 static inline uint64_t key_step(uint64_t h, const char *s, size_t len)
 {
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= KEY_PRIME;
-	}
-	return h;
+	return es_hash_more(h, s, len);
 }
 
 /* finalizer (splitmix64) so the low bits index the table well */
@@ -81,16 +81,16 @@ static inline uint64_t key_final(uint64_t h)
 
 uint64_t es_index_key(char kind, const char *s, size_t len)
 {
-	uint64_t h = (KEY_BASIS ^ (unsigned char)kind) * KEY_PRIME;
+	uint64_t h = key_step(KEY_BASIS, &kind, 1);
 	return key_final(key_step(h, s, len));
 }
 
 size_t es_index_key_dels(char kind, const char *s, size_t len, uint64_t *out)
 {
-	uint64_t pre = (KEY_BASIS ^ (unsigned char)kind) * KEY_PRIME; /* state after s[0..k) */
+	uint64_t pre = key_step(KEY_BASIS, &kind, 1); /* state after s[0..k) */
 	size_t n = 0;
 	out[n++] = key_final(key_step(pre, s, len));
-	if (len < 5)
+	if (len < ES_SCORE_MIN_TYPO_LEN)
 		return n;
 	for (size_t k = 0; k < len; k++) {
 		if (!(k > 0 && s[k] == s[k - 1]))
@@ -108,7 +108,7 @@ size_t es_index_key_dels2(char kind, const char *s, size_t len, uint64_t *out)
 	size_t n = 0;
 	if (len < 3)
 		return 0;
-	uint64_t pre = (KEY_BASIS ^ (unsigned char)kind) * KEY_PRIME;
+	uint64_t pre = key_step(KEY_BASIS, &kind, 1);
 	for (size_t i = 0; i < len; i++) {
 		if (!(i > 0 && s[i] == s[i - 1])) {
 			uint64_t mid = pre;
@@ -156,34 +156,20 @@ static uint64_t image_checksum(const ix_header *h, const unsigned char *img, siz
 
 /* ---- build helpers ---- */
 
-typedef struct {
-	unsigned char *p;
-	size_t len, cap;
-	bool oom;
-} vec;
-
-static void *vec_push(vec *v, const void *data, size_t n)
+/* Appends n bytes (zeros when data is NULL) to b and returns where they
+ * went, or NULL once b is out of memory (es_buf's oom, checked after a run
+ * of appends). */
+static void *buf_push(es_buf *b, const void *data, size_t n)
 {
-	if (v->oom)
+	if (!es_buf_reserve(b, n))
 		return NULL;
-	if (v->len + n > v->cap) {
-		size_t nc = v->cap ? v->cap * 2 : 4096;
-		while (nc < v->len + n)
-			nc *= 2;
-		unsigned char *np = realloc(v->p, nc);
-		if (!np) {
-			v->oom = true;
-			return NULL;
-		}
-		v->p = np;
-		v->cap = nc;
-	}
-	void *dst = v->p + v->len;
+	void *dst = b->s + b->len;
 	if (data)
 		memcpy(dst, data, n);
 	else
 		memset(dst, 0, n);
-	v->len += n;
+	b->len += n;
+	b->s[b->len] = '\0';
 	return dst;
 }
 
@@ -245,7 +231,7 @@ static void map_free(map64 *m)
 }
 
 typedef struct {
-	vec pool;
+	es_buf pool;
 	map64 intern;
 } spool;
 
@@ -262,14 +248,14 @@ static uint32_t intern(spool *sp, const char *s, size_t n)
 	if (!slot)
 		return UINT32_MAX;
 	if (!fresh) {
-		const char *have = (const char *)sp->pool.p + *slot;
+		const char *have = sp->pool.s + *slot;
 		if (strlen(have) == n && memcmp(have, s, n) == 0)
 			return *slot;
 	}
 	if (sp->pool.len + n + 1 > UINT32_MAX)
 		return UINT32_MAX;
 	uint32_t off = (uint32_t)sp->pool.len;
-	if (!vec_push(&sp->pool, s, n) || !vec_push(&sp->pool, "", 1))
+	if (!buf_push(&sp->pool, s, n) || !buf_push(&sp->pool, "", 1))
 		return UINT32_MAX;
 	if (fresh)
 		*slot = off;
@@ -285,6 +271,14 @@ typedef struct {
 	uint64_t h;
 	uint32_t name;
 } kpair;
+
+static bool push_kpair(es_vec *v, kpair kp)
+{
+	kpair *slot = es_vec_push(v, sizeof kp);
+	if (slot)
+		*slot = kp;
+	return slot != NULL;
+}
 
 static int kpair_cmp(const void *a, const void *b)
 {
@@ -321,7 +315,7 @@ static bool looks_like_address(const char *name)
 /* Lists that do not say whether a party is a person (CSL DPL, EL, DTC...):
  * 2 to 5 words, none of them a legal form, a generic business word or a
  * number. Used only to weigh left-out middle names and extra given names. */
-static uint8_t reads_like_person(const es_ntoks *nt)
+bool es_index_reads_like_person(const es_ntoks *nt)
 {
 	if (nt->n < 2 || nt->n > 5)
 		return 0;
@@ -340,8 +334,8 @@ static uint8_t reads_like_person(const es_ntoks *nt)
 typedef struct {
 	map64 gen;      /* 'g' keys: spellings (and deletions) of words without keys */
 	map64 gen_seen; /* spellings already given 'g' keys */
-	vec kpairs;     /* (key hash, term id): a word and its deletions -> the term */
-	vec tpairs;     /* (term id, posting): the names and positions of a term */
+	es_vec kpairs;  /* kpair (key hash, term id): a word and its deletions -> the term */
+	es_vec tpairs;  /* kpair (term id, posting): the names and positions of a term */
 	map64 terms;    /* term hash -> term id */
 	uint32_t n_terms;
 	bool oom;
@@ -360,9 +354,9 @@ static es_code push_word_keys(keyset *ks, const char *c, size_t cl, bool num, ui
 		uint32_t tid = ks->n_terms++;
 		*slot = tid;
 		kpair kp = {es_index_key('k', c, cl), tid};
-		if (!vec_push(&ks->kpairs, &kp, sizeof kp))
+		if (!push_kpair(&ks->kpairs, kp))
 			return ES_ENOMEM;
-		if (cl >= 5 && !num) {
+		if (cl >= ES_SCORE_MIN_TYPO_LEN && !num) {
 			char d[ES_TOK_LEN * 2];
 			for (size_t k = 0; k < cl; k++) {
 				if (k > 0 && c[k] == c[k - 1])
@@ -370,7 +364,7 @@ static es_code push_word_keys(keyset *ks, const char *c, size_t cl, bool num, ui
 				memcpy(d, c, k);
 				memcpy(d + k, c + k + 1, cl - k - 1);
 				kp.h = es_index_key('k', d, cl - 1);
-				if (!vec_push(&ks->kpairs, &kp, sizeof kp))
+				if (!push_kpair(&ks->kpairs, kp))
 					return ES_ENOMEM;
 			}
 		}
@@ -382,13 +376,13 @@ static es_code push_word_keys(keyset *ks, const char *c, size_t cl, bool num, ui
 			size_t n2 = es_index_key_dels2('k', c, cl, k2);
 			for (size_t k = 0; k < n2; k++) {
 				kp.h = k2[k];
-				if (!vec_push(&ks->kpairs, &kp, sizeof kp))
+				if (!push_kpair(&ks->kpairs, kp))
 					return ES_ENOMEM;
 			}
 		}
 	}
 	kpair tp = {*slot, val};
-	return vec_push(&ks->tpairs, &tp, sizeof tp) ? ES_OK : ES_ENOMEM;
+	return push_kpair(&ks->tpairs, tp) ? ES_OK : ES_ENOMEM;
 }
 
 /* A legal form, stopword or generic word has no keys of its own, yet a
@@ -403,16 +397,19 @@ static es_code push_gen(keyset *ks, const char *c, size_t cl)
 		return ES_ENOMEM;
 	if (!fresh)
 		return ES_OK;
-	if (!map_slot(&ks->gen, es_index_key('g', c, cl), &fresh))
-		return ES_ENOMEM;
-	if (cl < 5)
-		return ES_OK;
-	char d[ES_TOK_LEN];
-	for (size_t k = 0; k < cl; k++) {
-		memcpy(d, c, k);
-		memcpy(d + k, c + k + 1, cl - k - 1);
-		if (!map_slot(&ks->gen, es_index_key('g', d, cl - 1), &fresh))
+	/* the spelling, its deletion-1 and (from ES_INDEX_DEL2_MIN letters)
+	 * deletion-2 variants: every word the scorer may align with it meets */
+	uint64_t keys[ES_TOK_LEN + 1];
+	size_t nk = es_index_key_dels('g', c, cl, keys);
+	for (size_t k = 0; k < nk; k++)
+		if (!map_slot(&ks->gen, keys[k], &fresh))
 			return ES_ENOMEM;
+	if (cl >= ES_INDEX_DEL2_MIN) {
+		uint64_t k2[ES_INDEX_MAX_DEL2];
+		size_t n2 = es_index_key_dels2('g', c, cl, k2);
+		for (size_t k = 0; k < n2; k++)
+			if (!map_slot(&ks->gen, k2[k], &fresh))
+				return ES_ENOMEM;
 	}
 	return ES_OK;
 }
@@ -427,6 +424,12 @@ static es_code push_pair_key(keyset *pairs, const char *pool, const es_ix_tok *a
 		return ES_OK; /* no word of a name is that long */
 	/* with deletions: spelling rules act across the joint ("yindeear rom" vs "yindeearrom") */
 	return push_word_keys(pairs, cc, l, false, val | POS_PAIR);
+}
+
+static es_code push_class_key(keyset *ks, uint16_t cls, uint32_t val)
+{
+	char c[4] = {'\x01', 'g', (char)(cls >> 8), (char)(cls & 0xff)};
+	return push_word_keys(ks, c, sizeof c, true, val);
 }
 
 /* Whether token i of a name gets index keys of its own. Others (initials;
@@ -470,9 +473,19 @@ static es_code push_keys(keyset *pairs, const es_ix_tok *toks, size_t n, const c
 			return ES_ENOMEM;
 		if (t->kind == ES_TK_WORD && next_word && push_pair_key(pairs, pool, t, &toks[i + 1], val) != ES_OK)
 			return ES_ENOMEM;
+		/* a given name is reached by the other names of its class */
+		if ((t->lex & ES_LX_GIVEN) && push_class_key(pairs, t->cls, val) != ES_OK)
+			return ES_ENOMEM;
 	}
 	*wfree = (float)fw;
 	return ES_OK;
+}
+
+/* A weight in posting units, rounded up (an upper estimate stays one). */
+static uint16_t weight_units(double w)
+{
+	double u = ceil(w * ES_IX_WSCALE + 1e-9);
+	return u >= UINT16_MAX ? UINT16_MAX : u <= 0 ? 0 : (uint16_t)u;
 }
 
 static double idf_of(double n_docs, uint32_t df)
@@ -487,282 +500,374 @@ static double idf_of(double n_docs, uint32_t df)
 	return idf > floor ? idf : floor;
 }
 
-es_code es_index_build(const es_entityset *ents, const es_normalizer *nz, const char *set_hash,
-		       void **out, size_t *out_len, size_t *skipped_names, es_err *err)
+uint64_t es_index_class_key(uint16_t cls)
 {
-	es_code rc = ES_OK;
-	spool sp = {0};
-	vec v[S_COUNT] = {{0}};
-	keyset ks = {0};
-	map64 df = {0};
-	es_ntoks *nt = malloc(sizeof *nt);
-	char **seen = NULL;
-	size_t *seen_id = NULL;
-	size_t skipped = 0;
-	*out = NULL;
-	*out_len = 0;
-	if (!nt)
-		return es_err_set(err, ES_ENOMEM, "out of memory");
-	vec_push(&sp.pool, "", 1);
-	seen = calloc(ES_MAX_NAMES, sizeof *seen);
-	seen_id = calloc(ES_MAX_NAMES, sizeof *seen_id);
-	if (!seen || !seen_id) {
-		rc = es_err_set(err, ES_ENOMEM, "out of memory");
-		goto done;
-	}
-	for (size_t ei = 0; ei < ents->n; ei++) {
-		const es_entity *e = ents->items[ei];
-		es_ix_entity xe = {0};
-		xe.source = (uint8_t)e->source;
-		xe.type = (uint8_t)e->type;
-		xe.entry_id = istr(&sp, e->entry_id);
-		xe.list = istr(&sp, e->list);
-		xe.name = istr(&sp, e->name);
-		xe.lic_req = istr(&sp, e->license_requirement);
-		xe.lic_pol = istr(&sp, e->license_policy);
-		xe.frn = istr(&sp, e->federal_register_notice);
-		xe.start_date = istr(&sp, e->start_date);
-		xe.end_date = istr(&sp, e->end_date);
-		xe.address_only = e->list && strcmp(e->list, "EL") == 0 && looks_like_address(e->name);
-		if (e->type == ES_TYPE_UNKNOWN && e->name &&
-		    es_normalize(nz, e->name, strlen(e->name), nt, NULL) == ES_OK)
-			xe.person_like = reads_like_person(nt);
-		xe.prog_start = (uint32_t)(v[S_PROG].len / sizeof(uint32_t));
-		for (size_t i = 0; i < e->n_programs && i < UINT16_MAX; i++) {
-			uint32_t o = istr(&sp, e->programs[i]);
-			vec_push(&v[S_PROG], &o, sizeof o);
-			xe.n_prog++;
-		}
-		xe.ctry_start = (uint32_t)(v[S_CTRY].len / 3);
-		for (size_t i = 0; i < e->n_countries; i++) {
-			bool dup = false;
-			for (size_t j = 0; j < i; j++)
-				if (memcmp(e->countries[j].cc, e->countries[i].cc, 2) == 0)
-					dup = true;
-			if (dup || !e->countries[i].cc[0])
-				continue;
-			char cc[3] = {e->countries[i].cc[0], e->countries[i].cc[1], '\0'};
-			vec_push(&v[S_CTRY], cc, 3);
-			xe.n_ctry++;
-		}
-		xe.addr_start = (uint32_t)(v[S_ADDR].len / sizeof(es_ix_addr));
-		for (size_t i = 0; i < e->n_addresses && i < UINT16_MAX; i++) {
-			const es_address *a = &e->addresses[i];
-			es_ix_addr xa = {0};
-			xa.street = istr(&sp, a->street);
-			xa.city = istr(&sp, a->city);
-			xa.region = istr(&sp, a->region);
-			xa.postal = istr(&sp, a->postal_code);
-			xa.full = istr(&sp, a->full);
-			memcpy(xa.country, a->country, 2);
-			vec_push(&v[S_ADDR], &xa, sizeof xa);
-			xe.n_addr++;
-		}
-		size_t n_seen = 0;
-		for (size_t ni = 0; ni < e->n_names && ni < ES_MAX_NAMES; ni++) {
-			const es_name *nm = &e->names[ni];
-			if (!nm->name || es_normalize(nz, nm->name, strlen(nm->name), nt, NULL) != ES_OK ||
-			    nt->n == 0) {
-				skipped++;
-				continue;
-			}
-			/* the same normalized name twice in one entity is indexed once */
-			char key[ES_QUERY_MAX * 2];
-			size_t kl = 0;
-			for (size_t t = 0; t < nt->n && kl + ES_TOK_LEN + 1 < sizeof key; t++) {
-				memcpy(key + kl, nt->tok[t].canon, nt->tok[t].canon_len);
-				kl += nt->tok[t].canon_len;
-				key[kl++] = ' ';
-			}
-			key[kl] = '\0';
-			size_t dup = n_seen;
-			for (size_t s = 0; s < n_seen; s++)
-				if (strcmp(seen[s], key) == 0)
-					dup = s;
-			size_t name_id = v[S_NAME].len / sizeof(es_ix_name);
-			if (dup < n_seen) {
-				/* keep the stronger reading */
-				es_ix_name *names = (es_ix_name *)v[S_NAME].p;
-				if (nm->strength == ES_STRONG && !v[S_NAME].oom)
-					names[seen_id[dup]].strength = ES_STRONG;
-				continue;
-			}
-			seen_id[n_seen] = name_id;
-			seen[n_seen] = strdup(key);
-			if (!seen[n_seen]) {
-				rc = es_err_set(err, ES_ENOMEM, "out of memory");
-				goto done;
-			}
-			n_seen++;
-			es_ix_name xn = {0};
-			xn.entity = (uint32_t)ei;
-			xn.display = istr(&sp, nm->name);
-			xn.tok_start = (uint32_t)(v[S_TOK].len / sizeof(es_ix_tok));
-			xn.n_tok = (uint8_t)nt->n;
-			xn.strength = (uint8_t)nm->strength;
-			xn.kind = (uint8_t)nm->kind;
-			xn.person = e->type == ES_TYPE_PERSON || (e->type == ES_TYPE_UNKNOWN && xe.person_like);
-			vec_push(&v[S_NAME], &xn, sizeof xn);
-			for (size_t t = 0; t < nt->n; t++) {
-				const es_tok *tk = &nt->tok[t];
-				es_ix_tok xt = {0};
-				xt.canon = intern(&sp, tk->canon, tk->canon_len);
-				xt.text = intern(&sp, tk->text, tk->text_len);
-				xt.canon_len = tk->canon_len;
-				xt.text_len = tk->text_len;
-				xt.kind = tk->kind;
-				xt.flags = tk->flags;
-				vec_push(&v[S_TOK], &xt, sizeof xt);
-				/* document frequency: once per name */
-				bool again = false;
-				for (size_t u = 0; u < t; u++)
-					if (strcmp(nt->tok[u].canon, tk->canon) == 0)
-						again = true;
-				if (!again) {
-					bool fresh;
-					uint32_t *c = map_slot(&df, es_index_key('c', tk->canon, tk->canon_len), &fresh);
-					if (!c) {
-						rc = es_err_set(err, ES_ENOMEM, "out of memory");
-						goto done;
-					}
-					(*c)++;
-				}
-			}
-		}
-		for (size_t s = 0; s < n_seen; s++) {
-			free(seen[s]);
-			seen[s] = NULL;
-		}
-		vec_push(&v[S_ENT], &xe, sizeof xe);
-	}
-	for (int s = 0; s < S_COUNT; s++)
-		if (v[s].oom || sp.pool.oom || sp.pool.len >= UINT32_MAX) {
-			rc = es_err_set(err, ES_ENOMEM, "out of memory building the index");
-			goto done;
-		}
+	char c[4] = {'\x01', 'g', (char)(cls >> 8), (char)(cls & 0xff)};
+	return es_index_key('k', c, sizeof c);
+}
 
-	/* weights and keys */
-	size_t n_names = v[S_NAME].len / sizeof(es_ix_name);
-	if (n_names >= (1u << 24)) {
-		rc = es_err_set(err, ES_ETOOBIG, "index: %zu names, at most %u", n_names, (1u << 24) - 1);
-		goto done;
+/* The state of one index build: the sections as they grow, the string pool,
+ * the keys and the document frequencies. */
+typedef struct {
+	const es_normalizer *nz;
+	const es_lexicon *lex;
+	spool sp;
+	es_buf v[S_COUNT];
+	keyset ks;
+	map64 df;      /* 'c' key of a canonical word -> names using it */
+	es_ntoks *nt;
+	char **seen;   /* the current entity's normalized names (a name twice is indexed once) */
+	size_t *seen_id;
+	size_t n_seen, skipped;
+} builder;
+
+static void builder_free(builder *b)
+{
+	if (b->seen) {
+		for (size_t s = 0; s < ES_MAX_NAMES; s++)
+			free(b->seen[s]);
+		free(b->seen);
 	}
+	free(b->seen_id);
+	free(b->nt);
+	es_buf_free(&b->sp.pool);
+	map_free(&b->sp.intern);
+	for (int s = 0; s < S_COUNT; s++)
+		es_buf_free(&b->v[s]);
+	es_vec_free(&b->ks.kpairs);
+	es_vec_free(&b->ks.tpairs);
+	map_free(&b->ks.terms);
+	map_free(&b->ks.gen);
+	map_free(&b->ks.gen_seen);
+	map_free(&b->df);
+}
+
+/* An entity's display data: strings, programmes, countries, addresses (an
+ * allocation failure shows in the sections' oom, checked after all). */
+static void add_display(builder *b, const es_entity *e, es_ix_entity *xe)
+{
+	spool *sp = &b->sp;
+	xe->source = (uint8_t)e->source;
+	xe->type = (uint8_t)e->type;
+	xe->entry_id = istr(sp, e->entry_id);
+	xe->list = istr(sp, e->list);
+	xe->name = istr(sp, e->name);
+	xe->lic_req = istr(sp, e->license_requirement);
+	xe->lic_pol = istr(sp, e->license_policy);
+	xe->frn = istr(sp, e->federal_register_notice);
+	xe->start_date = istr(sp, e->start_date);
+	xe->end_date = istr(sp, e->end_date);
+	xe->address_only = e->list && strcmp(e->list, "EL") == 0 && looks_like_address(e->name);
+	if (e->type == ES_TYPE_UNKNOWN && e->name && es_normalize(b->nz, e->name, strlen(e->name), b->nt, NULL) == ES_OK)
+		xe->person_like = es_index_reads_like_person(b->nt);
+	xe->prog_start = (uint32_t)(b->v[S_PROG].len / sizeof(uint32_t));
+	for (size_t i = 0; i < e->n_programs && i < UINT16_MAX; i++) {
+		uint32_t o = istr(sp, e->programs[i]);
+		buf_push(&b->v[S_PROG], &o, sizeof o);
+		xe->n_prog++;
+	}
+	xe->ctry_start = (uint32_t)(b->v[S_CTRY].len / 3);
+	for (size_t i = 0; i < e->n_countries; i++) {
+		bool dup = false;
+		for (size_t j = 0; j < i; j++)
+			if (memcmp(e->countries[j].cc, e->countries[i].cc, 2) == 0)
+				dup = true;
+		if (dup || !e->countries[i].cc[0])
+			continue;
+		char cc[3] = {e->countries[i].cc[0], e->countries[i].cc[1], '\0'};
+		buf_push(&b->v[S_CTRY], cc, 3);
+		xe->n_ctry++;
+	}
+	xe->addr_start = (uint32_t)(b->v[S_ADDR].len / sizeof(es_ix_addr));
+	for (size_t i = 0; i < e->n_addresses && i < UINT16_MAX; i++) {
+		const es_address *a = &e->addresses[i];
+		es_ix_addr xa = {0};
+		xa.street = istr(sp, a->street);
+		xa.city = istr(sp, a->city);
+		xa.region = istr(sp, a->region);
+		xa.postal = istr(sp, a->postal_code);
+		xa.full = istr(sp, a->full);
+		memcpy(xa.country, a->country, 2);
+		buf_push(&b->v[S_ADDR], &xa, sizeof xa);
+		xe->n_addr++;
+	}
+}
+
+/* One token of a listed name, and its document frequency (once per name). */
+static es_code add_token(builder *b, const es_ntoks *nt, size_t t, const es_stok *mark)
+{
+	const es_tok *tk = &nt->tok[t];
+	es_ix_tok xt = {0};
+	xt.cls = mark->cls;
+	xt.lex = mark->lex;
+	xt.canon = intern(&b->sp, tk->canon, tk->canon_len);
+	xt.text = intern(&b->sp, tk->text, tk->text_len);
+	xt.canon_len = tk->canon_len;
+	xt.text_len = tk->text_len;
+	xt.kind = tk->kind;
+	xt.flags = tk->flags;
+	buf_push(&b->v[S_TOK], &xt, sizeof xt);
+	for (size_t u = 0; u < t; u++)
+		if (strcmp(nt->tok[u].canon, tk->canon) == 0)
+			return ES_OK;
+	bool fresh;
+	uint32_t *c = map_slot(&b->df, es_index_key('c', tk->canon, tk->canon_len), &fresh);
+	if (!c)
+		return ES_ENOMEM;
+	(*c)++;
+	return ES_OK;
+}
+
+/* One name of entity ei, normalized; the same normalized name twice in one
+ * entity is indexed once, with its stronger strength. */
+static es_code add_name(builder *b, const es_entity *e, size_t ei, const es_ix_entity *xe, const es_name *nm,
+			es_err *err)
+{
+	es_ntoks *nt = b->nt;
+	if (!nm->name || es_normalize(b->nz, nm->name, strlen(nm->name), nt, NULL) != ES_OK || nt->n == 0) {
+		b->skipped++;
+		return ES_OK;
+	}
+	char key[ES_QUERY_MAX * 2];
+	size_t kl = 0;
+	for (size_t t = 0; t < nt->n && kl + ES_TOK_LEN + 1 < sizeof key; t++) {
+		memcpy(key + kl, nt->tok[t].canon, nt->tok[t].canon_len);
+		kl += nt->tok[t].canon_len;
+		key[kl++] = ' ';
+	}
+	key[kl] = '\0';
+	for (size_t s = 0; s < b->n_seen; s++)
+		if (strcmp(b->seen[s], key) == 0) {
+			/* keep the stronger reading */
+			es_ix_name *names = (es_ix_name *)b->v[S_NAME].s;
+			if (nm->strength == ES_STRONG && !b->v[S_NAME].oom)
+				names[b->seen_id[s]].strength = ES_STRONG;
+			return ES_OK;
+		}
+	size_t name_id = b->v[S_NAME].len / sizeof(es_ix_name);
+	b->seen_id[b->n_seen] = name_id;
+	b->seen[b->n_seen] = strdup(key);
+	if (!b->seen[b->n_seen])
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	b->n_seen++;
+	es_ix_name xn = {0};
+	xn.entity = (uint32_t)ei;
+	xn.display = istr(&b->sp, nm->name);
+	xn.tok_start = (uint32_t)(b->v[S_TOK].len / sizeof(es_ix_tok));
+	xn.n_tok = (uint8_t)nt->n;
+	xn.strength = (uint8_t)nm->strength;
+	xn.kind = (uint8_t)nm->kind;
+	xn.person = e->type == ES_TYPE_PERSON || (e->type == ES_TYPE_UNKNOWN && xe->person_like);
+	buf_push(&b->v[S_NAME], &xn, sizeof xn);
+	es_stok marks[ES_NAME_TOKENS];
+	for (size_t t = 0; t < nt->n; t++) {
+		marks[t].canon = nt->tok[t].canon;
+		marks[t].canon_len = nt->tok[t].canon_len;
+		marks[t].kind = nt->tok[t].kind;
+	}
+	es_lexicon_mark(b->lex, marks, nt->n);
+	for (size_t t = 0; t < nt->n; t++)
+		if (add_token(b, nt, t, &marks[t]) != ES_OK)
+			return es_err_set(err, ES_ENOMEM, "out of memory");
+	return ES_OK;
+}
+
+static es_code add_entity(builder *b, const es_entity *e, size_t ei, es_err *err)
+{
+	es_ix_entity xe = {0};
+	add_display(b, e, &xe);
+	es_code rc = ES_OK;
+	b->n_seen = 0;
+	for (size_t ni = 0; ni < e->n_names && ni < ES_MAX_NAMES && rc == ES_OK; ni++)
+		rc = add_name(b, e, ei, &xe, &e->names[ni], err);
+	for (size_t s = 0; s < b->n_seen; s++) {
+		free(b->seen[s]);
+		b->seen[s] = NULL;
+	}
+	buf_push(&b->v[S_ENT], &xe, sizeof xe);
+	return rc;
+}
+
+/* A name's weights and what the matcher's bounds need of it: total weight,
+ * whether a query may contain it, its longest word, the lengths of its words
+ * without keys. */
+static void weigh_name(builder *b, es_ix_name *nm, double n_docs)
+{
+	es_stok st[ES_NAME_TOKENS];
+	double idf[ES_NAME_TOKENS];
+	const char *pool = b->sp.pool.s;
+	es_ix_tok *t = (es_ix_tok *)b->v[S_TOK].s + nm->tok_start;
+	size_t n = nm->n_tok;
+	for (size_t k = 0; k < n; k++) {
+		bool fresh;
+		uint32_t *c = map_slot(&b->df, es_index_key('c', pool + t[k].canon, t[k].canon_len), &fresh);
+		idf[k] = idf_of(n_docs, c ? *c : 0);
+		st[k].kind = t[k].kind;
+		st[k].flags = t[k].flags;
+	}
+	es_score_weigh(st, n, idf);
+	/* containable: not a person; a distinctive word at least as rare as
+	 * ES_INDEX_CONTAIN_MAX_DF names make it, or none at all */
+	bool any_dist = false, rare = false;
+	double rare_idf = idf_of(n_docs, ES_INDEX_CONTAIN_MAX_DF);
+	for (size_t k = 0; k < n; k++) {
+		if ((t[k].kind != ES_TK_WORD && t[k].kind != ES_TK_NUM) || (t[k].flags & ES_TF_PAREN))
+			continue;
+		any_dist = true;
+		if (idf[k] >= rare_idf * 0.999)
+			rare = true;
+	}
+	const es_ix_entity *ne = (const es_ix_entity *)b->v[S_ENT].s + nm->entity;
+	nm->containable = ne->type != ES_TYPE_PERSON && (rare || !any_dist);
+	double wsum = 0;
+	for (size_t k = 0; k < n; k++) {
+		t[k].w = st[k].w;
+		wsum += st[k].w;
+	}
+	nm->wsum = (float)wsum;
+	/* what es_match.c needs to tell whether a query word could align
+	 * with a word of this name three edits away */
+	size_t ml = 0;
+	for (size_t k = 0; k < n; k++) {
+		if (t[k].kind != ES_TK_INITIAL && t[k].kind != ES_TK_NUM) {
+			if (t[k].canon_len > ml)
+				ml = t[k].canon_len;
+			if (t[k].text_len > ml)
+				ml = t[k].text_len;
+		}
+	}
+	nm->maxlen = (uint8_t)(ml < 255 ? ml : 255);
+	bool anyd = false;
+	for (size_t k = 0; k < n; k++)
+		anyd |= is_distinctive(t[k].kind);
+	size_t umin = 255, umax = 0;
+	for (size_t k = 0; k < n; k++) {
+		if (t[k].kind == ES_TK_INITIAL || (keyed(&t[k], anyd) && k < POS_PAIR))
+			continue;
+		size_t lo = t[k].canon_len < t[k].text_len ? t[k].canon_len : t[k].text_len;
+		size_t hi = t[k].canon_len > t[k].text_len ? t[k].canon_len : t[k].text_len;
+		if (lo < umin)
+			umin = lo;
+		if (hi > umax)
+			umax = hi;
+	}
+	nm->ukmin = (uint8_t)(umax ? umin : 0);
+	nm->ukmax = (uint8_t)(umax < 255 ? umax : 255);
+}
+
+/* Weights of every name, and their keys. */
+static es_code weigh_and_key(builder *b, es_err *err)
+{
+	size_t n_names = b->v[S_NAME].len / sizeof(es_ix_name);
+	if (n_names >= (1u << 24))
+		return es_err_set(err, ES_ETOOBIG, "index: %zu names, at most %u", n_names, (1u << 24) - 1);
 	double n_docs = (double)(n_names ? n_names : 1);
-	es_ix_name *names = (es_ix_name *)v[S_NAME].p;
-	es_ix_tok *toks = (es_ix_tok *)v[S_TOK].p;
-	const char *pool = (const char *)sp.pool.p;
+	es_ix_name *names = (es_ix_name *)b->v[S_NAME].s;
+	es_ix_tok *toks = (es_ix_tok *)b->v[S_TOK].s;
 	for (size_t ni = 0; ni < n_names; ni++) {
-		es_stok st[ES_NAME_TOKENS];
-		double idf[ES_NAME_TOKENS];
-		es_ix_tok *t = toks + names[ni].tok_start;
-		size_t n = names[ni].n_tok;
-		for (size_t k = 0; k < n; k++) {
-			bool fresh;
-			uint32_t *c = map_slot(&df, es_index_key('c', pool + t[k].canon, t[k].canon_len), &fresh);
-			idf[k] = idf_of(n_docs, c ? *c : 0);
-			st[k].kind = t[k].kind;
-			st[k].flags = t[k].flags;
-		}
-		es_score_weigh(st, n, idf);
-		double wsum = 0;
-		for (size_t k = 0; k < n; k++) {
-			t[k].w = st[k].w;
-			wsum += st[k].w;
-		}
-		names[ni].wsum = (float)wsum;
-		/* what es_match.c needs to tell whether a query word could align
-		 * with a word of this name three edits away */
-		size_t ml = 0;
-		for (size_t k = 0; k < n; k++) {
-			if (t[k].kind != ES_TK_INITIAL && t[k].kind != ES_TK_NUM) {
-				if (t[k].canon_len > ml)
-					ml = t[k].canon_len;
-				if (t[k].text_len > ml)
-					ml = t[k].text_len;
-			}
-		}
-		names[ni].maxlen = (uint8_t)(ml < 255 ? ml : 255);
-		if (push_keys(&ks, t, n, pool, (uint32_t)ni, &names[ni].wfree) != ES_OK) {
-			rc = es_err_set(err, ES_ENOMEM, "out of memory building the index");
-			goto done;
-		}
+		weigh_name(b, &names[ni], n_docs);
+		if (push_keys(&b->ks, toks + names[ni].tok_start, names[ni].n_tok, b->sp.pool.s, (uint32_t)ni,
+			      &names[ni].wfree) != ES_OK)
+			return es_err_set(err, ES_ENOMEM, "out of memory building the index");
 	}
-	/* keys -> term ids */
-	size_t np = ks.kpairs.len / sizeof(kpair);
-	kpair *kp = (kpair *)ks.kpairs.p;
+	return ES_OK;
+}
+
+/* Keys -> term ids (TREF), in hash buckets (CSR): BKT[b]..BKT[b+1] are the
+ * keys of bucket b, one to two per bucket (at most two on average, so the
+ * bucket array stays small with the deletion-2 keys); document-frequency
+ * and 'g' keys among them. */
+static es_code write_keys(builder *b, es_err *err)
+{
+	keyset *ks = &b->ks;
+	size_t np = ks->kpairs.n;
+	kpair *kp = (kpair *)ks->kpairs.data;
 	if (np)
 		qsort(kp, np, sizeof *kp, kpair_cmp);
-	size_t n_keys = df.n + ks.gen.n;
+	size_t n_keys = b->df.n + ks->gen.n;
 	for (size_t i = 0; i < np; i++)
 		if (i == 0 || kp[i].h != kp[i - 1].h)
 			n_keys++;
-	/* keys in buckets (CSR): BKT[b]..BKT[b+1] are the keys of bucket b,
-	 * one to two per bucket (at most two on average, so the bucket array
-	 * stays small with the deletion-2 keys) */
 	size_t nb = 16;
 	while (nb * 2 < n_keys)
 		nb *= 2;
 	es_ix_key *all = calloc(n_keys ? n_keys : 1, sizeof *all);
-	uint32_t *bkt = vec_push(&v[S_BKT], NULL, (nb + 1) * sizeof(uint32_t));
-	es_ix_key *keys = vec_push(&v[S_KEY], NULL, (n_keys ? n_keys : 1) * sizeof(es_ix_key));
+	uint32_t *bkt = buf_push(&b->v[S_BKT], NULL, (nb + 1) * sizeof(uint32_t));
+	es_ix_key *keys = buf_push(&b->v[S_KEY], NULL, (n_keys ? n_keys : 1) * sizeof(es_ix_key));
 	if (!all || !bkt || !keys) {
 		free(all);
-		rc = es_err_set(err, ES_ENOMEM, "out of memory building the index");
-		goto done;
+		return es_err_set(err, ES_ENOMEM, "out of memory building the index");
 	}
 	if (!n_keys)
-		v[S_KEY].len = 0;
+		b->v[S_KEY].len = 0;
 	size_t nk = 0;
 	for (size_t i = 0; i < np;) {
 		size_t j = i;
-		uint32_t start = (uint32_t)(v[S_TREF].len / sizeof(uint32_t));
+		uint32_t start = (uint32_t)(b->v[S_TREF].len / sizeof(uint32_t));
 		uint32_t cnt = 0;
 		for (; j < np && kp[j].h == kp[i].h; j++) {
 			if (j > i && kp[j].name == kp[j - 1].name)
 				continue;
-			vec_push(&v[S_TREF], &kp[j].name, sizeof(uint32_t));
+			buf_push(&b->v[S_TREF], &kp[j].name, sizeof(uint32_t));
 			cnt++;
 		}
 		all[nk++] = (es_ix_key){kp[i].h, start, cnt};
 		i = j;
 	}
-	for (size_t i = 0; i < df.cap; i++)
-		if (df.k[i])
-			all[nk++] = (es_ix_key){df.k[i], ES_IX_DF, df.v[i]};
-	for (size_t i = 0; i < ks.gen.cap; i++)
-		if (ks.gen.k[i])
-			all[nk++] = (es_ix_key){ks.gen.k[i], ES_IX_DF, 0};
+	for (size_t i = 0; i < b->df.cap; i++)
+		if (b->df.k[i])
+			all[nk++] = (es_ix_key){b->df.k[i], ES_IX_DF, b->df.v[i]};
+	for (size_t i = 0; i < ks->gen.cap; i++)
+		if (ks->gen.k[i])
+			all[nk++] = (es_ix_key){ks->gen.k[i], ES_IX_DF, 0};
+	/* the buffers may have moved: bkt and keys again */
+	bkt = (uint32_t *)b->v[S_BKT].s;
+	keys = (es_ix_key *)b->v[S_KEY].s;
 	for (size_t i = 0; i < nk; i++)
 		bkt[((size_t)all[i].h & (nb - 1)) + 1]++;
-	for (size_t b = 0; b < nb; b++)
-		bkt[b + 1] += bkt[b];
+	for (size_t k = 0; k < nb; k++)
+		bkt[k + 1] += bkt[k];
 	uint32_t *fill = calloc(nb, sizeof *fill);
 	if (!fill) {
 		free(all);
-		rc = es_err_set(err, ES_ENOMEM, "out of memory building the index");
-		goto done;
+		return es_err_set(err, ES_ENOMEM, "out of memory building the index");
 	}
 	for (size_t i = 0; i < nk; i++) {
-		size_t b = (size_t)all[i].h & (nb - 1);
-		keys[bkt[b] + fill[b]++] = all[i];
+		size_t k = (size_t)all[i].h & (nb - 1);
+		keys[bkt[k] + fill[k]++] = all[i];
 	}
 	free(fill);
 	free(all);
-	/* terms -> postings */
-	size_t ntp = ks.tpairs.len / sizeof(kpair);
-	kpair *tp = (kpair *)ks.tpairs.p;
+	/* the pairs and maps are in the sections now: give their memory back
+	 * before the postings and the image (the peak of a build) */
+	es_vec_free(&ks->kpairs);
+	map_free(&ks->gen);
+	map_free(&ks->gen_seen);
+	map_free(&ks->terms);
+	map_free(&b->df);
+	ks->gen = ks->gen_seen = ks->terms = b->df = (map64){0};
+	return ES_OK;
+}
+
+/* Terms -> postings: (name, position, weight of the word(s) there, weight
+ * of the name) per term, each name once per term. */
+static es_code write_postings(builder *b, es_err *err)
+{
+	keyset *ks = &b->ks;
+	size_t ntp = ks->tpairs.n;
+	kpair *tp = (kpair *)ks->tpairs.data;
 	if (ntp)
 		qsort(tp, ntp, sizeof *tp, kpair_cmp);
-	es_ix_term *terms = vec_push(&v[S_TERM], NULL, (ks.n_terms ? ks.n_terms : 1) * sizeof(es_ix_term));
-	if (!terms) {
-		rc = es_err_set(err, ES_ENOMEM, "out of memory building the index");
-		goto done;
-	}
-	if (!ks.n_terms)
-		v[S_TERM].len = 0;
+	if (!buf_push(&b->v[S_TERM], NULL, (ks->n_terms ? ks->n_terms : 1) * sizeof(es_ix_term)))
+		return es_err_set(err, ES_ENOMEM, "out of memory building the index");
+	if (!ks->n_terms)
+		b->v[S_TERM].len = 0;
+	es_ix_term *terms = (es_ix_term *)b->v[S_TERM].s;
+	const es_ix_name *names = (const es_ix_name *)b->v[S_NAME].s;
+	const es_ix_tok *toks = (const es_ix_tok *)b->v[S_TOK].s;
 	for (size_t i = 0; i < ntp;) {
 		size_t j = i;
-		uint32_t start = (uint32_t)(v[S_POST].len / sizeof(es_ix_post)), cnt = 0;
+		uint32_t start = (uint32_t)(b->v[S_POST].len / sizeof(es_ix_post)), cnt = 0;
 		for (; j < ntp && tp[j].h == tp[i].h; j++) {
 			if (j > i && tp[j].name == tp[j - 1].name)
 				continue;
@@ -771,70 +876,95 @@ es_code es_index_build(const es_entityset *ents, const es_normalizer *nz, const 
 			float w = t0->w;
 			if ((tp[j].name & POS_PAIR) && pos + 1u < names[nid].n_tok)
 				w += t0[1].w;
-			es_ix_post po = {tp[j].name, w};
-			vec_push(&v[S_POST], &po, sizeof po);
+			es_ix_post po = {tp[j].name, weight_units(w), weight_units(names[nid].wsum)};
+			buf_push(&b->v[S_POST], &po, sizeof po);
 			cnt++;
 		}
 		terms[tp[i].h].start = start;
 		terms[tp[i].h].len = cnt;
 		i = j;
 	}
-	if (v[S_POST].oom || v[S_TREF].oom || ks.oom) {
-		rc = es_err_set(err, ES_ENOMEM, "out of memory building the index");
-		goto done;
-	}
+	if (b->v[S_POST].oom || b->v[S_TREF].oom || ks->oom || ks->kpairs.oom || ks->tpairs.oom)
+		return es_err_set(err, ES_ENOMEM, "out of memory building the index");
+	es_vec_free(&ks->tpairs);
+	return ES_OK;
+}
 
-	/* the image */
+/* The image: header, then every section 8-byte aligned; the checksum last. */
+static es_code write_image(builder *b, const char *set_hash, const char *norm_hash, void **out, size_t *out_len,
+			   es_err *err)
+{
 	ix_header h;
 	memset(&h, 0, sizeof h);
 	memcpy(h.magic, MAGIC, 8);
 	h.version = ES_INDEX_VERSION;
 	h.header_size = sizeof h;
 	snprintf(h.set_hash, sizeof h.set_hash, "%s", set_hash);
-	snprintf(h.norm_hash, sizeof h.norm_hash, "%s", es_normalizer_hash(nz));
-	h.n_docs = n_names;
-	v[S_STR] = sp.pool;
-	sp.pool = (vec){0};
+	snprintf(h.norm_hash, sizeof h.norm_hash, "%s", norm_hash ? norm_hash : es_normalizer_hash(b->nz));
+	h.n_docs = b->v[S_NAME].len / sizeof(es_ix_name);
+	b->v[S_STR] = b->sp.pool;
+	b->sp.pool = (es_buf){0};
 	size_t off = (sizeof h + 7) & ~(size_t)7;
 	for (int s = 0; s < S_COUNT; s++) {
 		h.off[s] = off;
-		h.count[s] = v[s].len / rec_size[s];
-		off = (off + v[s].len + 7) & ~(size_t)7;
+		h.count[s] = b->v[s].len / rec_size[s];
+		off = (off + b->v[s].len + 7) & ~(size_t)7;
 	}
 	h.file_size = off;
 	unsigned char *img = calloc(1, off);
-	if (!img) {
-		rc = es_err_set(err, ES_ENOMEM, "out of memory");
-		goto done;
+	if (!img)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	for (int s = S_COUNT; s-- > 0;) {
+		if (b->v[s].len)
+			memcpy(img + h.off[s], b->v[s].s, b->v[s].len);
+		es_buf_free(&b->v[s]); /* copied: the peak stays near one image */
 	}
-	for (int s = 0; s < S_COUNT; s++)
-		if (v[s].len)
-			memcpy(img + h.off[s], v[s].p, v[s].len);
 	h.checksum = 0;
 	h.checksum = image_checksum(&h, img, off);
 	memcpy(img, &h, sizeof h);
 	*out = img;
 	*out_len = off;
-	if (skipped_names)
-		*skipped_names = skipped;
-done:
-	if (seen) {
-		for (size_t s = 0; s < ES_MAX_NAMES; s++)
-			free(seen[s]);
-		free(seen);
+	return ES_OK;
+}
+
+es_code es_index_build(const es_entityset *ents, const es_normalizer *nz, const es_lexicon *lex,
+		       const char *set_hash, const char *norm_hash, void **out, size_t *out_len,
+		       size_t *skipped_names, es_err *err)
+{
+	es_code rc = ES_OK;
+	builder b = {0};
+	b.nz = nz;
+	b.lex = lex;
+	*out = NULL;
+	*out_len = 0;
+	b.nt = malloc(sizeof *b.nt);
+	b.seen = calloc(ES_MAX_NAMES, sizeof *b.seen);
+	b.seen_id = calloc(ES_MAX_NAMES, sizeof *b.seen_id);
+	if (!b.nt || !b.seen || !b.seen_id) {
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+		goto done;
 	}
-	free(seen_id);
-	free(nt);
-	free(sp.pool.p);
-	map_free(&sp.intern);
+	buf_push(&b.sp.pool, "", 1);
+	for (size_t ei = 0; ei < ents->n && rc == ES_OK; ei++)
+		rc = add_entity(&b, ents->items[ei], ei, err);
+	if (rc != ES_OK)
+		goto done;
 	for (int s = 0; s < S_COUNT; s++)
-		free(v[s].p);
-	free(ks.kpairs.p);
-	free(ks.tpairs.p);
-	map_free(&ks.terms);
-	map_free(&ks.gen);
-	map_free(&ks.gen_seen);
-	map_free(&df);
+		if (b.v[s].oom || b.sp.pool.oom || b.sp.pool.len >= UINT32_MAX) {
+			rc = es_err_set(err, ES_ENOMEM, "out of memory building the index");
+			goto done;
+		}
+	rc = weigh_and_key(&b, err);
+	if (rc == ES_OK)
+		rc = write_keys(&b, err);
+	if (rc == ES_OK)
+		rc = write_postings(&b, err);
+	if (rc == ES_OK)
+		rc = write_image(&b, set_hash, norm_hash, out, out_len, err);
+	if (rc == ES_OK && skipped_names)
+		*skipped_names = b.skipped;
+done:
+	builder_free(&b);
 	return rc;
 }
 
@@ -860,7 +990,25 @@ static bool str_ok(const es_index *ix, uint32_t off)
 	return off < ix->str_size;
 }
 
-static es_code validate(es_index *ix, const char *set_hash, const char *norm_hash, es_err *err)
+/* A token's spellings lie in the string pool and its weight is a weight. */
+static inline bool tok_ok(const es_index *ix, const es_ix_tok *t)
+{
+	return (uint64_t)t->canon + t->canon_len < ix->str_size && (uint64_t)t->text + t->text_len < ix->str_size &&
+	       t->canon_len < ES_TOK_LEN && t->text_len < ES_TOK_LEN && isfinite(t->w) && t->w >= 0 && t->text != 0;
+}
+
+/* What a load checks. Every load checks the header (magic, version, size, both
+ * hashes), the section bounds and the small sections the scorer reads without
+ * further checks (entities, names, tokens, addresses, countries, programmes);
+ * the large key, term and posting sections are range-checked where they are
+ * read (es_index_terms, es_index_term_postings, es_index_post_name). A full
+ * check adds the checksum and every record of those: it reads all of the
+ * file, so it runs after a build is saved, after fetch and on request
+ * (es_index_verify), not at every open. */
+typedef enum { CHECK_OPEN, CHECK_FULL } check_level;
+
+static es_code validate(es_index *ix, const char *set_hash, const char *norm_hash, check_level level,
+			es_err *err)
 {
 	const ix_header *h = ix->h;
 	if (ix->len < sizeof *h || memcmp(h->magic, MAGIC, 8) != 0)
@@ -875,7 +1023,7 @@ static es_code validate(es_index *ix, const char *set_hash, const char *norm_has
 		return es_err_set(err, ES_ECORRUPT, "index: built for another list set (stale)");
 	if (memchr(h->norm_hash, '\0', sizeof h->norm_hash) == NULL || strcmp(h->norm_hash, norm_hash) != 0)
 		return es_err_set(err, ES_ECORRUPT, "index: built with other normalization data (stale)");
-	if (image_checksum(h, ix->base, ix->len) != h->checksum)
+	if (level == CHECK_FULL && image_checksum(h, ix->base, ix->len) != h->checksum)
 		return es_err_set(err, ES_ECORRUPT, "index: checksum mismatch (damaged)");
 	for (int s = 0; s < S_COUNT; s++) {
 		uint64_t o = h->off[s], c = h->count[s];
@@ -920,17 +1068,26 @@ static es_code validate(es_index *ix, const char *set_hash, const char *norm_has
 		    !isfinite(n->wfree) || n->wfree < 0)
 			return es_err_set(err, ES_ECORRUPT, "index: name %llu is inconsistent", (unsigned long long)i);
 	}
-	for (uint64_t i = 0; i < cnt[S_TOK]; i++) {
-		const es_ix_tok *t = &ix->tok[i];
-		if ((uint64_t)t->canon + t->canon_len >= ix->str_size ||
-		    (uint64_t)t->text + t->text_len >= ix->str_size || ix->str[t->canon + t->canon_len] != '\0' ||
-		    ix->str[t->text + t->text_len] != '\0' || t->canon_len >= ES_TOK_LEN || t->text_len >= ES_TOK_LEN ||
-		    !isfinite(t->w) || t->w < 0 || t->text == 0)
+	/* tokens: each name's, where es_index_name_toks reads them (checking
+	 * them all here reads most of the string pool) */
+	for (uint64_t i = 0; level == CHECK_FULL && i < cnt[S_TOK]; i++)
+		if (!tok_ok(ix, &ix->tok[i]) || ix->str[ix->tok[i].canon + ix->tok[i].canon_len] != '\0' ||
+		    ix->str[ix->tok[i].text + ix->tok[i].text_len] != '\0')
 			return es_err_set(err, ES_ECORRUPT, "index: token %llu is inconsistent", (unsigned long long)i);
-	}
 	uint64_t nb = cnt[S_BKT] ? cnt[S_BKT] - 1 : 0;
 	if (nb == 0 || (nb & (nb - 1)) || ix->bkt[0] != 0 || ix->bkt[nb] != cnt[S_KEY])
 		return es_err_set(err, ES_ECORRUPT, "index: bad key buckets");
+	for (uint64_t i = 0; i < cnt[S_PROG]; i++)
+		if (!str_ok(ix, ix->prog[i]))
+			return es_err_set(err, ES_ECORRUPT, "index: bad programme string");
+	for (uint64_t i = 0; i < cnt[S_ADDR]; i++) {
+		const es_ix_addr *a = &ix->addr[i];
+		if (!str_ok(ix, a->street) || !str_ok(ix, a->city) || !str_ok(ix, a->region) ||
+		    !str_ok(ix, a->postal) || !str_ok(ix, a->full) || a->country[2] != '\0')
+			return es_err_set(err, ES_ECORRUPT, "index: bad address");
+	}
+	if (level != CHECK_FULL)
+		return ES_OK;
 	for (uint64_t b = 0; b < nb; b++)
 		if (ix->bkt[b] > ix->bkt[b + 1])
 			return es_err_set(err, ES_ECORRUPT, "index: bad key buckets");
@@ -944,17 +1101,8 @@ static es_code validate(es_index *ix, const char *set_hash, const char *norm_has
 		if ((uint64_t)ix->term[i].start + ix->term[i].len > cnt[S_POST])
 			return es_err_set(err, ES_ECORRUPT, "index: term %llu out of bounds", (unsigned long long)i);
 	for (uint64_t i = 0; i < cnt[S_POST]; i++)
-		if ((ix->post[i].np >> 8) >= cnt[S_NAME] || !isfinite(ix->post[i].w) || ix->post[i].w < 0)
+		if ((ix->post[i].np >> 8) >= cnt[S_NAME])
 			return es_err_set(err, ES_ECORRUPT, "index: posting %llu out of bounds", (unsigned long long)i);
-	for (uint64_t i = 0; i < cnt[S_PROG]; i++)
-		if (!str_ok(ix, ix->prog[i]))
-			return es_err_set(err, ES_ECORRUPT, "index: bad programme string");
-	for (uint64_t i = 0; i < cnt[S_ADDR]; i++) {
-		const es_ix_addr *a = &ix->addr[i];
-		if (!str_ok(ix, a->street) || !str_ok(ix, a->city) || !str_ok(ix, a->region) ||
-		    !str_ok(ix, a->postal) || !str_ok(ix, a->full) || a->country[2] != '\0')
-			return es_err_set(err, ES_ECORRUPT, "index: bad address");
-	}
 	return ES_OK;
 }
 
@@ -963,8 +1111,8 @@ static const char *nul(const es_index *ix, uint32_t off)
 	return off && off < ix->str_size ? ix->str + off : NULL;
 }
 
-es_code es_index_attach(es_index **out, void *buf, size_t len, bool mapped, const char *set_hash,
-			const char *norm_hash, es_err *err)
+static es_code attach(es_index **out, void *buf, size_t len, bool mapped, const char *set_hash,
+		      const char *norm_hash, check_level level, es_err *err)
 {
 	es_code rc = ES_OK;
 	*out = NULL;
@@ -980,7 +1128,7 @@ es_code es_index_attach(es_index **out, void *buf, size_t len, bool mapped, cons
 	ix->len = len;
 	ix->mapped = mapped;
 	ix->h = (const ix_header *)buf;
-	rc = validate(ix, set_hash, norm_hash, err);
+	rc = validate(ix, set_hash, norm_hash, level, err);
 	if (rc != ES_OK)
 		goto fail;
 	size_t np = ix->h->count[S_PROG], na = ix->h->count[S_ADDR];
@@ -1009,8 +1157,14 @@ fail:
 	return rc;
 }
 
-es_code es_index_load(es_index **out, const char *path, const char *set_hash, const char *norm_hash,
-		      es_err *err)
+es_code es_index_attach(es_index **out, void *buf, size_t len, bool mapped, const char *set_hash,
+			const char *norm_hash, es_err *err)
+{
+	return attach(out, buf, len, mapped, set_hash, norm_hash, CHECK_OPEN, err);
+}
+
+static es_code load(es_index **out, const char *path, const char *set_hash, const char *norm_hash,
+		    check_level level, es_err *err)
 {
 	*out = NULL;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -1033,12 +1187,26 @@ es_code es_index_load(es_index **out, const char *path, const char *set_hash, co
 	close(fd);
 	if (p == MAP_FAILED)
 		return es_err_set(err, ES_EIO, "%s: cannot map: %s", path, strerror(errno));
-	es_code rc = es_index_attach(out, p, (size_t)st.st_size, true, set_hash, norm_hash, err);
+	es_code rc = attach(out, p, (size_t)st.st_size, true, set_hash, norm_hash, level, err);
 	if (rc != ES_OK && err) {
 		char tmp[ES_ERR_MSG_MAX];
 		snprintf(tmp, sizeof tmp, "%s", err->msg);
 		es_err_set(err, rc, "%s: %s", path, tmp);
 	}
+	return rc;
+}
+
+es_code es_index_load(es_index **out, const char *path, const char *set_hash, const char *norm_hash,
+		      es_err *err)
+{
+	return load(out, path, set_hash, norm_hash, CHECK_OPEN, err);
+}
+
+es_code es_index_verify(const char *path, const char *set_hash, const char *norm_hash, es_err *err)
+{
+	es_index *ix = NULL;
+	es_code rc = load(&ix, path, set_hash, norm_hash, CHECK_FULL, err);
+	es_index_free(ix);
 	return rc;
 }
 
@@ -1050,6 +1218,11 @@ size_t es_index_n_entities(const es_index *ix)
 size_t es_index_n_names(const es_index *ix)
 {
 	return ix->h->count[S_NAME];
+}
+
+size_t es_index_n_terms(const es_index *ix)
+{
+	return ix->h->count[S_TERM];
 }
 
 const es_ix_entity *es_index_entity(const es_index *ix, size_t i)
@@ -1086,6 +1259,9 @@ size_t es_index_name_toks(const es_index *ix, const es_ix_name *nm, es_stok *out
 {
 	size_t n = nm->n_tok;
 	const es_ix_tok *t = ix->tok + nm->tok_start;
+	for (size_t k = 0; k < n; k++)
+		if (!tok_ok(ix, &t[k]))
+			return 0; /* a damaged token: the name is not scored */
 	for (size_t k = 0; k < n; k++) {
 		out[k].canon = ix->str + t[k].canon;
 		out[k].text = ix->str + t[k].text;
@@ -1095,6 +1271,8 @@ size_t es_index_name_toks(const es_index *ix, const es_ix_name *nm, es_stok *out
 		out[k].flags = t[k].flags;
 		out[k].w = t[k].w;
 		out[k].id = t[k].text;
+		out[k].cls = t[k].cls;
+		out[k].lex = t[k].lex;
 	}
 	return n;
 }
@@ -1104,16 +1282,22 @@ void es_index_prefetch_toks(const es_index *ix, const es_ix_name *nm)
 	__builtin_prefetch(ix->tok + nm->tok_start);
 }
 
-float es_index_tok_weight(const es_index *ix, const es_ix_name *nm, size_t k)
+
+/* The keys of the bucket of key: [*lo, return value), clamped to the key
+ * section (a damaged bucket array reads no further than the keys). */
+static inline uint32_t bucket_range(const es_index *ix, uint64_t key, uint32_t *lo)
 {
-	return ix->tok[nm->tok_start + k].w;
+	size_t nb = ix->h->count[S_BKT] - 1;
+	size_t b = (size_t)key & (nb - 1);
+	uint32_t nk = (uint32_t)ix->h->count[S_KEY], a = ix->bkt[b], z = ix->bkt[b + 1];
+	*lo = a < nk ? a : nk;
+	return z < nk ? z : nk;
 }
 
 const uint32_t *es_index_terms(const es_index *ix, uint64_t key, uint32_t *len, uint32_t *df)
 {
-	size_t nb = ix->h->count[S_BKT] - 1;
-	size_t b = (size_t)key & (nb - 1);
-	for (uint32_t i = ix->bkt[b]; i < ix->bkt[b + 1]; i++) {
+	uint32_t lo, hi = bucket_range(ix, key, &lo);
+	for (uint32_t i = lo; i < hi; i++) {
 		const es_ix_key *k = &ix->key[i];
 		if (k->h != key)
 			continue;
@@ -1123,6 +1307,8 @@ const uint32_t *es_index_terms(const es_index *ix, uint64_t key, uint32_t *len, 
 				*df = k->len;
 			return NULL;
 		}
+		if ((uint64_t)k->start + k->len > ix->h->count[S_TREF])
+			break; /* damaged: no terms */
 		*len = k->len;
 		if (df)
 			*df = 0;
@@ -1165,9 +1351,8 @@ bool es_index_has_any_key(const es_index *ix, const uint64_t *keys, size_t nk)
 
 bool es_index_has_key(const es_index *ix, uint64_t key)
 {
-	size_t nb = ix->h->count[S_BKT] - 1;
-	size_t b = (size_t)key & (nb - 1);
-	for (uint32_t i = ix->bkt[b]; i < ix->bkt[b + 1]; i++)
+	uint32_t lo, hi = bucket_range(ix, key, &lo);
+	for (uint32_t i = lo; i < hi; i++)
 		if (ix->key[i].h == key)
 			return true;
 	return false;
@@ -1175,7 +1360,8 @@ bool es_index_has_key(const es_index *ix, uint64_t key)
 
 const es_ix_post *es_index_term_postings(const es_index *ix, uint32_t term, uint32_t *len)
 {
-	if (term >= ix->h->count[S_TERM]) {
+	if (term >= ix->h->count[S_TERM] ||
+	    (uint64_t)ix->term[term].start + ix->term[term].len > ix->h->count[S_POST]) {
 		*len = 0;
 		return NULL;
 	}

@@ -18,9 +18,11 @@
  * Terms are the distinct spellings (canonical and as written) of listed
  * distinctive words and of adjacent words written together; keys are the
  * terms and their deletion-1 variants, so one typo or transposition still
- * meets (symspell), and a frequent word's names are listed once. The loader checks magic, version, size, checksum, both hashes and
- * every range and id before the index is used; a bad or stale file is never
- * trusted (the caller rebuilds it). */
+ * meets (symspell), and a frequent word's names are listed once. The loader
+ * checks magic, version, size, both hashes and the section ranges before the
+ * index is used, and every range and id is checked before it is followed; a
+ * stale or bad file is never trusted (the caller rebuilds it). The checksum
+ * is checked after a save and on request (es_index_verify). */
 #ifndef ES_INDEX_H
 #define ES_INDEX_H
 
@@ -30,14 +32,18 @@
 
 #include "es_entity.h"
 #include "es_error.h"
+#include "es_lexicon.h"
 #include "es_normalize.h"
 #include "es_record.h"
 #include "es_score.h"
 
 /* Also bumped when a parser's output for the same list files changes (18: CSL and
  * UN names derived by lists/patterns/{csl,un}_names.tsv, on top of 17's deletion-2
- * keys), so a cached index built before is rebuilt rather than trusted. */
-#define ES_INDEX_VERSION 21
+ * keys; 21: the normalization of other scripts and readings; 22: deletion keys
+ * from 3 letters, deletion-2 keys from 6, token classes and lexicon marks,
+ * given-name class keys, postings with the name's weight), so a cached index
+ * built before is rebuilt rather than trusted. */
+#define ES_INDEX_VERSION 22
 
 typedef struct {
 	uint32_t entry_id, list, name, lic_req, lic_pol, frn, start_date, end_date;
@@ -58,13 +64,28 @@ typedef struct {
 	float wsum;       /* total token weight: bounds the score before scoring */
 	float wfree;      /* weight of tokens without keys of their own (may align anyway) */
 	uint8_t maxlen;   /* longest spelling of a word (canon or text; not initials, numbers) */
-	uint8_t pad_[3];
+	uint8_t containable; /* a query may contain this name (es_score_info.contains): not a
+				person, and a word found in at most ES_INDEX_CONTAIN_MAX_DF
+				names, or no distinctive word at all */
+	uint8_t ukmin, ukmax; /* shortest and longest spelling of a word without keys of
+				 its own (legal form, stopword, generic word; not an
+				 initial), 0 when there is none: which query words
+				 may still align with one (es_match.c) */
+	uint8_t pad_[2];
 } es_ix_name;
+
+/* A listed name contained in a query (a branch: "Bank Tejarat Paris Branch")
+ * needs a word found in at most this many listed names ("Bank Tejarat" yes,
+ * "National Bank" no). */
+#define ES_INDEX_CONTAIN_MAX_DF 150
 
 typedef struct {
 	uint32_t canon, text;
 	float w;
 	uint8_t canon_len, text_len, kind, flags;
+	uint16_t cls;     /* es_stok.cls: given-name class or legal-form family */
+	uint8_t lex;      /* es_stok.lex: ES_LX_* */
+	uint8_t pad_;
 } es_ix_tok;
 
 typedef struct {
@@ -80,27 +101,56 @@ typedef struct {
 
 typedef struct {
 	uint32_t np;          /* (name id << 8) | token position (| 0x80: a pair of words) */
-	float w;              /* weight of the listed word(s) there: bounds scores while walking */
+	uint16_t w;           /* weight of the listed word(s) there (bounds scores while
+				 walking), in 1/ES_IX_WSCALE units rounded up */
+	uint16_t W;           /* total weight of the name, the same way; UINT16_MAX: at
+				 least that (a name no longer light enough to skip) */
 } es_ix_post;
+#define ES_IX_WSCALE 64.0f
+static inline float es_ix_weight(uint16_t v)
+{
+	return (float)v / ES_IX_WSCALE;
+}
 
 typedef struct es_index es_index;
 
-/* Builds the index image of a set of entities into a malloc'd buffer. */
-es_code es_index_build(const es_entityset *ents, const es_normalizer *nz, const char *set_hash,
-		       void **out, size_t *out_len, size_t *skipped_names, es_err *err);
+/* Builds the index image of a set of entities into a malloc'd buffer. lex
+ * (may be NULL) marks the tokens (es_lexicon_mark); norm_hash (NULL: the
+ * normalizer's) is the hash of the text data recorded in the header. */
+es_code es_index_build(const es_entityset *ents, const es_normalizer *nz, const es_lexicon *lex,
+		       const char *set_hash, const char *norm_hash, void **out, size_t *out_len,
+		       size_t *skipped_names, es_err *err);
+
+/* Whether a name of an untyped party reads like a person's: 2 to 5 words,
+ * none of them a legal form, a generic business word or a number. */
+bool es_index_reads_like_person(const es_ntoks *nt);
+
+/* The key of a given-name class: listed given names have it, so a query
+ * word of that class meets them (Bill reaches William). */
+uint64_t es_index_class_key(uint16_t cls);
 
 /* Validates an image and wraps it. Takes ownership of buf: free()d, or
  * munmap()ed when mapped, by es_index_free (also on failure). */
 es_code es_index_attach(es_index **out, void *buf, size_t len, bool mapped, const char *set_hash,
 			const char *norm_hash, es_err *err);
 /* Maps a file read-only and attaches it. ES_EMISSING when there is no file;
- * ES_ECORRUPT (with the reason) when it is damaged or stale. */
+ * ES_ECORRUPT (with the reason) when it is damaged or stale. Attach and load
+ * check the header, the section bounds and the small sections; the key, term
+ * and posting sections are range-checked where they are read, so a damaged
+ * file is never read out of bounds, but the checksum is not computed (it
+ * reads the whole file, a third of a cold check). */
 es_code es_index_load(es_index **out, const char *path, const char *set_hash, const char *norm_hash,
 		      es_err *err);
+/* Loads the file at path with every check: the checksum of the whole image
+ * and every record. Run after an index is saved (build, fetch) and by
+ * `lists --verify`. */
+es_code es_index_verify(const char *path, const char *set_hash, const char *norm_hash, es_err *err);
 void es_index_free(es_index *ix);
 
 size_t es_index_n_entities(const es_index *ix);
 size_t es_index_n_names(const es_index *ix);
+/* Number of terms (term ids are below it). */
+size_t es_index_n_terms(const es_index *ix);
 const es_ix_entity *es_index_entity(const es_index *ix, size_t i);
 const es_ix_name *es_index_name(const es_index *ix, size_t i);
 /* A pool string ("" for offset 0 or out of range). */
@@ -114,8 +164,6 @@ const char (*es_index_ctrys(const es_index *ix, size_t i))[3];
 /* Scorer view of a name's tokens (at most ES_NAME_TOKENS); returns the count. */
 size_t es_index_name_toks(const es_index *ix, const es_ix_name *nm, es_stok *out);
 
-/* Weight of token k of a name (k < n_tok). */
-float es_index_tok_weight(const es_index *ix, const es_ix_name *nm, size_t k);
 
 /* Terms of a key (NULL/0 when absent) and the key's document frequency.
  * Keys 'k' + a spelling or a deletion-1 variant of it lead to the terms
@@ -140,7 +188,7 @@ double es_index_idf(const es_index *ix, uint32_t df);
 /* Key hash of a kind letter and a string. */
 uint64_t es_index_key(char kind, const char *s, size_t len);
 
-/* Keys of s itself and, when len >= 5, of its deletion-1 variants (a deletion
+/* Keys of s itself and, when len >= ES_SCORE_MIN_TYPO_LEN, of its deletion-1 variants (a deletion
  * equal to the previous one is skipped), in that order, into out (room for
  * len + 1 keys); returns how many. Each equals es_index_key() of the spelling;
  * the shared prefixes are hashed once. */
@@ -150,8 +198,8 @@ size_t es_index_key_dels(char kind, const char *s, size_t len, uint64_t *out);
 /* Keys of the deletion-2 variants of s (at most ES_INDEX_MAX_DEL2). Listed
  * spellings of at least ES_INDEX_DEL2_MIN letters have them (key space 'k',
  * with the spellings and deletion-1 variants), so that words two edits
- * apart, which the scorer allows from 9 letters, still meet. */
-#define ES_INDEX_DEL2_MIN 9
+ * apart, which the scorer allows from 6 letters (ES_SCORE_MAX_EDITS), still meet. */
+#define ES_INDEX_DEL2_MIN 6
 #define ES_INDEX_MAX_DEL2 (ES_TOK_LEN * ES_TOK_LEN)
 size_t es_index_key_dels2(char kind, const char *s, size_t len, uint64_t *out);
 

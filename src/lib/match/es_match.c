@@ -19,11 +19,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "es_arabic.h"
 #include "es_cjk.h"
 #include "es_index.h"
 #include "es_io.h"
+#include "es_lexicon.h"
 #include "es_normalize.h"
 #include "es_score.h"
 
@@ -33,12 +35,19 @@ const double ES_MATCH_DEFAULT_THRESHOLD = 0.84;
 #define TYPE_MISMATCH_FACTOR 0.9
 #define COUNTRY_MISMATCH_FACTOR 0.95
 
-#define MAX_TERMS 512
+#define TERM_BUF 16384
 
-/* The distinct terms one query word reaches. */
+/* The distinct terms one query word reaches: every one of them, however
+ * many (a lost term would be a name the index never scores). */
 typedef struct {
-	uint32_t id[MAX_TERMS];
-	size_t n;
+	uint32_t *id;      /* room for every term of the index */
+	uint32_t *seen;    /* per term: == epoch when in id[] */
+	uint32_t *walked;  /* per term: == wstamp when the current query word walked it */
+	uint32_t wstamp;   /* wbase + 1 + the query word's position */
+	uint32_t wbase;    /* this query's stamps start here */
+	uint32_t *buf;     /* TERM_BUF term ids of one batch of keys */
+	uint32_t epoch;
+	size_t n, n_terms;
 } termset;
 
 /* Per-query work arrays, sized to the number of names; pooled so a shared
@@ -49,7 +58,9 @@ typedef struct {
 	float acc;          /* query weight that reached the name */
 	float m;            /* listed weight the query reached (an upper estimate) */
 	uint32_t qmask;     /* query token positions (< 32) that reached the name */
+	float W;            /* the name's total weight (from the posting; an upper estimate) */
 	uint8_t last;       /* last query token counted in acc */
+	uint8_t typo_only;  /* first reached in the second pass: no word reached it exactly */
 } name_acc;
 
 typedef struct scratch {
@@ -65,8 +76,37 @@ typedef struct scratch {
 	size_t top_cap;
 } scratch;
 
-struct es_matcher {
+/* The text data of names: the normalizer, the lexicon, and the hash of both
+ * that an index records (a change to either makes it stale). */
+typedef struct {
 	es_normalizer *nz;
+	es_lexicon *lex;
+	char hash[65];
+} textdata;
+
+static es_code textdata_open(textdata *td, const char *lists_dir, es_err *err)
+{
+	*td = (textdata){0};
+	es_code rc = es_normalizer_open(&td->nz, lists_dir, err);
+	if (rc == ES_OK)
+		rc = es_lexicon_open(&td->lex, lists_dir, td->nz, err);
+	if (rc != ES_OK)
+		return rc;
+	char both[160];
+	snprintf(both, sizeof both, "%s:%s", es_normalizer_hash(td->nz), es_lexicon_hash(td->lex));
+	es_sha256_hex(both, strlen(both), td->hash);
+	return ES_OK;
+}
+
+static void textdata_close(textdata *td)
+{
+	es_lexicon_free(td->lex);
+	es_normalizer_free(td->nz);
+	*td = (textdata){0};
+}
+
+struct es_matcher {
+	textdata td;
 	es_index *ix;
 	pthread_mutex_t lock;
 	scratch *pool;
@@ -85,14 +125,14 @@ char *es_match_index_path(const es_listset *ls)
 	return es_path_join(ls->data_dir, rel);
 }
 
-static es_code build_image(const es_listset *ls, const es_countries *countries, const es_normalizer *nz,
-			   void **img, size_t *len, es_err *err)
+static es_code build_image(const es_listset *ls, const es_countries *countries, const textdata *td, void **img,
+			   size_t *len, es_err *err)
 {
 	es_entityset set;
 	es_entityset_init(&set);
 	es_code rc = es_listset_parse_all(ls, countries, &set, NULL, NULL, err);
 	if (rc == ES_OK)
-		rc = es_index_build(&set, nz, ls->set_hash, img, len, NULL, err);
+		rc = es_index_build(&set, td->nz, td->lex, ls->set_hash, td->hash, img, len, NULL, err);
 	es_entityset_clear(&set);
 	return rc;
 }
@@ -117,14 +157,14 @@ static es_code save_image(const char *path, const void *img, size_t len, es_err 
 es_code es_match_build_index(const es_listset *ls, const es_countries *countries, const char *lists_dir,
 			     es_err *err)
 {
-	es_normalizer *nz = NULL;
+	textdata td;
 	void *img = NULL;
 	size_t len = 0;
 	char *path = NULL;
-	es_code rc = es_normalizer_open(&nz, lists_dir, err);
+	es_code rc = textdata_open(&td, lists_dir, err);
 	if (rc != ES_OK)
 		goto done;
-	rc = build_image(ls, countries, nz, &img, &len, err);
+	rc = build_image(ls, countries, &td, &img, &len, err);
 	if (rc != ES_OK)
 		goto done;
 	path = es_match_index_path(ls);
@@ -133,10 +173,29 @@ es_code es_match_build_index(const es_listset *ls, const es_countries *countries
 		goto done;
 	}
 	rc = save_image(path, img, len, err);
+	/* what was written is what will be mapped without its checksum: check it once */
+	if (rc == ES_OK)
+		rc = es_index_verify(path, ls->set_hash, td.hash, err);
 done:
 	free(path);
 	free(img);
-	es_normalizer_free(nz);
+	textdata_close(&td);
+	return rc;
+}
+
+es_code es_match_verify_index(const es_listset *ls, const char *lists_dir, es_err *err)
+{
+	textdata td;
+	char *path = es_match_index_path(ls);
+	es_code rc = path ? textdata_open(&td, lists_dir, err) : es_err_set(err, ES_ENOMEM, "out of memory");
+	if (rc == ES_OK)
+		rc = es_index_verify(path, ls->set_hash, td.hash, err);
+	/* derived data: a damaged or stale file goes, the next open rebuilds it */
+	if (rc == ES_ECORRUPT)
+		(void)unlink(path);
+	if (path)
+		textdata_close(&td);
+	free(path);
 	return rc;
 }
 
@@ -150,7 +209,7 @@ es_code es_matcher_open(es_matcher **out, const es_listset *ls, const es_countri
 	if (!m)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
 	pthread_mutex_init(&m->lock, NULL);
-	rc = es_normalizer_open(&m->nz, lists_dir, err);
+	rc = textdata_open(&m->td, lists_dir, err);
 	if (rc != ES_OK)
 		goto fail;
 	path = es_match_index_path(ls);
@@ -159,18 +218,18 @@ es_code es_matcher_open(es_matcher **out, const es_listset *ls, const es_countri
 		goto fail;
 	}
 	es_err lerr = {0};
-	rc = es_index_load(&m->ix, path, ls->set_hash, es_normalizer_hash(m->nz), &lerr);
+	rc = es_index_load(&m->ix, path, ls->set_hash, m->td.hash, &lerr);
 	if (rc != ES_OK) {
 		/* missing, stale, damaged or unreadable: the index is derived data,
 		 * rebuild it from the lists (never use the bad file) */
 		void *img = NULL;
 		size_t len = 0;
-		rc = build_image(ls, countries, m->nz, &img, &len, err);
+		rc = build_image(ls, countries, &m->td, &img, &len, err);
 		if (rc != ES_OK)
 			goto fail;
 		es_err serr = {0};
 		(void)save_image(path, img, len, &serr); /* not writable: use it from memory */
-		rc = es_index_attach(&m->ix, img, len, false, ls->set_hash, es_normalizer_hash(m->nz), err);
+		rc = es_index_attach(&m->ix, img, len, false, ls->set_hash, m->td.hash, err);
 		if (rc != ES_OK)
 			goto fail;
 	}
@@ -193,11 +252,11 @@ es_code es_matcher_from_entities(es_matcher **out, const es_entityset *ents, con
 	if (!m)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
 	pthread_mutex_init(&m->lock, NULL);
-	rc = es_normalizer_open(&m->nz, lists_dir, err);
+	rc = textdata_open(&m->td, lists_dir, err);
 	if (rc == ES_OK)
-		rc = es_index_build(ents, m->nz, "in-memory", &img, &len, NULL, err);
+		rc = es_index_build(ents, m->td.nz, m->td.lex, "in-memory", m->td.hash, &img, &len, NULL, err);
 	if (rc == ES_OK)
-		rc = es_index_attach(&m->ix, img, len, false, "in-memory", es_normalizer_hash(m->nz), err);
+		rc = es_index_attach(&m->ix, img, len, false, "in-memory", m->td.hash, err);
 	if (rc != ES_OK) {
 		es_matcher_free(m);
 		return rc;
@@ -218,11 +277,15 @@ void es_matcher_free(es_matcher *m)
 		free(s->cand);
 		free(s->qt);
 		free(s->top);
+		free(s->ts.id);
+		free(s->ts.seen);
+		free(s->ts.walked);
+		free(s->ts.buf);
 		free(s);
 	}
 	es_skel_map_free(m->skel);
 	es_index_free(m->ix);
-	es_normalizer_free(m->nz);
+	textdata_close(&m->td);
 	pthread_mutex_destroy(&m->lock);
 	free(m);
 }
@@ -239,7 +302,7 @@ size_t es_matcher_name_count(const es_matcher *m)
 
 const es_normalizer *es_matcher_normalizer(const es_matcher *m)
 {
-	return m->nz;
+	return m->td.nz;
 }
 
 static const char *nul_or(const es_index *ix, uint32_t off)
@@ -293,6 +356,8 @@ static void to_stoks(const es_ntoks *nt, es_stok *st)
 		st[i].flags = t->flags;
 		st[i].w = 1.0f;
 		st[i].id = 0;
+		st[i].cls = 0;
+		st[i].lex = 0;
 	}
 }
 
@@ -308,13 +373,15 @@ static bool listed_word(void *ctx, const char *canon, size_t len)
 /* Normalizes and weighs a name as a query (idf from the index when given;
  * with the index, a typo in a legal-form word that no listed name uses is
  * read as that word: es_normalize_query). */
-static es_code prepare(const es_normalizer *nz, const es_index *ix, const char *name, query_toks *q, es_err *err)
+static es_code prepare(const es_normalizer *nz, const es_lexicon *lex, const es_index *ix, const char *name,
+		       query_toks *q, es_err *err)
 {
 	es_code rc = es_normalize_query(nz, name, strlen(name), &q->nt, ix ? listed_word : NULL, (void *)ix, err);
 	if (rc != ES_OK)
 		return rc;
 	q->n = q->nt.n;
 	to_stoks(&q->nt, q->st);
+	es_lexicon_mark(lex, q->st, q->n);
 	double idf[ES_NAME_TOKENS];
 	for (size_t i = 0; i < q->n; i++) {
 		if (ix) {
@@ -346,11 +413,21 @@ static scratch *scratch_get(es_matcher *m)
 	s->touched = calloc(n ? n : 1, sizeof *s->touched);
 	s->cand = calloc(n ? n : 1, sizeof *s->cand);
 	s->qt = malloc(sizeof *s->qt);
-	if (!s->na || !s->touched || !s->cand || !s->qt) {
+	size_t nterms = es_index_n_terms(m->ix);
+	s->ts.id = malloc((nterms ? nterms : 1) * sizeof *s->ts.id);
+	s->ts.seen = calloc(nterms ? nterms : 1, sizeof *s->ts.seen);
+	s->ts.walked = calloc(nterms ? nterms : 1, sizeof *s->ts.walked);
+	s->ts.buf = malloc(TERM_BUF * sizeof *s->ts.buf);
+	s->ts.n_terms = nterms;
+	if (!s->na || !s->touched || !s->cand || !s->qt || !s->ts.id || !s->ts.seen || !s->ts.walked || !s->ts.buf) {
 		free(s->na);
 		free(s->touched);
 		free(s->cand);
 		free(s->qt);
+		free(s->ts.id);
+		free(s->ts.seen);
+		free(s->ts.walked);
+		free(s->ts.buf);
 		free(s);
 		return NULL;
 	}
@@ -366,16 +443,42 @@ static void scratch_put(es_matcher *m, scratch *s)
 }
 
 #define POS_PAIR 0x80
+static void termset_clear(termset *ts)
+{
+	ts->n = 0;
+	if (++ts->epoch == 0) {
+		memset(ts->seen, 0, (ts->n_terms ? ts->n_terms : 1) * sizeof *ts->seen);
+		ts->epoch = 1;
+	}
+}
+
 static void add_term_ids(termset *ts, const uint32_t *t, size_t len)
 {
 	for (size_t k = 0; k < len; k++) {
-		bool seen = false;
-		for (size_t j = 0; j < ts->n && !seen; j++)
-			seen = ts->id[j] == t[k];
-		if (!seen && ts->n < MAX_TERMS)
-			ts->id[ts->n++] = t[k];
+		if (t[k] >= ts->n_terms || ts->seen[t[k]] == ts->epoch)
+			continue; /* (a damaged term reference: es_index_load does not check each) */
+		ts->seen[t[k]] = ts->epoch;
+		ts->id[ts->n++] = t[k];
 	}
 }
+
+/* The terms of keys, all of them: in batches of TERM_BUF, and key by key
+ * when a batch fills up. */
+static void add_keys(const es_index *ix, termset *ts, const uint64_t *keys, size_t nk)
+{
+	size_t n = es_index_terms_many(ix, keys, nk, ts->buf, TERM_BUF);
+	if (n < TERM_BUF) {
+		add_term_ids(ts, ts->buf, n);
+		return;
+	}
+	for (size_t i = 0; i < nk; i++) {
+		uint32_t len = 0;
+		const uint32_t *t = es_index_terms(ix, keys[i], &len, NULL);
+		add_term_ids(ts, t, len);
+	}
+}
+
+static void add_dels2(const es_index *ix, termset *ts, const char *c, size_t cl, bool deletions, size_t del2_min);
 
 /* A spelling and (with deletions) its deletion-1 variants, in the key space
  * where the index put listed spellings and their deletions (symspell). */
@@ -389,20 +492,49 @@ static void add_word(const es_index *ix, termset *ts, const char *c, size_t cl, 
 		keys[0] = es_index_key('k', c, cl);
 		nk = 1;
 	}
-	uint32_t t[MAX_TERMS];
-	size_t n = es_index_terms_many(ix, keys, nk, t, MAX_TERMS);
-	add_term_ids(ts, t, n);
-	/* two edits (the scorer allows them when the longer word has >= 9
-	 * letters): listed words of >= 9 letters have their deletion-2
+	add_keys(ix, ts, keys, nk);
+	add_dels2(ix, ts, c, cl, deletions, del2_min);
+}
+
+/* The deletion-1 keys of a spelling only (not the spelling itself): the
+ * terms a word reaches one edit away (and some exactly, which the first
+ * pass of candidates has counted already). */
+static void add_dels1(const es_index *ix, termset *ts, const char *c, size_t cl)
+{
+	uint64_t keys[ES_TOK_LEN * 2 + 1];
+	size_t nk = es_index_key_dels('k', c, cl, keys);
+	if (nk > 1)
+		add_keys(ix, ts, keys + 1, nk - 1);
+}
+
+enum { WALK_DEL1 = 1, WALK_DEL2, WALK_CLASS };
+
+/* One walk of the second pass of candidates: query word i's terms one
+ * (WALK_DEL1) or two (WALK_DEL2) edits away or of its given-name class, whose
+ * listed words align with it at most at similarity s. */
+struct walk {
+	float s;
+	uint8_t i, how;
+};
+
+static bool walk_before(const struct walk *a, const struct walk *b, const float *qw)
+{
+	if (qw[a->i] != qw[b->i])
+		return qw[a->i] > qw[b->i];
+	return a->s > b->s;
+}
+
+static void add_dels2(const es_index *ix, termset *ts, const char *c, size_t cl, bool deletions, size_t del2_min)
+{
+	/* two edits (the scorer allows them when the longer word has >=
+	 * ES_INDEX_DEL2_MIN letters): listed words of that length have their deletion-2
 	 * variants among the keys, which the spelling and deletion-1 variants
 	 * above meet; when this word is the longer one, its own deletion-2
 	 * variants meet a listed spelling or its deletion-1 variants */
 	if (deletions && cl >= del2_min) {
 		uint64_t k2[ES_INDEX_MAX_DEL2];
 		size_t n2 = es_index_key_dels2('k', c, cl, k2);
-		uint32_t t2[MAX_TERMS];
-		n = es_index_terms_many(ix, k2, n2, t2, MAX_TERMS);
-		add_term_ids(ts, t2, n);
+		add_keys(ix, ts, k2, n2);
 	}
 }
 
@@ -419,19 +551,58 @@ static void add_pair(const es_index *ix, termset *ts, const es_stok *a, const es
 	add_word(ix, ts, cc, l, true, SIZE_MAX);
 }
 
-/* Walks the postings of a query word's terms, once per term. */
-static void hit_terms(const es_index *ix, scratch *s, size_t *nt, const termset *ts, uint8_t tok, float w)
+/* Walks the postings of a query word's terms: the query weight w reached
+ * each name there, and the listed weight there at most times factor. A name
+ * not reached before whose total weight is below wmin_new is left out (it
+ * cannot reach the threshold: candidates). */
+static void hit_terms(const es_index *ix, scratch *s, size_t *nt, const termset *ts, uint8_t tok, float w,
+		      float factor, float wmin_new)
 {
+	uint32_t n_names = (uint32_t)es_index_n_names(ix);
+	/* the accumulators are random accesses: fetch them PREFETCH postings
+	 * ahead, across the ends of terms (most typo terms have a few postings) */
+	enum { PREFETCH = 12 };
+	size_t at = 0;          /* lookahead: term and posting */
+	uint32_t ak = 0, alen = 0;
+	const es_ix_post *ap = at < ts->n ? es_index_term_postings(ix, ts->id[at], &alen) : NULL;
+	for (int d = 0; d < PREFETCH && ap; d++) {
+		while (ap && ak >= alen) {
+			ak = 0;
+			ap = ++at < ts->n ? es_index_term_postings(ix, ts->id[at], &alen) : NULL;
+		}
+		if (ap && (ap[ak].np >> 8) < n_names)
+			__builtin_prefetch(&s->na[ap[ak].np >> 8]);
+		ak++;
+	}
 	for (size_t t = 0; t < ts->n; t++) {
 		uint32_t len = 0;
 		const es_ix_post *p = es_index_term_postings(ix, ts->id[t], &len);
+		/* a term this query word walked already (its own spelling is also
+		 * among the terms of its deletions) adds nothing: its names have
+		 * this word and these positions counted, at a higher similarity */
+		if (ts->walked[ts->id[t]] == ts->wstamp)
+			len = 0;
+		ts->walked[ts->id[t]] = ts->wstamp;
 		for (uint32_t k = 0; k < len; k++) {
-			if (k + 8 < len)
-				__builtin_prefetch(&s->na[p[k + 8].np >> 8]);
+			while (ap && ak >= alen) {
+				ak = 0;
+				ap = ++at < ts->n ? es_index_term_postings(ix, ts->id[at], &alen) : NULL;
+			}
+			if (ap) {
+				if ((ap[ak].np >> 8) < n_names)
+					__builtin_prefetch(&s->na[ap[ak].np >> 8]);
+				ak++;
+			}
 			uint32_t id = p[k].np >> 8, pos = p[k].np & 0xff;
+			if (id >= n_names)
+				continue; /* a damaged posting (es_index_load does not check each) */
 			name_acc *a = &s->na[id];
 			if (a->stamp != s->epoch) {
+				if (p[k].W != UINT16_MAX && es_ix_weight(p[k].W) < wmin_new)
+					continue;
 				a->stamp = s->epoch;
+				a->W = p[k].W == UINT16_MAX ? INFINITY : es_ix_weight(p[k].W);
+				a->typo_only = factor < 1.0f;
 				a->acc = 0;
 				a->m = 0;
 				a->last = 255;
@@ -439,7 +610,7 @@ static void hit_terms(const es_index *ix, scratch *s, size_t *nt, const termset 
 				a->qmask = 0;
 				s->touched[(*nt)++] = id;
 			}
-			if (a->last != tok) {
+			if (tok < 32 ? !(a->qmask >> tok & 1) : a->last != tok) {
 				a->last = tok;
 				a->acc += w;
 				if (tok < 32)
@@ -452,7 +623,7 @@ static void hit_terms(const es_index *ix, scratch *s, size_t *nt, const termset 
 			if ((pos & POS_PAIR) && p0 + 1 < 64)
 				bits |= 1ull << (p0 + 1);
 			if (!bits || (a->mask & bits) != bits) {
-				a->m += p[k].w;
+				a->m += es_ix_weight(p[k].w) * factor;
 				a->mask |= bits;
 			}
 		}
@@ -463,7 +634,13 @@ static bool near_spelling(const es_index *ix, const char *c, size_t cl)
 {
 	uint64_t keys[ES_TOK_LEN + 1];
 	size_t nk = es_index_key_dels('g', c, cl, keys);
-	return es_index_has_any_key(ix, keys, nk);
+	if (es_index_has_any_key(ix, keys, nk))
+		return true;
+	if (cl < ES_INDEX_DEL2_MIN)
+		return false;
+	uint64_t k2[ES_INDEX_MAX_DEL2];
+	size_t n2 = es_index_key_dels2('g', c, cl, k2);
+	return es_index_has_any_key(ix, k2, n2);
 }
 
 /* Whether a query word is one edit from a listed word without keys. */
@@ -558,6 +735,53 @@ static double far_bound(const es_index *ix, es_sim_cache *sims, const es_ix_name
 	return bound;
 }
 
+/* Whether a query word may align with a word of nm that has no keys (a
+ * legal form, stopword or generic word) by the lengths: the same length,
+ * or both of >= ES_SCORE_MIN_TYPO_LEN letters and within the edits the
+ * scorer allows (ES_SCORE_MAX_EDITS <= 3). */
+static bool unkeyed_may_align(const es_stok *t, const es_ix_name *nm)
+{
+	if (!nm->ukmax)
+		return false;
+	size_t lo = t->canon_len < t->text_len ? t->canon_len : t->text_len;
+	size_t hi = t->canon_len > t->text_len ? t->canon_len : t->text_len;
+	if (lo <= nm->ukmax && hi >= nm->ukmin && (lo < ES_SCORE_MIN_TYPO_LEN || nm->ukmin < ES_SCORE_MIN_TYPO_LEN))
+		return true; /* an exact spelling of a short word may be among them */
+	if (hi < ES_SCORE_MIN_TYPO_LEN || nm->ukmax < ES_SCORE_MIN_TYPO_LEN)
+		return false;
+	return lo <= (size_t)nm->ukmax + 3 && hi + 3 >= nm->ukmin;
+}
+
+/* The length that bounds a query word's typo similarities: its longer spelling. */
+static size_t typo_len(const es_stok *t)
+{
+	return t->canon_len > t->text_len ? t->canon_len : t->text_len;
+}
+
+/* Whether every word of a listed name that containment asks for (words,
+ * numbers, generic words; not in parentheses) is in the query with the same
+ * canonical form or spelling: what es_score_info.contains needs (es_score.c,
+ * contains_listed), checked before scoring a name for it. */
+static bool words_in_query(const es_index *ix, const es_ix_name *nm, const query_toks *q)
+{
+	es_stok lt[ES_NAME_TOKENS];
+	size_t nl = es_index_name_toks(ix, nm, lt);
+	for (size_t j = 0; j < nl; j++) {
+		const es_stok *l = &lt[j];
+		if ((l->kind != ES_TK_WORD && l->kind != ES_TK_NUM && l->kind != ES_TK_GENERIC) || (l->flags & ES_TF_PAREN))
+			continue;
+		bool found = false;
+		for (size_t i = 0; i < q->n && !found; i++) {
+			const es_stok *t = &q->st[i];
+			found = (t->canon_len == l->canon_len && memcmp(t->canon, l->canon, l->canon_len) == 0) ||
+				(t->text_len == l->text_len && memcmp(t->text, l->text, l->text_len) == 0);
+		}
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
 /* Collects the names worth scoring into s->cand with their score bound. */
 static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, double threshold, size_t *reached)
 {
@@ -576,17 +800,24 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 	double wfar = 0;                 /* the part of wq that may be three edits from a listed word */
 	uint32_t farmask = 0;            /* those query words (positions < 32; later ones count always) */
 	size_t qmaxw = 0;                /* longest query word (any spelling) */
+	uint32_t nearmask = 0;           /* query words near a listed word without keys */
 	termset *ts = &s->ts;
+	/* First what each query word reaches exactly (its spellings, and words
+	 * written together), then, rarest words first, what it reaches only
+	 * through deletions or its given-name class: a listed word reached so
+	 * aligns at most at es_score_typo_max (es_score_typo2_max, the class's
+	 * similarity) of the query word's length, and counts so in the bound. */
+	size_t order[ES_NAME_TOKENS], nord = 0;
 	for (size_t i = 0; i < q->n && i < 255; i++) {
 		const es_stok *t = &q->st[i];
 		const es_stok *prev = i > 0 ? &q->st[i - 1] : NULL, *next = i + 1 < q->n ? &q->st[i + 1] : NULL;
 		bool keyed = key_token(t, any);
-		ts->n = 0;
+		termset_clear(ts);
 		if (keyed) {
-			add_word(ix, ts, t->canon, t->canon_len, t->kind != ES_TK_NUM, ES_INDEX_DEL2_MIN);
+			add_word(ix, ts, t->canon, t->canon_len, false, SIZE_MAX);
 			/* the scorer also compares the spelling as written */
 			if (t->text_len != t->canon_len || memcmp(t->text, t->canon, t->canon_len) != 0)
-				add_word(ix, ts, t->text, t->text_len, t->kind != ES_TK_NUM, ES_INDEX_DEL2_MIN);
+				add_word(ix, ts, t->text, t->text_len, false, SIZE_MAX);
 		}
 		/* two query words written as one listed word: both reach it */
 		if (t->kind == ES_TK_WORD && next && next->kind == ES_TK_WORD)
@@ -596,18 +827,24 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 		if (!keyed && t->kind != ES_TK_INITIAL && t->kind != ES_TK_WORD) {
 			/* a legal form or generic word reaches the listed names where
 			 * such words do have keys (names made only of them): their
-			 * weight then counts as reachable in the bound */
-			add_word(ix, ts, t->canon, t->canon_len, true, ES_INDEX_DEL2_MIN);
+			 * weight then counts as reachable in the bound (typos: in the
+			 * second pass) */
+			add_word(ix, ts, t->canon, t->canon_len, false, SIZE_MAX);
 			if (t->text_len != t->canon_len || memcmp(t->text, t->canon, t->canon_len) != 0)
-				add_word(ix, ts, t->text, t->text_len, true, ES_INDEX_DEL2_MIN);
+				add_word(ix, ts, t->text, t->text_len, false, SIZE_MAX);
 		}
 		if (!keyed && t->kind == ES_TK_INITIAL)
 			continue;
 		/* a word that may align with a listed legal form or generic word
-		 * (which have no keys) cannot be counted as surely missed */
-		float w = keyed && !near_unkeyed(ix, t) ? t->w : 0.0f;
+		 * (which have no keys) cannot be counted as surely missed by a
+		 * name that has such a word of a length it may align with
+		 * (unkeyed_may_align); from position 32 on, by no name */
+		bool near = keyed && near_unkeyed(ix, t);
+		float w = keyed && !(near && i >= 32) ? t->w : 0.0f;
 		wq += w;
 		qw[i] = w;
+		if (near && i < 32)
+			nearmask |= 1u << i;
 		bool far = t->kind != ES_TK_NUM && (t->canon_len >= 10 || t->text_len >= 10);
 		if (far) {
 			if (t->canon_len > qmaxw)
@@ -620,7 +857,90 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 			if (i < 32)
 				farmask |= 1u << i;
 		}
-		hit_terms(ix, s, &nt, ts, (uint8_t)i, w);
+		ts->wstamp = ts->wbase + 1 + (uint32_t)i;
+		hit_terms(ix, s, &nt, ts, (uint8_t)i, w, 1.0f, 0.0f);
+		if ((keyed || (t->kind != ES_TK_INITIAL && t->kind != ES_TK_WORD)) && t->kind != ES_TK_NUM)
+			order[nord++] = i;
+	}
+	/* the walks of the second pass */
+	struct walk walks[3 * ES_NAME_TOKENS];
+	size_t nw = 0;
+	for (size_t k = 0; k < nord; k++) {
+		const es_stok *t = &q->st[order[k]];
+		size_t L = typo_len(t);
+		walks[nw++] = (struct walk){(float)es_score_typo_max(L), (uint8_t)order[k], WALK_DEL1};
+		if (L >= ES_INDEX_DEL2_MIN)
+			walks[nw++] = (struct walk){(float)es_score_typo2_max(L), (uint8_t)order[k], WALK_DEL2};
+		if (key_token(t, any) && (t->lex & ES_LX_GIVEN))
+			walks[nw++] = (struct walk){(float)ES_SCORE_GIVEN_EQUIV, (uint8_t)order[k], WALK_CLASS};
+	}
+	/* heaviest (rarest) words first: the common words, whose typos reach
+	 * the most names, come last, when a name they alone reach has to be
+	 * heavy to make up for the rest of the query (wmin below) */
+	for (size_t a = 1; a < nw; a++)
+		for (size_t b = a; b > 0 && walk_before(&walks[b], &walks[b - 1], qw); b--) {
+			struct walk x = walks[b];
+			walks[b] = walks[b - 1];
+			walks[b - 1] = x;
+		}
+	/* a listed word counts once, when a walk first reaches it, at the
+	 * highest similarity this or any later walk can give it */
+	float sfrom[3 * ES_NAME_TOKENS];
+	for (size_t k = nw; k-- > 0;)
+		sfrom[k] = k + 1 < nw && sfrom[k + 1] > walks[k].s ? sfrom[k + 1] : walks[k].s;
+	/* A name no query word reached exactly, first reached by walk k, is
+	 * reached at most by the words that still have walks from k on: the
+	 * rest of the query weight (less what may align without keys or three
+	 * edits away) is missed, and with a total weight W the score is at most
+	 * 2W / (2W + uq * miss) (es_score_bound with every listed word aligned);
+	 * below the threshold that needs W >= T uq miss / (2 (1 - T)). */
+	float wmin[3 * ES_NAME_TOKENS];
+	{
+		double nearw = 0, rest = 0;
+		for (size_t i = 0; i < q->n && i < 32; i++)
+			if (nearmask >> i & 1)
+				nearw += qw[i];
+		uint8_t seen[ES_NAME_TOKENS] = {0};
+		double uq = ES_SCORE_UQ < ES_SCORE_UQ_PERSON * ES_SCORE_MIDDLE_FACTOR ? ES_SCORE_UQ
+										     : ES_SCORE_UQ_PERSON * ES_SCORE_MIDDLE_FACTOR;
+		for (size_t k = nw; k-- > 0;) {
+			if (!seen[walks[k].i]) {
+				seen[walks[k].i] = 1;
+				rest += qw[walks[k].i];
+			}
+			double miss = wq - rest - nearw - wfar;
+			wmin[k] = miss > 0 && threshold < 0.9999
+					  ? (float)(threshold * uq * miss / (2.0 * (1.0 - threshold)) * 0.999 - 1e-3)
+					  : 0.0f;
+		}
+	}
+	for (size_t k = 0; k < nw; k++) {
+		size_t i = walks[k].i;
+		const es_stok *t = &q->st[i];
+		bool two = t->text_len != t->canon_len || memcmp(t->text, t->canon, t->canon_len) != 0;
+		termset_clear(ts);
+		if (walks[k].how == WALK_DEL1) {
+			add_dels1(ix, ts, t->canon, t->canon_len);
+			if (two)
+				add_dels1(ix, ts, t->text, t->text_len);
+		} else if (walks[k].how == WALK_DEL2) {
+			add_dels2(ix, ts, t->canon, t->canon_len, true, ES_INDEX_DEL2_MIN);
+			if (two)
+				add_dels2(ix, ts, t->text, t->text_len, true, ES_INDEX_DEL2_MIN);
+		} else {
+			/* a given name reaches the other names of its class (Bill: William) */
+			uint64_t ck = es_index_class_key(t->cls);
+			add_keys(ix, ts, &ck, 1);
+		}
+		ts->wstamp = ts->wbase + 1 + (uint32_t)i;
+		hit_terms(ix, s, &nt, ts, (uint8_t)i, qw[i], sfrom[k] * 1.0001f, wmin[k]);
+	}
+	/* the next query's stamps */
+	if (ts->wbase > UINT32_MAX - 2 * ES_NAME_TOKENS - 512) {
+		memset(ts->walked, 0, (ts->n_terms ? ts->n_terms : 1) * sizeof *ts->walked);
+		ts->wbase = 0;
+	} else {
+		ts->wbase += 256;
 	}
 	/* A query word that shares no key with a name cannot align with any of
 	 * its words, and a listed word no query key reached cannot align with
@@ -629,6 +949,9 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 	 * without keys (initials, legal forms) count as if they aligned. */
 	size_t o = 0;
 	*reached = nt;
+	double far_hi = wfar; /* far words at positions >= 32 (not in farmask) */
+	for (uint32_t bits = farmask; bits; bits &= bits - 1)
+		far_hi -= qw[__builtin_ctz(bits)];
 	for (size_t k = 0; k < nt; k++) {
 		uint32_t id = s->touched[k];
 		if (k + 8 < nt)
@@ -638,10 +961,26 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 			if (n4->maxlen >= 10 && (n4->maxlen >= 13 || qmaxw >= 13))
 				es_index_prefetch_toks(ix, n4);
 		}
-		const es_ix_name *nm = es_index_name(ix, id);
 		const name_acc *a = &s->na[id];
+		if (a->typo_only) {
+			/* first a bound from what the walk left in the accumulator,
+			 * without reading the name: every query word it did not reach
+			 * that may align without keys or three edits away counts as
+			 * aligned, and the name's penalties are a person's (lower) */
+			double m0 = wq - a->acc - far_hi;
+			for (uint32_t bits = (nearmask | farmask) & ~a->qmask; bits; bits &= bits - 1)
+				m0 -= qw[__builtin_ctz(bits)];
+			if (es_score_bound(a->W, a->W, m0, true) < threshold - 1e-9)
+				continue;
+		}
+		const es_ix_name *nm = es_index_name(ix, id);
 		bool person = nm->person;
 		double W = nm->wsum, miss = wq - a->acc;
+		for (uint32_t bits = nearmask & ~a->qmask; bits; bits &= bits - 1) {
+			size_t i = (size_t)__builtin_ctz(bits);
+			if (unkeyed_may_align(&q->st[i], nm))
+				miss -= qw[i];
+		}
 		/* query words that reached no word of this name but may still
 		 * align with one three edits away (only when the lengths allow) */
 		bool far = nm->maxlen >= 10 && qmaxw >= 10 && (nm->maxlen >= 13 || qmaxw >= 13);
@@ -651,13 +990,19 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 				far_unreached -= qw[__builtin_ctz(bits)];
 		/* first the bound from the query side alone (cheap), then with the
 		 * listed words the keys reached */
-		if (es_score_bound(W, W, miss - far_unreached, person) < threshold - 1e-9)
-			continue;
 		double M = nm->wfree + a->m;
+		/* a name every keyed word of which the query reached may be
+		 * contained in it (es_score_info.contains): scored at least so */
+		bool may_contain = nm->containable && M >= W * 0.9999 - 1e-6;
+		if (!may_contain && es_score_bound(W, W, miss - far_unreached, person) < threshold - 1e-9)
+			continue;
 		double bound = es_score_bound(W, M * 1.0001 + 1e-6, miss, person);
 		/* then with the pairs the keys cannot reach */
 		if (bound < threshold - 1e-9 && far)
 			bound = far_bound(ix, &s->sims, nm, a, q, qw, W, M, miss, person, threshold);
+		if (may_contain && bound < ES_SCORE_CONTAINS && bound < threshold - 1e-9 &&
+		    words_in_query(ix, nm, q))
+			bound = ES_SCORE_CONTAINS;
 		if (bound >= threshold - 1e-9)
 			s->cand[o++] = (struct cand){(float)bound, id};
 	}
@@ -676,6 +1021,7 @@ typedef struct scored {
 	uint32_t name, entity;
 	double score;
 	bool weak;
+	es_score_info info;
 } scored;
 
 static int scored_cmp(const void *a, const void *b)
@@ -728,7 +1074,7 @@ static es_code query_one(const es_matcher *mc, const char *name, const es_query 
 	if (!s)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
 	query_toks *qt = s->qt;
-	rc = prepare(m->nz, m->ix, name, qt, err);
+	rc = prepare(m->td.nz, m->td.lex, m->ix, name, qt, err);
 	if (rc != ES_OK || qt->n == 0 || limit == 0)
 		goto done;
 	size_t ncand;
@@ -768,7 +1114,14 @@ static es_code query_one(const es_matcher *mc, const char *name, const es_query 
 		const es_ix_name *nm = es_index_name(m->ix, id);
 		const es_ix_entity *e = es_index_entity(m->ix, nm->entity);
 		size_t nl = es_index_name_toks(m->ix, nm, lt);
-		double sc = es_score_names_cached(qt->st, qt->n, lt, nl, is_person(e), &s->sims, NULL, 0, NULL);
+		es_score_info info;
+		double sc = es_score_names_info(qt->st, qt->n, lt, nl, is_person(e), &s->sims, NULL, 0, NULL, &info);
+		if (info.contains && !nm->containable) {
+			/* a person has no branches; "National Bank", "Industrial
+			 * Bank": too common to be contained */
+			info.contains = false;
+			sc = info.raw;
+		}
 		nscored++;
 		if (cjk) {
 			const char *ln = es_index_str(m->ix, nm->display);
@@ -779,7 +1132,7 @@ static es_code query_one(const es_matcher *mc, const char *name, const es_query 
 		sc = qualify(m, e, nm, q, sc);
 		if (sc < threshold || sc <= 0)
 			continue;
-		scored cur = {id, nm->entity, sc, nm->strength == ES_WEAK};
+		scored cur = {id, nm->entity, sc, nm->strength == ES_WEAK, info};
 		/* one hit per entity: its best name */
 		size_t at = ntop;
 		for (size_t j = 0; j < ntop; j++)
@@ -817,6 +1170,8 @@ static es_code query_one(const es_matcher *mc, const char *name, const es_query 
 		h->score = top[k].score;
 		h->matched_name = es_index_str(m->ix, nm->display);
 		h->weak_alias = top[k].weak;
+		h->by = top[k].info.contains ? ES_MATCH_BY_CONTAINS : ES_MATCH_BY_NAME;
+		h->same_words = top[k].info.same_words;
 		size_t nl = es_index_name_toks(m->ix, nm, lt);
 		es_score_names(qt->st, qt->n, lt, nl, is_person(e), h->align, sizeof h->align / sizeof h->align[0],
 			       &h->n_align);
@@ -958,7 +1313,7 @@ static size_t readings(const es_normalizer *nz, const es_matcher *m, const char 
 		const es_skel_map *sm = skel_map(m);
 		es_ntoks *nt = malloc(sizeof *nt);
 		es_err e = {0};
-		if (sm && nt && es_normalize(m->nz, name, len, nt, &e) == ES_OK) {
+		if (sm && nt && es_normalize(m->td.nz, name, len, nt, &e) == ES_OK) {
 			size_t want = max - n < ARABIC_READINGS ? max - n : ARABIC_READINGS;
 			n += es_arabic_readings(sm, nt, out[n], sizeof out[n], want);
 		}
@@ -982,7 +1337,7 @@ es_code es_matcher_query(const es_matcher *m, const char *name, const es_query *
 		alt = malloc(READINGS_MAX * sizeof *alt);
 		if (!alt)
 			return es_err_set(err, ES_ENOMEM, "out of memory");
-		nalt = readings(m->nz, m, name, alt, READINGS_MAX);
+		nalt = readings(m->td.nz, m, name, alt, READINGS_MAX);
 	}
 	es_code rc = query_one(m, name, q, hits, max, n, err);
 	if (rc != ES_OK || nalt == 0 || max == 0) {
@@ -1030,8 +1385,9 @@ es_code es_matcher_query(const es_matcher *m, const char *name, const es_query *
 	return rc;
 }
 
-static es_code compare_one(const es_normalizer *nz, const es_index *ix, const char *a, const char *b, es_type type,
-			   double *score, es_align *align, size_t max_align, size_t *n_align, es_err *err);
+static es_code compare_one(const es_normalizer *nz, const es_lexicon *lex, const es_index *ix, const char *a,
+			   const char *b, es_type type, double *score, es_align *align, size_t max_align,
+			   size_t *n_align, es_err *err);
 
 /* compare_one over the readings of both names (look-alike, Chinese word
  * forms, Arabic skeletons): the best pair. */
@@ -1039,7 +1395,8 @@ static es_code compare(const es_normalizer *nz, const es_matcher *m, const char 
 		       double *score, es_align *align, size_t max_align, size_t *n_align, es_err *err)
 {
 	const es_index *ix = m ? m->ix : NULL;
-	es_code rc = compare_one(nz, ix, a, b, type, score, align, max_align, n_align, err);
+	const es_lexicon *lex = m ? m->td.lex : NULL;
+	es_code rc = compare_one(nz, lex, ix, a, b, type, score, align, max_align, n_align, err);
 	bool plain = !strchr(a, '/') && !strchr(b, '/');
 	for (const char *p = a; *p && plain; p++)
 		plain = (unsigned char)*p < 0x80;
@@ -1063,7 +1420,7 @@ static es_code compare(const es_normalizer *nz, const es_matcher *m, const char 
 			double sc = 0;
 			size_t nal = 0;
 			es_err e2 = {0};
-			if (compare_one(nz, ix, ra[i], rb[j], type, &sc, al, al ? max_align : 0, &nal, &e2) != ES_OK)
+			if (compare_one(nz, lex, ix, ra[i], rb[j], type, &sc, al, al ? max_align : 0, &nal, &e2) != ES_OK)
 				continue;
 			/* the same-script character limit applies to the names as written */
 			double cs = es_cjk_char_sim(a, strlen(a), b, strlen(b));
@@ -1082,8 +1439,9 @@ static es_code compare(const es_normalizer *nz, const es_matcher *m, const char 
 	return rc;
 }
 
-static es_code compare_one(const es_normalizer *nz, const es_index *ix, const char *a, const char *b, es_type type,
-			   double *score, es_align *align, size_t max_align, size_t *n_align, es_err *err)
+static es_code compare_one(const es_normalizer *nz, const es_lexicon *lex, const es_index *ix, const char *a,
+			   const char *b, es_type type, double *score, es_align *align, size_t max_align,
+			   size_t *n_align, es_err *err)
 {
 	es_code rc = ES_OK;
 	size_t dummy = 0;
@@ -1096,12 +1454,17 @@ static es_code compare_one(const es_normalizer *nz, const es_index *ix, const ch
 		rc = es_err_set(err, ES_ENOMEM, "out of memory");
 		goto done;
 	}
-	rc = prepare(nz, ix, a, qa, err);
+	rc = prepare(nz, lex, ix, a, qa, err);
 	if (rc == ES_OK)
-		rc = prepare(nz, ix, b, qb, err);
+		rc = prepare(nz, lex, ix, b, qb, err);
 	if (rc != ES_OK)
 		goto done;
-	*score = es_score_names(qa->st, qa->n, qb->st, qb->n, type == ES_TYPE_PERSON, align, max_align, n_align);
+	/* without --type: persons when both names read like a person's (the
+	 * scorer then weighs middle names and extra given names as for a
+	 * listed person) */
+	bool person = type == ES_TYPE_PERSON ||
+		      (type == ES_TYPE_UNKNOWN && es_index_reads_like_person(&qa->nt) && es_index_reads_like_person(&qb->nt));
+	*score = es_score_names(qa->st, qa->n, qb->st, qb->n, person, align, max_align, n_align);
 	double cs = es_cjk_char_sim(a, strlen(a), b, strlen(b));
 	if (cs < *score)
 		*score = cs;
@@ -1120,5 +1483,5 @@ es_code es_compare_names(const es_normalizer *nz, const char *a, const char *b, 
 es_code es_matcher_compare(const es_matcher *m, const char *a, const char *b, es_type type, double *score,
 			   es_align *align, size_t max_align, size_t *n_align, es_err *err)
 {
-	return compare(m->nz, m, a, b, type, score, align, max_align, n_align, err);
+	return compare(m->td.nz, m, a, b, type, score, align, max_align, n_align, err);
 }

@@ -36,6 +36,12 @@ char *es_match_index_path(const es_listset *ls);
 es_code es_match_build_index(const es_listset *ls, const es_countries *countries,
 			     const char *lists_dir, es_err *err);
 
+/* Checks the saved index of ls completely (checksum and every record; an
+ * open checks only what it reads): ES_EMISSING when there is none,
+ * ES_ECORRUPT with the reason when it is damaged or stale (the file is then
+ * removed, so the next open rebuilds it). */
+es_code es_match_verify_index(const es_listset *ls, const char *lists_dir, es_err *err);
+
 /* Opens (loading, or building and caching) the index of ls. When the cache
  * location is not writable, the index is built in memory. */
 es_code es_matcher_open(es_matcher **out, const es_listset *ls, const es_countries *countries,
@@ -64,11 +70,22 @@ typedef struct es_query_stats {
 	size_t scored;      /* names aligned and scored */
 } es_query_stats;
 
+/* How a hit matched. */
+typedef enum {
+	ES_MATCH_BY_NAME = 0,     /* the names are alike (the score says how much) */
+	ES_MATCH_BY_CONTAINS = 1  /* the query holds the listed name plus words a branch,
+				     subsidiary or office adds ("X Bank Paris Branch",
+				     "X Europe B.V."): scored at least ES_SCORE_CONTAINS */
+} es_match_by;
+
 typedef struct {
 	size_t entity;          /* index for es_matcher_entity */
 	double score;           /* [0,1]; 1 = identical normalized names */
 	const char *matched_name; /* the listed name or alias that matched (owned by matcher) */
 	bool weak_alias;
+	es_match_by by;
+	bool same_words;        /* the listed name's words as written, in its order or in
+				   the "SURNAME, Given" turn ("Given SURNAME"): the literal name */
 	es_align align[16];
 	size_t n_align;
 } es_hit;

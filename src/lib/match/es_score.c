@@ -13,15 +13,23 @@
 #define MIDDLE_STRONG ES_SCORE_MIDDLE_STRONG
 #define STRONG_SIM 0.95        /* "aligns nearly exactly": same word or canonical form */
 #define ES_SCORE_NUM_PENALTY 0.75
-#define CANON_EQUAL_SIM 0.99   /* same canonical form, different spelling */
+#define CANON_EQUAL_SIM ES_SCORE_CANON_EQUAL /* same canonical form, different spelling */
 #define INITIAL_SIM 0.6        /* "j" against "john" */
 #define COMPOUND_MIN 0.85
 #define TYPO_COST 0.8          /* similarity lost per edit, relative to length */
+#define TRANSPOSE_COST ES_SCORE_TRANSPOSE_COST /* the same for two adjacent letters swapped */
+#define FIRST_LETTER_COST 2.0  /* the same for the first letter of a short word substituted */
+#define TWO_EDITS_SHORT_COST 1.0 /* per edit, two edits in a word of 6 to 8 letters: a weak sign */
+#define SHORT_SUBST_COST 1.2   /* a substituted letter in a word of 3 or 4 letters */
 #define SHORT_CANON_SIM 0.85   /* "arq"/"ark": a romanization rule on a very short word */
 #define LEGAL_CONFLICT 4.0     /* the same for legal forms, which weigh 0.08 */
 #define CONFLICT 0.5           /* extra weight of words unmatched on both sides */
 #define UQ_PERSON ES_SCORE_UQ_PERSON
 #define TITLE_WEIGHT 0.1       /* a title leading a query ("Sheikh", "Haji"): like a stopword */
+#define LEGAL_FAMILY_SIM 0.9   /* two legal forms of one family (legal_families.txt) */
+#define GIVEN_EQUIV_SIM ES_SCORE_GIVEN_EQUIV /* given-name equivalents (given_names.txt): close, not the same */
+#define PARTICLE_ORDER 0.75    /* the words around "bin" swapped: another person */
+#define CONTAIN_UNKNOWN 3      /* words other than branch words a branch marker may bring */
 
 /* Optimal string alignment distance, or k + 1 as soon as it exceeds k. */
 static int osa(const char *a, int la, const char *b, int lb, int k)
@@ -60,28 +68,47 @@ static int osa(const char *a, int la, const char *b, int lb, int k)
 	return p[lb];
 }
 
+/* Whether two strings of one length differ only by two adjacent letters
+ * swapped ("sian"/"sina"): the commonest typo, which rarely turns one real
+ * name into another the way a substituted letter does (Dario/Mario). */
+static bool transposed(const char *a, const char *b, int l)
+{
+	int i = 0;
+	while (i < l && a[i] == b[i])
+		i++;
+	return i + 1 < l && a[i] == b[i + 1] && a[i + 1] == b[i] && memcmp(a + i + 2, b + i + 2, (size_t)(l - i - 2)) == 0;
+}
+
 /* Edit-distance similarity of two strings with a typo allowance that grows
- * with length: none up to 4 letters (short tokens are too easily confused:
- * "bush"/"bash"), one up to 8, two up to 12, three beyond. */
+ * with length (ES_SCORE_MAX_EDITS: one edit in words of 3 to 5 letters, the
+ * first letter included; two from 6 letters, three from 13); a word of one
+ * or two letters, or against one, must be exact. The similarity falls with
+ * the share of the word an edit changes, so a typo in a short word is a
+ * partial match: "vbt"/"vtb" 0.8, "sian"/"sina" 0.85, "yng"/"yong" 0.8, a
+ * letter substituted in 3-4 letters 0.6-0.7 ("radi"/"rafi");
+ * two edits in 6 to 8 letters 0.67 to 0.75. */
 static double str_sim(const char *a, int la, const char *b, int lb)
 {
 	if (la == lb && memcmp(a, b, (size_t)la) == 0)
 		return 1.0;
 	int L = la > lb ? la : lb;
 	int m = la < lb ? la : lb;
-	if (L <= 4 || m < 4)
+	if (m < ES_SCORE_MIN_TYPO_LEN)
 		return 0.0;
-	/* short words differing in their first letter are different names
-	 * (Dario/Mario), not typos */
-	if (L <= 5 && a[0] != b[0])
-		return 0.0;
-	int k = L <= 8 ? 1 : L <= 12 ? 2 : 3;
+	int k = ES_SCORE_MAX_EDITS(L);
 	int d = es_text_within1(a, (size_t)la, b, (size_t)lb);
 	if (d > 1)
 		d = k > 1 ? osa(a, la, b, lb, k) : k + 1;
 	if (d > k)
 		return 0.0;
-	return 1.0 - TYPO_COST * (double)d / (double)L;
+	double cost = d >= 2 && L <= 8 ? TWO_EDITS_SHORT_COST : TYPO_COST;
+	if (d == 1 && la == lb && transposed(a, b, la))
+		cost = TRANSPOSE_COST;
+	else if (d == 1 && L <= 5 && a[0] != b[0])
+		cost = FIRST_LETTER_COST; /* Dario/Mario, Kim/Lim, Zigor/Igor: mostly another name */
+	else if (d == 1 && la == lb && L <= 4)
+		cost = SHORT_SUBST_COST; /* Radi/Rafi: a letter changed in a very short word */
+	return 1.0 - cost * (double)d / (double)L;
 }
 
 double es_token_sim(const es_stok *a, const es_stok *b)
@@ -98,12 +125,21 @@ double es_token_sim(const es_stok *a, const es_stok *b)
 			return 0.0;
 		return a->text[0] == b->text[0] ? INITIAL_SIM : 0.0;
 	}
+	/* two legal forms of one family (AO / AG, OOO / GmbH): nearly the same */
+	if (a->kind == ES_TK_LEGAL && b->kind == ES_TK_LEGAL)
+		return (a->lex & b->lex & ES_LX_LEGAL_FAMILY) && a->cls == b->cls ? LEGAL_FAMILY_SIM : 0.0;
 	double s1 = str_sim(a->canon, a->canon_len, b->canon, b->canon_len);
 	if (s1 >= 0.95)
 		return s1 * CANON_EQUAL_SIM;
 	double s2 = str_sim(a->text, a->text_len, b->text, b->text_len);
 	double s = s1 > s2 ? s1 : s2;
-	return s * CANON_EQUAL_SIM;
+	s *= CANON_EQUAL_SIM;
+	/* given-name equivalents (Bill / William, Ivan / John), never for a
+	 * surname written before the comma */
+	if ((a->lex & b->lex & ES_LX_GIVEN) && a->cls == b->cls && !((a->flags | b->flags) & ES_TF_SURNAME) &&
+	    s < GIVEN_EQUIV_SIM)
+		s = GIVEN_EQUIV_SIM;
+	return s;
 }
 
 double es_kind_weight(uint8_t kind, uint8_t flags)
@@ -231,7 +267,159 @@ double es_score_names(const es_stok *q, size_t nq, const es_stok *l, size_t nl, 
 double es_score_names_cached(const es_stok *q, size_t nq, const es_stok *l, size_t nl, bool person,
 			     es_sim_cache *cache, es_align *al, size_t max_al, size_t *n_al)
 {
+	return es_score_names_info(q, nq, l, nl, person, cache, al, max_al, n_al, NULL);
+}
+
+/* Same words as written, the same order up to a rotation ("SURNAME, Given"
+ * = "Given SURNAME"), and a rotation only when one side was written with the
+ * comma: the literal reading of the listed name. */
+static bool same_words(const es_stok *q, size_t nq, const es_stok *l, size_t nl)
+{
+	if (nq != nl)
+		return false;
+	bool comma = false;
+	for (size_t i = 0; i < nq; i++)
+		if ((q[i].flags | l[i].flags) & (ES_TF_SURNAME | ES_TF_GIVEN))
+			comma = true;
+	for (size_t r = 0; r < nl; r++) {
+		if (r && !comma)
+			break;
+		bool eq = true;
+		for (size_t i = 0; i < nq && eq; i++) {
+			const es_stok *b = &l[(i + r) % nl];
+			eq = q[i].text_len == b->text_len && memcmp(q[i].text, b->text, b->text_len) == 0;
+		}
+		if (eq)
+			return true;
+	}
+	return false;
+}
+
+/* The tokens in reading order: "SURNAME, Given" is read "Given SURNAME". */
+static void reading_order(const es_stok *t, size_t n, size_t *ord)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (t[i].flags & ES_TF_GIVEN)
+			ord[k++] = i;
+	for (size_t i = 0; i < n; i++)
+		if (!(t[i].flags & ES_TF_GIVEN))
+			ord[k++] = i;
+}
+
+/* Whether the words on either side of a listed particle ("X bin Y") are read
+ * in the other order in the query ("Y bin X"). */
+static bool particle_order_broken(const es_stok *q, size_t nq, const es_stok *l, size_t nl, const int *lm)
+{
+	size_t lo[ES_NAME_TOKENS], qo[ES_NAME_TOKENS], qrank[ES_NAME_TOKENS];
+	bool any = false;
+	for (size_t j = 0; j < nl && !any; j++)
+		any = (l[j].lex & ES_LX_PARTICLE) && l[j].kind != ES_TK_WORD;
+	if (!any || nl < 3)
+		return false;
+	reading_order(l, nl, lo);
+	reading_order(q, nq, qo);
+	for (size_t k = 0; k < nq; k++)
+		qrank[qo[k]] = k;
+	for (size_t k = 1; k + 1 < nl; k++) {
+		const es_stok *p = &l[lo[k]];
+		if (!(p->lex & ES_LX_PARTICLE) || p->kind == ES_TK_WORD)
+			continue;
+		int a = lm[lo[k - 1]], b = lm[lo[k + 1]];
+		if (a >= 0 && b >= 0 && qrank[a] > qrank[b])
+			return true;
+	}
+	return false;
+}
+
+/* The same canonical form or the same spelling (what the index checks
+ * before scoring a name for containment). */
+static bool same_word(const es_stok *a, const es_stok *b)
+{
+	return (a->canon_len == b->canon_len && memcmp(a->canon, b->canon, a->canon_len) == 0) ||
+	       (a->text_len == b->text_len && memcmp(a->text, b->text, a->text_len) == 0);
+}
+
+/* Containment (es_score_info.contains): every word of the listed name (its
+ * words, numbers and generic words; legal forms, stopwords and words in
+ * parentheses may be missing) aligns with a query word of the same canonical
+ * form or spelling, those
+ * query words form one run (stopwords and legal forms may come between), and
+ * every other query word is one a branch, subsidiary or office adds: a legal
+ * form, stopword, generic word or place, a word in parentheses, a word of
+ * branch_words.txt or a country; with a marker (Branch, Representative
+ * Office, Campus) up to CONTAIN_UNKNOWN other words (its place: "Zhuhai
+ * Campus"). A listed name must have two such words, one of them distinctive,
+ * or three generic ones ("Beijing Institute of Technology"). */
+static bool contains_listed(const es_stok *q, size_t nq, const es_stok *l, size_t nl, const int *qm,
+			    const int *lm, const double *ls)
+{
+	size_t core = 0, distinctive = 0;
+	for (size_t j = 0; j < nl; j++) {
+		uint8_t k = l[j].kind;
+		bool is_core = (k == ES_TK_WORD || k == ES_TK_NUM || k == ES_TK_GENERIC) && !(l[j].flags & ES_TF_PAREN);
+		if (!is_core) {
+			if (lm[j] == -1 && (k == ES_TK_WORD || k == ES_TK_NUM || k == ES_TK_GENERIC || k == ES_TK_INITIAL) &&
+			    !(l[j].flags & ES_TF_PAREN))
+				return false;
+			continue;
+		}
+		if (lm[j] < 0 || !same_word(&q[lm[j]], &l[j]))
+			return false;
+		core++;
+		if (k != ES_TK_GENERIC)
+			distinctive++;
+	}
+	if (core < 2 || (distinctive == 0 && core < 3))
+		return false;
+	size_t lo = nq, hi = 0, extra = 0, unknown[2] = {0, 0};
+	bool marker[2] = {false, false}; /* before and after the run */
+	for (size_t i = 0; i < nq; i++) {
+		if (qm[i] >= 0) {
+			if (i < lo)
+				lo = i;
+			hi = i;
+		}
+	}
+	if (lo == nq)
+		return false;
+	for (size_t i = 0; i < nq; i++) {
+		if (qm[i] >= 0)
+			continue;
+		uint8_t k = q[i].kind;
+		bool between = i > lo && i < hi;
+		if (between && k != ES_TK_STOP && k != ES_TK_LEGAL)
+			return false; /* not one run */
+		if (k == ES_TK_STOP || k == ES_TK_LEGAL)
+			continue;
+		extra++;
+		int side = i > hi;
+		if (q[i].lex & ES_LX_MARKER)
+			marker[side] = true;
+		if (!(k == ES_TK_GENERIC || (q[i].flags & ES_TF_PAREN) || (q[i].lex & ES_LX_BRANCH)))
+			unknown[side]++;
+	}
+	if (!extra)
+		return false;
+	/* a name of generic words only ("Beijing Institute of Technology") is
+	 * contained only in a name that says it is a branch ("... Zhuhai Campus") */
+	if (distinctive == 0 && !marker[0] && !marker[1])
+		return false;
+	/* other words come with a marker on their side of the listed name:
+	 * "Jincheng College of X", "X Zhuhai Campus", but not "HSBC X Dubai
+	 * Branch" (another company's name before it) */
+	for (int side = 0; side < 2; side++)
+		if (unknown[side] && !marker[side])
+			return false;
+	return unknown[0] + unknown[1] <= CONTAIN_UNKNOWN;
+}
+
+double es_score_names_info(const es_stok *q, size_t nq, const es_stok *l, size_t nl, bool person,
+			   es_sim_cache *cache, es_align *al, size_t max_al, size_t *n_al, es_score_info *info)
+{
 	size_t dummy = 0;
+	if (info)
+		*info = (es_score_info){false, false, 0.0};
 	if (!n_al)
 		n_al = &dummy;
 	*n_al = 0;
@@ -284,6 +472,44 @@ double es_score_names_cached(const es_stok *q, size_t nq, const es_stok *l, size
 		lm[bj] = (int)bi;
 		qs[bi] = ls[bj] = best;
 		npos--;
+	}
+	/* a word aligned with one half of a compound it matches better whole
+	 * ("alarab" = "al arab", not "arab" two edits away) */
+	for (size_t i = 0; i < nq; i++) {
+		if (qm[i] < 0 || qs[i] >= CANON_EQUAL_SIM)
+			continue;
+		size_t j = (size_t)qm[i];
+		for (size_t o = j > 0 ? j - 1 : j; o <= j && o + 1 < nl; o++) {
+			size_t other = o == j ? o + 1 : o;
+			if (lm[other] != -1)
+				continue;
+			double c = compound_sim(&q[i], &l[o], &l[o + 1]);
+			if (c >= COMPOUND_MIN && c > qs[i] + 1e-9) {
+				qm[i] = (int)o;
+				lm[o] = lm[o + 1] = (int)i;
+				qs[i] = ls[o] = ls[o + 1] = c;
+				break;
+			}
+		}
+	}
+	for (size_t j = 0; j < nl; j++) {
+		if (lm[j] < 0 || ls[j] >= CANON_EQUAL_SIM)
+			continue;
+		size_t i = (size_t)lm[j];
+		if (qm[i] != (int)j || (j + 1 < nl && lm[j + 1] == (int)i) || (j > 0 && lm[j - 1] == (int)i))
+			continue; /* already a compound */
+		for (size_t o = i > 0 ? i - 1 : i; o <= i && o + 1 < nq; o++) {
+			size_t other = o == i ? o + 1 : o;
+			if (qm[other] != -1)
+				continue;
+			double c = compound_sim(&l[j], &q[o], &q[o + 1]);
+			if (c >= COMPOUND_MIN && c > ls[j] + 1e-9) {
+				lm[j] = (int)o;
+				qm[o] = qm[o + 1] = (int)j;
+				qs[o] = qs[o + 1] = ls[j] = c;
+				break;
+			}
+		}
 	}
 	/* words written together on one side */
 	for (size_t i = 0; i < nq; i++) {
@@ -348,7 +574,13 @@ double es_score_names_cached(const es_stok *q, size_t nq, const es_stok *l, size
 			mid_factor = MIDDLE_STRONG;
 	}
 	double num = 0, den = 0, uq_words = 0, ul_words = 0, uq_legal = 0, ul_legal = 0;
+	double uq_gen = 0, ul_gen = 0, uq_gen_full = 0, ul_gen_full = 0; /* generic words and places left over */
 	bool num_missing = false;
+	bool qdist = false, ldist = false;
+	for (size_t i = 0; i < nq; i++)
+		qdist |= q[i].kind == ES_TK_WORD || q[i].kind == ES_TK_NUM;
+	for (size_t j = 0; j < nl; j++)
+		ldist |= l[j].kind == ES_TK_WORD || l[j].kind == ES_TK_NUM;
 	for (size_t j = 0; j < nl; j++) {
 		double w = l[j].w;
 		if (lm[j] != -1) {
@@ -372,6 +604,10 @@ double es_score_names_cached(const es_stok *q, size_t nq, const es_stok *l, size
 				ul_words += u;
 			else if (l[j].kind == ES_TK_LEGAL)
 				ul_legal += u;
+			else if (l[j].kind == ES_TK_GENERIC) {
+				ul_gen += u;
+				ul_gen_full += ldist ? u / es_kind_weight(l[j].kind, l[j].flags) : u;
+			}
 			if (l[j].kind == ES_TK_NUM)
 				num_missing = true;
 		}
@@ -392,9 +628,21 @@ double es_score_names_cached(const es_stok *q, size_t nq, const es_stok *l, size
 				uq_words += u;
 			else if (q[i].kind == ES_TK_LEGAL)
 				uq_legal += u;
+			else if (q[i].kind == ES_TK_GENERIC) {
+				uq_gen += u;
+				uq_gen_full += qdist ? u / es_kind_weight(q[i].kind, q[i].flags) : u;
+			}
 			if (q[i].kind == ES_TK_NUM)
 				num_missing = true;
 		}
+	}
+	/* generic words or places left over on both sides ("X Systems" / "X
+	 * Industries", "(Hong Kong)" / "(Singapore)") tell two companies apart:
+	 * they weigh as full words */
+	if (uq_gen > 0 && ul_gen > 0) {
+		den += (uq_gen_full - uq_gen) + (ul_gen_full - ul_gen);
+		uq_words += uq_gen_full;
+		ul_words += ul_gen_full;
 	}
 	/* words left over on both sides are a different name (Dario vs Mario,
 	 * another given name), not a word added or left out */
@@ -404,8 +652,17 @@ double es_score_names_cached(const es_stok *q, size_t nq, const es_stok *l, size
 	double S = den > 0 ? num / den : 0.0;
 	if (num_missing)
 		S *= ES_SCORE_NUM_PENALTY;
+	if (particle_order_broken(q, nq, l, nl, lm))
+		S *= PARTICLE_ORDER;
 	if (S > 1.0)
 		S = 1.0;
+	if (info) {
+		info->raw = S;
+		info->same_words = same_words(q, nq, l, nl);
+		info->contains = contains_listed(q, nq, l, nl, qm, lm, ls);
+	}
+	if (info && info->contains && S < ES_SCORE_CONTAINS)
+		S = ES_SCORE_CONTAINS;
 
 	if (al) {
 		for (size_t i = 0; i < nq; i++) {

@@ -3,8 +3,8 @@
  * Tokens are aligned one-to-one (each used once; a word may also align with
  * two adjacent words of the other side written together, within one edit,
  * "abdulrahman" = "abdul rahman"). Each pair has a similarity in [0,1] on
- * the canonical forms: exact, or an edit-distance score that allows no typo
- * in tokens of up to 4 letters, one up to 8, two up to 12 and three beyond;
+ * the canonical forms: exact, or an edit-distance score that allows one typo
+ * in tokens of 3 to 5 letters, two up to 12 and three beyond;
  * numbers only match exactly.
  * The score is a weighted Dice coefficient:
  *
@@ -33,13 +33,42 @@ typedef struct {
 	double similarity;
 } es_align;
 
+/* What es_lexicon knows about a token (es_stok.lex). */
+enum {
+	ES_LX_GIVEN = 1,        /* cls is a given-name class (given_names.txt) */
+	ES_LX_LEGAL_FAMILY = 2, /* cls is a legal-form family (legal_families.txt) */
+	ES_LX_PARTICLE = 4,     /* bin, ibn, ould...: the order around it is part of the name */
+	ES_LX_BRANCH = 8,       /* a word a branch or office adds (region, country, city, marker) */
+	ES_LX_MARKER = 16       /* Branch, Representative Office, Campus...: says it is a branch */
+};
+
 /* One token as the scorer sees it (points into an es_ntoks or the index). */
 typedef struct {
 	const char *canon, *text;
 	uint8_t canon_len, text_len, kind, flags;
 	float w;
 	uint32_t id;   /* identity of the spelling for es_sim_cache (index pool offset), 0 = none */
+	uint16_t cls;  /* given-name class or legal-form family (lex says which), 0 = none */
+	uint8_t lex;   /* ES_LX_* */
 } es_stok;
+
+/* How a score came about, beyond the number. */
+typedef struct {
+	/* the query holds every word of the listed name, in one run, plus only
+	 * words a branch, subsidiary or office adds: the score is at least
+	 * ES_SCORE_CONTAINS (the caller decides whether the listed party can
+	 * have branches: not a person) */
+	bool contains;
+	/* the same words as the listed name, in the same order up to the
+	 * "SURNAME, Given" turn (a rotation: "Given SURNAME") */
+	bool same_words;
+	/* the score before containment raised it */
+	double raw;
+} es_score_info;
+
+/* The score of a containment (es_score_info.contains): just above the
+ * default threshold, a match for a person to review, never a strong one. */
+#define ES_SCORE_CONTAINS 0.85
 
 /* Per-query memo of token similarities: a query meets the same listed words
  * in many candidate names. Owned by the caller; clear with epoch++. */
@@ -76,6 +105,37 @@ double es_score_names(const es_stok *q, size_t nq, const es_stok *l, size_t nl, 
 double es_score_names_cached(const es_stok *q, size_t nq, const es_stok *l, size_t nl, bool person,
 			     es_sim_cache *cache, es_align *al, size_t max_al, size_t *n_al);
 
+/* Edits the scorer allows between two words whose longer one has L letters
+ * (none when the shorter has fewer than ES_SCORE_MIN_TYPO_LEN): what the
+ * index keys must reach (es_index.c). */
+#define ES_SCORE_MIN_TYPO_LEN 3
+#define ES_SCORE_MAX_EDITS(L) ((L) <= 5 ? 1 : (L) <= 12 ? 2 : 3)
+
+/* es_score_names_cached that also says how the score came about (info may
+ * be NULL). */
+double es_score_names_info(const es_stok *q, size_t nq, const es_stok *l, size_t nl, bool person,
+			   es_sim_cache *cache, es_align *al, size_t max_al, size_t *n_al, es_score_info *info);
+
+/* The highest similarity two different words can have when one of them
+ * (the query word) has len letters and they are not the same canonical form
+ * or spelling: one transposition in a word of len + 1 letters (a given-name
+ * equivalent scores less). The index counts a listed word that a query word
+ * reaches only through deletions at this share of its weight. */
+#define ES_SCORE_TRANSPOSE_COST 0.6
+#define ES_SCORE_CANON_EQUAL 0.99
+static inline double es_score_typo_max(size_t len)
+{
+	return (1.0 - ES_SCORE_TRANSPOSE_COST / (double)(len + 1)) * ES_SCORE_CANON_EQUAL;
+}
+
+/* The same for words two or more edits apart (the scorer allows two from
+ * ES_INDEX_DEL2_MIN letters: es_score.c), and for given-name equivalents. */
+static inline double es_score_typo2_max(size_t len)
+{
+	return (1.0 - 0.8 * 2.0 / (double)(len + 2)) * ES_SCORE_CANON_EQUAL;
+}
+#define ES_SCORE_GIVEN_EQUIV 0.7
+
 /* Penalty factors for unmatched words, tuned on the dev set as a whole (see
  * docs/matching.md); here so es_score_bound, called for every name a query
  * reaches, can be inlined. */
@@ -96,8 +156,9 @@ static inline double es_score_bound(double W, double M, double miss, bool person
 	/* every aligned pair at similarity 1; unmatched words on both sides at
 	 * the smallest penalty they can get (middle names of a person) */
 	double uq = person ? ES_SCORE_UQ_PERSON * ES_SCORE_MIDDLE_FACTOR : ES_SCORE_UQ;
-	/* the smaller middle-name factor only when the query adds nothing */
-	double ul = person ? ES_SCORE_UL * (miss > 1e-9 ? ES_SCORE_MIDDLE_FACTOR : ES_SCORE_MIDDLE_MIN) : ES_SCORE_UL;
+	/* the smaller middle-name factor only when the query adds nothing (miss
+	 * is a difference of float sums: a word weighs far more than 1e-3) */
+	double ul = person ? ES_SCORE_UL * (miss > 1e-3 ? ES_SCORE_MIDDLE_FACTOR : ES_SCORE_MIDDLE_MIN) : ES_SCORE_UL;
 	if (M > W)
 		M = W;
 	if (miss < 0)

@@ -57,6 +57,8 @@ typedef struct {
 	bool by_address;
 	const char *matched_name; /* the listed name/alias that matched (or the address) */
 	es_rec rec;
+	es_match_by by;           /* by name: alike, or containing the listed name (a branch) */
+	bool same_words;          /* the listed name's words, in its order or "Given SURNAME" */
 } es_party_hit;
 
 #define ES_MAX_REASONS 48

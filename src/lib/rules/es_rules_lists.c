@@ -274,6 +274,8 @@ static void view_hit(const dctx *c, const es_party_hit *hits, size_t n_hits, siz
 			literal_fold_natural(r, h->matched_name, lf, sizeof lf);
 			literal = strcmp(pf, lf) == 0;
 		}
+		/* or the matcher read the same words in the "SURNAME, Given" turn */
+		literal = literal || h->same_words;
 	}
 	v.strong = !h->by_address && h->score >= r->strong && (!r->literal || literal);
 	/* an OFAC file entry often carries no country while its CSL copy (same entry id)
@@ -283,7 +285,9 @@ static void view_hit(const dctx *c, const es_party_hit *hits, size_t n_hits, siz
 		if (k != hi && hits[k].party == h->party && !hits[k].by_address && hits[k].rec.n_countries &&
 		    hits[k].rec.entry_id && h->rec.entry_id && strcmp(hits[k].rec.entry_id, h->rec.entry_id) == 0)
 			v.cr = &hits[k].rec;
-	v.contra = country_contradicts(c, v.p, v.cr);
+	/* a branch or office of a listed party (the name contains the listed
+	 * one) is abroad by nature: its country contradicts nothing */
+	v.contra = h->by != ES_MATCH_BY_CONTAINS && country_contradicts(c, v.p, v.cr);
 	v.a = (msg_args){.name = v.p->name, .entry = h->rec.name, .list = h->rec.list ? h->rec.list : "?",
 			 .source = es_source_id(h->rec.source), .score = h->score, .country = v.p->country};
 	*out = v;
