@@ -144,7 +144,8 @@ def main():
         c.request("POST", "/v1/screen", json.dumps(ORDERS[0], ensure_ascii=False).encode())
         r = c.getresponse()
         after = json.loads(r.read())["screening"]
-        hit = [h for h in after["hits"] if h["party"] == 1 and h["entry_id"] == police[0]["entry_id"]]
+        src = ds[0]["source"] if ds else None
+        hit = [h for h in after["hits"] if h["party"] == 1 and h["entry_id"] == police[0]["entry_id"] and h["source"] == src]
         check(r.status == 200 and hit and hit[0].get("disposition", {}).get("kind") == "false_positive",
               "the next screening carries the disposition: %s" % hit)
         order = ["CLEAR", "REVIEW", "LICENSE_REQUIRED", "PROHIBITED", "ERROR"]

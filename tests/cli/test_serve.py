@@ -443,7 +443,9 @@ def test_review_http(tmp):
         check(len(token) == 64, "review: the form carries a CSRF token")
         i = html.find('name="entry_id" value="')
         entry = html[i + 23:html.find('"', i + 23)]
-        good = dict(csrf=token, party="Policía Nacional de Nicaragua", country="NI", source="us_csl", entry_id=entry,
+        j = html.rfind('name="source" value="', 0, i)
+        source = html[j + 21:html.find('"', j + 21)]
+        good = dict(csrf=token, party="Policía Nacional de Nicaragua", country="NI", source=source, entry_id=entry,
                     kind="false_positive", reason="another police force", by="carol", back="/review?party=x")
         hdr = {"Content-Type": "application/x-www-form-urlencoded"}
         for bad, want, what in [(dict(good, csrf=""), 403, "no CSRF token"), (dict(good, csrf="0" * 64), 403, "a wrong CSRF token"),
@@ -461,14 +463,14 @@ def test_review_http(tmp):
         ds = [json.loads(x) for x in out.splitlines()]
         check(len(ds) == 1 and ds[0]["by"] == "carol" and ds[0]["reason"] == "another police force", "the disposition is in the store")
         st, h, b = srv.req("POST", "/v1/screen", json.dumps(review_orders()[0], ensure_ascii=False).encode())
-        hit = [x for x in json.loads(b)["screening"]["hits"] if x["entry_id"] == entry]
+        hit = [x for x in json.loads(b)["screening"]["hits"] if x["entry_id"] == entry and x["source"] == source]
         check(hit and hit[0].get("disposition", {}).get("by") == "carol", "the next API screening carries it")
         # a disposition added elsewhere (review add) applies without restart
         rc, out = cli(data, "--records", store, "review", "revoke", str(ds[0]["id"]), "--reason", "checked again", "--by", "dave")
         check(rc == 0, "review revoke (CLI)")
         for _ in range(200):
             st, h, b = srv.req("POST", "/v1/screen", json.dumps(review_orders()[0], ensure_ascii=False).encode())
-            hit = [x for x in json.loads(b)["screening"]["hits"] if x["entry_id"] == entry]
+            hit = [x for x in json.loads(b)["screening"]["hits"] if x["entry_id"] == entry and x["source"] == source]
             if hit and "disposition" not in hit[0]:
                 break
             time.sleep(0.05)

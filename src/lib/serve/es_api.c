@@ -66,6 +66,7 @@ static json_t *hit_json(const es_matcher *m, const es_rules *rules, es_records *
 			    json_string(es_decision_name(es_rules_list_action(rules, es_source_id(rec.source), rec.list))));
 	if (h->weak_alias)
 		json_object_set_new(o, "weak_alias", json_true());
+	json_object_set_new(o, "by", json_string(h->by == ES_MATCH_BY_CONTAINS ? "contains" : "name"));
 	if (explain) {
 		json_t *al = json_array();
 		for (size_t i = 0; i < h->n_align; i++)
