@@ -123,9 +123,11 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv);
 int cmd_fetch(cli_ctx *ctx, int argc, char **argv);
 int cmd_help(cli_ctx *ctx, int argc, char **argv);
 int cmd_show(cli_ctx *ctx, int argc, char **argv);
+int cmd_serve(cli_ctx *ctx, int argc, char **argv);
 
 extern const cli_opt cmd_lists_opts[], cmd_check_opts[], cmd_compare_opts[], cmd_filter_opts[],
 	cmd_fetch_opts[], cmd_help_opts[], cmd_show_opts[];
+extern const cli_opt cmd_serve_opts[];
 
 /* Compliance records (docs/records.md) */
 int cmd_audit(cli_ctx *ctx, int argc, char **argv);

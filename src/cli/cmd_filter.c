@@ -1,6 +1,7 @@
 /* filter — orders on stdin, decisions on stdout (interface.md "filter").
  * Options and exit codes only; the stream is es_filter's, the decisions es_rules'. */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,88 @@ static char parse_delimiter(const char *s)
 	if (strlen(s) != 1 || s[0] == '"' || s[0] == '\r' || s[0] == '\n' || (unsigned char)s[0] >= 0x80)
 		return 0;
 	return s[0];
+}
+
+/* A long-running filter picks up a list set that `fetch` swapped in: between
+ * records, at most once a second, it looks where DATA/current points and, when
+ * that is another set, screens the next records with it (es_live). A new set
+ * that cannot be opened is reported once and the set in use is kept. */
+typedef struct {
+	const cli_ctx *ctx;
+	const es_listset *first;   /* the set opened at start */
+	es_live_config lc;
+	es_live *live;             /* from the first swap on */
+	es_snapshot *snap;         /* the set screened with after a swap */
+	struct timespec last;
+	char *failed;              /* target already reported as unusable */
+	es_records *records;       /* with a store: a new run and hooks for the new set */
+	es_filter_hooks *hooks;
+	bool record;
+} lists_watch;
+
+/* The store's run and hooks follow the set: records screened after the swap
+ * name the new list version; what was screened before is committed first. */
+static es_code rehook_records(lists_watch *w, const es_snapshot *s, es_err *err)
+{
+	es_code rc = ES_OK;
+	if (!w->records)
+		return ES_OK;
+	if ((rc = es_records_commit(w->records, err)) != ES_OK)
+		return rc;
+	if (w->record) {
+		es_records_run run;
+		if ((rc = es_records_describe(w->records, s->ls, w->ctx->lists_dir, "filter", &run, err)) != ES_OK ||
+		    (rc = es_records_start_run(w->records, &run, err)) != ES_OK)
+			return rc;
+	}
+	return es_records_filter_hooks(w->records, s->m, w->record, w->hooks, err);
+}
+
+static es_code watch_lists(void *ud, es_filter *f, es_err *err)
+{
+	lists_watch *w = ud;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec - w->last.tv_sec < 1)
+		return ES_OK;
+	w->last = now;
+	const es_listset *in_use = w->snap ? w->snap->ls : w->first;
+	char *cur = es_path_join(in_use->data_dir, "current");
+	char resolved[PATH_MAX];
+	bool have = cur && realpath(cur, resolved);
+	free(cur);
+	if (in_use->bundled ? !have : have && strcmp(resolved, in_use->set_dir) == 0)
+		return ES_OK;
+	if (have && w->failed && strcmp(w->failed, resolved) == 0)
+		return ES_OK;
+	es_err e = {0};
+	bool changed = true;
+	es_code rc = w->live ? es_live_refresh(w->live, &changed, &e) : es_live_open(&w->live, &w->lc, &e);
+	if (rc == ES_OK && w->live) {
+		es_snapshot *s = es_live_acquire(w->live);
+		if (s->ls->bundled && !w->first->bundled)
+			rc = es_err_set(&e, ES_EMISSING, "the fetched list set is gone");
+		else if ((rc = rehook_records(w, s, err)) != ES_OK ||
+			 (rc = es_filter_set_lists(f, s->m, s->version, s->stale, err)) != ES_OK) {
+			es_snapshot_release(s);
+			return rc;
+		}
+		if (rc != ES_OK) {
+			es_snapshot_release(s);
+		} else {
+			es_snapshot_release(w->snap);
+			w->snap = s;
+			free(w->failed);
+			w->failed = NULL;
+			cli_warn(w->ctx, "lists reloaded: now %.16s (%s); the following records are screened with them",
+				 s->version, s->ls->bundled ? "bundled" : "fetched");
+			return ES_OK;
+		}
+	}
+	free(w->failed);
+	w->failed = have ? strdup(resolved) : NULL;
+	cli_warn(w->ctx, "a new list set is not usable (%s); still screening with %.16s", e.msg, in_use->set_hash);
+	return ES_OK;
 }
 
 int cmd_filter(cli_ctx *ctx, int argc, char **argv)
@@ -143,6 +226,7 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 	es_colmap *columns = NULL;
 	es_products *catalog = NULL;
 	char *default_catalog = NULL;
+	lists_watch watch = {0};
 	es_records *records = NULL;
 	es_filter_hooks hooks;
 	if (!(ls = cli_open_lists(ctx)) || !(countries = cli_load_countries(ctx))) {
@@ -193,6 +277,8 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 		.delimiter = delimiter,
 		.columns = columns,
 		.catalog = catalog,
+		.between_records = watch_lists,
+		.between_ud = &watch,
 	};
 	/* records hook (docs/records.md): audit records with --record; dispositions always */
 	int rrc = cli_records_for_filter(ctx, record, ls, m, "filter", &records, &hooks);
@@ -202,6 +288,14 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 	}
 	if (records)
 		cfg.hooks = &hooks;
+	watch.ctx = ctx;
+	watch.first = ls;
+	watch.lc = (es_live_config){.data_dir = ls->data_dir, .lists_dir = ctx->lists_dir, .countries = countries,
+				    .rules = rules, .max_age_days = max_age, .allow_stale = allow_stale};
+	clock_gettime(CLOCK_MONOTONIC, &watch.last);
+	watch.records = records;
+	watch.hooks = &hooks;
+	watch.record = record;
 	if ((c = es_filter_new(&f, &cfg, &err)) != ES_OK) {
 		cli_error("%s", err.msg);
 		rc = cli_exit_for(c);
@@ -235,6 +329,9 @@ done:
 	es_products_free(catalog);
 	es_colmap_free(columns);
 	free(default_catalog);
+	es_snapshot_release(watch.snap);
+	es_live_free(watch.live);
+	free(watch.failed);
 	es_records_free(records);
 	es_matcher_free(m);
 	es_rules_free(rules);

@@ -45,5 +45,8 @@
 #include "es_colmap.h"
 #include "es_products.h"
 #include "es_records.h"
+#include "es_live.h"
+#include "es_serve.h"
+#include "es_api.h"
 
 #endif

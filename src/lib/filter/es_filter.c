@@ -165,6 +165,32 @@ done:
 	return rc;
 }
 
+es_code es_filter_set_lists(es_filter *f, const es_matcher *m, const char *list_version, bool lists_stale,
+			    es_err *err)
+{
+	es_address_index *addrs = NULL;
+	es_code rc = ES_OK;
+	if (m && (rc = es_address_index_build(&addrs, m, es_rules_folder(f->cfg.rules), address_list,
+					      (void *)f->cfg.rules, err)) != ES_OK)
+		return rc;
+	/* the hooks may have gained dispositions with the new set */
+	if (f->cfg.hooks && f->cfg.hooks->disposition && !f->hdisp) {
+		f->hdisp = calloc(f->hits_cap, sizeof *f->hdisp);
+		f->dhits = calloc(f->hits_cap, sizeof *f->dhits);
+		if (!f->hdisp || !f->dhits) {
+			es_address_index_free(addrs);
+			return es_err_set(err, ES_ENOMEM, "out of memory");
+		}
+	}
+	es_address_index_free(f->addrs);
+	f->addrs = addrs;
+	f->cfg.matcher = m;
+	f->cfg.list_version = list_version;
+	f->cfg.lists_stale = lists_stale;
+	memset(f->qcache, 0, ES_QCACHE_SLOTS * sizeof *f->qcache);
+	return ES_OK;
+}
+
 void es_filter_free(es_filter *f)
 {
 	if (!f)
@@ -582,7 +608,9 @@ es_code es_filter_jsonl_record(es_filter *f, const char *line, size_t len, size_
 {
 	es_buf saved = f->out;
 	f->out = *out;
-	es_decision d = jsonl_record(f, line, len, 0, lineno, NULL);
+	/* as es_filter_run reads it: a byte order mark on line 1 is raw input, not order */
+	size_t skip = lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+	es_decision d = jsonl_record(f, line, len, skip, lineno, NULL);
 	*out = f->out;
 	f->out = saved;
 	if (decision)
@@ -889,6 +917,9 @@ es_code es_filter_run(es_filter *f, int in_fd, FILE *out, es_filter_stats *st, e
 		if (!have && line.len == 0)
 			break; /* end of input */
 		lineno++;
+		if (f->cfg.between_records && f->raw.len == 0 &&
+		    (rc = f->cfg.between_records(f->cfg.between_ud, f, err)) != ES_OK)
+			goto done;
 		const char *lp = line.s ? line.s : "";
 		size_t ln = line.len;
 		if (had_nl)

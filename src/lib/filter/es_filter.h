@@ -90,6 +90,11 @@ typedef struct {
 	const struct es_colmap *columns;
 	const struct es_products *catalog;
 	const es_filter_hooks *hooks; /* records / dispositions, or NULL */
+	/* Called by es_filter_run before each record (NULL: never). It may call
+	 * es_filter_set_lists to screen the next records with a newly fetched set:
+	 * a running filter picks up a swap between records, never within one. */
+	es_code (*between_records)(void *ud, es_filter *f, es_err *err);
+	void *between_ud;
 } es_filter_config;
 
 typedef struct {
@@ -102,13 +107,21 @@ typedef struct {
 es_code es_filter_new(es_filter **out, const es_filter_config *cfg, es_err *err);
 void es_filter_free(es_filter *f);
 
+/* Screens the following records with another matcher (borrowed, like the
+ * config's) and list version; the query cache and address index are rebuilt
+ * so no answer of the old set survives. On failure the filter is unchanged. */
+es_code es_filter_set_lists(es_filter *f, const es_matcher *m, const char *list_version, bool lists_stale,
+			    es_err *err);
+
 /* Reads records from in_fd until EOF and writes results to out. Returns ES_EIO on a
  * read or write error (err says which; stats->output_closed is set for EPIPE).
  * Other failures (out of memory) stop the run with their code. */
 es_code es_filter_run(es_filter *f, int in_fd, FILE *out, es_filter_stats *stats, es_err *err);
 
 /* Screens one JSON Lines record (no terminator) and appends the output record
- * (with its newline) to out (the caller frees it with es_buf_free). For tests and
+ * (with its newline) to out (the caller frees it with es_buf_free), exactly as
+ * es_filter_run does for line lineno (a UTF-8 byte order mark opening line 1 is
+ * kept in an ERROR record's raw but is not part of the order). For tests and
  * fuzzing; returns the record's decision in *decision (may be NULL). */
 es_code es_filter_jsonl_record(es_filter *f, const char *line, size_t len, size_t lineno, es_buf *out,
 			       es_decision *decision, es_err *err);

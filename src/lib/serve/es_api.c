@@ -1,0 +1,185 @@
+/* es_api — JSON bodies of the read endpoints (see es_api.h). The builders
+ * follow src/cli/cmd_check.c (with cli_check_disposition_json), cmd_compare.c
+ * and cmd_lists.c member for member;
+ * tests/cli/test_serve.py compares the bytes with the CLI's. */
+#include "es_api.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "es_normalize.h"
+#include "es_script.h"
+
+#include "es_utf8.h"
+
+static double round4(double x)
+{
+	return round(x * 10000.0) / 10000.0;
+}
+
+/* json_dumps with a newline, or ES_ENOMEM. */
+static es_code dump_line(json_t *o, size_t flags, char **out, size_t *out_len, es_err *err)
+{
+	char *t = json_dumps(o, flags);
+	json_decref(o);
+	if (!t)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	size_t n = strlen(t);
+	char *r = realloc(t, n + 2);
+	if (!r) {
+		free(t);
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	}
+	r[n] = '\n';
+	r[n + 1] = '\0';
+	*out = r;
+	*out_len = n + 1;
+	return ES_OK;
+}
+
+static json_t *hit_json(const es_matcher *m, const es_rules *rules, es_records *records, const char *name,
+			const char *country, const es_hit *h, bool explain)
+{
+	es_rec rec;
+	es_matcher_entity(m, h->entity, &rec);
+	json_t *o = json_object();
+	json_object_set_new(o, "score", json_real(round4(h->score)));
+	json_object_set_new(o, "source", json_string(es_source_id(rec.source)));
+	json_object_set_new(o, "list", json_string(rec.list));
+	json_object_set_new(o, "entry_id", json_string(rec.entry_id));
+	json_object_set_new(o, "name", json_string(rec.name));
+	json_object_set_new(o, "matched_name", json_string(h->matched_name));
+	json_object_set_new(o, "type", json_string(es_type_name(rec.type)));
+	json_t *c = json_array();
+	for (size_t i = 0; i < rec.n_countries; i++)
+		json_array_append_new(c, json_string(rec.countries[i]));
+	json_object_set_new(o, "countries", c);
+	json_t *p = json_array();
+	for (size_t i = 0; i < rec.n_programs; i++)
+		json_array_append_new(p, json_string(rec.programs[i]));
+	json_object_set_new(o, "programs", p);
+	json_object_set_new(o, "action",
+			    json_string(es_decision_name(es_rules_list_action(rules, es_source_id(rec.source), rec.list))));
+	if (h->weak_alias)
+		json_object_set_new(o, "weak_alias", json_true());
+	json_object_set_new(o, "by", json_string(h->by == ES_MATCH_BY_CONTAINS ? "contains" : "name"));
+	if (explain) {
+		json_t *al = json_array();
+		for (size_t i = 0; i < h->n_align; i++)
+			json_array_append_new(al, json_pack("[ssf]", h->align[i].query_token, h->align[i].list_token,
+							    round4(h->align[i].similarity)));
+		json_object_set_new(o, "alignment", al);
+	}
+	const es_disposition_view *d = records ? es_records_disposition_for(records, m, name, country, &rec) : NULL;
+	if (d) {
+		json_t *j = json_object();
+		json_object_set_new(j, "id", json_integer(d->id));
+		json_object_set_new(j, "kind", json_string(d->true_match ? "true_match" : "false_positive"));
+		json_object_set_new(j, "by", json_string(d->by ? d->by : ""));
+		json_object_set_new(j, "at", json_string(d->at ? d->at : ""));
+		json_object_set_new(j, "reason", json_string(d->reason ? d->reason : ""));
+		json_object_set_new(o, "disposition", j);
+	}
+	return o;
+}
+
+es_code es_api_check_json(const es_matcher *m, const es_rules *rules, es_records *records, const char *name, size_t len,
+			  const es_query *q, bool explain, char **out, size_t *out_len, size_t *n_matches,
+			  es_err *err)
+{
+	*out = NULL;
+	*n_matches = 0;
+	if (len > ES_API_MAX_NAME)
+		return es_err_set(err, ES_ETOOBIG, "name longer than %d bytes", ES_API_MAX_NAME);
+	if (memchr(name, '\0', len))
+		return es_err_set(err, ES_EENCODING, "name contains a NUL byte");
+	size_t max = q->limit ? q->limit : 10;
+	if (max > ES_API_MAX_LIMIT)
+		return es_err_set(err, ES_EUSAGE, "limit above %d", ES_API_MAX_LIMIT);
+	es_hit *hits = calloc(max, sizeof *hits);
+	if (!hits)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	size_t n = 0;
+	es_code rc = es_matcher_query(m, name, q, hits, max, &n, err);
+	if (rc == ES_OK) {
+		/* as check: a name the lists cannot be searched by, or one mixing
+		 * scripts inside a word, says so */
+		char sdet[96], warn[256] = "";
+		unsigned sf = es_normalize_script_flags(es_matcher_normalizer(m), name, len, sdet, sizeof sdet);
+		if (sf & ES_SCRIPT_UNBRIDGED)
+			snprintf(warn, sizeof warn,
+				 "written in a script the lists cannot be searched by (%s): screen a romanized name", sdet);
+		else if (sf & ES_SCRIPT_MIXED)
+			snprintf(warn, sizeof warn, "mixes scripts inside a word (%s): look-alike letters?", sdet);
+		json_t *o = json_object();
+		json_object_set_new(o, "query", json_stringn(name, len));
+		if (warn[0])
+			json_object_set_new(o, "warning", json_string(warn));
+		json_t *arr = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(arr, hit_json(m, rules, records, name, q->country, &hits[i], explain));
+		json_object_set_new(o, "matches", arr);
+		rc = dump_line(o, JSON_COMPACT | JSON_REAL_PRECISION(6), out, out_len, err);
+		*n_matches = n;
+	}
+	free(hits);
+	return rc;
+}
+
+es_code es_api_compare_json(const es_matcher *m, const char *a, const char *b, es_type type, double threshold,
+			    char **out, size_t *out_len, es_err *err)
+{
+	es_align al[64];
+	size_t nal = 0;
+	double score = 0;
+	*out = NULL;
+	es_code rc = es_matcher_compare(m, a, b, type, &score, al, 64, &nal, err);
+	if (rc != ES_OK)
+		return rc;
+	json_t *o = json_object();
+	json_object_set_new(o, "name1", json_string(a));
+	json_object_set_new(o, "name2", json_string(b));
+	json_object_set_new(o, "score", json_real(round4(score)));
+	json_object_set_new(o, "match", json_boolean(score >= threshold));
+	json_object_set_new(o, "threshold", json_real(threshold));
+	json_t *arr = json_array();
+	for (size_t i = 0; i < nal; i++)
+		json_array_append_new(arr, json_pack("[ssf]", al[i].query_token, al[i].list_token,
+						     round4(al[i].similarity)));
+	json_object_set_new(o, "alignment", arr);
+	return dump_line(o, JSON_COMPACT | JSON_REAL_PRECISION(6), out, out_len, err);
+}
+
+es_code es_api_lists_json(const es_snapshot *s, long max_age_days, time_t now, char **out, size_t *out_len,
+			  es_err *err)
+{
+	const es_listset *ls = s->ls;
+	json_t *root = json_object(), *arr = json_array();
+	json_object_set_new(root, "in_use", json_string(ls->bundled ? "bundled" : "fetched"));
+	json_object_set_new(root, "set_dir", json_string(ls->set_dir));
+	json_object_set_new(root, "version", json_string(ls->set_hash));
+	json_object_set_new(root, "sources", arr);
+	for (size_t i = 0; i < ls->manifest.n_sources; i++) {
+		const es_manifest_source *src = &ls->manifest.sources[i];
+		long age = es_source_age_days(src, now);
+		bool stale = age < 0 || age > max_age_days;
+		const char *problem = s->problems ? s->problems[i] : NULL;
+		json_t *js = json_object();
+		json_object_set_new(js, "id", json_string(es_source_id(src->source)));
+		json_object_set_new(js, "entries", json_integer(src->entries));
+		json_object_set_new(js, "data_date", json_string(src->data_date));
+		json_object_set_new(js, "fetched_at", json_string(src->fetched_at));
+		json_object_set_new(js, "sha256", json_string(src->n_files ? src->files[0].sha256 : ""));
+		json_object_set_new(js, "age_days", json_integer(age));
+		json_object_set_new(js, "stale", json_boolean(stale));
+		json_object_set_new(js, "format", json_string(src->format));
+		if (problem)
+			json_object_set_new(js, "error", json_string(problem));
+		json_array_append_new(arr, js);
+	}
+	return dump_line(root, JSON_COMPACT, out, out_len, err);
+}
