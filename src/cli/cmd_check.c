@@ -47,12 +47,6 @@ const cli_opt cmd_check_opts[] = {
 #define LINE_MAX_BYTES 4096
 #define MAX_LIMIT 1000
 
-/* What a strong match on the list means (the rules' list_actions.tsv). */
-static const char *action_for(const es_rules *rules, es_source src, const char *list)
-{
-	return es_decision_name(es_rules_list_action(rules, es_source_id(src), list));
-}
-
 typedef struct {
 	const cli_ctx *ctx;
 	const es_matcher *m;
@@ -68,115 +62,20 @@ typedef struct {
 	size_t name_width; /* display cells left for the listed name */
 } check_run;
 
-static double round4(double x)
-{
-	return round(x * 10000.0) / 10000.0;
-}
-
 #define NAME_KEY 160
 
 typedef es_check_entity group;
 
-/* ---- JSON ---- */
-
-static void set_str(json_t *o, const char *k, const char *v)
-{
-	if (v && *v)
-		json_object_set_new(o, k, json_string(v));
-}
-
-static json_t *address_json(const es_rec_address *a)
-{
-	json_t *o = json_object();
-	set_str(o, "street", a->street);
-	set_str(o, "city", a->city);
-	set_str(o, "region", a->region);
-	set_str(o, "postal_code", a->postal_code);
-	set_str(o, "country", a->country);
-	set_str(o, "full", a->full);
-	return o;
-}
+/* ---- JSON (es_check_json, shared with the HTTP API) ---- */
 
 static json_t *hit_json(const check_run *r, const es_hit *h)
 {
-	es_rec rec;
-	es_matcher_entity(r->m, h->entity, &rec);
-	json_t *o = json_object();
-	json_object_set_new(o, "score", json_real(round4(h->score)));
-	json_object_set_new(o, "source", json_string(es_source_id(rec.source)));
-	json_object_set_new(o, "list", json_string(rec.list));
-	json_object_set_new(o, "entry_id", json_string(rec.entry_id));
-	json_object_set_new(o, "name", json_string(rec.name));
-	json_object_set_new(o, "matched_name", json_string(h->matched_name));
-	json_object_set_new(o, "type", json_string(es_type_name(rec.type)));
-	json_t *c = json_array();
-	for (size_t i = 0; i < rec.n_countries; i++)
-		json_array_append_new(c, json_string(rec.countries[i]));
-	json_object_set_new(o, "countries", c);
-	json_t *p = json_array();
-	for (size_t i = 0; i < rec.n_programs; i++)
-		json_array_append_new(p, json_string(rec.programs[i]));
-	json_object_set_new(o, "programs", p);
-	json_object_set_new(o, "action", json_string(action_for(r->rules, rec.source, rec.list)));
-	if (h->weak_alias)
-		json_object_set_new(o, "weak_alias", json_true());
-	/* how it matched: "name" (alike), "contains" (the query holds the listed
-	 * name plus what a branch or office adds) */
-	json_object_set_new(o, "by", json_string(h->by == ES_MATCH_BY_CONTAINS ? "contains" : "name"));
-	/* the evidence a reviewer decides on (members added after the contract's) */
-	json_t *ad = json_array();
-	for (size_t i = 0; i < rec.n_addresses; i++)
-		json_array_append_new(ad, address_json(&rec.addresses[i]));
-	json_object_set_new(o, "addresses", ad);
-	set_str(o, "start_date", rec.start_date);
-	set_str(o, "end_date", rec.end_date);
-	set_str(o, "federal_register_notice", rec.federal_register_notice);
-	set_str(o, "license_requirement", rec.license_requirement);
-	set_str(o, "license_policy", rec.license_policy);
-	set_str(o, "remarks", rec.remarks);
-	char url[1024];
-	if (es_links_url(r->links, rec.source, rec.list, rec.entry_id, url, sizeof url) == ES_OK)
-		set_str(o, "source_url", url);
-	if (r->explain) {
-		json_t *al = json_array();
-		for (size_t i = 0; i < h->n_align; i++)
-			json_array_append_new(al, json_pack("[ssf]", h->align[i].query_token, h->align[i].list_token,
-							    round4(h->align[i].similarity)));
-		json_object_set_new(o, "alignment", al);
-	}
-	return o;
+	return es_check_hit_json(r->m, r->rules, r->links, h, r->explain);
 }
 
-/* "entities": the matches grouped, as the table shows them */
 static json_t *entities_json(const check_run *r, const group *g, size_t ng)
 {
-	json_t *arr = json_array();
-	for (size_t k = 0; k < ng; k++) {
-		es_rec first;
-		es_matcher_entity(r->m, r->hits[g[k].first].entity, &first);
-		json_t *o = json_object();
-		json_object_set_new(o, "name", json_string(first.name));
-		json_object_set_new(o, "list", json_string(first.list));
-		json_object_set_new(o, "type", json_string(es_type_name(first.type)));
-		json_object_set_new(o, "action", json_string(es_decision_name(g[k].action)));
-		json_object_set_new(o, "score", json_real(round4(g[k].score)));
-		json_object_set_new(o, "addresses", json_integer((json_int_t)g[k].n_addresses));
-		json_t *src = json_array(), *ent = json_array();
-		for (size_t i = 0; i < g[k].n; i++) {
-			es_rec m;
-			es_matcher_entity(r->m, r->hits[g[k].members[i]].entity, &m);
-			json_array_append_new(ent, json_pack("{ssss}", "source", es_source_id(m.source), "entry_id", m.entry_id));
-			bool seen = false;
-			for (size_t j = 0; j < json_array_size(src); j++)
-				seen |= strcmp(json_string_value(json_array_get(src, j)), es_source_id(m.source)) == 0;
-			if (!seen)
-				json_array_append_new(src, json_string(es_source_id(m.source)));
-		}
-		json_object_set_new(o, "sources", src);
-		json_object_set_new(o, "entries", ent);
-		json_array_append_new(arr, o);
-	}
-	return arr;
+	return es_check_entities_json(r->m, r->hits, g, ng);
 }
 
 /* ---- the table ---- */

@@ -33,6 +33,7 @@
 #include "es_data_age.h"
 #include "es_links.h"
 #include "es_check.h"
+#include "es_check_json.h"
 #include "es_listset.h"
 #include "es_match.h"
 #include "es_normalize.h"

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "es_check_json.h"
 #include "es_normalize.h"
 #include "es_script.h"
 
@@ -41,39 +42,14 @@ static es_code dump_line(json_t *o, size_t flags, char **out, size_t *out_len, e
 	return ES_OK;
 }
 
-static json_t *hit_json(const es_matcher *m, const es_rules *rules, es_records *records, const char *name,
-			const char *country, const es_hit *h, bool explain)
+/* One match as check --json prints it (es_check_json), plus the reviewer's
+ * disposition as check applies it. */
+static json_t *hit_json(const es_matcher *m, const es_rules *rules, const es_links *links, es_records *records,
+			const char *name, const char *country, const es_hit *h, bool explain)
 {
+	json_t *o = es_check_hit_json(m, rules, links, h, explain);
 	es_rec rec;
 	es_matcher_entity(m, h->entity, &rec);
-	json_t *o = json_object();
-	json_object_set_new(o, "score", json_real(round4(h->score)));
-	json_object_set_new(o, "source", json_string(es_source_id(rec.source)));
-	json_object_set_new(o, "list", json_string(rec.list));
-	json_object_set_new(o, "entry_id", json_string(rec.entry_id));
-	json_object_set_new(o, "name", json_string(rec.name));
-	json_object_set_new(o, "matched_name", json_string(h->matched_name));
-	json_object_set_new(o, "type", json_string(es_type_name(rec.type)));
-	json_t *c = json_array();
-	for (size_t i = 0; i < rec.n_countries; i++)
-		json_array_append_new(c, json_string(rec.countries[i]));
-	json_object_set_new(o, "countries", c);
-	json_t *p = json_array();
-	for (size_t i = 0; i < rec.n_programs; i++)
-		json_array_append_new(p, json_string(rec.programs[i]));
-	json_object_set_new(o, "programs", p);
-	json_object_set_new(o, "action",
-			    json_string(es_decision_name(es_rules_list_action(rules, es_source_id(rec.source), rec.list))));
-	if (h->weak_alias)
-		json_object_set_new(o, "weak_alias", json_true());
-	json_object_set_new(o, "by", json_string(h->by == ES_MATCH_BY_CONTAINS ? "contains" : "name"));
-	if (explain) {
-		json_t *al = json_array();
-		for (size_t i = 0; i < h->n_align; i++)
-			json_array_append_new(al, json_pack("[ssf]", h->align[i].query_token, h->align[i].list_token,
-							    round4(h->align[i].similarity)));
-		json_object_set_new(o, "alignment", al);
-	}
 	const es_disposition_view *d = records ? es_records_disposition_for(records, m, name, country, &rec) : NULL;
 	if (d) {
 		json_t *j = json_object();
@@ -87,7 +63,8 @@ static json_t *hit_json(const es_matcher *m, const es_rules *rules, es_records *
 	return o;
 }
 
-es_code es_api_check_json(const es_matcher *m, const es_rules *rules, es_records *records, const char *name, size_t len,
+es_code es_api_check_json(const es_matcher *m, const es_rules *rules, const es_links *links, es_records *records,
+			  const char *name, size_t len,
 			  const es_query *q, bool explain, char **out, size_t *out_len, size_t *n_matches,
 			  es_err *err)
 {
@@ -121,8 +98,17 @@ es_code es_api_check_json(const es_matcher *m, const es_rules *rules, es_records
 			json_object_set_new(o, "warning", json_string(warn));
 		json_t *arr = json_array();
 		for (size_t i = 0; i < n; i++)
-			json_array_append_new(arr, hit_json(m, rules, records, name, q->country, &hits[i], explain));
+			json_array_append_new(arr, hit_json(m, rules, links, records, name, q->country, &hits[i], explain));
 		json_object_set_new(o, "matches", arr);
+		es_check_entity *g = NULL;
+		size_t ng = 0;
+		if ((rc = es_check_group(m, rules, hits, n, &g, &ng, err)) != ES_OK) {
+			json_decref(o);
+			free(hits);
+			return rc;
+		}
+		json_object_set_new(o, "entities", es_check_entities_json(m, hits, g, ng));
+		es_check_entities_free(g);
 		rc = dump_line(o, JSON_COMPACT | JSON_REAL_PRECISION(6), out, out_len, err);
 		*n_matches = n;
 	}
@@ -154,7 +140,8 @@ es_code es_api_compare_json(const es_matcher *m, const char *a, const char *b, e
 	return dump_line(o, JSON_COMPACT | JSON_REAL_PRECISION(6), out, out_len, err);
 }
 
-es_code es_api_lists_json(const es_snapshot *s, long max_age_days, time_t now, char **out, size_t *out_len,
+es_code es_api_lists_json(const es_snapshot *s, const es_data_age *ages, long max_age_days, time_t now, char **out,
+			  size_t *out_len,
 			  es_err *err)
 {
 	const es_listset *ls = s->ls;
@@ -176,6 +163,11 @@ es_code es_api_lists_json(const es_snapshot *s, long max_age_days, time_t now, c
 		json_object_set_new(js, "sha256", json_string(src->n_files ? src->files[0].sha256 : ""));
 		json_object_set_new(js, "age_days", json_integer(age));
 		json_object_set_new(js, "stale", json_boolean(stale));
+		long data_age = es_source_data_age_days(src, now);
+		long data_limit = ages ? es_data_age_limit(ages, src->source) : -1;
+		bool data_old = data_age >= 0 && data_limit >= 0 && data_age > data_limit;
+		json_object_set_new(js, "data_age_days", data_age >= 0 ? json_integer(data_age) : json_null());
+		json_object_set_new(js, "data_old", json_boolean(data_old));
 		json_object_set_new(js, "format", json_string(src->format));
 		if (problem)
 			json_object_set_new(js, "error", json_string(problem));

@@ -12,7 +12,9 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "es_data_age.h"
 #include "es_error.h"
+#include "es_links.h"
 #include "es_live.h"
 #include "es_match.h"
 #include "es_records.h"
@@ -24,7 +26,8 @@
 /* The object `check --json` prints for name (ES_EENCODING / ES_ETOOBIG /
  * ES_EUSAGE when the name cannot be screened: err says why). records may be
  * NULL; the country qualifier of q also picks the dispositions. */
-es_code es_api_check_json(const es_matcher *m, const es_rules *rules, es_records *records, const char *name, size_t len,
+es_code es_api_check_json(const es_matcher *m, const es_rules *rules, const es_links *links, es_records *records,
+			  const char *name, size_t len,
 			  const es_query *q, bool explain, char **out, size_t *out_len, size_t *n_matches,
 			  es_err *err);
 
@@ -33,7 +36,8 @@ es_code es_api_compare_json(const es_matcher *m, const char *a, const char *b, e
 			    char **out, size_t *out_len, es_err *err);
 
 /* The object `lists --json` prints for the snapshot, ages at time now. */
-es_code es_api_lists_json(const es_snapshot *s, long max_age_days, time_t now, char **out, size_t *out_len,
+es_code es_api_lists_json(const es_snapshot *s, const es_data_age *ages, long max_age_days, time_t now, char **out,
+			  size_t *out_len,
 			  es_err *err);
 
 #endif

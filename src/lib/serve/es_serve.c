@@ -270,6 +270,8 @@ struct es_serve {
 	char disp_sig[128];      /* es_serve_poll_records: what the dispositions looked like */
 	unsigned char csrf_key[32];
 	es_review_links *links;
+	es_links *check_links;  /* source links as check prints them */
+	es_data_age *ages;      /* data-date limits as lists prints them */
 };
 
 typedef struct worker {
@@ -700,7 +702,7 @@ static enum MHD_Result do_check(es_serve *s, struct MHD_Connection *c, request *
 		return send_error(c, r, 503, e.msg[0] ? e.msg : "cannot screen now", NULL);
 	char *out = NULL;
 	size_t out_len = 0, n = 0;
-	es_code rc = es_api_check_json(w->snap->m, s->cfg.rules, w->rec, name, strlen(name), &q, ex, &out, &out_len, &n, &e);
+	es_code rc = es_api_check_json(w->snap->m, s->cfg.rules, s->check_links, w->rec, name, strlen(name), &q, ex, &out, &out_len, &n, &e);
 	char version[65];
 	snprintf(version, sizeof version, "%s", w->snap->version);
 	worker_give(s, w);
@@ -772,7 +774,7 @@ static enum MHD_Result do_lists(es_serve *s, struct MHD_Connection *c, request *
 	char *out = NULL;
 	size_t out_len = 0;
 	es_err e = {0};
-	es_code rc = es_api_lists_json(snap, s->cfg.max_age_days, time(NULL), &out, &out_len, &e);
+	es_code rc = es_api_lists_json(snap, s->ages, s->cfg.max_age_days, time(NULL), &out, &out_len, &e);
 	enum MHD_Result ok = rc == ES_OK ? send_buf(c, r, 200, out, out_len, "application/json", snap->version)
 			     : send_error(c, r, 500, e.msg, snap->version);
 	es_snapshot_release(snap);
@@ -1407,6 +1409,17 @@ es_code es_serve_start(es_serve **out, const es_serve_config *cfg, es_err *err)
 	}
 	if (cfg->lists_dir && (rc = es_review_links_load(&s->links, cfg->lists_dir, err)) != ES_OK)
 		goto fail;
+	if (cfg->lists_dir) {
+		char *lp = es_path_join(cfg->lists_dir, "source_links.tsv");
+		char *ap = es_path_join(cfg->lists_dir, "data_age.tsv");
+		rc = !lp || !ap ? es_err_set(err, ES_ENOMEM, "out of memory") : es_links_load(&s->check_links, lp, err);
+		if (rc == ES_OK)
+			rc = es_data_age_load(&s->ages, ap, err);
+		free(lp);
+		free(ap);
+		if (rc != ES_OK)
+			goto fail;
+	}
 	if (!s->cfg.threads)
 		s->cfg.threads = 2;
 	if (!s->cfg.max_body)
@@ -1476,6 +1489,8 @@ void es_serve_stop(es_serve *s)
 	}
 	pthread_mutex_destroy(&s->pool_lock);
 	es_review_links_free(s->links);
+	es_links_free(s->check_links);
+	es_data_age_free(s->ages);
 	OPENSSL_cleanse(s->csrf_key, sizeof s->csrf_key);
 	es_tokens_free(s->tokens);
 	pthread_mutex_destroy(&s->reload_lock);
