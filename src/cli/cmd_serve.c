@@ -206,6 +206,7 @@ int cmd_serve(cli_ctx *ctx, int argc, char **argv)
 		if (waited + 1e-9 < reload_s)
 			continue;
 		waited = 0;
+		es_serve_poll_records(srv); /* dispositions apply even while a list reload fails */
 		bool changed = false;
 		es_err re = {0};
 		if (es_live_refresh(live, &changed, &re) != ES_OK) {
@@ -213,7 +214,6 @@ int cmd_serve(cli_ctx *ctx, int argc, char **argv)
 			continue;
 		}
 		es_serve_reload_status(srv, NULL);
-		es_serve_poll_records(srv);
 		if (changed) {
 			snap = es_live_acquire(live);
 			cli_warn(ctx, "lists reloaded: now %.16s (%s)", snap->version, snap->ls->bundled ? "bundled" : "fetched");

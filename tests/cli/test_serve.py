@@ -474,7 +474,8 @@ def test_review_http(tmp):
             if hit and "disposition" not in hit[0]:
                 break
             time.sleep(0.05)
-        check(hit and "disposition" not in hit[0], "a revocation made by the CLI applies to the next screenings")
+        check(hit and "disposition" not in hit[0], "a revocation made by the CLI applies to the next screenings (%r; healthz %r)"
+              % (hit[:1], srv.req("GET", "/healthz")[2][:300]))
 
         st, h, b = srv.req("GET", q("/review/report", since="2000-01-01"))
         check(st == 200 and h.get("content-type", "").startswith("text/html") and "attachment" in h.get("content-disposition", "")
@@ -533,6 +534,7 @@ def make_set(data, name, drop=()):
     man = json.load(open(os.path.join(LISTS, "manifest.json")))
     man["set"] = name
     man["sources"] = [s for s in man["sources"] if s["id"] not in drop]
+    man["required"] = [s["id"] for s in man["sources"]]  # a fetched set names what it must hold
     for s in man["sources"]:
         for f in s["files"]:
             dst = os.path.join(d, f["path"])

@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	es_buf out = {0};
 	es_decision d;
 	es_err err = {0};
-	if (es_filter_jsonl_record(filter, (const char *)data, len, 1, &out, &d, &err) != ES_OK)
+	if (es_filter_jsonl_record(filter, (const char *)data, len, 1, true, &out, &d, &err) != ES_OK)
 		abort();
 	const char *buf = out.s;
 	size_t n = out.len;

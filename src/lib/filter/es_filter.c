@@ -603,13 +603,17 @@ static es_decision jsonl_record(es_filter *f, const char *raw, size_t rawlen, si
 	return f->result.decision;
 }
 
-es_code es_filter_jsonl_record(es_filter *f, const char *line, size_t len, size_t lineno, es_buf *out,
+es_code es_filter_jsonl_record(es_filter *f, const char *line, size_t len, size_t lineno, bool ended, es_buf *out,
 			       es_decision *decision, es_err *err)
 {
 	es_buf saved = f->out;
 	f->out = *out;
 	/* as es_filter_run reads it: a byte order mark on line 1 is raw input, not order */
 	size_t skip = lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+	/* the line is given without its '\n': one that ended "\r\n" keeps the CRLF;
+	 * a last line that did not end ends as the line before it */
+	if (ended)
+		f->crlf = len && line[len - 1] == '\r';
 	es_decision d = jsonl_record(f, line, len, skip, lineno, NULL);
 	*out = f->out;
 	f->out = saved;

@@ -118,12 +118,14 @@ es_code es_filter_set_lists(es_filter *f, const es_matcher *m, const char *list_
  * Other failures (out of memory) stop the run with their code. */
 es_code es_filter_run(es_filter *f, int in_fd, FILE *out, es_filter_stats *stats, es_err *err);
 
-/* Screens one JSON Lines record (no terminator) and appends the output record
- * (with its newline) to out (the caller frees it with es_buf_free), exactly as
- * es_filter_run does for line lineno (a UTF-8 byte order mark opening line 1 is
- * kept in an ERROR record's raw but is not part of the order). For tests and
+/* Screens one JSON Lines record (without its '\n') and appends the output record
+ * to out (the caller frees it with es_buf_free), exactly as es_filter_run does
+ * for line lineno: the record ends "\r\n" when the line ends with '\r' (a CRLF
+ * line), else "\n"; a last line that did not end (ended false) ends as the line
+ * before it. A UTF-8 byte order mark opening line 1 is kept in an ERROR record's
+ * raw but is not part of the order. For the service, rescreens, tests and
  * fuzzing; returns the record's decision in *decision (may be NULL). */
-es_code es_filter_jsonl_record(es_filter *f, const char *line, size_t len, size_t lineno, es_buf *out,
+es_code es_filter_jsonl_record(es_filter *f, const char *line, size_t len, size_t lineno, bool ended, es_buf *out,
 			       es_decision *decision, es_err *err);
 
 #endif

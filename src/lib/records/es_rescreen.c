@@ -135,7 +135,7 @@ static es_code screen_again(es_filter *fj, es_filter *fc, rs_ctx *c, const prow 
 	if (!p->header) {
 		es_buf out = {0};
 		es_decision d;
-		es_code rc = es_filter_jsonl_record(fj, p->input ? p->input : "", p->input_len, 1, &out, &d, err);
+		es_code rc = es_filter_jsonl_record(fj, p->input ? p->input : "", p->input_len, 1, true, &out, &d, err);
 		es_buf_free(&out);
 		return rc;
 	}

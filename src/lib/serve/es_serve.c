@@ -538,7 +538,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 				continue; /* the filter skips blank lines too */
 			es_decision d = ES_DEC_ERROR;
 			es_err e = {0};
-			if (es_filter_jsonl_record(st->w->f, line, n, st->lineno, &st->out, &d, &e) != ES_OK)
+			if (es_filter_jsonl_record(st->w->f, line, n, st->lineno, nl != NULL, &st->out, &d, &e) != ES_OK)
 				return MHD_CONTENT_READER_END_WITH_ERROR;
 			atomic_fetch_add(&st->s->m.decisions[d], 1);
 		}
@@ -609,7 +609,7 @@ static enum MHD_Result do_screen(es_serve *s, struct MHD_Connection *c, request 
 		len--; /* the line the filter would read */
 	es_buf ob = {0};
 	es_decision d = ES_DEC_ERROR;
-	es_code rc = es_filter_jsonl_record(w->f, r->body.s, len, 1, &ob, &d, &e);
+	es_code rc = es_filter_jsonl_record(w->f, r->body.s, len, 1, true, &ob, &d, &e);
 	if (rc == ES_OK)
 		rc = worker_commit(w, &e);
 	char version[65];
@@ -1205,18 +1205,21 @@ static enum MHD_Result do_review_login(es_serve *s, struct MHD_Connection *c, re
 void es_serve_poll_records(es_serve *s)
 {
 	/* dispositions added or revoked by another process (`review add`) apply
-	 * to the next screenings: a signature of the table, checked each call */
-	if (!store_exists(s))
-		return;
-	es_records *rec = NULL;
-	es_err e = {0};
-	if (es_records_open(&rec, s->cfg.records_path, NULL, ES_RECORDS_READONLY, &e) != ES_OK)
-		return;
-	long long g[3] = {0, 0, 0}; /* count, highest id, revoked */
-	(void)es_records_disposition_list(rec, NULL, true, poll_one, g, &e);
-	es_records_free(rec);
-	char sig[128];
-	snprintf(sig, sizeof sig, "%lld/%lld/%lld", g[0], g[1], g[2]);
+	 * to the next screenings: a signature of the table, checked each call
+	 * (the first taken when the service starts, so none is missed) */
+	char sig[128] = "no store";
+	if (store_exists(s)) {
+		es_records *rec = NULL;
+		es_err e = {0};
+		if (es_records_open(&rec, s->cfg.records_path, NULL, ES_RECORDS_READONLY, &e) != ES_OK)
+			return;
+		long long g[3] = {0, 0, 0}; /* count, highest id, revoked */
+		es_code rc = es_records_disposition_list(rec, NULL, true, poll_one, g, &e);
+		es_records_free(rec);
+		if (rc != ES_OK)
+			return;
+		snprintf(sig, sizeof sig, "%lld/%lld/%lld", g[0], g[1], g[2]);
+	}
 	if (strcmp(sig, s->disp_sig) != 0) {
 		if (s->disp_sig[0])
 			atomic_fetch_add(&s->disp_gen, 1);
@@ -1403,6 +1406,7 @@ es_code es_serve_start(es_serve **out, const es_serve_config *cfg, es_err *err)
 	pthread_mutex_init(&s->reload_lock, NULL);
 	pthread_mutex_init(&s->pool_lock, NULL);
 	atomic_init(&s->disp_gen, 0);
+	es_serve_poll_records(s); /* the dispositions as they are at start */
 	if (RAND_bytes(s->csrf_key, sizeof s->csrf_key) != 1) {
 		rc = es_err_set(err, ES_EINTERNAL, "no random bytes for the form key");
 		goto fail;
