@@ -49,6 +49,10 @@ FOUND = [
     ("Gazpr0m Neft", "Gazprom Neft"),                    # a digit for a letter
     # Korean (Hangul), Arabic and Persian script for parties listed in Latin letters
     ("리수용", "RI, Su Yong"),
+    ("오극렬", "O, Kuk-Ryol"),                            # a one-letter surname; geuk = Kuk
+    # East Slavic names with the patronymic the list leaves out, in either order
+    ("Медведчук Віктор Володимирович", "MEDVEDCHUK, Viktor"),
+    ("Viktor Volodymyrovych Medvedchuk", "MEDVEDCHUK, Viktor"),
     ("조선광업개발무역회사", "KOREA MINING DEVELOPMENT TRADING CORPORATION"),
     ("정찰총국", "RECONNAISSANCE GENERAL BUREAU"),
     ("إسماعيل هنية", "HANIYEH, Ismail"),
@@ -80,6 +84,9 @@ CLEAN = [
     "سارا احمدی",                 # a common Persian name (Sara Ahmadi)
     "مهدی رضایی",                 # a common Persian name (Mehdi Rezaei)
     "Андрей Смирнов",             # common Russian name
+    "카카오",                     # Kakao (matched AL-QA'QA through a one-letter syllable)
+    "Андрей Викторович Смирнов",  # a common name with a patronymic (one the lists hold too)
+    "Ivan Petrovich Sidorov",
     "Twenty First Century Fox",   # a number word in a clean company name
 ]
 

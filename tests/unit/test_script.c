@@ -133,6 +133,11 @@ static void test_hangul(void **state)
 	(void)state;
 	assert_string_equal(norm("리수용", false), "ri su yong");
 	assert_string_equal(norm("박영식", false), "bak yeong sik");
+	/* a one-letter syllable after the first joins the one before: alone it
+	 * would read as an initial (카카오 matched AL-QA'QA by "ka ka" = "qaqa") */
+	assert_string_equal(norm("카카오", false), "ka kao");
+	assert_string_equal(norm("오극렬", false), "o geuk ryeol");
+	assert_string_equal(norm("오극렬", true), norm("O, Kuk-Ryol", true));
 	/* Revised Romanization meets the North Korean spellings through the classes */
 	assert_string_equal(norm("황병서", true), norm("HWANG, Pyong So", true));
 	assert_string_equal(norm("박영식", true), norm("PAK, Yong Sik", true));

@@ -302,13 +302,38 @@ static size_t pinyin(const es_cjk *cj_c, UChar32 c, char *out, size_t cap)
 	return n;
 }
 
-static void put_hangul(const es_cjk *cj, obuf *o, UChar32 c)
+/* The romanization of one Hangul syllable into w (16 bytes); its length. */
+static size_t hangul(const es_cjk *cj, UChar32 c, char *w)
 {
 	int s = (int)(c - 0xAC00);
 	int l = s / (21 * 28), v = (s / 28) % 21, t = s % 28;
-	char w[16];
-	int n = snprintf(w, sizeof w, "%s%s%s", cj->ini[l], cj->vow[v], cj->fin[t]);
-	put_word(o, w, (size_t)n);
+	int n = snprintf(w, 16, "%s%s%s", cj->ini[l], cj->vow[v], cj->fin[t]);
+	return n > 0 && n < 16 ? (size_t)n : 0;
+}
+
+/* Hangul syllable by syllable, as the lists write Korean names (KIM Jong Un;
+ * the matcher joins two syllables written as one word). A syllable that is
+ * one letter (오, 이, 아) after the first is joined to the one before (카카오 ->
+ * ka kao): alone it would read as an initial, which costs next to nothing
+ * when left over. */
+static void put_hangul_run(const es_cjk *cj, obuf *o, const UChar32 *run, size_t n)
+{
+	char w[64];
+	size_t wl = 0;
+	for (size_t i = 0; i < n; i++) {
+		char syl[16];
+		size_t sl = hangul(cj, run[i], syl);
+		if (i > 0 && sl != 1 && wl) {
+			put_word(o, w, wl);
+			wl = 0;
+		}
+		if (wl + sl < sizeof w) {
+			memcpy(w + wl, syl, sl);
+			wl += sl;
+		}
+	}
+	if (wl)
+		put_word(o, w, wl);
 }
 
 /* Han characters no dictionary word covers: pinyin, two syllables to a
@@ -399,8 +424,7 @@ static void put_alt(obuf *o, const char *eng, unsigned k, unsigned *most)
 static void put_rest(const es_cjk *cj, obuf *o, const UChar32 *run, size_t n)
 {
 	if (n && is_hangul_syllable(run[0])) {
-		for (size_t i = 0; i < n; i++)
-			put_hangul(cj, o, run[i]);
+		put_hangul_run(cj, o, run, n);
 		return;
 	}
 	put_leftover(cj, o, run, n);

@@ -664,6 +664,8 @@ static es_code add_name(builder *b, const es_entity *e, size_t ei, const es_ix_e
 	for (size_t t = 0; t < nt->n; t++) {
 		marks[t].canon = nt->tok[t].canon;
 		marks[t].canon_len = nt->tok[t].canon_len;
+		marks[t].text = nt->tok[t].text;
+		marks[t].text_len = nt->tok[t].text_len;
 		marks[t].kind = nt->tok[t].kind;
 	}
 	es_lexicon_mark(b->lex, marks, nt->n);

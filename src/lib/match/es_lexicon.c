@@ -21,9 +21,16 @@ typedef struct {
 	size_t cap, n;
 } table;
 
+#define SUFFIX_MAX 16     /* patronymic endings */
+#define SUFFIX_LEN 12
+#define SUFFIX_STEM_MIN 3 /* letters before the ending */
+
 struct es_lexicon {
 	table t;
 	size_t phrase_words; /* longest branch phrase, in tokens */
+	char suffix[SUFFIX_MAX][SUFFIX_LEN];
+	uint8_t suffix_len[SUFFIX_MAX];
+	size_t n_suffix;
 	char hash[65];
 };
 
@@ -290,6 +297,49 @@ static es_code load_countries(loader *L, const char *lists_dir, es_buf *all)
 	return rc;
 }
 
+/* patronymics.txt: one ending per line, lower-case ASCII letters (matched
+ * against a word's folded text, not its canonical form, which spelling rules
+ * may have changed at the end). */
+static es_code load_suffixes(loader *L, const char *lists_dir, es_buf *all)
+{
+	static const char rel[] = "normalize/patronymics.txt";
+	char *buf = NULL;
+	es_code rc = read_data(lists_dir, rel, &buf, all, L->err);
+	if (rc != ES_OK)
+		return rc;
+	L->lineno = 0;
+	char *cur = buf;
+	for (char *line; rc == ES_OK && (line = es_text_data_line(&cur, &L->lineno)) != NULL;) {
+		const char *e = line;
+		size_t n = strlen(line);
+		es_text_trim(&e, &n);
+		bool letters = n > 0;
+		for (size_t i = 0; i < n; i++)
+			letters &= e[i] >= 'a' && e[i] <= 'z';
+		if (!letters || n >= SUFFIX_LEN)
+			rc = es_err_set(L->err, ES_EFORMAT, "%s:%ld: want one ending of lower-case letters (< %d)", rel,
+					L->lineno, SUFFIX_LEN);
+		else if (L->lx->n_suffix == SUFFIX_MAX)
+			rc = es_err_set(L->err, ES_ETOOBIG, "%s:%ld: more than %d endings", rel, L->lineno, SUFFIX_MAX);
+		else {
+			memcpy(L->lx->suffix[L->lx->n_suffix], e, n);
+			L->lx->suffix_len[L->lx->n_suffix++] = (uint8_t)n;
+		}
+	}
+	free(buf);
+	return rc;
+}
+
+static bool patronymic(const es_lexicon *lx, const es_stok *t)
+{
+	for (size_t k = 0; k < lx->n_suffix; k++) {
+		size_t n = lx->suffix_len[k];
+		if (t->text_len >= n + SUFFIX_STEM_MIN && memcmp(t->text + t->text_len - n, lx->suffix[k], n) == 0)
+			return true;
+	}
+	return false;
+}
+
 es_code es_lexicon_open(es_lexicon **out, const char *lists_dir, const es_normalizer *nz, es_err *err)
 {
 	es_code rc = ES_OK;
@@ -310,6 +360,8 @@ es_code es_lexicon_open(es_lexicon **out, const char *lists_dir, const es_normal
 		rc = load_branch(&L, lists_dir, &all);
 	if (rc == ES_OK)
 		rc = load_countries(&L, lists_dir, &all);
+	if (rc == ES_OK)
+		rc = load_suffixes(&L, lists_dir, &all);
 	if (rc == ES_OK && all.oom)
 		rc = es_err_set(err, ES_ENOMEM, "out of memory");
 	if (rc != ES_OK)
@@ -357,6 +409,8 @@ void es_lexicon_mark(const es_lexicon *lx, es_stok *t, size_t n)
 		}
 		if ((t[i].kind == ES_TK_STOP || t[i].kind == ES_TK_WORD) && table_get(&lx->t, tok_key('P', &t[i], 1)))
 			t[i].lex |= ES_LX_PARTICLE;
+		if (t[i].kind == ES_TK_WORD && patronymic(lx, &t[i]))
+			t[i].lex |= ES_LX_PATRONYMIC;
 	}
 	if (!lx)
 		return;

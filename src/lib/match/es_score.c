@@ -170,18 +170,29 @@ void es_score_weigh(es_stok *t, size_t n, const double *idf)
 }
 
 /* Middle names of a person: given names after the first ("LAST, First
- * Middle"), or, without a comma, the words between the first and the last. */
+ * Middle"), or, without a comma, the words between the first and the last;
+ * and a patronymic wherever it stands ("MEDVEDCHUK Viktor Volodymyrovych"),
+ * when two other words are beside it (with fewer it is a surname). */
 static void middles(const es_stok *t, size_t n, bool *mid)
 {
 	bool comma = false;
+	size_t plain = 0;
 	for (size_t i = 0; i < n; i++) {
 		mid[i] = false;
 		if (t[i].flags & (ES_TF_GIVEN | ES_TF_SURNAME))
 			comma = true;
+		if (t[i].kind == ES_TK_WORD && !(t[i].lex & ES_LX_PATRONYMIC))
+			plain++;
+	}
+	bool patr[ES_NAME_TOKENS];
+	for (size_t i = 0; i < n; i++) {
+		patr[i] = plain >= 2 && t[i].kind == ES_TK_WORD && (t[i].lex & ES_LX_PATRONYMIC) &&
+			  !(t[i].flags & ES_TF_SURNAME);
+		mid[i] = patr[i];
 	}
 	size_t first = n, last = n;
 	for (size_t i = 0; i < n; i++) {
-		if ((t[i].kind != ES_TK_WORD && t[i].kind != ES_TK_INITIAL) || (t[i].flags & ES_TF_TITLE))
+		if ((t[i].kind != ES_TK_WORD && t[i].kind != ES_TK_INITIAL) || (t[i].flags & ES_TF_TITLE) || patr[i])
 			continue;
 		if (comma && !(t[i].flags & ES_TF_GIVEN))
 			continue;
@@ -192,7 +203,7 @@ static void middles(const es_stok *t, size_t n, bool *mid)
 	if (first == n)
 		return;
 	for (size_t i = first + 1; i < n; i++) {
-		if ((t[i].kind != ES_TK_WORD && t[i].kind != ES_TK_INITIAL) || (t[i].flags & ES_TF_TITLE))
+		if ((t[i].kind != ES_TK_WORD && t[i].kind != ES_TK_INITIAL) || (t[i].flags & ES_TF_TITLE) || patr[i])
 			continue;
 		if (comma ? (t[i].flags & ES_TF_GIVEN) != 0 : i < last)
 			mid[i] = true;

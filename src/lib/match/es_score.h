@@ -39,7 +39,8 @@ enum {
 	ES_LX_LEGAL_FAMILY = 2, /* cls is a legal-form family (legal_families.txt) */
 	ES_LX_PARTICLE = 4,     /* bin, ibn, ould...: the order around it is part of the name */
 	ES_LX_BRANCH = 8,       /* a word a branch or office adds (region, country, city, marker) */
-	ES_LX_MARKER = 16       /* Branch, Representative Office, Campus...: says it is a branch */
+	ES_LX_MARKER = 16,      /* Branch, Representative Office, Campus...: says it is a branch */
+	ES_LX_PATRONYMIC = 32   /* ends as a patronymic does (patronymics.txt): a person's middle name */
 };
 
 /* One token as the scorer sees it (points into an es_ntoks or the index). */
