@@ -111,6 +111,12 @@ static void test_script_flags(void **state)
 	/* kanji with kana: Japanese readings, not bridged */
 	const char *jp = "\xE5\xB1\xB1\xE7\x94\xB0\xE3\x81\x95\xE3\x82\x93"; /* 山田さん */
 	assert_true(es_normalize_script_flags(nz, jp, strlen(jp), det, sizeof det) & ES_SCRIPT_UNBRIDGED);
+	const char *toyota = "トヨタ自動車株式会社";
+	assert_true(es_normalize_script_flags(nz, toyota, strlen(toyota), det, sizeof det) & ES_SCRIPT_UNBRIDGED);
+	/* ... except a company form of scripts.txt's Jpan-forms, read as a legal form */
+	const char *ntt = "株式会社NTTデータ";
+	assert_int_equal(es_normalize_script_flags(nz, ntt, strlen(ntt), det, sizeof det), 0);
+	assert_string_equal(norm("株式会社ソニー", false), "kk soni");
 }
 
 static void test_chinese_words_and_pinyin(void **state)

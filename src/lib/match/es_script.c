@@ -21,8 +21,14 @@
 #define SCRIPTS_MAX_BYTES (64u * 1024)
 #define SCRIPT_WORDS 256 /* scripts per word we look at (letters beyond count alike) */
 
+#define JPAN_FORMS_MAX 16
+#define JPAN_FORM_BYTES 32
+
 struct es_scripts {
 	bool bridged[USCRIPT_CODE_LIMIT];
+	/* Japanese company forms in kanji that a kana name may carry (Jpan-forms) */
+	char jpan_form[JPAN_FORMS_MAX][JPAN_FORM_BYTES];
+	size_t n_jpan_forms;
 	pthread_mutex_t lock;
 	USpoofChecker *spoof;
 	bool spoof_failed;
@@ -60,11 +66,24 @@ es_code es_scripts_open(es_scripts **out, const char *path, char **all, size_t *
 		char *hash = strchr(line, '#');
 		if (hash)
 			*hash = '\0';
+		static const char jpan[] = "Jpan-forms:";
+		bool forms = strncmp(line, jpan, sizeof jpan - 1) == 0;
 		char *s2 = NULL;
-		for (char *w = strtok_r(line, " \t\r,|", &s2); w; w = strtok_r(NULL, " \t\r,|", &s2)) {
+		for (char *w = strtok_r(line + (forms ? sizeof jpan - 1 : 0), " \t\r,|", &s2); w;
+		     w = strtok_r(NULL, " \t\r,|", &s2)) {
+			if (forms) {
+				if (sc->n_jpan_forms == JPAN_FORMS_MAX || strlen(w) >= JPAN_FORM_BYTES) {
+					rc = es_err_set(err, ES_EFORMAT, "%s:%zu: more than %d forms, or one too long", path,
+							lineno, JPAN_FORMS_MAX);
+					goto done;
+				}
+				strcpy(sc->jpan_form[sc->n_jpan_forms++], w);
+				continue;
+			}
 			int32_t code = u_getPropertyValueEnum(UCHAR_SCRIPT, w);
 			if (code < 0 || code >= USCRIPT_CODE_LIMIT) {
-				rc = es_err_set(err, ES_EFORMAT, "%s: '%s' is not an ISO 15924 script code", path, w);
+				rc = es_err_set(err, ES_EFORMAT, "%s:%zu: '%s' is not an ISO 15924 script code", path, lineno,
+						w);
 				goto done;
 			}
 			sc->bridged[code] = true;
@@ -282,6 +301,29 @@ static void append_detail(char *detail, size_t cap, const char *s)
 	snprintf(detail + l, cap - l, "%s%s", l ? "+" : "", s);
 }
 
+/* Whether every Han character of s is inside one of the Jpan-forms. */
+static bool only_jpan_forms(const es_scripts *sc, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		size_t skip = 0;
+		for (size_t k = 0; k < sc->n_jpan_forms && !skip; k++) {
+			size_t fl = strlen(sc->jpan_form[k]);
+			if (fl <= len - i && memcmp(s + i, sc->jpan_form[k], fl) == 0)
+				skip = fl;
+		}
+		if (skip) {
+			i += skip;
+			continue;
+		}
+		UChar32 c;
+		U8_NEXT(s, i, len, c);
+		UErrorCode st = U_ZERO_ERROR;
+		if (c >= 0 && uscript_getScript(c, &st) == USCRIPT_HAN && U_SUCCESS(st))
+			return false;
+	}
+	return true;
+}
+
 unsigned es_script_flags(const es_scripts *sc, const char *s, size_t len, char *detail, size_t cap)
 {
 	unsigned flags = 0;
@@ -336,8 +378,9 @@ unsigned es_script_flags(const es_scripts *sc, const char *s, size_t len, char *
 	if (in_word && word_mixed)
 		flags |= ES_SCRIPT_MIXED;
 	/* Han characters written with kana are Japanese: their readings are not
-	 * the Chinese ones the transliteration gives */
-	if (han && kana) {
+	 * the Chinese ones the transliteration gives (but a company form of
+	 * Jpan-forms is read by cjk_words.tsv) */
+	if (han && kana && !only_jpan_forms(sc, s, len)) {
 		flags |= ES_SCRIPT_UNBRIDGED;
 		append_detail(detail, cap, "Jpan");
 	}
