@@ -62,6 +62,13 @@ try:
     check(rc == 1 and json.loads(out)["score"] >= 0.84, "compare infers a person")
     rc, out, _ = run(["compare", "--json", "Salman bin Mohammed", "Mohammed bin Salman"])
     check(rc == 0 and json.loads(out)["score"] < 0.84, "X bin Y is not Y bin X")
+    # a subsidiary's name holds its parent's, either way round, as check's containment
+    for a, b in (("Mahan Air UAE Office", "Mahan Air"), ("Mahan Air", "Mahan Air UAE Office")):
+        rc, out, _ = run(["compare", "--json", "--type", "entity", a, b])
+        check(rc == 1 and json.loads(out)["score"] >= 0.84, "compare: %s holds %s" % (a, b))
+    # ... but not for words many listed names share
+    rc, out, _ = run(["compare", "--json", "--type", "entity", "National Bank of Ukraine PJSC", "National Bank PJSC"])
+    check(rc == 0, "no containment of common words")
 
     # a typo and word order still find the party
     rc, out, _ = run(["check", "--json", "MOUNT HEBRPN FUND", "Ali Atwa"])

@@ -1387,6 +1387,25 @@ es_code es_matcher_query(const es_matcher *m, const char *name, const es_query *
 	return rc;
 }
 
+/* Whether a name can be contained in another as a branch's (es_index.c's
+ * containable, for a name that is not a person's): a distinctive word at most
+ * ES_INDEX_CONTAIN_MAX_DF listed names share. (A name of generic words
+ * alone, which the index may contain with a marker, is not: two names
+ * compared have no list entry behind them.) */
+static bool containable(const es_index *ix, const query_toks *q)
+{
+	for (size_t i = 0; i < q->n; i++) {
+		const es_stok *t = &q->st[i];
+		if ((t->kind != ES_TK_WORD && t->kind != ES_TK_NUM) || (t->flags & ES_TF_PAREN))
+			continue;
+		uint32_t len = 0, df = 0;
+		(void)es_index_terms(ix, es_index_key('c', t->canon, t->canon_len), &len, &df);
+		if (df <= ES_INDEX_CONTAIN_MAX_DF)
+			return true;
+	}
+	return false;
+}
+
 static es_code compare_one(const es_normalizer *nz, const es_lexicon *lex, const es_index *ix, const char *a,
 			   const char *b, es_type type, double *score, es_align *align, size_t max_align,
 			   size_t *n_align, es_err *err);
@@ -1466,7 +1485,30 @@ static es_code compare_one(const es_normalizer *nz, const es_lexicon *lex, const
 	 * listed person) */
 	bool person = type == ES_TYPE_PERSON ||
 		      (type == ES_TYPE_UNKNOWN && es_index_reads_like_person(&qa->nt) && es_index_reads_like_person(&qb->nt));
-	*score = es_score_names(qa->st, qa->n, qb->st, qb->n, person, align, max_align, n_align);
+	/* a branch or subsidiary of the other ("Bank Melli Iran" / "Bank
+	 * Melli"), either way round, as check finds it (by contains): when the
+	 * shorter name is one that can have branches (the index says how common
+	 * its words are) */
+	es_score_info info;
+	*score = es_score_names_info(qa->st, qa->n, qb->st, qb->n, person, NULL, align, max_align, n_align, &info);
+	if (!(info.contains && !person && ix && containable(ix, qb)))
+		*score = info.raw;
+	if (!person && ix) {
+		es_score_info back;
+		double rev = es_score_names_info(qb->st, qb->n, qa->st, qa->n, person, NULL, NULL, 0, NULL, &back);
+		if (back.contains && containable(ix, qa) && rev > *score) {
+			*score = rev;
+			/* the alignment of that reading, name1's words on the left */
+			(void)es_score_names_info(qb->st, qb->n, qa->st, qa->n, person, NULL, align, max_align, n_align,
+						  &back);
+			for (size_t k = 0; align && k < *n_align; k++) {
+				char t[sizeof align[k].query_token];
+				memcpy(t, align[k].query_token, sizeof t);
+				memcpy(align[k].query_token, align[k].list_token, sizeof t);
+				memcpy(align[k].list_token, t, sizeof t);
+			}
+		}
+	}
 	double cs = es_cjk_char_sim(a, strlen(a), b, strlen(b));
 	if (cs < *score)
 		*score = cs;

@@ -385,8 +385,10 @@ static bool contains_listed(const es_stok *q, size_t nq, const es_stok *l, size_
 		return false;
 	size_t lo = nq, hi = 0, extra = 0, unknown[2] = {0, 0};
 	bool marker[2] = {false, false}; /* before and after the run */
+	/* the run of the listed name's words (a legal form may stand apart:
+	 * "Huawei Technologies Europe B.V." holds "Huawei Technologies Co., Ltd.") */
 	for (size_t i = 0; i < nq; i++) {
-		if (qm[i] >= 0) {
+		if (qm[i] >= 0 && q[i].kind != ES_TK_LEGAL) {
 			if (i < lo)
 				lo = i;
 			hi = i;
@@ -395,7 +397,7 @@ static bool contains_listed(const es_stok *q, size_t nq, const es_stok *l, size_
 	if (lo == nq)
 		return false;
 	for (size_t i = 0; i < nq; i++) {
-		if (qm[i] >= 0)
+		if (qm[i] >= 0 && (q[i].kind != ES_TK_LEGAL || i < lo || i > hi))
 			continue;
 		uint8_t k = q[i].kind;
 		bool between = i > lo && i < hi;
