@@ -11,6 +11,7 @@
 #include "es_buf.h"
 #include "es_date.h"
 #include "es_hash.h"
+#include "es_map64.h"
 #include "es_utf8.h"
 
 static void test_dates(void **state)
@@ -142,6 +143,33 @@ static void test_partial_dates(void **state)
 	assert_true(d.y == 1970 && d.m == 2 && d.d == 0);
 }
 
+static void test_map64(void **state)
+{
+	(void)state;
+	es_map64 m = {0};
+	assert_int_equal(es_map64_get(&m, 42), 0); /* empty: no table yet */
+	/* enough keys to grow several times; colliding low bits too */
+	for (uint32_t i = 1; i <= 5000; i++) {
+		bool fresh = false;
+		uint32_t *v = es_map64_slot(&m, (uint64_t)i << 20, &fresh);
+		assert_non_null(v);
+		assert_true(fresh);
+		*v = i * 3;
+	}
+	assert_int_equal(m.n, 5000);
+	assert_true(m.cap >= 2 * m.n);
+	bool fresh = true;
+	uint32_t *v = es_map64_slot(&m, (uint64_t)7 << 20, &fresh);
+	assert_false(fresh);
+	assert_int_equal(*v, 21);
+	for (uint32_t i = 1; i <= 5000; i++)
+		assert_int_equal(es_map64_get(&m, (uint64_t)i << 20), i * 3);
+	assert_int_equal(es_map64_get(&m, 5001ull << 20), 0);
+	es_map64_free(&m);
+	assert_null(m.k);
+	assert_int_equal(m.n, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -149,6 +177,7 @@ int main(void)
 		cmocka_unit_test(test_partial_dates),
 		cmocka_unit_test(test_utf8_walker),
 		cmocka_unit_test(test_buf_vec_hash),
+		cmocka_unit_test(test_map64),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,88 +7,27 @@
 #include "es_buf.h"
 #include "es_hash.h"
 #include "es_io.h"
+#include "es_map64.h"
 #include "es_text.h"
 
 #define LEX_MAX_BYTES (4u << 20)
 #define PHRASE_MAX_WORDS 4
 #define ENTRY_MAX 256
 
-/* One table for every kind of entry: the hash of a kind letter and the
- * canonical words of the entry -> a value (class, family or flags). */
-typedef struct {
-	uint64_t *k;
-	uint32_t *v;
-	size_t cap, n;
-} table;
-
 #define SUFFIX_MAX 16     /* patronymic endings */
 #define SUFFIX_LEN 12
 #define SUFFIX_STEM_MIN 3 /* letters before the ending */
 
 struct es_lexicon {
-	table t;
+	/* one table for every kind of entry: the hash of a kind letter and the
+	 * canonical words of the entry -> a value (class, family or flags) */
+	es_map64 t;
 	size_t phrase_words; /* longest branch phrase, in tokens */
 	char suffix[SUFFIX_MAX][SUFFIX_LEN];
 	uint8_t suffix_len[SUFFIX_MAX];
 	size_t n_suffix;
 	char hash[65];
 };
-
-static bool table_grow(table *t)
-{
-	size_t nc = t->cap ? t->cap * 2 : 1024;
-	uint64_t *nk = calloc(nc, sizeof *nk);
-	uint32_t *nv = calloc(nc, sizeof *nv);
-	if (!nk || !nv) {
-		free(nk);
-		free(nv);
-		return false;
-	}
-	for (size_t i = 0; i < t->cap; i++) {
-		if (!t->k[i])
-			continue;
-		size_t j = (size_t)t->k[i] & (nc - 1);
-		while (nk[j])
-			j = (j + 1) & (nc - 1);
-		nk[j] = t->k[i];
-		nv[j] = t->v[i];
-	}
-	free(t->k);
-	free(t->v);
-	t->k = nk;
-	t->v = nv;
-	t->cap = nc;
-	return true;
-}
-
-/* The value slot of key (0 when new), or NULL when out of memory. */
-static uint32_t *table_slot(table *t, uint64_t key)
-{
-	if ((t->n + 1) * 2 > t->cap && !table_grow(t))
-		return NULL;
-	size_t j = (size_t)key & (t->cap - 1);
-	while (t->k[j] && t->k[j] != key)
-		j = (j + 1) & (t->cap - 1);
-	if (!t->k[j]) {
-		t->k[j] = key;
-		t->v[j] = 0;
-		t->n++;
-	}
-	return &t->v[j];
-}
-
-static uint32_t table_get(const table *t, uint64_t key)
-{
-	if (!t->cap)
-		return 0;
-	size_t j = (size_t)key & (t->cap - 1);
-	while (t->k[j]) {
-		if (t->k[j] == key)
-			return t->v[j];
-		j = (j + 1) & (t->cap - 1);
-	}
-	return 0;
-}
 
 /* Key of a kind letter and canonical words (joined by 0x1f); never 0. */
 static uint64_t words_key(char kind, const char *const *w, const uint8_t *len, size_t n)
@@ -166,7 +105,7 @@ static es_code put_entry(loader *L, char kind, const char *entry, uint32_t value
 	if (nt->n > PHRASE_MAX_WORDS)
 		return es_err_set(L->err, ES_EFORMAT, "%s:%ld: '%s' has more than %d words", L->path, L->lineno, entry,
 				  PHRASE_MAX_WORDS);
-	uint32_t *slot = table_slot(&L->lx->t, ntok_key(kind, nt));
+	uint32_t *slot = es_map64_slot(&L->lx->t, ntok_key(kind, nt), NULL);
 	if (!slot)
 		return es_err_set(L->err, ES_ENOMEM, "out of memory");
 	if (flags) {
@@ -382,8 +321,7 @@ void es_lexicon_free(es_lexicon *lx)
 {
 	if (!lx)
 		return;
-	free(lx->t.k);
-	free(lx->t.v);
+	es_map64_free(&lx->t);
 	free(lx);
 }
 
@@ -400,14 +338,14 @@ void es_lexicon_mark(const es_lexicon *lx, es_stok *t, size_t n)
 		if (!lx)
 			continue;
 		uint32_t v;
-		if (t[i].kind == ES_TK_WORD && (v = table_get(&lx->t, tok_key('G', &t[i], 1))) != 0) {
+		if (t[i].kind == ES_TK_WORD && (v = es_map64_get(&lx->t, tok_key('G', &t[i], 1))) != 0) {
 			t[i].cls = (uint16_t)v;
 			t[i].lex |= ES_LX_GIVEN;
-		} else if (t[i].kind == ES_TK_LEGAL && (v = table_get(&lx->t, tok_key('L', &t[i], 1))) != 0) {
+		} else if (t[i].kind == ES_TK_LEGAL && (v = es_map64_get(&lx->t, tok_key('L', &t[i], 1))) != 0) {
 			t[i].cls = (uint16_t)v;
 			t[i].lex |= ES_LX_LEGAL_FAMILY;
 		}
-		if ((t[i].kind == ES_TK_STOP || t[i].kind == ES_TK_WORD) && table_get(&lx->t, tok_key('P', &t[i], 1)))
+		if ((t[i].kind == ES_TK_STOP || t[i].kind == ES_TK_WORD) && es_map64_get(&lx->t, tok_key('P', &t[i], 1)))
 			t[i].lex |= ES_LX_PARTICLE;
 		if (t[i].kind == ES_TK_WORD && patronymic(lx, &t[i]))
 			t[i].lex |= ES_LX_PATRONYMIC;
@@ -418,7 +356,7 @@ void es_lexicon_mark(const es_lexicon *lx, es_stok *t, size_t n)
 	for (size_t i = 0; i < n;) {
 		size_t take = 1;
 		for (size_t L = lx->phrase_words < n - i ? lx->phrase_words : n - i; L >= 1; L--) {
-			uint32_t v = table_get(&lx->t, tok_key('B', &t[i], L));
+			uint32_t v = es_map64_get(&lx->t, tok_key('B', &t[i], L));
 			if (v) {
 				for (size_t k = i; k < i + L; k++)
 					t[k].lex |= (uint8_t)v;

@@ -1,5 +1,6 @@
 /* es_normalize — see es_normalize.h. */
 #include "es_normalize.h"
+#include "es_hash.h"
 #include "es_text.h"
 
 #include <ctype.h>
@@ -69,21 +70,11 @@ struct es_normalizer {
 	es_cjk *cjk;          /* cjk_words.tsv, hangul.tsv: Chinese and Korean names */
 };
 
-static uint64_t fnv1a(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
 static const phrase *lookup(const es_normalizer *nz, const char *key, size_t klen)
 {
 	if (!nz->cap)
 		return NULL;
-	size_t mask = nz->cap - 1, i = (size_t)fnv1a(key, klen) & mask;
+	size_t mask = nz->cap - 1, i = (size_t)es_hash(key, klen) & mask;
 	while (nz->tab[i].key) {
 		if (nz->tab[i].klen == klen && memcmp(nz->tab[i].key, key, klen) == 0)
 			return &nz->tab[i];
@@ -101,7 +92,7 @@ static es_code grow(es_normalizer *nz, es_err *err)
 	for (size_t i = 0; i < nz->cap; i++) {
 		if (!nz->tab[i].key)
 			continue;
-		size_t j = (size_t)fnv1a(nz->tab[i].key, nz->tab[i].klen) & (ncap - 1);
+		size_t j = (size_t)es_hash(nz->tab[i].key, nz->tab[i].klen) & (ncap - 1);
 		while (nt[j].key)
 			j = (j + 1) & (ncap - 1);
 		nt[j] = nz->tab[i];
@@ -123,7 +114,7 @@ static es_code add_phrase(es_normalizer *nz, const char *key, const char *canon,
 		if (rc != ES_OK)
 			return rc;
 	}
-	size_t i = (size_t)fnv1a(key, klen) & (nz->cap - 1);
+	size_t i = (size_t)es_hash(key, klen) & (nz->cap - 1);
 	while (nz->tab[i].key)
 		i = (i + 1) & (nz->cap - 1);
 	nz->tab[i].key = strdup(key);
