@@ -122,6 +122,20 @@ static void test_enc_and_end_users(void **state)
 	assert_true(has_reason("ENC_GOV_END_USER"));
 	assert_int_equal(decide(ORDER("FR", EU("Ministere", "FR", "government"), ITEM("5A002.a", "b2")), NULL, 0),
 			 ES_DEC_CLEAR);
+	/* the paragraph as classifications write it is the same class */
+	assert_int_equal(decide(ORDER("BR", EU("Ministerio da Economia", "BR", "government"),
+				      ITEM("5A002.a", "740.17(b)(2)")), NULL, 0),
+			 ES_DEC_LICENSE);
+	assert_true(has_reason("ENC_GOV_END_USER"));
+	assert_false(has_reason("BAD_ENC"));
+	assert_int_equal(decide(ORDER("BR", EU("Empresa", "BR", "commercial"), ITEM("5A002.a", "ENC (b)(1)")), NULL, 0),
+			 ES_DEC_CLEAR);
+	assert_int_equal(decide(ORDER("DE", EU("Firma", "DE", "commercial"), ITEM("5A992.c", "Mass Market")), NULL, 0),
+			 ES_DEC_CLEAR);
+	/* ... but not another paragraph */
+	assert_int_equal(decide(ORDER("DE", EU("Firma", "DE", "commercial"), ITEM("5A002.a", "740.17(b)(4)")), NULL, 0),
+			 ES_DEC_REVIEW);
+	assert_true(has_reason("BAD_ENC"));
 	assert_int_equal(decide(ORDER("BR", EU("Empresa", "BR", "commercial"), ITEM("5A002.a", "none")), NULL, 0),
 			 ES_DEC_LICENSE);
 	assert_true(has_reason("ENC_NOT_ELIGIBLE"));

@@ -2,6 +2,7 @@
  * Every line is checked; an error names file:line and what is wrong with it. */
 #include "es_rules_impl.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -544,6 +545,26 @@ enc_kind rules_enc_kind(const char *s)
 		return ENC_MISSING;
 	for (size_t i = 0; i < 5; i++)
 		if (strcasecmp(s, names[i]) == 0)
+			return kinds[i];
+	/* the paragraph as classifications and ERP exports write it:
+	 * "740.17(b)(2)", "ENC (b)(1)", "(b)(3)", "Mass Market", "mass-market" */
+	char k[32];
+	size_t n = 0;
+	const char *p = s;
+	if (strncmp(p, "740.17", 6) == 0)
+		p += 6;
+	else if (strncasecmp(p, "enc", 3) == 0)
+		p += 3;
+	for (; *p && n + 1 < sizeof k; p++)
+		if (*p != ' ' && *p != '(' && *p != ')' && *p != '-' && *p != '_')
+			k[n++] = (char)tolower((unsigned char)*p);
+	if (*p)
+		return ENC_BAD;
+	k[n] = '\0';
+	if (strcmp(k, "massmarket") == 0)
+		return ENC_MASS;
+	for (size_t i = 0; i < 3; i++)
+		if (strcmp(k, names[i]) == 0)
 			return kinds[i];
 	return ENC_BAD;
 }
