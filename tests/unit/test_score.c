@@ -98,6 +98,13 @@ static void test_field_failures_stay_low(void **state)
 	assert_true(cmp("The Smith Group", "The Jones Group", ES_TYPE_UNKNOWN) < 0.5);
 	/* different numbers */
 	assert_true(cmp("140 Repair Plant", "141 Repair Plant", ES_TYPE_UNKNOWN) < 0.8);
+	/* a number left over that is the same as one that aligned is not another
+	 * number ("11" twice in the listed name): only the words count */
+	double twice = cmp("Kestrel 11 Research Institute", "Kestrel 11 Research Institute (Kestrel 11 RI)",
+			   ES_TYPE_ENTITY);
+	double other = cmp("Kestrel 11 Research Institute", "Kestrel 11 Research Institute (Kestrel 12 RI)",
+			   ES_TYPE_ENTITY);
+	assert_true(twice > other + 0.1);
 }
 
 static void test_variants_stay_high(void **state)

@@ -169,6 +169,18 @@ void es_score_weigh(es_stok *t, size_t n, const double *idf)
 		t[i].w = (float)(idf[i] * (distinctive ? es_kind_weight(t[i].kind, t[i].flags) : 1.0));
 }
 
+/* Whether another token of the same name with the number of t aligned: a
+ * number written twice ("CETC 11th Research Institute (CETC 11th RI)") is
+ * not missing when one of them is matched. */
+static bool num_aligned(const es_stok *t, size_t n, const int *m, const es_stok *num)
+{
+	for (size_t i = 0; i < n; i++)
+		if (&t[i] != num && m[i] != -1 && t[i].kind == ES_TK_NUM && t[i].canon_len == num->canon_len &&
+		    memcmp(t[i].canon, num->canon, num->canon_len) == 0)
+			return true;
+	return false;
+}
+
 /* Middle names of a person: given names after the first ("LAST, First
  * Middle"), or, without a comma, the words between the first and the last;
  * and a patronymic wherever it stands ("MEDVEDCHUK Viktor Volodymyrovych"),
@@ -621,7 +633,7 @@ double es_score_names_info(const es_stok *q, size_t nq, const es_stok *l, size_t
 				ul_gen += u;
 				ul_gen_full += ldist ? u / es_kind_weight(l[j].kind, l[j].flags) : u;
 			}
-			if (l[j].kind == ES_TK_NUM)
+			if (l[j].kind == ES_TK_NUM && !num_aligned(l, nl, lm, &l[j]))
 				num_missing = true;
 		}
 	}
@@ -645,7 +657,7 @@ double es_score_names_info(const es_stok *q, size_t nq, const es_stok *l, size_t
 				uq_gen += u;
 				uq_gen_full += qdist ? u / es_kind_weight(q[i].kind, q[i].flags) : u;
 			}
-			if (q[i].kind == ES_TK_NUM)
+			if (q[i].kind == ES_TK_NUM && !num_aligned(q, nq, qm, &q[i]))
 				num_missing = true;
 		}
 	}

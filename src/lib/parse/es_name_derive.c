@@ -6,6 +6,7 @@
 #include <pcre2.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,7 +17,8 @@
 
 #define DATA_FILE_MAX ((size_t)1 << 20)
 #define MAX_NAME_OUTS 4      /* outputs per pattern */
-#define MAX_DERIVED 16       /* names derived from one entry's name */
+#define MAX_DERIVED 16       /* names derived from one entry's names */
+#define MAX_SEEDS 32         /* of which the listed name and aliases derive */
 #define DERIVED_NAME_MAX 160 /* a longer derived part is prose, not a name */
 
 /* One output of a pattern: the alias kind and its template ("${value}"). */
@@ -243,8 +245,9 @@ static bool expand(const es_name_derive *c, const name_pattern *p, const name_ou
 }
 
 typedef struct {
-	char *name[MAX_DERIVED + 1]; /* [0] is the listed name */
-	size_t n;
+	/* [0, seeds): the listed name and its strong aliases; then what they derive */
+	char *name[MAX_SEEDS + MAX_DERIVED];
+	size_t n, seeds;
 } candidates;
 
 /* Whether s[0..n) folds like a name e already has. */
@@ -271,7 +274,7 @@ static es_code add_derived(es_entity *e, candidates *cand, es_name_kind kind, co
 		n--;
 	if (n == 0 || n > DERIVED_NAME_MAX || word_count(s, n) < 2 || known_name(e, s, n))
 		return ES_OK;
-	if (cand->n > MAX_DERIVED || e->n_names >= ES_MAX_NAMES)
+	if (cand->n - cand->seeds >= MAX_DERIVED || e->n_names >= ES_MAX_NAMES)
 		return ES_OK; /* enough: the listed name and its aliases stay */
 	char *copy = strndup(s, n);
 	if (!copy)
@@ -282,6 +285,8 @@ static es_code add_derived(es_entity *e, candidates *cand, es_name_kind kind, co
 		return rc;
 	}
 	cand->name[cand->n++] = copy;
+	if (getenv("ES_DERIVE_DEBUG"))
+		fprintf(stderr, "DERIVED\t%s\t%s\n", e->entry_id, copy);
 	return ES_OK;
 }
 
@@ -291,9 +296,19 @@ es_code es_name_derive_apply(es_name_derive *c, es_entity *e, es_err *err)
 		return ES_OK;
 	candidates cand = {.n = 0};
 	es_code rc = ES_OK;
-	if (!(cand.name[0] = strdup(e->name)))
-		return es_err_set(err, ES_ENOMEM, "out of memory");
-	cand.n = 1;
+	/* the listed name first, then its strong aliases: an alias carries the
+	 * same clauses ("CETC 11th Research Institute (CETC 11th RI)") */
+	for (size_t i = 0; i < e->n_names && cand.n < MAX_SEEDS; i++) {
+		const es_name *nm = &e->names[i];
+		if (i > 0 && (nm->strength != ES_STRONG || nm->kind != ES_NAME_AKA))
+			continue;
+		if (!(cand.name[cand.n] = strdup(nm->name))) {
+			rc = es_err_set(err, ES_ENOMEM, "out of memory");
+			break;
+		}
+		cand.n++;
+	}
+	cand.seeds = cand.n;
 	char buf[ES_MAX_NAME + 1];
 	for (size_t ci = 0; ci < cand.n && rc == ES_OK; ci++) {
 		const char *subject = cand.name[ci];

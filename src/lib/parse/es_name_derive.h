@@ -24,7 +24,8 @@ typedef struct es_name_derive es_name_derive;
 es_code es_name_derive_load(es_name_derive **out, const char *path, es_err *err);
 void es_name_derive_free(es_name_derive *d);
 
-/* Adds the names the patterns derive from e->name (and, in turn, from those)
+/* Adds the names the patterns derive from e->name and its strong aliases
+ * (and, in turn, from those)
  * to e as strong aliases (kind aka or fka, per pattern): at most 16, each of
  * two or more words, at most 160 bytes, not folding like a name e already has.
  * Persons (ES_TYPE_PERSON) and a NULL d are left alone. Fails only when e
