@@ -42,9 +42,10 @@
  * keys; 21: the normalization of other scripts and readings; 22: deletion keys
  * from 3 letters, deletion-2 keys from 6, token classes and lexicon marks,
  * given-name class keys, postings with the name's weight; 23: each entity's
- * remarks, for check's evidence), so a cached index built before is rebuilt
- * rather than trusted. */
-#define ES_INDEX_VERSION 23
+ * remarks, for check's evidence; 24: names derived from aliases too, the
+ * patronymic mark), so a cached index built before is rebuilt rather than
+ * trusted. */
+#define ES_INDEX_VERSION 24
 
 typedef struct {
 	uint32_t entry_id, list, name, lic_req, lic_pol, frn, start_date, end_date;
