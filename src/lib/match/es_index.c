@@ -710,14 +710,15 @@ static void weigh_name(builder *b, es_ix_name *nm, double n_docs)
 	}
 	es_score_weigh(st, n, idf);
 	/* containable: not a person; a distinctive word at least as rare as
-	 * ES_INDEX_CONTAIN_MAX_DF names make it, or none at all */
+	 * ES_INDEX_CONTAIN_MAX_DF names make it and not common in bank and state
+	 * names (common_words.txt), or none at all */
 	bool any_dist = false, rare = false;
 	double rare_idf = idf_of(n_docs, ES_INDEX_CONTAIN_MAX_DF);
 	for (size_t k = 0; k < n; k++) {
 		if ((t[k].kind != ES_TK_WORD && t[k].kind != ES_TK_NUM) || (t[k].flags & ES_TF_PAREN))
 			continue;
 		any_dist = true;
-		if (idf[k] >= rare_idf * 0.999)
+		if (idf[k] >= rare_idf * 0.999 && !(t[k].lex & ES_LX_COMMON))
 			rare = true;
 	}
 	const es_ix_entity *ne = (const es_ix_entity *)b->v[S_ENT].s + nm->entity;

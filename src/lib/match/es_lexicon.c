@@ -100,7 +100,7 @@ static es_code put_entry(loader *L, char kind, const char *entry, uint32_t value
 	if (kind == 'L' && (nt->n != 1 || nt->tok[0].kind != ES_TK_LEGAL))
 		return es_err_set(L->err, ES_EFORMAT, "%s:%ld: '%s' is not a legal form of legal_forms.txt", L->path,
 				  L->lineno, entry);
-	if (kind == 'P' && nt->n != 1)
+	if ((kind == 'P' || kind == 'C') && nt->n != 1)
 		return es_err_set(L->err, ES_EFORMAT, "%s:%ld: '%s' is not one word", L->path, L->lineno, entry);
 	if (nt->n > PHRASE_MAX_WORDS)
 		return es_err_set(L->err, ES_EFORMAT, "%s:%ld: '%s' has more than %d words", L->path, L->lineno, entry,
@@ -137,8 +137,8 @@ static es_code read_data(const char *lists_dir, const char *rel, char **buf, es_
 	return rc;
 }
 
-/* given_names.txt, legal_families.txt, particles.txt: name|name|... per line
- * (legal_families.txt: the family's name first). */
+/* given_names.txt, legal_families.txt, particles.txt, common_words.txt:
+ * name|name|... per line (legal_families.txt: the family's name first). */
 static es_code load_classes(loader *L, const char *lists_dir, const char *rel, char kind, bool named, es_buf *all)
 {
 	char *buf = NULL;
@@ -166,7 +166,8 @@ static es_code load_classes(loader *L, const char *lists_dir, const char *rel, c
 				continue;
 			}
 			first = false;
-			rc = put_entry(L, kind, s, kind == 'P' ? 1 : cls, kind == 'P');
+			bool flag = kind == 'P' || kind == 'C';
+			rc = put_entry(L, kind, s, flag ? 1 : cls, flag);
 		}
 	}
 	free(buf);
@@ -301,6 +302,8 @@ es_code es_lexicon_open(es_lexicon **out, const char *lists_dir, const es_normal
 		rc = load_countries(&L, lists_dir, &all);
 	if (rc == ES_OK)
 		rc = load_suffixes(&L, lists_dir, &all);
+	if (rc == ES_OK)
+		rc = load_classes(&L, lists_dir, "normalize/common_words.txt", 'C', false, &all);
 	if (rc == ES_OK && all.oom)
 		rc = es_err_set(err, ES_ENOMEM, "out of memory");
 	if (rc != ES_OK)
@@ -349,6 +352,8 @@ void es_lexicon_mark(const es_lexicon *lx, es_stok *t, size_t n)
 			t[i].lex |= ES_LX_PARTICLE;
 		if (t[i].kind == ES_TK_WORD && patronymic(lx, &t[i]))
 			t[i].lex |= ES_LX_PATRONYMIC;
+		if (t[i].kind == ES_TK_WORD && es_map64_get(&lx->t, tok_key('C', &t[i], 1)))
+			t[i].lex |= ES_LX_COMMON;
 	}
 	if (!lx)
 		return;

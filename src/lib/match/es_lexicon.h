@@ -6,7 +6,7 @@
  * and the endings of patronymics (Volodymyrovych: a middle name).
  *
  * Data files (lists/normalize/given_names.txt, legal_families.txt,
- * branch_words.txt, particles.txt, patronymics.txt, and the country names of
+ * branch_words.txt, particles.txt, patronymics.txt, common_words.txt, and the country names of
  * lists/countries.tsv), each entry read with the one normalization of names,
  * so a lookup compares canonical forms; entries are ASCII (a non-ASCII one
  * would cost every start ICU's transliterator). The lexicon is immutable after open
@@ -35,7 +35,8 @@ const char *es_lexicon_hash(const es_lexicon *lx);
 /* Sets t[i].cls and t[i].lex for the tokens of one name: the given-name
  * class of a word (ES_LX_GIVEN), the family of a legal form
  * (ES_LX_LEGAL_FAMILY), particles (ES_LX_PARTICLE), words ending as
- * patronymics do (ES_LX_PATRONYMIC), and the words and phrases a branch adds
+ * patronymics do (ES_LX_PATRONYMIC), words too common in bank and state
+ * names to contain by (ES_LX_COMMON), and the words and phrases a branch adds
  * (ES_LX_BRANCH, ES_LX_MARKER; places, countries). */
 void es_lexicon_mark(const es_lexicon *lx, es_stok *t, size_t n);
 

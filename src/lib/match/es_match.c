@@ -1396,7 +1396,7 @@ static bool containable(const es_index *ix, const query_toks *q)
 {
 	for (size_t i = 0; i < q->n; i++) {
 		const es_stok *t = &q->st[i];
-		if ((t->kind != ES_TK_WORD && t->kind != ES_TK_NUM) || (t->flags & ES_TF_PAREN))
+		if ((t->kind != ES_TK_WORD && t->kind != ES_TK_NUM) || (t->flags & ES_TF_PAREN) || (t->lex & ES_LX_COMMON))
 			continue;
 		uint32_t len = 0, df = 0;
 		(void)es_index_terms(ix, es_index_key('c', t->canon, t->canon_len), &len, &df);
