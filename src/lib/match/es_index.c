@@ -1359,6 +1359,12 @@ bool es_index_has_key(const es_index *ix, uint64_t key)
 	return false;
 }
 
+void es_index_prefetch_term(const es_index *ix, uint32_t term)
+{
+	if (term < ix->h->count[S_TERM])
+		__builtin_prefetch(&ix->term[term]);
+}
+
 const es_ix_post *es_index_term_postings(const es_index *ix, uint32_t term, uint32_t *len)
 {
 	if (term >= ix->h->count[S_TERM] ||

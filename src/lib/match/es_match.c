@@ -41,8 +41,10 @@ const double ES_MATCH_DEFAULT_THRESHOLD = 0.84;
  * many (a lost term would be a name the index never scores). */
 typedef struct {
 	uint32_t *id;      /* room for every term of the index */
-	uint32_t *seen;    /* per term: == epoch when in id[] */
-	uint32_t *walked;  /* per term: == wstamp when the current query word walked it */
+	struct term_mark {
+		uint32_t seen;   /* == epoch when in id[] */
+		uint32_t walked; /* == wstamp when the current query word walked it */
+	} *mark;           /* per term; side by side: one cache miss for both */
 	uint32_t wstamp;   /* wbase + 1 + the query word's position */
 	uint32_t wbase;    /* this query's stamps start here */
 	uint32_t *buf;     /* TERM_BUF term ids of one batch of keys */
@@ -279,8 +281,7 @@ void es_matcher_free(es_matcher *m)
 		free(s->qt);
 		free(s->top);
 		free(s->ts.id);
-		free(s->ts.seen);
-		free(s->ts.walked);
+		free(s->ts.mark);
 		free(s->ts.buf);
 		free(s);
 	}
@@ -417,18 +418,16 @@ static scratch *scratch_get(es_matcher *m)
 	s->qt = malloc(sizeof *s->qt);
 	size_t nterms = es_index_n_terms(m->ix);
 	s->ts.id = malloc((nterms ? nterms : 1) * sizeof *s->ts.id);
-	s->ts.seen = calloc(nterms ? nterms : 1, sizeof *s->ts.seen);
-	s->ts.walked = calloc(nterms ? nterms : 1, sizeof *s->ts.walked);
+	s->ts.mark = calloc(nterms ? nterms : 1, sizeof *s->ts.mark);
 	s->ts.buf = malloc(TERM_BUF * sizeof *s->ts.buf);
 	s->ts.n_terms = nterms;
-	if (!s->na || !s->touched || !s->cand || !s->qt || !s->ts.id || !s->ts.seen || !s->ts.walked || !s->ts.buf) {
+	if (!s->na || !s->touched || !s->cand || !s->qt || !s->ts.id || !s->ts.mark || !s->ts.buf) {
 		free(s->na);
 		free(s->touched);
 		free(s->cand);
 		free(s->qt);
 		free(s->ts.id);
-		free(s->ts.seen);
-		free(s->ts.walked);
+		free(s->ts.mark);
 		free(s->ts.buf);
 		free(s);
 		return NULL;
@@ -449,7 +448,8 @@ static void termset_clear(termset *ts)
 {
 	ts->n = 0;
 	if (++ts->epoch == 0) {
-		memset(ts->seen, 0, (ts->n_terms ? ts->n_terms : 1) * sizeof *ts->seen);
+		for (size_t i = 0; i < ts->n_terms; i++)
+			ts->mark[i].seen = 0;
 		ts->epoch = 1;
 	}
 }
@@ -457,9 +457,9 @@ static void termset_clear(termset *ts)
 static void add_term_ids(termset *ts, const uint32_t *t, size_t len)
 {
 	for (size_t k = 0; k < len; k++) {
-		if (t[k] >= ts->n_terms || ts->seen[t[k]] == ts->epoch)
+		if (t[k] >= ts->n_terms || ts->mark[t[k]].seen == ts->epoch)
 			continue; /* (a damaged term reference: es_index_load does not check each) */
-		ts->seen[t[k]] = ts->epoch;
+		ts->mark[t[k]].seen = ts->epoch;
 		ts->id[ts->n++] = t[k];
 	}
 }
@@ -553,46 +553,43 @@ static void add_pair(const es_index *ix, termset *ts, const es_stok *a, const es
 	add_word(ix, ts, cc, l, true, SIZE_MAX);
 }
 
-/* Walks the postings of a query word's terms: the query weight w reached
- * each name there, and the listed weight there at most times factor. A name
- * not reached before whose total weight is below wmin_new is left out (it
- * cannot reach the threshold: candidates). */
-static void hit_terms(const es_index *ix, scratch *s, size_t *nt, const termset *ts, uint8_t tok, float w,
-		      float factor, float wmin_new)
+/* The postings of cn terms (cp/cl, the terms' ids in id) of one walk; see
+ * hit_terms. */
+static void hit_chunk(scratch *s, size_t *nt, const termset *ts, const uint32_t *id_of, const es_ix_post *const *cp,
+		      const uint32_t *cl, size_t cn, uint32_t n_names, uint8_t tok, float w, float factor,
+		      float wmin_new)
 {
-	uint32_t n_names = (uint32_t)es_index_n_names(ix);
 	/* the accumulators are random accesses: fetch them PREFETCH postings
 	 * ahead, across the ends of terms (most typo terms have a few postings) */
 	enum { PREFETCH = 12 };
 	size_t at = 0;          /* lookahead: term and posting */
-	uint32_t ak = 0, alen = 0;
-	const es_ix_post *ap = at < ts->n ? es_index_term_postings(ix, ts->id[at], &alen) : NULL;
-	for (int d = 0; d < PREFETCH && ap; d++) {
-		while (ap && ak >= alen) {
+	uint32_t ak = 0;
+	for (int d = 0; d < PREFETCH && at < cn; d++) {
+		while (at < cn && ak >= cl[at]) {
 			ak = 0;
-			ap = ++at < ts->n ? es_index_term_postings(ix, ts->id[at], &alen) : NULL;
+			at++;
 		}
-		if (ap && (ap[ak].np >> 8) < n_names)
-			__builtin_prefetch(&s->na[ap[ak].np >> 8]);
+		if (at < cn && (cp[at][ak].np >> 8) < n_names)
+			__builtin_prefetch(&s->na[cp[at][ak].np >> 8]);
 		ak++;
 	}
-	for (size_t t = 0; t < ts->n; t++) {
-		uint32_t len = 0;
-		const es_ix_post *p = es_index_term_postings(ix, ts->id[t], &len);
+	for (size_t t = 0; t < cn; t++) {
+		uint32_t len = cl[t];
+		const es_ix_post *p = cp[t];
 		/* a term this query word walked already (its own spelling is also
 		 * among the terms of its deletions) adds nothing: its names have
 		 * this word and these positions counted, at a higher similarity */
-		if (ts->walked[ts->id[t]] == ts->wstamp)
+		if (ts->mark[id_of[t]].walked == ts->wstamp)
 			len = 0;
-		ts->walked[ts->id[t]] = ts->wstamp;
+		ts->mark[id_of[t]].walked = ts->wstamp;
 		for (uint32_t k = 0; k < len; k++) {
-			while (ap && ak >= alen) {
+			while (at < cn && ak >= cl[at]) {
 				ak = 0;
-				ap = ++at < ts->n ? es_index_term_postings(ix, ts->id[at], &alen) : NULL;
+				at++;
 			}
-			if (ap) {
-				if ((ap[ak].np >> 8) < n_names)
-					__builtin_prefetch(&s->na[ap[ak].np >> 8]);
+			if (at < cn) {
+				if ((cp[at][ak].np >> 8) < n_names)
+					__builtin_prefetch(&s->na[cp[at][ak].np >> 8]);
 				ak++;
 			}
 			uint32_t id = p[k].np >> 8, pos = p[k].np & 0xff;
@@ -629,6 +626,34 @@ static void hit_terms(const es_index *ix, scratch *s, size_t *nt, const termset 
 				a->mask |= bits;
 			}
 		}
+	}
+}
+
+/* Walks the postings of a query word's terms: the query weight w reached
+ * each name there, and the listed weight there at most times factor. A name
+ * not reached before whose total weight is below wmin_new is left out (it
+ * cannot reach the threshold: candidates). */
+static void hit_terms(const es_index *ix, scratch *s, size_t *nt, termset *ts, uint8_t tok, float w,
+		      float factor, float wmin_new)
+{
+	uint32_t n_names = (uint32_t)es_index_n_names(ix);
+	/* Each step is a random access (term record, postings, accumulator):
+	 * terms go in chunks whose records are fetched together, then their
+	 * postings, then (hit_chunk) the accumulators. Terms and postings keep
+	 * the termset's order, so the float sums stay the same. */
+	enum { TERM_CHUNK = 32 };
+	const es_ix_post *cp[TERM_CHUNK];
+	uint32_t cl[TERM_CHUNK];
+	for (size_t c0 = 0; c0 < ts->n; c0 += TERM_CHUNK) {
+		size_t cn = ts->n - c0 < TERM_CHUNK ? ts->n - c0 : TERM_CHUNK;
+		for (size_t t = 0; t < cn; t++)
+			es_index_prefetch_term(ix, ts->id[c0 + t]);
+		for (size_t t = 0; t < cn; t++) {
+			cp[t] = es_index_term_postings(ix, ts->id[c0 + t], &cl[t]);
+			if (cl[t])
+				__builtin_prefetch(cp[t]);
+		}
+		hit_chunk(s, nt, ts, ts->id + c0, cp, cl, cn, n_names, tok, w, factor, wmin_new);
 	}
 }
 
@@ -939,7 +964,8 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 	}
 	/* the next query's stamps */
 	if (ts->wbase > UINT32_MAX - 2 * ES_NAME_TOKENS - 512) {
-		memset(ts->walked, 0, (ts->n_terms ? ts->n_terms : 1) * sizeof *ts->walked);
+		for (size_t i = 0; i < ts->n_terms; i++)
+			ts->mark[i].walked = 0;
 		ts->wbase = 0;
 	} else {
 		ts->wbase += 256;
