@@ -1323,18 +1323,29 @@ const uint32_t *es_index_terms(const es_index *ix, uint64_t key, uint32_t *len, 
 
 size_t es_index_terms_many(const es_index *ix, const uint64_t *keys, size_t nk, uint32_t *out, size_t max)
 {
-	/* the lookups are independent cache misses: issue them together */
+	/* the lookups are independent cache misses (bucket, key, term ids):
+	 * issue each level for a group of keys before reading it */
+	enum { GROUP = 64 };
 	size_t nb = ix->h->count[S_BKT] - 1;
-	for (size_t i = 0; i < nk; i++)
-		__builtin_prefetch(&ix->bkt[(size_t)keys[i] & (nb - 1)]);
-	for (size_t i = 0; i < nk; i++)
-		__builtin_prefetch(&ix->key[ix->bkt[(size_t)keys[i] & (nb - 1)]]);
 	size_t n = 0;
-	for (size_t i = 0; i < nk; i++) {
-		uint32_t len = 0;
-		const uint32_t *t = es_index_terms(ix, keys[i], &len, NULL);
-		for (uint32_t k = 0; k < len && n < max; k++)
-			out[n++] = t[k];
+	for (size_t g = 0; g < nk; g += GROUP) {
+		size_t gn = nk - g < GROUP ? nk - g : GROUP;
+		const uint64_t *gk = keys + g;
+		const uint32_t *t[GROUP];
+		uint32_t len[GROUP];
+		for (size_t i = 0; i < gn; i++)
+			__builtin_prefetch(&ix->bkt[(size_t)gk[i] & (nb - 1)]);
+		for (size_t i = 0; i < gn; i++)
+			__builtin_prefetch(&ix->key[ix->bkt[(size_t)gk[i] & (nb - 1)]]);
+		for (size_t i = 0; i < gn; i++) {
+			len[i] = 0;
+			t[i] = es_index_terms(ix, gk[i], &len[i], NULL);
+			if (len[i])
+				__builtin_prefetch(t[i]);
+		}
+		for (size_t i = 0; i < gn; i++)
+			for (uint32_t k = 0; k < len[i] && n < max; k++)
+				out[n++] = t[i][k];
 	}
 	return n;
 }

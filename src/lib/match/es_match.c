@@ -456,6 +456,10 @@ static void termset_clear(termset *ts)
 
 static void add_term_ids(termset *ts, const uint32_t *t, size_t len)
 {
+	/* the marks are random accesses: ask for them all first */
+	for (size_t k = 0; k < len; k++)
+		if (t[k] < ts->n_terms)
+			__builtin_prefetch(&ts->mark[t[k]]);
 	for (size_t k = 0; k < len; k++) {
 		if (t[k] >= ts->n_terms || ts->mark[t[k]].seen == ts->epoch)
 			continue; /* (a damaged term reference: es_index_load does not check each) */
