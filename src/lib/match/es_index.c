@@ -1352,12 +1352,21 @@ size_t es_index_terms_many(const es_index *ix, const uint64_t *keys, size_t nk, 
 
 bool es_index_has_any_key(const es_index *ix, const uint64_t *keys, size_t nk)
 {
+	/* independent misses (bucket, then key): each level for a group of
+	 * keys before it is read */
+	enum { GROUP = 64 };
 	size_t nb = ix->h->count[S_BKT] - 1;
-	for (size_t i = 0; i < nk; i++)
-		__builtin_prefetch(&ix->bkt[(size_t)keys[i] & (nb - 1)]);
-	for (size_t i = 0; i < nk; i++)
-		if (es_index_has_key(ix, keys[i]))
-			return true;
+	for (size_t g = 0; g < nk; g += GROUP) {
+		size_t gn = nk - g < GROUP ? nk - g : GROUP;
+		const uint64_t *gk = keys + g;
+		for (size_t i = 0; i < gn; i++)
+			__builtin_prefetch(&ix->bkt[(size_t)gk[i] & (nb - 1)]);
+		for (size_t i = 0; i < gn; i++)
+			__builtin_prefetch(&ix->key[ix->bkt[(size_t)gk[i] & (nb - 1)]]);
+		for (size_t i = 0; i < gn; i++)
+			if (es_index_has_key(ix, gk[i]))
+				return true;
+	}
 	return false;
 }
 
