@@ -984,27 +984,35 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 	double far_hi = wfar; /* far words at positions >= 32 (not in farmask) */
 	for (uint32_t bits = farmask; bits; bits &= bits - 1)
 		far_hi -= qw[__builtin_ctz(bits)];
+	/* First, without reading the names, a bound from what the walk left in
+	 * the accumulator of each name no query word reached exactly: every
+	 * query word it did not reach that may align without keys or three
+	 * edits away counts as aligned, and the name's penalties are a
+	 * person's (lower). The rest stay in touched[0..nn): their names are
+	 * then read in a steady stream that prefetching can keep ahead of. */
+	size_t nn = 0;
 	for (size_t k = 0; k < nt; k++) {
 		uint32_t id = s->touched[k];
-		if (k + 8 < nt)
-			__builtin_prefetch(es_index_name(ix, s->touched[k + 8]));
-		if (k + 4 < nt && qmaxw >= 10) {
-			const es_ix_name *n4 = es_index_name(ix, s->touched[k + 4]);
-			if (n4->maxlen >= 10 && (n4->maxlen >= 13 || qmaxw >= 13))
-				es_index_prefetch_toks(ix, n4);
-		}
 		const name_acc *a = &s->na[id];
 		if (a->typo_only) {
-			/* first a bound from what the walk left in the accumulator,
-			 * without reading the name: every query word it did not reach
-			 * that may align without keys or three edits away counts as
-			 * aligned, and the name's penalties are a person's (lower) */
 			double m0 = wq - a->acc - far_hi;
 			for (uint32_t bits = (nearmask | farmask) & ~a->qmask; bits; bits &= bits - 1)
 				m0 -= qw[__builtin_ctz(bits)];
 			if (es_score_bound(a->W, a->W, m0, true) < threshold - 1e-9)
 				continue;
 		}
+		s->touched[nn++] = id;
+	}
+	for (size_t k = 0; k < nn; k++) {
+		uint32_t id = s->touched[k];
+		if (k + 16 < nn)
+			__builtin_prefetch(es_index_name(ix, s->touched[k + 16]));
+		if (k + 8 < nn && qmaxw >= 10) {
+			const es_ix_name *n8 = es_index_name(ix, s->touched[k + 8]);
+			if (n8->maxlen >= 10 && (n8->maxlen >= 13 || qmaxw >= 13))
+				es_index_prefetch_toks(ix, n8);
+		}
+		const name_acc *a = &s->na[id];
 		const es_ix_name *nm = es_index_name(ix, id);
 		bool person = nm->person;
 		double W = nm->wsum, miss = wq - a->acc;
