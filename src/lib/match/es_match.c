@@ -48,6 +48,8 @@ typedef struct {
 	uint32_t wstamp;   /* wbase + 1 + the query word's position */
 	uint32_t wbase;    /* this query's stamps start here */
 	uint32_t *buf;     /* TERM_BUF term ids of one batch of keys */
+	uint32_t *pair[2]; /* TERM_BUF term ids each: two adjacent query words written
+			      together, looked up for the first and reused by the second */
 	uint32_t epoch;
 	size_t n, n_terms;
 } termset;
@@ -283,6 +285,8 @@ void es_matcher_free(es_matcher *m)
 		free(s->ts.id);
 		free(s->ts.mark);
 		free(s->ts.buf);
+		free(s->ts.pair[0]);
+		free(s->ts.pair[1]);
 		free(s);
 	}
 	es_skel_map_free(m->skel);
@@ -420,8 +424,11 @@ static scratch *scratch_get(es_matcher *m)
 	s->ts.id = malloc((nterms ? nterms : 1) * sizeof *s->ts.id);
 	s->ts.mark = calloc(nterms ? nterms : 1, sizeof *s->ts.mark);
 	s->ts.buf = malloc(TERM_BUF * sizeof *s->ts.buf);
+	s->ts.pair[0] = malloc(TERM_BUF * sizeof *s->ts.pair[0]);
+	s->ts.pair[1] = malloc(TERM_BUF * sizeof *s->ts.pair[1]);
 	s->ts.n_terms = nterms;
-	if (!s->na || !s->touched || !s->cand || !s->qt || !s->ts.id || !s->ts.mark || !s->ts.buf) {
+	if (!s->na || !s->touched || !s->cand || !s->qt || !s->ts.id || !s->ts.mark || !s->ts.buf || !s->ts.pair[0] ||
+	    !s->ts.pair[1]) {
 		free(s->na);
 		free(s->touched);
 		free(s->cand);
@@ -429,6 +436,8 @@ static scratch *scratch_get(es_matcher *m)
 		free(s->ts.id);
 		free(s->ts.mark);
 		free(s->ts.buf);
+		free(s->ts.pair[0]);
+		free(s->ts.pair[1]);
 		free(s);
 		return NULL;
 	}
@@ -631,6 +640,23 @@ static void hit_chunk(scratch *s, size_t *nt, const termset *ts, const uint32_t 
 			}
 		}
 	}
+}
+
+/* The terms of the keys add_pair looks up for a and b (all of them when
+ * fewer than TERM_BUF; otherwise SIZE_MAX, and add_pair looks them up key
+ * by key): what add_pair adds, in the same order. */
+static size_t pair_terms(const es_index *ix, const es_stok *a, const es_stok *b, uint32_t *out)
+{
+	char cc[ES_TOK_LEN * 2];
+	size_t l = (size_t)a->canon_len + b->canon_len;
+	if (l >= ES_TOK_LEN)
+		return 0;
+	memcpy(cc, a->canon, a->canon_len);
+	memcpy(cc + a->canon_len, b->canon, b->canon_len);
+	uint64_t keys[ES_TOK_LEN * 2 + 1];
+	size_t nk = es_index_key_dels('k', cc, l, keys);
+	size_t n = es_index_terms_many(ix, keys, nk, out, TERM_BUF);
+	return n < TERM_BUF ? n : SIZE_MAX;
 }
 
 /* Walks the postings of a query word's terms: the query weight w reached
@@ -839,6 +865,7 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 	 * aligns at most at es_score_typo_max (es_score_typo2_max, the class's
 	 * similarity) of the query word's length, and counts so in the bound. */
 	size_t order[ES_NAME_TOKENS], nord = 0;
+	size_t npair = SIZE_MAX; /* terms in ts->pair[(i - 1) & 1]: word i - 1 written with word i */
 	for (size_t i = 0; i < q->n && i < 255; i++) {
 		const es_stok *t = &q->st[i];
 		const es_stok *prev = i > 0 ? &q->st[i - 1] : NULL, *next = i + 1 < q->n ? &q->st[i + 1] : NULL;
@@ -850,11 +877,23 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 			if (t->text_len != t->canon_len || memcmp(t->text, t->canon, t->canon_len) != 0)
 				add_word(ix, ts, t->text, t->text_len, false, SIZE_MAX);
 		}
-		/* two query words written as one listed word: both reach it */
-		if (t->kind == ES_TK_WORD && next && next->kind == ES_TK_WORD)
-			add_pair(ix, ts, t, next);
-		if (t->kind == ES_TK_WORD && prev && (prev->kind == ES_TK_WORD || (any && prev->kind == ES_TK_STOP)))
-			add_pair(ix, ts, prev, t);
+		/* two query words written as one listed word: both reach it (the
+		 * second with the terms the first looked up) */
+		size_t nnext = SIZE_MAX;
+		if (t->kind == ES_TK_WORD && next && next->kind == ES_TK_WORD) {
+			nnext = pair_terms(ix, t, next, ts->pair[i & 1]);
+			if (nnext != SIZE_MAX)
+				add_term_ids(ts, ts->pair[i & 1], nnext);
+			else
+				add_pair(ix, ts, t, next);
+		}
+		if (t->kind == ES_TK_WORD && prev && (prev->kind == ES_TK_WORD || (any && prev->kind == ES_TK_STOP))) {
+			if (prev->kind == ES_TK_WORD && npair != SIZE_MAX)
+				add_term_ids(ts, ts->pair[(i - 1) & 1], npair);
+			else
+				add_pair(ix, ts, prev, t);
+		}
+		npair = nnext;
 		if (!keyed && t->kind != ES_TK_INITIAL && t->kind != ES_TK_WORD) {
 			/* a legal form or generic word reaches the listed names where
 			 * such words do have keys (names made only of them): their
