@@ -566,80 +566,84 @@ static void add_pair(const es_index *ix, termset *ts, const es_stok *a, const es
 	add_word(ix, ts, cc, l, true, SIZE_MAX);
 }
 
-/* The postings of cn terms (cp/cl, the terms' ids in id) of one walk; see
- * hit_terms. */
+/* The postings p[0..n) of one walk, in order; see hit_terms. */
+static void hit_postings(scratch *s, size_t *nt, const es_ix_post *p, size_t n, uint32_t n_names, uint8_t tok,
+			 float w, float factor, float wmin_new)
+{
+	/* the accumulators are random accesses: fetch them PREFETCH postings ahead */
+	enum { PREFETCH = 12 };
+	for (size_t k = 0; k < PREFETCH && k < n; k++)
+		if ((p[k].np >> 8) < n_names)
+			__builtin_prefetch(&s->na[p[k].np >> 8]);
+	for (size_t k = 0; k < n; k++) {
+		if (k + PREFETCH < n && (p[k + PREFETCH].np >> 8) < n_names)
+			__builtin_prefetch(&s->na[p[k + PREFETCH].np >> 8]);
+		uint32_t id = p[k].np >> 8, pos = p[k].np & 0xff;
+		if (id >= n_names)
+			continue; /* a damaged posting (es_index_load does not check each) */
+		name_acc *a = &s->na[id];
+		if (a->stamp != s->epoch) {
+			if (p[k].W != UINT16_MAX && es_ix_weight(p[k].W) < wmin_new)
+				continue;
+			a->stamp = s->epoch;
+			a->W = p[k].W == UINT16_MAX ? INFINITY : es_ix_weight(p[k].W);
+			a->typo_only = factor < 1.0f;
+			a->acc = 0;
+			a->m = 0;
+			a->last = 255;
+			a->mask = 0;
+			a->qmask = 0;
+			s->touched[(*nt)++] = id;
+		}
+		if (tok < 32 ? !(a->qmask >> tok & 1) : a->last != tok) {
+			a->last = tok;
+			a->acc += w;
+			if (tok < 32)
+				a->qmask |= 1u << tok;
+		}
+		/* listed weight reached, each position once (a pair, or a
+		 * position past 64, may count twice: the bound only loosens) */
+		uint32_t p0 = pos & ~(uint32_t)POS_PAIR;
+		uint64_t bits = p0 < 64 ? 1ull << p0 : 0;
+		if ((pos & POS_PAIR) && p0 + 1 < 64)
+			bits |= 1ull << (p0 + 1);
+		if (!bits || (a->mask & bits) != bits) {
+			a->m += es_ix_weight(p[k].w) * factor;
+			a->mask |= bits;
+		}
+	}
+}
+
+/* The postings of cn terms (cp/cl, the terms' ids in id_of) of one walk,
+ * copied in order into runs of FLAT (one sequential read of each term's
+ * postings, then a plain loop over the run); see hit_terms. */
 static void hit_chunk(scratch *s, size_t *nt, const termset *ts, const uint32_t *id_of, const es_ix_post *const *cp,
 		      const uint32_t *cl, size_t cn, uint32_t n_names, uint8_t tok, float w, float factor,
 		      float wmin_new)
 {
-	/* the accumulators are random accesses: fetch them PREFETCH postings
-	 * ahead, across the ends of terms (most typo terms have a few postings) */
-	enum { PREFETCH = 12 };
-	size_t at = 0;          /* lookahead: term and posting */
-	uint32_t ak = 0;
-	for (int d = 0; d < PREFETCH && at < cn; d++) {
-		while (at < cn && ak >= cl[at]) {
-			ak = 0;
-			at++;
-		}
-		if (at < cn && (cp[at][ak].np >> 8) < n_names)
-			__builtin_prefetch(&s->na[cp[at][ak].np >> 8]);
-		ak++;
-	}
+	enum { FLAT = 256 };
+	es_ix_post run[FLAT];
+	size_t nr = 0;
 	for (size_t t = 0; t < cn; t++) {
-		uint32_t len = cl[t];
-		const es_ix_post *p = cp[t];
 		/* a term this query word walked already (its own spelling is also
 		 * among the terms of its deletions) adds nothing: its names have
 		 * this word and these positions counted, at a higher similarity */
-		if (ts->mark[id_of[t]].walked == ts->wstamp)
-			len = 0;
+		bool walked = ts->mark[id_of[t]].walked == ts->wstamp;
 		ts->mark[id_of[t]].walked = ts->wstamp;
-		for (uint32_t k = 0; k < len; k++) {
-			while (at < cn && ak >= cl[at]) {
-				ak = 0;
-				at++;
-			}
-			if (at < cn) {
-				if ((cp[at][ak].np >> 8) < n_names)
-					__builtin_prefetch(&s->na[cp[at][ak].np >> 8]);
-				ak++;
-			}
-			uint32_t id = p[k].np >> 8, pos = p[k].np & 0xff;
-			if (id >= n_names)
-				continue; /* a damaged posting (es_index_load does not check each) */
-			name_acc *a = &s->na[id];
-			if (a->stamp != s->epoch) {
-				if (p[k].W != UINT16_MAX && es_ix_weight(p[k].W) < wmin_new)
-					continue;
-				a->stamp = s->epoch;
-				a->W = p[k].W == UINT16_MAX ? INFINITY : es_ix_weight(p[k].W);
-				a->typo_only = factor < 1.0f;
-				a->acc = 0;
-				a->m = 0;
-				a->last = 255;
-				a->mask = 0;
-				a->qmask = 0;
-				s->touched[(*nt)++] = id;
-			}
-			if (tok < 32 ? !(a->qmask >> tok & 1) : a->last != tok) {
-				a->last = tok;
-				a->acc += w;
-				if (tok < 32)
-					a->qmask |= 1u << tok;
-			}
-			/* listed weight reached, each position once (a pair, or a
-			 * position past 64, may count twice: the bound only loosens) */
-			uint32_t p0 = pos & ~(uint32_t)POS_PAIR;
-			uint64_t bits = p0 < 64 ? 1ull << p0 : 0;
-			if ((pos & POS_PAIR) && p0 + 1 < 64)
-				bits |= 1ull << (p0 + 1);
-			if (!bits || (a->mask & bits) != bits) {
-				a->m += es_ix_weight(p[k].w) * factor;
-				a->mask |= bits;
+		if (walked)
+			continue;
+		for (uint32_t k = 0; k < cl[t];) {
+			size_t take = cl[t] - k < FLAT - nr ? cl[t] - k : FLAT - nr;
+			memcpy(run + nr, cp[t] + k, take * sizeof *run);
+			nr += take;
+			k += (uint32_t)take;
+			if (nr == FLAT) {
+				hit_postings(s, nt, run, nr, n_names, tok, w, factor, wmin_new);
+				nr = 0;
 			}
 		}
 	}
+	hit_postings(s, nt, run, nr, n_names, tok, w, factor, wmin_new);
 }
 
 /* The terms of the keys add_pair looks up for a and b (all of them when
