@@ -1326,30 +1326,50 @@ const uint32_t *es_index_terms(const es_index *ix, uint64_t key, uint32_t *len, 
 
 size_t es_index_terms_many(const es_index *ix, const uint64_t *keys, size_t nk, uint32_t *out, size_t max)
 {
-	/* the lookups are independent cache misses: issue them together */
+	/* the lookups are independent cache misses (bucket, key, term ids):
+	 * issue each level for a group of keys before reading it */
+	enum { GROUP = 64 };
 	size_t nb = ix->h->count[S_BKT] - 1;
-	for (size_t i = 0; i < nk; i++)
-		__builtin_prefetch(&ix->bkt[(size_t)keys[i] & (nb - 1)]);
-	for (size_t i = 0; i < nk; i++)
-		__builtin_prefetch(&ix->key[ix->bkt[(size_t)keys[i] & (nb - 1)]]);
 	size_t n = 0;
-	for (size_t i = 0; i < nk; i++) {
-		uint32_t len = 0;
-		const uint32_t *t = es_index_terms(ix, keys[i], &len, NULL);
-		for (uint32_t k = 0; k < len && n < max; k++)
-			out[n++] = t[k];
+	for (size_t g = 0; g < nk; g += GROUP) {
+		size_t gn = nk - g < GROUP ? nk - g : GROUP;
+		const uint64_t *gk = keys + g;
+		const uint32_t *t[GROUP];
+		uint32_t len[GROUP];
+		for (size_t i = 0; i < gn; i++)
+			__builtin_prefetch(&ix->bkt[(size_t)gk[i] & (nb - 1)]);
+		for (size_t i = 0; i < gn; i++)
+			__builtin_prefetch(&ix->key[ix->bkt[(size_t)gk[i] & (nb - 1)]]);
+		for (size_t i = 0; i < gn; i++) {
+			len[i] = 0;
+			t[i] = es_index_terms(ix, gk[i], &len[i], NULL);
+			if (len[i])
+				__builtin_prefetch(t[i]);
+		}
+		for (size_t i = 0; i < gn; i++)
+			for (uint32_t k = 0; k < len[i] && n < max; k++)
+				out[n++] = t[i][k];
 	}
 	return n;
 }
 
 bool es_index_has_any_key(const es_index *ix, const uint64_t *keys, size_t nk)
 {
+	/* independent misses (bucket, then key): each level for a group of
+	 * keys before it is read */
+	enum { GROUP = 64 };
 	size_t nb = ix->h->count[S_BKT] - 1;
-	for (size_t i = 0; i < nk; i++)
-		__builtin_prefetch(&ix->bkt[(size_t)keys[i] & (nb - 1)]);
-	for (size_t i = 0; i < nk; i++)
-		if (es_index_has_key(ix, keys[i]))
-			return true;
+	for (size_t g = 0; g < nk; g += GROUP) {
+		size_t gn = nk - g < GROUP ? nk - g : GROUP;
+		const uint64_t *gk = keys + g;
+		for (size_t i = 0; i < gn; i++)
+			__builtin_prefetch(&ix->bkt[(size_t)gk[i] & (nb - 1)]);
+		for (size_t i = 0; i < gn; i++)
+			__builtin_prefetch(&ix->key[ix->bkt[(size_t)gk[i] & (nb - 1)]]);
+		for (size_t i = 0; i < gn; i++)
+			if (es_index_has_key(ix, gk[i]))
+				return true;
+	}
 	return false;
 }
 
@@ -1360,6 +1380,12 @@ bool es_index_has_key(const es_index *ix, uint64_t key)
 		if (ix->key[i].h == key)
 			return true;
 	return false;
+}
+
+void es_index_prefetch_term(const es_index *ix, uint32_t term)
+{
+	if (term < ix->h->count[S_TERM])
+		__builtin_prefetch(&ix->term[term]);
 }
 
 const es_ix_post *es_index_term_postings(const es_index *ix, uint32_t term, uint32_t *len)

@@ -184,6 +184,8 @@ bool es_index_has_any_key(const es_index *ix, const uint64_t *keys, size_t nk);
 
 /* Postings of a term. */
 const es_ix_post *es_index_term_postings(const es_index *ix, uint32_t term, uint32_t *len);
+/* Asks the CPU to fetch a term's record (es_index_term_postings) ahead. */
+void es_index_prefetch_term(const es_index *ix, uint32_t term);
 
 /* Inverse document frequency for a df (df 0: a word found in no listed name). */
 double es_index_idf(const es_index *ix, uint32_t df);

@@ -41,11 +41,15 @@ const double ES_MATCH_DEFAULT_THRESHOLD = 0.84;
  * many (a lost term would be a name the index never scores). */
 typedef struct {
 	uint32_t *id;      /* room for every term of the index */
-	uint32_t *seen;    /* per term: == epoch when in id[] */
-	uint32_t *walked;  /* per term: == wstamp when the current query word walked it */
+	struct term_mark {
+		uint32_t seen;   /* == epoch when in id[] */
+		uint32_t walked; /* == wstamp when the current query word walked it */
+	} *mark;           /* per term; side by side: one cache miss for both */
 	uint32_t wstamp;   /* wbase + 1 + the query word's position */
 	uint32_t wbase;    /* this query's stamps start here */
 	uint32_t *buf;     /* TERM_BUF term ids of one batch of keys */
+	uint32_t *pair[2]; /* TERM_BUF term ids each: two adjacent query words written
+			      together, looked up for the first and reused by the second */
 	uint32_t epoch;
 	size_t n, n_terms;
 } termset;
@@ -279,9 +283,10 @@ void es_matcher_free(es_matcher *m)
 		free(s->qt);
 		free(s->top);
 		free(s->ts.id);
-		free(s->ts.seen);
-		free(s->ts.walked);
+		free(s->ts.mark);
 		free(s->ts.buf);
+		free(s->ts.pair[0]);
+		free(s->ts.pair[1]);
 		free(s);
 	}
 	es_skel_map_free(m->skel);
@@ -417,19 +422,22 @@ static scratch *scratch_get(es_matcher *m)
 	s->qt = malloc(sizeof *s->qt);
 	size_t nterms = es_index_n_terms(m->ix);
 	s->ts.id = malloc((nterms ? nterms : 1) * sizeof *s->ts.id);
-	s->ts.seen = calloc(nterms ? nterms : 1, sizeof *s->ts.seen);
-	s->ts.walked = calloc(nterms ? nterms : 1, sizeof *s->ts.walked);
+	s->ts.mark = calloc(nterms ? nterms : 1, sizeof *s->ts.mark);
 	s->ts.buf = malloc(TERM_BUF * sizeof *s->ts.buf);
+	s->ts.pair[0] = malloc(TERM_BUF * sizeof *s->ts.pair[0]);
+	s->ts.pair[1] = malloc(TERM_BUF * sizeof *s->ts.pair[1]);
 	s->ts.n_terms = nterms;
-	if (!s->na || !s->touched || !s->cand || !s->qt || !s->ts.id || !s->ts.seen || !s->ts.walked || !s->ts.buf) {
+	if (!s->na || !s->touched || !s->cand || !s->qt || !s->ts.id || !s->ts.mark || !s->ts.buf || !s->ts.pair[0] ||
+	    !s->ts.pair[1]) {
 		free(s->na);
 		free(s->touched);
 		free(s->cand);
 		free(s->qt);
 		free(s->ts.id);
-		free(s->ts.seen);
-		free(s->ts.walked);
+		free(s->ts.mark);
 		free(s->ts.buf);
+		free(s->ts.pair[0]);
+		free(s->ts.pair[1]);
 		free(s);
 		return NULL;
 	}
@@ -449,17 +457,22 @@ static void termset_clear(termset *ts)
 {
 	ts->n = 0;
 	if (++ts->epoch == 0) {
-		memset(ts->seen, 0, (ts->n_terms ? ts->n_terms : 1) * sizeof *ts->seen);
+		for (size_t i = 0; i < ts->n_terms; i++)
+			ts->mark[i].seen = 0;
 		ts->epoch = 1;
 	}
 }
 
 static void add_term_ids(termset *ts, const uint32_t *t, size_t len)
 {
+	/* the marks are random accesses: ask for them all first */
+	for (size_t k = 0; k < len; k++)
+		if (t[k] < ts->n_terms)
+			__builtin_prefetch(&ts->mark[t[k]]);
 	for (size_t k = 0; k < len; k++) {
-		if (t[k] >= ts->n_terms || ts->seen[t[k]] == ts->epoch)
+		if (t[k] >= ts->n_terms || ts->mark[t[k]].seen == ts->epoch)
 			continue; /* (a damaged term reference: es_index_load does not check each) */
-		ts->seen[t[k]] = ts->epoch;
+		ts->mark[t[k]].seen = ts->epoch;
 		ts->id[ts->n++] = t[k];
 	}
 }
@@ -553,82 +566,128 @@ static void add_pair(const es_index *ix, termset *ts, const es_stok *a, const es
 	add_word(ix, ts, cc, l, true, SIZE_MAX);
 }
 
+/* The postings p[0..n) of one walk, in order; see hit_terms. */
+static void hit_postings(scratch *s, size_t *nt, const es_ix_post *p, size_t n, uint32_t n_names, uint8_t tok,
+			 float w, float factor, float wmin_new)
+{
+	/* the accumulators are random accesses: fetch them PREFETCH postings ahead */
+	enum { PREFETCH = 12 };
+	for (size_t k = 0; k < PREFETCH && k < n; k++)
+		if ((p[k].np >> 8) < n_names)
+			__builtin_prefetch(&s->na[p[k].np >> 8]);
+	for (size_t k = 0; k < n; k++) {
+		if (k + PREFETCH < n && (p[k + PREFETCH].np >> 8) < n_names)
+			__builtin_prefetch(&s->na[p[k + PREFETCH].np >> 8]);
+		uint32_t id = p[k].np >> 8, pos = p[k].np & 0xff;
+		if (id >= n_names)
+			continue; /* a damaged posting (es_index_load does not check each) */
+		name_acc *a = &s->na[id];
+		if (a->stamp != s->epoch) {
+			if (p[k].W != UINT16_MAX && es_ix_weight(p[k].W) < wmin_new)
+				continue;
+			a->stamp = s->epoch;
+			a->W = p[k].W == UINT16_MAX ? INFINITY : es_ix_weight(p[k].W);
+			a->typo_only = factor < 1.0f;
+			a->acc = 0;
+			a->m = 0;
+			a->last = 255;
+			a->mask = 0;
+			a->qmask = 0;
+			s->touched[(*nt)++] = id;
+		}
+		if (tok < 32 ? !(a->qmask >> tok & 1) : a->last != tok) {
+			a->last = tok;
+			a->acc += w;
+			if (tok < 32)
+				a->qmask |= 1u << tok;
+		}
+		/* listed weight reached, each position once (a pair, or a
+		 * position past 64, may count twice: the bound only loosens) */
+		uint32_t p0 = pos & ~(uint32_t)POS_PAIR;
+		uint64_t bits = p0 < 64 ? 1ull << p0 : 0;
+		if ((pos & POS_PAIR) && p0 + 1 < 64)
+			bits |= 1ull << (p0 + 1);
+		if (!bits || (a->mask & bits) != bits) {
+			a->m += es_ix_weight(p[k].w) * factor;
+			a->mask |= bits;
+		}
+	}
+}
+
+/* The postings of cn terms (cp/cl, the terms' ids in id_of) of one walk,
+ * copied in order into runs of FLAT (one sequential read of each term's
+ * postings, then a plain loop over the run); see hit_terms. */
+static void hit_chunk(scratch *s, size_t *nt, const termset *ts, const uint32_t *id_of, const es_ix_post *const *cp,
+		      const uint32_t *cl, size_t cn, uint32_t n_names, uint8_t tok, float w, float factor,
+		      float wmin_new)
+{
+	enum { FLAT = 256 };
+	es_ix_post run[FLAT];
+	size_t nr = 0;
+	for (size_t t = 0; t < cn; t++) {
+		/* a term this query word walked already (its own spelling is also
+		 * among the terms of its deletions) adds nothing: its names have
+		 * this word and these positions counted, at a higher similarity */
+		bool walked = ts->mark[id_of[t]].walked == ts->wstamp;
+		ts->mark[id_of[t]].walked = ts->wstamp;
+		if (walked)
+			continue;
+		for (uint32_t k = 0; k < cl[t];) {
+			size_t take = cl[t] - k < FLAT - nr ? cl[t] - k : FLAT - nr;
+			memcpy(run + nr, cp[t] + k, take * sizeof *run);
+			nr += take;
+			k += (uint32_t)take;
+			if (nr == FLAT) {
+				hit_postings(s, nt, run, nr, n_names, tok, w, factor, wmin_new);
+				nr = 0;
+			}
+		}
+	}
+	hit_postings(s, nt, run, nr, n_names, tok, w, factor, wmin_new);
+}
+
+/* The terms of the keys add_pair looks up for a and b (all of them when
+ * fewer than TERM_BUF; otherwise SIZE_MAX, and add_pair looks them up key
+ * by key): what add_pair adds, in the same order. */
+static size_t pair_terms(const es_index *ix, const es_stok *a, const es_stok *b, uint32_t *out)
+{
+	char cc[ES_TOK_LEN * 2];
+	size_t l = (size_t)a->canon_len + b->canon_len;
+	if (l >= ES_TOK_LEN)
+		return 0;
+	memcpy(cc, a->canon, a->canon_len);
+	memcpy(cc + a->canon_len, b->canon, b->canon_len);
+	uint64_t keys[ES_TOK_LEN * 2 + 1];
+	size_t nk = es_index_key_dels('k', cc, l, keys);
+	size_t n = es_index_terms_many(ix, keys, nk, out, TERM_BUF);
+	return n < TERM_BUF ? n : SIZE_MAX;
+}
+
 /* Walks the postings of a query word's terms: the query weight w reached
  * each name there, and the listed weight there at most times factor. A name
  * not reached before whose total weight is below wmin_new is left out (it
  * cannot reach the threshold: candidates). */
-static void hit_terms(const es_index *ix, scratch *s, size_t *nt, const termset *ts, uint8_t tok, float w,
+static void hit_terms(const es_index *ix, scratch *s, size_t *nt, termset *ts, uint8_t tok, float w,
 		      float factor, float wmin_new)
 {
 	uint32_t n_names = (uint32_t)es_index_n_names(ix);
-	/* the accumulators are random accesses: fetch them PREFETCH postings
-	 * ahead, across the ends of terms (most typo terms have a few postings) */
-	enum { PREFETCH = 12 };
-	size_t at = 0;          /* lookahead: term and posting */
-	uint32_t ak = 0, alen = 0;
-	const es_ix_post *ap = at < ts->n ? es_index_term_postings(ix, ts->id[at], &alen) : NULL;
-	for (int d = 0; d < PREFETCH && ap; d++) {
-		while (ap && ak >= alen) {
-			ak = 0;
-			ap = ++at < ts->n ? es_index_term_postings(ix, ts->id[at], &alen) : NULL;
+	/* Each step is a random access (term record, postings, accumulator):
+	 * terms go in chunks whose records are fetched together, then their
+	 * postings, then (hit_chunk) the accumulators. Terms and postings keep
+	 * the termset's order, so the float sums stay the same. */
+	enum { TERM_CHUNK = 32 };
+	const es_ix_post *cp[TERM_CHUNK];
+	uint32_t cl[TERM_CHUNK];
+	for (size_t c0 = 0; c0 < ts->n; c0 += TERM_CHUNK) {
+		size_t cn = ts->n - c0 < TERM_CHUNK ? ts->n - c0 : TERM_CHUNK;
+		for (size_t t = 0; t < cn; t++)
+			es_index_prefetch_term(ix, ts->id[c0 + t]);
+		for (size_t t = 0; t < cn; t++) {
+			cp[t] = es_index_term_postings(ix, ts->id[c0 + t], &cl[t]);
+			if (cl[t])
+				__builtin_prefetch(cp[t]);
 		}
-		if (ap && (ap[ak].np >> 8) < n_names)
-			__builtin_prefetch(&s->na[ap[ak].np >> 8]);
-		ak++;
-	}
-	for (size_t t = 0; t < ts->n; t++) {
-		uint32_t len = 0;
-		const es_ix_post *p = es_index_term_postings(ix, ts->id[t], &len);
-		/* a term this query word walked already (its own spelling is also
-		 * among the terms of its deletions) adds nothing: its names have
-		 * this word and these positions counted, at a higher similarity */
-		if (ts->walked[ts->id[t]] == ts->wstamp)
-			len = 0;
-		ts->walked[ts->id[t]] = ts->wstamp;
-		for (uint32_t k = 0; k < len; k++) {
-			while (ap && ak >= alen) {
-				ak = 0;
-				ap = ++at < ts->n ? es_index_term_postings(ix, ts->id[at], &alen) : NULL;
-			}
-			if (ap) {
-				if ((ap[ak].np >> 8) < n_names)
-					__builtin_prefetch(&s->na[ap[ak].np >> 8]);
-				ak++;
-			}
-			uint32_t id = p[k].np >> 8, pos = p[k].np & 0xff;
-			if (id >= n_names)
-				continue; /* a damaged posting (es_index_load does not check each) */
-			name_acc *a = &s->na[id];
-			if (a->stamp != s->epoch) {
-				if (p[k].W != UINT16_MAX && es_ix_weight(p[k].W) < wmin_new)
-					continue;
-				a->stamp = s->epoch;
-				a->W = p[k].W == UINT16_MAX ? INFINITY : es_ix_weight(p[k].W);
-				a->typo_only = factor < 1.0f;
-				a->acc = 0;
-				a->m = 0;
-				a->last = 255;
-				a->mask = 0;
-				a->qmask = 0;
-				s->touched[(*nt)++] = id;
-			}
-			if (tok < 32 ? !(a->qmask >> tok & 1) : a->last != tok) {
-				a->last = tok;
-				a->acc += w;
-				if (tok < 32)
-					a->qmask |= 1u << tok;
-			}
-			/* listed weight reached, each position once (a pair, or a
-			 * position past 64, may count twice: the bound only loosens) */
-			uint32_t p0 = pos & ~(uint32_t)POS_PAIR;
-			uint64_t bits = p0 < 64 ? 1ull << p0 : 0;
-			if ((pos & POS_PAIR) && p0 + 1 < 64)
-				bits |= 1ull << (p0 + 1);
-			if (!bits || (a->mask & bits) != bits) {
-				a->m += es_ix_weight(p[k].w) * factor;
-				a->mask |= bits;
-			}
-		}
+		hit_chunk(s, nt, ts, ts->id + c0, cp, cl, cn, n_names, tok, w, factor, wmin_new);
 	}
 }
 
@@ -810,6 +869,7 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 	 * aligns at most at es_score_typo_max (es_score_typo2_max, the class's
 	 * similarity) of the query word's length, and counts so in the bound. */
 	size_t order[ES_NAME_TOKENS], nord = 0;
+	size_t npair = SIZE_MAX; /* terms in ts->pair[(i - 1) & 1]: word i - 1 written with word i */
 	for (size_t i = 0; i < q->n && i < 255; i++) {
 		const es_stok *t = &q->st[i];
 		const es_stok *prev = i > 0 ? &q->st[i - 1] : NULL, *next = i + 1 < q->n ? &q->st[i + 1] : NULL;
@@ -821,11 +881,23 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 			if (t->text_len != t->canon_len || memcmp(t->text, t->canon, t->canon_len) != 0)
 				add_word(ix, ts, t->text, t->text_len, false, SIZE_MAX);
 		}
-		/* two query words written as one listed word: both reach it */
-		if (t->kind == ES_TK_WORD && next && next->kind == ES_TK_WORD)
-			add_pair(ix, ts, t, next);
-		if (t->kind == ES_TK_WORD && prev && (prev->kind == ES_TK_WORD || (any && prev->kind == ES_TK_STOP)))
-			add_pair(ix, ts, prev, t);
+		/* two query words written as one listed word: both reach it (the
+		 * second with the terms the first looked up) */
+		size_t nnext = SIZE_MAX;
+		if (t->kind == ES_TK_WORD && next && next->kind == ES_TK_WORD) {
+			nnext = pair_terms(ix, t, next, ts->pair[i & 1]);
+			if (nnext != SIZE_MAX)
+				add_term_ids(ts, ts->pair[i & 1], nnext);
+			else
+				add_pair(ix, ts, t, next);
+		}
+		if (t->kind == ES_TK_WORD && prev && (prev->kind == ES_TK_WORD || (any && prev->kind == ES_TK_STOP))) {
+			if (prev->kind == ES_TK_WORD && npair != SIZE_MAX)
+				add_term_ids(ts, ts->pair[(i - 1) & 1], npair);
+			else
+				add_pair(ix, ts, prev, t);
+		}
+		npair = nnext;
 		if (!keyed && t->kind != ES_TK_INITIAL && t->kind != ES_TK_WORD) {
 			/* a legal form or generic word reaches the listed names where
 			 * such words do have keys (names made only of them): their
@@ -939,7 +1011,8 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 	}
 	/* the next query's stamps */
 	if (ts->wbase > UINT32_MAX - 2 * ES_NAME_TOKENS - 512) {
-		memset(ts->walked, 0, (ts->n_terms ? ts->n_terms : 1) * sizeof *ts->walked);
+		for (size_t i = 0; i < ts->n_terms; i++)
+			ts->mark[i].walked = 0;
 		ts->wbase = 0;
 	} else {
 		ts->wbase += 256;
@@ -954,27 +1027,35 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 	double far_hi = wfar; /* far words at positions >= 32 (not in farmask) */
 	for (uint32_t bits = farmask; bits; bits &= bits - 1)
 		far_hi -= qw[__builtin_ctz(bits)];
+	/* First, without reading the names, a bound from what the walk left in
+	 * the accumulator of each name no query word reached exactly: every
+	 * query word it did not reach that may align without keys or three
+	 * edits away counts as aligned, and the name's penalties are a
+	 * person's (lower). The rest stay in touched[0..nn): their names are
+	 * then read in a steady stream that prefetching can keep ahead of. */
+	size_t nn = 0;
 	for (size_t k = 0; k < nt; k++) {
 		uint32_t id = s->touched[k];
-		if (k + 8 < nt)
-			__builtin_prefetch(es_index_name(ix, s->touched[k + 8]));
-		if (k + 4 < nt && qmaxw >= 10) {
-			const es_ix_name *n4 = es_index_name(ix, s->touched[k + 4]);
-			if (n4->maxlen >= 10 && (n4->maxlen >= 13 || qmaxw >= 13))
-				es_index_prefetch_toks(ix, n4);
-		}
 		const name_acc *a = &s->na[id];
 		if (a->typo_only) {
-			/* first a bound from what the walk left in the accumulator,
-			 * without reading the name: every query word it did not reach
-			 * that may align without keys or three edits away counts as
-			 * aligned, and the name's penalties are a person's (lower) */
 			double m0 = wq - a->acc - far_hi;
 			for (uint32_t bits = (nearmask | farmask) & ~a->qmask; bits; bits &= bits - 1)
 				m0 -= qw[__builtin_ctz(bits)];
 			if (es_score_bound(a->W, a->W, m0, true) < threshold - 1e-9)
 				continue;
 		}
+		s->touched[nn++] = id;
+	}
+	for (size_t k = 0; k < nn; k++) {
+		uint32_t id = s->touched[k];
+		if (k + 16 < nn)
+			__builtin_prefetch(es_index_name(ix, s->touched[k + 16]));
+		if (k + 8 < nn && qmaxw >= 10) {
+			const es_ix_name *n8 = es_index_name(ix, s->touched[k + 8]);
+			if (n8->maxlen >= 10 && (n8->maxlen >= 13 || qmaxw >= 13))
+				es_index_prefetch_toks(ix, n8);
+		}
+		const name_acc *a = &s->na[id];
 		const es_ix_name *nm = es_index_name(ix, id);
 		bool person = nm->person;
 		double W = nm->wsum, miss = wq - a->acc;

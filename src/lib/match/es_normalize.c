@@ -57,7 +57,11 @@ struct es_normalizer {
 	size_t n_lwords;
 	/* one-word number words of >= NUM_FUZZY_MIN letters and their numbers,
 	 * for reading a typo in one ("TWELFHT") in a query */
-	struct numword { char w[ES_TOK_LEN]; char num[8]; } *nwords;
+	struct numword {
+		char w[ES_TOK_LEN];
+		char num[8];
+		size_t wl; /* strlen(w): fuzzy_number compares every query word with each */
+	} *nwords;
 	size_t n_nwords;
 	/* titles.txt: words that weigh little at the start of a query */
 	char titles[TITLES_MAX][ES_TOK_LEN];
@@ -410,6 +414,7 @@ static es_code load_phrases(es_normalizer *nz, const char *path, uint8_t kind, b
 				}
 				nz->nwords = nw;
 				memcpy(nw[nz->n_nwords].w, rt->t[0].text, (size_t)rt->t[0].len + 1);
+				nw[nz->n_nwords].wl = rt->t[0].len;
 				memcpy(nw[nz->n_nwords].num, canon, strlen(canon) + 1);
 				nz->n_nwords++;
 			}
@@ -1059,7 +1064,7 @@ static const char *fuzzy_number(const es_normalizer *nz, const rawtok *t)
 		return NULL;
 	for (size_t k = 0; k < nz->n_nwords; k++) {
 		const char *w = nz->nwords[k].w;
-		size_t wl = strlen(w);
+		size_t wl = nz->nwords[k].wl;
 		if (wl + 1 < t->len || wl > (size_t)t->len + 1)
 			continue;
 		if (es_text_within1(w, wl, t->text, t->len) != 1)
