@@ -3,6 +3,7 @@
 
 #include "es_buf.h"
 #include "es_hash.h"
+#include "es_map64.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -173,66 +174,9 @@ static void *buf_push(es_buf *b, const void *data, size_t n)
 	return dst;
 }
 
-/* u64 -> u32 map (open addressing); also used for string interning */
-typedef struct {
-	uint64_t *k;
-	uint32_t *v;
-	size_t cap, n;
-} map64;
-
-static bool map_grow(map64 *m)
-{
-	size_t nc = m->cap ? m->cap * 2 : 4096;
-	uint64_t *nk = calloc(nc, sizeof *nk);
-	uint32_t *nv = calloc(nc, sizeof *nv);
-	if (!nk || !nv) {
-		free(nk);
-		free(nv);
-		return false;
-	}
-	for (size_t i = 0; i < m->cap; i++) {
-		if (!m->k[i])
-			continue;
-		size_t j = (size_t)m->k[i] & (nc - 1);
-		while (nk[j])
-			j = (j + 1) & (nc - 1);
-		nk[j] = m->k[i];
-		nv[j] = m->v[i];
-	}
-	free(m->k);
-	free(m->v);
-	m->k = nk;
-	m->v = nv;
-	m->cap = nc;
-	return true;
-}
-
-/* Returns the value slot for key (inserting 0), or NULL on out of memory. */
-static uint32_t *map_slot(map64 *m, uint64_t key, bool *fresh)
-{
-	if ((m->n + 1) * 2 > m->cap && !map_grow(m))
-		return NULL;
-	size_t j = (size_t)key & (m->cap - 1);
-	while (m->k[j] && m->k[j] != key)
-		j = (j + 1) & (m->cap - 1);
-	*fresh = !m->k[j];
-	if (!m->k[j]) {
-		m->k[j] = key;
-		m->v[j] = 0;
-		m->n++;
-	}
-	return &m->v[j];
-}
-
-static void map_free(map64 *m)
-{
-	free(m->k);
-	free(m->v);
-}
-
 typedef struct {
 	es_buf pool;
-	map64 intern;
+	es_map64 intern;
 } spool;
 
 /* Interns s (NULL or "" -> offset 0). UINT32_MAX on failure. */
@@ -244,7 +188,7 @@ static uint32_t intern(spool *sp, const char *s, size_t n)
 	/* different strings with one 64-bit hash are astronomically unlikely,
 	 * but compare anyway and fall back to a fresh copy */
 	bool fresh = false;
-	uint32_t *slot = map_slot(&sp->intern, h, &fresh);
+	uint32_t *slot = es_map64_slot(&sp->intern, h, &fresh);
 	if (!slot)
 		return UINT32_MAX;
 	if (!fresh) {
@@ -332,11 +276,11 @@ bool es_index_reads_like_person(const es_ntoks *nt)
 #define POS_PAIR 0x80
 
 typedef struct {
-	map64 gen;      /* 'g' keys: spellings (and deletions) of words without keys */
-	map64 gen_seen; /* spellings already given 'g' keys */
+	es_map64 gen;      /* 'g' keys: spellings (and deletions) of words without keys */
+	es_map64 gen_seen; /* spellings already given 'g' keys */
 	es_vec kpairs;  /* kpair (key hash, term id): a word and its deletions -> the term */
 	es_vec tpairs;  /* kpair (term id, posting): the names and positions of a term */
-	map64 terms;    /* term hash -> term id */
+	es_map64 terms;    /* term hash -> term id */
 	uint32_t n_terms;
 	bool oom;
 } keyset;
@@ -347,7 +291,7 @@ static es_code push_word_keys(keyset *ks, const char *c, size_t cl, bool num, ui
 	 * variants, one key space) lead to terms, terms to names. A frequent
 	 * word's names are then listed once, not once per deletion. */
 	bool fresh = false;
-	uint32_t *slot = map_slot(&ks->terms, es_index_key('t', c, cl), &fresh);
+	uint32_t *slot = es_map64_slot(&ks->terms, es_index_key('t', c, cl), &fresh);
 	if (!slot)
 		return ES_ENOMEM;
 	if (fresh) {
@@ -393,7 +337,7 @@ static es_code push_gen(keyset *ks, const char *c, size_t cl)
 	bool fresh = false;
 	/* the spellings seen apart from the keys: "electronic" may already be
 	 * a key as a deletion of "electronics" but still needs its deletions */
-	if (!map_slot(&ks->gen_seen, es_index_key('G', c, cl), &fresh))
+	if (!es_map64_slot(&ks->gen_seen, es_index_key('G', c, cl), &fresh))
 		return ES_ENOMEM;
 	if (!fresh)
 		return ES_OK;
@@ -402,13 +346,13 @@ static es_code push_gen(keyset *ks, const char *c, size_t cl)
 	uint64_t keys[ES_TOK_LEN + 1];
 	size_t nk = es_index_key_dels('g', c, cl, keys);
 	for (size_t k = 0; k < nk; k++)
-		if (!map_slot(&ks->gen, keys[k], &fresh))
+		if (!es_map64_slot(&ks->gen, keys[k], &fresh))
 			return ES_ENOMEM;
 	if (cl >= ES_INDEX_DEL2_MIN) {
 		uint64_t k2[ES_INDEX_MAX_DEL2];
 		size_t n2 = es_index_key_dels2('g', c, cl, k2);
 		for (size_t k = 0; k < n2; k++)
-			if (!map_slot(&ks->gen, k2[k], &fresh))
+			if (!es_map64_slot(&ks->gen, k2[k], &fresh))
 				return ES_ENOMEM;
 	}
 	return ES_OK;
@@ -514,7 +458,7 @@ typedef struct {
 	spool sp;
 	es_buf v[S_COUNT];
 	keyset ks;
-	map64 df;      /* 'c' key of a canonical word -> names using it */
+	es_map64 df;      /* 'c' key of a canonical word -> names using it */
 	es_ntoks *nt;
 	char **seen;   /* the current entity's normalized names (a name twice is indexed once) */
 	size_t *seen_id;
@@ -531,15 +475,15 @@ static void builder_free(builder *b)
 	free(b->seen_id);
 	free(b->nt);
 	es_buf_free(&b->sp.pool);
-	map_free(&b->sp.intern);
+	es_map64_free(&b->sp.intern);
 	for (int s = 0; s < S_COUNT; s++)
 		es_buf_free(&b->v[s]);
 	es_vec_free(&b->ks.kpairs);
 	es_vec_free(&b->ks.tpairs);
-	map_free(&b->ks.terms);
-	map_free(&b->ks.gen);
-	map_free(&b->ks.gen_seen);
-	map_free(&b->df);
+	es_map64_free(&b->ks.terms);
+	es_map64_free(&b->ks.gen);
+	es_map64_free(&b->ks.gen_seen);
+	es_map64_free(&b->df);
 }
 
 /* An entity's display data: strings, programmes, countries, addresses (an
@@ -612,7 +556,7 @@ static es_code add_token(builder *b, const es_ntoks *nt, size_t t, const es_stok
 		if (strcmp(nt->tok[u].canon, tk->canon) == 0)
 			return ES_OK;
 	bool fresh;
-	uint32_t *c = map_slot(&b->df, es_index_key('c', tk->canon, tk->canon_len), &fresh);
+	uint32_t *c = es_map64_slot(&b->df, es_index_key('c', tk->canon, tk->canon_len), &fresh);
 	if (!c)
 		return ES_ENOMEM;
 	(*c)++;
@@ -703,7 +647,7 @@ static void weigh_name(builder *b, es_ix_name *nm, double n_docs)
 	size_t n = nm->n_tok;
 	for (size_t k = 0; k < n; k++) {
 		bool fresh;
-		uint32_t *c = map_slot(&b->df, es_index_key('c', pool + t[k].canon, t[k].canon_len), &fresh);
+		uint32_t *c = es_map64_slot(&b->df, es_index_key('c', pool + t[k].canon, t[k].canon_len), &fresh);
 		idf[k] = idf_of(n_docs, c ? *c : 0);
 		st[k].kind = t[k].kind;
 		st[k].flags = t[k].flags;
@@ -845,11 +789,10 @@ static es_code write_keys(builder *b, es_err *err)
 	/* the pairs and maps are in the sections now: give their memory back
 	 * before the postings and the image (the peak of a build) */
 	es_vec_free(&ks->kpairs);
-	map_free(&ks->gen);
-	map_free(&ks->gen_seen);
-	map_free(&ks->terms);
-	map_free(&b->df);
-	ks->gen = ks->gen_seen = ks->terms = b->df = (map64){0};
+	es_map64_free(&ks->gen);
+	es_map64_free(&ks->gen_seen);
+	es_map64_free(&ks->terms);
+	es_map64_free(&b->df);
 	return ES_OK;
 }
 
