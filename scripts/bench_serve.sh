@@ -132,6 +132,7 @@ for name, drop in (("A", {"un_sc"}), ("B", set())):
     d = os.path.join(r, "sets", name)
     man = json.load(open(os.path.join(lists, "manifest.json")))
     man["sources"] = [s for s in man["sources"] if s["id"] not in drop]
+    man["required"] = [s["id"] for s in man["sources"]]  # a fetched set names what it must hold
     for s in man["sources"]:
         for f in s["files"]:
             os.makedirs(os.path.dirname(os.path.join(d, f["path"])), exist_ok=True)
