@@ -6,7 +6,6 @@
 #include <pcre2.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -285,8 +284,6 @@ static es_code add_derived(es_entity *e, candidates *cand, es_name_kind kind, co
 		return rc;
 	}
 	cand->name[cand->n++] = copy;
-	if (getenv("ES_DERIVE_DEBUG"))
-		fprintf(stderr, "DERIVED\t%s\t%s\n", e->entry_id, copy);
 	return ES_OK;
 }
 
