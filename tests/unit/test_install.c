@@ -119,6 +119,9 @@ static void test_links(void **state)
 	char small[20];
 	assert_int_equal(es_links_url(l, ES_SRC_OFAC_SDN, "SDN", "306", small, sizeof small), ES_ETOOBIG);
 	assert_string_equal(small, "");
+	/* a page of the entry itself, or a list where the reader looks the id up */
+	assert_true(es_links_per_entry(l, ES_SRC_OFAC_SDN, "SDN"));
+	assert_false(es_links_per_entry(l, ES_SRC_US_CSL, "EL"));
 	es_links_free(l);
 
 	char *root = scratch();

@@ -74,22 +74,33 @@ fail:
 	return rc;
 }
 
-es_code es_links_url(const es_links *l, es_source source, const char *list, const char *entry_id, char *out,
-		     size_t cap)
+/* The row for (source, list): the list's own row, else the source's '*' row. */
+static const link_row *find_row(const es_links *l, es_source source, const char *list)
 {
 	const link_row *best = NULL;
-	out[0] = '\0';
 	for (size_t i = 0; i < l->n; i++) {
 		const link_row *r = &l->rows[i];
 		if (r->source != source)
 			continue;
-		if (r->list && list && strcmp(r->list, list) == 0) {
-			best = r;
-			break;
-		}
+		if (r->list && list && strcmp(r->list, list) == 0)
+			return r;
 		if (!r->list && !best)
 			best = r;
 	}
+	return best;
+}
+
+bool es_links_per_entry(const es_links *l, es_source source, const char *list)
+{
+	const link_row *r = find_row(l, source, list);
+	return r && strstr(r->url, "{id}");
+}
+
+es_code es_links_url(const es_links *l, es_source source, const char *list, const char *entry_id, char *out,
+		     size_t cap)
+{
+	const link_row *best = find_row(l, source, list);
+	out[0] = '\0';
 	if (!best)
 		return ES_OK;
 	size_t n = 0;

@@ -5,6 +5,7 @@
 #ifndef ES_LINKS_H
 #define ES_LINKS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "es_entity.h"
@@ -21,5 +22,9 @@ void es_links_free(es_links *l);
  * entry id is percent-encoded where the url puts it. */
 es_code es_links_url(const es_links *l, es_source source, const char *list, const char *entry_id, char *out,
 		     size_t cap);
+
+/* Whether the link of (source, list) is a page of the entry itself (its url
+ * holds {id}), not a list or search page where the reader looks the id up. */
+bool es_links_per_entry(const es_links *l, es_source source, const char *list);
 
 #endif

@@ -65,95 +65,16 @@ static void esc(es_buf *b, const char *s)
 
 /* ---- source links ----------------------------------------------------------------- */
 
-typedef struct {
-	char source[16];
-	bool per_entry;
-	char *url;
-} link_row;
-
-struct es_review_links {
-	link_row *rows;
-	size_t n;
-};
-
-es_code es_review_links_load(es_review_links **out, const char *lists_dir, es_err *err)
+static void entry_link(es_buf *b, const es_links *l, const char *source, const char *list, const char *id)
 {
-	es_code rc = ES_OK;
-	char *path = es_path_join(lists_dir, "serve/source_links.tsv");
-	char *buf = NULL;
-	size_t len = 0;
-	es_review_links *l = calloc(1, sizeof *l);
-	*out = NULL;
-	if (!path || !l) {
-		free(path);
-		free(l);
-		return es_err_set(err, ES_ENOMEM, "out of memory");
-	}
-	if ((rc = es_read_file(path, 1 << 20, &buf, &len, err)) != ES_OK)
-		goto done;
-	char *cursor = buf;
-	long lineno = 0;
-	for (char *line; (line = es_text_data_line(&cursor, &lineno));) {
-		char *f[3] = {0};
-		if (es_text_split_tabs(line, f, 3) != 3 || strlen(f[0]) >= sizeof l->rows[0].source ||
-		    (strcmp(f[1], "yes") && strcmp(f[1], "no")) || strncmp(f[2], "https://", 8) != 0) {
-			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: expected source, yes|no, https URL", path, lineno);
-			goto done;
-		}
-		link_row *nr = realloc(l->rows, (l->n + 1) * sizeof *nr);
-		if (!nr || !(f[2] = strdup(f[2]))) {
-			if (nr)
-				l->rows = nr;
-			rc = es_err_set(err, ES_ENOMEM, "out of memory");
-			goto done;
-		}
-		l->rows = nr;
-		snprintf(nr[l->n].source, sizeof nr[l->n].source, "%s", f[0]);
-		nr[l->n].per_entry = strcmp(f[1], "yes") == 0;
-		nr[l->n].url = f[2];
-		l->n++;
-	}
-done:
-	free(path);
-	free(buf);
-	if (rc != ES_OK) {
-		es_review_links_free(l);
-		return rc;
-	}
-	*out = l;
-	return ES_OK;
-}
-
-void es_review_links_free(es_review_links *l)
-{
-	if (!l)
+	es_source src;
+	char url[1024];
+	if (!l || es_source_from_id(source, &src) != 0 ||
+	    es_links_url(l, src, list, id, url, sizeof url) != ES_OK || !url[0])
 		return;
-	for (size_t i = 0; i < l->n; i++)
-		free(l->rows[i].url);
-	free(l->rows);
-	free(l);
-}
-
-static void entry_link(es_buf *b, const es_review_links *l, const char *source, const char *id)
-{
-	for (size_t i = 0; l && i < l->n; i++) {
-		if (strcmp(l->rows[i].source, source) != 0)
-			continue;
-		es_buf url = {0};
-		const char *t = l->rows[i].url, *ph = strstr(t, "{id}");
-		if (ph) {
-			es_buf_add(&url, t, (size_t)(ph - t));
-			es_review_url_encode(&url, id);
-			es_buf_adds(&url, ph + 4);
-		} else {
-			es_buf_adds(&url, t);
-		}
-		es_buf_adds(b, " <a rel=\"noreferrer noopener\" href=\"");
-		esc(b, url.s);
-		es_buf_adds(b, l->rows[i].per_entry ? "\">official entry</a>" : "\">official list (search the id)</a>");
-		es_buf_free(&url);
-		return;
-	}
+	es_buf_adds(b, " <a rel=\"noreferrer noopener\" href=\"");
+	esc(b, url);
+	es_buf_adds(b, es_links_per_entry(l, src, list) ? "\">official entry</a>" : "\">official list (search the id)</a>");
 }
 
 /* ---- evidence: list entries by (source, entry id) ------------------------------------- */
@@ -339,7 +260,7 @@ static void render_hit(es_buf *b, const es_review_ctx *c, json_t *out, json_t *h
 	esc(b, entry);
 	es_buf_adds(b, "</code>");
 	if (source && entry)
-		entry_link(b, c->links, source, entry);
+		entry_link(b, c->links, source, jstr(h, "list"), entry);
 	es_buf_adds(b, "<br>listed: <b>");
 	esc(b, jstr(h, "name"));
 	es_buf_adds(b, "</b><br>matched: ");

@@ -17,17 +17,12 @@
 
 #include "es_buf.h"
 #include "es_error.h"
+#include "es_links.h"
 #include "es_match.h"
 #include "es_records.h"
 
 #define ES_REVIEW_MAX_ORDERS 200
 #define ES_REVIEW_DEFAULT_DAYS 30
-
-typedef struct es_review_links es_review_links;
-
-/* lists/serve/source_links.tsv: where each source's entries are read. */
-es_code es_review_links_load(es_review_links **out, const char *lists_dir, es_err *err);
-void es_review_links_free(es_review_links *l);
 
 typedef struct {
 	const char *since, *until;   /* YYYY-MM-DD or NULL */
@@ -41,7 +36,7 @@ typedef struct {
 	es_records *records;         /* NULL: no store yet (the page says how to make one) */
 	const es_matcher *m;         /* the list set in use, for evidence */
 	const char *list_version;
-	const es_review_links *links;
+	const es_links *links;        /* lists/source_links.tsv, as check and show link entries; may be NULL */
 	const char *csrf;            /* the caller's form token */
 	const char *who;             /* the caller's identity (token name) or NULL: the form asks */
 } es_review_ctx;

@@ -269,8 +269,7 @@ struct es_serve {
 	atomic_uint disp_gen;
 	char disp_sig[128];      /* es_serve_poll_records: what the dispositions looked like */
 	unsigned char csrf_key[32];
-	es_review_links *links;
-	es_links *check_links;  /* source links as check prints them */
+	es_links *links;        /* lists/source_links.tsv: official source links (check, review page) */
 	es_data_age *ages;      /* data-date limits as lists prints them */
 };
 
@@ -702,7 +701,7 @@ static enum MHD_Result do_check(es_serve *s, struct MHD_Connection *c, request *
 		return send_error(c, r, 503, e.msg[0] ? e.msg : "cannot screen now", NULL);
 	char *out = NULL;
 	size_t out_len = 0, n = 0;
-	es_code rc = es_api_check_json(w->snap->m, s->cfg.rules, s->check_links, w->rec, name, strlen(name), &q, ex, &out, &out_len, &n, &e);
+	es_code rc = es_api_check_json(w->snap->m, s->cfg.rules, s->links, w->rec, name, strlen(name), &q, ex, &out, &out_len, &n, &e);
 	char version[65];
 	snprintf(version, sizeof version, "%s", w->snap->version);
 	worker_give(s, w);
@@ -1411,12 +1410,10 @@ es_code es_serve_start(es_serve **out, const es_serve_config *cfg, es_err *err)
 		rc = es_err_set(err, ES_EINTERNAL, "no random bytes for the form key");
 		goto fail;
 	}
-	if (cfg->lists_dir && (rc = es_review_links_load(&s->links, cfg->lists_dir, err)) != ES_OK)
-		goto fail;
 	if (cfg->lists_dir) {
 		char *lp = es_path_join(cfg->lists_dir, "source_links.tsv");
 		char *ap = es_path_join(cfg->lists_dir, "data_age.tsv");
-		rc = !lp || !ap ? es_err_set(err, ES_ENOMEM, "out of memory") : es_links_load(&s->check_links, lp, err);
+		rc = !lp || !ap ? es_err_set(err, ES_ENOMEM, "out of memory") : es_links_load(&s->links, lp, err);
 		if (rc == ES_OK)
 			rc = es_data_age_load(&s->ages, ap, err);
 		free(lp);
@@ -1492,8 +1489,7 @@ void es_serve_stop(es_serve *s)
 		s->pool = n;
 	}
 	pthread_mutex_destroy(&s->pool_lock);
-	es_review_links_free(s->links);
-	es_links_free(s->check_links);
+	es_links_free(s->links);
 	es_data_age_free(s->ages);
 	OPENSSL_cleanse(s->csrf_key, sizeof s->csrf_key);
 	es_tokens_free(s->tokens);

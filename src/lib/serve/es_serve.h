@@ -49,7 +49,7 @@ typedef struct {
 	const char *records_path;  /* the records store: its dispositions apply to /v1/screen, /review
 				    * lists what it holds; NULL = none */
 	bool record;               /* every /v1/screen screening becomes an audit record (creates the store) */
-	const char *lists_dir;     /* bundled data files (lists/serve/source_links.tsv) */
+	const char *lists_dir;     /* bundled data files (source_links.tsv, data_age.tsv) */
 	void (*log)(void *ud, const char *line); /* NULL = no request log */
 	void *log_ud;
 } es_serve_config;
