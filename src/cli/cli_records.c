@@ -152,16 +152,9 @@ size_t cli_check_uncleared(es_records *r, const es_matcher *m, const char *name,
 void cli_check_disposition_json(es_records *r, const es_matcher *m, const char *name, const char *country,
 				const es_hit *h, void *o)
 {
-	const es_disposition_view *d = check_disp(r, m, name, country, h);
-	if (!d || !o)
-		return;
-	json_t *j = json_object();
-	json_object_set_new(j, "id", json_integer(d->id));
-	json_object_set_new(j, "kind", json_string(d->true_match ? "true_match" : "false_positive"));
-	json_object_set_new(j, "by", json_string(d->by ? d->by : ""));
-	json_object_set_new(j, "at", json_string(d->at ? d->at : ""));
-	json_object_set_new(j, "reason", json_string(d->reason ? d->reason : ""));
-	json_object_set_new((json_t *)o, "disposition", j);
+	es_rec rec;
+	es_matcher_entity(m, h->entity, &rec);
+	es_records_disposition_json(r, m, name, country, &rec, o);
 }
 
 void cli_check_disposition_print(es_records *r, const es_matcher *m, const char *name, const char *country,

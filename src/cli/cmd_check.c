@@ -66,18 +66,6 @@ typedef struct {
 
 typedef es_check_entity group;
 
-/* ---- JSON (es_check_json, shared with the HTTP API) ---- */
-
-static json_t *hit_json(const check_run *r, const es_hit *h)
-{
-	return es_check_hit_json(r->m, r->rules, r->links, h, r->explain);
-}
-
-static json_t *entities_json(const check_run *r, const group *g, size_t ng)
-{
-	return es_check_entities_json(r->m, r->hits, g, ng);
-}
-
 /* ---- the table ---- */
 
 /* Cells before the listed name: action, score, addresses, countries, entry, lists. */
@@ -379,12 +367,13 @@ static int check_one(const check_run *r, const char *name, size_t len)
 			json_object_set_new(o, "warning", json_string(warn));
 		json_t *arr = json_array();
 		for (size_t i = 0; i < shown; i++) {
-			json_t *hj = hit_json(r, &r->hits[i]);
+			/* one builder with GET /v1/check (es_check_json) */
+			json_t *hj = es_check_hit_json(r->m, r->rules, r->links, &r->hits[i], r->explain);
 			cli_check_disposition_json(r->records, r->m, name, r->q.country, &r->hits[i], hj);
 			json_array_append_new(arr, hj);
 		}
 		json_object_set_new(o, "matches", arr);
-		json_object_set_new(o, "entities", entities_json(r, g, ng));
+		json_object_set_new(o, "entities", es_check_entities_json(r->m, r->hits, g, ng));
 		/* one buffer, one write per line: many small writes cost more than the match */
 		static char buf[1 << 16];
 		size_t jl = json_dumpb(o, buf, sizeof buf - 1, JSON_COMPACT | JSON_REAL_PRECISION(6));

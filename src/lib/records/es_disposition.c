@@ -435,3 +435,18 @@ size_t es_records_dispositions_refused(const es_records *r)
 {
 	return r->disps_bad;
 }
+
+void es_records_disposition_json(es_records *r, const es_matcher *m, const char *party, const char *country,
+				 const es_rec *rec, json_t *o)
+{
+	const es_disposition_view *d = r ? es_records_disposition_for(r, m, party, country, rec) : NULL;
+	if (!d || !o)
+		return;
+	json_t *j = json_object();
+	json_object_set_new(j, "id", json_integer(d->id));
+	json_object_set_new(j, "kind", json_string(d->true_match ? "true_match" : "false_positive"));
+	json_object_set_new(j, "by", json_string(d->by ? d->by : ""));
+	json_object_set_new(j, "at", json_string(d->at ? d->at : ""));
+	json_object_set_new(j, "reason", json_string(d->reason ? d->reason : ""));
+	json_object_set_new(o, "disposition", j);
+}

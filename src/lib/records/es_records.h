@@ -33,6 +33,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "es_error.h"
 #include "es_filter.h"
 #include "es_listset.h"
@@ -136,6 +138,11 @@ es_code es_records_disposition_list(es_records *r, const es_matcher *m, bool all
  * filter hook). */
 const es_disposition_view *es_records_disposition_for(es_records *r, const es_matcher *m, const char *party,
 						      const char *country, const es_rec *rec);
+/* Adds the member "disposition" ({id, kind, by, at, reason}) to o, the
+ * JSON of a party's hit on rec as check prints it, when an active
+ * disposition applies (es_records_disposition_for). */
+void es_records_disposition_json(es_records *r, const es_matcher *m, const char *party, const char *country,
+				 const es_rec *rec, json_t *o);
 /* Dispositions not applied because their row does not match its MAC
  * (changed outside exportscreen, or no key to check it with). */
 size_t es_records_dispositions_refused(const es_records *r);

@@ -50,16 +50,7 @@ static json_t *hit_json(const es_matcher *m, const es_rules *rules, const es_lin
 	json_t *o = es_check_hit_json(m, rules, links, h, explain);
 	es_rec rec;
 	es_matcher_entity(m, h->entity, &rec);
-	const es_disposition_view *d = records ? es_records_disposition_for(records, m, name, country, &rec) : NULL;
-	if (d) {
-		json_t *j = json_object();
-		json_object_set_new(j, "id", json_integer(d->id));
-		json_object_set_new(j, "kind", json_string(d->true_match ? "true_match" : "false_positive"));
-		json_object_set_new(j, "by", json_string(d->by ? d->by : ""));
-		json_object_set_new(j, "at", json_string(d->at ? d->at : ""));
-		json_object_set_new(j, "reason", json_string(d->reason ? d->reason : ""));
-		json_object_set_new(o, "disposition", j);
-	}
+	es_records_disposition_json(records, m, name, country, &rec, o);
 	return o;
 }
 
