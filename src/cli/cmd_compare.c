@@ -4,7 +4,6 @@
  * one JSON object per line. Exit 0: every pair below the threshold; 1: at
  * least one at or above it; 2: usage; 3: lists or data files unusable or a
  * pair that could not be compared. */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,11 +22,6 @@ const cli_opt cmd_compare_opts[] = {
 };
 
 #define LINE_MAX_BYTES 8192
-
-static double round4(double x)
-{
-	return round(x * 10000.0) / 10000.0;
-}
 
 typedef struct {
 	const es_matcher *m;
@@ -59,17 +53,7 @@ static int compare_one(const cmp_run *r, const char *a, const char *b)
 	}
 	bool match = score >= r->threshold;
 	if (r->json) {
-		json_t *o = json_object();
-		json_object_set_new(o, "name1", json_string(a));
-		json_object_set_new(o, "name2", json_string(b));
-		json_object_set_new(o, "score", json_real(round4(score)));
-		json_object_set_new(o, "match", json_boolean(match));
-		json_object_set_new(o, "threshold", json_real(r->threshold));
-		json_t *arr = json_array();
-		for (size_t i = 0; i < nal; i++)
-			json_array_append_new(arr, json_pack("[ssf]", al[i].query_token, al[i].list_token,
-							     round4(al[i].similarity)));
-		json_object_set_new(o, "alignment", arr);
+		json_t *o = es_compare_json(a, b, score, r->threshold, al, nal); /* as POST /v1/compare */
 		char *t = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6));
 		puts(t ? t : "{}");
 		free(t);

@@ -1,6 +1,7 @@
-/* es_check_json — the JSON members `check --json` prints for a match and for
- * the entities the matches group into; one builder for the CLI and the HTTP
- * API (GET /v1/check), so their bytes cannot drift. */
+/* es_check_json — the JSON `check --json` prints for a match and for the
+ * entities the matches group into, and the object `compare --json` prints;
+ * one builder for the CLI and the HTTP API (GET /v1/check, POST
+ * /v1/compare), so their bytes cannot drift. */
 #include "es_check_json.h"
 
 #include <math.h>
@@ -27,6 +28,16 @@ static json_t *address_json(const es_rec_address *a)
 	set_str(o, "country", a->country);
 	set_str(o, "full", a->full);
 	return o;
+}
+
+/* [[query token, listed token, similarity], ...] */
+static json_t *alignment_json(const es_align *al, size_t n)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, json_pack("[ssf]", al[i].query_token, al[i].list_token,
+						     round4(al[i].similarity)));
+	return arr;
 }
 
 json_t *es_check_hit_json(const es_matcher *m, const es_rules *rules, const es_links *links, const es_hit *h,
@@ -70,13 +81,8 @@ json_t *es_check_hit_json(const es_matcher *m, const es_rules *rules, const es_l
 	char url[1024];
 	if (links && es_links_url(links, rec.source, rec.list, rec.entry_id, url, sizeof url) == ES_OK)
 		set_str(o, "source_url", url);
-	if (explain) {
-		json_t *al = json_array();
-		for (size_t i = 0; i < h->n_align; i++)
-			json_array_append_new(al, json_pack("[ssf]", h->align[i].query_token, h->align[i].list_token,
-							    round4(h->align[i].similarity)));
-		json_object_set_new(o, "alignment", al);
-	}
+	if (explain)
+		json_object_set_new(o, "alignment", alignment_json(h->align, h->n_align));
 	return o;
 }
 
@@ -110,4 +116,16 @@ json_t *es_check_entities_json(const es_matcher *m, const es_hit *hits, const es
 		json_array_append_new(arr, o);
 	}
 	return arr;
+}
+
+json_t *es_compare_json(const char *a, const char *b, double score, double threshold, const es_align *al, size_t n)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "name1", json_string(a));
+	json_object_set_new(o, "name2", json_string(b));
+	json_object_set_new(o, "score", json_real(round4(score)));
+	json_object_set_new(o, "match", json_boolean(score >= threshold));
+	json_object_set_new(o, "threshold", json_real(threshold));
+	json_object_set_new(o, "alignment", alignment_json(al, n));
+	return o;
 }

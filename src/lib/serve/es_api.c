@@ -4,7 +4,6 @@
  * tests/cli/test_serve.py compares the bytes with the CLI's. */
 #include "es_api.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,13 +13,7 @@
 #include "es_check_json.h"
 #include "es_normalize.h"
 #include "es_script.h"
-
 #include "es_utf8.h"
-
-static double round4(double x)
-{
-	return round(x * 10000.0) / 10000.0;
-}
 
 /* json_dumps with a newline, or ES_ENOMEM. */
 static es_code dump_line(json_t *o, size_t flags, char **out, size_t *out_len, es_err *err)
@@ -117,17 +110,7 @@ es_code es_api_compare_json(const es_matcher *m, const char *a, const char *b, e
 	es_code rc = es_matcher_compare(m, a, b, type, &score, al, 64, &nal, err);
 	if (rc != ES_OK)
 		return rc;
-	json_t *o = json_object();
-	json_object_set_new(o, "name1", json_string(a));
-	json_object_set_new(o, "name2", json_string(b));
-	json_object_set_new(o, "score", json_real(round4(score)));
-	json_object_set_new(o, "match", json_boolean(score >= threshold));
-	json_object_set_new(o, "threshold", json_real(threshold));
-	json_t *arr = json_array();
-	for (size_t i = 0; i < nal; i++)
-		json_array_append_new(arr, json_pack("[ssf]", al[i].query_token, al[i].list_token,
-						     round4(al[i].similarity)));
-	json_object_set_new(o, "alignment", arr);
+	json_t *o = es_compare_json(a, b, score, threshold, al, nal);
 	return dump_line(o, JSON_COMPACT | JSON_REAL_PRECISION(6), out, out_len, err);
 }
 
