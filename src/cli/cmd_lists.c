@@ -75,11 +75,8 @@ int cmd_lists(cli_ctx *ctx, int argc, char **argv)
 		       "entries", "data date", "data age", "fetched at", "age", "sha256", "status");
 	for (size_t i = 0; i < ls->manifest.n_sources; i++) {
 		es_manifest_source *s = &ls->manifest.sources[i];
-		long age = es_source_age_days(s, now);
-		bool stale = age < 0 || age > max_age;
-		long data_age = es_source_data_age_days(s, now);
-		long data_limit = es_data_age_limit(ages, s->source);
-		bool data_old = data_age >= 0 && data_limit >= 0 && data_age > data_limit;
+		es_source_state st;
+		es_source_state_at(s, ages, max_age, now, &st);
 		const char *problem = NULL;
 		es_err err = {0};
 		for (size_t f = 0; f < s->n_files && !problem; f++) {
@@ -96,33 +93,20 @@ int cmd_lists(cli_ctx *ctx, int argc, char **argv)
 		if (problem)
 			rc = CLI_EXIT_DATA;
 		const char *sha = s->n_files ? s->files[0].sha256 : "";
-		json_t *js = json_object();
-		json_object_set_new(js, "id", json_string(es_source_id(s->source)));
-		json_object_set_new(js, "entries", json_integer(s->entries));
-		json_object_set_new(js, "data_date", json_string(s->data_date));
-		json_object_set_new(js, "fetched_at", json_string(s->fetched_at));
-		json_object_set_new(js, "sha256", json_string(sha));
-		json_object_set_new(js, "age_days", json_integer(age));
-		json_object_set_new(js, "stale", json_boolean(stale));
-		json_object_set_new(js, "data_age_days", data_age >= 0 ? json_integer(data_age) : json_null());
-		json_object_set_new(js, "data_old", json_boolean(data_old));
-		json_object_set_new(js, "format", json_string(s->format));
-		if (problem)
-			json_object_set_new(js, "error", json_string(problem));
-		json_array_append_new(arr, js);
+		json_array_append_new(arr, es_source_json(s, &st, problem));
 		if (!json) {
 			char da[24] = "-";
-			if (data_age >= 0)
-				snprintf(da, sizeof da, "%ldd", data_age);
+			if (st.data_age_days >= 0)
+				snprintf(da, sizeof da, "%ldd", st.data_age_days);
 			printf("%-10s %8ld  %-10s %9s  %-20s %5ldd  %-12.12s  %s%s\n", es_source_id(s->source), s->entries,
-			       s->data_date[0] ? s->data_date : "-", da, s->fetched_at, age, sha,
-			       problem ? "CORRUPT" : stale ? "STALE" : "ok", data_old ? ", old data" : "");
+			       s->data_date[0] ? s->data_date : "-", da, s->fetched_at, st.age_days, sha,
+			       problem ? "CORRUPT" : st.stale ? "STALE" : "ok", st.data_old ? ", old data" : "");
 		}
 		/* a stale source already says "fetch"; the hint is for a fresh fetch of old data */
-		if (data_old && !stale && !problem)
+		if (st.data_old && !st.stale && !problem)
 			cli_warn(ctx, "%s: the list's own data date %s is %ld days old (more than %ld): its publisher may "
 				      "have stopped updating it; check the source URL ('exportscreen fetch --print-sources')",
-				 es_source_id(s->source), s->data_date, data_age, data_limit);
+				 es_source_id(s->source), s->data_date, st.data_age_days, st.data_limit);
 	}
 	if (verify) {
 		/* the index is derived data: missing is not an error (the next check

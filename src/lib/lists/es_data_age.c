@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "es_io.h"
+#include "es_listset.h"
 #include "es_text.h"
 
 #define DATA_AGE_MAX_BYTES (64 * 1024)
@@ -79,4 +80,32 @@ long es_source_data_age_days(const es_manifest_source *s, time_t now)
 	if (t < 0 || now < t)
 		return t < 0 ? -1 : 0;
 	return (long)((now - t) / 86400);
+}
+
+void es_source_state_at(const es_manifest_source *s, const es_data_age *ages, long max_age_days, time_t now,
+			es_source_state *st)
+{
+	st->age_days = es_source_age_days(s, now);
+	st->stale = st->age_days < 0 || st->age_days > max_age_days;
+	st->data_age_days = es_source_data_age_days(s, now);
+	st->data_limit = ages ? es_data_age_limit(ages, s->source) : -1;
+	st->data_old = st->data_age_days >= 0 && st->data_limit >= 0 && st->data_age_days > st->data_limit;
+}
+
+json_t *es_source_json(const es_manifest_source *s, const es_source_state *st, const char *problem)
+{
+	json_t *js = json_object();
+	json_object_set_new(js, "id", json_string(es_source_id(s->source)));
+	json_object_set_new(js, "entries", json_integer(s->entries));
+	json_object_set_new(js, "data_date", json_string(s->data_date));
+	json_object_set_new(js, "fetched_at", json_string(s->fetched_at));
+	json_object_set_new(js, "sha256", json_string(s->n_files ? s->files[0].sha256 : ""));
+	json_object_set_new(js, "age_days", json_integer(st->age_days));
+	json_object_set_new(js, "stale", json_boolean(st->stale));
+	json_object_set_new(js, "data_age_days", st->data_age_days >= 0 ? json_integer(st->data_age_days) : json_null());
+	json_object_set_new(js, "data_old", json_boolean(st->data_old));
+	json_object_set_new(js, "format", json_string(s->format));
+	if (problem)
+		json_object_set_new(js, "error", json_string(problem));
+	return js;
 }

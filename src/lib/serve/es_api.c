@@ -126,26 +126,9 @@ es_code es_api_lists_json(const es_snapshot *s, const es_data_age *ages, long ma
 	json_object_set_new(root, "sources", arr);
 	for (size_t i = 0; i < ls->manifest.n_sources; i++) {
 		const es_manifest_source *src = &ls->manifest.sources[i];
-		long age = es_source_age_days(src, now);
-		bool stale = age < 0 || age > max_age_days;
-		const char *problem = s->problems ? s->problems[i] : NULL;
-		json_t *js = json_object();
-		json_object_set_new(js, "id", json_string(es_source_id(src->source)));
-		json_object_set_new(js, "entries", json_integer(src->entries));
-		json_object_set_new(js, "data_date", json_string(src->data_date));
-		json_object_set_new(js, "fetched_at", json_string(src->fetched_at));
-		json_object_set_new(js, "sha256", json_string(src->n_files ? src->files[0].sha256 : ""));
-		json_object_set_new(js, "age_days", json_integer(age));
-		json_object_set_new(js, "stale", json_boolean(stale));
-		long data_age = es_source_data_age_days(src, now);
-		long data_limit = ages ? es_data_age_limit(ages, src->source) : -1;
-		bool data_old = data_age >= 0 && data_limit >= 0 && data_age > data_limit;
-		json_object_set_new(js, "data_age_days", data_age >= 0 ? json_integer(data_age) : json_null());
-		json_object_set_new(js, "data_old", json_boolean(data_old));
-		json_object_set_new(js, "format", json_string(src->format));
-		if (problem)
-			json_object_set_new(js, "error", json_string(problem));
-		json_array_append_new(arr, js);
+		es_source_state st;
+		es_source_state_at(src, ages, max_age_days, now, &st);
+		json_array_append_new(arr, es_source_json(src, &st, s->problems ? s->problems[i] : NULL));
 	}
 	return dump_line(root, JSON_COMPACT, out, out_len, err);
 }
