@@ -4,7 +4,6 @@
 #include "es_buf.h"
 #include "es_hash.h"
 #include "es_map64.h"
-#include "es_score.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -433,68 +432,6 @@ static uint16_t weight_units(double w)
 	return u >= UINT16_MAX ? UINT16_MAX : u <= 0 ? 0 : (uint16_t)u;
 }
 
-/* The prefix positions of a name (ES_INDEX_PREFIX_THRESHOLD): every keyed
- * position but its suffix, the lightest keyed words of < 10 letters whose
- * weight, with that of every word without keys and of every word of >= 10
- * letters, stays below the least aligned weight M that es_score_bound lets
- * reach the threshold (2M / (2M + ul (W - M)) >= T, the smallest ul). All
- * positions of a name of more than 64 words. */
-static uint64_t prefix_positions(const es_ix_name *nm, const es_ix_tok *t)
-{
-	size_t n = nm->n_tok;
-	if (n > 64)
-		return UINT64_MAX;
-	bool any = false;
-	for (size_t i = 0; i < n; i++)
-		any |= is_distinctive(t[i].kind);
-	double T = ES_INDEX_PREFIX_THRESHOLD;
-	double ul = nm->person ? ES_SCORE_UL * ES_SCORE_MIDDLE_MIN : ES_SCORE_UL;
-	double W = nm->wsum;
-	double mmin = T * ul * W / (2 * (1 - T) + T * ul) * 0.999 - 1e-3;
-	uint8_t idx[64];
-	size_t ns = 0;
-	double held = 0; /* weight that may align without a suffix word */
-	uint64_t pre = 0;
-	for (size_t i = 0; i < n; i++) {
-		bool long_word = t[i].canon_len >= 10 || t[i].text_len >= 10;
-		if (!keyed(&t[i], any)) {
-			held += t[i].w;
-			continue;
-		}
-		pre |= 1ull << i;
-		if (long_word)
-			held += t[i].w;
-		else
-			idx[ns++] = (uint8_t)i;
-	}
-	/* lightest first (insertion sort: a name has few words) */
-	for (size_t a = 1; a < ns; a++)
-		for (size_t b = a; b > 0 && t[idx[b]].w < t[idx[b - 1]].w; b--) {
-			uint8_t x = idx[b];
-			idx[b] = idx[b - 1];
-			idx[b - 1] = x;
-		}
-	for (size_t k = 0; k < ns && held + t[idx[k]].w < mmin; k++) {
-		held += t[idx[k]].w;
-		pre &= ~(1ull << idx[k]);
-	}
-	return pre;
-}
-
-/* Whether a posting (name << 8 | position, | POS_PAIR) is a prefix
- * posting, and whether it is a pair of a prefix and a suffix word. */
-static bool prefix_posting(uint64_t pre, uint32_t np, bool *mixed)
-{
-	uint32_t pos = np & 0x7f;
-	bool a = pos >= 64 || (pre >> pos & 1);
-	*mixed = false;
-	if (!(np & POS_PAIR))
-		return a;
-	bool b = pos + 1 >= 64 || (pre >> (pos + 1) & 1);
-	*mixed = a != b;
-	return a || b;
-}
-
 static double idf_of(double n_docs, uint32_t df)
 {
 	/* a word in no listed name weighs like one in two names: a typo of a rare
@@ -762,13 +699,6 @@ static void weigh_name(builder *b, es_ix_name *nm, double n_docs)
 		if (hi > umax)
 			umax = hi;
 	}
-	nm->aligns = 0;
-	for (size_t k = 0; k < n; k++) {
-		if (t[k].kind == ES_TK_INITIAL)
-			nm->aligns |= ES_IXN_INITIAL;
-		else if (t[k].kind == ES_TK_LEGAL && keyed(&t[k], anyd))
-			nm->aligns |= ES_IXN_KEYED_LEGAL;
-	}
 	nm->ukmin = (uint8_t)(umax ? umin : 0);
 	nm->ukmax = (uint8_t)(umax < 255 ? umax : 255);
 }
@@ -882,44 +812,25 @@ static es_code write_postings(builder *b, es_err *err)
 	es_ix_term *terms = (es_ix_term *)b->v[S_TERM].s;
 	const es_ix_name *names = (const es_ix_name *)b->v[S_NAME].s;
 	const es_ix_tok *toks = (const es_ix_tok *)b->v[S_TOK].s;
-	size_t n_names = b->v[S_NAME].len / sizeof(es_ix_name);
-	uint64_t *pre = malloc((n_names ? n_names : 1) * sizeof *pre);
-	if (!pre)
-		return es_err_set(err, ES_ENOMEM, "out of memory building the index");
-	for (size_t k = 0; k < n_names; k++)
-		pre[k] = prefix_positions(&names[k], toks + names[k].tok_start);
 	for (size_t i = 0; i < ntp;) {
 		size_t j = i;
-		uint32_t start = (uint32_t)(b->v[S_POST].len / sizeof(es_ix_post)), cnt = 0, npre = 0;
-		/* the prefix postings first, then the rest, each in name order */
-		for (int pass = 0; pass < 2; pass++) {
-			for (j = i; j < ntp && tp[j].h == tp[i].h; j++) {
-				if (j > i && tp[j].name == tp[j - 1].name)
-					continue;
-				uint32_t nid = tp[j].name >> 8, pos = tp[j].name & 0x7f;
-				bool mixed;
-				if (prefix_posting(pre[nid], tp[j].name, &mixed) != (pass == 0))
-					continue;
-				const es_ix_tok *t0 = toks + names[nid].tok_start + pos;
-				float w = t0->w;
-				if ((tp[j].name & POS_PAIR) && pos + 1u < names[nid].n_tok)
-					w += t0[1].w;
-				uint16_t wu = weight_units(w);
-				if (wu >= ES_IX_POST_MIXED)
-					wu = ES_IX_POST_MIXED - 1;
-				es_ix_post po = {tp[j].name, (uint16_t)(wu | (mixed ? ES_IX_POST_MIXED : 0)),
-						 weight_units(names[nid].wsum)};
-				buf_push(&b->v[S_POST], &po, sizeof po);
-				cnt++;
-				npre += pass == 0;
-			}
+		uint32_t start = (uint32_t)(b->v[S_POST].len / sizeof(es_ix_post)), cnt = 0;
+		for (; j < ntp && tp[j].h == tp[i].h; j++) {
+			if (j > i && tp[j].name == tp[j - 1].name)
+				continue;
+			uint32_t nid = tp[j].name >> 8, pos = tp[j].name & 0x7f;
+			const es_ix_tok *t0 = toks + names[nid].tok_start + pos;
+			float w = t0->w;
+			if ((tp[j].name & POS_PAIR) && pos + 1u < names[nid].n_tok)
+				w += t0[1].w;
+			es_ix_post po = {tp[j].name, weight_units(w), weight_units(names[nid].wsum)};
+			buf_push(&b->v[S_POST], &po, sizeof po);
+			cnt++;
 		}
 		terms[tp[i].h].start = start;
 		terms[tp[i].h].len = cnt;
-		terms[tp[i].h].npre = npre;
 		i = j;
 	}
-	free(pre);
 	if (b->v[S_POST].oom || b->v[S_TREF].oom || ks->oom || ks->kpairs.oom || ks->tpairs.oom)
 		return es_err_set(err, ES_ENOMEM, "out of memory building the index");
 	es_vec_free(&ks->tpairs);
@@ -1134,7 +1045,7 @@ static es_code validate(es_index *ix, const char *set_hash, const char *norm_has
 		if (ix->tref[i] >= cnt[S_TERM])
 			return es_err_set(err, ES_ECORRUPT, "index: term reference %llu out of bounds", (unsigned long long)i);
 	for (uint64_t i = 0; i < cnt[S_TERM]; i++)
-		if ((uint64_t)ix->term[i].start + ix->term[i].len > cnt[S_POST] || ix->term[i].npre > ix->term[i].len)
+		if ((uint64_t)ix->term[i].start + ix->term[i].len > cnt[S_POST])
 			return es_err_set(err, ES_ECORRUPT, "index: term %llu out of bounds", (unsigned long long)i);
 	for (uint64_t i = 0; i < cnt[S_POST]; i++)
 		if ((ix->post[i].np >> 8) >= cnt[S_NAME])
@@ -1429,14 +1340,6 @@ const es_ix_post *es_index_term_postings(const es_index *ix, uint32_t term, uint
 	}
 	*len = ix->term[term].len;
 	return ix->post + ix->term[term].start;
-}
-
-const es_ix_post *es_index_term_postings_split(const es_index *ix, uint32_t term, uint32_t *len,
-						uint32_t *npre)
-{
-	const es_ix_post *p = es_index_term_postings(ix, term, len);
-	*npre = p ? (ix->term[term].npre < *len ? ix->term[term].npre : *len) : 0;
-	return p;
 }
 
 double es_index_idf(const es_index *ix, uint32_t df)

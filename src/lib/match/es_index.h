@@ -43,22 +43,9 @@
  * from 3 letters, deletion-2 keys from 6, token classes and lexicon marks,
  * given-name class keys, postings with the name's weight; 23: each entity's
  * remarks, for check's evidence; 24: names derived from aliases too, the
- * patronymic mark; 25: each term's postings split into the prefix postings
- * and the rest, ES_INDEX_PREFIX_THRESHOLD), so a cached index built before is
- * rebuilt rather than trusted. */
-#define ES_INDEX_VERSION 25
-
-/* Prefix filtering. For each listed name, the keyed words the name can do
- * without and still score ES_INDEX_PREFIX_THRESHOLD (its lightest words, as
- * long as they and every word without keys of its own weigh less than the
- * least aligned weight es_score_bound allows at that threshold) are its
- * suffix; the rest its prefix. A name reached through suffix words alone
- * cannot reach the threshold, so a query at or above it creates names only
- * from prefix postings (the first npre of a term's) and walks the rest only
- * for names already reached (es_match.c, candidates). Words of >= 10 letters
- * (which a query word may align with three edits away, without any key) are
- * always prefix and count as free. */
-#define ES_INDEX_PREFIX_THRESHOLD 0.80
+ * patronymic mark), so a cached index built before is rebuilt rather than
+ * trusted. */
+#define ES_INDEX_VERSION 24
 
 typedef struct {
 	uint32_t entry_id, list, name, lic_req, lic_pol, frn, start_date, end_date;
@@ -87,13 +74,8 @@ typedef struct {
 				 its own (legal form, stopword, generic word; not an
 				 initial), 0 when there is none: which query words
 				 may still align with one (es_match.c) */
-	uint8_t aligns;   /* ES_IXN_*: words that may align with a query word no key
-			     of theirs reached, at a similarity no walk bounds */
-	uint8_t pad_;
+	uint8_t pad_[2];
 } es_ix_name;
-#define ES_IXN_INITIAL 1     /* an initial (aligned, it weighs what the query word does) */
-#define ES_IXN_KEYED_LEGAL 2 /* a legal form with keys (a name without distinctive words):
-				it aligns with one of its family, whatever the spelling */
 
 /* A listed name contained in a query (a branch: "Bank Tejarat Paris Branch")
  * needs a word found in at most this many listed names ("Bank Tejarat" yes,
@@ -118,20 +100,16 @@ typedef struct {
 
 typedef struct {
 	uint32_t start, len;  /* range of POST */
-	uint32_t npre;        /* the first npre of them are prefix postings */
 } es_ix_term;
 
 typedef struct {
 	uint32_t np;          /* (name id << 8) | token position (| 0x80: a pair of words) */
 	uint16_t w;           /* weight of the listed word(s) there (bounds scores while
-				 walking), in 1/ES_IX_WSCALE units rounded up;
-				 | ES_IX_POST_MIXED: a pair of a prefix and a
-				 suffix word (counts its weight, marks no word) */
+				 walking), in 1/ES_IX_WSCALE units rounded up */
 	uint16_t W;           /* total weight of the name, the same way; UINT16_MAX: at
 				 least that (a name no longer light enough to skip) */
 } es_ix_post;
 #define ES_IX_WSCALE 64.0f
-#define ES_IX_POST_MIXED 0x8000u
 static inline float es_ix_weight(uint16_t v)
 {
 	return (float)v / ES_IX_WSCALE;
@@ -206,9 +184,6 @@ bool es_index_has_any_key(const es_index *ix, const uint64_t *keys, size_t nk);
 
 /* Postings of a term. */
 const es_ix_post *es_index_term_postings(const es_index *ix, uint32_t term, uint32_t *len);
-/* The same, and how many of them are prefix postings (they come first). */
-const es_ix_post *es_index_term_postings_split(const es_index *ix, uint32_t term, uint32_t *len,
-						uint32_t *npre);
 /* Asks the CPU to fetch a term's record (es_index_term_postings) ahead. */
 void es_index_prefetch_term(const es_index *ix, uint32_t term);
 

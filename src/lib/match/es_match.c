@@ -58,34 +58,20 @@ typedef struct {
  * matcher needs no allocation per query and no globals. */
 typedef struct {
 	uint64_t mask;      /* listed token positions a query key reached */
+	uint32_t stamp;     /* == epoch: the other fields are this query's */
 	float acc;          /* query weight that reached the name */
-	float m;            /* listed weight the query reached (an upper estimate), each
-			       word at the highest similarity the walk reaching it allows */
-	float mraw;         /* the same at similarity 1 */
-	float fmax;         /* the highest such similarity of a walk that reached the name
-			       (< 1: no query word reached it exactly) */
+	float m;            /* listed weight the query reached (an upper estimate) */
 	uint32_t qmask;     /* query token positions (< 32) that reached the name */
-	uint16_t W;         /* the name's total weight (es_ix_post.W) */
+	float W;            /* the name's total weight (from the posting; an upper estimate) */
 	uint8_t last;       /* last query token counted in acc */
-	uint8_t typo_only;  /* first reached in the second pass */
+	uint8_t typo_only;  /* first reached in the second pass: no word reached it exactly */
 } name_acc;
 
 typedef struct scratch {
 	struct scratch *next;
 	name_acc *na;       /* one per name: one cache line touched per posting */
-	uint8_t *inq;       /* a bit per name: reached by this query, na[] is its */
-	uint32_t *touched;  /* the names reached (their inq bits set) */
-	/* the walks of candidates' first pass over prefix postings, to walk
-	 * again over the rest (each walk's terms in rterm[start..start+n)) */
-	struct rwalk {
-		uint32_t start, n;
-		float w, factor;
-		uint8_t tok;
-	} *rw;
-	size_t n_rw, cap_rw;
-	uint32_t *rterm;
-	size_t n_rterm, cap_rterm;
-	bool rec_lost; /* out of memory recording: every name reached is scored */
+	uint32_t *touched;
+	uint32_t epoch;
 	struct cand { float bound; uint32_t id; } *cand;
 	termset ts;
 	es_sim_cache sims;
@@ -292,9 +278,6 @@ void es_matcher_free(es_matcher *m)
 		scratch *s = m->pool;
 		m->pool = s->next;
 		free(s->na);
-		free(s->inq);
-		free(s->rw);
-		free(s->rterm);
 		free(s->touched);
 		free(s->cand);
 		free(s->qt);
@@ -434,7 +417,6 @@ static scratch *scratch_get(es_matcher *m)
 	if (!s)
 		return NULL;
 	s->na = calloc(n ? n : 1, sizeof *s->na);
-	s->inq = calloc(n / 8 + 1, 1);
 	s->touched = calloc(n ? n : 1, sizeof *s->touched);
 	s->cand = calloc(n ? n : 1, sizeof *s->cand);
 	s->qt = malloc(sizeof *s->qt);
@@ -445,10 +427,9 @@ static scratch *scratch_get(es_matcher *m)
 	s->ts.pair[0] = malloc(TERM_BUF * sizeof *s->ts.pair[0]);
 	s->ts.pair[1] = malloc(TERM_BUF * sizeof *s->ts.pair[1]);
 	s->ts.n_terms = nterms;
-	if (!s->na || !s->inq || !s->touched || !s->cand || !s->qt || !s->ts.id || !s->ts.mark || !s->ts.buf || !s->ts.pair[0] ||
+	if (!s->na || !s->touched || !s->cand || !s->qt || !s->ts.id || !s->ts.mark || !s->ts.buf || !s->ts.pair[0] ||
 	    !s->ts.pair[1]) {
 		free(s->na);
-		free(s->inq);
 		free(s->touched);
 		free(s->cand);
 		free(s->qt);
@@ -585,46 +566,35 @@ static void add_pair(const es_index *ix, termset *ts, const es_stok *a, const es
 	add_word(ix, ts, cc, l, true, SIZE_MAX);
 }
 
-static bool inq(const scratch *s, uint32_t id)
-{
-	return s->inq[id >> 3] >> (id & 7) & 1;
-}
-
-/* The postings p[0..n) of one walk, in order; see hit_terms. With create
- * false, only names reached before count. */
+/* The postings p[0..n) of one walk, in order; see hit_terms. */
 static void hit_postings(scratch *s, size_t *nt, const es_ix_post *p, size_t n, uint32_t n_names, uint8_t tok,
-			 float w, float factor, float wmin_new, bool create)
+			 float w, float factor, float wmin_new)
 {
 	/* the accumulators are random accesses: fetch them PREFETCH postings ahead */
 	enum { PREFETCH = 12 };
 	for (size_t k = 0; k < PREFETCH && k < n; k++)
-		if ((p[k].np >> 8) < n_names && (create || inq(s, p[k].np >> 8)))
+		if ((p[k].np >> 8) < n_names)
 			__builtin_prefetch(&s->na[p[k].np >> 8]);
 	for (size_t k = 0; k < n; k++) {
-		if (k + PREFETCH < n && (p[k + PREFETCH].np >> 8) < n_names &&
-		    (create || inq(s, p[k + PREFETCH].np >> 8)))
+		if (k + PREFETCH < n && (p[k + PREFETCH].np >> 8) < n_names)
 			__builtin_prefetch(&s->na[p[k + PREFETCH].np >> 8]);
 		uint32_t id = p[k].np >> 8, pos = p[k].np & 0xff;
 		if (id >= n_names)
 			continue; /* a damaged posting (es_index_load does not check each) */
 		name_acc *a = &s->na[id];
-		if (!inq(s, id)) {
-			if (!create || (p[k].W != UINT16_MAX && es_ix_weight(p[k].W) < wmin_new))
+		if (a->stamp != s->epoch) {
+			if (p[k].W != UINT16_MAX && es_ix_weight(p[k].W) < wmin_new)
 				continue;
-			s->inq[id >> 3] |= (uint8_t)(1u << (id & 7));
-			a->W = p[k].W;
+			a->stamp = s->epoch;
+			a->W = p[k].W == UINT16_MAX ? INFINITY : es_ix_weight(p[k].W);
 			a->typo_only = factor < 1.0f;
-			a->fmax = factor;
 			a->acc = 0;
 			a->m = 0;
-			a->mraw = 0;
 			a->last = 255;
 			a->mask = 0;
 			a->qmask = 0;
 			s->touched[(*nt)++] = id;
 		}
-		if (factor > a->fmax)
-			a->fmax = factor;
 		if (tok < 32 ? !(a->qmask >> tok & 1) : a->last != tok) {
 			a->last = tok;
 			a->acc += w;
@@ -632,108 +602,48 @@ static void hit_postings(scratch *s, size_t *nt, const es_ix_post *p, size_t n, 
 				a->qmask |= 1u << tok;
 		}
 		/* listed weight reached, each position once (a pair, or a
-		 * position past 64, may count twice: the bound only loosens; a
-		 * pair of a prefix and a suffix word marks neither, so the suffix
-		 * word counts again when walked alone) */
+		 * position past 64, may count twice: the bound only loosens) */
 		uint32_t p0 = pos & ~(uint32_t)POS_PAIR;
-		uint64_t bits = p0 < 64 && !(p[k].w & ES_IX_POST_MIXED) ? 1ull << p0 : 0;
-		if ((pos & POS_PAIR) && p0 + 1 < 64 && bits)
+		uint64_t bits = p0 < 64 ? 1ull << p0 : 0;
+		if ((pos & POS_PAIR) && p0 + 1 < 64)
 			bits |= 1ull << (p0 + 1);
 		if (!bits || (a->mask & bits) != bits) {
-			float lw = es_ix_weight(p[k].w & (uint16_t)~ES_IX_POST_MIXED);
-			a->m += lw * factor;
-			a->mraw += lw;
+			a->m += es_ix_weight(p[k].w) * factor;
 			a->mask |= bits;
 		}
 	}
 }
 
-/* Which postings of a term a walk takes: all of them (a query below
- * ES_INDEX_PREFIX_THRESHOLD), the prefix postings, or the rest. */
-enum range { R_ALL, R_PRE, R_REST };
-
-/* Appends a term id to the record of the walks (rec_lost when out of memory). */
-static void record_term(scratch *s, uint32_t id)
-{
-	if (s->n_rterm == s->cap_rterm) {
-		size_t cap = s->cap_rterm ? s->cap_rterm * 2 : 1024;
-		uint32_t *nr = realloc(s->rterm, cap * sizeof *nr);
-		if (!nr) {
-			s->rec_lost = true;
-			return;
-		}
-		s->rterm = nr;
-		s->cap_rterm = cap;
-	}
-	s->rterm[s->n_rterm++] = id;
-}
-
 /* The postings of cn terms (cp/cl, the terms' ids in id_of) of one walk,
  * copied in order into runs of FLAT (one sequential read of each term's
- * postings, then a plain loop over the run); see hit_terms. With ts, a term
- * this query word walked already is left out, and (rec) each term walked is
- * recorded. */
-static void hit_chunk(scratch *s, size_t *nt, const termset *ts, bool rec, const uint32_t *id_of,
-		      const es_ix_post *const *cp, const uint32_t *cl, size_t cn, uint32_t n_names, uint8_t tok,
-		      float w, float factor, float wmin_new, bool create)
+ * postings, then a plain loop over the run); see hit_terms. */
+static void hit_chunk(scratch *s, size_t *nt, const termset *ts, const uint32_t *id_of, const es_ix_post *const *cp,
+		      const uint32_t *cl, size_t cn, uint32_t n_names, uint8_t tok, float w, float factor,
+		      float wmin_new)
 {
 	enum { FLAT = 256 };
 	es_ix_post run[FLAT];
 	size_t nr = 0;
 	for (size_t t = 0; t < cn; t++) {
-		if (ts) {
-			/* a term this query word walked already (its own spelling is
-			 * also among the terms of its deletions) adds nothing: its
-			 * names have this word and these positions counted, at a
-			 * higher similarity */
-			bool walked = ts->mark[id_of[t]].walked == ts->wstamp;
-			ts->mark[id_of[t]].walked = ts->wstamp;
-			if (walked)
-				continue;
-			if (rec)
-				record_term(s, id_of[t]);
-		}
+		/* a term this query word walked already (its own spelling is also
+		 * among the terms of its deletions) adds nothing: its names have
+		 * this word and these positions counted, at a higher similarity */
+		bool walked = ts->mark[id_of[t]].walked == ts->wstamp;
+		ts->mark[id_of[t]].walked = ts->wstamp;
+		if (walked)
+			continue;
 		for (uint32_t k = 0; k < cl[t];) {
 			size_t take = cl[t] - k < FLAT - nr ? cl[t] - k : FLAT - nr;
 			memcpy(run + nr, cp[t] + k, take * sizeof *run);
 			nr += take;
 			k += (uint32_t)take;
 			if (nr == FLAT) {
-				hit_postings(s, nt, run, nr, n_names, tok, w, factor, wmin_new, create);
+				hit_postings(s, nt, run, nr, n_names, tok, w, factor, wmin_new);
 				nr = 0;
 			}
 		}
 	}
-	hit_postings(s, nt, run, nr, n_names, tok, w, factor, wmin_new, create);
-}
-
-/* The postings of the terms ids[0..n) in range r, in chunks whose term
- * records are fetched together, then their postings, then (hit_chunk) the
- * accumulators: each step is a random access. Terms and postings keep the
- * order of ids, so the float sums stay the same. */
-static void hit_ids(const es_index *ix, scratch *s, size_t *nt, termset *ts, const uint32_t *ids, size_t n,
-		    enum range r, uint8_t tok, float w, float factor, float wmin_new)
-{
-	uint32_t n_names = (uint32_t)es_index_n_names(ix);
-	enum { TERM_CHUNK = 32 };
-	const es_ix_post *cp[TERM_CHUNK];
-	uint32_t cl[TERM_CHUNK];
-	for (size_t c0 = 0; c0 < n; c0 += TERM_CHUNK) {
-		size_t cn = n - c0 < TERM_CHUNK ? n - c0 : TERM_CHUNK;
-		for (size_t t = 0; t < cn; t++)
-			es_index_prefetch_term(ix, ids[c0 + t]);
-		for (size_t t = 0; t < cn; t++) {
-			uint32_t len, npre;
-			cp[t] = es_index_term_postings_split(ix, ids[c0 + t], &len, &npre);
-			cl[t] = r == R_ALL ? len : r == R_PRE ? npre : len - npre;
-			if (r == R_REST)
-				cp[t] += npre;
-			if (cl[t])
-				__builtin_prefetch(cp[t]);
-		}
-		hit_chunk(s, nt, ts, r == R_PRE, ids + c0, cp, cl, cn, n_names, tok, w, factor, wmin_new,
-			  r != R_REST);
-	}
+	hit_postings(s, nt, run, nr, n_names, tok, w, factor, wmin_new);
 }
 
 /* The terms of the keys add_pair looks up for a and b (all of them when
@@ -753,40 +663,31 @@ static size_t pair_terms(const es_index *ix, const es_stok *a, const es_stok *b,
 	return n < TERM_BUF ? n : SIZE_MAX;
 }
 
-/* Walks the postings of a query word's terms (range R_ALL or R_PRE; the
- * walks of R_PRE recorded for walk_rest): the query weight w reached each
- * name there, and the listed weight there at most times factor. A name not
- * reached before whose total weight is below wmin_new is left out (it
+/* Walks the postings of a query word's terms: the query weight w reached
+ * each name there, and the listed weight there at most times factor. A name
+ * not reached before whose total weight is below wmin_new is left out (it
  * cannot reach the threshold: candidates). */
-static void hit_terms(const es_index *ix, scratch *s, size_t *nt, termset *ts, enum range r, uint8_t tok, float w,
+static void hit_terms(const es_index *ix, scratch *s, size_t *nt, termset *ts, uint8_t tok, float w,
 		      float factor, float wmin_new)
 {
-	if (r == R_PRE) {
-		if (s->n_rw == s->cap_rw) {
-			size_t cap = s->cap_rw ? s->cap_rw * 2 : 64;
-			struct rwalk *nw = realloc(s->rw, cap * sizeof *nw);
-			if (nw) {
-				s->rw = nw;
-				s->cap_rw = cap;
-			}
+	uint32_t n_names = (uint32_t)es_index_n_names(ix);
+	/* Each step is a random access (term record, postings, accumulator):
+	 * terms go in chunks whose records are fetched together, then their
+	 * postings, then (hit_chunk) the accumulators. Terms and postings keep
+	 * the termset's order, so the float sums stay the same. */
+	enum { TERM_CHUNK = 32 };
+	const es_ix_post *cp[TERM_CHUNK];
+	uint32_t cl[TERM_CHUNK];
+	for (size_t c0 = 0; c0 < ts->n; c0 += TERM_CHUNK) {
+		size_t cn = ts->n - c0 < TERM_CHUNK ? ts->n - c0 : TERM_CHUNK;
+		for (size_t t = 0; t < cn; t++)
+			es_index_prefetch_term(ix, ts->id[c0 + t]);
+		for (size_t t = 0; t < cn; t++) {
+			cp[t] = es_index_term_postings(ix, ts->id[c0 + t], &cl[t]);
+			if (cl[t])
+				__builtin_prefetch(cp[t]);
 		}
-		if (s->n_rw == s->cap_rw)
-			s->rec_lost = true;
-		else
-			s->rw[s->n_rw++] = (struct rwalk){(uint32_t)s->n_rterm, 0, w, factor, tok};
-	}
-	hit_ids(ix, s, nt, ts, ts->id, ts->n, r, tok, w, factor, wmin_new);
-	if (r == R_PRE && !s->rec_lost)
-		s->rw[s->n_rw - 1].n = (uint32_t)(s->n_rterm - s->rw[s->n_rw - 1].start);
-}
-
-/* The recorded walks again, over the postings after the prefix ones: for
- * the names the prefix postings reached only. */
-static void walk_rest(const es_index *ix, scratch *s, size_t *nt)
-{
-	for (size_t k = 0; k < s->n_rw; k++) {
-		const struct rwalk *r = &s->rw[k];
-		hit_ids(ix, s, nt, NULL, s->rterm + r->start, r->n, R_REST, r->tok, r->w, r->factor, 0.0f);
+		hit_chunk(s, nt, ts, ts->id + c0, cp, cl, cn, n_names, tok, w, factor, wmin_new);
 	}
 }
 
@@ -946,11 +847,11 @@ static bool words_in_query(const es_index *ix, const es_ix_name *nm, const query
 static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, double threshold, size_t *reached)
 {
 	size_t nt = 0;
-	/* at or above ES_INDEX_PREFIX_THRESHOLD names come from prefix postings
-	 * only; the rest of the postings are walked for them afterwards */
-	enum range r = threshold >= ES_INDEX_PREFIX_THRESHOLD - 1e-9 ? R_PRE : R_ALL;
-	s->n_rw = s->n_rterm = 0;
-	s->rec_lost = false;
+	if (++s->epoch == 0) {
+		for (size_t i = 0; i < es_index_n_names(ix); i++)
+			s->na[i].stamp = 0;
+		s->epoch = 1;
+	}
 	bool any = false;
 	for (size_t i = 0; i < q->n; i++)
 		if (q->st[i].kind == ES_TK_WORD || q->st[i].kind == ES_TK_NUM)
@@ -1031,7 +932,7 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 				farmask |= 1u << i;
 		}
 		ts->wstamp = ts->wbase + 1 + (uint32_t)i;
-		hit_terms(ix, s, &nt, ts, r, (uint8_t)i, w, 1.0f, 0.0f);
+		hit_terms(ix, s, &nt, ts, (uint8_t)i, w, 1.0f, 0.0f);
 		if ((keyed || (t->kind != ES_TK_INITIAL && t->kind != ES_TK_WORD)) && t->kind != ES_TK_NUM)
 			order[nord++] = i;
 	}
@@ -1106,17 +1007,8 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 			add_keys(ix, ts, &ck, 1);
 		}
 		ts->wstamp = ts->wbase + 1 + (uint32_t)i;
-		/* (wmin counts on the later walks alone: with prefix postings
-		 * only, an earlier walk may still reach the name in walk_rest) */
-		/* a legal form aligns with one of its family at
-		 * ES_SCORE_LEGAL_FAMILY, whatever the edits between them */
-		float f = sfrom[k] * 1.0001f;
-		if (t->kind == ES_TK_LEGAL && f < ES_SCORE_LEGAL_FAMILY)
-			f = ES_SCORE_LEGAL_FAMILY;
-		hit_terms(ix, s, &nt, ts, r, (uint8_t)i, qw[i], f, r == R_PRE ? 0.0f : wmin[k]);
+		hit_terms(ix, s, &nt, ts, (uint8_t)i, qw[i], sfrom[k] * 1.0001f, wmin[k]);
 	}
-	if (r == R_PRE && !s->rec_lost)
-		walk_rest(ix, s, &nt);
 	/* the next query's stamps */
 	if (ts->wbase > UINT32_MAX - 2 * ES_NAME_TOKENS - 512) {
 		for (size_t i = 0; i < ts->n_terms; i++)
@@ -1141,46 +1033,23 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 	 * edits away counts as aligned, and the name's penalties are a
 	 * person's (lower). The rest stay in touched[0..nn): their names are
 	 * then read in a steady stream that prefetching can keep ahead of. */
-	/* what may align with a listed word no walk reached: an initial with
-	 * any word (and a query word with a listed initial), a legal form with
-	 * one of its family */
-	uint8_t q_aligns = ES_IXN_INITIAL;
-	for (size_t i = 0; i < q->n; i++)
-		if (q->st[i].kind == ES_TK_LEGAL)
-			q_aligns |= ES_IXN_KEYED_LEGAL;
-		else if (q->st[i].kind == ES_TK_INITIAL)
-			q_aligns = UINT8_MAX; /* with any listed word: no tightening */
 	size_t nn = 0;
-	if (s->rec_lost) {
-		/* the rest of the postings could not be walked: score every name */
-		for (size_t k = 0; k < nt; k++) {
-			s->inq[s->touched[k] >> 3] = 0;
-			s->cand[o++] = (struct cand){1.0f, s->touched[k]};
-		}
-		return o;
-	}
 	for (size_t k = 0; k < nt; k++) {
 		uint32_t id = s->touched[k];
-		if (k + 16 < nt)
-			__builtin_prefetch(&s->na[s->touched[k + 16]]);
-		s->inq[id >> 3] = 0;
 		const name_acc *a = &s->na[id];
 		if (a->typo_only) {
 			double m0 = wq - a->acc - far_hi;
 			for (uint32_t bits = (nearmask | farmask) & ~a->qmask; bits; bits &= bits - 1)
 				m0 -= qw[__builtin_ctz(bits)];
-			double W = a->W == UINT16_MAX ? INFINITY : es_ix_weight(a->W);
-			if (es_score_bound(W, W, m0, true) < threshold - 1e-9)
+			if (es_score_bound(a->W, a->W, m0, true) < threshold - 1e-9)
 				continue;
 		}
 		s->touched[nn++] = id;
 	}
 	for (size_t k = 0; k < nn; k++) {
 		uint32_t id = s->touched[k];
-		if (k + 16 < nn) {
+		if (k + 16 < nn)
 			__builtin_prefetch(es_index_name(ix, s->touched[k + 16]));
-			__builtin_prefetch(&s->na[s->touched[k + 16]]);
-		}
 		if (k + 8 < nn && qmaxw >= 10) {
 			const es_ix_name *n8 = es_index_name(ix, s->touched[k + 8]);
 			if (n8->maxlen >= 10 && (n8->maxlen >= 13 || qmaxw >= 13))
@@ -1211,21 +1080,6 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 		if (!may_contain && es_score_bound(W, W, miss - far_unreached, person) < threshold - 1e-9)
 			continue;
 		double bound = es_score_bound(W, M * 1.0001 + 1e-6, miss, person);
-		/* a name no query word reached exactly: each keyed word aligns
-		 * at most at similarity fmax, each word without keys at 1, so
-		 * the score is at most fmax B(all reached) + (1 - fmax) B(words
-		 * without keys) (the numerator split the same way; B =
-		 * es_score_bound). Not where far pairs, whose similarity no walk
-		 * bounds, may align, nor where an initial or a legal form may
-		 * align with a word no walk reached (es_ix_name.aligns). */
-		if (a->fmax < 1.0f && !far && q_aligns != UINT8_MAX && !(nm->aligns & q_aligns) &&
-		    bound >= threshold - 1e-9) {
-			double f = a->fmax;
-			double tb = f * es_score_bound(W, (nm->wfree + a->mraw) * 1.0001 + 1e-6, miss, person) +
-				    (1 - f) * es_score_bound(W, nm->wfree * 1.0001 + 1e-6, miss, person);
-			if (tb < bound)
-				bound = tb;
-		}
 		/* then with the pairs the keys cannot reach */
 		if (bound < threshold - 1e-9 && far)
 			bound = far_bound(ix, &s->sims, nm, a, q, qw, W, M, miss, person, threshold);

@@ -26,7 +26,7 @@
 #define CONFLICT 0.5           /* extra weight of words unmatched on both sides */
 #define UQ_PERSON ES_SCORE_UQ_PERSON
 #define TITLE_WEIGHT 0.1       /* a title leading a query ("Sheikh", "Haji"): like a stopword */
-#define LEGAL_FAMILY_SIM ES_SCORE_LEGAL_FAMILY /* two legal forms of one family (legal_families.txt) */
+#define LEGAL_FAMILY_SIM 0.9   /* two legal forms of one family (legal_families.txt) */
 #define GIVEN_EQUIV_SIM ES_SCORE_GIVEN_EQUIV /* given-name equivalents (given_names.txt): close, not the same */
 #define PARTICLE_ORDER 0.75    /* the words around "bin" swapped: another person */
 #define CONTAIN_UNKNOWN 3      /* words other than branch words a branch marker may bring */

@@ -137,8 +137,6 @@ static inline double es_score_typo2_max(size_t len)
 	return (1.0 - 0.8 * 2.0 / (double)(len + 2)) * ES_SCORE_CANON_EQUAL;
 }
 #define ES_SCORE_GIVEN_EQUIV 0.7
-/* Two legal forms of one family (legal_families.txt), whatever their spellings. */
-#define ES_SCORE_LEGAL_FAMILY 0.9
 
 /* Penalty factors for unmatched words, tuned on the dev set as a whole (see
  * docs/matching.md); here so es_score_bound, called for every name a query
