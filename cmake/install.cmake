@@ -64,6 +64,10 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION utils)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# loaded with dlopen when fetch or serve first needs them (es_dl.h), so
+# shlibdeps cannot see them: named here, by the SONAME es_curl.c and
+# es_mhd.c open
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libcurl4 (>= 7.80), libmicrohttpd12")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "ca-certificates")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "bash-completion")
 set(CPACK_STRIP_FILES OFF)

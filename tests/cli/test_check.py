@@ -37,6 +37,15 @@ try:
     for k in ("source", "list", "entry_id", "name", "matched_name", "type", "countries", "programs", "action"):
         check(k in top, "match has %s" % k)
     check(top["action"] == "PROHIBITED", "SDN hit is PROHIBITED")
+    # check and filter start without libcurl and libmicrohttpd (and the
+    # libraries they link): fetch and serve load them when they need them
+    for args, stdin in ((["check", "ATWA, Ali"], None), (["filter", "--allow-stale"], b"")):
+        env = dict(os.environ, EXPORTSCREEN_DATA=DATA, LD_DEBUG="files")
+        p = subprocess.run([EXE] + args, input=stdin, capture_output=True, env=env, timeout=300)
+        loaded = p.stderr.decode("utf-8", "replace")
+        check("libc.so" in loaded, "LD_DEBUG=files lists what %s loads" % args[0])
+        for lib in ("libcurl", "libmicrohttpd", "libgnutls"):
+            check(lib not in loaded, "%s starts without %s" % (args[0], lib))
     cache = os.path.join(DATA, "cache")
     idx = [f for f in os.listdir(cache) if f.endswith(".idx")] if os.path.isdir(cache) else []
     check(len(idx) == 1, "index cached under DATA/cache")

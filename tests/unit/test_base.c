@@ -10,6 +10,7 @@
 
 #include "es_buf.h"
 #include "es_date.h"
+#include "es_dl.h"
 #include "es_hash.h"
 #include "es_map64.h"
 #include "es_utf8.h"
@@ -143,6 +144,36 @@ static void test_partial_dates(void **state)
 	assert_true(d.y == 1970 && d.m == 2 && d.d == 0);
 }
 
+/* A library loaded on first use: found and its functions resolved, or a
+ * one-line reason, the same on every later call. */
+static void test_dl(void **state)
+{
+	(void)state;
+	static const char *const syms[] = {"cos", "sqrt", NULL};
+	void *fn[2] = {NULL, NULL};
+	es_dl ok = {"libm", "libm.so.6", syms, fn, 0, ""};
+	es_err err = {0};
+	assert_int_equal(es_dl_load(&ok, &err), ES_OK);
+	assert_non_null(fn[0]);
+	double (*c)(double) = (double (*)(double))fn[0];
+	assert_true(c(0.0) == 1.0);
+	assert_int_equal(es_dl_load(&ok, &err), ES_OK);
+
+	static const char *const none[] = {"f", NULL};
+	void *nf[1] = {NULL};
+	es_dl missing = {"libnothing", "libnothing-es-test.so.9", none, nf, 0, ""};
+	assert_int_equal(es_dl_load(&missing, &err), ES_EMISSING);
+	assert_non_null(strstr(err.msg, "cannot load libnothing (libnothing-es-test.so.9)"));
+	assert_null(strchr(err.msg, '\n'));
+	assert_int_equal(es_dl_load(&missing, &err), ES_EMISSING);
+
+	static const char *const absent[] = {"cos", "es_no_such_function", NULL};
+	void *af[2] = {NULL, NULL};
+	es_dl old = {"libm", "libm.so.6", absent, af, 0, ""};
+	assert_int_equal(es_dl_load(&old, &err), ES_EMISSING);
+	assert_non_null(strstr(err.msg, "has no es_no_such_function"));
+}
+
 static void test_map64(void **state)
 {
 	(void)state;
@@ -178,6 +209,7 @@ int main(void)
 		cmocka_unit_test(test_utf8_walker),
 		cmocka_unit_test(test_buf_vec_hash),
 		cmocka_unit_test(test_map64),
+		cmocka_unit_test(test_dl),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

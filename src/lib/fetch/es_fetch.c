@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
+#include "es_curl.h"
 #include <jansson.h>
 
 #include "es_buf.h"

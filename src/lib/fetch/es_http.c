@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
+#include "es_curl.h"
 #include <openssl/rand.h>
 
 #ifndef ES_VERSION
@@ -26,6 +26,9 @@
 
 es_code es_http_global_init(es_err *err)
 {
+	es_code rc = es_curl_load(err);
+	if (rc != ES_OK)
+		return rc;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return es_err_set(err, ES_ENET, "cannot initialise libcurl");
 	return ES_OK;

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +58,11 @@ struct es_index {
 	const es_ix_term *term;
 	const es_ix_post *post;
 	const char **prog_ptrs;
+	/* the addresses as records, made when an entity's are first asked
+	 * for (most runs read a few: a cold check need not make them all) */
 	es_rec_address *rec_addrs;
+	uint8_t *addr_ready;       /* per address: made (read and written atomically) */
+	pthread_mutex_t addr_lock; /* making them */
 };
 
 #define KEY_BASIS 1469598103934665603ull /* (not es_hash's basis: the file format's) */
@@ -929,6 +934,8 @@ void es_index_free(es_index *ix)
 	}
 	free(ix->prog_ptrs);
 	free(ix->rec_addrs);
+	free(ix->addr_ready);
+	pthread_mutex_destroy(&ix->addr_lock);
 	free(ix);
 }
 
@@ -1071,6 +1078,7 @@ static es_code attach(es_index **out, void *buf, size_t len, bool mapped, const 
 			free(buf);
 		return es_err_set(err, ES_ENOMEM, "out of memory");
 	}
+	pthread_mutex_init(&ix->addr_lock, NULL);
 	ix->base = buf;
 	ix->len = len;
 	ix->mapped = mapped;
@@ -1081,22 +1089,13 @@ static es_code attach(es_index **out, void *buf, size_t len, bool mapped, const 
 	size_t np = ix->h->count[S_PROG], na = ix->h->count[S_ADDR];
 	ix->prog_ptrs = malloc((np ? np : 1) * sizeof *ix->prog_ptrs);
 	ix->rec_addrs = calloc(na ? na : 1, sizeof *ix->rec_addrs);
-	if (!ix->prog_ptrs || !ix->rec_addrs) {
+	ix->addr_ready = calloc(na ? na : 1, 1);
+	if (!ix->prog_ptrs || !ix->rec_addrs || !ix->addr_ready) {
 		rc = es_err_set(err, ES_ENOMEM, "out of memory");
 		goto fail;
 	}
 	for (size_t i = 0; i < np; i++)
 		ix->prog_ptrs[i] = ix->str + ix->prog[i];
-	for (size_t i = 0; i < na; i++) {
-		const es_ix_addr *a = &ix->addr[i];
-		es_rec_address *r = &ix->rec_addrs[i];
-		r->street = nul(ix, a->street);
-		r->city = nul(ix, a->city);
-		r->region = nul(ix, a->region);
-		r->postal_code = nul(ix, a->postal);
-		r->full = nul(ix, a->full);
-		memcpy(r->country, a->country, 3);
-	}
 	*out = ix;
 	return ES_OK;
 fail:
@@ -1192,8 +1191,27 @@ const char *const *es_index_progs(const es_index *ix, size_t i)
 	return ix->prog_ptrs + i;
 }
 
-const es_rec_address *es_index_addrs(const es_index *ix, size_t i)
+const es_rec_address *es_index_addrs(const es_index *ix, size_t i, size_t n)
 {
+	es_index *m = (es_index *)ix; /* the records are a cache of the image */
+	if (!__atomic_load_n(&m->addr_ready[i], __ATOMIC_ACQUIRE)) {
+		pthread_mutex_lock(&m->addr_lock);
+		/* the first one last: it says the whole range is made */
+		for (size_t k = i + n; k-- > i;) {
+			if (__atomic_load_n(&m->addr_ready[k], __ATOMIC_RELAXED))
+				continue;
+			const es_ix_addr *a = &ix->addr[k];
+			es_rec_address *r = &m->rec_addrs[k];
+			r->street = nul(ix, a->street);
+			r->city = nul(ix, a->city);
+			r->region = nul(ix, a->region);
+			r->postal_code = nul(ix, a->postal);
+			r->full = nul(ix, a->full);
+			memcpy(r->country, a->country, 3);
+			__atomic_store_n(&m->addr_ready[k], 1, __ATOMIC_RELEASE);
+		}
+		pthread_mutex_unlock(&m->addr_lock);
+	}
 	return ix->rec_addrs + i;
 }
 

@@ -161,7 +161,7 @@ const char *es_index_str(const es_index *ix, uint32_t off);
 /* Views for es_rec, built once at attach: programme pointers from index i,
  * addresses from index i, countries from index i. */
 const char *const *es_index_progs(const es_index *ix, size_t i);
-const es_rec_address *es_index_addrs(const es_index *ix, size_t i);
+const es_rec_address *es_index_addrs(const es_index *ix, size_t i, size_t n);
 const char (*es_index_ctrys(const es_index *ix, size_t i))[3];
 
 /* Scorer view of a name's tokens (at most ES_NAME_TOKENS); returns the count. */

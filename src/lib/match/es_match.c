@@ -332,7 +332,7 @@ void es_matcher_entity(const es_matcher *m, size_t i, es_rec *r)
 	r->n_programs = e->n_prog;
 	r->countries = e->n_ctry ? es_index_ctrys(ix, e->ctry_start) : NULL;
 	r->n_countries = e->n_ctry;
-	r->addresses = e->n_addr ? es_index_addrs(ix, e->addr_start) : NULL;
+	r->addresses = e->n_addr ? es_index_addrs(ix, e->addr_start, e->n_addr) : NULL;
 	r->n_addresses = e->n_addr;
 	r->license_requirement = nul_or(ix, e->lic_req);
 	r->license_policy = nul_or(ix, e->lic_pol);

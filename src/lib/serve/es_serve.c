@@ -17,7 +17,6 @@
 #include <time.h>
 
 #include <jansson.h>
-#include <microhttpd.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -25,6 +24,7 @@
 
 #include "es_buf.h"
 #include "es_io.h"
+#include "es_mhd.h"
 #include "es_records.h"
 #include "es_review.h"
 #include "es_text.h"
@@ -1440,12 +1440,20 @@ es_code es_serve_start(es_serve **out, const es_serve_config *cfg, es_err *err)
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_TURBO;
 	if (s->addr.v6)
 		flags |= MHD_USE_IPv6;
-	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
-				(struct sockaddr *)&s->addr.sa, MHD_OPTION_THREAD_POOL_SIZE, s->cfg.threads,
-				MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.timeout_s, MHD_OPTION_CONNECTION_LIMIT,
-				(unsigned)1000, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-				(unsigned)1024, MHD_OPTION_END);
+	if ((rc = es_mhd_load(err)) != ES_OK)
+		goto fail;
+	/* (MHD_OPTION_ARRAY: one value per option; a callback's closure in ptr_value) */
+	struct MHD_OptionItem ops[] = {
+		{MHD_OPTION_SOCK_ADDR, 0, &s->addr.sa},
+		{MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)s->cfg.threads, NULL},
+		{MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)s->cfg.timeout_s, NULL},
+		{MHD_OPTION_CONNECTION_LIMIT, 1000, NULL},
+		{MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL},
+		{MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s},
+		{MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL},
+		{MHD_OPTION_END, 0, NULL},
+	};
+	s->d = es_mhd_start_daemon(flags, 0, on_request, s, ops);
 	if (!s->d) {
 		rc = es_err_set(err, ES_EIO, "cannot listen on %s (in use, or not an address of this machine)",
 				s->addr.text);
