@@ -19,6 +19,7 @@
 #include "es_lexicon.h"
 #include "es_match.h"
 #include "es_normalize.h"
+#include "es_termcache.h"
 
 static es_entityset set;
 static es_matcher *m;
@@ -595,6 +596,54 @@ static void test_index_damaged_sections_read_in_bounds(void **state)
 	es_normalizer_free(nz);
 }
 
+/* The cache of key lookups: a result comes back as stored, under its own
+ * kind and spelling only; a yes/no has no ids; past the budget everything
+ * is forgotten and later results are stored again. */
+static void test_termcache(void **state)
+{
+	(void)state;
+	es_termcache *c = es_termcache_new();
+	assert_non_null(c);
+	const uint32_t *ids;
+	size_t n;
+	assert_false(es_termcache_get(c, '1', "bank", 4, &ids, &n));
+	uint32_t t[] = {7, 3, 99};
+	es_termcache_put(c, '1', "bank", 4, t, 3);
+	es_termcache_put(c, '2', "bank", 4, t + 1, 1);
+	es_termcache_put(c, 'g', "bnak", 4, NULL, 1);
+	es_termcache_put(c, 'g', "banks", 5, NULL, 0);
+	assert_true(es_termcache_get(c, '1', "bank", 4, &ids, &n));
+	assert_int_equal(n, 3);
+	assert_int_equal(ids[0], 7);
+	assert_int_equal(ids[2], 99);
+	assert_true(es_termcache_get(c, '2', "bank", 4, &ids, &n));
+	assert_int_equal(n, 1);
+	assert_int_equal(ids[0], 3);
+	assert_false(es_termcache_get(c, '1', "ban", 3, &ids, &n));
+	assert_false(es_termcache_get(c, '1', "banks", 5, &ids, &n));
+	assert_true(es_termcache_get(c, 'g', "bnak", 4, &ids, &n));
+	assert_null(ids);
+	assert_int_equal(n, 1);
+	assert_true(es_termcache_get(c, 'g', "banks", 5, &ids, &n));
+	assert_int_equal(n, 0);
+	/* a second put of a spelling keeps the first */
+	es_termcache_put(c, '1', "bank", 4, t + 2, 1);
+	assert_true(es_termcache_get(c, '1', "bank", 4, &ids, &n));
+	assert_int_equal(n, 3);
+	/* far more entries than the budget: the oldest go, the newest stay */
+	char w[16];
+	for (unsigned k = 0; k < 200000; k++) {
+		int l = snprintf(w, sizeof w, "w%u", k);
+		es_termcache_put(c, '1', w, (size_t)l, &k, 1);
+	}
+	assert_false(es_termcache_get(c, '1', "bank", 4, &ids, &n));
+	int l = snprintf(w, sizeof w, "w%u", 199999u);
+	assert_true(es_termcache_get(c, '1', w, (size_t)l, &ids, &n));
+	assert_int_equal(n, 1);
+	assert_int_equal(ids[0], 199999);
+	es_termcache_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -616,6 +665,7 @@ int main(void)
 		cmocka_unit_test(test_query_errors),
 		cmocka_unit_test(test_index_file_validation),
 		cmocka_unit_test(test_index_damaged_sections_read_in_bounds),
+		cmocka_unit_test(test_termcache),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

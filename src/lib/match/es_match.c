@@ -28,6 +28,7 @@
 #include "es_lexicon.h"
 #include "es_normalize.h"
 #include "es_score.h"
+#include "es_termcache.h"
 
 const double ES_MATCH_DEFAULT_THRESHOLD = 0.84;
 
@@ -52,6 +53,7 @@ typedef struct {
 			      together, looked up for the first and reused by the second */
 	uint32_t epoch;
 	size_t n, n_terms;
+	es_termcache *cache; /* the deletion variants' terms of spellings seen before (NULL: none) */
 } termset;
 
 /* Per-query work arrays, sized to the number of names; pooled so a shared
@@ -287,6 +289,7 @@ void es_matcher_free(es_matcher *m)
 		free(s->ts.buf);
 		free(s->ts.pair[0]);
 		free(s->ts.pair[1]);
+		es_termcache_free(s->ts.cache);
 		free(s);
 	}
 	es_skel_map_free(m->skel);
@@ -427,6 +430,7 @@ static scratch *scratch_get(es_matcher *m)
 	s->ts.pair[0] = malloc(TERM_BUF * sizeof *s->ts.pair[0]);
 	s->ts.pair[1] = malloc(TERM_BUF * sizeof *s->ts.pair[1]);
 	s->ts.n_terms = nterms;
+	s->ts.cache = es_termcache_new(); /* (none: every lookup goes to the index) */
 	if (!s->na || !s->touched || !s->cand || !s->qt || !s->ts.id || !s->ts.mark || !s->ts.buf || !s->ts.pair[0] ||
 	    !s->ts.pair[1]) {
 		free(s->na);
@@ -438,6 +442,7 @@ static scratch *scratch_get(es_matcher *m)
 		free(s->ts.buf);
 		free(s->ts.pair[0]);
 		free(s->ts.pair[1]);
+		es_termcache_free(s->ts.cache);
 		free(s);
 		return NULL;
 	}
@@ -478,11 +483,14 @@ static void add_term_ids(termset *ts, const uint32_t *t, size_t len)
 }
 
 /* The terms of keys, all of them: in batches of TERM_BUF, and key by key
- * when a batch fills up. */
-static void add_keys(const es_index *ix, termset *ts, const uint64_t *keys, size_t nk)
+ * when a batch fills up; a batch is kept in the cache under (kind, c). */
+static void add_keys_as(const es_index *ix, termset *ts, const uint64_t *keys, size_t nk, char kind, const char *c,
+			size_t cl)
 {
 	size_t n = es_index_terms_many(ix, keys, nk, ts->buf, TERM_BUF);
 	if (n < TERM_BUF) {
+		if (kind && ts->cache)
+			es_termcache_put(ts->cache, kind, c, cl, ts->buf, n);
 		add_term_ids(ts, ts->buf, n);
 		return;
 	}
@@ -491,6 +499,22 @@ static void add_keys(const es_index *ix, termset *ts, const uint64_t *keys, size
 		const uint32_t *t = es_index_terms(ix, keys[i], &len, NULL);
 		add_term_ids(ts, t, len);
 	}
+}
+
+static void add_keys(const es_index *ix, termset *ts, const uint64_t *keys, size_t nk)
+{
+	add_keys_as(ix, ts, keys, nk, 0, NULL, 0);
+}
+
+/* The terms kept in the cache under (kind, c), when they are. */
+static bool add_cached(termset *ts, char kind, const char *c, size_t cl)
+{
+	const uint32_t *ids;
+	size_t n;
+	if (!ts->cache || !es_termcache_get(ts->cache, kind, c, cl, &ids, &n))
+		return false;
+	add_term_ids(ts, ids, n);
+	return true;
 }
 
 static void add_dels2(const es_index *ix, termset *ts, const char *c, size_t cl, bool deletions, size_t del2_min);
@@ -516,10 +540,12 @@ static void add_word(const es_index *ix, termset *ts, const char *c, size_t cl, 
  * pass of candidates has counted already). */
 static void add_dels1(const es_index *ix, termset *ts, const char *c, size_t cl)
 {
+	if (add_cached(ts, '1', c, cl))
+		return;
 	uint64_t keys[ES_TOK_LEN * 2 + 1];
 	size_t nk = es_index_key_dels('k', c, cl, keys);
 	if (nk > 1)
-		add_keys(ix, ts, keys + 1, nk - 1);
+		add_keys_as(ix, ts, keys + 1, nk - 1, '1', c, cl);
 }
 
 enum { WALK_DEL1 = 1, WALK_DEL2, WALK_CLASS };
@@ -546,10 +572,10 @@ static void add_dels2(const es_index *ix, termset *ts, const char *c, size_t cl,
 	 * variants among the keys, which the spelling and deletion-1 variants
 	 * above meet; when this word is the longer one, its own deletion-2
 	 * variants meet a listed spelling or its deletion-1 variants */
-	if (deletions && cl >= del2_min) {
+	if (deletions && cl >= del2_min && !add_cached(ts, '2', c, cl)) {
 		uint64_t k2[ES_INDEX_MAX_DEL2];
 		size_t n2 = es_index_key_dels2('k', c, cl, k2);
-		add_keys(ix, ts, k2, n2);
+		add_keys_as(ix, ts, k2, n2, '2', c, cl);
 	}
 }
 
@@ -649,7 +675,7 @@ static void hit_chunk(scratch *s, size_t *nt, const termset *ts, const uint32_t 
 /* The terms of the keys add_pair looks up for a and b (all of them when
  * fewer than TERM_BUF; otherwise SIZE_MAX, and add_pair looks them up key
  * by key): what add_pair adds, in the same order. */
-static size_t pair_terms(const es_index *ix, const es_stok *a, const es_stok *b, uint32_t *out)
+static size_t pair_terms(const es_index *ix, es_termcache *tc, const es_stok *a, const es_stok *b, uint32_t *out)
 {
 	char cc[ES_TOK_LEN * 2];
 	size_t l = (size_t)a->canon_len + b->canon_len;
@@ -657,10 +683,20 @@ static size_t pair_terms(const es_index *ix, const es_stok *a, const es_stok *b,
 		return 0;
 	memcpy(cc, a->canon, a->canon_len);
 	memcpy(cc + a->canon_len, b->canon, b->canon_len);
+	const uint32_t *ids;
+	size_t n;
+	if (tc && es_termcache_get(tc, 'p', cc, l, &ids, &n)) {
+		memcpy(out, ids, n * sizeof *out);
+		return n;
+	}
 	uint64_t keys[ES_TOK_LEN * 2 + 1];
 	size_t nk = es_index_key_dels('k', cc, l, keys);
-	size_t n = es_index_terms_many(ix, keys, nk, out, TERM_BUF);
-	return n < TERM_BUF ? n : SIZE_MAX;
+	n = es_index_terms_many(ix, keys, nk, out, TERM_BUF);
+	if (n >= TERM_BUF)
+		return SIZE_MAX;
+	if (tc)
+		es_termcache_put(tc, 'p', cc, l, out, n);
+	return n;
 }
 
 /* Walks the postings of a query word's terms: the query weight w reached
@@ -691,7 +727,7 @@ static void hit_terms(const es_index *ix, scratch *s, size_t *nt, termset *ts, u
 	}
 }
 
-static bool near_spelling(const es_index *ix, const char *c, size_t cl)
+static bool near_spelling_keys(const es_index *ix, const char *c, size_t cl)
 {
 	uint64_t keys[ES_TOK_LEN + 1];
 	size_t nk = es_index_key_dels('g', c, cl, keys);
@@ -704,14 +740,26 @@ static bool near_spelling(const es_index *ix, const char *c, size_t cl)
 	return es_index_has_any_key(ix, k2, n2);
 }
 
+static bool near_spelling(const es_index *ix, es_termcache *tc, const char *c, size_t cl)
+{
+	const uint32_t *ids;
+	size_t n;
+	if (tc && es_termcache_get(tc, 'g', c, cl, &ids, &n))
+		return n != 0;
+	bool near = near_spelling_keys(ix, c, cl);
+	if (tc)
+		es_termcache_put(tc, 'g', c, cl, NULL, near);
+	return near;
+}
+
 /* Whether a query word is one edit from a listed word without keys. */
-static bool near_unkeyed(const es_index *ix, const es_stok *t)
+static bool near_unkeyed(const es_index *ix, es_termcache *tc, const es_stok *t)
 {
 	if (t->kind == ES_TK_NUM)
 		return false;
-	return near_spelling(ix, t->canon, t->canon_len) ||
+	return near_spelling(ix, tc, t->canon, t->canon_len) ||
 	       ((t->text_len != t->canon_len || memcmp(t->text, t->canon, t->canon_len) != 0) &&
-		near_spelling(ix, t->text, t->text_len));
+		near_spelling(ix, tc, t->text, t->text_len));
 }
 
 static bool key_token(const es_stok *t, bool any_distinctive)
@@ -885,7 +933,7 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 		 * second with the terms the first looked up) */
 		size_t nnext = SIZE_MAX;
 		if (t->kind == ES_TK_WORD && next && next->kind == ES_TK_WORD) {
-			nnext = pair_terms(ix, t, next, ts->pair[i & 1]);
+			nnext = pair_terms(ix, ts->cache, t, next, ts->pair[i & 1]);
 			if (nnext != SIZE_MAX)
 				add_term_ids(ts, ts->pair[i & 1], nnext);
 			else
@@ -913,7 +961,7 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 		 * (which have no keys) cannot be counted as surely missed by a
 		 * name that has such a word of a length it may align with
 		 * (unkeyed_may_align); from position 32 on, by no name */
-		bool near = keyed && near_unkeyed(ix, t);
+		bool near = keyed && near_unkeyed(ix, ts->cache, t);
 		float w = keyed && !(near && i >= 32) ? t->w : 0.0f;
 		wq += w;
 		qw[i] = w;
