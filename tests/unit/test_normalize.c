@@ -118,6 +118,13 @@ static void test_legal_forms_canonical(void **state)
 	assert_string_equal(norm("ZAKRYTOE AKTSIONERNOE OBSCHESTVO Kronshtadt", true), want);
 	assert_int_equal(kind_of("Alpen Netz GmbH", 2), ES_TK_LEGAL);
 	assert_int_equal(kind_of("Comercial S.A. de C.V.", 1), ES_TK_LEGAL);
+	/* a legal-form word that is a romanized syllable, hyphened to another
+	 * word, is part of a name; alone, or not a syllable, it stays a form */
+	assert_int_equal(kind_of("Hsia Pao-lung", 1), ES_TK_WORD);
+	assert_int_equal(kind_of("Kim Doo-hwan", 1), ES_TK_WORD);
+	assert_int_equal(kind_of("PAO Kronshtadt", 0), ES_TK_LEGAL);
+	assert_int_equal(kind_of("Kronshtadt PAO", 1), ES_TK_LEGAL);
+	assert_int_equal(kind_of("YK-AGD", 0), ES_TK_LEGAL);
 }
 
 /* listed-name vocabulary for es_normalize_query: only "limiter" */

@@ -43,9 +43,9 @@
  * from 3 letters, deletion-2 keys from 6, token classes and lexicon marks,
  * given-name class keys, postings with the name's weight; 23: each entity's
  * remarks, for check's evidence; 24: names derived from aliases too, the
- * patronymic mark), so a cached index built before is rebuilt rather than
- * trusted. */
-#define ES_INDEX_VERSION 24
+ * patronymic mark; 25: a legal-form word hyphened to another is a word), so
+ * a cached index built before is rebuilt rather than trusted. */
+#define ES_INDEX_VERSION 25
 
 typedef struct {
 	uint32_t entry_id, list, name, lic_req, lic_pol, frn, start_date, end_date;

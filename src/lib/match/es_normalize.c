@@ -1,6 +1,7 @@
 /* es_normalize — see es_normalize.h. */
 #include "es_normalize.h"
 #include "es_hash.h"
+#include "es_map64.h"
 #include "es_text.h"
 
 #include <ctype.h>
@@ -72,6 +73,8 @@ struct es_normalizer {
 	bool trans_failed;
 	es_scripts *scripts;  /* scripts.txt: bridged scripts, look-alike readings */
 	es_cjk *cjk;          /* cjk_words.tsv, hangul.tsv: Chinese and Korean names */
+	es_map64 syllables;   /* romanized syllables (romanization.txt) that a legal form
+				 shadows ("pao", "doo"): words when hyphened to another */
 };
 
 static const phrase *lookup(const es_normalizer *nz, const char *key, size_t klen)
@@ -140,6 +143,7 @@ typedef struct {
 	uint8_t flags;
 	bool dotted; /* letters joined from a dotted initialism ("H.E." = "he") */
 	uint8_t camel; /* where a capital follows >= 3 letters with a small one last ("SiemensAG": 7), 0 = none */
+	bool hyph;     /* joined to the next token by a hyphen ("Pao-lung") */
 } rawtok;
 
 typedef struct {
@@ -164,6 +168,7 @@ static void raw_push(rawtoks *r, const char *s, size_t len, uint8_t flags)
 		t->flags = flags;
 		t->dotted = false;
 		t->camel = 0;
+		t->hyph = false;
 		s += k;
 		len -= k;
 	}
@@ -243,6 +248,10 @@ static void tokenize_ascii(const char *s, size_t len, rawtoks *r)
 		} else if (c == '-' && r->n > 0 && i > 0 && s[i - 1] == ' ' && i + 1 < len && s[i + 1] == ' ') {
 			FLUSH();
 			suffix = true;
+		} else if (c == '-' && cl && i + 1 < len && isalnum((unsigned char)s[i + 1])) {
+			FLUSH();
+			if (r->n)
+				r->t[r->n - 1].hyph = true;
 		} else if (c == '&' || c == '+') {
 			FLUSH();
 			raw_push(r, "and", 3, depth > 0 || suffix ? ES_TF_PAREN : 0);
@@ -401,6 +410,18 @@ static es_code load_phrases(es_normalizer *nz, const char *path, uint8_t kind, b
 					break; /* a canonical form must fit one token */
 				memcpy(canon, key, kl + 1);
 				first = false;
+			}
+			if (kind == ES_TK_WORD && rt->n == 1) {
+				const phrase *old = lookup(nz, key, kl);
+				uint32_t *v = old && old->kind == ES_TK_LEGAL
+						      ? es_map64_slot(&nz->syllables, es_hash(key, kl), NULL)
+						      : NULL;
+				if (old && old->kind == ES_TK_LEGAL && !v) {
+					rc = es_err_set(err, ES_ENOMEM, "out of memory");
+					break;
+				}
+				if (v)
+					*v = 1;
 			}
 			rc = add_phrase(nz, key, keep_canon_kind ? canon : key, kind, err);
 			if (rc != ES_OK)
@@ -662,6 +683,7 @@ void es_normalizer_free(es_normalizer *nz)
 		free(nz->rules[i].to);
 	}
 	free(nz->rules);
+	es_map64_free(&nz->syllables);
 	free(nz->lwords);
 	free(nz->nwords);
 	if (nz->trans)
@@ -1305,6 +1327,14 @@ es_code es_normalize_query(const es_normalizer *nz, const char *s, size_t len, e
 					plen = L;
 					break;
 				}
+		}
+		/* a legal-form word that is also a romanized syllable
+		 * (romanization.txt), hyphened to another word, is a syllable of
+		 * a name ("Hsia Pao-lung": Pao is Bao, not ПАО; "YK-AGD" keeps YK) */
+		if (ph && ph->kind == ES_TK_LEGAL && plen == 1 && (rt->t[i].hyph || (i > 0 && rt->t[i - 1].hyph)) &&
+		    es_map64_get(&nz->syllables, es_hash(rt->t[i].text, rt->t[i].len))) {
+			ph = NULL;
+			plen = 0;
 		}
 		if (ph && ph->kind == KIND_DROP) {
 			i += plen;
