@@ -820,6 +820,7 @@ static es_code write_postings(builder *b, es_err *err)
 	for (size_t i = 0; i < ntp;) {
 		size_t j = i;
 		uint32_t start = (uint32_t)(b->v[S_POST].len / sizeof(es_ix_post)), cnt = 0;
+		uint32_t initials = 0;
 		for (; j < ntp && tp[j].h == tp[i].h; j++) {
 			if (j > i && tp[j].name == tp[j - 1].name)
 				continue;
@@ -829,11 +830,18 @@ static es_code write_postings(builder *b, es_err *err)
 			if ((tp[j].name & POS_PAIR) && pos + 1u < names[nid].n_tok)
 				w += t0[1].w;
 			es_ix_post po = {tp[j].name, weight_units(w), weight_units(names[nid].wsum)};
+			for (size_t k = 0; k < names[nid].n_tok; k++) {
+				const es_ix_tok *it = toks + names[nid].tok_start + k;
+				if (it->kind == ES_TK_INITIAL)
+					initials |= es_index_letter_bit(b->sp.pool.s + it->canon, it->canon_len) |
+						    es_index_letter_bit(b->sp.pool.s + it->text, it->text_len);
+			}
 			buf_push(&b->v[S_POST], &po, sizeof po);
 			cnt++;
 		}
 		terms[tp[i].h].start = start;
 		terms[tp[i].h].len = cnt;
+		terms[tp[i].h].initials = initials;
 		i = j;
 	}
 	if (b->v[S_POST].oom || b->v[S_TREF].oom || ks->oom || ks->kpairs.oom || ks->tpairs.oom)
@@ -1242,6 +1250,36 @@ size_t es_index_name_toks(const es_index *ix, const es_ix_name *nm, es_stok *out
 	return n;
 }
 
+bool es_index_post_spellings(const es_index *ix, uint32_t np, char *buf, const char **c, size_t *cl,
+			     const char **x, size_t *xl)
+{
+	uint32_t id = np >> 8, pos = np & 0x7f;
+	if (id >= ix->h->count[S_NAME])
+		return false;
+	const es_ix_name *nm = &ix->name[id];
+	if (pos >= nm->n_tok || ((np & POS_PAIR) && pos + 1u >= nm->n_tok))
+		return false;
+	const es_ix_tok *t = ix->tok + nm->tok_start + pos;
+	if (!tok_ok(ix, t) || ((np & POS_PAIR) && !tok_ok(ix, t + 1)))
+		return false;
+	if (!(np & POS_PAIR)) {
+		*c = ix->str + t->canon;
+		*cl = t->canon_len;
+		*x = ix->str + t->text;
+		*xl = t->text_len;
+		return true;
+	}
+	/* the two canonical forms written together, as push_pair_key keys them */
+	size_t l = (size_t)t[0].canon_len + t[1].canon_len;
+	if (l >= ES_TOK_LEN)
+		return false;
+	memcpy(buf, ix->str + t[0].canon, t[0].canon_len);
+	memcpy(buf + t[0].canon_len, ix->str + t[1].canon, t[1].canon_len);
+	*c = *x = buf;
+	*cl = *xl = l;
+	return true;
+}
+
 void es_index_prefetch_toks(const es_index *ix, const es_ix_name *nm)
 {
 	__builtin_prefetch(ix->tok + nm->tok_start);
@@ -1341,6 +1379,12 @@ bool es_index_has_key(const es_index *ix, uint64_t key)
 		if (ix->key[i].h == key)
 			return true;
 	return false;
+}
+
+uint32_t es_index_term_initials(const es_index *ix, uint32_t term)
+{
+	/* a term out of range has no postings: nothing to leave out */
+	return term < ix->h->count[S_TERM] ? ix->term[term].initials : UINT32_MAX;
 }
 
 void es_index_prefetch_term(const es_index *ix, uint32_t term)

@@ -43,9 +43,11 @@
  * from 3 letters, deletion-2 keys from 6, token classes and lexicon marks,
  * given-name class keys, postings with the name's weight; 23: each entity's
  * remarks, for check's evidence; 24: names derived from aliases too, the
- * patronymic mark; 25: a legal-form word hyphened to another is a word), so
- * a cached index built before is rebuilt rather than trusted. */
-#define ES_INDEX_VERSION 25
+ * patronymic mark; 25: a legal-form word hyphened to another is a word;
+ * 26: each term has the first letters of its names' initials, so a typo
+ * walk may leave out the terms that cannot align), so a cached index built
+ * before is rebuilt rather than trusted. */
+#define ES_INDEX_VERSION 26
 
 typedef struct {
 	uint32_t entry_id, list, name, lic_req, lic_pol, frn, start_date, end_date;
@@ -100,7 +102,19 @@ typedef struct {
 
 typedef struct {
 	uint32_t start, len;  /* range of POST */
+	uint32_t initials;    /* es_index_letter_bit of the initials (canonical and as
+				 written) of the names of the postings: which query
+				 words may align with one (what a typo walk may not
+				 leave out: es_match.c, term_misses) */
 } es_ix_term;
+
+/* The bit of a spelling's first byte in es_ix_term.initials (all bits for
+ * an empty one): a listed initial aligns only with a word of its first
+ * letter, its spelling or its canonical form (es_token_sim). */
+static inline uint32_t es_index_letter_bit(const char *s, size_t len)
+{
+	return len ? 1u << ((unsigned char)s[0] & 31) : UINT32_MAX;
+}
 
 typedef struct {
 	uint32_t np;          /* (name id << 8) | token position (| 0x80: a pair of words) */
@@ -184,6 +198,15 @@ bool es_index_has_any_key(const es_index *ix, const uint64_t *keys, size_t nk);
 
 /* Postings of a term. */
 const es_ix_post *es_index_term_postings(const es_index *ix, uint32_t term, uint32_t *len);
+/* The spellings of the listed word a posting (es_ix_post.np) points to:
+ * its canonical form and its spelling as written, or for a pair of words
+ * (POS_PAIR) their canonical forms written together, in buf (ES_TOK_LEN
+ * bytes), as both. A term is one of the spellings of each of its postings.
+ * false for a damaged posting. */
+bool es_index_post_spellings(const es_index *ix, uint32_t np, char *buf, const char **c, size_t *cl,
+			     const char **x, size_t *xl);
+/* The letters of the initials of a term's names (es_ix_term.initials). */
+uint32_t es_index_term_initials(const es_index *ix, uint32_t term);
 /* Asks the CPU to fetch a term's record (es_index_term_postings) ahead. */
 void es_index_prefetch_term(const es_index *ix, uint32_t term);
 

@@ -640,12 +640,47 @@ static void hit_postings(scratch *s, size_t *nt, const es_ix_post *p, size_t n, 
 	}
 }
 
+/* A typo walk checks a term's spelling against the query word only when
+ * the term has this many postings: below it, reading the spelling (name,
+ * token and string records, apart from the postings) costs about what
+ * walking the postings does. */
+#define TYPO_CHECK_MIN 8
+
+/* Whether no posting of a term (postings p, the first one read) can align
+ * with query word t, whose typo walk reached it: the term is one of the
+ * spellings of its first posting's word (canonical or as written, or a
+ * pair's canonical forms written together; es_index_post_spellings), so
+ * when the scorer's str_sim gives 0 for every pair of t's two spellings and
+ * those, it gives 0 for the term's own spelling. Why that is enough: see
+ * the typo walks in candidates (which ask this only of terms none of whose
+ * names has an initial). */
+static bool term_misses(const es_index *ix, const es_stok *t, const es_ix_post *p)
+{
+	char buf[ES_TOK_LEN];
+	const char *c, *x;
+	size_t cl, xl;
+	if (!es_index_post_spellings(ix, p->np, buf, &c, &cl, &x, &xl))
+		return false;
+	bool two_q = t->text_len != t->canon_len || memcmp(t->text, t->canon, t->canon_len) != 0;
+	bool two_l = xl != cl || memcmp(x, c, cl) != 0;
+	if (es_score_str_sim(t->canon, t->canon_len, c, (int)cl) > 0 ||
+	    (two_q && es_score_str_sim(t->text, t->text_len, c, (int)cl) > 0))
+		return false;
+	if (two_l && (es_score_str_sim(t->canon, t->canon_len, x, (int)xl) > 0 ||
+		      (two_q && es_score_str_sim(t->text, t->text_len, x, (int)xl) > 0)))
+		return false;
+	return true;
+}
+
 /* The postings of cn terms (cp/cl, the terms' ids in id_of) of one walk,
  * copied in order into runs of FLAT (one sequential read of each term's
- * postings, then a plain loop over the run); see hit_terms. */
-static void hit_chunk(scratch *s, size_t *nt, const termset *ts, const uint32_t *id_of, const es_ix_post *const *cp,
-		      const uint32_t *cl, size_t cn, uint32_t n_names, uint8_t tok, float w, float factor,
-		      float wmin_new)
+ * postings, then a plain loop over the run); see hit_terms. A typo walk
+ * (typo: its query word) leaves out the terms that cannot align with it
+ * (term_misses) and have no name with an initial that a query word (first
+ * letters qletters, es_index_letter_bit) may align with. */
+static void hit_chunk(const es_index *ix, scratch *s, size_t *nt, const termset *ts, const uint32_t *id_of,
+		      const es_ix_post *const *cp, const uint32_t *cl, size_t cn, uint32_t n_names, uint8_t tok,
+		      float w, float factor, float wmin_new, const es_stok *typo, uint32_t qletters)
 {
 	enum { FLAT = 256 };
 	es_ix_post run[FLAT];
@@ -657,6 +692,9 @@ static void hit_chunk(scratch *s, size_t *nt, const termset *ts, const uint32_t 
 		bool walked = ts->mark[id_of[t]].walked == ts->wstamp;
 		ts->mark[id_of[t]].walked = ts->wstamp;
 		if (walked)
+			continue;
+		if (typo && cl[t] >= TYPO_CHECK_MIN && !(es_index_term_initials(ix, id_of[t]) & qletters) &&
+		    term_misses(ix, typo, cp[t]))
 			continue;
 		for (uint32_t k = 0; k < cl[t];) {
 			size_t take = cl[t] - k < FLAT - nr ? cl[t] - k : FLAT - nr;
@@ -704,7 +742,7 @@ static size_t pair_terms(const es_index *ix, es_termcache *tc, const es_stok *a,
  * not reached before whose total weight is below wmin_new is left out (it
  * cannot reach the threshold: candidates). */
 static void hit_terms(const es_index *ix, scratch *s, size_t *nt, termset *ts, uint8_t tok, float w,
-		      float factor, float wmin_new)
+		      float factor, float wmin_new, const es_stok *typo, uint32_t qletters)
 {
 	uint32_t n_names = (uint32_t)es_index_n_names(ix);
 	/* Each step is a random access (term record, postings, accumulator):
@@ -723,7 +761,7 @@ static void hit_terms(const es_index *ix, scratch *s, size_t *nt, termset *ts, u
 			if (cl[t])
 				__builtin_prefetch(cp[t]);
 		}
-		hit_chunk(s, nt, ts, ts->id + c0, cp, cl, cn, n_names, tok, w, factor, wmin_new);
+		hit_chunk(ix, s, nt, ts, ts->id + c0, cp, cl, cn, n_names, tok, w, factor, wmin_new, typo, qletters);
 	}
 }
 
@@ -911,6 +949,13 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 	size_t qmaxw = 0;                /* longest query word (any spelling) */
 	uint32_t nearmask = 0;           /* query words near a listed word without keys */
 	termset *ts = &s->ts;
+	bool q_initial = false; /* the query has an initial */
+	for (size_t i = 0; i < q->n; i++)
+		q_initial |= q->st[i].kind == ES_TK_INITIAL;
+	uint32_t qletters = 0; /* the first letters of the query's words (es_index_letter_bit) */
+	for (size_t i = 0; i < q->n; i++)
+		qletters |= es_index_letter_bit(q->st[i].canon, q->st[i].canon_len) |
+			    es_index_letter_bit(q->st[i].text, q->st[i].text_len);
 	/* First what each query word reaches exactly (its spellings, and words
 	 * written together), then, rarest words first, what it reaches only
 	 * through deletions or its given-name class: a listed word reached so
@@ -980,7 +1025,7 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 				farmask |= 1u << i;
 		}
 		ts->wstamp = ts->wbase + 1 + (uint32_t)i;
-		hit_terms(ix, s, &nt, ts, (uint8_t)i, w, 1.0f, 0.0f);
+		hit_terms(ix, s, &nt, ts, (uint8_t)i, w, 1.0f, 0.0f, NULL, 0);
 		if ((keyed || (t->kind != ES_TK_INITIAL && t->kind != ES_TK_WORD)) && t->kind != ES_TK_NUM)
 			order[nord++] = i;
 	}
@@ -1055,7 +1100,48 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 			add_keys(ix, ts, &ck, 1);
 		}
 		ts->wstamp = ts->wbase + 1 + (uint32_t)i;
-		hit_terms(ix, s, &nt, ts, (uint8_t)i, qw[i], sfrom[k] * 1.0001f, wmin[k]);
+		/* A deletion walk leaves out the terms whose spelling str_sim
+		 * puts at 0 from both of the word's spellings (term_misses): a
+		 * listed word L the term stands for then gains nothing from
+		 * this walk, so the bounds stay upper bounds and the names
+		 * scored find the same results. Any similarity of t with L
+		 * comes from (es_token_sim): the same spelling or canonical
+		 * form (reached by the first pass), str_sim of the canonical
+		 * forms or of the spellings as written (0 for the term's own
+		 * spelling; L's other spelling is a term of its own, reached
+		 * by the walk of that edit distance, which keeps it: it is
+		 * counted there at a similarity sfrom still bounds, or
+		 * far_bound counts it, three edits apart), a given-name
+		 * equivalent (reached by t's class walk, which exists for a
+		 * keyed given name: not for others, which check nothing) or
+		 * two legal forms of one family (whatever their spellings: a
+		 * legal form checks nothing). A pair of listed words is
+		 * aligned with t by compound_sim, str_sim of the canonical
+		 * forms, the term's spelling; each word alone has postings of
+		 * its own. A name first reached later (or not at all) is
+		 * bounded by the words with walks from then on (wmin), which
+		 * still include every word that aligns with it.
+		 * Terms with a name that has an initial some query word may
+		 * align with (its first letter, spelling or canonical form:
+		 * es_token_sim) are walked whole: a listed initial has no keys,
+		 * and the bounds do not count a query word that may align with
+		 * it as possibly aligned; a walk that reaches the name by
+		 * another word keeps that word from counting as missed (or the
+		 * name as unreached), and leaving such walks out would lose
+		 * such names ("m-saan" / "M AND S TRADING" at 0.56, which
+		 * "saan" reaches through "and"; "m-sbcd", which reaches no
+		 * word of it, already misses it). Their accumulators see the
+		 * same postings in the same order as before: their bounds, and
+		 * whether they are scored, do not change at all. The same holds
+		 * the other way round: a query initial aligns with any listed
+		 * word of its letter, which no walk reaches ("Austin C. West" /
+		 * EAST WEST CONVERSION at 0.51, which "austin" reaches through
+		 * "east"), so a query with an initial leaves nothing out. */
+		const es_stok *typo = !q_initial && walks[k].how != WALK_CLASS && t->kind != ES_TK_LEGAL &&
+						      (!(t->lex & ES_LX_GIVEN) || key_token(t, any))
+					      ? t
+					      : NULL;
+		hit_terms(ix, s, &nt, ts, (uint8_t)i, qw[i], sfrom[k] * 1.0001f, wmin[k], typo, qletters);
 	}
 	/* the next query's stamps */
 	if (ts->wbase > UINT32_MAX - 2 * ES_NAME_TOKENS - 512) {

@@ -111,6 +111,11 @@ static double str_sim(const char *a, int la, const char *b, int lb)
 	return 1.0 - cost * (double)d / (double)L;
 }
 
+double es_score_str_sim(const char *a, int la, const char *b, int lb)
+{
+	return str_sim(a, la, b, lb);
+}
+
 double es_token_sim(const es_stok *a, const es_stok *b)
 {
 	if (a->text_len == b->text_len && memcmp(a->text, b->text, a->text_len) == 0)

@@ -113,6 +113,12 @@ double es_score_names_cached(const es_stok *q, size_t nq, const es_stok *l, size
 #define ES_SCORE_MIN_TYPO_LEN 3
 #define ES_SCORE_MAX_EDITS(L) ((L) <= 5 ? 1 : (L) <= 12 ? 2 : 3)
 
+/* The scorer's edit-distance similarity of two spellings (es_token_sim
+ * takes the larger of it on the canonical forms and on the spellings as
+ * written): 0 when they are farther apart than ES_SCORE_MAX_EDITS or the
+ * shorter has fewer than ES_SCORE_MIN_TYPO_LEN letters and they differ. */
+double es_score_str_sim(const char *a, int la, const char *b, int lb);
+
 /* es_score_names_cached that also says how the score came about (info may
  * be NULL). */
 double es_score_names_info(const es_stok *q, size_t nq, const es_stok *l, size_t nl, bool person,
