@@ -363,14 +363,21 @@ static es_code push_gen(keyset *ks, const char *c, size_t cl)
 	return ES_OK;
 }
 
+size_t es_index_pair_spelling(const char *a, size_t al, const char *b, size_t bl, char *out)
+{
+	if (al + bl >= ES_TOK_LEN)
+		return 0; /* no word of a name is that long */
+	memcpy(out, a, al);
+	memcpy(out + al, b, bl);
+	return al + bl;
+}
+
 static es_code push_pair_key(keyset *pairs, const char *pool, const es_ix_tok *a, const es_ix_tok *b, uint32_t val)
 {
-	char cc[ES_TOK_LEN * 2];
-	size_t l = (size_t)a->canon_len + b->canon_len;
-	memcpy(cc, pool + a->canon, a->canon_len);
-	memcpy(cc + a->canon_len, pool + b->canon, b->canon_len);
-	if (l >= ES_TOK_LEN)
-		return ES_OK; /* no word of a name is that long */
+	char cc[ES_TOK_LEN];
+	size_t l = es_index_pair_spelling(pool + a->canon, a->canon_len, pool + b->canon, b->canon_len, cc);
+	if (!l)
+		return ES_OK;
 	/* with deletions: spelling rules act across the joint ("yindeear rom" vs "yindeearrom") */
 	return push_word_keys(pairs, cc, l, false, val | POS_PAIR);
 }
@@ -817,6 +824,18 @@ static es_code write_postings(builder *b, es_err *err)
 	es_ix_term *terms = (es_ix_term *)b->v[S_TERM].s;
 	const es_ix_name *names = (const es_ix_name *)b->v[S_NAME].s;
 	const es_ix_tok *toks = (const es_ix_tok *)b->v[S_TOK].s;
+	/* the letters of each name's initials, once per name */
+	size_t n_names = b->v[S_NAME].len / sizeof(es_ix_name);
+	uint32_t *name_initials = calloc(n_names ? n_names : 1, sizeof *name_initials);
+	if (!name_initials)
+		return es_err_set(err, ES_ENOMEM, "out of memory building the index");
+	for (size_t n = 0; n < n_names; n++)
+		for (size_t k = 0; k < names[n].n_tok; k++) {
+			const es_ix_tok *it = toks + names[n].tok_start + k;
+			if (it->kind == ES_TK_INITIAL)
+				name_initials[n] |= es_index_letter_bit(b->sp.pool.s + it->canon, it->canon_len) |
+						    es_index_letter_bit(b->sp.pool.s + it->text, it->text_len);
+		}
 	for (size_t i = 0; i < ntp;) {
 		size_t j = i;
 		uint32_t start = (uint32_t)(b->v[S_POST].len / sizeof(es_ix_post)), cnt = 0;
@@ -830,12 +849,7 @@ static es_code write_postings(builder *b, es_err *err)
 			if ((tp[j].name & POS_PAIR) && pos + 1u < names[nid].n_tok)
 				w += t0[1].w;
 			es_ix_post po = {tp[j].name, weight_units(w), weight_units(names[nid].wsum)};
-			for (size_t k = 0; k < names[nid].n_tok; k++) {
-				const es_ix_tok *it = toks + names[nid].tok_start + k;
-				if (it->kind == ES_TK_INITIAL)
-					initials |= es_index_letter_bit(b->sp.pool.s + it->canon, it->canon_len) |
-						    es_index_letter_bit(b->sp.pool.s + it->text, it->text_len);
-			}
+			initials |= name_initials[nid];
 			buf_push(&b->v[S_POST], &po, sizeof po);
 			cnt++;
 		}
@@ -844,6 +858,7 @@ static es_code write_postings(builder *b, es_err *err)
 		terms[tp[i].h].initials = initials;
 		i = j;
 	}
+	free(name_initials);
 	if (b->v[S_POST].oom || b->v[S_TREF].oom || ks->oom || ks->kpairs.oom || ks->tpairs.oom)
 		return es_err_set(err, ES_ENOMEM, "out of memory building the index");
 	es_vec_free(&ks->tpairs);
@@ -1270,11 +1285,10 @@ bool es_index_post_spellings(const es_index *ix, uint32_t np, char *buf, const c
 		return true;
 	}
 	/* the two canonical forms written together, as push_pair_key keys them */
-	size_t l = (size_t)t[0].canon_len + t[1].canon_len;
-	if (l >= ES_TOK_LEN)
+	size_t l = es_index_pair_spelling(ix->str + t[0].canon, t[0].canon_len, ix->str + t[1].canon, t[1].canon_len,
+					  buf);
+	if (!l)
 		return false;
-	memcpy(buf, ix->str + t[0].canon, t[0].canon_len);
-	memcpy(buf + t[0].canon_len, ix->str + t[1].canon, t[1].canon_len);
 	*c = *x = buf;
 	*cl = *xl = l;
 	return true;

@@ -230,5 +230,9 @@ size_t es_index_key_dels(char kind, const char *s, size_t len, uint64_t *out);
 #define ES_INDEX_DEL2_MIN 6
 #define ES_INDEX_MAX_DEL2 (ES_TOK_LEN * ES_TOK_LEN)
 size_t es_index_key_dels2(char kind, const char *s, size_t len, uint64_t *out);
+/* Two adjacent words written as one, as their pair is keyed: their canonical
+ * forms a and b together in out (ES_TOK_LEN bytes); 0 when that is too long
+ * for a word (no pair key then). */
+size_t es_index_pair_spelling(const char *a, size_t al, const char *b, size_t bl, char *out);
 
 #endif

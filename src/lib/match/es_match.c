@@ -582,12 +582,10 @@ static void add_dels2(const es_index *ix, termset *ts, const char *c, size_t cl,
 /* Two query words written as one listed word (with one edit). */
 static void add_pair(const es_index *ix, termset *ts, const es_stok *a, const es_stok *b)
 {
-	char cc[ES_TOK_LEN * 2];
-	size_t l = (size_t)a->canon_len + b->canon_len;
-	if (l >= ES_TOK_LEN)
+	char cc[ES_TOK_LEN];
+	size_t l = es_index_pair_spelling(a->canon, a->canon_len, b->canon, b->canon_len, cc);
+	if (!l)
 		return;
-	memcpy(cc, a->canon, a->canon_len);
-	memcpy(cc + a->canon_len, b->canon, b->canon_len);
 	/* the scorer takes a compound within one edit: no deletion-2 lookups */
 	add_word(ix, ts, cc, l, true, SIZE_MAX);
 }
@@ -715,12 +713,10 @@ static void hit_chunk(const es_index *ix, scratch *s, size_t *nt, const termset 
  * by key): what add_pair adds, in the same order. */
 static size_t pair_terms(const es_index *ix, es_termcache *tc, const es_stok *a, const es_stok *b, uint32_t *out)
 {
-	char cc[ES_TOK_LEN * 2];
-	size_t l = (size_t)a->canon_len + b->canon_len;
-	if (l >= ES_TOK_LEN)
+	char cc[ES_TOK_LEN];
+	size_t l = es_index_pair_spelling(a->canon, a->canon_len, b->canon, b->canon_len, cc);
+	if (!l)
 		return 0;
-	memcpy(cc, a->canon, a->canon_len);
-	memcpy(cc + a->canon_len, b->canon, b->canon_len);
 	const uint32_t *ids;
 	size_t n;
 	if (tc && es_termcache_get(tc, 'p', cc, l, &ids, &n)) {
@@ -950,12 +946,12 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 	uint32_t nearmask = 0;           /* query words near a listed word without keys */
 	termset *ts = &s->ts;
 	bool q_initial = false; /* the query has an initial */
-	for (size_t i = 0; i < q->n; i++)
+	uint32_t qletters = 0;  /* the first letters of the query's words (es_index_letter_bit) */
+	for (size_t i = 0; i < q->n; i++) {
 		q_initial |= q->st[i].kind == ES_TK_INITIAL;
-	uint32_t qletters = 0; /* the first letters of the query's words (es_index_letter_bit) */
-	for (size_t i = 0; i < q->n; i++)
 		qletters |= es_index_letter_bit(q->st[i].canon, q->st[i].canon_len) |
 			    es_index_letter_bit(q->st[i].text, q->st[i].text_len);
+	}
 	/* First what each query word reaches exactly (its spellings, and words
 	 * written together), then, rarest words first, what it reaches only
 	 * through deletions or its given-name class: a listed word reached so

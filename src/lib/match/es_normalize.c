@@ -411,17 +411,14 @@ static es_code load_phrases(es_normalizer *nz, const char *path, uint8_t kind, b
 				memcpy(canon, key, kl + 1);
 				first = false;
 			}
-			if (kind == ES_TK_WORD && rt->n == 1) {
-				const phrase *old = lookup(nz, key, kl);
-				uint32_t *v = old && old->kind == ES_TK_LEGAL
-						      ? es_map64_slot(&nz->syllables, es_hash(key, kl), NULL)
-						      : NULL;
-				if (old && old->kind == ES_TK_LEGAL && !v) {
+			const phrase *old = kind == ES_TK_WORD && rt->n == 1 ? lookup(nz, key, kl) : NULL;
+			if (old && old->kind == ES_TK_LEGAL) {
+				uint32_t *v = es_map64_slot(&nz->syllables, es_hash(key, kl), NULL);
+				if (!v) {
 					rc = es_err_set(err, ES_ENOMEM, "out of memory");
 					break;
 				}
-				if (v)
-					*v = 1;
+				*v = 1;
 			}
 			rc = add_phrase(nz, key, keep_canon_kind ? canon : key, kind, err);
 			if (rc != ES_OK)
