@@ -58,6 +58,7 @@ struct es_index {
 	const es_ix_term *term;
 	const es_ix_post *post;
 	const char **prog_ptrs;
+	es_ix_hot *hot;            /* per name (es_index_hot) */
 	/* the addresses as records, made when an entity's are first asked
 	 * for (most runs read a few: a cold check need not make them all) */
 	es_rec_address *rec_addrs;
@@ -956,6 +957,7 @@ void es_index_free(es_index *ix)
 			free(ix->base);
 	}
 	free(ix->prog_ptrs);
+	free(ix->hot);
 	free(ix->rec_addrs);
 	free(ix->addr_ready);
 	pthread_mutex_destroy(&ix->addr_lock);
@@ -1113,12 +1115,18 @@ static es_code attach(es_index **out, void *buf, size_t len, bool mapped, const 
 	ix->prog_ptrs = malloc((np ? np : 1) * sizeof *ix->prog_ptrs);
 	ix->rec_addrs = calloc(na ? na : 1, sizeof *ix->rec_addrs);
 	ix->addr_ready = calloc(na ? na : 1, 1);
-	if (!ix->prog_ptrs || !ix->rec_addrs || !ix->addr_ready) {
+	size_t nn = ix->h->count[S_NAME];
+	ix->hot = malloc((nn ? nn : 1) * sizeof *ix->hot);
+	if (!ix->prog_ptrs || !ix->rec_addrs || !ix->addr_ready || !ix->hot) {
 		rc = es_err_set(err, ES_ENOMEM, "out of memory");
 		goto fail;
 	}
 	for (size_t i = 0; i < np; i++)
 		ix->prog_ptrs[i] = ix->str + ix->prog[i];
+	for (size_t i = 0; i < nn; i++) {
+		const es_ix_name *nm = &ix->name[i];
+		ix->hot[i] = (es_ix_hot){nm->wsum, nm->wfree, nm->person, nm->containable, nm->maxlen, 0};
+	}
 	*out = ix;
 	return ES_OK;
 fail:
@@ -1202,6 +1210,11 @@ const es_ix_entity *es_index_entity(const es_index *ix, size_t i)
 const es_ix_name *es_index_name(const es_index *ix, size_t i)
 {
 	return &ix->name[i];
+}
+
+const es_ix_hot *es_index_hot(const es_index *ix)
+{
+	return ix->hot;
 }
 
 const char *es_index_str(const es_index *ix, uint32_t off)
