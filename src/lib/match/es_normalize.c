@@ -45,6 +45,11 @@ typedef struct {
 	bool at_start, at_end;
 } rule;
 
+typedef struct {
+	uint32_t *pos;
+	uint32_t start[ES_TOK_LEN + 2];
+} len_order;
+
 struct es_normalizer {
 	phrase *tab;      /* open addressing, cap a power of two */
 	size_t cap, n;
@@ -64,6 +69,7 @@ struct es_normalizer {
 		size_t wl; /* strlen(w): fuzzy_number compares every query word with each */
 	} *nwords;
 	size_t n_nwords;
+	len_order lw_len, nw_len; /* lwords and nwords by length */
 	/* titles.txt: words that weigh little at the start of a query */
 	char titles[TITLES_MAX][ES_TOK_LEN];
 	size_t n_titles;
@@ -76,6 +82,36 @@ struct es_normalizer {
 	es_map64 syllables;   /* romanized syllables (romanization.txt) that a legal form
 				 shadows ("pao", "doo"): words when hyphened to another */
 };
+
+/* The positions of a word list ordered by length (then position), and where
+ * each length starts: the words one edit from a word of length l are those
+ * of lengths l - 1 to l + 1, pos[start[l - 1] .. start[l + 2]). */
+static es_code len_order_build(len_order *o, const uint8_t *lens, size_t n, es_err *err)
+{
+	free(o->pos);
+	o->pos = malloc((n ? n : 1) * sizeof *o->pos);
+	if (!o->pos)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	uint32_t count[ES_TOK_LEN + 1] = {0};
+	for (size_t i = 0; i < n; i++)
+		count[lens[i]]++;
+	o->start[0] = 0;
+	for (size_t l = 0; l <= ES_TOK_LEN; l++)
+		o->start[l + 1] = o->start[l] + count[l];
+	uint32_t at[ES_TOK_LEN + 1];
+	memcpy(at, o->start, sizeof at);
+	for (size_t i = 0; i < n; i++)
+		o->pos[at[lens[i]]++] = (uint32_t)i;
+	return ES_OK;
+}
+
+/* The range of pos of the words whose length is within one of len. */
+static void len_order_near(const len_order *o, size_t len, size_t *lo, size_t *hi)
+{
+	size_t a = len > 0 ? len - 1 : 0, b = len + 1 < ES_TOK_LEN ? len + 1 : ES_TOK_LEN;
+	*lo = o->start[a];
+	*hi = o->start[b + 1];
+}
 
 static const phrase *lookup(const es_normalizer *nz, const char *key, size_t klen)
 {
@@ -578,6 +614,24 @@ done:
 	return rc;
 }
 
+/* lwords and nwords by length, for legal_fixes and fuzzy_number. */
+static es_code order_fuzzy_words(es_normalizer *nz, es_err *err)
+{
+	size_t n = nz->n_lwords > nz->n_nwords ? nz->n_lwords : nz->n_nwords;
+	uint8_t *lens = malloc(n ? n : 1);
+	if (!lens)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	for (size_t k = 0; k < nz->n_lwords; k++)
+		lens[k] = (uint8_t)strlen(nz->lwords[k]);
+	es_code rc = len_order_build(&nz->lw_len, lens, nz->n_lwords, err);
+	for (size_t k = 0; rc == ES_OK && k < nz->n_nwords; k++)
+		lens[k] = (uint8_t)nz->nwords[k].wl;
+	if (rc == ES_OK)
+		rc = len_order_build(&nz->nw_len, lens, nz->n_nwords, err);
+	free(lens);
+	return rc;
+}
+
 es_code es_normalizer_open(es_normalizer **out, const char *lists_dir, es_err *err)
 {
 	es_code rc = ES_OK;
@@ -654,6 +708,8 @@ es_code es_normalizer_open(es_normalizer **out, const char *lists_dir, es_err *e
 	rc = es_cjk_open(&nz->cjk, p, &all, &all_len, err);
 	if (rc != ES_OK)
 		goto fail;
+	if ((rc = order_fuzzy_words(nz, err)) != ES_OK)
+		goto fail;
 	es_sha256_hex(all ? all : "", all_len, nz->hash);
 	free(p);
 	free(all);
@@ -683,6 +739,8 @@ void es_normalizer_free(es_normalizer *nz)
 	es_map64_free(&nz->syllables);
 	free(nz->lwords);
 	free(nz->nwords);
+	free(nz->lw_len.pos);
+	free(nz->nw_len.pos);
 	if (nz->trans)
 		utrans_close(nz->trans);
 	es_scripts_free(nz->scripts);
@@ -899,22 +957,32 @@ done:
 #define FIX_MAX 3
 static size_t legal_fixes(const es_normalizer *nz, const rawtok *t, const char **out)
 {
-	size_t n = 0;
+	size_t n = 0, lo, hi;
 	if (t->len < LEGAL_FUZZY_MIN)
 		return 0;
-	for (size_t k = 0; k < nz->n_lwords; k++) {
+	uint32_t at[FIX_MAX];
+	len_order_near(&nz->lw_len, t->len, &lo, &hi);
+	for (size_t j = lo; j < hi; j++) {
+		uint32_t k = nz->lw_len.pos[j];
 		const char *w = nz->lwords[k];
 		size_t wl = strlen(w);
-		if (wl + 1 < t->len || wl > (size_t)t->len + 1)
-			continue;
 		if (wl == t->len && memcmp(w, t->text, wl) == 0)
 			return 0;
 		if (es_text_within1(w, wl, t->text, t->len) == 1) {
 			if (n == FIX_MAX)
 				return 0;
-			out[n++] = w;
+			at[n++] = k;
 		}
 	}
+	/* in the order of the legal-form file */
+	for (size_t a = 1; a < n; a++)
+		for (size_t b = a; b > 0 && at[b] < at[b - 1]; b--) {
+			uint32_t x = at[b];
+			at[b] = at[b - 1];
+			at[b - 1] = x;
+		}
+	for (size_t a = 0; a < n; a++)
+		out[a] = nz->lwords[at[a]];
 	return n;
 }
 
@@ -1079,13 +1147,14 @@ static bool starts_number(const es_normalizer *nz, const rawtoks *rt, size_t i)
 static const char *fuzzy_number(const es_normalizer *nz, const rawtok *t)
 {
 	const char *num = NULL;
+	size_t lo, hi;
 	if (t->len < NUM_FUZZY_MIN)
 		return NULL;
-	for (size_t k = 0; k < nz->n_nwords; k++) {
+	len_order_near(&nz->nw_len, t->len, &lo, &hi);
+	for (size_t j = lo; j < hi; j++) {
+		uint32_t k = nz->nw_len.pos[j];
 		const char *w = nz->nwords[k].w;
 		size_t wl = nz->nwords[k].wl;
-		if (wl + 1 < t->len || wl > (size_t)t->len + 1)
-			continue;
 		if (es_text_within1(w, wl, t->text, t->len) != 1)
 			continue;
 		if (num && strcmp(num, nz->nwords[k].num) != 0)
