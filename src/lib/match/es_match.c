@@ -64,7 +64,6 @@ typedef struct {
 	float acc;          /* query weight that reached the name */
 	float m;            /* listed weight the query reached (an upper estimate) */
 	uint32_t qmask;     /* query token positions (< 32) that reached the name */
-	float W;            /* the name's total weight (from the posting; an upper estimate) */
 	uint8_t last;       /* last query token counted in acc */
 } name_acc;
 
@@ -609,7 +608,6 @@ static void hit_postings(scratch *s, size_t *nt, const es_ix_post *p, size_t n, 
 			if (p[k].W != UINT16_MAX && es_ix_weight(p[k].W) < wmin_new)
 				continue;
 			a->stamp = s->epoch;
-			a->W = p[k].W == UINT16_MAX ? INFINITY : es_ix_weight(p[k].W);
 			a->acc = 0;
 			a->m = 0;
 			a->last = 255;
@@ -1167,8 +1165,10 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 	const es_ix_hot *hot = es_index_hot(ix);
 	size_t nn = 0;
 	for (size_t k = 0; k < nt; k++) {
-		if (k + 16 < nt)
+		if (k + 16 < nt) {
 			__builtin_prefetch(&hot[s->touched[k + 16]]);
+			__builtin_prefetch(&s->na[s->touched[k + 16]]);
+		}
 		uint32_t id = s->touched[k];
 		const name_acc *a = &s->na[id];
 		const es_ix_hot *h = &hot[id];
@@ -1180,7 +1180,7 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 			for (uint32_t bits = farmask & ~a->qmask; bits; bits &= bits - 1)
 				m0 -= qw[__builtin_ctz(bits)];
 			bool far = h->maxlen >= 10 && qmaxw >= 10 && (h->maxlen >= 13 || qmaxw >= 13);
-			if (es_score_bound(W, far ? W : M * 1.0001 + 1e-6, m0, h->person) < threshold - 1e-6)
+			if (es_score_bound_below(W, far ? W : M * 1.0001 + 1e-6, m0, h->person, threshold - 1e-6))
 				continue;
 		}
 		s->touched[nn++] = id;

@@ -175,4 +175,18 @@ static inline double es_score_bound(double W, double M, double miss, bool person
 	return den > 0 ? 2 * M / den : 0.0;
 }
 
+/* Whether es_score_bound(W, M, miss, person) < t, without its division
+ * (for the many names a query reaches; t > 0). */
+static inline bool es_score_bound_below(double W, double M, double miss, bool person, double t)
+{
+	double uq = person ? ES_SCORE_UQ_PERSON * ES_SCORE_MIDDLE_FACTOR : ES_SCORE_UQ;
+	double ul = person ? ES_SCORE_UL * (miss > 1e-3 ? ES_SCORE_MIDDLE_FACTOR : ES_SCORE_MIDDLE_MIN) : ES_SCORE_UL;
+	if (M > W)
+		M = W;
+	if (miss < 0)
+		miss = 0;
+	double den = 2 * M + ul * (W - M) + uq * miss;
+	return den > 0 ? 2 * M < t * den : true;
+}
+
 #endif
