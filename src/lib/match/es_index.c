@@ -698,6 +698,12 @@ static void weigh_name(builder *b, es_ix_name *nm, double n_docs)
 		}
 	}
 	nm->maxlen = (uint8_t)(ml < 255 ? ml : 255);
+	double wl = 0;
+	for (size_t k = 0; k < n; k++)
+		if (t[k].kind != ES_TK_INITIAL && t[k].kind != ES_TK_NUM && (t[k].canon_len >= 10 || t[k].text_len >= 10))
+			wl += st[k].w;
+	double wlu = ceil(wl * ES_IX_WSCALE);
+	nm->wlong = (uint16_t)(wlu < UINT16_MAX ? wlu : UINT16_MAX);
 	bool anyd = false;
 	for (size_t k = 0; k < n; k++)
 		anyd |= is_distinctive(t[k].kind);
@@ -1125,7 +1131,8 @@ static es_code attach(es_index **out, void *buf, size_t len, bool mapped, const 
 		ix->prog_ptrs[i] = ix->str + ix->prog[i];
 	for (size_t i = 0; i < nn; i++) {
 		const es_ix_name *nm = &ix->name[i];
-		ix->hot[i] = (es_ix_hot){nm->wsum, nm->wfree, nm->person, nm->containable, nm->maxlen, 0};
+		float wl = nm->wlong == UINT16_MAX ? INFINITY : es_ix_weight(nm->wlong);
+		ix->hot[i] = (es_ix_hot){nm->wsum, nm->wfree, wl, nm->person, nm->containable, nm->maxlen, 0};
 	}
 	*out = ix;
 	return ES_OK;

@@ -47,7 +47,7 @@
  * 26: each term has the first letters of its names' initials, so a typo
  * walk may leave out the terms that cannot align), so a cached index built
  * before is rebuilt rather than trusted. */
-#define ES_INDEX_VERSION 26
+#define ES_INDEX_VERSION 27
 
 typedef struct {
 	uint32_t entry_id, list, name, lic_req, lic_pol, frn, start_date, end_date;
@@ -76,7 +76,9 @@ typedef struct {
 				 its own (legal form, stopword, generic word; not an
 				 initial), 0 when there is none: which query words
 				 may still align with one (es_match.c) */
-	uint8_t pad_[2];
+	uint16_t wlong;   /* weight of the words with a spelling of >= 10 letters (not
+			     initials, numbers): what may align three edits away
+			     (es_match.c); 1/ES_IX_WSCALE units rounded up */
 } es_ix_name;
 
 /* What the matcher's first bound reads of every name a query reaches, side
@@ -84,6 +86,7 @@ typedef struct {
  * reached names' records stay in cache. Made at attach from the names. */
 typedef struct {
 	float wsum, wfree;   /* es_ix_name's */
+	float wlong;         /* es_ix_name's, as a weight (INFINITY: at least UINT16_MAX units) */
 	uint8_t person, containable, maxlen, pad_;
 } es_ix_hot;
 

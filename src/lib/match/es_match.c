@@ -1157,10 +1157,11 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 	 * the name's es_ix_hot record (a third of its es_ix_name, side by side
 	 * for all names: most stay in cache): every query word it did not
 	 * reach that may align without keys or three edits away counts as
-	 * aligned, and a name a word may reach three edits away as having all
-	 * of its listed weight aligned. It is above each bound below (ignoring
-	 * nothing they subtract), so it leaves out only names they would; 95%
-	 * of the names reached. The rest stay in touched[0..nn): their names
+	 * aligned, and in a name a word may reach three edits away every word
+	 * of >= 10 letters (es_ix_name.wlong) as aligned too (what far_bound
+	 * may add). It is above each bound below (ignoring nothing they
+	 * subtract), so it leaves out only names they would; 95% of the names
+	 * reached. The rest stay in touched[0..nn): their names
 	 * are then read in a steady stream that prefetching can keep ahead of. */
 	const es_ix_hot *hot = es_index_hot(ix);
 	size_t nn = 0;
@@ -1180,7 +1181,8 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 			for (uint32_t bits = farmask & ~a->qmask; bits; bits &= bits - 1)
 				m0 -= qw[__builtin_ctz(bits)];
 			bool far = h->maxlen >= 10 && qmaxw >= 10 && (h->maxlen >= 13 || qmaxw >= 13);
-			if (es_score_bound_below(W, far ? W : M * 1.0001 + 1e-6, m0, h->person, threshold - 1e-6))
+			double Mb = (far ? M + h->wlong : M) * 1.0001 + 1e-6;
+			if (es_score_bound_below(W, Mb, m0, h->person, threshold - 1e-6))
 				continue;
 		}
 		s->touched[nn++] = id;
