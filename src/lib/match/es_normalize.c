@@ -1,5 +1,6 @@
 /* es_normalize — see es_normalize.h. */
 #include "es_normalize.h"
+#include "es_buf.h"
 #include "es_hash.h"
 #include "es_map64.h"
 #include "es_text.h"
@@ -24,12 +25,12 @@
 
 /* A phrase of the dictionaries: space-joined normalized tokens -> canonical. */
 typedef struct {
-	char *key;
-	char *canon;
-	size_t klen;     /* strlen(key), kept so lookups compare lengths without strlen */
-	size_t clen;     /* strlen(canon) */
+	uint32_t key;    /* in es_normalizer.strs; 0 = an empty slot */
+	uint32_t canon;  /* in es_normalizer.strs */
+	uint16_t klen;   /* strlen(key), kept so lookups compare lengths without strlen */
+	uint16_t clen;   /* strlen(canon) */
 	uint8_t kind;    /* es_tok_kind, or KIND_DROP */
-} phrase;
+} phrase;           /* 16 bytes, and no allocation of its own: a load makes thousands */
 
 #define KIND_DROP 255
 #define KIND_NUM 254
@@ -43,6 +44,7 @@ typedef struct {
 	char *from, *to;
 	size_t flen, tlen;
 	bool at_start, at_end;
+	uint64_t letters;  /* byte_mask(from): a word without one of them cannot hold it */
 } rule;
 
 typedef struct {
@@ -53,6 +55,7 @@ typedef struct {
 struct es_normalizer {
 	phrase *tab;      /* open addressing, cap a power of two */
 	size_t cap, n;
+	es_buf strs;      /* the phrases' keys and canonical forms, NUL-terminated ("" at 0) */
 	rule *rules;
 	size_t n_rules;
 	bool collapse_doubles;
@@ -113,13 +116,28 @@ static void len_order_near(const len_order *o, size_t len, size_t *lo, size_t *h
 	*hi = o->start[b + 1];
 }
 
+/* The bytes of s[0..n) by their low six bits. */
+static uint64_t byte_mask(const char *s, size_t n)
+{
+	uint64_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		m |= 1ull << ((unsigned char)s[i] & 63);
+	return m;
+}
+
+/* A phrase's key or canonical form. */
+static const char *pstr(const es_normalizer *nz, uint32_t off)
+{
+	return nz->strs.s + off;
+}
+
 static const phrase *lookup(const es_normalizer *nz, const char *key, size_t klen)
 {
 	if (!nz->cap)
 		return NULL;
 	size_t mask = nz->cap - 1, i = (size_t)es_hash(key, klen) & mask;
 	while (nz->tab[i].key) {
-		if (nz->tab[i].klen == klen && memcmp(nz->tab[i].key, key, klen) == 0)
+		if (nz->tab[i].klen == klen && memcmp(pstr(nz, nz->tab[i].key), key, klen) == 0)
 			return &nz->tab[i];
 		i = (i + 1) & mask;
 	}
@@ -128,14 +146,14 @@ static const phrase *lookup(const es_normalizer *nz, const char *key, size_t kle
 
 static es_code grow(es_normalizer *nz, es_err *err)
 {
-	size_t ncap = nz->cap ? nz->cap * 2 : 1024;
+	size_t ncap = nz->cap ? nz->cap * 2 : 8192; /* (the bundled data fill 16384) */
 	phrase *nt = calloc(ncap, sizeof *nt);
 	if (!nt)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
 	for (size_t i = 0; i < nz->cap; i++) {
 		if (!nz->tab[i].key)
 			continue;
-		size_t j = (size_t)es_hash(nz->tab[i].key, nz->tab[i].klen) & (ncap - 1);
+		size_t j = (size_t)es_hash(pstr(nz, nz->tab[i].key), nz->tab[i].klen) & (ncap - 1);
 		while (nt[j].key)
 			j = (j + 1) & (ncap - 1);
 		nt[j] = nz->tab[i];
@@ -149,24 +167,31 @@ static es_code grow(es_normalizer *nz, es_err *err)
 /* First definition wins: files are loaded in order of precedence. */
 static es_code add_phrase(es_normalizer *nz, const char *key, const char *canon, uint8_t kind, es_err *err)
 {
-	size_t klen = strlen(key);
+	size_t klen = strlen(key), clen = strlen(canon);
 	if (!klen || lookup(nz, key, klen))
 		return ES_OK;
+	if (klen > UINT16_MAX || clen > UINT16_MAX)
+		return es_err_set(err, ES_EFORMAT, "a phrase longer than %d bytes", UINT16_MAX);
 	if ((nz->n + 1) * 2 > nz->cap) {
 		es_code rc = grow(nz, err);
 		if (rc != ES_OK)
 			return rc;
 	}
+	if (!nz->strs.len)
+		es_buf_addc(&nz->strs, '\0'); /* offset 0: no phrase */
+	size_t ko = nz->strs.len;
+	es_buf_add(&nz->strs, key, klen + 1);
+	size_t co = ko;
+	if (strcmp(canon, key) != 0) {
+		co = nz->strs.len;
+		es_buf_add(&nz->strs, canon, clen + 1);
+	}
+	if (nz->strs.oom || nz->strs.len > UINT32_MAX)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
 	size_t i = (size_t)es_hash(key, klen) & (nz->cap - 1);
 	while (nz->tab[i].key)
 		i = (i + 1) & (nz->cap - 1);
-	nz->tab[i].key = strdup(key);
-	nz->tab[i].canon = strdup(canon);
-	nz->tab[i].klen = klen;
-	nz->tab[i].clen = nz->tab[i].canon ? strlen(nz->tab[i].canon) : 0;
-	nz->tab[i].kind = kind;
-	if (!nz->tab[i].key || !nz->tab[i].canon)
-		return es_err_set(err, ES_ENOMEM, "out of memory");
+	nz->tab[i] = (phrase){(uint32_t)ko, (uint32_t)co, (uint16_t)klen, (uint16_t)clen, kind};
 	nz->n++;
 	return ES_OK;
 }
@@ -497,7 +522,7 @@ static es_code add_class2(es_normalizer *nz, es_err *err)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < nz->cap; i++)
-		if (nz->tab[i].key && nz->tab[i].kind == ES_TK_WORD && !strchr(nz->tab[i].key, ' '))
+		if (nz->tab[i].key && nz->tab[i].kind == ES_TK_WORD && !strchr(pstr(nz, nz->tab[i].key), ' '))
 			n++;
 	char(*pairs)[2][ES_TOK_LEN + 1] = malloc((n ? n : 1) * sizeof *pairs);
 	if (!pairs)
@@ -505,13 +530,13 @@ static es_code add_class2(es_normalizer *nz, es_err *err)
 	size_t k = 0;
 	for (size_t i = 0; i < nz->cap && k < n; i++) {
 		const phrase *p = &nz->tab[i];
-		if (!p->key || p->kind != ES_TK_WORD || strchr(p->key, ' ') || p->klen >= ES_TOK_LEN ||
+		if (!p->key || p->kind != ES_TK_WORD || strchr(pstr(nz, p->key), ' ') || p->klen >= ES_TOK_LEN ||
 		    p->clen >= ES_TOK_LEN)
 			continue;
 		pairs[k][0][0] = '\1';
-		memcpy(pairs[k][0] + 1, p->key, p->klen + 1);
+		memcpy(pairs[k][0] + 1, pstr(nz, p->key), p->klen + 1);
 		apply_rules(nz, pairs[k][0] + 1);
-		memcpy(pairs[k][1], p->canon, p->clen + 1);
+		memcpy(pairs[k][1], pstr(nz, p->canon), p->clen + 1);
 		apply_rules(nz, pairs[k][1]);
 		k++;
 	}
@@ -533,7 +558,7 @@ static void class_after_rules(const es_normalizer *nz, char *w)
 	memcpy(key + 1, w, wl + 1);
 	const phrase *p = lookup(nz, key, wl + 1);
 	if (p && p->kind == KIND_CLASS2 && p->clen < ES_TOK_LEN)
-		memcpy(w, p->canon, p->clen + 1);
+		memcpy(w, pstr(nz, p->canon), p->clen + 1);
 }
 
 static es_code load_rules(es_normalizer *nz, const char *path, char **all, size_t *all_len, es_err *err)
@@ -607,6 +632,7 @@ static es_code load_rules(es_normalizer *nz, const char *path, char **all, size_
 		}
 		r.flen = fl;
 		r.tlen = strlen(to);
+		r.letters = byte_mask(from, fl);
 		nz->rules[nz->n_rules++] = r;
 	}
 done:
@@ -726,11 +752,8 @@ void es_normalizer_free(es_normalizer *nz)
 {
 	if (!nz)
 		return;
-	for (size_t i = 0; i < nz->cap; i++) {
-		free(nz->tab[i].key);
-		free(nz->tab[i].canon);
-	}
 	free(nz->tab);
+	es_buf_free(&nz->strs);
 	for (size_t i = 0; i < nz->n_rules; i++) {
 		free(nz->rules[i].from);
 		free(nz->rules[i].to);
@@ -801,6 +824,7 @@ static void apply_rules(const es_normalizer *nz, char *w)
 {
 	char tmp[ES_TOK_LEN];
 	size_t wl = strlen(w);
+	uint64_t have = byte_mask(w, wl);
 	for (size_t r = 0; r < nz->n_rules; r++) {
 		const rule *ru = &nz->rules[r];
 		if (ru->at_start) {
@@ -810,6 +834,7 @@ static void apply_rules(const es_normalizer *nz, char *w)
 				memmove(w + ru->tlen, w + ru->flen, wl - ru->flen + 1);
 				memcpy(w, ru->to, ru->tlen);
 				wl = wl - ru->flen + ru->tlen;
+				have = byte_mask(w, wl);
 			}
 			continue;
 		}
@@ -818,10 +843,11 @@ static void apply_rules(const es_normalizer *nz, char *w)
 			    wl - ru->flen + ru->tlen < ES_TOK_LEN) {
 				memcpy(w + wl - ru->flen, ru->to, ru->tlen + 1);
 				wl = wl - ru->flen + ru->tlen;
+				have = byte_mask(w, wl);
 			}
 			continue;
 		}
-		if (!strstr(w, ru->from))
+		if ((ru->letters & ~have) || !strstr(w, ru->from))
 			continue;
 		size_t o = 0;
 		for (size_t i = 0; i < wl;) {
@@ -839,6 +865,7 @@ static void apply_rules(const es_normalizer *nz, char *w)
 		tmp[o] = '\0';
 		memcpy(w, tmp, o + 1);
 		wl = o;
+		have = byte_mask(w, wl);
 	}
 	if (nz->collapse_doubles && wl > 1) {
 		size_t o = 1;
@@ -863,7 +890,7 @@ void es_normalize_canon(const es_normalizer *nz, const char *word, char *out)
 	const phrase *ph = lookup(nz, word, wl);
 	if (ph && ph->kind == ES_TK_WORD) {
 		size_t cl = ph->clen < ES_TOK_LEN - 1 ? ph->clen : ES_TOK_LEN - 1;
-		memcpy(out, ph->canon, cl);
+		memcpy(out, pstr(nz, ph->canon), cl);
 		out[cl] = '\0';
 		apply_rules(nz, out);
 	} else {
@@ -1013,7 +1040,7 @@ static void fuzzy_walk(const es_normalizer *nz, const rawtoks *rt, const tokfix 
 		if (f) {
 			const phrase *p = lookup(nz, key, k2);
 			if (p && p->kind == ES_TK_LEGAL) {
-				if (best[L] && strcmp(best[L]->canon, p->canon) != 0)
+				if (best[L] && strcmp(pstr(nz, best[L]->canon), pstr(nz, p->canon)) != 0)
 					ambig[L] = true;
 				best[L] = p;
 			}
@@ -1136,7 +1163,7 @@ static bool starts_number(const es_normalizer *nz, const rawtoks *rt, size_t i)
 	if (all_digits(t->text, t->len) || glued_number(t->text, t->len, d))
 		return true;
 	const phrase *p = lookup(nz, t->text, t->len);
-	if (p && p->kind == KIND_NUM && strcmp(p->canon, "no") != 0)
+	if (p && p->kind == KIND_NUM && strcmp(pstr(nz, p->canon), "no") != 0)
 		return true;
 	/* a number phrase of several words ("twenty nine") starts with a number word */
 	return false;
@@ -1415,7 +1442,7 @@ es_code es_normalize_query(const es_normalizer *nz, const char *s, size_t len, e
 			ph = NULL;
 			plen = 0;
 		}
-		if (ph && ph->kind == KIND_NUM && strcmp(ph->canon, "no") == 0) {
+		if (ph && ph->kind == KIND_NUM && strcmp(pstr(nz, ph->canon), "no") == 0) {
 			/* "No. 14", "Nr 3": the marker goes, the number stays */
 			if (starts_number(nz, rt, i + plen)) {
 				i += plen;
@@ -1447,8 +1474,8 @@ es_code es_normalize_query(const es_normalizer *nz, const char *s, size_t len, e
 		if (ph && ph->kind == KIND_NUM) {
 			/* a number word: the number, as listed names write it */
 			t->kind = ES_TK_NUM;
-			memcpy(t->text, ph->canon, ph->clen + 1);
-			memcpy(t->canon, ph->canon, ph->clen + 1);
+			memcpy(t->text, pstr(nz, ph->canon), ph->clen + 1);
+			memcpy(t->canon, pstr(nz, ph->canon), ph->clen + 1);
 			i += plen;
 		} else if (!ph && listed && (fz = fuzzy_number(nz, &rt->t[i])) != NULL && !listed_raw(nz, &rt->t[i], listed, ctx)) {
 			/* a typo in a number word (queries only; a listed word stays a word) */
@@ -1475,7 +1502,7 @@ es_code es_normalize_query(const es_normalizer *nz, const char *s, size_t len, e
 			t->text[tl] = '\0';
 			t->kind = ph->kind;
 			size_t cl = ph->clen < sizeof t->canon - 1 ? ph->clen : sizeof t->canon - 1;
-			memcpy(t->canon, ph->canon, cl);
+			memcpy(t->canon, pstr(nz, ph->canon), cl);
 			t->canon[cl] = '\0';
 			if (ph->kind == ES_TK_WORD)
 				apply_rules(nz, t->canon);
