@@ -1,6 +1,7 @@
 /* es_index — see es_index.h. */
 #include "es_index.h"
 
+#include "es_bigmem.h"
 #include "es_buf.h"
 #include "es_hash.h"
 #include "es_map64.h"
@@ -59,6 +60,7 @@ struct es_index {
 	const es_ix_post *post;
 	const char **prog_ptrs;
 	es_ix_hot *hot;            /* per name (es_index_hot) */
+	size_t hot_size;           /* its bytes (es_big_alloc) */
 	/* the addresses as records, made when an entity's are first asked
 	 * for (most runs read a few: a cold check need not make them all) */
 	es_rec_address *rec_addrs;
@@ -963,7 +965,7 @@ void es_index_free(es_index *ix)
 			free(ix->base);
 	}
 	free(ix->prog_ptrs);
-	free(ix->hot);
+	es_big_free(ix->hot, ix->hot_size);
 	free(ix->rec_addrs);
 	free(ix->addr_ready);
 	pthread_mutex_destroy(&ix->addr_lock);
@@ -1122,7 +1124,8 @@ static es_code attach(es_index **out, void *buf, size_t len, bool mapped, const 
 	ix->rec_addrs = calloc(na ? na : 1, sizeof *ix->rec_addrs);
 	ix->addr_ready = calloc(na ? na : 1, 1);
 	size_t nn = ix->h->count[S_NAME];
-	ix->hot = malloc((nn ? nn : 1) * sizeof *ix->hot);
+	ix->hot_size = (nn ? nn : 1) * sizeof *ix->hot;
+	ix->hot = es_big_alloc(ix->hot_size);
 	if (!ix->prog_ptrs || !ix->rec_addrs || !ix->addr_ready || !ix->hot) {
 		rc = es_err_set(err, ES_ENOMEM, "out of memory");
 		goto fail;

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "es_arabic.h"
+#include "es_bigmem.h"
 #include "es_cjk.h"
 #include "es_index.h"
 #include "es_io.h"
@@ -270,6 +271,8 @@ es_code es_matcher_from_entities(es_matcher **out, const es_entityset *ents, con
 	return ES_OK;
 }
 
+static void scratch_free(const es_matcher *m, scratch *s);
+
 void es_matcher_free(es_matcher *m)
 {
 	if (!m)
@@ -277,18 +280,7 @@ void es_matcher_free(es_matcher *m)
 	while (m->pool) {
 		scratch *s = m->pool;
 		m->pool = s->next;
-		free(s->na);
-		free(s->touched);
-		free(s->cand);
-		free(s->qt);
-		free(s->top);
-		free(s->ts.id);
-		free(s->ts.mark);
-		free(s->ts.buf);
-		free(s->ts.pair[0]);
-		free(s->ts.pair[1]);
-		es_termcache_free(s->ts.cache);
-		free(s);
+		scratch_free(m, s);
 	}
 	es_skel_map_free(m->skel);
 	es_index_free(m->ix);
@@ -404,6 +396,23 @@ static es_code prepare(const es_normalizer *nz, const es_lexicon *lex, const es_
 	return ES_OK;
 }
 
+static void scratch_free(const es_matcher *m, scratch *s)
+{
+	size_t n = es_index_n_names(m->ix);
+	es_big_free(s->na, (n ? n : 1) * sizeof *s->na);
+	free(s->touched);
+	free(s->cand);
+	free(s->qt);
+	free(s->top);
+	free(s->ts.id);
+	free(s->ts.mark);
+	free(s->ts.buf);
+	free(s->ts.pair[0]);
+	free(s->ts.pair[1]);
+	es_termcache_free(s->ts.cache);
+	free(s);
+}
+
 static scratch *scratch_get(es_matcher *m)
 {
 	pthread_mutex_lock(&m->lock);
@@ -417,7 +426,7 @@ static scratch *scratch_get(es_matcher *m)
 	s = calloc(1, sizeof *s);
 	if (!s)
 		return NULL;
-	s->na = calloc(n ? n : 1, sizeof *s->na);
+	s->na = es_big_alloc((n ? n : 1) * sizeof *s->na);
 	s->touched = calloc(n ? n : 1, sizeof *s->touched);
 	s->cand = calloc(n ? n : 1, sizeof *s->cand);
 	s->qt = malloc(sizeof *s->qt);
@@ -431,17 +440,7 @@ static scratch *scratch_get(es_matcher *m)
 	s->ts.cache = es_termcache_new(); /* (none: every lookup goes to the index) */
 	if (!s->na || !s->touched || !s->cand || !s->qt || !s->ts.id || !s->ts.mark || !s->ts.buf || !s->ts.pair[0] ||
 	    !s->ts.pair[1]) {
-		free(s->na);
-		free(s->touched);
-		free(s->cand);
-		free(s->qt);
-		free(s->ts.id);
-		free(s->ts.mark);
-		free(s->ts.buf);
-		free(s->ts.pair[0]);
-		free(s->ts.pair[1]);
-		es_termcache_free(s->ts.cache);
-		free(s);
+		scratch_free(m, s);
 		return NULL;
 	}
 	return s;
