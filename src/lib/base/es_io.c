@@ -70,11 +70,18 @@ out:
 }
 
 /* OpenSSL's start without its tables of every cipher and digest by name
- * (EVP_get_*byname, which nothing here uses): most of its start-up, and a
- * cold check hashes its text data once. */
+ * (EVP_get_*byname, which nothing here uses) and without reading
+ * openssl.cnf (nothing here is configured there): most of its start-up,
+ * and a cold check hashes its text data once. SHA-256 is fetched from the
+ * default provider once, not at every digest. */
+static EVP_MD *sha256_md;
+
 static void crypto_init(void)
 {
-	OPENSSL_init_crypto(OPENSSL_INIT_NO_ADD_ALL_CIPHERS | OPENSSL_INIT_NO_ADD_ALL_DIGESTS, NULL);
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_ADD_ALL_CIPHERS | OPENSSL_INIT_NO_ADD_ALL_DIGESTS |
+				    OPENSSL_INIT_NO_LOAD_CONFIG,
+			    NULL);
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
 }
 
 void es_sha256_hex(const void *data, size_t len, char out[65])
@@ -83,7 +90,7 @@ void es_sha256_hex(const void *data, size_t len, char out[65])
 	pthread_once(&once, crypto_init);
 	unsigned char md[32];
 	unsigned int mdlen = 0;
-	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+	EVP_Digest(data, len, md, &mdlen, sha256_md ? sha256_md : EVP_sha256(), NULL);
 	for (int i = 0; i < 32; i++)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 	out[64] = '\0';
