@@ -29,6 +29,10 @@ void *es_big_alloc(size_t n)
 #ifdef MADV_HUGEPAGE
 	madvise(p, len, MADV_HUGEPAGE); /* advice only: no huge pages is fine */
 #endif
+	/* a write first: a read would map the shared zero page, which the
+	 * first write then copies */
+	for (size_t o = 0; o < len; o += HUGE_PAGE)
+		p[o] = 0;
 	return p;
 }
 

@@ -71,7 +71,7 @@ struct es_normalizer {
 		char num[8];
 		size_t wl; /* strlen(w): fuzzy_number compares every query word with each */
 	} *nwords;
-	size_t n_nwords;
+	size_t n_nwords, cap_nwords;
 	len_order lw_len, nw_len; /* lwords and nwords by length */
 	/* titles.txt: words that weigh little at the start of a query */
 	char titles[TITLES_MAX][ES_TOK_LEN];
@@ -486,12 +486,16 @@ static es_code load_phrases(es_normalizer *nz, const char *path, uint8_t kind, b
 				break;
 			if (kind == KIND_NUM && rt->n == 1 && rt->t[0].len >= NUM_FUZZY_MIN && strlen(canon) < 8 &&
 			    strcmp(canon, "no") != 0) {
-				struct numword *nw = realloc(nz->nwords, (nz->n_nwords + 1) * sizeof *nw);
-				if (!nw) {
-					rc = es_err_set(err, ES_ENOMEM, "out of memory");
-					break;
+				struct numword *nw = nz->nwords;
+				if (nz->n_nwords == nz->cap_nwords) {
+					size_t nc = nz->cap_nwords ? nz->cap_nwords * 2 : 256;
+					if (!(nw = realloc(nz->nwords, nc * sizeof *nw))) {
+						rc = es_err_set(err, ES_ENOMEM, "out of memory");
+						break;
+					}
+					nz->nwords = nw;
+					nz->cap_nwords = nc;
 				}
-				nz->nwords = nw;
 				memcpy(nw[nz->n_nwords].w, rt->t[0].text, (size_t)rt->t[0].len + 1);
 				nw[nz->n_nwords].wl = rt->t[0].len;
 				memcpy(nw[nz->n_nwords].num, canon, strlen(canon) + 1);
