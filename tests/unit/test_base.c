@@ -1,8 +1,11 @@
-/* The base kit: dates, UTF-8 walking, buffers, vectors, the hash. */
+/* The base kit: dates, UTF-8 walking, buffers, vectors, the hash, JSON text. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <limits.h>
+#include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +15,7 @@
 #include "es_date.h"
 #include "es_dl.h"
 #include "es_hash.h"
+#include "es_jsonw.h"
 #include "es_map64.h"
 #include "es_utf8.h"
 
@@ -201,6 +205,167 @@ static void test_map64(void **state)
 	assert_int_equal(m.n, 0);
 }
 
+/* ---- es_jsonw: its bytes are jansson's ---- */
+
+/* a string literal and its length */
+#define LIT(s) s, sizeof s - 1
+
+/* es_jsonw_str of s[0..n) as a C string (caller frees); *valid its result */
+static char *jw_str(const char *s, size_t n, bool *valid)
+{
+	es_buf b = {0};
+	bool v = es_jsonw_str(&b, s, n);
+	if (valid)
+		*valid = v;
+	assert_false(b.oom);
+	return es_buf_take(&b);
+}
+
+/* What jansson dumps for json_t v (stolen), as a C string (caller frees). */
+static char *jansson_of(json_t *v)
+{
+	assert_non_null(v);
+	char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(6));
+	json_decref(v);
+	assert_non_null(t);
+	return t;
+}
+
+static void assert_str_is(const char *s, size_t n, const char *want, bool want_valid)
+{
+	bool valid = !want_valid;
+	char *got = jw_str(s, n, &valid);
+	assert_string_equal(got, want);
+	assert_true(valid == want_valid);
+	free(got);
+}
+
+/* the same bytes as jansson's json_stringn dumped */
+static void assert_str_as_jansson(const char *s, size_t n)
+{
+	bool valid = false;
+	char *got = jw_str(s, n, &valid), *want = jansson_of(json_stringn(s, n));
+	assert_true(valid);
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+}
+
+static void test_jsonw_strings(void **state)
+{
+	(void)state;
+	assert_str_is("\"", 1, "\"\\\"\"", true);
+	assert_str_is("\\", 1, "\"\\\\\"", true);
+	assert_str_is("\b\f\n\r\t", 5, "\"\\b\\f\\n\\r\\t\"", true);
+	/* other control characters: \u with uppercase hex, as jansson */
+	assert_str_is("\x01\x0b\x1a\x1f", 4, "\"\\u0001\\u000B\\u001A\\u001F\"", true);
+	assert_str_is("a\0b", 3, "\"a\\u0000b\"", true);
+	/* DEL, '/' and UTF-8 as they are */
+	assert_str_is("\x7f/", 2, "\"\x7f/\"", true);
+	assert_str_is(LIT("Bank Mell\xc3\xa4t \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80"),
+		      "\"Bank Mell\xc3\xa4t \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80\"", true);
+	assert_str_is("", 0, "\"\"", true);
+	/* not UTF-8: U+FFFD per byte, and false */
+	assert_str_is("a\xff" "b", 3, "\"a\xef\xbf\xbd" "b\"", false);
+	assert_str_is("\xc3(", 2, "\"\xef\xbf\xbd(\"", false);                              /* a lead without its tail */
+	assert_str_is("\xe2\x82", 2, "\"\xef\xbf\xbd\xef\xbf\xbd\"", false);                /* cut short */
+	assert_str_is("\xc0\xaf", 2, "\"\xef\xbf\xbd\xef\xbf\xbd\"", false);                /* overlong '/' */
+	assert_str_is("\xed\xa0\x80", 3, "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"", false); /* a surrogate */
+	assert_str_is("\xf4\x90\x80\x80", 4,
+		      "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"", false);          /* above U+10FFFF */
+	assert_str_is("\"\xff\n", 3, "\"\\\"\xef\xbf\xbd\\n\"", false);
+	/* every ASCII byte alone and all of them at once, and UTF-8 of each
+	 * length, are what jansson writes */
+	char all[128];
+	for (int c = 0; c < 128; c++) {
+		all[c] = (char)c;
+		assert_str_as_jansson(all + c, 1);
+	}
+	assert_str_as_jansson(all, sizeof all);
+	assert_str_as_jansson(LIT("\xc2\x80 \xdf\xbf \xe0\xa0\x80 \xef\xbf\xbf \xf0\x90\x80\x80 \xf4\x8f\xbf\xbf \"q\"/\\"));
+	es_buf b = {0};
+	es_jsonw_cstr(&b, NULL);
+	es_jsonw_cstr(&b, "x\ty");
+	assert_string_equal(b.s, "null\"x\\ty\"");
+	es_buf_free(&b);
+}
+
+static void assert_real_as_jansson(double v)
+{
+	es_buf b = {0};
+	es_jsonw_real(&b, v);
+	char *want = jansson_of(json_real(v));
+	assert_non_null(b.s);
+	assert_string_equal(b.s, want);
+	free(want);
+	es_buf_free(&b);
+}
+
+static void assert_real_is(double v, const char *want)
+{
+	es_buf b = {0};
+	es_jsonw_real(&b, v);
+	assert_non_null(b.s);
+	assert_string_equal(b.s, want);
+	es_buf_free(&b);
+	assert_real_as_jansson(v);
+}
+
+static void test_jsonw_numbers(void **state)
+{
+	(void)state;
+	assert_real_is(1.0, "1.0");
+	assert_real_is(0.9642, "0.9642");
+	assert_real_is(0.5, "0.5");
+	assert_real_is(1e-05, "1e-5");
+	assert_real_is(0.0, "0.0");
+	assert_real_is(1e20, "1e20");
+	assert_real_is(1234567.0, "1.23457e6");
+	assert_real_is(123456.0, "123456.0");
+	assert_real_is(-2.5e-300, "-2.5e-300");
+	const double more[] = {-0.0, 0.0001, 0.00012345678, 1.0 / 3, 2.0 / 3, 0.1, 0.84, 100, 1e6, 999999.5, 1e-4,
+			       9.99999e-5, 1e100, 1.7976931348623157e308, 5e-324, -1, 42.125, 0.85, 0.9843};
+	for (size_t i = 0; i < sizeof more / sizeof *more; i++)
+		assert_real_as_jansson(more[i]);
+	/* every score check prints: rounded to 4 places in [0, 1] */
+	for (int k = 0; k <= 10000; k++)
+		assert_real_as_jansson(round((k / 10000.0) * 10000.0) / 10000.0);
+	es_buf b = {0};
+	es_jsonw_real(&b, NAN); /* no real in JSON */
+	assert_string_equal(b.s, "null");
+	es_buf_clear(&b);
+	const long long ints[] = {0, 7, -1, 1000, 4294967296LL, LLONG_MAX, LLONG_MIN};
+	for (size_t i = 0; i < sizeof ints / sizeof *ints; i++) {
+		es_buf_clear(&b);
+		es_jsonw_int(&b, ints[i]);
+		char *want = jansson_of(json_integer(ints[i]));
+		assert_string_equal(b.s, want);
+		free(want);
+	}
+	es_buf_free(&b);
+}
+
+/* a json_t appended as jansson dumps it; the buffer cut back by truncate */
+static void test_jsonw_json(void **state)
+{
+	(void)state;
+	es_buf b = {0};
+	es_buf_adds(&b, "[");
+	json_t *o = json_pack("{s:i, s:[b, n, s], s:f}", "id", 3, "l", 1, "x\x01\xc3\xa9", "s", 0.5);
+	es_jsonw_json(&b, o);
+	json_decref(o);
+	es_buf_adds(&b, ",");
+	es_jsonw_json(&b, NULL);
+	size_t mark = b.len;
+	es_buf_adds(&b, ",\"dropped\"");
+	es_buf_truncate(&b, mark);
+	es_buf_truncate(&b, b.len + 5); /* beyond the end: nothing */
+	es_buf_adds(&b, "]");
+	assert_string_equal(b.s, "[{\"id\":3,\"l\":[true,null,\"x\\u0001\xc3\xa9\"],\"s\":0.5},null]");
+	assert_int_equal(b.len, strlen(b.s));
+	es_buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -210,6 +375,9 @@ int main(void)
 		cmocka_unit_test(test_buf_vec_hash),
 		cmocka_unit_test(test_map64),
 		cmocka_unit_test(test_dl),
+		cmocka_unit_test(test_jsonw_strings),
+		cmocka_unit_test(test_jsonw_numbers),
+		cmocka_unit_test(test_jsonw_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

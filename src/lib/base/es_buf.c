@@ -75,6 +75,14 @@ void es_buf_clear(es_buf *b)
 		b->s[0] = '\0';
 }
 
+void es_buf_truncate(es_buf *b, size_t len)
+{
+	if (len >= b->len)
+		return;
+	b->len = len;
+	b->s[len] = '\0';
+}
+
 char *es_buf_take(es_buf *b)
 {
 	char *s = b->oom ? NULL : b->s;

@@ -23,6 +23,9 @@ void es_buf_addc(es_buf *b, char c);
 void es_buf_printf(es_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Empties b, keeping its memory. */
 void es_buf_clear(es_buf *b);
+/* Cuts b back to its first len bytes (len <= b->len): undoes what was
+ * appended since. */
+void es_buf_truncate(es_buf *b, size_t len);
 /* Hands the string over (caller frees; NULL when oom) and empties b. */
 char *es_buf_take(es_buf *b);
 void es_buf_free(es_buf *b);

@@ -13,77 +13,12 @@
 #include "es_decode.h"
 #include "es_hash.h"
 #include "es_io.h"
+#include "es_jsonw.h"
 #include "es_order.h"
 #include "es_products.h"
 #include "es_script.h"
-#include "es_utf8.h"
 
 #define READ_CHUNK 65536
-
-/* ---- JSON strings ----------------------------------------------------------- */
-
-/* Length of a valid UTF-8 sequence at s (max avail bytes), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t avail)
-{
-	unsigned char c = s[0];
-	size_t need = c < 0x80 ? 1 : (c >= 0xC2 && c <= 0xDF) ? 2 : (c >= 0xE0 && c <= 0xEF) ? 3
-		      : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
-	if (!need || need > avail)
-		return 0;
-	return es_utf8_valid((const char *)s, need, NULL) ? need : 0;
-}
-
-/* A JSON string literal of arbitrary bytes: invalid UTF-8 bytes become U+FFFD
- * (one per byte), control characters \u-escaped, so any input can be carried. */
-static void json_str(es_buf *b, const char *s, size_t n)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	es_buf_reserve(b, n + 2);
-	es_buf_add(b, "\"", 1);
-	size_t run = 0; /* start of a run of bytes copied as they are */
-	for (size_t i = 0; i < n;) {
-		unsigned char c = u[i];
-		size_t k = 1;
-		const char *esc = NULL;
-		char ubuf[8];
-		if (c == '"')
-			esc = "\\\"";
-		else if (c == '\\')
-			esc = "\\\\";
-		else if (c == '\n')
-			esc = "\\n";
-		else if (c == '\r')
-			esc = "\\r";
-		else if (c == '\t')
-			esc = "\\t";
-		else if (c < 0x20 || c == 0x7F) {
-			snprintf(ubuf, sizeof ubuf, "\\u%04x", c);
-			esc = ubuf;
-		} else if (c >= 0x80) {
-			k = utf8_seq(u + i, n - i);
-			if (!k) {
-				esc = "\xEF\xBF\xBD";
-				k = 1;
-			}
-		}
-		if (esc) {
-			es_buf_add(b, s + run, i - run);
-			es_buf_adds(b, esc);
-			run = i + k;
-		}
-		i += k;
-	}
-	es_buf_add(b, s + run, n - run);
-	es_buf_add(b, "\"", 1);
-}
-
-static void json_cstr(es_buf *b, const char *s)
-{
-	if (!s)
-		es_buf_adds(b, "null");
-	else
-		json_str(b, s, strlen(s));
-}
 
 /* ---- the filter ---------------------------------------------------------------- */
 
@@ -432,20 +367,20 @@ static void write_reasons(es_filter *f, es_buf *b)
 		if (i)
 			es_buf_adds(b, ",");
 		es_buf_adds(b, "{\"code\":");
-		json_cstr(b, rs->code);
+		es_jsonw_cstr(b, rs->code);
 		es_buf_adds(b, ",\"decision\":");
-		json_cstr(b, es_decision_name(rs->decision));
+		es_jsonw_cstr(b, es_decision_name(rs->decision));
 		if (rs->party >= 0) {
 			es_buf_adds(b, ",\"role\":");
-			json_cstr(b, es_role_name(f->order.parties[rs->party].role));
+			es_jsonw_cstr(b, es_role_name(f->order.parties[rs->party].role));
 			es_buf_printf(b, ",\"party\":%d", rs->party);
 		} else {
 			es_buf_adds(b, ",\"role\":null,\"party\":null");
 		}
 		es_buf_adds(b, ",\"message\":");
-		json_cstr(b, rs->message);
+		es_jsonw_cstr(b, rs->message);
 		es_buf_adds(b, ",\"citation\":");
-		json_cstr(b, rs->citation);
+		es_jsonw_cstr(b, rs->citation);
 		es_buf_adds(b, "}");
 	}
 	es_buf_adds(b, "]");
@@ -460,31 +395,31 @@ static void write_hits(es_filter *f, es_buf *b)
 		if (i)
 			es_buf_adds(b, ",");
 		es_buf_adds(b, "{\"role\":");
-		json_cstr(b, es_role_name(f->order.parties[h->party].role));
+		es_jsonw_cstr(b, es_role_name(f->order.parties[h->party].role));
 		es_buf_printf(b, ",\"party\":%zu,\"score\":%.3f,\"source\":", h->party, h->score);
-		json_cstr(b, es_source_id(h->rec.source));
+		es_jsonw_cstr(b, es_source_id(h->rec.source));
 		es_buf_adds(b, ",\"list\":");
-		json_cstr(b, h->rec.list);
+		es_jsonw_cstr(b, h->rec.list);
 		es_buf_adds(b, ",\"entry_id\":");
-		json_cstr(b, h->rec.entry_id);
+		es_jsonw_cstr(b, h->rec.entry_id);
 		es_buf_adds(b, ",\"name\":");
-		json_cstr(b, h->rec.name);
+		es_jsonw_cstr(b, h->rec.name);
 		es_buf_adds(b, ",\"matched_name\":");
-		json_cstr(b, h->matched_name);
+		es_jsonw_cstr(b, h->matched_name);
 		es_buf_adds(b, ",\"by\":");
 		es_buf_adds(b, h->by_address ? "\"address\"" : "\"name\"");
 		es_buf_adds(b, ",\"action\":");
-		json_cstr(b, es_decision_name(r->hits[i].action));
+		es_jsonw_cstr(b, es_decision_name(r->hits[i].action));
 		if (f->rdisp[i]) { /* records hook: the reviewer's disposition of this hit */
 			const es_disposition_view *d = f->rdisp[i];
 			es_buf_printf(b, ",\"disposition\":{\"id\":%lld,\"kind\":", d->id);
 			es_buf_adds(b, d->true_match ? "\"true_match\"" : "\"false_positive\"");
 			es_buf_adds(b, ",\"by\":");
-			json_cstr(b, d->by);
+			es_jsonw_cstr(b, d->by);
 			es_buf_adds(b, ",\"at\":");
-			json_cstr(b, d->at);
+			es_jsonw_cstr(b, d->at);
 			es_buf_adds(b, ",\"reason\":");
-			json_cstr(b, d->reason);
+			es_jsonw_cstr(b, d->reason);
 			es_buf_adds(b, "}");
 		}
 		es_buf_adds(b, "}");
@@ -495,13 +430,13 @@ static void write_hits(es_filter *f, es_buf *b)
 static void write_screening(es_filter *f, es_buf *b)
 {
 	es_buf_adds(b, "\"screening\":{\"decision\":");
-	json_cstr(b, es_decision_name(f->result.decision));
+	es_jsonw_cstr(b, es_decision_name(f->result.decision));
 	es_buf_adds(b, ",\"reasons\":");
 	write_reasons(f, b);
 	es_buf_adds(b, ",\"hits\":");
 	write_hits(f, b);
 	es_buf_adds(b, ",\"lists\":{\"version\":");
-	json_cstr(b, f->cfg.list_version ? f->cfg.list_version : "");
+	es_jsonw_cstr(b, f->cfg.list_version ? f->cfg.list_version : "");
 	es_buf_adds(b, f->cfg.lists_stale ? ",\"stale\":true}}" : ",\"stale\":false}}");
 }
 
@@ -510,7 +445,7 @@ static void write_error_json(es_buf *b, const char *line, size_t len, size_t lin
 	char head[64];
 	snprintf(head, sizeof head, "line %zu: ", lineno);
 	es_buf_printf(b, "{\"line\":%zu,\"raw\":", lineno);
-	json_str(b, line, len);
+	es_jsonw_str(b, line, len);
 	es_buf_adds(b, ",\"error\":");
 	/* the message may quote input bytes (jansson's "near '...'"): escape like raw */
 	size_t hl = strlen(head), ml = strlen(msg);
@@ -518,10 +453,10 @@ static void write_error_json(es_buf *b, const char *line, size_t len, size_t lin
 	if (full) {
 		memcpy(full, head, hl);
 		memcpy(full + hl, msg, ml + 1);
-		json_str(b, full, hl + ml);
+		es_jsonw_str(b, full, hl + ml);
 		free(full);
 	} else {
-		json_str(b, head, hl);
+		es_jsonw_str(b, head, hl);
 	}
 	es_buf_adds(b, ",\"screening\":{\"decision\":\"ERROR\",\"reasons\":[],\"hits\":[]}}");
 	es_buf_adds(b, eol);
@@ -707,7 +642,7 @@ static es_decision csv_record(es_filter *f, size_t lineno, bool is_header, const
 		if (full) {
 			memcpy(full, head, hl);
 			memcpy(full + hl, errmsg, ml + 1);
-			json_str(&j, full, hl + ml);
+			es_jsonw_str(&j, full, hl + ml);
 			free(full);
 		}
 		es_buf_printf(&j, ",\"line\":%zu}]", lineno);
