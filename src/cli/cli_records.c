@@ -1,7 +1,6 @@
 /* cli_records — see cli_records.h. */
 #include "cli_records.h"
 
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -149,12 +148,14 @@ size_t cli_check_uncleared(es_records *r, const es_matcher *m, const char *name,
 	return live;
 }
 
-void cli_check_disposition_json(es_records *r, const es_matcher *m, const char *name, const char *country,
-				const es_hit *h, void *o)
+void cli_check_disposition_write(es_records *r, const es_matcher *m, const char *name, const char *country,
+				 const es_hit *h, es_buf *b)
 {
+	if (!r)
+		return;
 	es_rec rec;
 	es_matcher_entity(m, h->entity, &rec);
-	es_records_disposition_json(r, m, name, country, &rec, o);
+	es_records_disposition_write(r, m, name, country, &rec, b);
 }
 
 void cli_check_disposition_print(es_records *r, const es_matcher *m, const char *name, const char *country,

@@ -39,9 +39,9 @@ es_records *cli_records_for_check(const cli_ctx *ctx);
 /* Matches not cleared as false positives (all n when r is NULL). */
 size_t cli_check_uncleared(es_records *r, const es_matcher *m, const char *name, const char *country,
 			   const es_hit *hits, size_t n);
-/* Adds "disposition" to the match object o (a json_t *) when one applies. */
-void cli_check_disposition_json(es_records *r, const es_matcher *m, const char *name, const char *country,
-				const es_hit *h, void *o);
+/* Appends ,"disposition":{...} to the JSON of match h in b when one applies. */
+void cli_check_disposition_write(es_records *r, const es_matcher *m, const char *name, const char *country,
+				 const es_hit *h, es_buf *b);
 /* Prints the dispositions that apply under the human table. */
 void cli_check_disposition_print(es_records *r, const es_matcher *m, const char *name, const char *country,
 				 const es_hit *hits, size_t n);

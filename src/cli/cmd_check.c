@@ -60,6 +60,7 @@ typedef struct {
 	bool color;
 	es_records *records;    /* reviewers' dispositions (docs/records.md), or NULL */
 	size_t name_width; /* display cells left for the listed name */
+	es_buf *line;      /* --json: the line being written */
 } check_run;
 
 #define NAME_KEY 160
@@ -313,6 +314,13 @@ static void print_human(const check_run *r, const char *name, size_t n, const gr
 	}
 }
 
+/* es_check_line's hook: the reviewer's disposition of a match */
+static void hit_disposition(void *user, const char *name, const es_hit *h, es_buf *b)
+{
+	const check_run *r = user;
+	cli_check_disposition_write(r->records, r->m, name, r->q.country, h, b);
+}
+
 /* Screens one name; returns 0 no match, 1 matches, 3 could not be screened. */
 static int check_one(const check_run *r, const char *name, size_t len)
 {
@@ -361,31 +369,20 @@ static int check_one(const check_run *r, const char *name, size_t len)
 		return cli_exit_for(ES_ENOMEM);
 	}
 	if (r->json) {
-		json_t *o = json_object();
-		json_object_set_new(o, "query", json_stringn(name, len));
-		if (warn[0])
-			json_object_set_new(o, "warning", json_string(warn));
-		json_t *arr = json_array();
-		for (size_t i = 0; i < shown; i++) {
-			/* one builder with GET /v1/check (es_check_json) */
-			json_t *hj = es_check_hit_json(r->m, r->rules, r->links, &r->hits[i], r->explain);
-			cli_check_disposition_json(r->records, r->m, name, r->q.country, &r->hits[i], hj);
-			json_array_append_new(arr, hj);
+		/* one builder with GET /v1/check (es_check_json), written as text
+		 * into one buffer kept between names: one write per line, since many
+		 * small writes cost more than the match */
+		es_check_line cl = {.m = r->m, .rules = r->rules, .links = r->links, .explain = r->explain,
+				    .hit_extra = r->records ? hit_disposition : NULL, .user = (void *)r};
+		es_buf_clear(r->line);
+		es_check_line_json(r->line, &cl, name, len, warn, r->hits, shown, g, ng);
+		if (r->line->oom) {
+			es_buf_free(r->line); /* the next name starts afresh */
+			es_check_entities_free(g);
+			cli_error("check: out of memory");
+			return cli_exit_for(ES_ENOMEM);
 		}
-		json_object_set_new(o, "matches", arr);
-		json_object_set_new(o, "entities", es_check_entities_json(r->m, r->hits, g, ng));
-		/* one buffer, one write per line: many small writes cost more than the match */
-		static char buf[1 << 16];
-		size_t jl = json_dumpb(o, buf, sizeof buf - 1, JSON_COMPACT | JSON_REAL_PRECISION(6));
-		if (jl > 0 && jl < sizeof buf - 1) {
-			buf[jl++] = '\n';
-			fwrite(buf, 1, jl, stdout);
-		} else {
-			char *t = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6));
-			puts(t ? t : "{\"matches\": []}");
-			free(t);
-		}
-		json_decref(o);
+		fwrite(r->line->s, 1, r->line->len, stdout);
 	} else {
 		print_human(r, name, n, g, ng);
 		cli_check_disposition_print(r->records, r->m, name, r->q.country, r->hits, n);
@@ -415,8 +412,10 @@ static size_t table_name_width(void)
 int cmd_check(cli_ctx *ctx, int argc, char **argv)
 {
 	check_run r;
+	es_buf line_buf = {0};
 	memset(&r, 0, sizeof r);
 	r.ctx = ctx;
+	r.line = &line_buf;
 	r.q.threshold = ES_MATCH_DEFAULT_THRESHOLD;
 	r.q.limit = 10;
 	r.q.type = ES_TYPE_UNKNOWN;
@@ -577,6 +576,7 @@ int cmd_check(cli_ctx *ctx, int argc, char **argv)
 	rc = cli_finish_stdout(rc);
 done:
 	free(line);
+	es_buf_free(&line_buf);
 	free(r.hits);
 	es_records_free(r.records);
 	es_rules_free(rules);

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "es_io.h"
+#include "es_jsonw.h"
 
 static const char SQL_ALL[] =
 	"SELECT id, party, party_key, country, source, entry_id, entry_name, entry_hash, kind, reason, by_user, at,"
@@ -436,17 +437,24 @@ size_t es_records_dispositions_refused(const es_records *r)
 	return r->disps_bad;
 }
 
-void es_records_disposition_json(es_records *r, const es_matcher *m, const char *party, const char *country,
-				 const es_rec *rec, json_t *o)
+void es_records_disposition_write(es_records *r, const es_matcher *m, const char *party, const char *country,
+				  const es_rec *rec, es_buf *b)
 {
 	const es_disposition_view *d = r ? es_records_disposition_for(r, m, party, country, rec) : NULL;
-	if (!d || !o)
+	if (!d)
 		return;
+	/* still built with jansson and dumped into b (es_jsonw_json), so its
+	 * bytes stay those it had inside check's json_t hit; only the hits a
+	 * reviewer decided on pay for it */
 	json_t *j = json_object();
 	json_object_set_new(j, "id", json_integer(d->id));
 	json_object_set_new(j, "kind", json_string(d->true_match ? "true_match" : "false_positive"));
 	json_object_set_new(j, "by", json_string(d->by ? d->by : ""));
 	json_object_set_new(j, "at", json_string(d->at ? d->at : ""));
 	json_object_set_new(j, "reason", json_string(d->reason ? d->reason : ""));
-	json_object_set_new(o, "disposition", j);
+	if (j) {
+		es_buf_adds(b, ",\"disposition\":");
+		es_jsonw_json(b, j);
+	}
+	json_decref(j);
 }

@@ -138,11 +138,11 @@ es_code es_records_disposition_list(es_records *r, const es_matcher *m, bool all
  * filter hook). */
 const es_disposition_view *es_records_disposition_for(es_records *r, const es_matcher *m, const char *party,
 						      const char *country, const es_rec *rec);
-/* Adds the member "disposition" ({id, kind, by, at, reason}) to o, the
- * JSON of a party's hit on rec as check prints it, when an active
- * disposition applies (es_records_disposition_for). */
-void es_records_disposition_json(es_records *r, const es_matcher *m, const char *party, const char *country,
-				 const es_rec *rec, json_t *o);
+/* Appends the member ,"disposition":{id, kind, by, at, reason} to b, inside
+ * the JSON of a party's hit on rec as check prints it, when an active
+ * disposition applies (es_records_disposition_for; nothing when r is NULL). */
+void es_records_disposition_write(es_records *r, const es_matcher *m, const char *party, const char *country,
+				  const es_rec *rec, es_buf *b);
 /* Dispositions not applied because their row does not match its MAC
  * (changed outside exportscreen, or no key to check it with). */
 size_t es_records_dispositions_refused(const es_records *r);

@@ -1,6 +1,8 @@
-/* es_api — JSON bodies of the read endpoints (see es_api.h). The builders
- * follow src/cli/cmd_check.c (with cli_check_disposition_json), cmd_compare.c
- * and cmd_lists.c member for member;
+/* es_api — JSON bodies of the read endpoints (see es_api.h). The check and
+ * compare bodies come from the builders check --json and compare --json use
+ * (es_check_json), each match with the reviewer's disposition as
+ * src/cli/cmd_check.c adds it; the lists body follows cmd_lists.c member for
+ * member;
  * tests/cli/test_serve.py compares the bytes with the CLI's. */
 #include "es_api.h"
 
@@ -35,16 +37,20 @@ static es_code dump_line(json_t *o, size_t flags, char **out, size_t *out_len, e
 	return ES_OK;
 }
 
-/* One match as check --json prints it (es_check_json), plus the reviewer's
- * disposition as check applies it. */
-static json_t *hit_json(const es_matcher *m, const es_rules *rules, const es_links *links, es_records *records,
-			const char *name, const char *country, const es_hit *h, bool explain)
+/* The reviewer's disposition of a match, as check adds it (es_check_line's
+ * hook). */
+typedef struct {
+	es_records *records;
+	const es_matcher *m;
+	const char *country;
+} disposition_ctx;
+
+static void hit_disposition(void *user, const char *name, const es_hit *h, es_buf *b)
 {
-	json_t *o = es_check_hit_json(m, rules, links, h, explain);
+	const disposition_ctx *d = user;
 	es_rec rec;
-	es_matcher_entity(m, h->entity, &rec);
-	es_records_disposition_json(records, m, name, country, &rec, o);
-	return o;
+	es_matcher_entity(d->m, h->entity, &rec);
+	es_records_disposition_write(d->records, d->m, name, d->country, &rec, b);
 }
 
 es_code es_api_check_json(const es_matcher *m, const es_rules *rules, const es_links *links, es_records *records,
@@ -65,7 +71,11 @@ es_code es_api_check_json(const es_matcher *m, const es_rules *rules, const es_l
 	if (!hits)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
 	size_t n = 0;
+	es_check_entity *g = NULL;
+	size_t ng = 0;
 	es_code rc = es_matcher_query(m, name, q, hits, max, &n, err);
+	if (rc == ES_OK)
+		rc = es_check_group(m, rules, hits, n, &g, &ng, err);
 	if (rc == ES_OK) {
 		/* as check: a name the lists cannot be searched by, or one mixing
 		 * scripts inside a word, says so */
@@ -76,26 +86,18 @@ es_code es_api_check_json(const es_matcher *m, const es_rules *rules, const es_l
 				 "written in a script the lists cannot be searched by (%s): screen a romanized name", sdet);
 		else if (sf & ES_SCRIPT_MIXED)
 			snprintf(warn, sizeof warn, "mixes scripts inside a word (%s): look-alike letters?", sdet);
-		json_t *o = json_object();
-		json_object_set_new(o, "query", json_stringn(name, len));
-		if (warn[0])
-			json_object_set_new(o, "warning", json_string(warn));
-		json_t *arr = json_array();
-		for (size_t i = 0; i < n; i++)
-			json_array_append_new(arr, hit_json(m, rules, links, records, name, q->country, &hits[i], explain));
-		json_object_set_new(o, "matches", arr);
-		es_check_entity *g = NULL;
-		size_t ng = 0;
-		if ((rc = es_check_group(m, rules, hits, n, &g, &ng, err)) != ES_OK) {
-			json_decref(o);
-			free(hits);
-			return rc;
-		}
-		json_object_set_new(o, "entities", es_check_entities_json(m, hits, g, ng));
-		es_check_entities_free(g);
-		rc = dump_line(o, JSON_COMPACT | JSON_REAL_PRECISION(6), out, out_len, err);
-		*n_matches = n;
+		disposition_ctx d = {records, m, q->country};
+		es_check_line c = {.m = m, .rules = rules, .links = links, .explain = explain,
+				   .hit_extra = records ? hit_disposition : NULL, .user = &d};
+		es_buf b = {0};
+		es_check_line_json(&b, &c, name, len, warn, hits, n, g, ng);
+		*out_len = b.len;
+		if (!(*out = es_buf_take(&b)))
+			rc = es_err_set(err, ES_ENOMEM, "out of memory");
+		else
+			*n_matches = n;
 	}
+	es_check_entities_free(g);
 	free(hits);
 	return rc;
 }
