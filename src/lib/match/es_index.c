@@ -705,6 +705,12 @@ static void weigh_name(builder *b, es_ix_name *nm, double n_docs)
 		if (t[k].kind != ES_TK_INITIAL && t[k].kind != ES_TK_NUM && (t[k].canon_len >= 10 || t[k].text_len >= 10))
 			wl += st[k].w;
 	double wlu = ceil(wl * ES_IX_WSCALE);
+	bool dist = false, initial = false;
+	for (size_t k = 0; k < n; k++) {
+		dist |= is_distinctive(t[k].kind);
+		initial |= t[k].kind == ES_TK_INITIAL;
+	}
+	nm->plain = dist && !initial;
 	nm->wlong = (uint16_t)(wlu < UINT16_MAX ? wlu : UINT16_MAX);
 	bool anyd = false;
 	for (size_t k = 0; k < n; k++)
@@ -1135,7 +1141,7 @@ static es_code attach(es_index **out, void *buf, size_t len, bool mapped, const 
 	for (size_t i = 0; i < nn; i++) {
 		const es_ix_name *nm = &ix->name[i];
 		float wl = nm->wlong == UINT16_MAX ? INFINITY : es_ix_weight(nm->wlong);
-		ix->hot[i] = (es_ix_hot){nm->wsum, nm->wfree, wl, nm->person, nm->containable, nm->maxlen, 0};
+		ix->hot[i] = (es_ix_hot){nm->wsum, nm->wfree, wl, nm->person, nm->containable, nm->maxlen, nm->plain};
 	}
 	*out = ix;
 	return ES_OK;

@@ -47,7 +47,7 @@
  * 26: each term has the first letters of its names' initials, so a typo
  * walk may leave out the terms that cannot align), so a cached index built
  * before is rebuilt rather than trusted. */
-#define ES_INDEX_VERSION 27
+#define ES_INDEX_VERSION 28
 
 typedef struct {
 	uint32_t entry_id, list, name, lic_req, lic_pol, frn, start_date, end_date;
@@ -79,6 +79,9 @@ typedef struct {
 	uint16_t wlong;   /* weight of the words with a spelling of >= 10 letters (not
 			     initials, numbers): what may align three edits away
 			     (es_match.c); 1/ES_IX_WSCALE units rounded up */
+	uint8_t plain;    /* a word or number and no initial: what the query does not
+			     reach of its words stays unmatched (es_score_conflict_min) */
+	uint8_t pad_;
 } es_ix_name;
 
 /* What the matcher's first bound reads of every name a query reaches, side
@@ -87,7 +90,7 @@ typedef struct {
 typedef struct {
 	float wsum, wfree;   /* es_ix_name's */
 	float wlong;         /* es_ix_name's, as a weight (INFINITY: at least UINT16_MAX units) */
-	uint8_t person, containable, maxlen, pad_;
+	uint8_t person, containable, maxlen, plain;
 } es_ix_hot;
 
 /* A listed name contained in a query (a branch: "Bank Tejarat Paris Branch")

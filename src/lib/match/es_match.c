@@ -64,6 +64,7 @@ typedef struct {
 	uint32_t stamp;     /* == epoch: the other fields are this query's */
 	float acc;          /* query weight that reached the name */
 	float m;            /* listed weight the query reached (an upper estimate) */
+	float r;            /* the same at full weight, not times the walks' factors */
 	uint32_t qmask;     /* query token positions (< 32) that reached the name */
 	uint8_t last;       /* last query token counted in acc */
 } name_acc;
@@ -609,6 +610,7 @@ static void hit_postings(scratch *s, size_t *nt, const es_ix_post *p, size_t n, 
 			a->stamp = s->epoch;
 			a->acc = 0;
 			a->m = 0;
+			a->r = 0;
 			a->last = 255;
 			a->mask = 0;
 			a->qmask = 0;
@@ -628,6 +630,7 @@ static void hit_postings(scratch *s, size_t *nt, const es_ix_post *p, size_t n, 
 			bits |= 1ull << (p0 + 1);
 		if (!bits || (a->mask & bits) != bits) {
 			a->m += es_ix_weight(p[k].w) * factor;
+			a->r += es_ix_weight(p[k].w);
 			a->mask |= bits;
 		}
 	}
@@ -830,7 +833,7 @@ static bool listed_keyed(const es_stok *t, size_t j, bool any)
  * es_score_names. */
 static double far_bound(const es_index *ix, es_sim_cache *sims, const es_ix_name *nm, const name_acc *a,
 			const query_toks *q, const float *qw, double W, double M, double miss, bool person,
-			double threshold)
+			double conflict, double threshold)
 {
 	es_stok lt[ES_NAME_TOKENS];
 	size_t nl = es_index_name_toks(ix, nm, lt);
@@ -866,7 +869,7 @@ static double far_bound(const es_index *ix, es_sim_cache *sims, const es_ix_name
 		for (size_t i = 0; i < nq; i++)
 			if (qpart[i] && qneed[i])
 				subq += qw[i];
-		bound = es_score_bound(W, (M + addm) * 1.0001 + 1e-6, miss - subq, person);
+		bound = es_score_bound_x(W, (M + addm) * 1.0001 + 1e-6, miss - subq, person, conflict);
 		if (bound < threshold - 1e-9 || (addm == 0 && subq == 0))
 			break;
 	}
@@ -890,6 +893,56 @@ static bool unkeyed_may_align(const es_stok *t, const es_ix_name *nm)
 	return lo <= (size_t)nm->ukmax + 3 && hi + 3 >= nm->ukmin;
 }
 
+/* Of the query words in mask (positions < 32), those that do align with a
+ * word of nm without keys of its own (a legal form, stopword, generic word
+ * or initial next to distinctive words, or past POS_PAIR): the scorer's
+ * similarity of the pair (cached for the scoring) is above 0. */
+static uint32_t unkeyed_align(const es_index *ix, es_sim_cache *sims, const es_ix_name *nm, const query_toks *q,
+			      uint32_t mask)
+{
+	es_stok lt[ES_NAME_TOKENS];
+	size_t nl = es_index_name_toks(ix, nm, lt);
+	if (nl == 0)
+		return mask; /* (a damaged name: as if they all did) */
+	bool any = false;
+	for (size_t j = 0; j < nl; j++)
+		any |= lt[j].kind == ES_TK_WORD || lt[j].kind == ES_TK_NUM;
+	uint32_t out = 0;
+	for (uint32_t bits = mask; bits; bits &= bits - 1) {
+		size_t i = (size_t)__builtin_ctz(bits);
+		for (size_t j = 0; j < nl; j++)
+			if (!listed_keyed(&lt[j], j, any) && es_token_sim_cached(sims, i, &q->st[i], &lt[j]) > 0) {
+				out |= 1u << i;
+				break;
+			}
+	}
+	return out;
+}
+
+/* The weight of the keyed words of nm no key of the query reached (a word
+ * past position 64 counts as not reached) that a query initial aligns with:
+ * a word of its letter. */
+static double initial_reach(const es_index *ix, es_sim_cache *sims, const es_ix_name *nm, const name_acc *a,
+			    const query_toks *q)
+{
+	es_stok lt[ES_NAME_TOKENS];
+	size_t nl = es_index_name_toks(ix, nm, lt);
+	bool any = false;
+	for (size_t j = 0; j < nl; j++)
+		any |= lt[j].kind == ES_TK_WORD || lt[j].kind == ES_TK_NUM;
+	double w = 0;
+	for (size_t j = 0; j < nl; j++) {
+		if (!listed_keyed(&lt[j], j, any) || (j < 64 && (a->mask >> j & 1)))
+			continue;
+		for (size_t i = 0; i < q->n; i++)
+			if (q->st[i].kind == ES_TK_INITIAL && es_token_sim_cached(sims, i, &q->st[i], &lt[j]) > 0) {
+				w += lt[j].w;
+				break;
+			}
+	}
+	return w;
+}
+
 /* The length that bounds a query word's typo similarities: its longer spelling. */
 static size_t typo_len(const es_stok *t)
 {
@@ -900,6 +953,14 @@ static size_t typo_len(const es_stok *t)
  * numbers, generic words; not in parentheses) is in the query with the same
  * canonical form or spelling: what es_score_info.contains needs (es_score.c,
  * contains_listed), checked before scoring a name for it. */
+/* es_score_conflict_min with a margin for the float sums behind miss (query
+ * words surely unmatched) and unl (listed words: the name's keyed weight
+ * less what the query reached and what may align three edits away). */
+static double conflict_min(double miss, double unl, bool person)
+{
+	return es_score_conflict_min(miss * 0.999 - 1e-4, unl * 0.999 - 1e-4, person);
+}
+
 static bool words_in_query(const es_index *ix, const es_ix_name *nm, const query_toks *q)
 {
 	es_stok lt[ES_NAME_TOKENS];
@@ -941,9 +1002,12 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 	uint32_t nearmask = 0;           /* query words near a listed word without keys */
 	termset *ts = &s->ts;
 	bool q_initial = false; /* the query has an initial */
+	double xinit = 0;       /* what its initials may add to a name's aligned weight (below) */
 	uint32_t qletters = 0;  /* the first letters of the query's words (es_index_letter_bit) */
 	for (size_t i = 0; i < q->n; i++) {
 		q_initial |= q->st[i].kind == ES_TK_INITIAL;
+		if (q->st[i].kind == ES_TK_INITIAL)
+			xinit += q->st[i].w;
 		qletters |= es_index_letter_bit(q->st[i].canon, q->st[i].canon_len) |
 			    es_index_letter_bit(q->st[i].text, q->st[i].text_len);
 	}
@@ -1163,6 +1227,14 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 	 * reached. The rest stay in touched[0..nn): their names
 	 * are then read in a steady stream that prefetching can keep ahead of. */
 	const es_ix_hot *hot = es_index_hot(ix);
+	/* A query initial aligns with any listed word of its letter, which no
+	 * key reaches, and the pair weighs the heavier of the two: a name's
+	 * bounds count such words as aligned (initial_reach) and its weight
+	 * as larger by the initials' (xinit). Before the names are read, all of
+	 * their weight counts as aligned. */
+	xinit = xinit * 1.0001 + (q_initial ? 1e-6 : 0);
+	/* the scorer's conflict counts in the bounds of a query of words with no initial */
+	bool conflict = any && !q_initial;
 	size_t nn = 0;
 	for (size_t k = 0; k < nt; k++) {
 		if (k + 16 < nt) {
@@ -1180,8 +1252,11 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 			for (uint32_t bits = farmask & ~a->qmask; bits; bits &= bits - 1)
 				m0 -= qw[__builtin_ctz(bits)];
 			bool far = h->maxlen >= 10 && qmaxw >= 10 && (h->maxlen >= 13 || qmaxw >= 13);
-			double Mb = (far ? M + h->wlong : M) * 1.0001 + 1e-6;
-			if (es_score_bound_below(W, Mb, m0, h->person, threshold - 1e-6))
+			double Mb = (far ? M + h->wlong : M) * 1.0001 + 1e-6, Wb = W;
+			if (q_initial)
+				Mb = Wb = W + xinit;
+			double c = conflict && h->plain ? conflict_min(m0, W - h->wfree - a->r - (far ? h->wlong : 0), h->person) : 0;
+			if (es_score_bound_below(Wb, Mb, m0, h->person, c, threshold - 1e-6))
 				continue;
 		}
 		s->touched[nn++] = id;
@@ -1199,11 +1274,18 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 		const es_ix_name *nm = es_index_name(ix, id);
 		bool person = nm->person;
 		double W = nm->wsum, miss = wq - a->acc;
+		uint32_t near = 0; /* query words that may align with a word of nm without keys */
 		for (uint32_t bits = nearmask & ~a->qmask; bits; bits &= bits - 1) {
 			size_t i = (size_t)__builtin_ctz(bits);
 			if (unkeyed_may_align(&q->st[i], nm))
-				miss -= qw[i];
+				near |= 1u << i;
 		}
+		/* (a query initial aligns with listed words no key reached, which
+		 * only this slack has kept within the bound) */
+		if (near && !q_initial)
+			near = unkeyed_align(ix, &s->sims, nm, q, near);
+		for (uint32_t bits = near; bits; bits &= bits - 1)
+			miss -= qw[__builtin_ctz(bits)];
 		/* query words that reached no word of this name but may still
 		 * align with one three edits away (only when the lengths allow) */
 		bool far = nm->maxlen >= 10 && qmaxw >= 10 && (nm->maxlen >= 13 || qmaxw >= 13);
@@ -1217,12 +1299,22 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 		/* a name every keyed word of which the query reached may be
 		 * contained in it (es_score_info.contains): scored at least so */
 		bool may_contain = nm->containable && M >= W * 0.9999 - 1e-6;
-		if (!may_contain && es_score_bound(W, W, miss - far_unreached, person) < threshold - 1e-9)
+		/* words left over on both sides (what neither keys nor three
+		 * edits may align) cost the scorer's conflict */
+		double c = conflict && nm->plain ? conflict_min(miss - far_unreached,
+								 W - nm->wfree - a->r - (far ? hot[id].wlong : 0), person)
+					 : 0;
+		double Wi = W, Mi = M; /* with what the query's initials may align */
+		if (q_initial) {
+			Wi = W + xinit;
+			Mi = M + xinit + initial_reach(ix, &s->sims, nm, a, q);
+		}
+		if (!may_contain && es_score_bound_x(Wi, Wi, miss - far_unreached, person, c) < threshold - 1e-9)
 			continue;
-		double bound = es_score_bound(W, M * 1.0001 + 1e-6, miss, person);
+		double bound = es_score_bound_x(Wi, Mi * 1.0001 + 1e-6, miss, person, c);
 		/* then with the pairs the keys cannot reach */
 		if (bound < threshold - 1e-9 && far)
-			bound = far_bound(ix, &s->sims, nm, a, q, qw, W, M, miss, person, threshold);
+			bound = far_bound(ix, &s->sims, nm, a, q, qw, Wi, Mi, miss, person, c, threshold);
 		if (may_contain && bound < ES_SCORE_CONTAINS && bound < threshold - 1e-9 &&
 		    words_in_query(ix, nm, q))
 			bound = ES_SCORE_CONTAINS;

@@ -23,7 +23,7 @@
 #define SHORT_SUBST_COST 1.2   /* a substituted letter in a word of 3 or 4 letters */
 #define SHORT_CANON_SIM 0.85   /* "arq"/"ark": a romanization rule on a very short word */
 #define LEGAL_CONFLICT 4.0     /* the same for legal forms, which weigh 0.08 */
-#define CONFLICT 0.5           /* extra weight of words unmatched on both sides */
+#define CONFLICT ES_SCORE_CONFLICT /* extra weight of words unmatched on both sides */
 #define UQ_PERSON ES_SCORE_UQ_PERSON
 #define TITLE_WEIGHT 0.1       /* a title leading a query ("Sheikh", "Haji"): like a stopword */
 #define LEGAL_FAMILY_SIM 0.9   /* two legal forms of one family (legal_families.txt) */

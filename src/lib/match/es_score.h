@@ -156,10 +156,14 @@ static inline double es_score_typo2_max(size_t len)
 #define ES_SCORE_MIDDLE_MIN (ES_SCORE_MIDDLE_STRONG < ES_SCORE_MIDDLE_FACTOR ? ES_SCORE_MIDDLE_STRONG : ES_SCORE_MIDDLE_FACTOR)
 #define ES_SCORE_UQ_PERSON 1.2     /* an extra given name is another person, not noise */
 
+#define ES_SCORE_CONFLICT 0.5 /* extra weight of words unmatched on both sides (es_score.c) */
+
 /* An upper bound of es_score_names for a listed name of total weight W of
  * which at most M can align, when query words of weight miss surely stay
- * unmatched: lets the index skip names that cannot reach a threshold. */
-static inline double es_score_bound(double W, double M, double miss, bool person)
+ * unmatched and the scorer's denominator has at least extra more (a
+ * conflict: es_score_conflict_min): lets the index skip names that cannot
+ * reach a threshold. */
+static inline double es_score_bound_x(double W, double M, double miss, bool person, double extra)
 {
 	/* every aligned pair at similarity 1; unmatched words on both sides at
 	 * the smallest penalty they can get (middle names of a person) */
@@ -171,13 +175,33 @@ static inline double es_score_bound(double W, double M, double miss, bool person
 		M = W;
 	if (miss < 0)
 		miss = 0;
-	double den = 2 * M + ul * (W - M) + uq * miss;
+	double den = 2 * M + ul * (W - M) + uq * miss + extra;
 	return den > 0 ? 2 * M / den : 0.0;
 }
 
-/* Whether es_score_bound(W, M, miss, person) < t, without its division
- * (for the many names a query reaches; t > 0). */
-static inline bool es_score_bound_below(double W, double M, double miss, bool person, double t)
+static inline double es_score_bound(double W, double M, double miss, bool person)
+{
+	return es_score_bound_x(W, M, miss, person, 0.0);
+}
+
+/* A lower bound of the scorer's conflict term (words left over on both
+ * sides, ES_SCORE_CONFLICT) when query words (words or numbers) of weight
+ * miss and listed words or numbers of weight unl surely stay unmatched: only
+ * when neither side has an initial (a listed word an initial stands for is
+ * not left over, nor a query word that stands for a listed initial). */
+static inline double es_score_conflict_min(double miss, double unl, bool person)
+{
+	if (miss <= 0 || unl <= 0)
+		return 0.0;
+	double uq = person ? ES_SCORE_UQ_PERSON * ES_SCORE_MIDDLE_FACTOR : ES_SCORE_UQ;
+	double ul = person ? ES_SCORE_UL * ES_SCORE_MIDDLE_MIN : ES_SCORE_UL;
+	double a = uq * miss, b = ul * unl;
+	return ES_SCORE_CONFLICT * (a < b ? a : b);
+}
+
+/* Whether es_score_bound_x(W, M, miss, person, extra) < t, without its
+ * division (for the many names a query reaches; t > 0). */
+static inline bool es_score_bound_below(double W, double M, double miss, bool person, double extra, double t)
 {
 	double uq = person ? ES_SCORE_UQ_PERSON * ES_SCORE_MIDDLE_FACTOR : ES_SCORE_UQ;
 	double ul = person ? ES_SCORE_UL * (miss > 1e-3 ? ES_SCORE_MIDDLE_FACTOR : ES_SCORE_MIDDLE_MIN) : ES_SCORE_UL;
@@ -185,7 +209,7 @@ static inline bool es_score_bound_below(double W, double M, double miss, bool pe
 		M = W;
 	if (miss < 0)
 		miss = 0;
-	double den = 2 * M + ul * (W - M) + uq * miss;
+	double den = 2 * M + ul * (W - M) + uq * miss + extra;
 	return den > 0 ? 2 * M < t * den : true;
 }
 
