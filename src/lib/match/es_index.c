@@ -440,6 +440,12 @@ static es_code push_keys(keyset *pairs, const es_ix_tok *toks, size_t n, const c
 	return ES_OK;
 }
 
+/* A weight in posting units back as a weight (UINT16_MAX: at least that). */
+static float units_weight(uint16_t u)
+{
+	return u == UINT16_MAX ? INFINITY : es_ix_weight(u);
+}
+
 /* A weight in posting units, rounded up (an upper estimate stays one). */
 static uint16_t weight_units(double w)
 {
@@ -700,21 +706,21 @@ static void weigh_name(builder *b, es_ix_name *nm, double n_docs)
 		}
 	}
 	nm->maxlen = (uint8_t)(ml < 255 ? ml : 255);
-	double wl = 0;
-	for (size_t k = 0; k < n; k++)
-		if (t[k].kind != ES_TK_INITIAL && t[k].kind != ES_TK_NUM && (t[k].canon_len >= 10 || t[k].text_len >= 10))
-			wl += st[k].w;
-	double wlu = ceil(wl * ES_IX_WSCALE);
-	bool dist = false, initial = false;
+	bool anyd = false, initial = false;
 	for (size_t k = 0; k < n; k++) {
-		dist |= is_distinctive(t[k].kind);
+		anyd |= is_distinctive(t[k].kind);
 		initial |= t[k].kind == ES_TK_INITIAL;
 	}
-	nm->plain = dist && !initial;
-	nm->wlong = (uint16_t)(wlu < UINT16_MAX ? wlu : UINT16_MAX);
-	bool anyd = false;
-	for (size_t k = 0; k < n; k++)
-		anyd |= is_distinctive(t[k].kind);
+	nm->plain = anyd && !initial;
+	double wl = 0, wm = 0;
+	for (size_t k = 0; k < n; k++) {
+		if (t[k].kind != ES_TK_INITIAL && t[k].kind != ES_TK_NUM && (t[k].canon_len >= 10 || t[k].text_len >= 10))
+			wl += st[k].w;
+		if (keyed(&t[k], anyd) && k < POS_PAIR && st[k].w > wm)
+			wm = st[k].w;
+	}
+	nm->wlong = weight_units(wl);
+	nm->wmax = weight_units(wm);
 	size_t umin = 255, umax = 0;
 	for (size_t k = 0; k < n; k++) {
 		if (t[k].kind == ES_TK_INITIAL || (keyed(&t[k], anyd) && k < POS_PAIR))
@@ -1140,8 +1146,8 @@ static es_code attach(es_index **out, void *buf, size_t len, bool mapped, const 
 		ix->prog_ptrs[i] = ix->str + ix->prog[i];
 	for (size_t i = 0; i < nn; i++) {
 		const es_ix_name *nm = &ix->name[i];
-		float wl = nm->wlong == UINT16_MAX ? INFINITY : es_ix_weight(nm->wlong);
-		ix->hot[i] = (es_ix_hot){nm->wsum, nm->wfree, wl, nm->person, nm->containable, nm->maxlen, nm->plain};
+		ix->hot[i] = (es_ix_hot){nm->wsum, nm->wfree, units_weight(nm->wlong), units_weight(nm->wmax),
+					 nm->person, nm->containable, nm->maxlen, nm->plain};
 	}
 	*out = ix;
 	return ES_OK;

@@ -47,7 +47,7 @@
  * 26: each term has the first letters of its names' initials, so a typo
  * walk may leave out the terms that cannot align), so a cached index built
  * before is rebuilt rather than trusted. */
-#define ES_INDEX_VERSION 28
+#define ES_INDEX_VERSION 29
 
 typedef struct {
 	uint32_t entry_id, list, name, lic_req, lic_pol, frn, start_date, end_date;
@@ -82,6 +82,9 @@ typedef struct {
 	uint8_t plain;    /* a word or number and no initial: what the query does not
 			     reach of its words stays unmatched (es_score_conflict_min) */
 	uint8_t pad_;
+	uint16_t wmax;    /* the heaviest word with keys: what one query initial may take
+			     (es_match.c); units as wlong */
+	uint8_t pad2_[2];
 } es_ix_name;
 
 /* What the matcher's first bound reads of every name a query reaches, side
@@ -89,7 +92,7 @@ typedef struct {
  * reached names' records stay in cache. Made at attach from the names. */
 typedef struct {
 	float wsum, wfree;   /* es_ix_name's */
-	float wlong;         /* es_ix_name's, as a weight (INFINITY: at least UINT16_MAX units) */
+	float wlong, wmax;   /* es_ix_name's, as weights (INFINITY: at least UINT16_MAX units) */
 	uint8_t person, containable, maxlen, plain;
 } es_ix_hot;
 

@@ -1003,11 +1003,14 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 	termset *ts = &s->ts;
 	bool q_initial = false; /* the query has an initial */
 	double xinit = 0;       /* what its initials may add to a name's aligned weight (below) */
+	size_t n_init = 0;      /* its initials */
 	uint32_t qletters = 0;  /* the first letters of the query's words (es_index_letter_bit) */
 	for (size_t i = 0; i < q->n; i++) {
 		q_initial |= q->st[i].kind == ES_TK_INITIAL;
-		if (q->st[i].kind == ES_TK_INITIAL)
+		if (q->st[i].kind == ES_TK_INITIAL) {
 			xinit += q->st[i].w;
+			n_init++;
+		}
 		qletters |= es_index_letter_bit(q->st[i].canon, q->st[i].canon_len) |
 			    es_index_letter_bit(q->st[i].text, q->st[i].text_len);
 	}
@@ -1230,8 +1233,8 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 	/* A query initial aligns with any listed word of its letter, which no
 	 * key reaches, and the pair weighs the heavier of the two: a name's
 	 * bounds count such words as aligned (initial_reach) and its weight
-	 * as larger by the initials' (xinit). Before the names are read, all of
-	 * their weight counts as aligned. */
+	 * as larger by the initials' (xinit). Before the names are read, each
+	 * initial as taking the name's heaviest word (es_ix_name.wmax). */
 	xinit = xinit * 1.0001 + (q_initial ? 1e-6 : 0);
 	/* the scorer's conflict counts in the bounds of a query of words with no initial */
 	bool conflict = any && !q_initial;
@@ -1253,8 +1256,10 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 				m0 -= qw[__builtin_ctz(bits)];
 			bool far = h->maxlen >= 10 && qmaxw >= 10 && (h->maxlen >= 13 || qmaxw >= 13);
 			double Mb = (far ? M + h->wlong : M) * 1.0001 + 1e-6, Wb = W;
-			if (q_initial)
-				Mb = Wb = W + xinit;
+			if (q_initial) {
+				Mb += (double)n_init * h->wmax * 1.0001 + xinit;
+				Wb = W + xinit;
+			}
 			double c = conflict && h->plain ? conflict_min(m0, W - h->wfree - a->r - (far ? h->wlong : 0), h->person) : 0;
 			if (es_score_bound_below(Wb, Mb, m0, h->person, c, threshold - 1e-6))
 				continue;
@@ -1277,15 +1282,11 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 		uint32_t near = 0; /* query words that may align with a word of nm without keys */
 		for (uint32_t bits = nearmask & ~a->qmask; bits; bits &= bits - 1) {
 			size_t i = (size_t)__builtin_ctz(bits);
-			if (unkeyed_may_align(&q->st[i], nm))
+			if (unkeyed_may_align(&q->st[i], nm)) {
 				near |= 1u << i;
+				miss -= qw[i];
+			}
 		}
-		/* (a query initial aligns with listed words no key reached, which
-		 * only this slack has kept within the bound) */
-		if (near && !q_initial)
-			near = unkeyed_align(ix, &s->sims, nm, q, near);
-		for (uint32_t bits = near; bits; bits &= bits - 1)
-			miss -= qw[__builtin_ctz(bits)];
 		/* query words that reached no word of this name but may still
 		 * align with one three edits away (only when the lengths allow) */
 		bool far = nm->maxlen >= 10 && qmaxw >= 10 && (nm->maxlen >= 13 || qmaxw >= 13);
@@ -1301,17 +1302,33 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 		bool may_contain = nm->containable && M >= W * 0.9999 - 1e-6;
 		/* words left over on both sides (what neither keys nor three
 		 * edits may align) cost the scorer's conflict */
-		double c = conflict && nm->plain ? conflict_min(miss - far_unreached,
-								 W - nm->wfree - a->r - (far ? hot[id].wlong : 0), person)
-					 : 0;
-		double Wi = W, Mi = M; /* with what the query's initials may align */
-		if (q_initial) {
-			Wi = W + xinit;
-			Mi = M + xinit + initial_reach(ix, &s->sims, nm, a, q);
-		}
+		double unl = W - nm->wfree - a->r - (far ? hot[id].wlong : 0);
+		double c = conflict && nm->plain ? conflict_min(miss - far_unreached, unl, person) : 0;
+		/* with what the query's initials may align: until the name is
+		 * read, its heaviest words */
+		double Wi = q_initial ? W + xinit : W;
+		double Mi = q_initial ? M + (double)n_init * hot[id].wmax * 1.0001 + xinit : M;
 		if (!may_contain && es_score_bound_x(Wi, Wi, miss - far_unreached, person, c) < threshold - 1e-9)
 			continue;
 		double bound = es_score_bound_x(Wi, Mi * 1.0001 + 1e-6, miss, person, c);
+		/* what these let through, again with the name's words read: the
+		 * near query words that do align with one without keys, the words
+		 * the initials may take (a query initial aligns with listed words
+		 * no key reached, which only the slack of near words kept within
+		 * the bound: with initials, near words stay as they are) */
+		if (bound >= threshold - 1e-9 && (near || q_initial)) {
+			if (!q_initial) {
+				uint32_t keep = unkeyed_align(ix, &s->sims, nm, q, near);
+				for (uint32_t bits = near & ~keep; bits; bits &= bits - 1)
+					miss += qw[__builtin_ctz(bits)];
+				c = conflict && nm->plain ? conflict_min(miss - far_unreached, unl, person) : 0;
+			} else {
+				Mi = M + xinit + initial_reach(ix, &s->sims, nm, a, q);
+			}
+			if (!may_contain && es_score_bound_x(Wi, Wi, miss - far_unreached, person, c) < threshold - 1e-9)
+				continue;
+			bound = es_score_bound_x(Wi, Mi * 1.0001 + 1e-6, miss, person, c);
+		}
 		/* then with the pairs the keys cannot reach */
 		if (bound < threshold - 1e-9 && far)
 			bound = far_bound(ix, &s->sims, nm, a, q, qw, Wi, Mi, miss, person, c, threshold);
