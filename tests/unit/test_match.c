@@ -93,6 +93,7 @@ static int setup(void **state)
 	add(ES_SRC_OFAC_SDN, "1023", "SDN", ES_TYPE_ENTITY, "NORD STREAM 2 AG", NULL, "CH", NULL);
 	add(ES_SRC_OFAC_SDN, "1024", "SDN", ES_TYPE_ENTITY, "ZOLTRAX SYSTEMS", NULL, "RU", NULL);
 	add(ES_SRC_OFAC_SDN, "1025", "SDN", ES_TYPE_PERSON, "BIN LADEN, Usama", NULL, "SA", NULL);
+	add(ES_SRC_OFAC_SDN, "1026", "SDN", ES_TYPE_ENTITY, "BASIJ RESISTANCE FORCE", NULL, "IR", "IRGC");
 	es_err err = {0};
 	return es_matcher_from_entities(&m, &set, ES_LISTS_DIR, &err) == ES_OK ? 0 : -1;
 }
@@ -128,7 +129,7 @@ static void test_entity_display_data(void **state)
 {
 	(void)state;
 	es_hit hits[10];
-	assert_int_equal(es_matcher_count(m), 26);
+	assert_int_equal(es_matcher_count(m), 27);
 	assert_int_equal(q("ATWA, Ali", 0.85, hits, false), 1);
 	assert_true(hits[0].score == 1.0);
 	assert_false(hits[0].weak_alias);
@@ -217,7 +218,11 @@ static void test_index_equals_exhaustive(void **state)
 		/* short-word typos, containment, given-name classes, particles */
 		"Sian Bank", "Bnak Tejarat", "Bank Tejarat Paris Branch", "Bank Tejarat Europe B.V.", "Bill Clinton",
 		"Salman bin Mohammed", "Nord Stream 2 GmbH", "Zoltrax Industries", "Usama bin Laden", "Hmaas",
-		"Mohammed Khan", NULL,
+		"Mohammed Khan",
+		/* a word abbreviated to its initial: the initial aligns with listed
+		 * words no key reaches */
+		"BASIJ R. FORCE", "Basij Resistance F.", "B. Resistance Force", "Nord S. 2 AG", "Bank T. Paris",
+		"M. Anwar Latif Khan", "Vyacheslav V. Volodin", NULL,
 	};
 	for (size_t i = 0; names[i]; i++) {
 		es_hit a[10], b[10];
@@ -236,6 +241,19 @@ static void test_index_equals_exhaustive(void **state)
 static const es_hit *first(const char *name, es_hit *hits)
 {
 	return q(name, ES_MATCH_DEFAULT_THRESHOLD, hits, false) ? &hits[0] : NULL;
+}
+
+/* A query word written as its initial still finds the listed name (its
+ * bound counts the words the initial may take) */
+static void test_initial_for_a_word(void **state)
+{
+	(void)state;
+	es_hit hits[10];
+	const es_hit *h = first("BASIJ R. FORCE", hits);
+	assert_non_null(h);
+	es_rec r;
+	es_matcher_entity(m, h->entity, &r);
+	assert_string_equal(r.name, "BASIJ RESISTANCE FORCE");
 }
 
 /* One edit in a short word (3 to 5 letters) is a partial match. */
@@ -653,6 +671,7 @@ int main(void)
 		cmocka_unit_test(test_clean_names_quiet),
 		cmocka_unit_test(test_qualifiers),
 		cmocka_unit_test(test_index_equals_exhaustive),
+		cmocka_unit_test(test_initial_for_a_word),
 		cmocka_unit_test(test_typo_in_generic_word_not_pruned),
 		cmocka_unit_test(test_short_word_typos),
 		cmocka_unit_test(test_containment),
