@@ -943,6 +943,14 @@ static double initial_reach(const es_index *ix, es_sim_cache *sims, const es_ix_
 	return w;
 }
 
+/* es_score_conflict_min with a margin for the float sums behind miss (query
+ * words surely unmatched) and unl (listed words: the name's keyed weight
+ * less what the query reached and what may align three edits away). */
+static double conflict_min(double miss, double unl, bool person)
+{
+	return es_score_conflict_min(miss * 0.999 - 1e-4, unl * 0.999 - 1e-4, person);
+}
+
 /* The length that bounds a query word's typo similarities: its longer spelling. */
 static size_t typo_len(const es_stok *t)
 {
@@ -953,14 +961,6 @@ static size_t typo_len(const es_stok *t)
  * numbers, generic words; not in parentheses) is in the query with the same
  * canonical form or spelling: what es_score_info.contains needs (es_score.c,
  * contains_listed), checked before scoring a name for it. */
-/* es_score_conflict_min with a margin for the float sums behind miss (query
- * words surely unmatched) and unl (listed words: the name's keyed weight
- * less what the query reached and what may align three edits away). */
-static double conflict_min(double miss, double unl, bool person)
-{
-	return es_score_conflict_min(miss * 0.999 - 1e-4, unl * 0.999 - 1e-4, person);
-}
-
 static bool words_in_query(const es_index *ix, const es_ix_name *nm, const query_toks *q)
 {
 	es_stok lt[ES_NAME_TOKENS];

@@ -158,12 +158,9 @@ static inline double es_score_typo2_max(size_t len)
 
 #define ES_SCORE_CONFLICT 0.5 /* extra weight of words unmatched on both sides (es_score.c) */
 
-/* An upper bound of es_score_names for a listed name of total weight W of
- * which at most M can align, when query words of weight miss surely stay
- * unmatched and the scorer's denominator has at least extra more (a
- * conflict: es_score_conflict_min): lets the index skip names that cannot
- * reach a threshold. */
-static inline double es_score_bound_x(double W, double M, double miss, bool person, double extra)
+/* The numerator and denominator of es_score_bound_x. */
+static inline void es_score_bound_terms(double W, double M, double miss, bool person, double extra, double *num,
+					double *den)
 {
 	/* every aligned pair at similarity 1; unmatched words on both sides at
 	 * the smallest penalty they can get (middle names of a person) */
@@ -175,8 +172,20 @@ static inline double es_score_bound_x(double W, double M, double miss, bool pers
 		M = W;
 	if (miss < 0)
 		miss = 0;
-	double den = 2 * M + ul * (W - M) + uq * miss + extra;
-	return den > 0 ? 2 * M / den : 0.0;
+	*num = 2 * M;
+	*den = 2 * M + ul * (W - M) + uq * miss + extra;
+}
+
+/* An upper bound of es_score_names for a listed name of total weight W of
+ * which at most M can align, when query words of weight miss surely stay
+ * unmatched and the scorer's denominator has at least extra more (a
+ * conflict: es_score_conflict_min): lets the index skip names that cannot
+ * reach a threshold. */
+static inline double es_score_bound_x(double W, double M, double miss, bool person, double extra)
+{
+	double num, den;
+	es_score_bound_terms(W, M, miss, person, extra, &num, &den);
+	return den > 0 ? num / den : 0.0;
 }
 
 static inline double es_score_bound(double W, double M, double miss, bool person)
@@ -203,14 +212,9 @@ static inline double es_score_conflict_min(double miss, double unl, bool person)
  * division (for the many names a query reaches; t > 0). */
 static inline bool es_score_bound_below(double W, double M, double miss, bool person, double extra, double t)
 {
-	double uq = person ? ES_SCORE_UQ_PERSON * ES_SCORE_MIDDLE_FACTOR : ES_SCORE_UQ;
-	double ul = person ? ES_SCORE_UL * (miss > 1e-3 ? ES_SCORE_MIDDLE_FACTOR : ES_SCORE_MIDDLE_MIN) : ES_SCORE_UL;
-	if (M > W)
-		M = W;
-	if (miss < 0)
-		miss = 0;
-	double den = 2 * M + ul * (W - M) + uq * miss + extra;
-	return den > 0 ? 2 * M < t * den : true;
+	double num, den;
+	es_score_bound_terms(W, M, miss, person, extra, &num, &den);
+	return den > 0 ? num < t * den : true;
 }
 
 #endif
