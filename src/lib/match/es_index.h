@@ -45,7 +45,9 @@
  * remarks, for check's evidence; 24: names derived from aliases too, the
  * patronymic mark; 25: a legal-form word hyphened to another is a word;
  * 26: each term has the first letters of its names' initials, so a typo
- * walk may leave out the terms that cannot align), so a cached index built
+ * walk may leave out the terms that cannot align; 27-29: each name's
+ * weight of long words, whether it is plain, its heaviest word, for the
+ * matcher's first bound), so a cached index built
  * before is rebuilt rather than trusted. */
 #define ES_INDEX_VERSION 29
 
@@ -88,7 +90,7 @@ typedef struct {
 } es_ix_name;
 
 /* What the matcher's first bound reads of every name a query reaches, side
- * by side for all names (es_index_hot): a third of es_ix_name, so the
+ * by side for all names (es_index_hot): about half of es_ix_name, so the
  * reached names' records stay in cache. Made at attach from the names. */
 typedef struct {
 	float wsum, wfree;   /* es_ix_name's */

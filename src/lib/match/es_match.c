@@ -1220,7 +1220,7 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 	for (uint32_t bits = farmask; bits; bits &= bits - 1)
 		far_hi -= qw[__builtin_ctz(bits)];
 	/* First a bound from what the walks left in each name's accumulator and
-	 * the name's es_ix_hot record (a third of its es_ix_name, side by side
+	 * the name's es_ix_hot record (about half of its es_ix_name, side by side
 	 * for all names: most stay in cache): every query word it did not
 	 * reach that may align without keys or three edits away counts as
 	 * aligned, and in a name a word may reach three edits away every word
