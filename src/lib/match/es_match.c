@@ -826,6 +826,32 @@ static bool listed_keyed(const es_stok *t, size_t j, bool any)
 	return t->kind != ES_TK_INITIAL && (!any || t->kind == ES_TK_WORD || t->kind == ES_TK_NUM) && j < POS_PAIR;
 }
 
+/* nm's tokens into lt, and whether one is a word or a number (which of
+ * them have keys: listed_keyed). */
+static size_t name_words(const es_index *ix, const es_ix_name *nm, es_stok *lt, bool *any)
+{
+	size_t nl = es_index_name_toks(ix, nm, lt);
+	*any = false;
+	for (size_t j = 0; j < nl; j++)
+		*any |= lt[j].kind == ES_TK_WORD || lt[j].kind == ES_TK_NUM;
+	return nl;
+}
+
+/* Whether listed token j has keys and no key of the query reached it (past
+ * position 64 the accumulator cannot tell: not reached). */
+static bool listed_unreached(const es_stok *lt, size_t j, bool any, const name_acc *a)
+{
+	return listed_keyed(&lt[j], j, any) && !(j < 64 && (a->mask >> j & 1));
+}
+
+/* Whether a name whose longest word has maxlen letters may hold a word
+ * three edits from a query word (the longest of qmaxw letters): far_pair's
+ * lengths. */
+static bool far_lengths(size_t maxlen, size_t qmaxw)
+{
+	return maxlen >= 10 && qmaxw >= 10 && (maxlen >= 13 || qmaxw >= 13);
+}
+
 /* The score bound of a name with the pairs the keys cannot reach put back:
  * a listed word no key reached, and a query word that reached no word of
  * the name, may still align three edits apart. Every such pair the scorer
@@ -836,15 +862,12 @@ static double far_bound(const es_index *ix, es_sim_cache *sims, const es_ix_name
 			double conflict, double threshold)
 {
 	es_stok lt[ES_NAME_TOKENS];
-	size_t nl = es_index_name_toks(ix, nm, lt);
+	bool any;
+	size_t nl = name_words(ix, nm, lt, &any);
 	size_t nq = q->n;
-	bool any = false;
-	for (size_t j = 0; j < nl; j++)
-		if (lt[j].kind == ES_TK_WORD || lt[j].kind == ES_TK_NUM)
-			any = true;
 	bool lneed[ES_NAME_TOKENS], qneed[ES_NAME_TOKENS];
 	for (size_t j = 0; j < nl; j++)
-		lneed[j] = listed_keyed(&lt[j], j, any) && !(j < 64 && (a->mask >> j & 1));
+		lneed[j] = listed_unreached(lt, j, any, a);
 	for (size_t i = 0; i < nq; i++)
 		qneed[i] = qw[i] > 0 && !(i < 32 && (a->qmask >> i & 1));
 	/* twice over the pairs: first with the lengths alone (which pairs may
@@ -901,12 +924,10 @@ static uint32_t unkeyed_align(const es_index *ix, es_sim_cache *sims, const es_i
 			      uint32_t mask)
 {
 	es_stok lt[ES_NAME_TOKENS];
-	size_t nl = es_index_name_toks(ix, nm, lt);
+	bool any;
+	size_t nl = name_words(ix, nm, lt, &any);
 	if (nl == 0)
 		return mask; /* (a damaged name: as if they all did) */
-	bool any = false;
-	for (size_t j = 0; j < nl; j++)
-		any |= lt[j].kind == ES_TK_WORD || lt[j].kind == ES_TK_NUM;
 	uint32_t out = 0;
 	for (uint32_t bits = mask; bits; bits &= bits - 1) {
 		size_t i = (size_t)__builtin_ctz(bits);
@@ -926,13 +947,11 @@ static double initial_reach(const es_index *ix, es_sim_cache *sims, const es_ix_
 			    const query_toks *q)
 {
 	es_stok lt[ES_NAME_TOKENS];
-	size_t nl = es_index_name_toks(ix, nm, lt);
-	bool any = false;
-	for (size_t j = 0; j < nl; j++)
-		any |= lt[j].kind == ES_TK_WORD || lt[j].kind == ES_TK_NUM;
+	bool any;
+	size_t nl = name_words(ix, nm, lt, &any);
 	double w = 0;
 	for (size_t j = 0; j < nl; j++) {
-		if (!listed_keyed(&lt[j], j, any) || (j < 64 && (a->mask >> j & 1)))
+		if (!listed_unreached(lt, j, any, a))
 			continue;
 		for (size_t i = 0; i < q->n; i++)
 			if (q->st[i].kind == ES_TK_INITIAL && es_token_sim_cached(sims, i, &q->st[i], &lt[j]) > 0) {
@@ -1254,7 +1273,7 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 				m0 -= qw[__builtin_ctz(bits)];
 			for (uint32_t bits = farmask & ~a->qmask; bits; bits &= bits - 1)
 				m0 -= qw[__builtin_ctz(bits)];
-			bool far = h->maxlen >= 10 && qmaxw >= 10 && (h->maxlen >= 13 || qmaxw >= 13);
+			bool far = far_lengths(h->maxlen, qmaxw);
 			double Mb = (far ? M + h->wlong : M) * 1.0001 + 1e-6, Wb = W;
 			if (q_initial) {
 				Mb += (double)n_init * h->wmax * 1.0001 + xinit;
@@ -1272,7 +1291,7 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 			__builtin_prefetch(es_index_name(ix, s->touched[k + 16]));
 		if (k + 8 < nn && qmaxw >= 10) {
 			const es_ix_name *n8 = es_index_name(ix, s->touched[k + 8]);
-			if (n8->maxlen >= 10 && (n8->maxlen >= 13 || qmaxw >= 13))
+			if (far_lengths(n8->maxlen, qmaxw))
 				es_index_prefetch_toks(ix, n8);
 		}
 		const name_acc *a = &s->na[id];
@@ -1289,7 +1308,7 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 		}
 		/* query words that reached no word of this name but may still
 		 * align with one three edits away (only when the lengths allow) */
-		bool far = nm->maxlen >= 10 && qmaxw >= 10 && (nm->maxlen >= 13 || qmaxw >= 13);
+		bool far = far_lengths(nm->maxlen, qmaxw);
 		double far_unreached = far ? wfar : 0;
 		if (far)
 			for (uint32_t bits = farmask & a->qmask; bits; bits &= bits - 1)
