@@ -52,6 +52,12 @@ typedef struct {
 	uint32_t start[ES_TOK_LEN + 2];
 } len_order;
 
+struct numword {
+	char w[ES_TOK_LEN];
+	char num[8];
+	size_t wl; /* strlen(w) */
+};
+
 struct es_normalizer {
 	phrase *tab;      /* open addressing, cap a power of two */
 	size_t cap, n;
@@ -66,12 +72,7 @@ struct es_normalizer {
 	size_t n_lwords;
 	/* one-word number words of >= NUM_FUZZY_MIN letters and their numbers,
 	 * for reading a typo in one ("TWELFHT") in a query */
-	struct numword {
-		char w[ES_TOK_LEN];
-		char num[8];
-		size_t wl; /* strlen(w): fuzzy_number compares every query word with each */
-	} *nwords;
-	size_t n_nwords, cap_nwords;
+	es_vec nwords; /* of struct numword */
 	len_order lw_len, nw_len; /* lwords and nwords by length */
 	/* titles.txt: words that weigh little at the start of a query */
 	char titles[TITLES_MAX][ES_TOK_LEN];
@@ -486,20 +487,14 @@ static es_code load_phrases(es_normalizer *nz, const char *path, uint8_t kind, b
 				break;
 			if (kind == KIND_NUM && rt->n == 1 && rt->t[0].len >= NUM_FUZZY_MIN && strlen(canon) < 8 &&
 			    strcmp(canon, "no") != 0) {
-				struct numword *nw = nz->nwords;
-				if (nz->n_nwords == nz->cap_nwords) {
-					size_t nc = nz->cap_nwords ? nz->cap_nwords * 2 : 256;
-					if (!(nw = realloc(nz->nwords, nc * sizeof *nw))) {
-						rc = es_err_set(err, ES_ENOMEM, "out of memory");
-						break;
-					}
-					nz->nwords = nw;
-					nz->cap_nwords = nc;
+				struct numword *nw = es_vec_push(&nz->nwords, sizeof *nw);
+				if (!nw) {
+					rc = es_err_set(err, ES_ENOMEM, "out of memory");
+					break;
 				}
-				memcpy(nw[nz->n_nwords].w, rt->t[0].text, (size_t)rt->t[0].len + 1);
-				nw[nz->n_nwords].wl = rt->t[0].len;
-				memcpy(nw[nz->n_nwords].num, canon, strlen(canon) + 1);
-				nz->n_nwords++;
+				memcpy(nw->w, rt->t[0].text, (size_t)rt->t[0].len + 1);
+				nw->wl = rt->t[0].len;
+				memcpy(nw->num, canon, strlen(canon) + 1);
 			}
 			if (kind == ES_TK_LEGAL) {
 				rc = add_legal_words(nz, rt, err);
@@ -647,17 +642,18 @@ done:
 /* lwords and nwords by length, for legal_fixes and fuzzy_number. */
 static es_code order_fuzzy_words(es_normalizer *nz, es_err *err)
 {
-	size_t n = nz->n_lwords > nz->n_nwords ? nz->n_lwords : nz->n_nwords;
+	const struct numword *nw = nz->nwords.data;
+	size_t n = nz->n_lwords > nz->nwords.n ? nz->n_lwords : nz->nwords.n;
 	uint8_t *lens = malloc(n ? n : 1);
 	if (!lens)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
 	for (size_t k = 0; k < nz->n_lwords; k++)
 		lens[k] = (uint8_t)strlen(nz->lwords[k]);
 	es_code rc = len_order_build(&nz->lw_len, lens, nz->n_lwords, err);
-	for (size_t k = 0; rc == ES_OK && k < nz->n_nwords; k++)
-		lens[k] = (uint8_t)nz->nwords[k].wl;
+	for (size_t k = 0; rc == ES_OK && k < nz->nwords.n; k++)
+		lens[k] = (uint8_t)nw[k].wl;
 	if (rc == ES_OK)
-		rc = len_order_build(&nz->nw_len, lens, nz->n_nwords, err);
+		rc = len_order_build(&nz->nw_len, lens, nz->nwords.n, err);
 	free(lens);
 	return rc;
 }
@@ -765,7 +761,7 @@ void es_normalizer_free(es_normalizer *nz)
 	free(nz->rules);
 	es_map64_free(&nz->syllables);
 	free(nz->lwords);
-	free(nz->nwords);
+	es_vec_free(&nz->nwords);
 	free(nz->lw_len.pos);
 	free(nz->nw_len.pos);
 	if (nz->trans)
@@ -1181,16 +1177,15 @@ static const char *fuzzy_number(const es_normalizer *nz, const rawtok *t)
 	size_t lo, hi;
 	if (t->len < NUM_FUZZY_MIN)
 		return NULL;
+	const struct numword *nw = nz->nwords.data;
 	len_order_near(&nz->nw_len, t->len, &lo, &hi);
 	for (size_t j = lo; j < hi; j++) {
-		uint32_t k = nz->nw_len.pos[j];
-		const char *w = nz->nwords[k].w;
-		size_t wl = nz->nwords[k].wl;
-		if (es_text_within1(w, wl, t->text, t->len) != 1)
+		const struct numword *x = &nw[nz->nw_len.pos[j]];
+		if (es_text_within1(x->w, x->wl, t->text, t->len) != 1)
 			continue;
-		if (num && strcmp(num, nz->nwords[k].num) != 0)
+		if (num && strcmp(num, x->num) != 0)
 			return NULL; /* two numbers: no reading */
-		num = nz->nwords[k].num;
+		num = x->num;
 	}
 	return num;
 }
