@@ -125,16 +125,7 @@ void es_jsonw_real(es_buf *b, double v)
 
 void es_jsonw_int(es_buf *b, long long v)
 {
-	char s[24];
-	size_t i = sizeof s;
-	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-	do {
-		s[--i] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (v < 0)
-		s[--i] = '-';
-	es_buf_add(b, s + i, sizeof s - i);
+	es_buf_printf(b, "%lld", v);
 }
 
 void es_jsonw_json(es_buf *b, const json_t *v)
