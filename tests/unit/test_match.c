@@ -620,7 +620,7 @@ static void test_index_damaged_sections_read_in_bounds(void **state)
 static void test_termcache(void **state)
 {
 	(void)state;
-	es_termcache *c = es_termcache_new();
+	es_termcache *c = es_termcache_new(1u << 20);
 	assert_non_null(c);
 	const uint32_t *ids;
 	size_t n;
@@ -659,6 +659,20 @@ static void test_termcache(void **state)
 	assert_true(es_termcache_get(c, '1', w, (size_t)l, &ids, &n));
 	assert_int_equal(n, 1);
 	assert_int_equal(ids[0], 199999);
+	es_termcache_free(c);
+	/* a budget of ids: what would pass it forgets the rest first, and a
+	 * result larger than the whole budget is not kept */
+	c = es_termcache_new(16);
+	assert_non_null(c);
+	uint32_t many[17] = {0};
+	es_termcache_put(c, 'A', "bank", 4, many, 10);
+	assert_true(es_termcache_get(c, 'A', "bank", 4, &ids, &n));
+	es_termcache_put(c, 'A', "banks", 5, many, 10);
+	assert_false(es_termcache_get(c, 'A', "bank", 4, &ids, &n));
+	assert_true(es_termcache_get(c, 'A', "banks", 5, &ids, &n));
+	assert_int_equal(n, 10);
+	es_termcache_put(c, 'B', "bank", 4, many, 17);
+	assert_false(es_termcache_get(c, 'B', "bank", 4, &ids, &n));
 	es_termcache_free(c);
 }
 

@@ -193,6 +193,84 @@ static void test_alignment_reported(void **state)
 	assert_int_equal(es_compare_names(nz, "\xc3", "x", ES_TYPE_UNKNOWN, &s, al, 16, &n, &err), ES_EENCODING);
 }
 
+/* The optimal string alignment distance of the whole table (insertions,
+ * deletions, substitutions, adjacent transpositions), for comparison. */
+static int full_osa(const char *a, int la, const char *b, int lb)
+{
+	int d[32][32];
+	for (int i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (int j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (int i = 1; i <= la; i++)
+		for (int j = 1; j <= lb; j++) {
+			int v = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	return d[la][lb];
+}
+
+/* Two spellings are similar exactly when they are within the edits their
+ * length allows (the scorer computes only a band of the table): checked
+ * against the whole table on random words of a few letters, so that most
+ * pairs are a few edits apart, and on each word's edits. */
+static void test_edit_limit_exact(void **state)
+{
+	(void)state;
+	unsigned long long x = 88172645463325252ull;
+	char a[32], b[32];
+	size_t near = 0;
+	for (int n = 0; n < 200000; n++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		int la = 3 + (int)(x % 14), lb;
+		for (int i = 0; i < la; i++)
+			a[i] = "abcd"[(x >> (8 + 2 * (i % 20))) & 3];
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		if (n % 2) {
+			/* up to four random edits of a */
+			memcpy(b, a, (size_t)la);
+			lb = la;
+			for (int e = (int)(x % 5); e > 0; e--) {
+				x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+				int at = (int)(x >> 8) % (lb ? lb : 1), op = (int)(x % 4);
+				if (op == 0 && lb > 1) {
+					memmove(b + at, b + at + 1, (size_t)(lb - at - 1));
+					lb--;
+				} else if (op == 1 && lb < 30) {
+					memmove(b + at + 1, b + at, (size_t)(lb - at));
+					b[at] = "abcd"[(x >> 20) & 3];
+					lb++;
+				} else if (op == 2 && at + 1 < lb) {
+					char t = b[at];
+					b[at] = b[at + 1];
+					b[at + 1] = t;
+				} else {
+					b[at] = "abcd"[(x >> 20) & 3];
+				}
+			}
+		} else {
+			lb = 3 + (int)(x % 14);
+			for (int i = 0; i < lb; i++)
+				b[i] = "abcd"[(x >> (8 + 2 * (i % 20))) & 3];
+		}
+		int L = la > lb ? la : lb, m = la < lb ? la : lb;
+		int d = full_osa(a, la, b, lb);
+		bool same = la == lb && memcmp(a, b, (size_t)la) == 0;
+		bool want = same || (m >= ES_SCORE_MIN_TYPO_LEN && d <= ES_SCORE_MAX_EDITS(L));
+		double sim = es_score_str_sim(a, la, b, lb);
+		if ((sim > 0) != want)
+			fail_msg("%.*s / %.*s: distance %d, similarity %.3f", la, a, lb, b, d, sim);
+		near += !same && want;
+	}
+	assert_true(near > 10000); /* the test saw many pairs within the limit */
+}
+
 static void test_bound_is_an_upper_bound(void **state)
 {
 	(void)state;
@@ -221,6 +299,7 @@ int main(void)
 		cmocka_unit_test(test_calibrated_across_lengths),
 		cmocka_unit_test(test_alignment_reported),
 		cmocka_unit_test(test_bound_is_an_upper_bound),
+		cmocka_unit_test(test_edit_limit_exact),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1453,6 +1453,16 @@ const es_ix_post *es_index_term_postings(const es_index *ix, uint32_t term, uint
 	return ix->post + ix->term[term].start;
 }
 
+uint32_t es_index_term_start(const es_index *ix, uint32_t term)
+{
+	return term < ix->h->count[S_TERM] ? ix->term[term].start : 0;
+}
+
+const es_ix_post *es_index_postings_at(const es_index *ix, uint32_t start, uint32_t len)
+{
+	return (uint64_t)start + len <= ix->h->count[S_POST] ? ix->post + start : NULL;
+}
+
 double es_index_idf(const es_index *ix, uint32_t df)
 {
 	return idf_of((double)(ix->h->n_docs ? ix->h->n_docs : 1), df);

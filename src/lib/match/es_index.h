@@ -219,6 +219,11 @@ bool es_index_has_any_key(const es_index *ix, const uint64_t *keys, size_t nk);
 
 /* Postings of a term. */
 const es_ix_post *es_index_term_postings(const es_index *ix, uint32_t term, uint32_t *len);
+/* Where a term's postings start: es_index_postings_at(ix, start, len) gives
+ * them back without reading the term's record (for terms kept across
+ * queries); NULL when out of range. */
+uint32_t es_index_term_start(const es_index *ix, uint32_t term);
+const es_ix_post *es_index_postings_at(const es_index *ix, uint32_t start, uint32_t len);
 /* The spellings of the listed word a posting (es_ix_post.np) points to:
  * its canonical form and its spelling as written, or for a pair of words
  * (POS_PAIR) their canonical forms written together, in buf (ES_TOK_LEN

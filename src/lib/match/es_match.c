@@ -23,6 +23,7 @@
 
 #include "es_arabic.h"
 #include "es_bigmem.h"
+#include "es_buf.h"
 #include "es_cjk.h"
 #include "es_index.h"
 #include "es_io.h"
@@ -38,6 +39,10 @@ const double ES_MATCH_DEFAULT_THRESHOLD = 0.84;
 #define COUNTRY_MISMATCH_FACTOR 0.95
 
 #define TERM_BUF 16384
+/* What a scratch keeps across queries (4 bytes each): the terms of the
+ * deletion variants of spellings, and the typo walks of words (memo_walk). */
+#define TERMCACHE_IDS (1u << 20)
+#define MEMO_IDS (1u << 22)
 
 /* The distinct terms one query word reaches: every one of them, however
  * many (a lost term would be a name the index never scores). */
@@ -55,6 +60,8 @@ typedef struct {
 	uint32_t epoch;
 	size_t n, n_terms;
 	es_termcache *cache; /* the deletion variants' terms of spellings seen before (NULL: none) */
+	es_termcache *memo;  /* typo walks of words seen twice before (memo_walk; NULL: none) */
+	es_vec mrec;         /* a typo walk's records while memo_walk makes them */
 } termset;
 
 /* Per-query work arrays, sized to the number of names; pooled so a shared
@@ -411,6 +418,8 @@ static void scratch_free(const es_matcher *m, scratch *s)
 	free(s->ts.pair[0]);
 	free(s->ts.pair[1]);
 	es_termcache_free(s->ts.cache);
+	es_termcache_free(s->ts.memo);
+	es_vec_free(&s->ts.mrec);
 	free(s);
 }
 
@@ -438,7 +447,8 @@ static scratch *scratch_get(es_matcher *m)
 	s->ts.pair[0] = malloc(TERM_BUF * sizeof *s->ts.pair[0]);
 	s->ts.pair[1] = malloc(TERM_BUF * sizeof *s->ts.pair[1]);
 	s->ts.n_terms = nterms;
-	s->ts.cache = es_termcache_new(); /* (none: every lookup goes to the index) */
+	s->ts.cache = es_termcache_new(TERMCACHE_IDS); /* (none: every lookup goes to the index) */
+	s->ts.memo = es_termcache_new(MEMO_IDS);       /* (none: every walk reads the terms) */
 	if (!s->na || !s->touched || !s->cand || !s->qt || !s->ts.id || !s->ts.mark || !s->ts.buf || !s->ts.pair[0] ||
 	    !s->ts.pair[1]) {
 		scratch_free(m, s);
@@ -668,19 +678,59 @@ static bool term_misses(const es_index *ix, const es_stok *t, const es_ix_post *
 	return true;
 }
 
-/* The postings of cn terms (cp/cl, the terms' ids in id_of) of one walk,
- * copied in order into runs of FLAT (one sequential read of each term's
- * postings, then a plain loop over the run); see hit_terms. A typo walk
- * (typo: its query word) leaves out the terms that cannot align with it
- * (term_misses) and have no name with an initial that a query word (first
- * letters qletters, es_index_letter_bit) may align with. */
-static void hit_chunk(const es_index *ix, scratch *s, size_t *nt, const termset *ts, const uint32_t *id_of,
-		      const es_ix_post *const *cp, const uint32_t *cl, size_t cn, uint32_t n_names, uint8_t tok,
-		      float w, float factor, float wmin_new, const es_stok *typo, uint32_t qletters)
+/* One walk's postings on their way to hit_postings: copied in order into
+ * runs of FLAT (one sequential read of each term's postings, then a plain
+ * loop over the run). */
+struct run {
+	scratch *s;
+	size_t *nt;
+	uint32_t n_names;
+	uint8_t tok;
+	float w, factor, wmin_new; /* as in hit_terms */
+	size_t n;
+	es_ix_post p[256];
+};
+
+static void run_start(struct run *r, scratch *s, size_t *nt, const es_index *ix, uint8_t tok, float w, float factor,
+		      float wmin_new)
 {
-	enum { FLAT = 256 };
-	es_ix_post run[FLAT];
-	size_t nr = 0;
+	r->s = s;
+	r->nt = nt;
+	r->n_names = (uint32_t)es_index_n_names(ix);
+	r->tok = tok;
+	r->w = w;
+	r->factor = factor;
+	r->wmin_new = wmin_new;
+	r->n = 0;
+}
+
+static void run_flush(struct run *r)
+{
+	hit_postings(r->s, r->nt, r->p, r->n, r->n_names, r->tok, r->w, r->factor, r->wmin_new);
+	r->n = 0;
+}
+
+static void run_add(struct run *r, const es_ix_post *p, uint32_t len)
+{
+	enum { FLAT = sizeof r->p / sizeof r->p[0] };
+	for (uint32_t k = 0; k < len;) {
+		size_t take = len - k < FLAT - r->n ? len - k : FLAT - r->n;
+		memcpy(r->p + r->n, p + k, take * sizeof *p);
+		r->n += take;
+		k += (uint32_t)take;
+		if (r->n == FLAT)
+			run_flush(r);
+	}
+}
+
+/* The postings of cn terms (cp/cl, the terms' ids in id_of) of one walk, in
+ * order; see hit_terms. A typo walk (typo: its query word) leaves out the
+ * terms that cannot align with it (term_misses) and have no name with an
+ * initial that a query word (first letters qletters, es_index_letter_bit)
+ * may align with. */
+static void hit_chunk(const es_index *ix, struct run *r, const termset *ts, const uint32_t *id_of,
+		      const es_ix_post *const *cp, const uint32_t *cl, size_t cn, const es_stok *typo, uint32_t qletters)
+{
 	for (size_t t = 0; t < cn; t++) {
 		/* a term this query word walked already (its own spelling is also
 		 * among the terms of its deletions) adds nothing: its names have
@@ -692,18 +742,8 @@ static void hit_chunk(const es_index *ix, scratch *s, size_t *nt, const termset 
 		if (typo && cl[t] >= TYPO_CHECK_MIN && !(es_index_term_initials(ix, id_of[t]) & qletters) &&
 		    term_misses(ix, typo, cp[t]))
 			continue;
-		for (uint32_t k = 0; k < cl[t];) {
-			size_t take = cl[t] - k < FLAT - nr ? cl[t] - k : FLAT - nr;
-			memcpy(run + nr, cp[t] + k, take * sizeof *run);
-			nr += take;
-			k += (uint32_t)take;
-			if (nr == FLAT) {
-				hit_postings(s, nt, run, nr, n_names, tok, w, factor, wmin_new);
-				nr = 0;
-			}
-		}
+		run_add(r, cp[t], cl[t]);
 	}
-	hit_postings(s, nt, run, nr, n_names, tok, w, factor, wmin_new);
 }
 
 /* The terms of the keys add_pair looks up for a and b (all of them when
@@ -738,7 +778,8 @@ static size_t pair_terms(const es_index *ix, es_termcache *tc, const es_stok *a,
 static void hit_terms(const es_index *ix, scratch *s, size_t *nt, termset *ts, uint8_t tok, float w,
 		      float factor, float wmin_new, const es_stok *typo, uint32_t qletters)
 {
-	uint32_t n_names = (uint32_t)es_index_n_names(ix);
+	struct run r;
+	run_start(&r, s, nt, ix, tok, w, factor, wmin_new);
 	/* Each step is a random access (term record, postings, accumulator):
 	 * terms go in chunks whose records are fetched together, then their
 	 * postings, then (hit_chunk) the accumulators. Terms and postings keep
@@ -755,8 +796,124 @@ static void hit_terms(const es_index *ix, scratch *s, size_t *nt, termset *ts, u
 			if (cl[t])
 				__builtin_prefetch(cp[t]);
 		}
-		hit_chunk(ix, s, nt, ts, ts->id + c0, cp, cl, cn, n_names, tok, w, factor, wmin_new, typo, qletters);
+		hit_chunk(ix, &r, ts, ts->id + c0, cp, cl, cn, typo, qletters);
 	}
+	run_flush(&r);
+}
+
+/* ---- typo walks kept across queries ------------------------------------
+ * The plain walk (hit_terms) reads each term's record and marks and, for a
+ * term with many postings, its spelling (term_misses), at every query; a
+ * word a stream repeats (legal forms, company words, given names: 78% of
+ * the words of bench_match's names) walks the same terms each time. So from
+ * a word's second walk of a kind on (the first goes the plain way: many
+ * words come once), the walk is kept as records of the terms it walks
+ * (MEMO_REC u32 each: where their postings start, how many, with
+ * MEMO_MISSES when the term misses the word, term_misses, now asked of every
+ * term; and the letters of its names' initials, as the plain walk asks).
+ * The records leave out what the word's earlier walks take: the terms of its
+ * own spellings (the first pass) and, for a deletion-2 walk, those of its
+ * deletion-1 walk. The first pass's pair terms (the word written with a
+ * neighbour) may come again, which adds nothing: hit_postings counts a query
+ * word and a listed position once, and a name they left out then is left out
+ * now (wmin only grows from walk to walk). Terms come in the plain walk's
+ * order, so the sums are made the same way. */
+enum { MEMO_REC = 3, MEMO_MISSES = 0x80000000u };
+
+/* The records of query word t's walk (WALK_DEL1 or WALK_DEL2) into ts->mrec. */
+static bool memo_make(const es_index *ix, termset *ts, const es_stok *t, bool two, int how)
+{
+	termset_clear(ts);
+	add_word(ix, ts, t->canon, t->canon_len, false, SIZE_MAX);
+	if (two)
+		add_word(ix, ts, t->text, t->text_len, false, SIZE_MAX);
+	if (how == WALK_DEL2) {
+		add_dels1(ix, ts, t->canon, t->canon_len);
+		if (two)
+			add_dels1(ix, ts, t->text, t->text_len);
+	}
+	size_t from = ts->n;
+	if (how == WALK_DEL1) {
+		add_dels1(ix, ts, t->canon, t->canon_len);
+		if (two)
+			add_dels1(ix, ts, t->text, t->text_len);
+	} else {
+		add_dels2(ix, ts, t->canon, t->canon_len, true, ES_INDEX_DEL2_MIN);
+		if (two)
+			add_dels2(ix, ts, t->text, t->text_len, true, ES_INDEX_DEL2_MIN);
+	}
+	es_vec *v = &ts->mrec;
+	v->n = 0;
+	v->oom = false;
+	for (size_t k = from; k < ts->n; k++) {
+		uint32_t id = ts->id[k], len;
+		const es_ix_post *p = es_index_term_postings(ix, id, &len);
+		if (!len || len >= MEMO_MISSES)
+			continue;
+		bool misses = term_misses(ix, t, p);
+		uint32_t initials = es_index_term_initials(ix, id);
+		if (misses && !initials)
+			continue; /* walked by no query */
+		if (!es_vec_reserve(v, sizeof(uint32_t), v->n + MEMO_REC))
+			return false;
+		uint32_t *r = (uint32_t *)v->data + v->n;
+		r[0] = es_index_term_start(ix, id);
+		r[1] = len | (misses ? MEMO_MISSES : 0);
+		r[2] = initials;
+		v->n += MEMO_REC;
+	}
+	return true;
+}
+
+/* Query word t's typo walk (WALK_DEL1 or WALK_DEL2) from its records (as
+ * hit_terms with typo t would walk it): false when it has none yet (the
+ * caller walks the plain way). */
+static bool memo_walk(const es_index *ix, scratch *s, size_t *nt, const es_stok *t, int how, float w, float factor,
+		      float wmin_new, uint8_t tok, uint32_t qletters)
+{
+	termset *ts = &s->ts;
+	if (!ts->memo)
+		return false;
+	char key[2 * ES_TOK_LEN + 1];
+	bool two = t->text_len != t->canon_len || memcmp(t->text, t->canon, t->canon_len) != 0;
+	size_t kl = t->canon_len;
+	memcpy(key, t->canon, kl);
+	if (two) {
+		key[kl++] = '\0';
+		memcpy(key + kl, t->text, t->text_len);
+		kl += t->text_len;
+	}
+	char kind = how == WALK_DEL1 ? 'A' : 'B', once = how == WALK_DEL1 ? 'a' : 'b';
+	const uint32_t *rec;
+	size_t n;
+	if (!es_termcache_get(ts->memo, kind, key, kl, &rec, &n)) {
+		if (!es_termcache_get(ts->memo, once, key, kl, &rec, &n)) {
+			es_termcache_put(ts->memo, once, key, kl, NULL, 1);
+			return false;
+		}
+		if (!memo_make(ix, ts, t, two, how))
+			return false;
+		rec = ts->mrec.data;
+		n = ts->mrec.n;
+		es_termcache_put(ts->memo, kind, key, kl, rec, n);
+	}
+	struct run r;
+	run_start(&r, s, nt, ix, tok, w, factor, wmin_new);
+	enum { AHEAD = 8 * MEMO_REC };
+	for (size_t k = 0; k < n && k < AHEAD; k += MEMO_REC)
+		__builtin_prefetch(es_index_postings_at(ix, rec[k], 0));
+	for (size_t k = 0; k < n; k += MEMO_REC) {
+		if (k + AHEAD < n)
+			__builtin_prefetch(es_index_postings_at(ix, rec[k + AHEAD], 0));
+		uint32_t len = rec[k + 1] & ~MEMO_MISSES;
+		if ((rec[k + 1] & MEMO_MISSES) && !(rec[k + 2] & qletters))
+			continue;
+		const es_ix_post *p = es_index_postings_at(ix, rec[k], len);
+		if (p)
+			run_add(&r, p, len);
+	}
+	run_flush(&r);
+	return true;
 }
 
 static bool near_spelling_keys(const es_index *ix, const char *c, size_t cl)
@@ -1162,20 +1319,6 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 		size_t i = walks[k].i;
 		const es_stok *t = &q->st[i];
 		bool two = t->text_len != t->canon_len || memcmp(t->text, t->canon, t->canon_len) != 0;
-		termset_clear(ts);
-		if (walks[k].how == WALK_DEL1) {
-			add_dels1(ix, ts, t->canon, t->canon_len);
-			if (two)
-				add_dels1(ix, ts, t->text, t->text_len);
-		} else if (walks[k].how == WALK_DEL2) {
-			add_dels2(ix, ts, t->canon, t->canon_len, true, ES_INDEX_DEL2_MIN);
-			if (two)
-				add_dels2(ix, ts, t->text, t->text_len, true, ES_INDEX_DEL2_MIN);
-		} else {
-			/* a given name reaches the other names of its class (Bill: William) */
-			uint64_t ck = es_index_class_key(t->cls);
-			add_keys(ix, ts, &ck, 1);
-		}
 		ts->wstamp = ts->wbase + 1 + (uint32_t)i;
 		/* A deletion walk leaves out the terms whose spelling str_sim
 		 * puts at 0 from both of the word's spellings (term_misses): a
@@ -1218,6 +1361,22 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 						      (!(t->lex & ES_LX_GIVEN) || key_token(t, any))
 					      ? t
 					      : NULL;
+		if (typo && memo_walk(ix, s, &nt, t, walks[k].how, qw[i], sfrom[k] * 1.0001f, wmin[k], (uint8_t)i, qletters))
+			continue;
+		termset_clear(ts);
+		if (walks[k].how == WALK_DEL1) {
+			add_dels1(ix, ts, t->canon, t->canon_len);
+			if (two)
+				add_dels1(ix, ts, t->text, t->text_len);
+		} else if (walks[k].how == WALK_DEL2) {
+			add_dels2(ix, ts, t->canon, t->canon_len, true, ES_INDEX_DEL2_MIN);
+			if (two)
+				add_dels2(ix, ts, t->text, t->text_len, true, ES_INDEX_DEL2_MIN);
+		} else {
+			/* a given name reaches the other names of its class (Bill: William) */
+			uint64_t ck = es_index_class_key(t->cls);
+			add_keys(ix, ts, &ck, 1);
+		}
 		hit_terms(ix, s, &nt, ts, (uint8_t)i, qw[i], sfrom[k] * 1.0001f, wmin[k], typo, qletters);
 	}
 	/* the next query's stamps */

@@ -31,23 +31,38 @@
 #define PARTICLE_ORDER 0.75    /* the words around "bin" swapped: another person */
 #define CONTAIN_UNKNOWN 3      /* words other than branch words a branch marker may bring */
 
-/* Optimal string alignment distance, or k + 1 as soon as it exceeds k. */
+/* The classes (byte & 31) of the bytes of s[0..n), as bits. */
+static uint32_t byte_set(const char *s, int n)
+{
+	uint32_t m = 0;
+	for (int i = 0; i < n; i++)
+		m |= 1u << ((unsigned char)s[i] & 31);
+	return m;
+}
+
+/* Optimal string alignment distance, or k + 1 as soon as it exceeds k. Only
+ * the band |i - j| <= k of the table is computed (a cell outside it is more
+ * than k: at least |i - j|), so a call costs about (2k + 1) cells per letter;
+ * the cells just outside the band read as k + 1. */
 static int osa(const char *a, int la, const char *b, int lb, int k)
 {
-	if (la - lb > k || lb - la > k)
+	if (la - lb > k || lb - la > k || lb > ES_TOK_LEN * 2)
 		return k + 1;
-	int d0[ES_TOK_LEN * 2 + 2], d1[ES_TOK_LEN * 2 + 2], d2[ES_TOK_LEN * 2 + 2];
+	/* an edit adds or takes at most one byte (of 32 classes) to or from the
+	 * set a string has: sets more than 2k apart are more than k edits */
+	if (__builtin_popcount(byte_set(a, la) ^ byte_set(b, lb)) > 2 * k)
+		return k + 1;
+	const int out = k + 1;
+	int d0[ES_TOK_LEN * 2 + 3], d1[ES_TOK_LEN * 2 + 3], d2[ES_TOK_LEN * 2 + 3];
 	int *pp = d0, *p = d1, *c = d2;
-	if (lb > ES_TOK_LEN * 2)
-		return k + 1;
-	for (int j = 0; j <= lb; j++)
-		p[j] = j;
+	for (int j = 0; j <= lb + 1; j++)
+		p[j] = j <= k ? j : out;
 	for (int i = 1; i <= la; i++) {
-		c[0] = i;
-		int rowmin = c[0];
-		for (int j = 1; j <= lb; j++) {
-			int cost = a[i - 1] != b[j - 1];
-			int v = p[j - 1] + cost;
+		int lo = i - k > 1 ? i - k : 1, hi = i + k < lb ? i + k : lb;
+		c[lo - 1] = lo == 1 ? i : out;
+		int rowmin = c[lo - 1];
+		for (int j = lo; j <= hi; j++) {
+			int v = p[j - 1] + (a[i - 1] != b[j - 1]);
 			if (p[j] + 1 < v)
 				v = p[j] + 1;
 			if (c[j - 1] + 1 < v)
@@ -58,6 +73,7 @@ static int osa(const char *a, int la, const char *b, int lb, int k)
 			if (v < rowmin)
 				rowmin = v;
 		}
+		c[hi + 1] = out;
 		if (rowmin > k)
 			return k + 1;
 		int *t = pp;
@@ -65,7 +81,7 @@ static int osa(const char *a, int la, const char *b, int lb, int k)
 		p = c;
 		c = t;
 	}
-	return p[lb];
+	return p[lb] <= k ? p[lb] : k + 1;
 }
 
 /* Whether two strings of one length differ only by two adjacent letters

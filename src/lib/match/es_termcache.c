@@ -8,8 +8,6 @@
 #include "es_map64.h"
 
 /* The budget: term ids and entries; past either, everything is forgotten. */
-#define MAX_IDS (1u << 20)
-#define MAX_ENTRIES (1u << 16)
 
 struct entry {
 	uint32_t str, start, n; /* spelling at strs + str (kind first); ids[start..start+n) */
@@ -23,15 +21,18 @@ struct es_termcache {
 	es_buf strs;
 	uint32_t *ids;
 	size_t n_ids;
+	size_t max_ids, max_ent; /* the budget */
 };
 
-es_termcache *es_termcache_new(void)
+es_termcache *es_termcache_new(size_t max_ids)
 {
 	es_termcache *c = calloc(1, sizeof *c);
 	if (!c)
 		return NULL;
-	c->ent = malloc(MAX_ENTRIES * sizeof *c->ent);
-	c->ids = malloc(MAX_IDS * sizeof *c->ids);
+	c->max_ids = max_ids;
+	c->max_ent = max_ids / 16 ? max_ids / 16 : 1;
+	c->ent = malloc(c->max_ent * sizeof *c->ent);
+	c->ids = malloc((max_ids ? max_ids : 1) * sizeof *c->ids);
 	if (!c->ent || !c->ids) {
 		es_termcache_free(c);
 		return NULL;
@@ -86,9 +87,9 @@ static void forget(es_termcache *c)
 
 void es_termcache_put(es_termcache *c, char kind, const char *s, size_t len, const uint32_t *ids, size_t n)
 {
-	if (len + 1 > UINT16_MAX || (ids && n > MAX_IDS))
+	if (len + 1 > UINT16_MAX || (ids && n > c->max_ids))
 		return;
-	if (c->n_ent == MAX_ENTRIES || (ids && c->n_ids + n > MAX_IDS))
+	if (c->n_ent == c->max_ent || (ids && c->n_ids + n > c->max_ids))
 		forget(c);
 	uint64_t k = key_of(kind, s, len);
 	bool fresh = false;

@@ -15,7 +15,8 @@
 
 typedef struct es_termcache es_termcache;
 
-es_termcache *es_termcache_new(void);
+/* A cache of at most max_ids ids in all (and max_ids / 16 results). */
+es_termcache *es_termcache_new(size_t max_ids);
 void es_termcache_free(es_termcache *c);
 
 /* The result stored for (kind, s[0..len)): true with *ids (NULL for a
