@@ -674,7 +674,8 @@ static void weigh_name(builder *b, es_ix_name *nm, double n_docs)
 		st[k].flags = t[k].flags;
 	}
 	es_score_weigh(st, n, idf);
-	/* containable: not a person; a distinctive word at least as rare as
+	/* containable: not a person; the words a containment needs
+	 * (es_score_containable); a distinctive word at least as rare as
 	 * ES_INDEX_CONTAIN_MAX_DF names make it and not common in bank and state
 	 * names (common_words.txt), or none at all */
 	bool any_dist = false, rare = false;
@@ -687,7 +688,7 @@ static void weigh_name(builder *b, es_ix_name *nm, double n_docs)
 			rare = true;
 	}
 	const es_ix_entity *ne = (const es_ix_entity *)b->v[S_ENT].s + nm->entity;
-	nm->containable = ne->type != ES_TYPE_PERSON && (rare || !any_dist);
+	nm->containable = ne->type != ES_TYPE_PERSON && (rare || !any_dist) && es_score_containable(st, n);
 	double wsum = 0;
 	for (size_t k = 0; k < n; k++) {
 		t[k].w = st[k].w;

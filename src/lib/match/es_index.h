@@ -47,9 +47,10 @@
  * 26: each term has the first letters of its names' initials, so a typo
  * walk may leave out the terms that cannot align; 27-29: each name's
  * weight of long words, whether it is plain, its heaviest word, for the
- * matcher's first bound), so a cached index built
+ * matcher's first bound; 30: a name without the words a containment needs
+ * is not containable), so a cached index built
  * before is rebuilt rather than trusted. */
-#define ES_INDEX_VERSION 29
+#define ES_INDEX_VERSION 30
 
 typedef struct {
 	uint32_t entry_id, list, name, lic_req, lic_pol, frn, start_date, end_date;
@@ -72,8 +73,9 @@ typedef struct {
 	float wfree;      /* weight of tokens without keys of their own (may align anyway) */
 	uint8_t maxlen;   /* longest spelling of a word (canon or text; not initials, numbers) */
 	uint8_t containable; /* a query may contain this name (es_score_info.contains): not a
-				person, and a word found in at most ES_INDEX_CONTAIN_MAX_DF
-				names, or no distinctive word at all */
+				person, the words a containment needs (es_score_containable),
+				and a word found in at most ES_INDEX_CONTAIN_MAX_DF names, or no
+				distinctive word at all */
 	uint8_t ukmin, ukmax; /* shortest and longest spelling of a word without keys of
 				 its own (legal form, stopword, generic word; not an
 				 initial), 0 when there is none: which query words

@@ -1310,9 +1310,11 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 				rest += qw[walks[k].i];
 			}
 			double miss = wq - rest - nearw - wfar;
-			wmin[k] = miss > 0 && threshold < 0.9999
-					  ? (float)(threshold * uq * miss / (2.0 * (1.0 - threshold)) * 0.999 - 1e-3)
-					  : 0.0f;
+			/* (the query's initials add their weight to a name's: xinit) */
+			double wneed = miss > 0 && threshold < 0.9999
+					       ? threshold * uq * miss / (2.0 * (1.0 - threshold)) * 0.999 - 1e-3 - xinit * 1.0001
+					       : 0.0;
+			wmin[k] = wneed > 0 ? (float)wneed : 0.0f;
 		}
 	}
 	for (size_t k = 0; k < nw; k++) {

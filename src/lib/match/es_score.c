@@ -395,14 +395,34 @@ static bool same_word(const es_stok *a, const es_stok *b)
  * Office, Campus) up to CONTAIN_UNKNOWN other words (its place: "Zhuhai
  * Campus"). A listed name must have two such words, one of them distinctive,
  * or three generic ones ("Beijing Institute of Technology"). */
+static bool core_word(const es_stok *t)
+{
+	return (t->kind == ES_TK_WORD || t->kind == ES_TK_NUM || t->kind == ES_TK_GENERIC) && !(t->flags & ES_TF_PAREN);
+}
+
+static bool enough_core(size_t core, size_t distinctive)
+{
+	return core >= 2 && (distinctive > 0 || core >= 3);
+}
+
+bool es_score_containable(const es_stok *l, size_t nl)
+{
+	size_t core = 0, distinctive = 0;
+	for (size_t j = 0; j < nl; j++)
+		if (core_word(&l[j])) {
+			core++;
+			distinctive += l[j].kind != ES_TK_GENERIC;
+		}
+	return enough_core(core, distinctive);
+}
+
 static bool contains_listed(const es_stok *q, size_t nq, const es_stok *l, size_t nl, const int *qm,
 			    const int *lm, const double *ls)
 {
 	size_t core = 0, distinctive = 0;
 	for (size_t j = 0; j < nl; j++) {
 		uint8_t k = l[j].kind;
-		bool is_core = (k == ES_TK_WORD || k == ES_TK_NUM || k == ES_TK_GENERIC) && !(l[j].flags & ES_TF_PAREN);
-		if (!is_core) {
+		if (!core_word(&l[j])) {
 			if (lm[j] == -1 && (k == ES_TK_WORD || k == ES_TK_NUM || k == ES_TK_GENERIC || k == ES_TK_INITIAL) &&
 			    !(l[j].flags & ES_TF_PAREN))
 				return false;
@@ -414,7 +434,7 @@ static bool contains_listed(const es_stok *q, size_t nq, const es_stok *l, size_
 		if (k != ES_TK_GENERIC)
 			distinctive++;
 	}
-	if (core < 2 || (distinctive == 0 && core < 3))
+	if (!enough_core(core, distinctive))
 		return false;
 	size_t lo = nq, hi = 0, extra = 0, unknown[2] = {0, 0};
 	bool marker[2] = {false, false}; /* before and after the run */

@@ -72,6 +72,12 @@ typedef struct {
  * default threshold, a match for a person to review, never a strong one. */
 #define ES_SCORE_CONTAINS 0.85
 
+/* Whether listed tokens have the words a containment needs (es_score.c):
+ * two words, numbers or generic words outside parentheses, one of them a
+ * word or number, or three generic words. A name without them is contained
+ * in no query. */
+bool es_score_containable(const es_stok *l, size_t nl);
+
 /* Per-query memo of token similarities: a query meets the same listed words
  * in many candidate names. Owned by the caller; clear with epoch++. */
 #define ES_SIM_CACHE_SIZE 8192
