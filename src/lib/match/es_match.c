@@ -1418,6 +1418,12 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 	xinit = xinit * 1.0001 + (q_initial ? 1e-6 : 0);
 	/* the scorer's conflict counts in the bounds of a query of words with no initial */
 	bool conflict = any && !q_initial;
+	double nearfar = 0; /* the weight of the query's near words and far words (positions < 32) */
+	for (uint32_t bits = nearmask; bits; bits &= bits - 1)
+		nearfar += qw[__builtin_ctz(bits)];
+	for (uint32_t bits = farmask; bits; bits &= bits - 1)
+		nearfar += qw[__builtin_ctz(bits)];
+	double mlo = wq - far_hi - nearfar - 1e-9, xadd = 1e-6 + xinit, ninit_w = (double)n_init * 1.0001;
 	size_t nn = 0;
 	for (size_t k = 0; k < nt; k++) {
 		if (k + 16 < nt) {
@@ -1429,17 +1435,23 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 		const es_ix_hot *h = &hot[id];
 		double W = h->wsum, M = h->wfree + a->m;
 		if (!(h->containable && M >= W * 0.9999 - 1e-6)) {
+			/* first with every near and far word and every long word
+			 * counted as aligned and no conflict: above the bound below,
+			 * and enough to leave out most names */
+			double Wb = W + xinit, Mh = (M + h->wlong) * 1.0001 + xadd;
+			if (q_initial)
+				Mh += ninit_w * h->wmax;
+			if (es_score_bound_below(Wb, Mh, mlo - a->acc, h->person, 0.0, threshold - 1e-6))
+				continue;
 			double m0 = wq - a->acc - far_hi;
 			for (uint32_t bits = nearmask & ~a->qmask; bits; bits &= bits - 1)
 				m0 -= qw[__builtin_ctz(bits)];
 			for (uint32_t bits = farmask & ~a->qmask; bits; bits &= bits - 1)
 				m0 -= qw[__builtin_ctz(bits)];
 			bool far = far_lengths(h->maxlen, qmaxw);
-			double Mb = (far ? M + h->wlong : M) * 1.0001 + 1e-6, Wb = W;
-			if (q_initial) {
+			double Mb = (far ? M + h->wlong : M) * 1.0001 + 1e-6;
+			if (q_initial)
 				Mb += (double)n_init * h->wmax * 1.0001 + xinit;
-				Wb = W + xinit;
-			}
 			double c = conflict && h->plain ? conflict_min(m0, W - h->wfree - a->r - (far ? h->wlong : 0), h->person) : 0;
 			if (es_score_bound_below(Wb, Mb, m0, h->person, c, threshold - 1e-6))
 				continue;
