@@ -13,6 +13,7 @@
 #include "es_match.h"
 #include "es_normalize.h"
 #include "es_score.h"
+#include "es_text.h"
 
 static es_normalizer *nz;
 
@@ -217,7 +218,8 @@ static int full_osa(const char *a, int la, const char *b, int lb)
 }
 
 /* Two spellings are similar exactly when they are within the edits their
- * length allows (the scorer computes only a band of the table): checked
+ * length allows (the scorer computes only a band of the table), and
+ * es_text_within1 tells 0, 1 and more edits apart: checked
  * against the whole table on random words of a few letters, so that most
  * pairs are a few edits apart, and on each word's edits. */
 static void test_edit_limit_exact(void **state)
@@ -266,6 +268,9 @@ static void test_edit_limit_exact(void **state)
 		double sim = es_score_str_sim(a, la, b, lb);
 		if ((sim > 0) != want)
 			fail_msg("%.*s / %.*s: distance %d, similarity %.3f", la, a, lb, b, d, sim);
+		int w1 = es_text_within1(a, (size_t)la, b, (size_t)lb);
+		if (w1 != (d < 2 ? d : 2))
+			fail_msg("%.*s / %.*s: distance %d, within1 %d", la, a, lb, b, d, w1);
 		near += !same && want;
 	}
 	assert_true(near > 10000); /* the test saw many pairs within the limit */

@@ -45,14 +45,17 @@ static inline int es_text_within1(const char *a, size_t la, const char *b, size_
 		i++;
 	if (i == lb)
 		return la == lb ? 0 : 1;
-	if (la == lb) {
-		if (memcmp(a + i + 1, b + i + 1, la - i - 1) == 0)
-			return 1;
-		if (i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i] && memcmp(a + i + 2, b + i + 2, la - i - 2) == 0)
-			return 1;
-		return 2;
+	/* then the common suffix: what differs is a[i..sa) and b[i..sb) */
+	size_t sa = la, sb = lb;
+	while (sb > i && a[sa - 1] == b[sb - 1]) {
+		sa--;
+		sb--;
 	}
-	return memcmp(a + i + 1, b + i, lb - i) == 0 ? 1 : 2;
+	if (la != lb)
+		return sb == i ? 1 : 2; /* a[i] left out */
+	if (sa - i == 1)
+		return 1; /* a substitution */
+	return sa - i == 2 && a[i] == b[i + 1] && a[i + 1] == b[i] ? 1 : 2; /* or two letters swapped */
 }
 
 /* The next line after *cursor that is neither empty nor a '#' comment,

@@ -602,35 +602,41 @@ static void add_pair(const es_index *ix, termset *ts, const es_stok *a, const es
 static void hit_postings(scratch *s, size_t *nt, const es_ix_post *p, size_t n, uint32_t n_names, uint8_t tok,
 			 float w, float factor, float wmin_new)
 {
+	/* (the scratch's fields in locals: the stores below may not alias them) */
+	name_acc *na = s->na;
+	uint32_t *touched = s->touched, epoch = s->epoch, tbit = tok < 32 ? 1u << tok : 0;
+	size_t ntouched = *nt;
 	/* the accumulators are random accesses: fetch them PREFETCH postings ahead */
 	enum { PREFETCH = 12 };
 	for (size_t k = 0; k < PREFETCH && k < n; k++)
 		if ((p[k].np >> 8) < n_names)
-			__builtin_prefetch(&s->na[p[k].np >> 8]);
+			__builtin_prefetch(&na[p[k].np >> 8]);
 	for (size_t k = 0; k < n; k++) {
-		if (k + PREFETCH < n && (p[k + PREFETCH].np >> 8) < n_names)
-			__builtin_prefetch(&s->na[p[k + PREFETCH].np >> 8]);
-		uint32_t id = p[k].np >> 8, pos = p[k].np & 0xff;
+		if (k + PREFETCH < n) {
+			uint32_t f = p[k + PREFETCH].np >> 8;
+			__builtin_prefetch(&na[f < n_names ? f : 0]);
+		}
+		const es_ix_post x = p[k];
+		uint32_t id = x.np >> 8, pos = x.np & 0xff;
 		if (id >= n_names)
 			continue; /* a damaged posting (es_index_load does not check each) */
-		name_acc *a = &s->na[id];
-		if (a->stamp != s->epoch) {
-			if (p[k].W != UINT16_MAX && es_ix_weight(p[k].W) < wmin_new)
+		name_acc *a = &na[id];
+		if (a->stamp != epoch) {
+			if (x.W != UINT16_MAX && es_ix_weight(x.W) < wmin_new)
 				continue;
-			a->stamp = s->epoch;
+			a->stamp = epoch;
 			a->acc = 0;
 			a->m = 0;
 			a->r = 0;
 			a->last = 255;
 			a->mask = 0;
 			a->qmask = 0;
-			s->touched[(*nt)++] = id;
+			touched[ntouched++] = id;
 		}
-		if (tok < 32 ? !(a->qmask >> tok & 1) : a->last != tok) {
+		if (tbit ? !(a->qmask & tbit) : a->last != tok) {
 			a->last = tok;
 			a->acc += w;
-			if (tok < 32)
-				a->qmask |= 1u << tok;
+			a->qmask |= tbit;
 		}
 		/* listed weight reached, each position once (a pair, or a
 		 * position past 64, may count twice: the bound only loosens) */
@@ -639,11 +645,13 @@ static void hit_postings(scratch *s, size_t *nt, const es_ix_post *p, size_t n, 
 		if ((pos & POS_PAIR) && p0 + 1 < 64)
 			bits |= 1ull << (p0 + 1);
 		if (!bits || (a->mask & bits) != bits) {
-			a->m += es_ix_weight(p[k].w) * factor;
-			a->r += es_ix_weight(p[k].w);
+			float lw = es_ix_weight(x.w);
+			a->m += lw * factor;
+			a->r += lw;
 			a->mask |= bits;
 		}
 	}
+	*nt = ntouched;
 }
 
 /* A typo walk checks a term's spelling against the query word only when
