@@ -37,6 +37,7 @@ typedef struct {
 #define KIND_LEAD 252 /* leading.txt: dropped only at the start of a name */
 #define KIND_CLASS2 253 /* "\1" + a romanization-class member after the spelling rules -> the class */ /* numbers.txt: a number word (canon: its digits) or "no" (the number marker) */
 #define LEGAL_FUZZY_MIN 6
+#define NEAR1_MAX 64    /* candidates near1_find gives before the caller tries every word */
 #define NUM_FUZZY_MIN 7 /* "rimera" (a name) is one edit from "primera" */
 #define TITLES_MAX 64
 
@@ -47,10 +48,17 @@ typedef struct {
 	uint64_t letters;  /* byte_mask(from): a word without one of them cannot hold it */
 } rule;
 
+/* The words of a list one edit from a token, found through deletions (a
+ * word and a token one substitution, insertion, deletion or swap apart
+ * share the word, the token or a one-letter deletion of each): the hashes
+ * of every word and of its one-letter deletions, sorted, each with the
+ * word's position, and where each hash starts (near1_find). */
 typedef struct {
-	uint32_t *pos;
-	uint32_t start[ES_TOK_LEN + 2];
-} len_order;
+	uint64_t *key;
+	uint32_t *word;
+	size_t n;
+	es_map64 at; /* key -> 1 + its first place in key[] */
+} near1;
 
 struct numword {
 	char w[ES_TOK_LEN];
@@ -73,7 +81,7 @@ struct es_normalizer {
 	/* one-word number words of >= NUM_FUZZY_MIN letters and their numbers,
 	 * for reading a typo in one ("TWELFHT") in a query */
 	es_vec nwords; /* of struct numword */
-	len_order lw_len, nw_len; /* lwords and nwords by length */
+	near1 lw_near, nw_near; /* lwords and nwords by their deletions */
 	/* titles.txt: words that weigh little at the start of a query */
 	char titles[TITLES_MAX][ES_TOK_LEN];
 	size_t n_titles;
@@ -87,34 +95,100 @@ struct es_normalizer {
 				 shadows ("pao", "doo"): words when hyphened to another */
 };
 
-/* The positions of a word list ordered by length (then position), and where
- * each length starts: the words one edit from a word of length l are those
- * of lengths l - 1 to l + 1, pos[start[l - 1] .. start[l + 2]). */
-static es_code len_order_build(len_order *o, const uint8_t *lens, size_t n, es_err *err)
+static uint64_t near1_key(const char *s, size_t len, size_t skip)
 {
-	free(o->pos);
-	o->pos = malloc((n ? n : 1) * sizeof *o->pos);
-	if (!o->pos)
+	char buf[ES_TOK_LEN];
+	if (skip < len) {
+		memcpy(buf, s, skip);
+		memcpy(buf + skip, s + skip + 1, len - skip - 1);
+		s = buf;
+		len--;
+	}
+	uint64_t h = es_hash(s, len);
+	return h ? h : 1; /* (es_map64 keys are never 0) */
+}
+
+struct near1_pair {
+	uint64_t key;
+	uint32_t word;
+};
+
+static int near1_cmp(const void *a, const void *b)
+{
+	const struct near1_pair *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->word < y->word ? -1 : x->word > y->word;
+}
+
+static void near1_free(near1 *o)
+{
+	free(o->key);
+	free(o->word);
+	es_map64_free(&o->at);
+	memset(o, 0, sizeof *o);
+}
+
+/* Words w[0..n) (lengths wl, each < ES_TOK_LEN) into o. */
+static es_code near1_build(near1 *o, const char *const *w, const size_t *wl, size_t n, es_err *err)
+{
+	near1_free(o);
+	size_t np = 0;
+	for (size_t i = 0; i < n; i++)
+		np += wl[i] + 1;
+	struct near1_pair *pr = malloc((np ? np : 1) * sizeof *pr);
+	o->key = malloc((np ? np : 1) * sizeof *o->key);
+	o->word = malloc((np ? np : 1) * sizeof *o->word);
+	if (!pr || !o->key || !o->word) {
+		free(pr);
 		return es_err_set(err, ES_ENOMEM, "out of memory");
-	uint32_t count[ES_TOK_LEN + 1] = {0};
+	}
+	np = 0;
 	for (size_t i = 0; i < n; i++)
-		count[lens[i]]++;
-	o->start[0] = 0;
-	for (size_t l = 0; l <= ES_TOK_LEN; l++)
-		o->start[l + 1] = o->start[l] + count[l];
-	uint32_t at[ES_TOK_LEN + 1];
-	memcpy(at, o->start, sizeof at);
-	for (size_t i = 0; i < n; i++)
-		o->pos[at[lens[i]]++] = (uint32_t)i;
+		for (size_t d = 0; d <= wl[i]; d++) /* d == wl[i]: the word itself */
+			pr[np++] = (struct near1_pair){near1_key(w[i], wl[i], d), (uint32_t)i};
+	qsort(pr, np, sizeof *pr, near1_cmp);
+	for (size_t i = 0; i < np; i++) {
+		if (o->n && o->key[o->n - 1] == pr[i].key && o->word[o->n - 1] == pr[i].word)
+			continue; /* ("ooo": one deletion, three times) */
+		if (!o->n || o->key[o->n - 1] != pr[i].key) {
+			uint32_t *slot = es_map64_slot(&o->at, pr[i].key, NULL);
+			if (!slot) {
+				free(pr);
+				return es_err_set(err, ES_ENOMEM, "out of memory");
+			}
+			*slot = (uint32_t)o->n + 1;
+		}
+		o->key[o->n] = pr[i].key;
+		o->word[o->n++] = pr[i].word;
+	}
+	free(pr);
 	return ES_OK;
 }
 
-/* The range of pos of the words whose length is within one of len. */
-static void len_order_near(const len_order *o, size_t len, size_t *lo, size_t *hi)
+/* The positions of the words that may be one edit from t[0..len) (each once,
+ * at most cap: SIZE_MAX when there are more; then the caller tries every
+ * word); a word one edit away is among them. */
+static size_t near1_find(const near1 *o, const char *t, size_t len, uint32_t *out, size_t cap)
 {
-	size_t a = len > 0 ? len - 1 : 0, b = len + 1 < ES_TOK_LEN ? len + 1 : ES_TOK_LEN;
-	*lo = o->start[a];
-	*hi = o->start[b + 1];
+	if (len >= ES_TOK_LEN)
+		return 0; /* no word of the list is that long */
+	size_t n = 0;
+	for (size_t d = 0; d <= len; d++) {
+		uint64_t h = near1_key(t, len, d);
+		uint32_t at = es_map64_get(&o->at, h);
+		for (size_t p = at ? at - 1 : o->n; p < o->n && o->key[p] == h; p++) {
+			size_t j = 0;
+			while (j < n && out[j] != o->word[p])
+				j++;
+			if (j < n)
+				continue;
+			if (n == cap)
+				return SIZE_MAX;
+			out[n++] = o->word[p];
+		}
+	}
+	return n;
 }
 
 /* The bytes of s[0..n) by their low six bits. */
@@ -639,22 +713,32 @@ done:
 	return rc;
 }
 
-/* lwords and nwords by length, for legal_fixes and fuzzy_number. */
+/* lwords and nwords by their deletions, for legal_fixes and fuzzy_number. */
 static es_code order_fuzzy_words(es_normalizer *nz, es_err *err)
 {
 	const struct numword *nw = nz->nwords.data;
 	size_t n = nz->n_lwords > nz->nwords.n ? nz->n_lwords : nz->nwords.n;
-	uint8_t *lens = malloc(n ? n : 1);
-	if (!lens)
-		return es_err_set(err, ES_ENOMEM, "out of memory");
-	for (size_t k = 0; k < nz->n_lwords; k++)
-		lens[k] = (uint8_t)strlen(nz->lwords[k]);
-	es_code rc = len_order_build(&nz->lw_len, lens, nz->n_lwords, err);
-	for (size_t k = 0; rc == ES_OK && k < nz->nwords.n; k++)
-		lens[k] = (uint8_t)nw[k].wl;
-	if (rc == ES_OK)
-		rc = len_order_build(&nz->nw_len, lens, nz->nwords.n, err);
-	free(lens);
+	const char **w = malloc((n ? n : 1) * sizeof *w);
+	size_t *wl = malloc((n ? n : 1) * sizeof *wl);
+	es_code rc = ES_OK;
+	if (!w || !wl) {
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t k = 0; k < nz->n_lwords; k++) {
+		w[k] = nz->lwords[k];
+		wl[k] = strlen(nz->lwords[k]); /* (< ES_TOK_LEN, as numword's) */
+	}
+	if ((rc = near1_build(&nz->lw_near, w, wl, nz->n_lwords, err)) != ES_OK)
+		goto done;
+	for (size_t k = 0; k < nz->nwords.n; k++) {
+		w[k] = nw[k].w;
+		wl[k] = nw[k].wl;
+	}
+	rc = near1_build(&nz->nw_near, w, wl, nz->nwords.n, err);
+done:
+	free(w);
+	free(wl);
 	return rc;
 }
 
@@ -762,8 +846,8 @@ void es_normalizer_free(es_normalizer *nz)
 	es_map64_free(&nz->syllables);
 	free(nz->lwords);
 	es_vec_free(&nz->nwords);
-	free(nz->lw_len.pos);
-	free(nz->nw_len.pos);
+	near1_free(&nz->lw_near);
+	near1_free(&nz->nw_near);
 	if (nz->trans)
 		utrans_close(nz->trans);
 	es_scripts_free(nz->scripts);
@@ -984,13 +1068,13 @@ done:
 #define FIX_MAX 3
 static size_t legal_fixes(const es_normalizer *nz, const rawtok *t, const char **out)
 {
-	size_t n = 0, lo, hi;
+	size_t n = 0;
 	if (t->len < LEGAL_FUZZY_MIN)
 		return 0;
-	uint32_t at[FIX_MAX];
-	len_order_near(&nz->lw_len, t->len, &lo, &hi);
-	for (size_t j = lo; j < hi; j++) {
-		uint32_t k = nz->lw_len.pos[j];
+	uint32_t at[FIX_MAX], cand[NEAR1_MAX];
+	size_t nc = near1_find(&nz->lw_near, t->text, t->len, cand, NEAR1_MAX);
+	for (size_t j = 0; j < (nc == SIZE_MAX ? nz->n_lwords : nc); j++) {
+		uint32_t k = nc == SIZE_MAX ? (uint32_t)j : cand[j];
 		const char *w = nz->lwords[k];
 		size_t wl = strlen(w);
 		if (wl == t->len && memcmp(w, t->text, wl) == 0)
@@ -1174,13 +1258,13 @@ static bool starts_number(const es_normalizer *nz, const rawtoks *rt, size_t i)
 static const char *fuzzy_number(const es_normalizer *nz, const rawtok *t)
 {
 	const char *num = NULL;
-	size_t lo, hi;
 	if (t->len < NUM_FUZZY_MIN)
 		return NULL;
 	const struct numword *nw = nz->nwords.data;
-	len_order_near(&nz->nw_len, t->len, &lo, &hi);
-	for (size_t j = lo; j < hi; j++) {
-		const struct numword *x = &nw[nz->nw_len.pos[j]];
+	uint32_t cand[NEAR1_MAX];
+	size_t nc = near1_find(&nz->nw_near, t->text, t->len, cand, NEAR1_MAX);
+	for (size_t j = 0; j < (nc == SIZE_MAX ? nz->nwords.n : nc); j++) {
+		const struct numword *x = &nw[nc == SIZE_MAX ? j : cand[j]];
 		if (es_text_within1(x->w, x->wl, t->text, t->len) != 1)
 			continue;
 		if (num && strcmp(num, x->num) != 0)
