@@ -240,7 +240,7 @@ static void test_edit_limit_exact(void **state)
 			lb = la;
 			for (int e = (int)(x % 5); e > 0; e--) {
 				x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-				int at = (int)(x >> 8) % (lb ? lb : 1), op = (int)(x % 4);
+				int at = (int)((x >> 8) % (unsigned long long)(lb ? lb : 1)), op = (int)(x % 4);
 				if (op == 0 && lb > 1) {
 					memmove(b + at, b + at + 1, (size_t)(lb - at - 1));
 					lb--;
