@@ -50,14 +50,15 @@ typedef struct {
 
 /* The words of a list one edit from a token, found through deletions (a
  * word and a token one substitution, insertion, deletion or swap apart
- * share the word, the token or a one-letter deletion of each): the hashes
- * of every word and of its one-letter deletions, sorted, each with the
- * word's position, and where each hash starts (near1_find). */
+ * share the word, the token or a one-letter deletion of each): the hash of
+ * every word and of each of its one-letter deletions leads to a chain of
+ * the words that have it (near1_find). */
 typedef struct {
-	uint64_t *key;
-	uint32_t *word;
+	struct near1_link {
+		uint32_t word, next; /* next: 1 + the next link of the chain, 0 at its end */
+	} *link;
 	size_t n;
-	es_map64 at; /* key -> 1 + its first place in key[] */
+	es_map64 head; /* hash -> 1 + the first link of its chain */
 } near1;
 
 struct numword {
@@ -95,37 +96,17 @@ struct es_normalizer {
 				 shadows ("pao", "doo"): words when hyphened to another */
 };
 
+/* The hash of s[0..len) without s[skip] (skip >= len: the whole of s). */
 static uint64_t near1_key(const char *s, size_t len, size_t skip)
 {
-	char buf[ES_TOK_LEN];
-	if (skip < len) {
-		memcpy(buf, s, skip);
-		memcpy(buf + skip, s + skip + 1, len - skip - 1);
-		s = buf;
-		len--;
-	}
-	uint64_t h = es_hash(s, len);
+	uint64_t h = skip < len ? es_hash_more(es_hash(s, skip), s + skip + 1, len - skip - 1) : es_hash(s, len);
 	return h ? h : 1; /* (es_map64 keys are never 0) */
-}
-
-struct near1_pair {
-	uint64_t key;
-	uint32_t word;
-};
-
-static int near1_cmp(const void *a, const void *b)
-{
-	const struct near1_pair *x = a, *y = b;
-	if (x->key != y->key)
-		return x->key < y->key ? -1 : 1;
-	return x->word < y->word ? -1 : x->word > y->word;
 }
 
 static void near1_free(near1 *o)
 {
-	free(o->key);
-	free(o->word);
-	es_map64_free(&o->at);
+	free(o->link);
+	es_map64_free(&o->head);
 	memset(o, 0, sizeof *o);
 }
 
@@ -136,33 +117,19 @@ static es_code near1_build(near1 *o, const char *const *w, const size_t *wl, siz
 	size_t np = 0;
 	for (size_t i = 0; i < n; i++)
 		np += wl[i] + 1;
-	struct near1_pair *pr = malloc((np ? np : 1) * sizeof *pr);
-	o->key = malloc((np ? np : 1) * sizeof *o->key);
-	o->word = malloc((np ? np : 1) * sizeof *o->word);
-	if (!pr || !o->key || !o->word) {
-		free(pr);
+	o->link = malloc((np ? np : 1) * sizeof *o->link);
+	if (!o->link)
 		return es_err_set(err, ES_ENOMEM, "out of memory");
-	}
-	np = 0;
 	for (size_t i = 0; i < n; i++)
-		for (size_t d = 0; d <= wl[i]; d++) /* d == wl[i]: the word itself */
-			pr[np++] = (struct near1_pair){near1_key(w[i], wl[i], d), (uint32_t)i};
-	qsort(pr, np, sizeof *pr, near1_cmp);
-	for (size_t i = 0; i < np; i++) {
-		if (o->n && o->key[o->n - 1] == pr[i].key && o->word[o->n - 1] == pr[i].word)
-			continue; /* ("ooo": one deletion, three times) */
-		if (!o->n || o->key[o->n - 1] != pr[i].key) {
-			uint32_t *slot = es_map64_slot(&o->at, pr[i].key, NULL);
-			if (!slot) {
-				free(pr);
+		for (size_t d = 0; d <= wl[i]; d++) { /* d == wl[i]: the word itself */
+			uint32_t *head = es_map64_slot(&o->head, near1_key(w[i], wl[i], d), NULL);
+			if (!head)
 				return es_err_set(err, ES_ENOMEM, "out of memory");
-			}
-			*slot = (uint32_t)o->n + 1;
+			if (*head && o->link[*head - 1].word == i)
+				continue; /* ("ooo": one deletion, three times) */
+			o->link[o->n] = (struct near1_link){(uint32_t)i, *head};
+			*head = (uint32_t)++o->n;
 		}
-		o->key[o->n] = pr[i].key;
-		o->word[o->n++] = pr[i].word;
-	}
-	free(pr);
 	return ES_OK;
 }
 
@@ -174,20 +141,18 @@ static size_t near1_find(const near1 *o, const char *t, size_t len, uint32_t *ou
 	if (len >= ES_TOK_LEN)
 		return 0; /* no word of the list is that long */
 	size_t n = 0;
-	for (size_t d = 0; d <= len; d++) {
-		uint64_t h = near1_key(t, len, d);
-		uint32_t at = es_map64_get(&o->at, h);
-		for (size_t p = at ? at - 1 : o->n; p < o->n && o->key[p] == h; p++) {
+	for (size_t d = 0; d <= len; d++)
+		for (uint32_t l = es_map64_get(&o->head, near1_key(t, len, d)); l; l = o->link[l - 1].next) {
+			uint32_t word = o->link[l - 1].word;
 			size_t j = 0;
-			while (j < n && out[j] != o->word[p])
+			while (j < n && out[j] != word)
 				j++;
 			if (j < n)
 				continue;
 			if (n == cap)
 				return SIZE_MAX;
-			out[n++] = o->word[p];
+			out[n++] = word;
 		}
-	}
 	return n;
 }
 
