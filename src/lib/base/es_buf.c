@@ -30,7 +30,7 @@ bool es_buf_reserve(es_buf *b, size_t extra)
 	return true;
 }
 
-void es_buf_add(es_buf *b, const void *data, size_t n)
+void es_buf_add_grow(es_buf *b, const void *data, size_t n)
 {
 	if (!es_buf_reserve(b, n))
 		return;
@@ -38,16 +38,6 @@ void es_buf_add(es_buf *b, const void *data, size_t n)
 		memcpy(b->s + b->len, data, n);
 	b->len += n;
 	b->s[b->len] = '\0';
-}
-
-void es_buf_adds(es_buf *b, const char *s)
-{
-	es_buf_add(b, s, strlen(s));
-}
-
-void es_buf_addc(es_buf *b, char c)
-{
-	es_buf_add(b, &c, 1);
 }
 
 void es_buf_printf(es_buf *b, const char *fmt, ...)

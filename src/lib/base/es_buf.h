@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 typedef struct {
 	char *s;
@@ -17,9 +18,31 @@ typedef struct {
 
 /* Makes room for extra more bytes (plus a NUL); false (and oom) on failure. */
 bool es_buf_reserve(es_buf *b, size_t extra);
-void es_buf_add(es_buf *b, const void *data, size_t n);
-void es_buf_adds(es_buf *b, const char *s);
-void es_buf_addc(es_buf *b, char c);
+/* es_buf_add when there may be no room (grows b). */
+void es_buf_add_grow(es_buf *b, const void *data, size_t n);
+
+/* Appends n bytes (inline: the JSON writers append a few bytes at a time). */
+static inline void es_buf_add(es_buf *b, const void *data, size_t n)
+{
+	if (!b->oom && n < b->cap - b->len) { /* (cap is 0 or > len) */
+		if (n)
+			memcpy(b->s + b->len, data, n);
+		b->len += n;
+		b->s[b->len] = '\0';
+		return;
+	}
+	es_buf_add_grow(b, data, n);
+}
+
+static inline void es_buf_adds(es_buf *b, const char *s)
+{
+	es_buf_add(b, s, strlen(s));
+}
+
+static inline void es_buf_addc(es_buf *b, char c)
+{
+	es_buf_add(b, &c, 1);
+}
 void es_buf_printf(es_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Empties b, keeping its memory. */
 void es_buf_clear(es_buf *b);

@@ -46,6 +46,11 @@ static const char *escape(unsigned char c, char out[7])
 	return out;
 }
 
+/* The bytes written as they are: printable ASCII but '"' and '\\'. */
+static const bool plain[256] = {
+	[0x20] = 1, [0x21] = 1, [0x23 ... 0x5B] = 1, [0x5D ... 0x7E] = 1, [0x7F] = 1,
+};
+
 bool es_jsonw_str(es_buf *b, const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
@@ -55,7 +60,7 @@ bool es_jsonw_str(es_buf *b, const char *s, size_t n)
 	size_t run = 0; /* start of a run of bytes copied as they are */
 	for (size_t i = 0; i < n;) {
 		unsigned char c = u[i];
-		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+		if (plain[c]) {
 			i++;
 			continue;
 		}
