@@ -40,10 +40,42 @@ static uint32_t byte_set(const char *s, int n)
 	return m;
 }
 
-/* Optimal string alignment distance, or k + 1 as soon as it exceeds k. Only
- * the band |i - j| <= k of the table is computed (a cell outside it is more
- * than k: at least |i - j|), so a call costs about (2k + 1) cells per letter;
- * the cells just outside the band read as k + 1. */
+/* The optimal string alignment distance of a (1 <= la <= 64 bytes) and b,
+ * one column of the table per byte of b in bit vectors (Hyyro 2003, "A
+ * bit-vector algorithm for computing Levenshtein and Damerau edit
+ * distances"): bit i of VP / VN says the cell of row i + 1 is one more /
+ * one less than the cell above it, D0 marks the cells equal to their
+ * diagonal neighbour, TR the adjacent transpositions. */
+static int osa_bits(const char *a, int la, const char *b, int lb)
+{
+	static _Thread_local uint64_t peq[256]; /* where each byte is in a; zero between calls */
+	for (int i = 0; i < la; i++)
+		peq[(unsigned char)a[i]] |= 1ull << i;
+	uint64_t vp = ~0ull, vn = 0, d0 = 0, pm_old = 0, last = 1ull << (la - 1);
+	int d = la;
+	for (int j = 0; j < lb; j++) {
+		uint64_t pm = peq[(unsigned char)b[j]];
+		uint64_t tr = ((~d0 & pm) << 1) & pm_old;
+		d0 = (((pm & vp) + vp) ^ vp) | pm | vn | tr;
+		uint64_t hp = vn | ~(d0 | vp), hn = d0 & vp;
+		d += (hp & last) != 0;
+		d -= (hn & last) != 0;
+		hp = (hp << 1) | 1;
+		hn <<= 1;
+		vp = hn | ~(d0 | hp);
+		vn = hp & d0;
+		pm_old = pm;
+	}
+	for (int i = 0; i < la; i++)
+		peq[(unsigned char)a[i]] = 0;
+	return d;
+}
+
+/* Optimal string alignment distance, or k + 1 when it exceeds k. Strings of
+ * up to 64 bytes go by osa_bits; longer ones by the table, of which only the
+ * band |i - j| <= k is computed (a cell outside it is more than k: at least
+ * |i - j|; the cells just outside the band read as k + 1), stopping once a
+ * row is all above k. */
 static int osa(const char *a, int la, const char *b, int lb, int k)
 {
 	if (la - lb > k || lb - la > k || lb > ES_TOK_LEN * 2)
@@ -52,6 +84,10 @@ static int osa(const char *a, int la, const char *b, int lb, int k)
 	 * set a string has: sets more than 2k apart are more than k edits */
 	if (__builtin_popcount(byte_set(a, la) ^ byte_set(b, lb)) > 2 * k)
 		return k + 1;
+	if (la >= 1 && la <= 64) {
+		int d = osa_bits(a, la, b, lb);
+		return d <= k ? d : k + 1;
+	}
 	const int out = k + 1;
 	int d0[ES_TOK_LEN * 2 + 3], d1[ES_TOK_LEN * 2 + 3], d2[ES_TOK_LEN * 2 + 3];
 	int *pp = d0, *p = d1, *c = d2;
