@@ -599,6 +599,16 @@ static void add_pair(const es_index *ix, termset *ts, const es_stok *a, const es
 }
 
 /* The postings p[0..n) of one walk, in order; see hit_terms. */
+/* The listed positions (< 64) a posting's position byte stands for: one
+ * word, or with POS_PAIR two (a pair, or a position past 64, may count
+ * twice in hit_postings: the bound only loosens). */
+#define POS_BIT(p) (((p) & 0x7f) < 64 ? 1ull << ((p) & 63) : 0)
+#define POS_BITS(p) (POS_BIT(p) | (((p) & POS_PAIR) && ((p) & 0x7f) + 1 < 64 ? 1ull << (((p) + 1) & 63) : 0))
+#define POS_BITS4(p) POS_BITS(p), POS_BITS((p) + 1), POS_BITS((p) + 2), POS_BITS((p) + 3)
+#define POS_BITS16(p) POS_BITS4(p), POS_BITS4((p) + 4), POS_BITS4((p) + 8), POS_BITS4((p) + 12)
+#define POS_BITS64(p) POS_BITS16(p), POS_BITS16((p) + 16), POS_BITS16((p) + 32), POS_BITS16((p) + 48)
+static const uint64_t pos_bits[256] = {POS_BITS64(0), POS_BITS64(64), POS_BITS64(128), POS_BITS64(192)};
+
 static void hit_postings(scratch *s, size_t *nt, const es_ix_post *p, size_t n, uint32_t n_names, uint8_t tok,
 			 float w, float factor, float wmin_new)
 {
@@ -606,6 +616,8 @@ static void hit_postings(scratch *s, size_t *nt, const es_ix_post *p, size_t n, 
 	name_acc *na = s->na;
 	uint32_t *touched = s->touched, epoch = s->epoch, tbit = tok < 32 ? 1u << tok : 0;
 	size_t ntouched = *nt;
+	/* listed weights in posting units (es_ix_weight: exact powers of two) */
+	float unit = 1.0f / ES_IX_WSCALE, funit = factor / ES_IX_WSCALE;
 	/* the accumulators are random accesses: fetch them PREFETCH postings ahead */
 	enum { PREFETCH = 12 };
 	for (size_t k = 0; k < PREFETCH && k < n; k++)
@@ -617,7 +629,7 @@ static void hit_postings(scratch *s, size_t *nt, const es_ix_post *p, size_t n, 
 			__builtin_prefetch(&na[f < n_names ? f : 0]);
 		}
 		const es_ix_post x = p[k];
-		uint32_t id = x.np >> 8, pos = x.np & 0xff;
+		uint32_t id = x.np >> 8;
 		if (id >= n_names)
 			continue; /* a damaged posting (es_index_load does not check each) */
 		name_acc *a = &na[id];
@@ -638,16 +650,11 @@ static void hit_postings(scratch *s, size_t *nt, const es_ix_post *p, size_t n, 
 			a->acc += w;
 			a->qmask |= tbit;
 		}
-		/* listed weight reached, each position once (a pair, or a
-		 * position past 64, may count twice: the bound only loosens) */
-		uint32_t p0 = pos & ~(uint32_t)POS_PAIR;
-		uint64_t bits = p0 < 64 ? 1ull << p0 : 0;
-		if ((pos & POS_PAIR) && p0 + 1 < 64)
-			bits |= 1ull << (p0 + 1);
+		/* listed weight reached, each position once */
+		uint64_t bits = pos_bits[x.np & 0xff];
 		if (!bits || (a->mask & bits) != bits) {
-			float lw = es_ix_weight(x.w);
-			a->m += lw * factor;
-			a->r += lw;
+			a->m += (float)x.w * funit;
+			a->r += (float)x.w * unit;
 			a->mask |= bits;
 		}
 	}
