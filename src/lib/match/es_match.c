@@ -598,7 +598,6 @@ static void add_pair(const es_index *ix, termset *ts, const es_stok *a, const es
 	add_word(ix, ts, cc, l, true, SIZE_MAX);
 }
 
-/* The postings p[0..n) of one walk, in order; see hit_terms. */
 /* The listed positions (< 64) a posting's position byte stands for: one
  * word, or with POS_PAIR two (a pair, or a position past 64, may count
  * twice in hit_postings: the bound only loosens). */
@@ -609,6 +608,7 @@ static void add_pair(const es_index *ix, termset *ts, const es_stok *a, const es
 #define POS_BITS64(p) POS_BITS16(p), POS_BITS16((p) + 16), POS_BITS16((p) + 32), POS_BITS16((p) + 48)
 static const uint64_t pos_bits[256] = {POS_BITS64(0), POS_BITS64(64), POS_BITS64(128), POS_BITS64(192)};
 
+/* The postings p[0..n) of one walk, in order; see hit_terms. */
 static void hit_postings(scratch *s, size_t *nt, const es_ix_post *p, size_t n, uint32_t n_names, uint8_t tok,
 			 float w, float factor, float wmin_new)
 {
@@ -835,6 +835,25 @@ static void hit_terms(const es_index *ix, scratch *s, size_t *nt, termset *ts, u
  * order, so the sums are made the same way. */
 enum { MEMO_REC = 3, MEMO_MISSES = 0x80000000u };
 
+/* The terms of query word t's walk (how) added to ts (two: t has a
+ * spelling as written besides its canonical form). */
+static void walk_terms(const es_index *ix, termset *ts, const es_stok *t, bool two, int how)
+{
+	if (how == WALK_DEL1) {
+		add_dels1(ix, ts, t->canon, t->canon_len);
+		if (two)
+			add_dels1(ix, ts, t->text, t->text_len);
+	} else if (how == WALK_DEL2) {
+		add_dels2(ix, ts, t->canon, t->canon_len, true, ES_INDEX_DEL2_MIN);
+		if (two)
+			add_dels2(ix, ts, t->text, t->text_len, true, ES_INDEX_DEL2_MIN);
+	} else {
+		/* a given name reaches the other names of its class (Bill: William) */
+		uint64_t ck = es_index_class_key(t->cls);
+		add_keys(ix, ts, &ck, 1);
+	}
+}
+
 /* The records of query word t's walk (WALK_DEL1 or WALK_DEL2) into ts->mrec. */
 static bool memo_make(const es_index *ix, termset *ts, const es_stok *t, bool two, int how)
 {
@@ -842,21 +861,10 @@ static bool memo_make(const es_index *ix, termset *ts, const es_stok *t, bool tw
 	add_word(ix, ts, t->canon, t->canon_len, false, SIZE_MAX);
 	if (two)
 		add_word(ix, ts, t->text, t->text_len, false, SIZE_MAX);
-	if (how == WALK_DEL2) {
-		add_dels1(ix, ts, t->canon, t->canon_len);
-		if (two)
-			add_dels1(ix, ts, t->text, t->text_len);
-	}
+	if (how == WALK_DEL2)
+		walk_terms(ix, ts, t, two, WALK_DEL1);
 	size_t from = ts->n;
-	if (how == WALK_DEL1) {
-		add_dels1(ix, ts, t->canon, t->canon_len);
-		if (two)
-			add_dels1(ix, ts, t->text, t->text_len);
-	} else {
-		add_dels2(ix, ts, t->canon, t->canon_len, true, ES_INDEX_DEL2_MIN);
-		if (two)
-			add_dels2(ix, ts, t->text, t->text_len, true, ES_INDEX_DEL2_MIN);
-	}
+	walk_terms(ix, ts, t, two, how);
 	es_vec *v = &ts->mrec;
 	v->n = 0;
 	v->oom = false;
@@ -1381,19 +1389,7 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 		if (typo && memo_walk(ix, s, &nt, t, walks[k].how, qw[i], sfrom[k] * 1.0001f, wmin[k], (uint8_t)i, qletters))
 			continue;
 		termset_clear(ts);
-		if (walks[k].how == WALK_DEL1) {
-			add_dels1(ix, ts, t->canon, t->canon_len);
-			if (two)
-				add_dels1(ix, ts, t->text, t->text_len);
-		} else if (walks[k].how == WALK_DEL2) {
-			add_dels2(ix, ts, t->canon, t->canon_len, true, ES_INDEX_DEL2_MIN);
-			if (two)
-				add_dels2(ix, ts, t->text, t->text_len, true, ES_INDEX_DEL2_MIN);
-		} else {
-			/* a given name reaches the other names of its class (Bill: William) */
-			uint64_t ck = es_index_class_key(t->cls);
-			add_keys(ix, ts, &ck, 1);
-		}
+		walk_terms(ix, ts, t, two, walks[k].how);
 		hit_terms(ix, s, &nt, ts, (uint8_t)i, qw[i], sfrom[k] * 1.0001f, wmin[k], typo, qletters);
 	}
 	/* the next query's stamps */
