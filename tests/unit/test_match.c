@@ -228,11 +228,16 @@ static void test_index_equals_exhaustive(void **state)
 		es_hit a[10], b[10];
 		for (int t = 0; t < 2; t++) {
 			double th = t ? ES_MATCH_DEFAULT_THRESHOLD : 0.5;
-			size_t na = q(names[i], th, a, false), nb = q(names[i], th, b, true);
-			assert_int_equal(na, nb);
-			for (size_t k = 0; k < na; k++) {
-				assert_int_equal(a[k].entity, b[k].entity);
-				assert_true(a[k].score == b[k].score);
+			size_t nb = q(names[i], th, b, true);
+			/* three times: a word's typo walks are kept from its second
+			 * walk on (memo_walk) and read back from the third */
+			for (int rep = 0; rep < 3; rep++) {
+				size_t na = q(names[i], th, a, false);
+				assert_int_equal(na, nb);
+				for (size_t k = 0; k < na; k++) {
+					assert_int_equal(a[k].entity, b[k].entity);
+					assert_true(a[k].score == b[k].score);
+				}
 			}
 		}
 	}
