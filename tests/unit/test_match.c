@@ -354,6 +354,14 @@ static void test_classes_and_families(void **state)
 	/* ... and a substituted one fully */
 	assert_int_equal(es_matcher_compare(m, "Kellen Mark Johnson", "Kellen Lamon Johnson", ES_TYPE_UNKNOWN, &p, NULL, 0, NULL, &err), ES_OK);
 	assert_true(p < ES_MATCH_DEFAULT_THRESHOLD);
+	/* "SURNAME, Given ..." of any length reads as a person's name */
+	assert_int_equal(es_matcher_compare(m, "AL-FAWAZ, Khalid Abd al-Rahman Hamd", "AL-FAWWAZ, Khalid", ES_TYPE_UNKNOWN, &p, NULL, 0, NULL, &err), ES_OK);
+	assert_true(p >= ES_MATCH_DEFAULT_THRESHOLD);
+	assert_int_equal(es_matcher_compare(m, "AL-FAWAZ, Khalid Abd al-Rahman Hamd", "AL-FAWWAZ, Khalid", ES_TYPE_ENTITY, &p, NULL, 0, NULL, &err), ES_OK);
+	assert_true(p < 0.7);
+	/* a title leading the given names weighs as one leading the name */
+	assert_int_equal(es_matcher_compare(m, "SHARIAT, Seyed Hossein", "SHARIAT, Hossein", ES_TYPE_UNKNOWN, &p, NULL, 0, NULL, &err), ES_OK);
+	assert_true(p > 0.95);
 }
 
 /* A lexicon data file with a bad entry: one clear file:line error. */

@@ -1,5 +1,6 @@
 /* es_score: token similarity, alignment and the calibrated name score
  * (through es_compare_names, which weighs every word alike). */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -160,6 +161,22 @@ static void test_middle_names_left_out_or_initialled(void **state)
 	assert_true(cmp("Akhmed K. DUDAEV", "DUDAEV, Akhmed Makhmudovich", ES_TYPE_PERSON) < left);
 }
 
+static void test_surnames_titles_and_either_way(void **state)
+{
+	(void)state;
+	/* a second surname left out is a middle name left out, when the first
+	 * (or the family name after a particle) aligns and the other name adds
+	 * no word of its own */
+	assert_true(cmp("Felipe ALEJOS", "ALEJOS LORENZANA, Felipe", ES_TYPE_PERSON) > 0.9);
+	assert_true(cmp("Hussam AL-QATIRJI", "BIN AHMED RUSHDI AL-QATIRJI, Hussam", ES_TYPE_PERSON) > 0.84);
+	assert_true(cmp("Pedro MARTINEZ", "CARDONA MARTINEZ, Pedro", ES_TYPE_PERSON) < 0.84);
+	assert_true(cmp("MEZA FLORES, Fausto Isidro", "MEZA ANGULO, Fausto Isidro", ES_TYPE_PERSON) < 0.84);
+	/* a pair of persons' names has no listed side: either way round */
+	const char *a = "IBRAHIM, Yasser Hussein", *b = "IBRAHIM, Yasser";
+	assert_true(fabs(cmp(a, b, ES_TYPE_PERSON) - cmp(b, a, ES_TYPE_PERSON)) < 1e-9);
+	assert_true(cmp(a, b, ES_TYPE_PERSON) > 0.9);
+}
+
 static void test_calibrated_across_lengths(void **state)
 {
 	(void)state;
@@ -301,6 +318,7 @@ int main(void)
 		cmocka_unit_test(test_compounds_within_one_edit),
 		cmocka_unit_test(test_middle_names_and_given_names),
 		cmocka_unit_test(test_middle_names_left_out_or_initialled),
+		cmocka_unit_test(test_surnames_titles_and_either_way),
 		cmocka_unit_test(test_calibrated_across_lengths),
 		cmocka_unit_test(test_alignment_reported),
 		cmocka_unit_test(test_bound_is_an_upper_bound),

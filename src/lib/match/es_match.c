@@ -1943,6 +1943,28 @@ static es_code compare_one(const es_normalizer *nz, const es_lexicon *lex, const
 			   const char *b, es_type type, double *score, es_align *align, size_t max_align,
 			   size_t *n_align, es_err *err);
 
+/* Without --type, two names are persons' (the scorer then weighs middle
+ * names and extra given names as for a listed person) when neither has a
+ * legal form, generic word or number and both read like a person's (two to
+ * five words), or one is written "SURNAME, Given ..." (of any length: "AL-FAWAZ,
+ * Khalid Abd al-Rahman Hamd"). */
+static bool person_pair(const query_toks *a, const query_toks *b)
+{
+	bool comma = false;
+	const query_toks *both[2] = {a, b};
+	for (size_t k = 0; k < 2; k++) {
+		if (both[k]->n < 2)
+			return false;
+		for (size_t i = 0; i < both[k]->n; i++) {
+			const es_stok *t = &both[k]->st[i];
+			if (t->kind == ES_TK_LEGAL || t->kind == ES_TK_GENERIC || t->kind == ES_TK_NUM)
+				return false;
+			comma |= (t->flags & ES_TF_GIVEN) != 0;
+		}
+	}
+	return comma || (es_index_reads_like_person(&a->nt) && es_index_reads_like_person(&b->nt));
+}
+
 /* compare_one over the readings of both names (look-alike, Chinese word
  * forms, Arabic skeletons): the best pair. */
 static es_code compare(const es_normalizer *nz, const es_matcher *m, const char *a, const char *b, es_type type,
@@ -2013,11 +2035,7 @@ static es_code compare_one(const es_normalizer *nz, const es_lexicon *lex, const
 		rc = prepare(nz, lex, ix, b, qb, err);
 	if (rc != ES_OK)
 		goto done;
-	/* without --type: persons when both names read like a person's (the
-	 * scorer then weighs middle names and extra given names as for a
-	 * listed person) */
-	bool person = type == ES_TYPE_PERSON ||
-		      (type == ES_TYPE_UNKNOWN && es_index_reads_like_person(&qa->nt) && es_index_reads_like_person(&qb->nt));
+	bool person = type == ES_TYPE_PERSON || (type == ES_TYPE_UNKNOWN && person_pair(qa, qb));
 	/* a branch or subsidiary of the other ("Bank Melli Iran" / "Bank
 	 * Melli"), either way round, as check finds it (by contains): when the
 	 * shorter name is one that can have branches (the index says how common
@@ -2026,10 +2044,15 @@ static es_code compare_one(const es_normalizer *nz, const es_lexicon *lex, const
 	*score = es_score_names_info(qa->st, qa->n, qb->st, qb->n, person, NULL, align, max_align, n_align, &info);
 	if (!(info.contains && !person && ix && containable(ix, qb)))
 		*score = info.raw;
-	if (!person && ix) {
+	/* Either way round: a person's name with a middle name or second
+	 * surname more on either side is the same name left shorter (a pair of
+	 * names has no listed side) */
+	if (person || ix) {
 		es_score_info back;
 		double rev = es_score_names_info(qb->st, qb->n, qa->st, qa->n, person, NULL, NULL, 0, NULL, &back);
-		if (back.contains && containable(ix, qa) && rev > *score) {
+		if (person)
+			rev = back.raw;
+		if ((person || (back.contains && containable(ix, qa))) && rev > *score) {
 			*score = rev;
 			/* the alignment of that reading, name1's words on the left */
 			(void)es_score_names_info(qb->st, qb->n, qa->st, qa->n, person, NULL, align, max_align, n_align,

@@ -1417,7 +1417,8 @@ es_code es_normalize_query(const es_normalizer *nz, const char *s, size_t len, e
 			fx[k].n = nc;
 		}
 	}
-	bool lead = true; /* every token so far is a title */
+	bool lead = true; /* every token so far (of the given names after a comma) is a title */
+	bool given_seen = false;
 	for (size_t i = 0; i < rt->n;) {
 		/* longest dictionary phrase starting here */
 		const phrase *ph = NULL;
@@ -1511,7 +1512,12 @@ es_code es_normalize_query(const es_normalizer *nz, const char *s, size_t len, e
 		es_tok *t = &out->tok[out->n++];
 		memset(t, 0, sizeof *t);
 		t->flags = rt->t[i].flags;
-		/* a title leading a query ("Sheikh X Y"): ES_TF_TITLE, checked below */
+		/* a title leading a query ("Sheikh X Y") or its given names
+		 * ("SHARIAT, Seyed Hossein"): ES_TF_TITLE, checked below */
+		if ((rt->t[i].flags & ES_TF_GIVEN) && !given_seen) {
+			given_seen = true;
+			lead = true;
+		}
 		if (listed && lead && (!ph || (plen == 1 && ph->kind == ES_TK_WORD)) &&
 		    !(rt->t[i].flags & ES_TF_PAREN) && is_title(nz, rt->t[i].text, rt->t[i].len))
 			t->flags |= ES_TF_TITLE;

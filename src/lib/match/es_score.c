@@ -279,6 +279,41 @@ static void middles(const es_stok *t, size_t n, bool *mid)
 	}
 }
 
+/* A surname left out after the family name ("ALEJOS LORENZANA, Felipe" /
+ * "Felipe ALEJOS": the maternal surname of Spanish names; "BIN AHMED RUSHDI
+ * AL-QATIRJI, Hussam" / "Hussam AL-QATIRJI": the father's names before the
+ * family name): weighed as a middle name, when the first surname or one
+ * after a particle aligns nearly exactly ("CARDONA MARTINEZ, Pedro" is not
+ * "Pedro MARTINEZ"), and the other name leaves no word of its own over (then
+ * it is another surname: "MEZA FLORES" / "MEZA ANGULO"). Only in "SURNAME,
+ * Given" order, where the surnames are known. */
+static void second_surnames(const es_stok *t, size_t n, const int *m, const double *sim, bool *mid,
+			    const es_stok *o, size_t on, const int *om, const bool *omid)
+{
+	for (size_t i = 0; i < on; i++)
+		if (o[i].kind == ES_TK_WORD && om[i] == -1 && !omid[i])
+			return;
+	bool anchor = false, first = true, after_particle = false;
+	for (size_t i = 0; i < n; i++) {
+		if (!(t[i].flags & ES_TF_SURNAME))
+			continue;
+		if (t[i].kind == ES_TK_STOP) {
+			after_particle = true;
+			continue;
+		}
+		if (t[i].kind != ES_TK_WORD)
+			continue;
+		if ((first || after_particle) && m[i] != -1 && sim[i] >= STRONG_SIM)
+			anchor = true;
+		first = after_particle = false;
+	}
+	if (!anchor)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (t[i].kind == ES_TK_WORD && (t[i].flags & ES_TF_SURNAME) && m[i] == -1)
+			mid[i] = true;
+}
+
 static void put_align(es_align *al, size_t max_al, size_t *n_al, const char *q, size_t ql, const char *l,
 		      size_t ll, double sim)
 {
@@ -649,6 +684,8 @@ double es_score_names_info(const es_stok *q, size_t nq, const es_stok *l, size_t
 	if (person) {
 		middles(q, nq, qmid);
 		middles(l, nl, lmid);
+		second_surnames(q, nq, qm, qs, qmid, l, nl, lm, lmid);
+		second_surnames(l, nl, lm, ls, lmid, q, nq, qm, qmid);
 	}
 	/* a person whose first and last names both align (nearly) exactly and
 	 * whose query adds nothing: left-out middle names cost less (with a
