@@ -15,6 +15,7 @@
 #include "es_date.h"
 #include "es_dl.h"
 #include "es_hash.h"
+#include "es_jsonarena.h"
 #include "es_jsonw.h"
 #include "es_map64.h"
 #include "es_utf8.h"
@@ -205,6 +206,52 @@ static void test_map64(void **state)
 	assert_int_equal(m.n, 0);
 }
 
+/* ---- es_jsonarena ---- */
+
+static json_t *aload(es_json_arena *a, const char *s, size_t flags, json_error_t *e)
+{
+	return es_json_arena_loadb(a, s, strlen(s), flags, e);
+}
+
+static void test_json_arena(void **state)
+{
+	(void)state;
+	es_json_arena *a = es_json_arena_new();
+	assert_non_null(a);
+	json_error_t e;
+	json_t *d = aload(a, "{\"a\":\"x\",\"b\":[1,2]}", JSON_REJECT_DUPLICATES, &e);
+	assert_non_null(d);
+	assert_string_equal(json_string_value(json_object_get(d, "a")), "x");
+	assert_int_equal(json_array_size(json_object_get(d, "b")), 2);
+	/* the next load reuses the memory: the new document reads right */
+	d = aload(a, "{\"a\":\"yy\"}", 0, &e);
+	assert_non_null(d);
+	assert_string_equal(json_string_value(json_object_get(d, "a")), "yy");
+	/* errors as jansson reports them (duplicates rejected) */
+	assert_null(aload(a, "{\"a\":1,\"a\":2}", JSON_REJECT_DUPLICATES, &e));
+	assert_non_null(strstr(e.text, "duplicate"));
+	/* a document larger than a block: more blocks, freed at the next load */
+	size_t n = 20000;
+	char *big = malloc(n * 12 + 16), *p = big;
+	p += sprintf(p, "{\"v\":[");
+	for (size_t i = 0; i < n; i++)
+		p += sprintf(p, "%s\"s%zu\"", i ? "," : "", i);
+	p += sprintf(p, "]}");
+	d = es_json_arena_loadb(a, big, (size_t)(p - big), 0, &e);
+	assert_non_null(d);
+	assert_int_equal(json_array_size(json_object_get(d, "v")), n);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(d, "v"), n - 1)), "s19999");
+	free(big);
+	/* jansson outside the arena allocates and frees as before */
+	json_t *own = json_loads("{\"k\":[true,\"v\"]}", 0, &e);
+	assert_non_null(own);
+	d = aload(a, "[1]", 0, &e);
+	assert_non_null(d);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(own, "k"), 1)), "v");
+	json_decref(own);
+	es_json_arena_free(a);
+}
+
 /* ---- es_jsonw: its bytes are jansson's ---- */
 
 /* a string literal and its length */
@@ -375,6 +422,7 @@ int main(void)
 		cmocka_unit_test(test_buf_vec_hash),
 		cmocka_unit_test(test_map64),
 		cmocka_unit_test(test_dl),
+		cmocka_unit_test(test_json_arena),
 		cmocka_unit_test(test_jsonw_strings),
 		cmocka_unit_test(test_jsonw_numbers),
 		cmocka_unit_test(test_jsonw_json),

@@ -14,6 +14,7 @@
 
 #include "es_colmap.h"
 #include "es_io.h"
+#include "es_jsonarena.h"
 #include "es_text.h"
 
 static const char *const role_names[ES_ROLE_COUNT] = {
@@ -55,7 +56,7 @@ static es_eu_type eu_type_from(const char *s)
 
 void es_order_release(es_order *o)
 {
-	json_decref(o->json_root);
+	/* the document is in o->json_arena, which the next order reuses */
 	o->json_root = NULL;
 	o->n_parties = o->n_items = o->n_services_declined = o->n_notes = 0;
 }
@@ -251,10 +252,12 @@ static es_code parse_json(const char *line, size_t len, const es_countries *coun
 	 * member is not an error (only ownership_percent is read, and the raw bytes are
 	 * what is written back); a number beyond the double range is. */
 	const size_t flags = JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL;
-	json_t *root = json_loadb(line, len, flags, &jerr);
+	if (!o->json_arena && !(o->json_arena = es_json_arena_new()))
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	json_t *root = es_json_arena_loadb(o->json_arena, line, len, flags, &jerr);
 	/* a valid scalar is "not a JSON object" like an array, not a syntax error */
 	if (!root && strncmp(jerr.text, "'[' or '{' expected", 19) == 0)
-		root = json_loadb(line, len, flags | JSON_DECODE_ANY, NULL);
+		root = es_json_arena_loadb(o->json_arena, line, len, flags | JSON_DECODE_ANY, NULL);
 	if (!root) {
 		if (strstr(jerr.text, "JSON_ALLOW_NUL"))
 			return es_err_set(err, ES_EFORMAT, "invalid JSON at column %d: a string contains \\u0000 (NUL)",
@@ -372,6 +375,8 @@ done:
 void es_order_dispose(es_order *o)
 {
 	es_order_release(o);
+	es_json_arena_free(o->json_arena);
+	o->json_arena = NULL;
 }
 
 

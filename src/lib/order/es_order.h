@@ -102,12 +102,13 @@ typedef struct es_order {
 	es_item items[ES_ORDER_MAX_ITEMS];
 	size_t n_items;
 	bool items_given;          /* an "items" member (or eccn column) was present */
-	void *json_root;           /* owned json_t of a JSON order, else NULL */
+	void *json_root;           /* json_t of a JSON order (in json_arena), else NULL */
+	struct es_json_arena *json_arena; /* the memory of JSON orders, reused (es_jsonarena.h) */
 } es_order;
 
 /* Releases what a fill left in o (the JSON document) and clears it. */
 void es_order_release(es_order *o);
-/* The same as es_order_release: o holds nothing else (end of use). */
+/* Releases o and the memory it keeps for the next JSON order (end of use). */
 void es_order_dispose(es_order *o);
 
 /* Parses one JSON Lines record (without its line terminator) into o.
