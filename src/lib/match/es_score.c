@@ -712,6 +712,21 @@ double es_score_names_info(const es_stok *q, size_t nq, const es_stok *l, size_t
 		if (strong && any_first && any_last)
 			mid_factor = MIDDLE_STRONG;
 	}
+	/* a middle name left over on both sides is another middle name, not one
+	 * left out: it costs fully ("Jose Luis" / "Jose Abraham BENAVIDES") */
+	if (person) {
+		bool qleft = false, lleft = false;
+		for (size_t i = 0; i < nq; i++)
+			qleft |= qmid[i] && qm[i] == -1 && q[i].kind == ES_TK_WORD;
+		for (size_t j = 0; j < nl; j++)
+			lleft |= lmid[j] && lm[j] == -1 && l[j].kind == ES_TK_WORD;
+		if (qleft && lleft) {
+			for (size_t i = 0; i < nq; i++)
+				qmid[i] &= qm[i] != -1 || q[i].kind != ES_TK_WORD;
+			for (size_t j = 0; j < nl; j++)
+				lmid[j] &= lm[j] != -1 || l[j].kind != ES_TK_WORD;
+		}
+	}
 	double num = 0, den = 0, uq_words = 0, ul_words = 0, uq_legal = 0, ul_legal = 0;
 	double uq_gen = 0, ul_gen = 0, uq_gen_full = 0, ul_gen_full = 0; /* generic words and places left over */
 	bool num_missing = false;
