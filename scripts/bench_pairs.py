@@ -47,7 +47,7 @@ random.shuffle(pos)
 pos = pos[:1500]
 idx = collections.defaultdict(list)
 for i, (n, typ) in enumerate(ents):
-    for t in core(n):
+    for t in sorted(core(n)):
         if len(t) >= 4:
             idx[(typ, t)].append(i)
 keys = [k for k, v in idx.items() if 2 <= len(v) <= 200]
