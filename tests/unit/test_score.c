@@ -174,6 +174,10 @@ static void test_surnames_titles_and_either_way(void **state)
 	/* a middle name left over on both sides is another one: it costs fully */
 	assert_true(cmp("Jose Luis Benavides-Cira", "Jose Abraham Benavides-Cira", ES_TYPE_PERSON) < 0.84);
 	assert_true(cmp("Jose Benavides-Cira", "Jose Abraham Benavides-Cira", ES_TYPE_PERSON) > 0.9);
+	/* Belarusian forms of Russian names (classes, patronymic and surname endings) */
+	assert_true(cmp("ZIMOUSKY, Aliaksandr Leanidavich", "ZIMOVSKI, Alexander Leonidovich", ES_TYPE_PERSON) >= 0.84);
+	assert_true(cmp("LUKASHENKA, Aliaksandr", "Alexander LUKASHENKO", ES_TYPE_PERSON) > 0.95);
+	assert_true(cmp("DARASHENKA, Volha", "DARASHENKA, Olga", ES_TYPE_PERSON) > 0.95);
 	/* a pair of persons' names has no listed side: either way round */
 	const char *a = "IBRAHIM, Yasser Hussein", *b = "IBRAHIM, Yasser";
 	assert_true(fabs(cmp(a, b, ES_TYPE_PERSON) - cmp(b, a, ES_TYPE_PERSON)) < 1e-9);
