@@ -138,7 +138,7 @@ es_code es_skel_map_build(const es_index *ix, es_skel_map **out, es_err *err)
 		size_t nl = es_index_name_toks(ix, nm, lt);
 		for (size_t k = 0; k < nl; k++) {
 			const es_stok *t = &lt[k];
-			if (t->kind != ES_TK_WORD || t->text_len < 2)
+			if ((t->kind != ES_TK_WORD && t->kind != ES_TK_STOP) || t->text_len < 2)
 				continue;
 			/* the pool keeps each spelling once: its offset is its identity */
 			uint32_t off = t->id;
@@ -209,7 +209,8 @@ void es_skel_map_free(es_skel_map *m)
 
 /* How well a listed spelling keeps the letters written in Arabic script:
  * the written letters (y also as i/e, w as u/o, q as k/g, an initial alef
- * as e) found in order. A spelling that loses more than a quarter of them is
+ * or ayin as any vowel: عمر "amr" is Omar or Umar as much as Ammar) found in
+ * order. A spelling that loses more than a quarter of them is
  * not a reading of the word (سعاد "sad" is not Seyyed). */
 #define KEEP_MIN 0.75
 static double keeps(const char *ar, size_t al, const char *w)
@@ -220,7 +221,7 @@ static double keeps(const char *ar, size_t al, const char *w)
 		for (size_t k = j; k < wl; k++) {
 			char d = w[k];
 			bool same = d == c || (c == 'y' && (d == 'i' || d == 'e')) || (c == 'w' && (d == 'u' || d == 'o')) ||
-				    (c == 'q' && (d == 'k' || d == 'g')) || (i == 0 && c == 'a' && d == 'e');
+				    (c == 'q' && (d == 'k' || d == 'g')) || (i == 0 && c == 'a' && vowel(d));
 			if (same) {
 				found++;
 				j = k + 1;

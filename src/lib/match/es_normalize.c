@@ -1111,8 +1111,8 @@ static bool has_arabic(const char *s, size_t len)
 	return false;
 }
 
-/* An Arabic-script name: a word of >= 6 letters starting with the article
- * "al" becomes "al" + the word, as in Latin names ("AL-TIKRITI"), so it
+/* An Arabic-script name: a word of >= 6 letters (>= 4 after "abd") starting
+ * with the article "al" becomes "al" + the word, as in Latin names ("AL-TIKRITI"), so it
  * matches with or without the article (the article is a stopword; "al" +
  * word still aligns with the word written together). */
 #ifndef ARTICLE_REST
@@ -1143,7 +1143,14 @@ static void split_articles(rawtoks *rt)
 			t = w;
 			i++;
 		}
-		if (t->len < 2 + ARTICLE_REST || t->text[0] != 'a' || t->text[1] != 'l' || !is_alpha(t->text[2]))
+		/* after "abd" the article always starts a name of God, however short
+		 * ("عبد الملك" = "abd almlk": Abd al-Malik); but not Allah itself
+		 * ("عبد الله" = "abd allh": Abdallah) */
+		const rawtok *prev = i > 0 ? &rt->t[i - 1] : NULL;
+		bool after_abd = prev && ((prev->len == 3 && memcmp(prev->text, "abd", 3) == 0) ||
+					  (prev->len == 2 && memcmp(prev->text, "bd", 2) == 0));
+		size_t rest = after_abd && t->len >= 3 && t->text[2] != 'l' ? 2 : ARTICLE_REST;
+		if (t->len < 2 + rest || t->text[0] != 'a' || t->text[1] != 'l' || !is_alpha(t->text[2]))
 			continue;
 		if (rt->n >= cap) {
 			rt->overflow = true;
