@@ -131,6 +131,23 @@ static bool transposed(const char *a, const char *b, int l)
 	return i + 1 < l && a[i] == b[i + 1] && a[i + 1] == b[i] && memcmp(a + i + 2, b + i + 2, (size_t)(l - i - 2)) == 0;
 }
 
+static bool is_vowel(char c)
+{
+	return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u';
+}
+
+/* Whether two strings of one length differ in exactly d places, each a vowel
+ * written for another (Mahdi / Mehdi, Osman / Usman, Hezbollah / Hizbollah):
+ * the commonest difference between two romanizations of one name. */
+static bool vowels_for_vowels(const char *a, const char *b, int l, int d)
+{
+	int n = 0;
+	for (int i = 0; i < l; i++)
+		if (a[i] != b[i] && (!is_vowel(a[i]) || !is_vowel(b[i]) || ++n > d))
+			return false;
+	return n == d;
+}
+
 /* Edit-distance similarity of two strings with a typo allowance that grows
  * with length (ES_SCORE_MAX_EDITS: one edit in words of 3 to 5 letters, the
  * first letter included; two from 6 letters, three from 13); a word of one
@@ -156,6 +173,10 @@ static double str_sim(const char *a, int la, const char *b, int lb)
 	double cost = d >= 2 && L <= 8 ? TWO_EDITS_SHORT_COST : TYPO_COST;
 	if (d == 1 && la == lb && transposed(a, b, la))
 		cost = TRANSPOSE_COST;
+	else if (la == lb && L >= 5 && vowels_for_vowels(a, b, la, d))
+		/* vowels written otherwise cost least (no more than the index's
+		 * walks allow: es_score_typo_max, es_score_typo2_max) */
+		cost = d == 1 ? TRANSPOSE_COST : TYPO_COST;
 	else if (d == 1 && L <= 5 && a[0] != b[0])
 		cost = FIRST_LETTER_COST; /* Dario/Mario, Kim/Lim, Zigor/Igor: mostly another name */
 	else if (d == 1 && la == lb && L <= 4)
