@@ -1946,23 +1946,23 @@ static es_code compare_one(const es_normalizer *nz, const es_lexicon *lex, const
 /* Without --type, two names are persons' (the scorer then weighs middle
  * names and extra given names as for a listed person) when neither has a
  * legal form, generic word or number and both read like a person's (two to
- * five words), or one is written "SURNAME, Given ..." (of any length: "AL-FAWAZ,
- * Khalid Abd al-Rahman Hamd"). */
-static bool person_pair(const query_toks *a, const query_toks *b)
+ * five words: 1), or one is written "SURNAME, Given ..." (of any length:
+ * "AL-FAWAZ, Khalid Abd al-Rahman Hamd": 2); else 0. */
+static int person_pair(const query_toks *a, const query_toks *b)
 {
 	bool comma = false;
 	const query_toks *both[2] = {a, b};
 	for (size_t k = 0; k < 2; k++) {
 		if (both[k]->n < 2)
-			return false;
+			return 0;
 		for (size_t i = 0; i < both[k]->n; i++) {
 			const es_stok *t = &both[k]->st[i];
 			if (t->kind == ES_TK_LEGAL || t->kind == ES_TK_GENERIC || t->kind == ES_TK_NUM)
-				return false;
+				return 0;
 			comma |= (t->flags & ES_TF_GIVEN) != 0;
 		}
 	}
-	return comma || (es_index_reads_like_person(&a->nt) && es_index_reads_like_person(&b->nt));
+	return comma ? 2 : es_index_reads_like_person(&a->nt) && es_index_reads_like_person(&b->nt) ? 1 : 0;
 }
 
 /* compare_one over the readings of both names (look-alike, Chinese word
@@ -2015,6 +2015,44 @@ static es_code compare(const es_normalizer *nz, const es_matcher *m, const char 
 	return rc;
 }
 
+/* The score of a pair read as persons' names or not (compare_one): either
+ * way round where that reads better. */
+static double score_pair(const es_index *ix, const query_toks *qa, const query_toks *qb, bool person, es_align *align,
+			 size_t max_align, size_t *n_align)
+{
+	double score;
+	/* a branch or subsidiary of the other ("Bank Melli Iran" / "Bank
+	 * Melli"), either way round, as check finds it (by contains): when the
+	 * shorter name is one that can have branches (the index says how common
+	 * its words are) */
+	es_score_info info;
+	score = es_score_names_info(qa->st, qa->n, qb->st, qb->n, person, NULL, align, max_align, n_align, &info);
+	if (!(info.contains && !person && ix && containable(ix, qb)))
+		score = info.raw;
+	/* Either way round: a person's name with a middle name or second
+	 * surname more on either side is the same name left shorter (a pair of
+	 * names has no listed side) */
+	if (person || ix) {
+		es_score_info back;
+		double rev = es_score_names_info(qb->st, qb->n, qa->st, qa->n, person, NULL, NULL, 0, NULL, &back);
+		if (person)
+			rev = back.raw;
+		if ((person || (back.contains && containable(ix, qa))) && rev > score) {
+			score = rev;
+			/* the alignment of that reading, name1's words on the left */
+			(void)es_score_names_info(qb->st, qb->n, qa->st, qa->n, person, NULL, align, max_align, n_align,
+						  &back);
+			for (size_t k = 0; align && k < *n_align; k++) {
+				char t[sizeof align[k].query_token];
+				memcpy(t, align[k].query_token, sizeof t);
+				memcpy(align[k].query_token, align[k].list_token, sizeof t);
+				memcpy(align[k].list_token, t, sizeof t);
+			}
+		}
+	}
+	return score;
+}
+
 static es_code compare_one(const es_normalizer *nz, const es_lexicon *lex, const es_index *ix, const char *a,
 			   const char *b, es_type type, double *score, es_align *align, size_t max_align,
 			   size_t *n_align, es_err *err)
@@ -2035,35 +2073,23 @@ static es_code compare_one(const es_normalizer *nz, const es_lexicon *lex, const
 		rc = prepare(nz, lex, ix, b, qb, err);
 	if (rc != ES_OK)
 		goto done;
-	bool person = type == ES_TYPE_PERSON || (type == ES_TYPE_UNKNOWN && person_pair(qa, qb));
-	/* a branch or subsidiary of the other ("Bank Melli Iran" / "Bank
-	 * Melli"), either way round, as check finds it (by contains): when the
-	 * shorter name is one that can have branches (the index says how common
-	 * its words are) */
-	es_score_info info;
-	*score = es_score_names_info(qa->st, qa->n, qb->st, qb->n, person, NULL, align, max_align, n_align, &info);
-	if (!(info.contains && !person && ix && containable(ix, qb)))
-		*score = info.raw;
-	/* Either way round: a person's name with a middle name or second
-	 * surname more on either side is the same name left shorter (a pair of
-	 * names has no listed side) */
-	if (person || ix) {
-		es_score_info back;
-		double rev = es_score_names_info(qb->st, qb->n, qa->st, qa->n, person, NULL, NULL, 0, NULL, &back);
-		if (person)
-			rev = back.raw;
-		if ((person || (back.contains && containable(ix, qa))) && rev > *score) {
-			*score = rev;
-			/* the alignment of that reading, name1's words on the left */
-			(void)es_score_names_info(qb->st, qb->n, qa->st, qa->n, person, NULL, align, max_align, n_align,
-						  &back);
-			for (size_t k = 0; align && k < *n_align; k++) {
-				char t[sizeof align[k].query_token];
-				memcpy(t, align[k].query_token, sizeof t);
-				memcpy(align[k].query_token, align[k].list_token, sizeof t);
-				memcpy(align[k].list_token, t, sizeof t);
-			}
+	int shape = person_pair(qa, qb);
+	bool person = type == ES_TYPE_PERSON || (type == ES_TYPE_UNKNOWN && shape > 0);
+	*score = score_pair(ix, qa, qb, person, align, max_align, n_align);
+	/* two to five plain words may as well name an organization ("AL-NUSRAH
+	 * FRONT" / "AL-NUSRAH FRONT IN LEBANON"): without --type and without
+	 * "SURNAME, Given", the better of the two readings */
+	if (type == ES_TYPE_UNKNOWN && shape == 1) {
+		es_align *al = max_align ? malloc(max_align * sizeof *al) : NULL;
+		size_t nal = 0;
+		double ent = score_pair(ix, qa, qb, false, al, al ? max_align : 0, &nal);
+		if (ent > *score) {
+			*score = ent;
+			if (al)
+				memcpy(align, al, nal * sizeof *al);
+			*n_align = al ? nal : 0;
 		}
+		free(al);
 	}
 	double cs = es_cjk_char_sim(a, strlen(a), b, strlen(b));
 	if (cs < *score)
