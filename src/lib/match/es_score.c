@@ -335,6 +335,29 @@ static void second_surnames(const es_stok *t, size_t n, const int *m, const doub
 			mid[i] = true;
 }
 
+/* A family name "Al X" left out of a name whose nasab ("Muhammad bin
+ * Salman") aligns nearly exactly ("Mohammed bin Salman" / "Muhammad bin
+ * Salman Al Saud", "AL SAUD, Muhammad bin Salman"): weighed as a middle name,
+ * when the other name leaves no word of its own over. */
+static void nasab_family(const es_stok *t, size_t n, const int *m, const double *sim, bool *mid, const es_stok *o,
+			 size_t on, const int *om, const bool *omid)
+{
+	bool nasab = false;
+	for (size_t i = 1; i + 1 < n && !nasab; i++)
+		nasab = t[i].kind == ES_TK_STOP && (t[i].lex & ES_LX_PARTICLE) && t[i - 1].kind == ES_TK_WORD &&
+			t[i + 1].kind == ES_TK_WORD && m[i - 1] != -1 && m[i + 1] != -1 && sim[i - 1] >= STRONG_SIM &&
+			sim[i + 1] >= STRONG_SIM;
+	if (!nasab)
+		return;
+	for (size_t i = 0; i < on; i++)
+		if (o[i].kind == ES_TK_WORD && om[i] == -1 && !omid[i])
+			return;
+	for (size_t i = 1; i < n; i++)
+		if (t[i].kind == ES_TK_WORD && m[i] == -1 && t[i - 1].kind == ES_TK_STOP &&
+		    !(t[i - 1].lex & ES_LX_PARTICLE) && t[i - 1].canon_len == 2 && memcmp(t[i - 1].canon, "al", 2) == 0)
+			mid[i] = true;
+}
+
 static void put_align(es_align *al, size_t max_al, size_t *n_al, const char *q, size_t ql, const char *l,
 		      size_t ll, double sim)
 {
@@ -707,6 +730,8 @@ double es_score_names_info(const es_stok *q, size_t nq, const es_stok *l, size_t
 		middles(l, nl, lmid);
 		second_surnames(q, nq, qm, qs, qmid, l, nl, lm, lmid);
 		second_surnames(l, nl, lm, ls, lmid, q, nq, qm, qmid);
+		nasab_family(q, nq, qm, qs, qmid, l, nl, lm, lmid);
+		nasab_family(l, nl, lm, ls, lmid, q, nq, qm, qmid);
 	}
 	/* a person whose first and last names both align (nearly) exactly and
 	 * whose query adds nothing: left-out middle names cost less (with a
