@@ -361,6 +361,11 @@ static void test_classes_and_families(void **state)
 	assert_true(p >= ES_MATCH_DEFAULT_THRESHOLD);
 	assert_int_equal(es_matcher_compare(m, "AL-FAWAZ, Khalid Abd al-Rahman Hamd", "AL-FAWWAZ, Khalid", ES_TYPE_ENTITY, &p, NULL, 0, NULL, &err), ES_OK);
 	assert_true(p < 0.7);
+	/* a family name "Al X" left out after an aligned nasab (the lexicon's particles) */
+	assert_int_equal(es_matcher_compare(m, "Mohammed bin Rashid", "Mohammed bin Rashid Al Maktoum", ES_TYPE_PERSON, &p, NULL, 0, NULL, &err), ES_OK);
+	assert_true(p > 0.85);
+	assert_int_equal(es_matcher_compare(m, "Mohammed bin Salman Al Saud", "Mohammed bin Nayef Al Saud", ES_TYPE_PERSON, &p, NULL, 0, NULL, &err), ES_OK);
+	assert_true(p < 0.8);
 	/* a title leading the given names weighs as one leading the name */
 	assert_int_equal(es_matcher_compare(m, "SHARIAT, Seyed Hossein", "SHARIAT, Hossein", ES_TYPE_UNKNOWN, &p, NULL, 0, NULL, &err), ES_OK);
 	assert_true(p > 0.95);
