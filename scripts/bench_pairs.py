@@ -12,7 +12,9 @@ name get. Negatives: names of two entries of one type sharing a distinctive word
 words, or one name's words all in the other's). Runs `exportscreen compare -`
 on every pair, both columns in the order drawn, and prints precision, recall and
 F1 at the default threshold, per type, and with --show the highest-scoring
-misses and false matches."""
+misses and false matches. Then the pairs written by hand in
+tests/data/pairs/written.tsv (other scripts, romanizations, shorter forms,
+look-alikes): positives found, negatives clean."""
 import collections, csv, gzip, json, os, random, re, subprocess, sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -86,6 +88,16 @@ for key in ("ALL", "person", "entity"):
     p = tp / max(1, tp + fp)
     r = tp / max(1, tp + fn)
     print("%-8s %6d %6d %6d %6d %9.3f %7.3f %6.3f" % (key, tp, fp, fn, tn, p, r, 2 * p * r / max(1e-9, p + r)))
+# the pairs written by hand (tests/data/pairs/written.tsv)
+wp = [l.rstrip("\n").split("\t") for l in open(os.path.join(ROOT, "tests/data/pairs/written.tsv"), encoding="utf-8")
+      if l.strip() and not l.startswith("#")]
+out = subprocess.run([exe, "-q", "compare", "-"], input="".join("%s\t%s\n" % (a, b) for a, b, _ in wp).encode(),
+                     capture_output=True).stdout.decode()
+wr = [json.loads(l) for l in out.splitlines()]
+found = sum(1 for (a, b, lab), o in zip(wp, wr) if lab == "1" and o["match"])
+clean = sum(1 for (a, b, lab), o in zip(wp, wr) if lab == "0" and not o["match"])
+print("written  positives found %d / %d, negatives clean %d / %d" % (found, sum(1 for p in wp if p[2] == "1"), clean,
+                                                                 sum(1 for p in wp if p[2] == "0")))
 for title, lst in (("misses", misses), ("false matches", falses)):
     if show:
         print("\nhighest-scoring %s:" % title)
