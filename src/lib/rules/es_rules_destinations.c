@@ -142,6 +142,66 @@ static void scan_text(dctx *c, const char *text)
 	}
 }
 
+/* A party whose address, city or region names a diversion target or one of
+ * its cities (country_names.tsv) other than the party's own country ("Calle
+ * 23, Vedado, La Habana" for a party in MX): an address that points to the
+ * sanctioned country (docs/rules.md §5 item 4) -> REVIEW. A place name next
+ * to a street word (keywords.tsv kind street: "Teheran-ro", "Moscow Road",
+ * "Calle Habana") names a street, not the place. */
+static bool address_piece(dctx *c, int party, const char *piece, size_t len);
+
+static void address_countries(dctx *c, int party)
+{
+	const es_party *p = &c->o->parties[party];
+	const char *parts[] = {p->address, p->city, p->region};
+	for (size_t pi = 0; pi < sizeof parts / sizeof parts[0]; pi++) {
+		/* each comma-separated piece alone ("Vanak Square, Tehran": the
+		 * street word is another piece's) */
+		for (const char *seg = parts[pi]; seg && *seg;) {
+			size_t n = strcspn(seg, ",;/\n");
+			if (address_piece(c, party, seg, n))
+				return;
+			seg += n;
+			if (*seg)
+				seg++;
+		}
+	}
+}
+
+/* One piece of a party's address (address_countries): whether it named a place. */
+static bool address_piece(dctx *c, int party, const char *piece, size_t len)
+{
+	const es_party *p = &c->o->parties[party];
+	char raw[ES_FOLD_MAX], folded[ES_FOLD_MAX];
+	size_t tok[CLAUSE_MAX_TOKENS], nt = 0;
+	if (len >= sizeof raw)
+		len = sizeof raw - 1;
+	memcpy(raw, piece, len);
+	raw[len] = '\0';
+	es_fold(c->r->fold, raw, folded, sizeof folded);
+	for (size_t i = 0; folded[i] && folded[i + 1] && nt < CLAUSE_MAX_TOKENS;
+	     i = (size_t)(strchr(folded + i + 1, ' ') - folded))
+		tok[nt++] = i;
+	for (size_t i = 0; i < nt; i++) {
+		const keyword *k = rules_keyword_at(c->r, "country", folded + tok[i]);
+		if (!k)
+			continue;
+		size_t after = i + phrase_words(k) < nt ? i + phrase_words(k) : nt;
+		bool street = (i > 0 && kind_in(c->r, "street", folded, tok, i - 1, i)) ||
+			      (after < nt && kind_in(c->r, "street", folded, tok, after, after + 1));
+		if (street || !rules_in(c, G_DIVERT, k->cc) || (p->country && strcmp(p->country, k->cc) == 0) ||
+		    (c->dest && strcmp(c->dest, k->cc) == 0))
+			continue;
+		char det[128];
+		snprintf(det, sizeof det, "'%s'", k->text);
+		msg_args a = {.name = p->name, .country = k->cc, .detail = det};
+		rules_add(c, "ADDRESS_COUNTRY", ES_DEC_REVIEW, party,
+			  rules_country_citation(c->r, "ADDRESS_COUNTRY", k->cc), &a);
+		return true;
+	}
+	return false;
+}
+
 /* Destinations the order's free text states ("onward sale to our clients in
  * Russia", "для поставки в Россию"): destinations of the order for every
  * destination rule (docs/rules.md §0). Names: country_names.tsv. */
@@ -275,6 +335,7 @@ void rules_countries(dctx *c)
 			continue;
 		const char *cc = p->country ? p->country : (p->role == ES_ROLE_END_USER ? c->dest : NULL);
 		rules_ukraine_regions(c, (int)i);
+		address_countries(c, (int)i);
 		if (!cc || (c->dest && strcmp(cc, c->dest) == 0))
 			continue;
 		country_rules(c, cc, (int)i);

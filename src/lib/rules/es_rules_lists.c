@@ -240,9 +240,11 @@ static es_decision name_hit(dctx *c, hit_view *v)
 	}
 	if (v->strong) {
 		char lc[64] = "";
-		for (size_t i = 0; i < h->rec.n_countries && strlen(lc) + 4 < sizeof lc; i++) {
+		/* the countries the contradiction was found with (an OFAC entry's
+		 * CSL copy's when it has none: view_hit) */
+		for (size_t i = 0; i < v->cr->n_countries && strlen(lc) + 4 < sizeof lc; i++) {
 			strcat(lc, i ? " " : "");
-			strcat(lc, h->rec.countries[i]);
+			strcat(lc, v->cr->countries[i]);
 		}
 		v->a.detail = lc;
 		rules_add(c, "LIST_MATCH_COUNTRY_MISMATCH", ES_DEC_REVIEW, v->party, NULL, &v->a);
