@@ -125,6 +125,8 @@ static void test_chinese_words_and_pinyin(void **state)
 	/* company words in English, the rest in pinyin two syllables to a word */
 	assert_string_equal(norm("上海依图网络科技有限公司", false), "shanghai yitu network technology co ltd");
 	assert_string_equal(norm("哈尔滨工程大学", false), "harbin engineering university");
+	/* industry words and brands whose English form is not their pinyin */
+	assert_string_equal(norm("杭州海康威视数字技术股份有限公司", false), "hangzhou hikvision digital technology co ltd");
 	/* numbers after 第 */
 	assert_string_equal(norm("第十三研究所", false), "13 research institute");
 	assert_string_equal(norm("第二十九研究所", false), "29 research institute");
