@@ -196,8 +196,10 @@ double es_token_sim(const es_stok *a, const es_stok *b)
 	bool num = a->kind == ES_TK_NUM || b->kind == ES_TK_NUM;
 	if (num)
 		return 0.0;
+	/* (a short canonical form is a romanization rule's guess, not so a legal
+	 * form's or a particle's: AO = JSC, ben = bin) */
 	if (a->canon_len == b->canon_len && memcmp(a->canon, b->canon, a->canon_len) == 0)
-		return a->canon_len <= 3 ? SHORT_CANON_SIM : CANON_EQUAL_SIM;
+		return a->canon_len <= 3 && a->kind == ES_TK_WORD ? SHORT_CANON_SIM : CANON_EQUAL_SIM;
 	if (a->kind == ES_TK_INITIAL || b->kind == ES_TK_INITIAL) {
 		if (a->kind == ES_TK_INITIAL && b->kind == ES_TK_INITIAL)
 			return 0.0;
