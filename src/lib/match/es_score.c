@@ -302,6 +302,16 @@ static void middles(const es_stok *t, size_t n, bool *mid)
 	}
 }
 
+/* Whether a name leaves a word of its own over (not a middle name): then a
+ * word the other leaves over is another word, not one left out. */
+static bool own_word_left(const es_stok *o, size_t on, const int *om, const bool *omid)
+{
+	for (size_t i = 0; i < on; i++)
+		if (o[i].kind == ES_TK_WORD && om[i] == -1 && !omid[i])
+			return true;
+	return false;
+}
+
 /* A surname left out after the family name ("ALEJOS LORENZANA, Felipe" /
  * "Felipe ALEJOS": the maternal surname of Spanish names; "BIN AHMED RUSHDI
  * AL-QATIRJI, Hussam" / "Hussam AL-QATIRJI": the father's names before the
@@ -313,9 +323,8 @@ static void middles(const es_stok *t, size_t n, bool *mid)
 static void second_surnames(const es_stok *t, size_t n, const int *m, const double *sim, bool *mid,
 			    const es_stok *o, size_t on, const int *om, const bool *omid)
 {
-	for (size_t i = 0; i < on; i++)
-		if (o[i].kind == ES_TK_WORD && om[i] == -1 && !omid[i])
-			return;
+	if (own_word_left(o, on, om, omid))
+		return;
 	bool anchor = false, first = true, after_particle = false;
 	for (size_t i = 0; i < n; i++) {
 		if (!(t[i].flags & ES_TF_SURNAME))
@@ -351,9 +360,8 @@ static void nasab_family(const es_stok *t, size_t n, const int *m, const double 
 			sim[i + 1] >= STRONG_SIM;
 	if (!nasab)
 		return;
-	for (size_t i = 0; i < on; i++)
-		if (o[i].kind == ES_TK_WORD && om[i] == -1 && !omid[i])
-			return;
+	if (own_word_left(o, on, om, omid))
+		return;
 	for (size_t i = 1; i < n; i++)
 		if (t[i].kind == ES_TK_WORD && m[i] == -1 && t[i - 1].kind == ES_TK_STOP &&
 		    !(t[i - 1].lex & ES_LX_PARTICLE) && t[i - 1].canon_len == 2 && memcmp(t[i - 1].canon, "al", 2) == 0)
