@@ -207,7 +207,7 @@ void rules_end_users(dctx *c)
 		if (c->dest && cc != c->dest && strcmp(cc, c->dest) != 0)
 			end_user_rules(c, pi, fname, c->dest, t, type_known);
 		for (size_t k = 0; k < c->n_stated; k++)
-			if (strcmp(c->stated[k].cc, cc) != 0 && (!c->dest || strcmp(c->stated[k].cc, c->dest) != 0))
+			if ((!cc || strcmp(c->stated[k].cc, cc) != 0) && (!c->dest || strcmp(c->stated[k].cc, c->dest) != 0))
 				end_user_rules(c, pi, fname, c->stated[k].cc, t, type_known);
 	}
 }
