@@ -214,7 +214,16 @@ static void test_list_hits(void **state)
 	assert_true(has_reason("FUZZY_MATCH"));
 	/* same score but the listed name differs from the party's: not strong */
 	h.score = 1.0;
-	h.matched_name = "TECHMA GMBH & CO KG";
+	h.matched_name = h.rec.name = "TECHMA GMBH & CO KG";
+	assert_int_equal(decide(o, &h, 1), ES_DEC_REVIEW);
+	/* ... unless the entry's primary name is the party's (the match was an alias) */
+	h.rec.name = "TECHMA GMBH";
+	assert_int_equal(decide(o, &h, 1), ES_DEC_PROHIBITED);
+	/* or the listed name ends in an acronym or former name in parentheses */
+	h.matched_name = h.rec.name = "TECHMA GMBH (TGM)";
+	assert_int_equal(decide(o, &h, 1), ES_DEC_PROHIBITED);
+	/* but not one inside the name: another company */
+	h.matched_name = h.rec.name = "TECHMA (BERLIN) GMBH";
 	assert_int_equal(decide(o, &h, 1), ES_DEC_REVIEW);
 	/* listed in another country: a weak match there is no hit at all */
 	h = hit(0, 0.9, "DPL", ES_SRC_US_CSL, "TECHMA GMBH", cn_cc, 1);
@@ -430,7 +439,7 @@ static void test_aggregate_ownership(void **state)
 	assert_int_equal(decide(buf, h, 2), ES_DEC_REVIEW);
 	assert_true(has_reason("OWNER_LISTED_MINORITY"));
 	/* "Ivan Petrov" is not "PETROV, Ivan Sergeyevich": not the listed name, only fuzzy */
-	h[1].matched_name = "PETROV, Ivan Sergeyevich";
+	h[1].matched_name = h[1].rec.name = "PETROV, Ivan Sergeyevich";
 	snprintf(buf, sizeof buf, TWO_OWNERS, 30, 25);
 	assert_int_equal(decide(buf, h, 2), ES_DEC_REVIEW);
 	/* EL owners add up under the affiliates rule, apart from OFAC owners */

@@ -37,6 +37,61 @@ static void literal_fold_natural(const es_rules *r, const char *s, char *out, si
 	literal_fold(r, nat, out, cap);
 }
 
+/* The name without the parenthesized parts that end it ("Semiconductor
+ * Manufacturing International Corporation (SMIC)", "X, OOO (f.k.a. Y)": an
+ * acronym or a former name beside the name), literal-folded; "" when it ends
+ * in none. One inside the name ("X (Beijing) Co.") names another company and
+ * stays. */
+static void literal_fold_bare(const es_rules *r, const char *s, char *out, size_t cap)
+{
+	char bare[ES_FOLD_MAX];
+	size_t n = s ? strlen(s) : 0;
+	out[0] = '\0';
+	if (n >= sizeof bare)
+		return;
+	memcpy(bare, s, n + 1);
+	bool cut = false;
+	for (;;) {
+		while (n && (bare[n - 1] == ' ' || bare[n - 1] == '.' || bare[n - 1] == ','))
+			n--;
+		if (!n || bare[n - 1] != ')')
+			break;
+		int depth = 0;
+		size_t i = n;
+		while (i-- > 0) {
+			depth += bare[i] == ')' ? 1 : bare[i] == '(' ? -1 : 0;
+			if (depth == 0)
+				break;
+		}
+		if (depth != 0 || i == 0)
+			break;
+		n = i;
+		cut = true;
+	}
+	if (!cut)
+		return;
+	bare[n] = '\0';
+	literal_fold(r, bare, out, cap);
+}
+
+/* Whether the literal-folded party name pf is the listed name as written,
+ * read in natural order from "SURNAME, Given", or before an acronym or former
+ * name in parentheses. */
+static bool literal_name(const es_rules *r, const char *pf, const char *listed)
+{
+	char lf[ES_ORDER_MAX_FIELD * 4 + 8];
+	if (!listed)
+		return false;
+	literal_fold(r, listed, lf, sizeof lf);
+	if (strcmp(pf, lf) == 0)
+		return true;
+	literal_fold_natural(r, listed, lf, sizeof lf);
+	if (lf[0] && strcmp(pf, lf) == 0)
+		return true;
+	literal_fold_bare(r, listed, lf, sizeof lf);
+	return lf[0] && strcmp(pf, lf) == 0;
+}
+
 /* ASCII case-insensitive substring test. */
 static bool ci_contains(const char *hay, const char *needle)
 {
@@ -267,15 +322,10 @@ static void view_hit(const dctx *c, const es_party_hit *hits, size_t n_hits, siz
 	v.la = rules_action_for(r, es_source_id(h->rec.source), h->rec.list);
 	bool literal = false;
 	if (!h->by_address) {
-		/* the same name as listed, also when the list writes "SURNAME, Given" */
-		char pf[ES_ORDER_MAX_FIELD * 4 + 8], lf[ES_ORDER_MAX_FIELD * 4 + 8];
+		/* the same name as the name matched or the entry's primary name */
+		char pf[ES_ORDER_MAX_FIELD * 4 + 8];
 		literal_fold(r, v.p->name, pf, sizeof pf);
-		literal_fold(r, h->matched_name, lf, sizeof lf);
-		literal = pf[0] && strcmp(pf, lf) == 0;
-		if (!literal && pf[0]) {
-			literal_fold_natural(r, h->matched_name, lf, sizeof lf);
-			literal = strcmp(pf, lf) == 0;
-		}
+		literal = pf[0] && (literal_name(r, pf, h->matched_name) || literal_name(r, pf, h->rec.name));
 		/* or the matcher read the same words in the "SURNAME, Given" turn */
 		literal = literal || h->same_words;
 	}
