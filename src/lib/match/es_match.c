@@ -2018,9 +2018,10 @@ static es_code compare(const es_normalizer *nz, const es_matcher *m, const char 
 /* The score of a pair read as persons' names or not (compare_one): either
  * way round where that reads better. */
 static double score_pair(const es_index *ix, const query_toks *qa, const query_toks *qb, bool person, es_align *align,
-			 size_t max_align, size_t *n_align)
+			 size_t max_align, size_t *n_align, bool *contained)
 {
 	double score;
+	*contained = false;
 	/* a branch or subsidiary of the other ("Bank Melli Iran" / "Bank
 	 * Melli"), either way round, as check finds it (by contains): when the
 	 * shorter name is one that can have branches (the index says how common
@@ -2029,6 +2030,8 @@ static double score_pair(const es_index *ix, const query_toks *qa, const query_t
 	score = es_score_names_info(qa->st, qa->n, qb->st, qb->n, person, NULL, align, max_align, n_align, &info);
 	if (!(info.contains && !person && ix && containable(ix, qb)))
 		score = info.raw;
+	else
+		*contained = score > info.raw;
 	/* Either way round: a person's name with a middle name or second
 	 * surname more on either side is the same name left shorter (a pair of
 	 * names has no listed side) */
@@ -2038,6 +2041,7 @@ static double score_pair(const es_index *ix, const query_toks *qa, const query_t
 		if (person)
 			rev = back.raw;
 		if ((person || (back.contains && containable(ix, qa))) && rev > score) {
+			*contained = !person && rev > back.raw;
 			score = rev;
 			/* the alignment of that reading, name1's words on the left */
 			(void)es_score_names_info(qb->st, qb->n, qa->st, qa->n, person, NULL, align, max_align, n_align,
@@ -2075,15 +2079,18 @@ static es_code compare_one(const es_normalizer *nz, const es_lexicon *lex, const
 		goto done;
 	int shape = person_pair(qa, qb);
 	bool person = type == ES_TYPE_PERSON || (type == ES_TYPE_UNKNOWN && shape > 0);
-	*score = score_pair(ix, qa, qb, person, align, max_align, n_align);
-	/* two to five plain words may as well name an organization ("AL-NUSRAH
-	 * FRONT" / "AL-NUSRAH FRONT IN LEBANON"): without --type and without
-	 * "SURNAME, Given", the better of the two readings */
+	bool contained;
+	*score = score_pair(ix, qa, qb, person, align, max_align, n_align, &contained);
+	/* two to five plain words may as well name an organization and its
+	 * branch ("AL-NUSRAH FRONT" / "AL-NUSRAH FRONT IN LEBANON"): without
+	 * --type and without "SURNAME, Given", the organization's reading when
+	 * one name contains the other (not otherwise: it weighs persons' names
+	 * as words, "Kim Jong Un" / "Kim Jong Il") */
 	if (type == ES_TYPE_UNKNOWN && shape == 1) {
 		es_align *al = max_align ? malloc(max_align * sizeof *al) : NULL;
 		size_t nal = 0;
-		double ent = score_pair(ix, qa, qb, false, al, al ? max_align : 0, &nal);
-		if (ent > *score) {
+		double ent = score_pair(ix, qa, qb, false, al, al ? max_align : 0, &nal, &contained);
+		if (contained && ent > *score) {
 			*score = ent;
 			if (al)
 				memcpy(align, al, nal * sizeof *al);

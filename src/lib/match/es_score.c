@@ -302,12 +302,14 @@ static void middles(const es_stok *t, size_t n, bool *mid)
 	}
 }
 
-/* Whether a name leaves a word of its own over (not a middle name): then a
- * word the other leaves over is another word, not one left out. */
+/* Whether a name leaves a word of its own over (not a middle name; a
+ * stopword too: "Il" of "Kim Jong Il" is a syllable, not Italian's article):
+ * then a word the other leaves over is another word, not one left out. */
 static bool own_word_left(const es_stok *o, size_t on, const int *om, const bool *omid)
 {
 	for (size_t i = 0; i < on; i++)
-		if (o[i].kind == ES_TK_WORD && om[i] == -1 && !omid[i])
+		if ((o[i].kind == ES_TK_WORD || (o[i].kind == ES_TK_STOP && !(o[i].lex & ES_LX_PARTICLE))) && om[i] == -1 &&
+		    !omid[i])
 			return true;
 	return false;
 }
