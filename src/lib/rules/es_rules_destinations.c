@@ -81,18 +81,28 @@ static void add_stated(dctx *c, const keyword *k)
 	}
 }
 
+/* text[0..len) folded (ES_FOLD_MAX bytes) and the offsets of its words in
+ * it (CLAUSE_MAX_TOKENS at most); returns how many. */
+static size_t fold_tokens(const dctx *c, const char *text, size_t len, char *folded, size_t *tok)
+{
+	char raw[ES_FOLD_MAX];
+	size_t nt = 0;
+	if (len >= sizeof raw)
+		len = sizeof raw - 1;
+	memcpy(raw, text, len);
+	raw[len] = '\0';
+	es_fold(c->r->fold, raw, folded, ES_FOLD_MAX);
+	for (size_t i = 0; folded[i] && folded[i + 1] && nt < CLAUSE_MAX_TOKENS; i = (size_t)(strchr(folded + i + 1, ' ') - folded))
+		tok[nt++] = i;
+	return nt;
+}
+
 /* The countries one clause names, unless negated or a language. */
 static void scan_clause(dctx *c, const char *clause, size_t len)
 {
-	char raw[ES_FOLD_MAX], folded[ES_FOLD_MAX];
-	size_t tok[CLAUSE_MAX_TOKENS], nt = 0;
-	if (len >= sizeof raw)
-		len = sizeof raw - 1;
-	memcpy(raw, clause, len);
-	raw[len] = '\0';
-	es_fold(c->r->fold, raw, folded, sizeof folded);
-	for (size_t i = 0; folded[i] && folded[i + 1] && nt < CLAUSE_MAX_TOKENS; i = (size_t)(strchr(folded + i + 1, ' ') - folded))
-		tok[nt++] = i;
+	char folded[ES_FOLD_MAX];
+	size_t tok[CLAUSE_MAX_TOKENS];
+	size_t nt = fold_tokens(c, clause, len, folded, tok);
 	for (size_t i = 0; i < nt; i++) {
 		const keyword *k = rules_keyword_at(c->r, "country", folded + tok[i]);
 		if (!k)
@@ -172,16 +182,9 @@ static void address_countries(dctx *c, int party)
 static bool address_piece(dctx *c, int party, const char *piece, size_t len)
 {
 	const es_party *p = &c->o->parties[party];
-	char raw[ES_FOLD_MAX], folded[ES_FOLD_MAX];
-	size_t tok[CLAUSE_MAX_TOKENS], nt = 0;
-	if (len >= sizeof raw)
-		len = sizeof raw - 1;
-	memcpy(raw, piece, len);
-	raw[len] = '\0';
-	es_fold(c->r->fold, raw, folded, sizeof folded);
-	for (size_t i = 0; folded[i] && folded[i + 1] && nt < CLAUSE_MAX_TOKENS;
-	     i = (size_t)(strchr(folded + i + 1, ' ') - folded))
-		tok[nt++] = i;
+	char folded[ES_FOLD_MAX];
+	size_t tok[CLAUSE_MAX_TOKENS];
+	size_t nt = fold_tokens(c, piece, len, folded, tok);
 	for (size_t i = 0; i < nt; i++) {
 		const keyword *k = rules_keyword_at(c->r, "country", folded + tok[i]);
 		if (!k)
