@@ -7,8 +7,6 @@
 #include "es_hash.h"
 #include "es_map64.h"
 
-/* The budget: term ids and entries; past either, everything is forgotten. */
-
 struct entry {
 	uint32_t str, start, n; /* spelling at strs + str (kind first); ids[start..start+n) */
 	uint16_t len;           /* 1 + the spelling's length */
@@ -21,7 +19,7 @@ struct es_termcache {
 	es_buf strs;
 	uint32_t *ids;
 	size_t n_ids;
-	size_t max_ids, max_ent; /* the budget */
+	size_t max_ids, max_ent; /* the budget: term ids and entries; past either, everything is forgotten */
 };
 
 es_termcache *es_termcache_new(size_t max_ids)

@@ -325,7 +325,8 @@ static void view_hit(const dctx *c, const es_party_hit *hits, size_t n_hits, siz
 		/* the same name as the name matched or the entry's primary name */
 		char pf[ES_ORDER_MAX_FIELD * 4 + 8];
 		literal_fold(r, v.p->name, pf, sizeof pf);
-		literal = pf[0] && (literal_name(r, pf, h->matched_name) || literal_name(r, pf, h->rec.name));
+		bool other = h->rec.name && (!h->matched_name || strcmp(h->rec.name, h->matched_name) != 0);
+		literal = pf[0] && (literal_name(r, pf, h->matched_name) || (other && literal_name(r, pf, h->rec.name)));
 		/* or the matcher read the same words in the "SURNAME, Given" turn */
 		literal = literal || h->same_words;
 	}
