@@ -3,7 +3,7 @@
 # Idempotent: packages already present are left alone.
 set -eu
 PKGS="build-essential cmake pkg-config clang \
-  libcurl4-openssl-dev libxml2-dev libpcre2-dev libicu-dev libjansson-dev \
+  libcurl4-openssl-dev libxml2-dev libpcre2-dev libicu-dev libjansson-dev libyajl-dev \
   libcsv-dev zlib1g-dev libssl-dev libsqlite3-dev libcmocka-dev libclang-rt-14-dev \
   python3 openssl ca-certificates dpkg-dev file"
 # serve: the HTTP server library; wrk for scripts/bench_serve.sh; the review

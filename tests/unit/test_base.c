@@ -15,7 +15,7 @@
 #include "es_date.h"
 #include "es_dl.h"
 #include "es_hash.h"
-#include "es_jsonarena.h"
+#include "es_jsondoc.h"
 #include "es_jsonw.h"
 #include "es_map64.h"
 #include "es_utf8.h"
@@ -206,50 +206,123 @@ static void test_map64(void **state)
 	assert_int_equal(m.n, 0);
 }
 
-/* ---- es_jsonarena ---- */
+/* ---- es_jsondoc ---- */
 
-static json_t *aload(es_json_arena *a, const char *s, size_t flags, json_error_t *e)
+static const es_jval *jread(es_jsondoc *d, const char *s, es_err *e)
 {
-	return es_json_arena_loadb(a, s, strlen(s), flags, e);
+	memset(e, 0, sizeof *e);
+	return es_jsondoc_read(d, s, strlen(s), e);
 }
 
-static void test_json_arena(void **state)
+/* jansson's verdict on s (JSON_DECODE_ANY, as es_jsondoc reads) */
+static bool jansson_reads(const char *s)
+{
+	json_t *j = json_loadb(s, strlen(s), JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL | JSON_DECODE_ANY, NULL);
+	json_decref(j);
+	return j != NULL;
+}
+
+static void test_jsondoc(void **state)
 {
 	(void)state;
-	es_json_arena *a = es_json_arena_new();
-	assert_non_null(a);
-	json_error_t e;
-	json_t *d = aload(a, "{\"a\":\"x\",\"b\":[1,2]}", JSON_REJECT_DUPLICATES, &e);
+	es_jsondoc *d = es_jsondoc_new();
 	assert_non_null(d);
-	assert_string_equal(json_string_value(json_object_get(d, "a")), "x");
-	assert_int_equal(json_array_size(json_object_get(d, "b")), 2);
-	/* the next load reuses the memory: the new document reads right */
-	d = aload(a, "{\"a\":\"yy\"}", 0, &e);
-	assert_non_null(d);
-	assert_string_equal(json_string_value(json_object_get(d, "a")), "yy");
-	/* errors as jansson reports them (duplicates rejected) */
-	assert_null(aload(a, "{\"a\":1,\"a\":2}", JSON_REJECT_DUPLICATES, &e));
-	assert_non_null(strstr(e.text, "duplicate"));
-	/* a document larger than a block: more blocks, freed at the next load */
+	es_err e;
+	const es_jval *v = jread(d, "{\"a\":\"x\",\"b\":[1,2.5e1,true,null],\"c\":{}}", &e);
+	assert_non_null(v);
+	assert_int_equal(v->type, ES_JSON_OBJECT);
+	assert_int_equal(v->len, 3);
+	assert_string_equal(es_jval_get(v, "a")->str, "x");
+	const es_jval *b = es_jval_get(v, "b");
+	assert_int_equal(b->type, ES_JSON_ARRAY);
+	assert_int_equal(b->len, 4);
+	assert_true(b->first->num == 1.0 && b->first->next->num == 25.0);
+	assert_int_equal(b->first->next->next->type, ES_JSON_TRUE);
+	assert_int_equal(b->first->next->next->next->type, ES_JSON_NULL);
+	assert_int_equal(es_jval_get(v, "c")->len, 0);
+	assert_null(es_jval_get(v, "d"));
+	assert_null(es_jval_get(b, "a")); /* not an object */
+	/* escapes in a name and in its value (yajl decodes both into one buffer) */
+	v = jread(d, "{\"n\\u00e4me\":\"Gro\\u00dfe \\\"X\\\"\",\"k\":\"\\ud83d\\ude00\"}", &e);
+	assert_non_null(v);
+	assert_string_equal(v->first->key, "n\xc3\xa4me");
+	assert_string_equal(v->first->str, "Gro\xc3\x9f" "e \"X\"");
+	assert_string_equal(es_jval_get(v, "k")->str, "\xf0\x9f\x98\x80"); /* a surrogate pair */
+	/* a scalar at the top is a value */
+	v = jread(d, " 42 ", &e);
+	assert_non_null(v);
+	assert_int_equal(v->type, ES_JSON_NUMBER);
+	/* a 30-digit integer is a double; 1e400 is not a number jansson takes */
+	v = jread(d, "[123456789012345678901234567890]", &e);
+	assert_non_null(v);
+	assert_true(v->first->num > 1.2e29);
+	/* rejected as jansson rejects, with its message and column */
+	static const char *const bad[] = {
+		"{\"a\":1,\"a\":2}",   "{\"a\":\"\\u0000\"}", "{\"a\\u0000\":1}", "[\"\\ud800\"]",
+		"[\"\\udc00x\"]",      "[\"\\ud800\\u0041\"]", "[1e400]",           "{\"a\":1}\v",
+		"\f[]",                "[01]",              "[1.]",              "[-]",
+		"{\"a\":1} x",         "{\"a\":1",          "{'a':1}",           "[\"a\tb\"]",
+		"\xef\xbb\xbf{}",       "[\"\xc3\"]",         "",                  "[1,]",
+		"{\"a\":nul}",         "[\"\\x\"]",           "/* c */ {}",        "[NaN]",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		assert_false(jansson_reads(bad[i]));
+		assert_null(jread(d, bad[i], &e));
+		assert_int_equal(e.code, ES_EFORMAT);
+		assert_non_null(strstr(e.msg, "invalid JSON"));
+	}
+	/* jansson's own message and column */
+	json_error_t je;
+	assert_null(json_loads("{\"x\":1,\"x\":2}", JSON_REJECT_DUPLICATES, &je));
+	char want[256];
+	snprintf(want, sizeof want, "invalid JSON at column %d: %s", je.column, je.text);
+	assert_null(jread(d, "{\"x\":1,\"x\":2}", &e));
+	assert_string_equal(e.msg, want);
+	assert_null(jread(d, "[\"\\u0000\"]", &e));
+	assert_non_null(strstr(e.msg, "a string contains \\u0000 (NUL)"));
+	/* duplicates among many members (the sorted check) */
+	char many[4096], *p = many;
+	p += sprintf(p, "{");
+	for (int i = 0; i < 200; i++)
+		p += sprintf(p, "%s\"k%d\":%d", i ? "," : "", i == 150 ? 7 : i, i);
+	sprintf(p, "}");
+	assert_null(jread(d, many, &e));
+	assert_non_null(strstr(e.msg, "duplicate"));
+	p = many;
+	p += sprintf(p, "{");
+	for (int i = 0; i < 200; i++)
+		p += sprintf(p, "%s\"k%d\":%d", i ? "," : "", i, i);
+	sprintf(p, "}");
+	v = jread(d, many, &e);
+	assert_non_null(v);
+	assert_int_equal(v->len, 200);
+	assert_true(es_jval_get(v, "k199")->num == 199.0);
+	/* nesting: jansson's bound, 2048 levels */
+	for (int depth = 2047; depth <= 2050; depth++) {
+		char *t = malloc(2 * (size_t)depth + 1);
+		memset(t, '[', (size_t)depth);
+		memset(t + depth, ']', (size_t)depth);
+		t[2 * depth] = '\0';
+		v = jread(d, t, &e);
+		assert_true((v != NULL) == jansson_reads(t));
+		assert_true((v != NULL) == (depth <= ES_JSON_MAX_DEPTH));
+		free(t);
+	}
+	/* a document larger than a block: more blocks, freed at the next read */
 	size_t n = 20000;
-	char *big = malloc(n * 12 + 16), *p = big;
+	char *big = malloc(n * 12 + 16);
+	p = big;
 	p += sprintf(p, "{\"v\":[");
 	for (size_t i = 0; i < n; i++)
 		p += sprintf(p, "%s\"s%zu\"", i ? "," : "", i);
 	p += sprintf(p, "]}");
-	d = es_json_arena_loadb(a, big, (size_t)(p - big), 0, &e);
-	assert_non_null(d);
-	assert_int_equal(json_array_size(json_object_get(d, "v")), n);
-	assert_string_equal(json_string_value(json_array_get(json_object_get(d, "v"), n - 1)), "s19999");
+	v = es_jsondoc_read(d, big, (size_t)(p - big), &e);
+	assert_non_null(v);
+	assert_int_equal(es_jval_get(v, "v")->len, n);
 	free(big);
-	/* jansson outside the arena allocates and frees as before */
-	json_t *own = json_loads("{\"k\":[true,\"v\"]}", 0, &e);
-	assert_non_null(own);
-	d = aload(a, "[1]", 0, &e);
-	assert_non_null(d);
-	assert_string_equal(json_string_value(json_array_get(json_object_get(own, "k"), 1)), "v");
-	json_decref(own);
-	es_json_arena_free(a);
+	v = jread(d, "{\"a\":\"yy\"}", &e);
+	assert_string_equal(es_jval_get(v, "a")->str, "yy");
+	es_jsondoc_free(d);
 }
 
 /* ---- es_jsonw: its bytes are jansson's ---- */
@@ -422,7 +495,7 @@ int main(void)
 		cmocka_unit_test(test_buf_vec_hash),
 		cmocka_unit_test(test_map64),
 		cmocka_unit_test(test_dl),
-		cmocka_unit_test(test_json_arena),
+		cmocka_unit_test(test_jsondoc),
 		cmocka_unit_test(test_jsonw_strings),
 		cmocka_unit_test(test_jsonw_numbers),
 		cmocka_unit_test(test_jsonw_json),

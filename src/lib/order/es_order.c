@@ -10,11 +10,10 @@
 #include <strings.h>
 
 #include <csv.h>
-#include <jansson.h>
 
 #include "es_colmap.h"
 #include "es_io.h"
-#include "es_jsonarena.h"
+#include "es_jsondoc.h"
 #include "es_text.h"
 
 static const char *const role_names[ES_ROLE_COUNT] = {
@@ -56,7 +55,7 @@ static es_eu_type eu_type_from(const char *s)
 
 void es_order_release(es_order *o)
 {
-	/* the document is in o->json_arena, which the next order reuses */
+	/* the document is in o->json_doc, which the next order reuses */
 	o->json_root = NULL;
 	o->n_parties = o->n_items = o->n_services_declined = o->n_notes = 0;
 }
@@ -144,34 +143,32 @@ static bool plain_ascii(const char *s, size_t n)
 }
 
 /* Optional string member: absent or null -> NULL; a string within the limit; else an error. */
-static es_code jstr(json_t *obj, const char *key, const char **out, const char *ctx, es_err *err)
+static es_code jstr(const es_jval *obj, const char *key, const char **out, const char *ctx, es_err *err)
 {
-	json_t *v = json_object_get(obj, key);
+	const es_jval *v = es_jval_get(obj, key);
 	*out = NULL;
-	if (!v || json_is_null(v))
+	if (!v || v->type == ES_JSON_NULL)
 		return ES_OK;
-	if (!json_is_string(v))
+	if (v->type != ES_JSON_STRING)
 		return es_err_set(err, ES_EFORMAT, "%s'%s' is not a string", ctx, key);
-	const char *s = json_string_value(v);
-	size_t len = json_string_length(v);
-	if (utf8_chars(s, len) > ES_ORDER_MAX_FIELD)
+	if (utf8_chars(v->str, v->len) > ES_ORDER_MAX_FIELD)
 		return es_err_set(err, ES_ETOOBIG, "%s'%s' is longer than %d characters", ctx, key,
 				  ES_ORDER_MAX_FIELD);
-	*out = s;
+	*out = v->str;
 	return ES_OK;
 }
 
-static es_code json_party(json_t *p, size_t i, const es_countries *countries, es_party *out, es_err *err)
+static es_code json_party(const es_jval *p, size_t i, const es_countries *countries, es_party *out, es_err *err)
 {
 	es_code rc = ES_OK;
 	char ctx[48];
 	const char *role = NULL, *country = NULL;
 	ctx_fmt(ctx, sizeof ctx, "party ", i, ": ");
 	memset(out, 0, sizeof *out);
-	if (!json_is_object(p))
+	if (p->type != ES_JSON_OBJECT)
 		return es_err_set(err, ES_EFORMAT, "party %zu is not an object", i);
-	json_t *jn = json_object_get(p, "name");
-	if (!jn || json_is_null(jn))
+	const es_jval *jn = es_jval_get(p, "name");
+	if (!jn || jn->type == ES_JSON_NULL)
 		return es_err_set(err, ES_EMISSING, "party %zu has no name", i);
 	if ((rc = jstr(p, "name", &out->name, ctx, err)) != ES_OK)
 		goto done;
@@ -195,16 +192,16 @@ static es_code json_party(json_t *p, size_t i, const es_countries *countries, es
 	if ((rc = country_field(countries, country, &out->country, ctx, err)) != ES_OK)
 		goto done;
 	out->eu_type = out->type && !blank(out->type) ? eu_type_from(out->type) : ES_EU_UNKNOWN;
-	json_t *own = json_object_get(p, "ownership_percent");
+	const es_jval *own = es_jval_get(p, "ownership_percent");
 	if (own) {
 		out->has_ownership = true;
-		if (json_is_number(own)) {
-			double v = json_number_value(own);
+		if (own->type == ES_JSON_NUMBER) {
+			double v = own->num;
 			if (!(v >= 0 && v <= 100))
 				return es_err_set(err, ES_EFORMAT, "party %zu: ownership_percent %g is not 0..100", i, v);
 			out->ownership_known = true;
 			out->ownership_percent = v;
-		} else if (!json_is_null(own)) {
+		} else if (own->type != ES_JSON_NULL) {
 			return es_err_set(err, ES_EFORMAT, "party %zu: 'ownership_percent' is not a number", i);
 		}
 	}
@@ -235,48 +232,36 @@ static es_code parse_json(const char *line, size_t len, const es_countries *coun
 {
 	es_code rc = ES_OK;
 	size_t bad;
-	json_error_t jerr;
 	order_reset(o);
 	/* most orders are plain ASCII: one pass tells, and the checks below can only pass */
 	bool plain = plain_ascii(line, len);
 	if (!plain && !es_utf8_valid(line, len, &bad))
 		return es_err_set(err, ES_EENCODING, "invalid UTF-8 at byte %zu", bad + 1);
-	/* a raw NUL is never valid JSON; jansson rejects it too, but as "near end of file" */
-	const char *nul = plain ? NULL : memchr(line, '\0', len);
-	if (nul)
-		return es_err_set(err, ES_EFORMAT, "invalid JSON at column %zu: a NUL byte", (size_t)(nul - line) + 1);
 	/* Duplicate names are rejected: which one a consumer would use is undefined,
 	 * and a screened "destination: DE" that some other tool reads as IR is a miss.
-	 * jansson also bounds nesting (JSON_PARSER_MAX_DEPTH), rejects \u0000 and lone
-	 * surrogates. Integers are decoded as reals so a huge integer in a passed-through
-	 * member is not an error (only ownership_percent is read, and the raw bytes are
-	 * what is written back); a number beyond the double range is. */
-	const size_t flags = JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL;
-	if (!o->json_arena && !(o->json_arena = es_json_arena_new()))
+	 * Nesting is bounded, \u0000 and lone surrogates are rejected. Numbers are
+	 * read as doubles so a huge integer in a passed-through member is not an error
+	 * (only ownership_percent is read, and the raw bytes are what is written back);
+	 * a number beyond the double range is. (es_jsondoc: jansson's verdicts.) */
+	if (!o->json_doc && !(o->json_doc = es_jsondoc_new()))
 		return es_err_set(err, ES_ENOMEM, "out of memory");
-	json_t *root = es_json_arena_loadb(o->json_arena, line, len, flags, &jerr);
-	/* a valid scalar is "not a JSON object" like an array, not a syntax error */
-	if (!root && strncmp(jerr.text, "'[' or '{' expected", 19) == 0)
-		root = es_json_arena_loadb(o->json_arena, line, len, flags | JSON_DECODE_ANY, NULL);
-	if (!root) {
-		if (strstr(jerr.text, "JSON_ALLOW_NUL"))
-			return es_err_set(err, ES_EFORMAT, "invalid JSON at column %d: a string contains \\u0000 (NUL)",
-					  jerr.column);
-		return es_err_set(err, ES_EFORMAT, "invalid JSON at column %d: %s", jerr.column, jerr.text);
-	}
+	es_err jerr = {0};
+	const es_jval *root = es_jsondoc_read(o->json_doc, line, len, &jerr);
+	if (!root)
+		return es_err_set(err, jerr.code, "%s", jerr.msg);
 	o->json_root = root;
-	if (!json_is_object(root)) {
+	if (root->type != ES_JSON_OBJECT) {
 		rc = es_err_set(err, ES_EFORMAT, "not a JSON object (got %s)",
-				json_is_array(root) ? "an array" : "a scalar");
+				root->type == ES_JSON_ARRAY ? "an array" : "a scalar");
 		goto done;
 	}
-	if (json_object_get(root, "screening")) {
+	if (es_jval_get(root, "screening")) {
 		o->has_screening = true;
 		rc = es_err_set(err, ES_EFORMAT, "the order already has a 'screening' member");
 		goto done;
 	}
-	json_t *jid = json_object_get(root, "order_id");
-	if (jid && json_is_string(jid))
+	const es_jval *jid = es_jval_get(root, "order_id");
+	if (jid && jid->type == ES_JSON_STRING)
 		if ((rc = jstr(root, "order_id", &o->order_id, "", err)) != ES_OK)
 			goto done;
 	const char *dest = NULL;
@@ -290,38 +275,35 @@ static es_code parse_json(const char *line, size_t len, const es_countries *coun
 	 * read them, so any other value still passes through without an error) */
 	static const char *const note_members[ES_ORDER_MAX_NOTES] = {"notes", "note", "remarks", "comments"};
 	for (size_t i = 0; i < ES_ORDER_MAX_NOTES; i++) {
-		json_t *note = json_object_get(root, note_members[i]);
-		if (note && json_is_string(note) &&
-		    utf8_chars(json_string_value(note), json_string_length(note)) <= ES_ORDER_MAX_FIELD)
-			o->notes[o->n_notes++] = json_string_value(note);
+		const es_jval *note = es_jval_get(root, note_members[i]);
+		if (note && note->type == ES_JSON_STRING && utf8_chars(note->str, note->len) <= ES_ORDER_MAX_FIELD)
+			o->notes[o->n_notes++] = note->str;
 	}
-	json_t *sd = json_object_get(root, "services_declined");
-	if (sd && json_is_array(sd)) {
-		size_t i;
-		json_t *v;
-		json_array_foreach(sd, i, v) {
-			if (!json_is_string(v) || json_string_length(v) == 0)
+	const es_jval *sd = es_jval_get(root, "services_declined");
+	if (sd && sd->type == ES_JSON_ARRAY) {
+		for (const es_jval *v = sd->first; v; v = v->next) {
+			if (v->type != ES_JSON_STRING || v->len == 0)
 				continue;
 			if (o->n_services_declined >= ES_ORDER_MAX_SERVICES) {
 				rc = es_err_set(err, ES_ETOOBIG, "more than %d services_declined", ES_ORDER_MAX_SERVICES);
 				goto done;
 			}
-			o->services_declined[o->n_services_declined++] = json_string_value(v);
+			o->services_declined[o->n_services_declined++] = v->str;
 		}
-	} else if (sd && json_is_string(sd) && json_string_length(sd) > 0) {
-		o->services_declined[o->n_services_declined++] = json_string_value(sd);
+	} else if (sd && sd->type == ES_JSON_STRING && sd->len > 0) {
+		o->services_declined[o->n_services_declined++] = sd->str;
 	}
 
-	json_t *parties = json_object_get(root, "parties");
+	const es_jval *parties = es_jval_get(root, "parties");
 	if (!parties) {
 		rc = es_err_set(err, ES_EMISSING, "the order has no 'parties'");
 		goto done;
 	}
-	if (!json_is_array(parties)) {
+	if (parties->type != ES_JSON_ARRAY) {
 		rc = es_err_set(err, ES_EFORMAT, "'parties' is not an array");
 		goto done;
 	}
-	size_t np = json_array_size(parties);
+	size_t np = parties->len;
 	if (np == 0) {
 		rc = es_err_set(err, ES_EMISSING, "'parties' is empty");
 		goto done;
@@ -330,35 +312,36 @@ static es_code parse_json(const char *line, size_t len, const es_countries *coun
 		rc = es_err_set(err, ES_ETOOBIG, "more than %d parties", ES_ORDER_MAX_PARTIES);
 		goto done;
 	}
-	for (size_t i = 0; i < np; i++)
-		if ((rc = json_party(json_array_get(parties, i), i, countries, &o->parties[i], err)) != ES_OK)
+	size_t i = 0;
+	for (const es_jval *p = parties->first; p; p = p->next, i++)
+		if ((rc = json_party(p, i, countries, &o->parties[i], err)) != ES_OK)
 			goto done;
 	o->n_parties = np;
 
-	json_t *items = json_object_get(root, "items");
-	if (items && !json_is_null(items)) {
-		if (!json_is_array(items)) {
+	const es_jval *items = es_jval_get(root, "items");
+	if (items && items->type != ES_JSON_NULL) {
+		if (items->type != ES_JSON_ARRAY) {
 			rc = es_err_set(err, ES_EFORMAT, "'items' is not an array");
 			goto done;
 		}
 		o->items_given = true;
-		size_t ni = json_array_size(items);
+		size_t ni = items->len;
 		if (ni > ES_ORDER_MAX_ITEMS) {
 			rc = es_err_set(err, ES_ETOOBIG, "more than %d items", ES_ORDER_MAX_ITEMS);
 			goto done;
 		}
-		for (size_t i = 0; i < ni; i++) {
-			json_t *it = json_array_get(items, i);
+		i = 0;
+		for (const es_jval *it = items->first; it; it = it->next, i++) {
 			char ctx[40];
 			ctx_fmt(ctx, sizeof ctx, "item ", i, ": ");
-			if (!json_is_object(it)) {
+			if (it->type != ES_JSON_OBJECT) {
 				rc = es_err_set(err, ES_EFORMAT, "item %zu is not an object", i);
 				goto done;
 			}
 			es_item *x = &o->items[i];
 			memset(x, 0, sizeof *x);
-			json_t *sku = json_object_get(it, "sku");
-			if (sku && json_is_string(sku) && (rc = jstr(it, "sku", &x->sku, ctx, err)) != ES_OK)
+			const es_jval *sku = es_jval_get(it, "sku");
+			if (sku && sku->type == ES_JSON_STRING && (rc = jstr(it, "sku", &x->sku, ctx, err)) != ES_OK)
 				goto done;
 			if ((rc = jstr(it, "eccn", &x->eccn, ctx, err)) != ES_OK ||
 			    (rc = jstr(it, "enc", &x->enc, ctx, err)) != ES_OK)
@@ -375,8 +358,8 @@ done:
 void es_order_dispose(es_order *o)
 {
 	es_order_release(o);
-	es_json_arena_free(o->json_arena);
-	o->json_arena = NULL;
+	es_jsondoc_free(o->json_doc);
+	o->json_doc = NULL;
 }
 
 

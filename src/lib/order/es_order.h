@@ -1,7 +1,7 @@
 /* es_order — the order model of `filter` and its two readers (JSON Lines and CSV).
  *
  * An es_order is a view: every string points into storage owned by whoever
- * filled it (the jansson document held in o->json_root, or the CSV row buffer of an
+ * filled it (the JSON document held in o->json_doc, or the CSV row buffer of an
  * es_csv_orders reader) and stays valid until the next fill or es_order_release.
  * Zero-initialise an es_order before its first use.
  * Absent members are NULL; a JSON null counts as absent. Strings are valid UTF-8,
@@ -102,8 +102,8 @@ typedef struct es_order {
 	es_item items[ES_ORDER_MAX_ITEMS];
 	size_t n_items;
 	bool items_given;          /* an "items" member (or eccn column) was present */
-	void *json_root;           /* json_t of a JSON order (in json_arena), else NULL */
-	struct es_json_arena *json_arena; /* the memory of JSON orders, reused (es_jsonarena.h) */
+	const struct es_jval *json_root; /* the document of a JSON order (in json_doc), else NULL */
+	struct es_jsondoc *json_doc;      /* the memory of JSON orders, reused (es_jsondoc.h) */
 } es_order;
 
 /* Releases what a fill left in o (the JSON document) and clears it. */
@@ -113,7 +113,7 @@ void es_order_dispose(es_order *o);
 
 /* Parses one JSON Lines record (without its line terminator) into o.
  * Rejects: invalid UTF-8, invalid JSON as jansson reads it (duplicate member names
- * included, nesting beyond JSON_PARSER_MAX_DEPTH, \u0000, lone surrogates, numbers
+ * included, nesting beyond ES_JSON_MAX_DEPTH, \u0000, lone surrogates, numbers
  * beyond the double range) or with a raw NUL byte, a non-object, missing/empty/non-array
  * parties, bad party (role, name, country), non-string fields, over-long fields, too
  * many parties or items. On failure err holds one line without the "line N:" prefix. */

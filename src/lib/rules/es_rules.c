@@ -4,6 +4,7 @@
 #include "es_rules_impl.h"
 
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -349,7 +350,12 @@ static void classify_items(dctx *c)
 void es_rules_add_review(const es_rules *r, const es_order *o, es_result *res, const char *code, int party,
 			 const char *detail)
 {
-	dctx c = {.r = r, .o = o, .res = res};
+	/* the fields before the item table (7 KB, filled as far as the order goes) */
+	dctx c;
+	memset(&c, 0, offsetof(dctx, items));
+	c.r = r;
+	c.o = o;
+	c.res = res;
 	msg_args a = {.name = party >= 0 ? o->parties[party].name : NULL, .detail = detail};
 	rules_add(&c, code, ES_DEC_REVIEW, party, NULL, &a);
 }
@@ -357,7 +363,12 @@ void es_rules_add_review(const es_rules *r, const es_order *o, es_result *res, c
 void es_rules_decide(const es_rules *r, const es_order *o, const es_party_hit *hits, size_t n_hits,
 		     const es_rules_ctx *ctx, es_result *res)
 {
-	dctx c = {.r = r, .o = o, .res = res};
+	/* the fields before the item table (7 KB, filled as far as the order goes) */
+	dctx c;
+	memset(&c, 0, offsetof(dctx, items));
+	c.r = r;
+	c.o = o;
+	c.res = res;
 	res->decision = ES_DEC_CLEAR;
 	res->n_reasons = res->n_dropped = res->n_hits = 0;
 

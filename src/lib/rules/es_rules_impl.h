@@ -134,7 +134,6 @@ typedef struct {
 	const char *dest;               /* ultimate destination, NULL when unknown */
 	const es_party *civil_parent;   /* declared wholly-owning A:5/A:6/US parent */
 	int date;                       /* yyyymmdd the order is judged at */
-	item_class items[ES_ORDER_MAX_ITEMS];
 	struct stated { char cc[3]; const char *text; } stated[ES_RULES_MAX_STATED];
 	size_t n_stated;                /* destinations the free text names (not the stated one) */
 	const region_row *stated_area[ES_RULES_MAX_STATED]; /* embargoed areas of Ukraine it names */
@@ -142,7 +141,9 @@ typedef struct {
 	bool domestic;                  /* every party and every destination in the US: no export */
 	es_eu_type use_type;            /* the end user type the stated end use names */
 	const char *use_kw;             /* ... and the phrase that says so */
-	char use_folded[ES_FOLD_MAX];   /* the end use, folded ("" when none) */
+	/* (written before they are read: es_rules_decide does not clear them) */
+	item_class items[ES_ORDER_MAX_ITEMS]; /* [0..n_items): classify_items */
+	char use_folded[ES_FOLD_MAX];   /* the end use, folded ("" when none): rules_classify_end_use */
 } dctx;
 
 /* es_rules.c: reasons and lookups shared by the regime files */
