@@ -1,7 +1,6 @@
 #include "es_links.h"
 
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,10 +108,16 @@ es_code es_links_url(const es_links *l, es_source source, const char *list, cons
 			for (const unsigned char *q = (const unsigned char *)(entry_id ? entry_id : ""); *q; q++) {
 				bool plain = (*q >= '0' && *q <= '9') || ((*q | 32) >= 'a' && (*q | 32) <= 'z') ||
 					     *q == '-' || *q == '.' || *q == '_';
+				static const char hex[] = "0123456789ABCDEF";
 				if (n + 4 >= cap)
 					goto toobig;
-				n += plain ? (size_t)snprintf(out + n, cap - n, "%c", *q)
-					   : (size_t)snprintf(out + n, cap - n, "%%%02X", *q);
+				if (plain) {
+					out[n++] = (char)*q;
+				} else {
+					out[n++] = '%';
+					out[n++] = hex[*q >> 4];
+					out[n++] = hex[*q & 15];
+				}
 			}
 			p += 3;
 			continue;
