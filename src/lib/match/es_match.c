@@ -712,11 +712,11 @@ static bool term_misses(const es_index *ix, const es_stok *t, const es_ix_post *
 		return false;
 	bool two_q = t->text_len != t->canon_len || memcmp(t->text, t->canon, t->canon_len) != 0;
 	bool two_l = xl != cl || memcmp(x, c, cl) != 0;
-	if (es_score_str_sim(t->canon, t->canon_len, c, (int)cl) > 0 ||
-	    (two_q && es_score_str_sim(t->text, t->text_len, c, (int)cl) > 0))
+	if (es_score_str_near(t->canon, t->canon_len, c, (int)cl) ||
+	    (two_q && es_score_str_near(t->text, t->text_len, c, (int)cl)))
 		return false;
-	if (two_l && (es_score_str_sim(t->canon, t->canon_len, x, (int)xl) > 0 ||
-		      (two_q && es_score_str_sim(t->text, t->text_len, x, (int)xl) > 0)))
+	if (two_l && (es_score_str_near(t->canon, t->canon_len, x, (int)xl) ||
+		      (two_q && es_score_str_near(t->text, t->text_len, x, (int)xl))))
 		return false;
 	return true;
 }
