@@ -29,19 +29,33 @@ struct es_lexicon {
 	char hash[65];
 };
 
-/* Key of a kind letter and canonical words (joined by 0x1f); never 0. */
-static uint64_t words_key(char kind, const char *const *w, const uint8_t *len, size_t n)
+/* Key of canonical words (joined by 0x1f) and a kind letter; never 0. The
+ * kind comes last, so one word's keys of every kind share the hash of the
+ * word (es_lexicon_mark asks up to four of each query word). */
+static uint64_t kind_key(uint64_t words, char kind)
 {
-	uint64_t h = es_hash(&kind, 1);
+	uint64_t h = es_hash_more(words, &kind, 1);
+	return h ? h : 1;
+}
+
+static uint64_t words_hash(const char *const *w, const uint8_t *len, size_t n)
+{
+	uint64_t h = es_hash("", 0);
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			h = es_hash_more(h, "\x1f", 1);
 		h = es_hash_more(h, w[i], len[i]);
 	}
-	return h ? h : 1;
+	return h;
 }
 
-static uint64_t tok_key(char kind, const es_stok *t, size_t n)
+static uint64_t words_key(char kind, const char *const *w, const uint8_t *len, size_t n)
+{
+	return kind_key(words_hash(w, len, n), kind);
+}
+
+/* The words' hash of t[0..n) (kind_key makes the key). */
+static uint64_t tok_hash(const es_stok *t, size_t n)
 {
 	const char *w[PHRASE_MAX_WORDS];
 	uint8_t l[PHRASE_MAX_WORDS];
@@ -49,7 +63,7 @@ static uint64_t tok_key(char kind, const es_stok *t, size_t n)
 		w[i] = t[i].canon;
 		l[i] = t[i].canon_len;
 	}
-	return words_key(kind, w, l, n < PHRASE_MAX_WORDS ? n : PHRASE_MAX_WORDS);
+	return words_hash(w, l, n < PHRASE_MAX_WORDS ? n : PHRASE_MAX_WORDS);
 }
 
 static uint64_t ntok_key(char kind, const es_ntoks *nt)
@@ -335,24 +349,28 @@ const char *es_lexicon_hash(const es_lexicon *lx)
 
 void es_lexicon_mark(const es_lexicon *lx, es_stok *t, size_t n)
 {
+	uint64_t one[ES_NAME_TOKENS]; /* tok_hash of each token alone */
 	for (size_t i = 0; i < n; i++) {
 		t[i].cls = 0;
 		t[i].lex = 0;
 		if (!lx)
 			continue;
+		uint64_t h = tok_hash(&t[i], 1);
+		if (i < ES_NAME_TOKENS)
+			one[i] = h;
 		uint32_t v;
-		if (t[i].kind == ES_TK_WORD && (v = es_map64_get(&lx->t, tok_key('G', &t[i], 1))) != 0) {
+		if (t[i].kind == ES_TK_WORD && (v = es_map64_get(&lx->t, kind_key(h, 'G'))) != 0) {
 			t[i].cls = (uint16_t)v;
 			t[i].lex |= ES_LX_GIVEN;
-		} else if (t[i].kind == ES_TK_LEGAL && (v = es_map64_get(&lx->t, tok_key('L', &t[i], 1))) != 0) {
+		} else if (t[i].kind == ES_TK_LEGAL && (v = es_map64_get(&lx->t, kind_key(h, 'L'))) != 0) {
 			t[i].cls = (uint16_t)v;
 			t[i].lex |= ES_LX_LEGAL_FAMILY;
 		}
-		if ((t[i].kind == ES_TK_STOP || t[i].kind == ES_TK_WORD) && es_map64_get(&lx->t, tok_key('P', &t[i], 1)))
+		if ((t[i].kind == ES_TK_STOP || t[i].kind == ES_TK_WORD) && es_map64_get(&lx->t, kind_key(h, 'P')))
 			t[i].lex |= ES_LX_PARTICLE;
 		if (t[i].kind == ES_TK_WORD && patronymic(lx, &t[i]))
 			t[i].lex |= ES_LX_PATRONYMIC;
-		if (t[i].kind == ES_TK_WORD && es_map64_get(&lx->t, tok_key('C', &t[i], 1)))
+		if (t[i].kind == ES_TK_WORD && es_map64_get(&lx->t, kind_key(h, 'C')))
 			t[i].lex |= ES_LX_COMMON;
 	}
 	if (!lx)
@@ -361,7 +379,8 @@ void es_lexicon_mark(const es_lexicon *lx, es_stok *t, size_t n)
 	for (size_t i = 0; i < n;) {
 		size_t take = 1;
 		for (size_t L = lx->phrase_words < n - i ? lx->phrase_words : n - i; L >= 1; L--) {
-			uint32_t v = es_map64_get(&lx->t, tok_key('B', &t[i], L));
+			uint64_t h = L == 1 && i < ES_NAME_TOKENS ? one[i] : tok_hash(&t[i], L);
+			uint32_t v = es_map64_get(&lx->t, kind_key(h, 'B'));
 			if (v) {
 				for (size_t k = i; k < i + L; k++)
 					t[k].lex |= (uint8_t)v;

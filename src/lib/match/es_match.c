@@ -608,57 +608,85 @@ static void add_pair(const es_index *ix, termset *ts, const es_stok *a, const es
 #define POS_BITS64(p) POS_BITS16(p), POS_BITS16((p) + 16), POS_BITS16((p) + 32), POS_BITS16((p) + 48)
 static const uint64_t pos_bits[256] = {POS_BITS64(0), POS_BITS64(64), POS_BITS64(128), POS_BITS64(192)};
 
+/* What hit_postings keeps fixed over one walk's postings. */
+struct hit_ctx {
+	name_acc *na;
+	uint32_t *touched;
+	uint32_t epoch, n_names, tbit;
+	uint8_t tok;
+	float w, unit, funit, wmin_new;
+};
+
+/* One posting into its name's accumulator (tbit: the query token's bit, a
+ * constant where this is inlined, so each loop has the test it needs). */
+static inline __attribute__((always_inline)) size_t hit_one(const struct hit_ctx *c, es_ix_post x, size_t ntouched,
+							    uint32_t tbit)
+{
+	uint32_t id = x.np >> 8;
+	if (id >= c->n_names)
+		return ntouched; /* a damaged posting (es_index_load does not check each) */
+	name_acc *a = &c->na[id];
+	if (a->stamp != c->epoch) {
+		if (x.W != UINT16_MAX && es_ix_weight(x.W) < c->wmin_new)
+			return ntouched;
+		a->stamp = c->epoch;
+		a->acc = 0;
+		a->m = 0;
+		a->r = 0;
+		a->last = 255;
+		a->mask = 0;
+		a->qmask = 0;
+		c->touched[ntouched++] = id;
+	}
+	if (tbit ? !(a->qmask & tbit) : a->last != c->tok) {
+		a->last = c->tok;
+		a->acc += c->w;
+		a->qmask |= tbit;
+	}
+	/* listed weight reached, each position once */
+	uint64_t bits = pos_bits[x.np & 0xff];
+	if (!bits || (a->mask & bits) != bits) {
+		a->m += (float)x.w * c->funit;
+		a->r += (float)x.w * c->unit;
+		a->mask |= bits;
+	}
+	return ntouched;
+}
+
+/* The accumulators are random accesses: fetched PREFETCH postings ahead. */
+enum { PREFETCH = 12 };
+
+static inline __attribute__((always_inline)) size_t hit_loop(const struct hit_ctx *c, const es_ix_post *p, size_t n,
+							     size_t ntouched, uint32_t tbit)
+{
+	size_t k = 0;
+	for (; k + PREFETCH < n; k++) {
+		uint32_t f = p[k + PREFETCH].np >> 8;
+		__builtin_prefetch(&c->na[f < c->n_names ? f : 0]);
+		ntouched = hit_one(c, p[k], ntouched, tbit);
+	}
+	for (; k < n; k++)
+		ntouched = hit_one(c, p[k], ntouched, tbit);
+	return ntouched;
+}
+
 /* The postings p[0..n) of one walk, in order; see hit_terms. */
 static void hit_postings(scratch *s, size_t *nt, const es_ix_post *p, size_t n, uint32_t n_names, uint8_t tok,
 			 float w, float factor, float wmin_new)
 {
-	/* (the scratch's fields in locals: the stores below may not alias them) */
-	name_acc *na = s->na;
-	uint32_t *touched = s->touched, epoch = s->epoch, tbit = tok < 32 ? 1u << tok : 0;
-	size_t ntouched = *nt;
-	/* listed weights in posting units (es_ix_weight: exact powers of two) */
-	float unit = 1.0f / ES_IX_WSCALE, funit = factor / ES_IX_WSCALE;
-	/* the accumulators are random accesses: fetch them PREFETCH postings ahead */
-	enum { PREFETCH = 12 };
+	/* (the scratch's fields in a local: the stores may not alias them;
+	 * listed weights in posting units, es_ix_weight: exact powers of two) */
+	struct hit_ctx c = {s->na,	   s->touched, s->epoch, n_names, tok < 32 ? 1u << tok : 0,
+			    tok,	   w,	       1.0f / ES_IX_WSCALE,    factor / ES_IX_WSCALE,
+			    wmin_new};
 	for (size_t k = 0; k < PREFETCH && k < n; k++)
 		if ((p[k].np >> 8) < n_names)
-			__builtin_prefetch(&na[p[k].np >> 8]);
-	for (size_t k = 0; k < n; k++) {
-		if (k + PREFETCH < n) {
-			uint32_t f = p[k + PREFETCH].np >> 8;
-			__builtin_prefetch(&na[f < n_names ? f : 0]);
-		}
-		const es_ix_post x = p[k];
-		uint32_t id = x.np >> 8;
-		if (id >= n_names)
-			continue; /* a damaged posting (es_index_load does not check each) */
-		name_acc *a = &na[id];
-		if (a->stamp != epoch) {
-			if (x.W != UINT16_MAX && es_ix_weight(x.W) < wmin_new)
-				continue;
-			a->stamp = epoch;
-			a->acc = 0;
-			a->m = 0;
-			a->r = 0;
-			a->last = 255;
-			a->mask = 0;
-			a->qmask = 0;
-			touched[ntouched++] = id;
-		}
-		if (tbit ? !(a->qmask & tbit) : a->last != tok) {
-			a->last = tok;
-			a->acc += w;
-			a->qmask |= tbit;
-		}
-		/* listed weight reached, each position once */
-		uint64_t bits = pos_bits[x.np & 0xff];
-		if (!bits || (a->mask & bits) != bits) {
-			a->m += (float)x.w * funit;
-			a->r += (float)x.w * unit;
-			a->mask |= bits;
-		}
-	}
-	*nt = ntouched;
+			__builtin_prefetch(&c.na[p[k].np >> 8]);
+	/* query tokens past 32 have no bit: they go by the last token counted */
+	if (c.tbit)
+		*nt = hit_loop(&c, p, n, *nt, c.tbit);
+	else
+		*nt = hit_loop(&c, p, n, *nt, 0);
 }
 
 /* A typo walk checks a term's spelling against the query word only when
@@ -684,11 +712,11 @@ static bool term_misses(const es_index *ix, const es_stok *t, const es_ix_post *
 		return false;
 	bool two_q = t->text_len != t->canon_len || memcmp(t->text, t->canon, t->canon_len) != 0;
 	bool two_l = xl != cl || memcmp(x, c, cl) != 0;
-	if (es_score_str_sim(t->canon, t->canon_len, c, (int)cl) > 0 ||
-	    (two_q && es_score_str_sim(t->text, t->text_len, c, (int)cl) > 0))
+	if (es_score_str_near(t->canon, t->canon_len, c, (int)cl) ||
+	    (two_q && es_score_str_near(t->text, t->text_len, c, (int)cl)))
 		return false;
-	if (two_l && (es_score_str_sim(t->canon, t->canon_len, x, (int)xl) > 0 ||
-		      (two_q && es_score_str_sim(t->text, t->text_len, x, (int)xl) > 0)))
+	if (two_l && (es_score_str_near(t->canon, t->canon_len, x, (int)xl) ||
+		      (two_q && es_score_str_near(t->text, t->text_len, x, (int)xl))))
 		return false;
 	return true;
 }
@@ -1180,6 +1208,38 @@ static bool words_in_query(const es_index *ix, const es_ix_name *nm, const query
 	return true;
 }
 
+/* es_score_bound_below(W, M, miss, person, 0, t) for the first bound of
+ * candidates, which every name a query reaches goes through: the
+ * inequality 2M < t (2M + ul (W - M) + uq miss) with t and the person's
+ * factors multiplied out once per query (the factors as in
+ * es_score_bound_terms). Only the rounding differs, far below the margin
+ * between this bound's threshold (t - 1e-6) and the later ones' (t - 1e-9),
+ * which it is above. */
+struct first_bound {
+	double a[2], b[2], c; /* a M < b W + c miss; [0]: miss <= 1e-3, [1]: above */
+};
+
+static void first_bound_init(struct first_bound *f, bool person, double t)
+{
+	double uq = person ? ES_SCORE_UQ_PERSON * ES_SCORE_MIDDLE_FACTOR : ES_SCORE_UQ;
+	for (int big = 0; big < 2; big++) {
+		double ul = person ? ES_SCORE_UL * (big ? ES_SCORE_MIDDLE_FACTOR : ES_SCORE_MIDDLE_MIN) : ES_SCORE_UL;
+		f->a[big] = 2.0 - 2.0 * t + t * ul;
+		f->b[big] = t * ul;
+	}
+	f->c = t * uq;
+}
+
+static inline bool first_below(const struct first_bound *f, double W, double M, double miss)
+{
+	if (M > W)
+		M = W;
+	int big = miss > 1e-3;
+	if (miss < 0)
+		miss = 0;
+	return f->a[big] * M < f->b[big] * W + f->c * miss;
+}
+
 /* Collects the names worth scoring into s->cand with their score bound. */
 static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, double threshold, size_t *reached)
 {
@@ -1435,6 +1495,9 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 	for (uint32_t bits = farmask; bits; bits &= bits - 1)
 		nearfar += qw[__builtin_ctz(bits)];
 	double mlo = wq - far_hi - nearfar - 1e-9, xadd = 1e-6 + xinit, ninit_w = (double)n_init * 1.0001;
+	struct first_bound fb[2];
+	first_bound_init(&fb[0], false, threshold - 1e-6);
+	first_bound_init(&fb[1], true, threshold - 1e-6);
 	size_t nn = 0;
 	for (size_t k = 0; k < nt; k++) {
 		if (k + 16 < nt) {
@@ -1452,7 +1515,7 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 			double Wb = W + xinit, Mh = (M + h->wlong) * 1.0001 + xadd;
 			if (q_initial)
 				Mh += ninit_w * h->wmax;
-			if (es_score_bound_below(Wb, Mh, mlo - a->acc, h->person, 0.0, threshold - 1e-6))
+			if (first_below(&fb[h->person != 0], Wb, Mh, mlo - a->acc))
 				continue;
 			double m0 = wq - a->acc - far_hi;
 			for (uint32_t bits = nearmask & ~a->qmask; bits; bits &= bits - 1)

@@ -141,8 +141,12 @@ static size_t near1_find(const near1 *o, const char *t, size_t len, uint32_t *ou
 	if (len >= ES_TOK_LEN)
 		return 0; /* no word of the list is that long */
 	size_t n = 0;
-	for (size_t d = 0; d <= len; d++)
-		for (uint32_t l = es_map64_get(&o->head, near1_key(t, len, d)); l; l = o->link[l - 1].next) {
+	uint64_t pre = es_hash(t, 0); /* the hash of t[0..d): near1_key's, one letter at a time */
+	for (size_t d = 0; d <= len; d++) {
+		uint64_t h = d < len ? es_hash_more(pre, t + d + 1, len - d - 1) : pre;
+		if (d < len)
+			pre = es_hash_more(pre, t + d, 1);
+		for (uint32_t l = es_map64_get(&o->head, h ? h : 1); l; l = o->link[l - 1].next) {
 			uint32_t word = o->link[l - 1].word;
 			size_t j = 0;
 			while (j < n && out[j] != word)
@@ -153,6 +157,7 @@ static size_t near1_find(const near1 *o, const char *t, size_t len, uint32_t *ou
 				return SIZE_MAX;
 			out[n++] = word;
 		}
+	}
 	return n;
 }
 
@@ -457,9 +462,14 @@ static es_code load_titles(es_normalizer *nz, const char *path, char **all, size
 
 static bool is_title(const es_normalizer *nz, const char *w, size_t wl)
 {
-	for (size_t k = 0; k < nz->n_titles; k++)
-		if (strlen(nz->titles[k]) == wl && memcmp(nz->titles[k], w, wl) == 0)
+	/* (a title is NUL-terminated in its row: equal up to wl and ending there) */
+	if (wl == 0 || wl >= ES_TOK_LEN)
+		return false;
+	for (size_t k = 0; k < nz->n_titles; k++) {
+		const char *t = nz->titles[k];
+		if (t[0] == w[0] && memcmp(t, w, wl) == 0 && t[wl] == '\0')
 			return true;
+	}
 	return false;
 }
 
@@ -876,6 +886,8 @@ static void apply_rules(const es_normalizer *nz, char *w)
 	uint64_t have = byte_mask(w, wl);
 	for (size_t r = 0; r < nz->n_rules; r++) {
 		const rule *ru = &nz->rules[r];
+		if (ru->letters & ~have)
+			continue; /* a letter of from is not in the word */
 		if (ru->at_start) {
 			/* keep enough of the word that it still identifies a name */
 			if (wl >= ru->flen + 4 && memcmp(w, ru->from, ru->flen) == 0 &&
@@ -896,7 +908,7 @@ static void apply_rules(const es_normalizer *nz, char *w)
 			}
 			continue;
 		}
-		if ((ru->letters & ~have) || !strstr(w, ru->from))
+		if (!strstr(w, ru->from))
 			continue;
 		size_t o = 0;
 		for (size_t i = 0; i < wl;) {

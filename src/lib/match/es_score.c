@@ -40,6 +40,16 @@ static uint32_t byte_set(const char *s, int n)
 	return m;
 }
 
+/* The bits set in x (without a popcnt instruction, __builtin_popcount is a
+ * library call). */
+static inline int popcount32(uint32_t x)
+{
+	x = x - ((x >> 1) & 0x55555555u);
+	x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
+	x = (x + (x >> 4)) & 0x0f0f0f0fu;
+	return (int)((x * 0x01010101u) >> 24);
+}
+
 /* The optimal string alignment distance of a (1 <= la <= 64 bytes) and b,
  * one column of the table per byte of b in bit vectors (Hyyro 2003, "A
  * bit-vector algorithm for computing Levenshtein and Damerau edit
@@ -82,7 +92,7 @@ static int osa(const char *a, int la, const char *b, int lb, int k)
 		return k + 1;
 	/* an edit adds or takes at most one byte (of 32 classes) to or from the
 	 * set a string has: sets more than 2k apart are more than k edits */
-	if (__builtin_popcount(byte_set(a, la) ^ byte_set(b, lb)) > 2 * k)
+	if (popcount32(byte_set(a, la) ^ byte_set(b, lb)) > 2 * k)
 		return k + 1;
 	if (la >= 1 && la <= 64) {
 		int d = osa_bits(a, la, b, lb);
@@ -187,6 +197,23 @@ static double str_sim(const char *a, int la, const char *b, int lb)
 double es_score_str_sim(const char *a, int la, const char *b, int lb)
 {
 	return str_sim(a, la, b, lb);
+}
+
+bool es_score_str_near(const char *a, int la, const char *b, int lb)
+{
+	/* str_sim without the cost of the edits: every cost it charges leaves
+	 * a similarity above 0 within ES_SCORE_MAX_EDITS (at most 2 / 3 of a
+	 * word of 3 to 5 letters, 2 / 6 of one of 6 to 8, 3 * 0.8 / 13 beyond) */
+	if (la == lb && memcmp(a, b, (size_t)la) == 0)
+		return true;
+	int L = la > lb ? la : lb;
+	int m = la < lb ? la : lb;
+	if (m < ES_SCORE_MIN_TYPO_LEN)
+		return false;
+	int k = ES_SCORE_MAX_EDITS(L);
+	if (es_text_within1(a, (size_t)la, b, (size_t)lb) <= 1)
+		return true;
+	return k > 1 && osa(a, la, b, lb, k) <= k;
 }
 
 double es_token_sim(const es_stok *a, const es_stok *b)

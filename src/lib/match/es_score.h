@@ -124,6 +124,8 @@ double es_score_names_cached(const es_stok *q, size_t nq, const es_stok *l, size
  * written): 0 when they are farther apart than ES_SCORE_MAX_EDITS or the
  * shorter has fewer than ES_SCORE_MIN_TYPO_LEN letters and they differ. */
 double es_score_str_sim(const char *a, int la, const char *b, int lb);
+/* Whether es_score_str_sim(a, la, b, lb) > 0, without working out how much. */
+bool es_score_str_near(const char *a, int la, const char *b, int lb);
 
 /* es_score_names_cached that also says how the score came about (info may
  * be NULL). */
