@@ -96,6 +96,14 @@ static int setup(void **state)
 	add(ES_SRC_OFAC_SDN, "1026", "SDN", ES_TYPE_ENTITY, "BASIJ RESISTANCE FORCE", NULL, "IR", "IRGC");
 	add(ES_SRC_OFAC_SDN, "1027", "SDN", ES_TYPE_PERSON, "AL HOUTHI, Abdul Malik", NULL, "YE", "YEMEN");
 	add(ES_SRC_OFAC_SDN, "1028", "SDN", ES_TYPE_PERSON, "AL-BASHIR, Omar Hassan", NULL, "SD", NULL);
+	static const char *const hik[] = {"HIKVISION", NULL};
+	add(ES_SRC_US_CSL, "c-1029", "EL", ES_TYPE_UNKNOWN, "Hangzhou Hikvision Digital Technology Co., Ltd.", hik, "CN",
+	    NULL);
+	static const char *const term[] = {"OOO TERMINAL", NULL};
+	add(ES_SRC_OFAC_SDN, "1030", "SDN", ES_TYPE_ENTITY, "TERMINAL, LLC", term, "RU", NULL);
+	add(ES_SRC_OFAC_SDN, "1031", "SDN", ES_TYPE_VESSEL, "ZOLTRONA", NULL, NULL, NULL);
+	add(ES_SRC_US_CSL, "c-1032", "EL", ES_TYPE_UNKNOWN, "University of Quantronic Science and Technology of China", NULL,
+	    "CN", NULL);
 	es_err err = {0};
 	return es_matcher_from_entities(&m, &set, ES_LISTS_DIR, &err) == ES_OK ? 0 : -1;
 }
@@ -131,7 +139,7 @@ static void test_entity_display_data(void **state)
 {
 	(void)state;
 	es_hit hits[10];
-	assert_int_equal(es_matcher_count(m), 29);
+	assert_int_equal(es_matcher_count(m), 33);
 	assert_int_equal(q("ATWA, Ali", 0.85, hits, false), 1);
 	assert_true(hits[0].score == 1.0);
 	assert_false(hits[0].weak_alias);
@@ -301,6 +309,26 @@ static void test_containment(void **state)
 	}
 	/* a person has no branches */
 	assert_null(first("Usama bin Laden Paris Branch", hits) && hits[0].by == ES_MATCH_BY_CONTAINS ? hits : NULL);
+	/* an entity's one-word brand (a longer name of it has the word) is
+	 * contained as a longer name is; an everyday word (dictionary_words.txt)
+	 * or a one-word name alone is not */
+	const es_hit *h = first("Hikvision Europe B.V.", hits);
+	assert_non_null(h);
+	es_rec r;
+	es_matcher_entity(m, h->entity, &r);
+	assert_string_equal(r.entry_id, "c-1029");
+	assert_int_equal(h->by, ES_MATCH_BY_CONTAINS);
+	static const char *const plain[] = {"Terminal Logistics Europe", "Zoltrona Europe B.V.", NULL};
+	for (size_t i = 0; plain[i]; i++)
+		assert_null(first(plain[i], hits));
+	/* "University of X" after a place is another university; a campus
+	 * after it is its own */
+	h = first("University of Quantronic Science and Technology of China Chengdu Campus", hits);
+	assert_non_null(h);
+	assert_int_equal(h->by, ES_MATCH_BY_CONTAINS);
+	size_t n = q("Xian University of Quantronic Science and Technology of China", 0.3, hits, false);
+	for (size_t k = 0; k < n; k++)
+		assert_int_equal(hits[k].by, ES_MATCH_BY_NAME);
 }
 
 /* "SURNAME, Given" is read "Given SURNAME" (the literal name for the filter's

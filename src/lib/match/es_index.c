@@ -640,14 +640,66 @@ static es_code add_name(builder *b, const es_entity *e, size_t ei, const es_ix_e
 	return ES_OK;
 }
 
+/* A listed word a branch's name may add to (es_score's containment). */
+static bool core_tok(const es_ix_tok *t)
+{
+	return (t->kind == ES_TK_WORD || t->kind == ES_TK_NUM || t->kind == ES_TK_GENERIC) && !(t->flags & ES_TF_PAREN);
+}
+
+/* The one word of a name of one distinctive word (HIKVISION, ROSTEC, DJI) is
+ * the entity's brand when a longer name of the entity has it too (Hangzhou
+ * Hikvision Digital Technology Co., Ltd.; State Corporation Rostec; SZ DJI
+ * Technology Co., Ltd.) or a name of the entity writes it with a legal form
+ * (PJSC PROMSVYAZBANK): a branch adds to it as to a longer name ("Hikvision
+ * Europe B.V.", es_score's containment). A one-word name alone (a vessel's
+ * TANGO) stays whole, and so does an everyday word (dictionary_words.txt:
+ * TERMINAL, SOYUZ), which many clean companies' names hold. Names
+ * first_name.. are e's. */
+#define BRAND_MIN 5 /* letters: shorter words are abbreviations, whose canonical forms meet (BTC, BTQ) */
+static void mark_brands(builder *b, size_t first_name)
+{
+	es_ix_name *names = (es_ix_name *)b->v[S_NAME].s;
+	es_ix_tok *toks = (es_ix_tok *)b->v[S_TOK].s;
+	size_t n_names = b->v[S_NAME].len / sizeof(es_ix_name);
+	if (b->v[S_NAME].oom || b->v[S_TOK].oom)
+		return;
+	for (size_t a = first_name; a < n_names; a++) {
+		es_ix_tok *one = NULL;
+		size_t core = 0;
+		for (size_t k = 0; k < names[a].n_tok; k++)
+			if (core_tok(&toks[names[a].tok_start + k])) {
+				core++;
+				one = &toks[names[a].tok_start + k];
+			}
+		if (core != 1 || one->kind != ES_TK_WORD || one->text_len < BRAND_MIN || (one->lex & ES_LX_COMMON) ||
+		    es_lexicon_dictionary(b->lex, b->sp.pool.s + one->text, one->text_len))
+			continue;
+		for (size_t o = first_name; o < n_names && !(one->flags & ES_TF_BRAND); o++) {
+			size_t ocore = 0;
+			bool has = false, legal = false;
+			for (size_t k = 0; k < names[o].n_tok; k++) {
+				const es_ix_tok *t = &toks[names[o].tok_start + k];
+				ocore += core_tok(t);
+				has |= t->kind == ES_TK_WORD && t->canon == one->canon;
+				legal |= t->kind == ES_TK_LEGAL;
+			}
+			if (has && (ocore >= 2 || legal))
+				one->flags |= ES_TF_BRAND;
+		}
+	}
+}
+
 static es_code add_entity(builder *b, const es_entity *e, size_t ei, es_err *err)
 {
 	es_ix_entity xe = {0};
 	add_display(b, e, &xe);
 	es_code rc = ES_OK;
 	b->n_seen = 0;
+	size_t first_name = b->v[S_NAME].len / sizeof(es_ix_name);
 	for (size_t ni = 0; ni < e->n_names && ni < ES_MAX_NAMES && rc == ES_OK; ni++)
 		rc = add_name(b, e, ei, &xe, &e->names[ni], err);
+	if (rc == ES_OK && e->type != ES_TYPE_PERSON)
+		mark_brands(b, first_name);
 	for (size_t s = 0; s < b->n_seen; s++) {
 		free(b->seen[s]);
 		b->seen[s] = NULL;

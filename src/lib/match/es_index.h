@@ -50,7 +50,7 @@
  * matcher's first bound; 30: a name without the words a containment needs
  * is not containable), so a cached index built
  * before is rebuilt rather than trusted. */
-#define ES_INDEX_VERSION 30
+#define ES_INDEX_VERSION 31
 
 typedef struct {
 	uint32_t entry_id, list, name, lic_req, lic_pol, frn, start_date, end_date;

@@ -188,7 +188,40 @@ static es_code load_classes(loader *L, const char *lists_dir, const char *rel, c
 	return rc;
 }
 
-/* branch_words.txt: kind|phrase|phrase... with kind marker or region. */
+/* dictionary_words.txt: one everyday word per line, lower-case ASCII as a
+ * name's words are written (not normalized: only es_lexicon_dictionary asks,
+ * with a listed word's normalized text). */
+static es_code load_words(loader *L, const char *lists_dir, const char *rel, char kind, es_buf *all)
+{
+	char *buf = NULL;
+	es_code rc = read_data(lists_dir, rel, &buf, all, L->err);
+	if (rc != ES_OK)
+		return rc;
+	long lineno = 0;
+	char *cur = buf;
+	for (char *line; rc == ES_OK && (line = es_text_data_line(&cur, &lineno)) != NULL;) {
+		const char *w = line;
+		size_t n = strlen(line);
+		es_text_trim(&w, &n);
+		uint8_t len = (uint8_t)(n < UINT8_MAX ? n : UINT8_MAX);
+		bool fresh;
+		uint32_t *v = n ? es_map64_slot(&L->lx->t, words_key(kind, &w, &len, 1), &fresh) : NULL;
+		if (v)
+			*v = 1;
+		else if (n)
+			rc = es_err_set(L->err, ES_ENOMEM, "out of memory");
+	}
+	free(buf);
+	return rc;
+}
+
+bool es_lexicon_dictionary(const es_lexicon *lx, const char *word, size_t len)
+{
+	uint8_t l = (uint8_t)(len < UINT8_MAX ? len : UINT8_MAX);
+	return lx && es_map64_get(&lx->t, words_key('D', &word, &l, 1)) != 0;
+}
+
+/* branch_words.txt: kind|phrase|phrase... with kind marker, region or institution. */
 static es_code load_branch(loader *L, const char *lists_dir, es_buf *all)
 {
 	static const char rel[] = "normalize/branch_words.txt";
@@ -207,8 +240,11 @@ static es_code load_branch(loader *L, const char *lists_dir, es_buf *all)
 			flag = ES_LX_MARKER | ES_LX_BRANCH;
 		else if (kind && strcmp(kind, "region") == 0)
 			flag = ES_LX_BRANCH;
+		else if (kind && strcmp(kind, "institution") == 0)
+			flag = ES_LX_INSTITUTION;
 		else {
-			rc = es_err_set(L->err, ES_EFORMAT, "%s:%ld: kind must be marker or region", rel, L->lineno);
+			rc = es_err_set(L->err, ES_EFORMAT, "%s:%ld: kind must be marker, region or institution", rel,
+					L->lineno);
 			break;
 		}
 		for (char *e = strtok_r(NULL, "|", &save); e && rc == ES_OK; e = strtok_r(NULL, "|", &save))
@@ -318,6 +354,8 @@ es_code es_lexicon_open(es_lexicon **out, const char *lists_dir, const es_normal
 		rc = load_suffixes(&L, lists_dir, &all);
 	if (rc == ES_OK)
 		rc = load_classes(&L, lists_dir, "normalize/common_words.txt", 'C', false, &all);
+	if (rc == ES_OK)
+		rc = load_words(&L, lists_dir, "normalize/dictionary_words.txt", 'D', &all);
 	if (rc == ES_OK && all.oom)
 		rc = es_err_set(err, ES_ENOMEM, "out of memory");
 	if (rc != ES_OK)

@@ -32,6 +32,11 @@ void es_lexicon_free(es_lexicon *lx);
 /* SHA-256 (hex) of the data files loaded. */
 const char *es_lexicon_hash(const es_lexicon *lx);
 
+/* Whether a word (lower-case ASCII, as a name's normalized text writes it) is
+ * an everyday word (dictionary_words.txt), which does not make a one-word
+ * listed name a brand (es_index.c). */
+bool es_lexicon_dictionary(const es_lexicon *lx, const char *word, size_t len);
+
 /* Sets t[i].cls and t[i].lex for the tokens of one name: the given-name
  * class of a word (ES_LX_GIVEN), the family of a legal form
  * (ES_LX_LEGAL_FAMILY), particles (ES_LX_PARTICLE), words ending as

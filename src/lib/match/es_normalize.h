@@ -52,7 +52,9 @@ enum {
 	ES_TF_PAREN = 1,   /* inside (...) or [...] */
 	ES_TF_SURNAME = 2, /* before the comma of "LAST, First" */
 	ES_TF_GIVEN = 4,   /* after that comma */
-	ES_TF_TITLE = 8    /* queries only: a leading title (titles.txt), cheap when unmatched */
+	ES_TF_TITLE = 8,   /* queries only: a leading title (titles.txt), cheap when unmatched */
+	ES_TF_BRAND = 16   /* index only: the word of a one-word name that a longer name of the
+			    * same entity also has (es_index.c's mark_brands) */
 };
 
 typedef struct {

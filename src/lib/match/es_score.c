@@ -548,32 +548,36 @@ static bool same_word(const es_stok *a, const es_stok *b)
  * branch_words.txt or a country; with a marker (Branch, Representative
  * Office, Campus) up to CONTAIN_UNKNOWN other words (its place: "Zhuhai
  * Campus"). A listed name must have two such words, one of them distinctive,
- * or three generic ones ("Beijing Institute of Technology"). */
+ * or three generic ones ("Beijing Institute of Technology"), or be an
+ * entity's one-word brand (ES_TF_BRAND: "Hikvision Europe B.V."). */
 static bool core_word(const es_stok *t)
 {
 	return (t->kind == ES_TK_WORD || t->kind == ES_TK_NUM || t->kind == ES_TK_GENERIC) && !(t->flags & ES_TF_PAREN);
 }
 
-static bool enough_core(size_t core, size_t distinctive)
+static bool enough_core(size_t core, size_t distinctive, bool brand)
 {
-	return core >= 2 && (distinctive > 0 || core >= 3);
+	return (core >= 2 && (distinctive > 0 || core >= 3)) || (core == 1 && brand);
 }
 
 bool es_score_containable(const es_stok *l, size_t nl)
 {
 	size_t core = 0, distinctive = 0;
+	bool brand = false;
 	for (size_t j = 0; j < nl; j++)
 		if (core_word(&l[j])) {
 			core++;
 			distinctive += l[j].kind != ES_TK_GENERIC;
+			brand |= (l[j].flags & ES_TF_BRAND) != 0;
 		}
-	return enough_core(core, distinctive);
+	return enough_core(core, distinctive, brand);
 }
 
 static bool contains_listed(const es_stok *q, size_t nq, const es_stok *l, size_t nl, const int *qm,
 			    const int *lm, const double *ls)
 {
 	size_t core = 0, distinctive = 0;
+	bool brand = false;
 	for (size_t j = 0; j < nl; j++) {
 		uint8_t k = l[j].kind;
 		if (!core_word(&l[j])) {
@@ -587,8 +591,9 @@ static bool contains_listed(const es_stok *q, size_t nq, const es_stok *l, size_
 		core++;
 		if (k != ES_TK_GENERIC)
 			distinctive++;
+		brand |= (l[j].flags & ES_TF_BRAND) != 0;
 	}
-	if (!enough_core(core, distinctive))
+	if (!enough_core(core, distinctive, brand))
 		return false;
 	size_t lo = nq, hi = 0, extra = 0, unknown[2] = {0, 0};
 	bool marker[2] = {false, false}; /* before and after the run */
@@ -603,6 +608,16 @@ static bool contains_listed(const es_stok *q, size_t nq, const es_stok *l, size_
 	}
 	if (lo == nq)
 		return false;
+	/* "University of X" after a place is another university (Xi'an
+	 * University of Electronic Science and Technology is not the listed
+	 * University of Electronic Science and Technology of China) */
+	size_t j0 = 0;
+	while (j0 < nl && !core_word(&l[j0]))
+		j0++;
+	if (j0 + 1 < nl && (l[j0].lex & ES_LX_INSTITUTION) && l[j0 + 1].kind == ES_TK_STOP)
+		for (size_t i = 0; i < lo; i++)
+			if (q[i].kind != ES_TK_LEGAL && q[i].kind != ES_TK_STOP)
+				return false;
 	for (size_t i = 0; i < nq; i++) {
 		if (qm[i] >= 0 && (q[i].kind != ES_TK_LEGAL || i < lo || i > hi))
 			continue;

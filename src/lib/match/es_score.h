@@ -41,7 +41,8 @@ enum {
 	ES_LX_BRANCH = 8,       /* a word a branch or office adds (region, country, city, marker) */
 	ES_LX_MARKER = 16,      /* Branch, Representative Office, Campus...: says it is a branch */
 	ES_LX_PATRONYMIC = 32,  /* ends as a patronymic does (patronymics.txt): a person's middle name */
-	ES_LX_COMMON = 64       /* too common in bank and state names to make a listed name containable */
+	ES_LX_COMMON = 64,      /* too common in bank and state names to make a listed name containable */
+	ES_LX_INSTITUTION = 128 /* University, Academy...: a place before "University of X" names another one */
 };
 
 /* One token as the scorer sees it (points into an es_ntoks or the index). */
