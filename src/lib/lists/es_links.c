@@ -104,7 +104,7 @@ es_code es_links_url(const es_links *l, es_source source, const char *list, cons
 		return ES_OK;
 	size_t n = 0;
 	for (const char *p = best->url; *p; p++) {
-		if (strncmp(p, "{id}", 4) == 0) {
+		if (*p == '{' && strncmp(p, "{id}", 4) == 0) {
 			for (const unsigned char *q = (const unsigned char *)(entry_id ? entry_id : ""); *q; q++) {
 				bool plain = (*q >= '0' && *q <= '9') || ((*q | 32) >= 'a' && (*q | 32) <= 'z') ||
 					     *q == '-' || *q == '.' || *q == '_';

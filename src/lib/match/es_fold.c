@@ -10,7 +10,9 @@
 #include <unicode/ucasemap.h>
 
 #include "es_buf.h"
+#include "es_hash.h"
 #include "es_io.h"
+#include "es_map64.h"
 #include "es_text.h"
 #include "es_utf8.h"
 
@@ -24,8 +26,15 @@ typedef struct {
 
 struct es_folder {
 	UCaseMap *csm;
-	es_vec words; /* addr_word */
+	es_vec words;  /* addr_word */
+	es_map64 word; /* hash of a variant -> its first addr_word + 1 (every token of every address looks) */
 };
+
+static uint64_t variant_key(const char *v, size_t n)
+{
+	uint64_t h = es_hash(v, n);
+	return h ? h : 1; /* es_map64 keys are never 0 */
+}
 
 /* Latin-1 supplement letters U+00C0..U+00FF (after case folding only the lower
  * half matters) to an ASCII base letter; ' ' = not a letter we map. */
@@ -150,12 +159,11 @@ size_t es_fold_address(const es_folder *f, const char *s, char *out, size_t cap)
 		size_t tl = (size_t)(e - t) + 1; /* " tok " */
 		const char *w = t + 1;
 		size_t wl = ordinal_len(w, tl - 2);
-		for (size_t i = 0; i < naw; i++)
-			if (aw[i].vlen == tl && memcmp(aw[i].variant, t, tl) == 0) {
-				w = aw[i].canon + 1;
-				wl = strlen(aw[i].canon) - 2;
-				break;
-			}
+		uint32_t v = naw ? es_map64_get(&f->word, variant_key(t, tl)) : 0;
+		if (v && aw[v - 1].vlen == tl && memcmp(aw[v - 1].variant, t, tl) == 0) {
+			w = aw[v - 1].canon + 1;
+			wl = strlen(aw[v - 1].canon) - 2;
+		}
 		if (n + wl + 2 >= cap)
 			break;
 		memcpy(out + n, w, wl);
@@ -182,6 +190,12 @@ static es_code address_line(es_folder *f, char *line, const char *where, es_err 
 		if (!w || !(w->canon = strdup(canon)) || !(w->variant = strdup(folded)))
 			return es_err_set(err, ES_ENOMEM, "out of memory");
 		w->vlen = strlen(w->variant);
+		bool fresh;
+		uint32_t *slot = es_map64_slot(&f->word, variant_key(w->variant, w->vlen), &fresh);
+		if (!slot)
+			return es_err_set(err, ES_ENOMEM, "out of memory");
+		if (fresh) /* the first line with a variant decides */
+			*slot = (uint32_t)f->words.n;
 	}
 	if (!canon[0])
 		return es_err_set(err, ES_EFORMAT, "%s: empty line", where);
@@ -244,6 +258,7 @@ void es_folder_free(es_folder *f)
 		free(w[i].variant);
 	}
 	es_vec_free(&f->words);
+	es_map64_free(&f->word);
 	if (f->csm)
 		ucasemap_close(f->csm);
 	free(f);

@@ -152,6 +152,14 @@ static void kind_range(const es_rules *r, const char *kind, size_t *lo, size_t *
 	*lo = *hi = 0;
 }
 
+/* The first phrase of the kind starting at lo whose first token is the one at
+ * t (" tok ...", tl: the token and its trailing space); SIZE_MAX when none. */
+static size_t first_phrase(const es_rules *r, size_t lo, const char *t, size_t tl)
+{
+	uint32_t v = es_map64_get(&r->kw_first, rules_kw_key(lo, t + 1, tl));
+	return v ? v - 1 : SIZE_MAX;
+}
+
 const char *rules_keyword(const es_rules *r, const char *kind, const char *folded, bool whole, bool prefix)
 {
 	const keyword *k = r->keywords.data;
@@ -168,15 +176,7 @@ const char *rules_keyword(const es_rules *r, const char *kind, const char *folde
 		if (!end)
 			break;
 		size_t tl = (size_t)(end - t); /* token plus its trailing space */
-		size_t a = lo, b = hi;
-		while (a < b) {
-			size_t m = (a + b) / 2;
-			if (strncmp(k[m].phrase + 1, t + 1, tl) < 0)
-				a = m + 1;
-			else
-				b = m;
-		}
-		for (; a < hi && strncmp(k[a].phrase + 1, t + 1, tl) == 0; a++)
+		for (size_t a = first_phrase(r, lo, t, tl); a < hi && strncmp(k[a].phrase + 1, t + 1, tl) == 0; a++)
 			if (strncmp(t, k[a].phrase, k[a].plen) == 0)
 				return k[a].phrase;
 	}
@@ -209,15 +209,7 @@ const keyword *rules_keyword_at(const es_rules *r, const char *kind, const char 
 		return NULL;
 	kind_range(r, kind, &lo, &hi);
 	size_t tl = (size_t)(end - t); /* token plus its trailing space */
-	size_t a = lo, b = hi;
-	while (a < b) {
-		size_t m = (a + b) / 2;
-		if (strncmp(k[m].phrase + 1, t + 1, tl) < 0)
-			a = m + 1;
-		else
-			b = m;
-	}
-	for (; a < hi && strncmp(k[a].phrase + 1, t + 1, tl) == 0; a++)
+	for (size_t a = first_phrase(r, lo, t, tl); a < hi && strncmp(k[a].phrase + 1, t + 1, tl) == 0; a++)
 		if ((!best || k[a].plen > best->plen) && strncmp(t, k[a].phrase, k[a].plen) == 0)
 			best = &k[a];
 	return best;

@@ -18,6 +18,8 @@
 
 #include "es_buf.h"
 #include "es_fold.h"
+#include "es_hash.h"
+#include "es_map64.h"
 #include "es_rules.h"
 
 /* A set of ISO alpha-2 codes as a 26x26 bitmap, with the group's citation. */
@@ -94,6 +96,7 @@ struct es_rules {
 	es_vec keywords;  /* keyword, sorted by (kind, phrase) */
 	struct kw_kind { const char *kind; size_t lo, hi; } *kinds; /* each kind's range in keywords, by kind */
 	size_t n_kinds;
+	es_map64 kw_first; /* (kind's lo, first token) -> the first of its phrases that start so + 1 */
 	es_vec reasons;   /* reason_row */
 	es_vec citations; /* country_citation */
 	double strong, review, contradicted, corroborated;
@@ -149,6 +152,14 @@ typedef struct {
 /* es_rules.c: reasons and lookups shared by the regime files */
 void rules_add(dctx *c, const char *code, es_decision d, int party, const char *citation, const msg_args *a);
 bool rules_in(const dctx *c, int group, const char *cc);
+/* The key of a kind (its first keyword's index) and a phrase's first token
+ * with its trailing space (t[0..n)) in es_rules.kw_first. */
+static inline uint64_t rules_kw_key(size_t kind_lo, const char *t, size_t n)
+{
+	uint64_t lo = kind_lo, h = es_hash_more(es_hash(&lo, sizeof lo), t, n);
+	return h ? h : 1;
+}
+
 /* First keyword phrase of a kind found in folded text (whole = the text must equal
  * it, prefix = the text must start with it), or NULL. */
 const char *rules_keyword(const es_rules *r, const char *kind, const char *folded, bool whole, bool prefix);

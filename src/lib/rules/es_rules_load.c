@@ -382,6 +382,7 @@ void es_rules_free(es_rules *r)
 	}
 	es_vec_free(&r->citations);
 	free(r->kinds);
+	es_map64_free(&r->kw_first);
 	es_folder_free(r->fold);
 	free(r);
 }
@@ -412,6 +413,22 @@ static es_code index_keywords(es_rules *r, es_err *err)
 		}
 		r->kinds[r->n_kinds++] = (struct kw_kind){k[i].kind, i, i + 1};
 	}
+	/* each first token's phrases of a kind, for rules_keyword(_at) */
+	for (size_t c = 0; c < r->n_kinds; c++)
+		for (size_t i = r->kinds[c].lo; i < r->kinds[c].hi; i++) {
+			const char *end = strchr(k[i].phrase + 1, ' ');
+			if (!end)
+				continue;
+			bool fresh;
+			uint32_t *slot = es_map64_slot(&r->kw_first,
+						       rules_kw_key(r->kinds[c].lo, k[i].phrase + 1,
+								    (size_t)(end - k[i].phrase)),
+						       &fresh);
+			if (!slot)
+				return oom(err);
+			if (fresh)
+				*slot = (uint32_t)i + 1;
+		}
 	return ES_OK;
 }
 
