@@ -352,6 +352,21 @@ static void test_person_order(void **state)
 	assert_false(h->same_words);
 }
 
+/* A nickname in quotation marks is screened without it too; a company's
+ * quoted name is its name. */
+static void test_quoted_nickname(void **state)
+{
+	(void)state;
+	es_hit hits[10];
+	static const char *const nick[] = {"Morteza \"The Iron Banker\" Tamaddon", "Morteza Tamaddon \u201cBanker\u201d",
+					   "Morteza Tamaddon \u00abSeyyed Banker\u00bb", NULL};
+	for (size_t i = 0; nick[i]; i++)
+		assert_string_equal(top_id(nick[i], ES_MATCH_DEFAULT_THRESHOLD), "1017");
+	/* left open: no reading; only a legal form left: the quoted words are the name */
+	assert_string_equal(top_id("Morteza \"The Iron Banker Tamaddon", ES_MATCH_DEFAULT_THRESHOLD), "");
+	assert_non_null(first("OOO \"Zoltrax Systems\"", hits));
+}
+
 /* Given-name equivalents, legal-form families, generic words on both sides. */
 static void test_classes_and_families(void **state)
 {
@@ -751,6 +766,7 @@ int main(void)
 		cmocka_unit_test(test_typo_in_generic_word_not_pruned),
 		cmocka_unit_test(test_short_word_typos),
 		cmocka_unit_test(test_containment),
+		cmocka_unit_test(test_quoted_nickname),
 		cmocka_unit_test(test_person_order),
 		cmocka_unit_test(test_classes_and_families),
 		cmocka_unit_test(test_lexicon_errors),

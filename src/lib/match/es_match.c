@@ -1889,6 +1889,70 @@ static size_t slash_readings(const char *name, char (*out)[ES_QUERY_MAX * 2], si
 	return n;
 }
 
+/* The length of a quotation mark at p (" “ ” „ « »), else 0. */
+static size_t quote_mark(const char *p)
+{
+	static const char *const marks[] = {"\"", "\xe2\x80\x9c", "\xe2\x80\x9d", "\xe2\x80\x9e", "\xc2\xab", "\xc2\xbb"};
+	for (size_t i = 0; i < sizeof marks / sizeof *marks; i++) {
+		size_t l = strlen(marks[i]);
+		if (strncmp(p, marks[i], l) == 0)
+			return l;
+	}
+	return 0;
+}
+
+/* A person's nickname in quotation marks ('Viktor "Merchant of Death" Bout',
+ * 'Ovidio Guzman Lopez "El Raton"'), which the lists write as an alias if at
+ * all, is screened without it too: when two or more words remain and all are
+ * plain words (no legal form or generic word: in 'OOO "Romashka"' or
+ * 'JSC "Almaz-Antey" Concern' the quoted words are the company's name).
+ * Returns how many readings (0 or 1). */
+static size_t quote_readings(const es_normalizer *nz, const char *name, char (*out)[ES_QUERY_MAX * 2], size_t max)
+{
+	size_t n = 0, len = strlen(name);
+	bool inside = false, removed = false;
+	if (!max || len >= sizeof out[0])
+		return 0;
+	for (const char *p = name; *p;) {
+		size_t q = quote_mark(p);
+		if (q) {
+			inside = !inside;
+			removed = true;
+			out[0][n++] = ' ';
+			p += q;
+			continue;
+		}
+		if (!inside)
+			out[0][n++] = *p;
+		p++;
+	}
+	out[0][n] = '\0';
+	if (!removed || inside)
+		return 0; /* no quotation, or one left open */
+	es_ntoks *nt = malloc(sizeof *nt);
+	es_err e = {0};
+	size_t words = 0;
+	bool plain = nt && es_normalize(nz, out[0], n, nt, &e) == ES_OK;
+	for (size_t i = 0; plain && i < nt->n; i++) {
+		if (nt->tok[i].kind == ES_TK_WORD)
+			words++;
+		else if (nt->tok[i].kind != ES_TK_STOP && nt->tok[i].kind != ES_TK_INITIAL)
+			plain = false;
+	}
+	free(nt);
+	return plain && words >= 2;
+}
+
+/* Whether a name may have readings (a '/', a '"' or a byte beyond ASCII):
+ * most names have none, and need not be read for them. */
+static bool has_readings(const char *name)
+{
+	for (const char *p = name; *p; p++)
+		if (*p == '/' || *p == '"' || (unsigned char)*p >= 0x80)
+			return true;
+	return false;
+}
+
 /* m may be NULL (compare without lists): then no Arabic readings, which
  * need the listed words. */
 static size_t readings(const es_normalizer *nz, const es_matcher *m, const char *name,
@@ -1900,6 +1964,8 @@ static size_t readings(const es_normalizer *nz, const es_matcher *m, const char 
 		n++;
 	if (strchr(name, '/'))
 		n += slash_readings(name, out + n, max - n);
+	if (n < max)
+		n += quote_readings(nz, name, out + n, max - n);
 	/* Chinese words with other English forms (理工大学) */
 	for (unsigned k = 1; k <= 2 && n < max; k++) {
 		if (!es_normalize_cjk_reading(nz, name, len, k, out[n], sizeof out[n]))
@@ -1928,10 +1994,7 @@ es_code es_matcher_query(const es_matcher *m, const char *name, const es_query *
 		return es_err_set(err, ES_EUSAGE, "no matcher or no name");
 	char (*alt)[ES_QUERY_MAX * 2] = NULL;
 	size_t nalt = 0;
-	bool plain = !strchr(name, '/');
-	for (const char *p = name; *p && plain; p++)
-		plain = (unsigned char)*p < 0x80;
-	if (!plain) {
+	if (has_readings(name)) {
 		alt = malloc(READINGS_MAX * sizeof *alt);
 		if (!alt)
 			return es_err_set(err, ES_ENOMEM, "out of memory");
@@ -2036,12 +2099,7 @@ static es_code compare(const es_normalizer *nz, const es_matcher *m, const char 
 	const es_index *ix = m ? m->ix : NULL;
 	const es_lexicon *lex = m ? m->td.lex : NULL;
 	es_code rc = compare_one(nz, lex, ix, a, b, type, score, align, max_align, n_align, err);
-	bool plain = !strchr(a, '/') && !strchr(b, '/');
-	for (const char *p = a; *p && plain; p++)
-		plain = (unsigned char)*p < 0x80;
-	for (const char *p = b; *p && plain; p++)
-		plain = (unsigned char)*p < 0x80;
-	if (rc != ES_OK || plain)
+	if (rc != ES_OK || (!has_readings(a) && !has_readings(b)))
 		return rc;
 	char(*ra)[ES_QUERY_MAX * 2] = malloc(2 * (READINGS_MAX + 1) * sizeof *ra);
 	if (!ra)
