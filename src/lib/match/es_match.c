@@ -39,6 +39,9 @@ const double ES_MATCH_DEFAULT_THRESHOLD = 0.84;
 #define COUNTRY_MISMATCH_FACTOR 0.95
 
 #define TERM_BUF 16384
+/* candidates' first bound prefetches the names this many places ahead in
+ * touched[], which has room for them past its names (stale ids or 0: names) */
+#define TOUCHED_AHEAD 16
 /* What a scratch keeps across queries (4 bytes each): the terms of the
  * deletion variants of spellings, and the typo walks of words (memo_walk). */
 #define TERMCACHE_IDS (1u << 20)
@@ -437,7 +440,7 @@ static scratch *scratch_get(es_matcher *m)
 	if (!s)
 		return NULL;
 	s->na = es_big_alloc((n ? n : 1) * sizeof *s->na);
-	s->touched = calloc(n ? n : 1, sizeof *s->touched);
+	s->touched = calloc(n + TOUCHED_AHEAD, sizeof *s->touched);
 	s->cand = calloc(n ? n : 1, sizeof *s->cand);
 	s->qt = malloc(sizeof *s->qt);
 	size_t nterms = es_index_n_terms(m->ix);
@@ -1532,10 +1535,9 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 	first_bound_init(&fb[1], true, threshold - 1e-6);
 	size_t nn = 0;
 	for (size_t k = 0; k < nt; k++) {
-		if (k + 16 < nt) {
-			__builtin_prefetch(&hot[s->touched[k + 16]]);
-			__builtin_prefetch(&s->na[s->touched[k + 16]]);
-		}
+		uint32_t ahead = s->touched[k + TOUCHED_AHEAD];
+		__builtin_prefetch(&hot[ahead]);
+		__builtin_prefetch(&s->na[ahead]);
 		uint32_t id = s->touched[k];
 		const name_acc *a = &s->na[id];
 		const es_ix_hot *h = &hot[id];
