@@ -39,6 +39,9 @@ const double ES_MATCH_DEFAULT_THRESHOLD = 0.84;
 #define COUNTRY_MISMATCH_FACTOR 0.95
 
 #define TERM_BUF 16384
+/* candidates' first bound prefetches the names this many places ahead in
+ * touched[], which has room for them past its names (stale ids or 0: names) */
+#define TOUCHED_AHEAD 16
 /* What a scratch keeps across queries (4 bytes each): the terms of the
  * deletion variants of spellings, and the typo walks of words (memo_walk). */
 #define TERMCACHE_IDS (1u << 20)
@@ -437,7 +440,7 @@ static scratch *scratch_get(es_matcher *m)
 	if (!s)
 		return NULL;
 	s->na = es_big_alloc((n ? n : 1) * sizeof *s->na);
-	s->touched = calloc(n ? n : 1, sizeof *s->touched);
+	s->touched = calloc(n + TOUCHED_AHEAD, sizeof *s->touched);
 	s->cand = calloc(n ? n : 1, sizeof *s->cand);
 	s->qt = malloc(sizeof *s->qt);
 	size_t nterms = es_index_n_terms(m->ix);
@@ -613,8 +616,9 @@ struct hit_ctx {
 	name_acc *na;
 	uint32_t *touched;
 	uint32_t epoch, n_names, tbit;
+	uint32_t wmin_units; /* a posting's W below this: its name's weight is below wmin_new */
 	uint8_t tok;
-	float w, unit, funit, wmin_new;
+	float w, unit, funit;
 };
 
 /* One posting into its name's accumulator (tbit: the query token's bit, a
@@ -626,25 +630,29 @@ static inline __attribute__((always_inline)) size_t hit_one(const struct hit_ctx
 	if (id >= c->n_names)
 		return ntouched; /* a damaged posting (es_index_load does not check each) */
 	name_acc *a = &c->na[id];
+	/* listed weight reached, each position once */
+	uint64_t bits = pos_bits[x.np & 0xff];
 	if (a->stamp != c->epoch) {
-		if (x.W != UINT16_MAX && es_ix_weight(x.W) < c->wmin_new)
+		if (x.W < c->wmin_units)
 			return ntouched;
+		/* the first posting of the name: what the updates below would
+		 * leave in a cleared accumulator (0 + x is x: the weights are
+		 * >= 0), stored at once */
 		a->stamp = c->epoch;
-		a->acc = 0;
-		a->m = 0;
-		a->r = 0;
-		a->last = 255;
-		a->mask = 0;
-		a->qmask = 0;
+		a->acc = c->w;
+		a->m = (float)x.w * c->funit;
+		a->r = (float)x.w * c->unit;
+		a->last = c->tok; /* (< 255: candidates walks tokens 0..254) */
+		a->mask = bits;
+		a->qmask = tbit;
 		c->touched[ntouched++] = id;
+		return ntouched;
 	}
 	if (tbit ? !(a->qmask & tbit) : a->last != c->tok) {
 		a->last = c->tok;
 		a->acc += c->w;
 		a->qmask |= tbit;
 	}
-	/* listed weight reached, each position once */
-	uint64_t bits = pos_bits[x.np & 0xff];
 	if (!bits || (a->mask & bits) != bits) {
 		a->m += (float)x.w * c->funit;
 		a->r += (float)x.w * c->unit;
@@ -661,8 +669,10 @@ static inline __attribute__((always_inline)) size_t hit_loop(const struct hit_ct
 {
 	size_t k = 0;
 	for (; k + PREFETCH < n; k++) {
-		uint32_t f = p[k + PREFETCH].np >> 8;
-		__builtin_prefetch(&c->na[f < c->n_names ? f : 0]);
+		/* (a damaged posting's address is only prefetched, which never
+		 * faults: as an integer, not a pointer past the array) */
+		uintptr_t f = p[k + PREFETCH].np >> 8;
+		__builtin_prefetch((const void *)((uintptr_t)c->na + f * sizeof *c->na));
 		ntouched = hit_one(c, p[k], ntouched, tbit);
 	}
 	for (; k < n; k++)
@@ -676,12 +686,23 @@ static void hit_postings(scratch *s, size_t *nt, const es_ix_post *p, size_t n, 
 {
 	/* (the scratch's fields in a local: the stores may not alias them;
 	 * listed weights in posting units, es_ix_weight: exact powers of two) */
-	struct hit_ctx c = {s->na,	   s->touched, s->epoch, n_names, tok < 32 ? 1u << tok : 0,
-			    tok,	   w,	       1.0f / ES_IX_WSCALE,    factor / ES_IX_WSCALE,
-			    wmin_new};
+	/* es_ix_weight(W) < wmin_new for an integer W (W / ES_IX_WSCALE is exact) is
+	 * W < ceil(wmin_new * ES_IX_WSCALE) (exact too); UINT16_MAX (a weight of at
+	 * least that) is never below */
+	float wu = ceilf(wmin_new * ES_IX_WSCALE);
+	uint32_t wmin_units = !(wu > 0) ? 0 : wu >= (float)UINT16_MAX ? UINT16_MAX : (uint32_t)wu;
+	struct hit_ctx c = {s->na,
+			    s->touched,
+			    s->epoch,
+			    n_names,
+			    tok < 32 ? 1u << tok : 0,
+			    wmin_units,
+			    tok,
+			    w,
+			    1.0f / ES_IX_WSCALE,
+			    factor / ES_IX_WSCALE};
 	for (size_t k = 0; k < PREFETCH && k < n; k++)
-		if ((p[k].np >> 8) < n_names)
-			__builtin_prefetch(&c.na[p[k].np >> 8]);
+		__builtin_prefetch((const void *)((uintptr_t)c.na + (uintptr_t)(p[k].np >> 8) * sizeof *c.na));
 	/* query tokens past 32 have no bit: they go by the last token counted */
 	if (c.tbit)
 		*nt = hit_loop(&c, p, n, *nt, c.tbit);
@@ -753,7 +774,7 @@ static void run_flush(struct run *r)
 	r->n = 0;
 }
 
-static void run_add(struct run *r, const es_ix_post *p, uint32_t len)
+static void run_add_split(struct run *r, const es_ix_post *p, uint32_t len)
 {
 	enum { FLAT = sizeof r->p / sizeof r->p[0] };
 	for (uint32_t k = 0; k < len;) {
@@ -764,6 +785,20 @@ static void run_add(struct run *r, const es_ix_post *p, uint32_t len)
 		if (r->n == FLAT)
 			run_flush(r);
 	}
+}
+
+static inline void run_add(struct run *r, const es_ix_post *p, uint32_t len)
+{
+	enum { FLAT = sizeof r->p / sizeof r->p[0] };
+	/* most terms have a few postings: copied here, without a call */
+	if (len <= 8 && len < FLAT - r->n) {
+		es_ix_post *d = r->p + r->n;
+		for (uint32_t k = 0; k < len; k++)
+			d[k] = p[k];
+		r->n += len;
+		return;
+	}
+	run_add_split(r, p, len);
 }
 
 /* The postings of cn terms (cp/cl, the terms' ids in id_of) of one walk, in
@@ -1500,10 +1535,9 @@ static size_t candidates(const es_index *ix, scratch *s, const query_toks *q, do
 	first_bound_init(&fb[1], true, threshold - 1e-6);
 	size_t nn = 0;
 	for (size_t k = 0; k < nt; k++) {
-		if (k + 16 < nt) {
-			__builtin_prefetch(&hot[s->touched[k + 16]]);
-			__builtin_prefetch(&s->na[s->touched[k + 16]]);
-		}
+		uint32_t ahead = s->touched[k + TOUCHED_AHEAD];
+		__builtin_prefetch(&hot[ahead]);
+		__builtin_prefetch(&s->na[ahead]);
 		uint32_t id = s->touched[k];
 		const name_acc *a = &s->na[id];
 		const es_ix_hot *h = &hot[id];
