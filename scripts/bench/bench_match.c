@@ -152,7 +152,7 @@ static run_result run(const es_matcher *m, char **q, size_t n, double threshold,
 {
 	es_hit hits[10];
 	es_query_stats st;
-	es_query qq = {threshold, 10, ES_TYPE_UNKNOWN, NULL, exhaustive, &st};
+	es_query qq = {.threshold = threshold, .limit = 10, .type = ES_TYPE_UNKNOWN, .exhaustive = exhaustive, .stats = &st};
 	run_result r = {0};
 	double t0 = now_ms();
 	for (size_t i = 0; i < n; i++) {

@@ -442,6 +442,7 @@ int cmd_check(cli_ctx *ctx, int argc, char **argv)
 			break;
 		case OPT_EXPLAIN:
 			r.explain = true;
+			r.q.align = true;
 			break;
 		case OPT_COUNTRY:
 			/* the form is checked here, the code against countries.tsv once it is loaded */

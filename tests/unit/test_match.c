@@ -118,7 +118,7 @@ static int teardown(void **state)
 
 static size_t q(const char *name, double threshold, es_hit *hits, bool exhaustive)
 {
-	es_query qq = {threshold, 10, ES_TYPE_UNKNOWN, NULL, exhaustive, NULL};
+	es_query qq = {.threshold = threshold, .limit = 10, .type = ES_TYPE_UNKNOWN, .exhaustive = exhaustive};
 	size_t n = 99;
 	es_err err = {0};
 	assert_int_equal(es_matcher_query(m, name, &qq, hits, 10, &n, &err), ES_OK);
@@ -202,7 +202,7 @@ static void test_qualifiers(void **state)
 {
 	(void)state;
 	es_hit hits[10];
-	es_query qq = {0.5, 10, ES_TYPE_VESSEL, NULL, false, NULL};
+	es_query qq = {.threshold = 0.5, .limit = 10, .type = ES_TYPE_VESSEL};
 	size_t n = 0;
 	es_err err = {0};
 	assert_int_equal(es_matcher_query(m, "MOUNT HEBRON FUND", &qq, hits, 10, &n, &err), ES_OK);
@@ -578,7 +578,7 @@ static void test_query_errors(void **state)
 {
 	(void)state;
 	es_hit hits[10];
-	es_query qq = {0.5, 10, ES_TYPE_UNKNOWN, NULL, false, NULL};
+	es_query qq = {.threshold = 0.5, .limit = 10, .type = ES_TYPE_UNKNOWN};
 	size_t n = 7;
 	es_err err = {0};
 	assert_int_equal(es_matcher_query(m, "ATWA \xff", &qq, hits, 10, &n, &err), ES_EENCODING);

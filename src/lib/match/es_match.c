@@ -1804,9 +1804,11 @@ static es_code query_one(const es_matcher *mc, const char *name, const es_query 
 		h->weak_alias = top[k].weak;
 		h->by = top[k].info.contains ? ES_MATCH_BY_CONTAINS : ES_MATCH_BY_NAME;
 		h->same_words = top[k].info.same_words;
-		size_t nl = es_index_name_toks(m->ix, nm, lt);
-		es_score_names(qt->st, qt->n, lt, nl, is_person(e), h->align, sizeof h->align / sizeof h->align[0],
-			       &h->n_align);
+		if (q && q->align) {
+			size_t nl = es_index_name_toks(m->ix, nm, lt);
+			es_score_names(qt->st, qt->n, lt, nl, is_person(e), h->align,
+				       sizeof h->align / sizeof h->align[0], &h->n_align);
+		}
 	}
 done:
 	scratch_put(m, s);

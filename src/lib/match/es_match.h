@@ -62,6 +62,7 @@ typedef struct {
 	const char *country;/* ISO alpha-2 qualifier or NULL */
 	bool exhaustive;    /* score every listed name instead of using the index */
 	struct es_query_stats *stats; /* when non-NULL, filled with what the query cost */
+	bool align;         /* fill es_hit.align (the words' alignment, for --explain); else n_align = 0 */
 } es_query;
 
 typedef struct es_query_stats {

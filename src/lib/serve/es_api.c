@@ -73,7 +73,9 @@ es_code es_api_check_json(const es_matcher *m, const es_rules *rules, const es_l
 	size_t n = 0;
 	es_check_entity *g = NULL;
 	size_t ng = 0;
-	es_code rc = es_matcher_query(m, name, q, hits, max, &n, err);
+	es_query qa = *q;
+	qa.align = explain; /* the words' alignment is shown only with explain */
+	es_code rc = es_matcher_query(m, name, &qa, hits, max, &n, err);
 	if (rc == ES_OK)
 		rc = es_check_group(m, rules, hits, n, &g, &ng, err);
 	if (rc == ES_OK) {
