@@ -403,6 +403,22 @@ static void test_jsonw_strings(void **state)
 	}
 	assert_str_as_jansson(all, sizeof all);
 	assert_str_as_jansson(LIT("\xc2\x80 \xdf\xbf \xe0\xa0\x80 \xef\xbf\xbf \xf0\x90\x80\x80 \xf4\x8f\xbf\xbf \"q\"/\\"));
+	/* one byte to escape (or UTF-8) at every place of a longer plain text:
+	 * the plain text is read eight bytes at a time */
+	static const char special[] = {'"', '\\', '\n', 0x01, 0x1f, ' ', '~', 0x7f};
+	for (size_t k = 0; k < sizeof special; k++)
+		for (size_t at = 0; at < 20; at++) {
+			char t[21];
+			memset(t, 'x', 20);
+			t[20] = '\0';
+			t[at] = special[k];
+			assert_str_as_jansson(t, 20);
+			if (at + 1 < 20) {
+				t[at] = '\xc3';
+				t[at + 1] = '\xa4';
+				assert_str_as_jansson(t, 20);
+			}
+		}
 	es_buf b = {0};
 	es_jsonw_cstr(&b, NULL);
 	es_jsonw_cstr(&b, "x\ty");

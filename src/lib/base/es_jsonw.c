@@ -2,6 +2,7 @@
 #include "es_jsonw.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -51,6 +52,25 @@ static const bool plain[256] = {
 	[0x20] = 1, [0x21] = 1, [0x23 ... 0x5B] = 1, [0x5D ... 0x7E] = 1, [0x7F] = 1,
 };
 
+/* How many bytes from the start of u[0..n) are written as they are, eight at
+ * a time (most names and list fields are plain ASCII). */
+static size_t plain_prefix(const unsigned char *u, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, u + i, 8);
+		uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\');
+		/* a byte >= 0x80, one below 0x20, a '"' or a '\\' (a zero in q or bs) */
+		uint64_t special = (w & highs) | ((w - ones * 0x20) & ~w & highs) | ((q - ones) & ~q & highs) |
+				   ((bs - ones) & ~bs & highs);
+		if (special)
+			break;
+	}
+	return i;
+}
+
 bool es_jsonw_str(es_buf *b, const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
@@ -58,7 +78,7 @@ bool es_jsonw_str(es_buf *b, const char *s, size_t n)
 	es_buf_reserve(b, n + 2);
 	es_buf_addc(b, '"');
 	size_t run = 0; /* start of a run of bytes copied as they are */
-	for (size_t i = 0; i < n;) {
+	for (size_t i = plain_prefix(u, n); i < n;) {
 		unsigned char c = u[i];
 		if (plain[c]) {
 			i++;
