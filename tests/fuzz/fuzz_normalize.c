@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	for (size_t i = 0; r1 == ES_OK && i < t1.n; i++) {
 		char sk[ES_TOK_LEN];
-		if (es_arabic_skeleton(t1.tok[i].text, t1.tok[i].text_len, sk) >= ES_TOK_LEN)
+		if (es_arabic_skeleton(t1.tok[i].text, t1.tok[i].text_len, true, sk) >= ES_TOK_LEN)
 			abort();
 	}
 	double s = -1;

@@ -38,7 +38,7 @@ static bool vowel(char c)
 	return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u';
 }
 
-size_t es_arabic_skeleton(const char *w, size_t len, char *out)
+size_t es_arabic_skeleton(const char *w, size_t len, bool script, char *out)
 {
 	char t[ES_TOK_LEN];
 	size_t n = 0;
@@ -46,8 +46,10 @@ size_t es_arabic_skeleton(const char *w, size_t len, char *out)
 		char c = w[i], nx = i + 1 < len ? w[i + 1] : '\0';
 		if (c < 'a' || c > 'z')
 			continue;
-		/* dh, th, zh stay two letters: Arabic script writes d+h (دهقان) as "dh" too */
-		if (nx == 'h' && (c == 'k' || c == 's' || c == 'g' || c == 'c' || c == 'p')) {
+		/* dh, th, zh stay two letters: Arabic script writes d+h (دهقان) as "dh"
+		 * too; and "ph" read from the script is p+h (سپه: SEPAH), the script
+		 * writes f with its own letter */
+		if (nx == 'h' && (c == 'k' || c == 's' || c == 'g' || c == 'c' || (c == 'p' && !script))) {
 			static const char from[] = "ksgcp", to[] = "hsgcf";
 			t[n++] = to[strchr(from, c) - from];
 			i++;
@@ -154,7 +156,7 @@ es_code es_skel_map_build(const es_index *ix, es_skel_map **out, es_err *err)
 			seen->first = UINT32_MAX;
 			m->n_off++;
 			char sk[ES_TOK_LEN];
-			size_t sl = es_arabic_skeleton(t->text, t->text_len, sk);
+			size_t sl = es_arabic_skeleton(t->text, t->text_len, false, sk);
 			if (!sl || sl >= sizeof m->sp[0].skel)
 				continue;
 			uint64_t h = es_hash(sk, sl) | 1;
@@ -270,7 +272,7 @@ size_t es_arabic_readings(const es_skel_map *m, const es_ntoks *q, char *out, si
 		if (t->kind != ES_TK_WORD || t->text_len < 2)
 			continue;
 		char sk[ES_TOK_LEN];
-		size_t sl = es_arabic_skeleton(t->text, t->text_len, sk);
+		size_t sl = es_arabic_skeleton(t->text, t->text_len, true, sk);
 		if (!sl)
 			continue;
 		const slot *s = find(m, es_hash(sk, sl) | 1);

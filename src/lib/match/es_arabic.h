@@ -30,8 +30,9 @@
 typedef struct es_skel_map es_skel_map;
 
 /* The skeleton of an ASCII lower-case word into out (ES_TOK_LEN bytes);
- * returns its length (0: no consonant, no skeleton). */
-size_t es_arabic_skeleton(const char *w, size_t len, char *out);
+ * returns its length (0: no consonant, no skeleton). script: the word is the
+ * transliteration of an Arabic-script word (its "ph" is p+h, not f). */
+size_t es_arabic_skeleton(const char *w, size_t len, bool script, char *out);
 
 /* Builds the map of the words of every listed name written in Latin letters. */
 es_code es_skel_map_build(const es_index *ix, es_skel_map **out, es_err *err);

@@ -1365,6 +1365,19 @@ es_code es_normalize_query(const es_normalizer *nz, const char *s, size_t len, e
 		if (rc != ES_OK)
 			goto done;
 		if (arabic) {
+			/* Persian (a name with پ چ ژ گ ک or ی) says ض ظ ذ as z, and
+			 * its names write z (REZAEI: رضایی, not "radiy") */
+			bool persian = false;
+			for (size_t k = 0; k + 1 < fl && !persian; k++) {
+				unsigned char a = (unsigned char)folded[k], b = (unsigned char)folded[k + 1];
+				persian = (a == 0xD9 && (b == 0xBE)) || (a == 0xDA && (b == 0x86 || b == 0x98 || b == 0xA9 || b == 0xAF)) ||
+					  (a == 0xDB && b == 0x8C);
+			}
+			for (size_t k = 0; persian && k + 1 < fl; k++)
+				if ((unsigned char)folded[k] == 0xD8 &&
+				    ((unsigned char)folded[k + 1] == 0xB6 || (unsigned char)folded[k + 1] == 0xB8 ||
+				     (unsigned char)folded[k + 1] == 0xB0))
+					folded[k + 1] = (char)0xB2;
 			/* ta marbuta (ة) is written -a/-ah/-eh in Latin names, not -t;
 			 * alef maksura (ى) -a, not -y */
 			for (size_t k = 0; k + 1 < fl; k++) {
