@@ -191,6 +191,19 @@ static void test_arabic_skeleton(void **state)
 	assert_string_not_equal(a, b);
 	/* no consonant: no skeleton */
 	assert_int_equal(es_arabic_skeleton("aiu", 3, false, a), 0);
+	/* organization words in English (arabic_words.tsv), the rest as written;
+	 * letter forms folded, the article taken off, a second form in reading 1 */
+	char r[256];
+	assert_true(es_normalize_arabic_reading(nz, "شرکت ملی نفت ایران", strlen("شرکت ملی نفت ایران"), 0, r, sizeof r));
+	assert_string_equal(r, "company national oil iran");
+	assert_true(es_normalize_arabic_reading(nz, "شرکت ملی نفت ایران", strlen("شرکت ملی نفت ایران"), 1, r, sizeof r));
+	assert_string_equal(r, "company national oil iranian");
+	assert_true(es_normalize_arabic_reading(nz, "المصرف التجاري", strlen("المصرف التجاري"), 0, r, sizeof r));
+	assert_string_equal(r, "bank commercial");
+	assert_true(es_normalize_arabic_reading(nz, "شرکت فولاد مبارکه", strlen("شرکت فولاد مبارکه"), 0, r, sizeof r));
+	assert_string_equal(r, "company steel مبارکه");
+	assert_false(es_normalize_arabic_reading(nz, "مبارکه", strlen("مبارکه"), 0, r, sizeof r));
+	assert_false(es_normalize_arabic_reading(nz, "Bank Melli", 10, 0, r, sizeof r));
 	/* Persian says ض ظ ذ as z (a name with Persian letters: رضایی is REZAEI) */
 	assert_string_equal(norm("رضایی", false), "rzayy");
 	assert_string_equal(norm("رمضان", false), "rmdan");

@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "es_hash.h"
+#include "es_map64.h"
 #include "es_score.h"
+#include "es_text.h"
 
 #define CANDS_PER_SKEL 24 /* listed spellings kept per skeleton (the most frequent) */
 
@@ -271,21 +273,27 @@ size_t es_arabic_readings(const es_skel_map *m, const es_ntoks *q, char *out, si
 		nb[i] = 0;
 		if (t->kind != ES_TK_WORD || t->text_len < 2)
 			continue;
-		char sk[ES_TOK_LEN];
-		size_t sl = es_arabic_skeleton(t->text, t->text_len, true, sk);
-		if (!sl)
-			continue;
-		const slot *s = find(m, es_hash(sk, sl) | 1);
-		if (!s->h)
-			continue;
+		/* a final "kh", "gh", "sh" or "ch" is one letter (شیخ) or a letter
+		 * and a final he (مبارکه: MOBARAKEH): both skeletons */
 		size_t nc = 0;
-		for (uint32_t j = s->first; j != UINT32_MAX && nc < CANDS_PER_SKEL * 8; j = m->sp[j].next) {
-			if (strcmp(m->sp[j].skel, sk) != 0)
+		const char *tx = t->text;
+		size_t tl = t->text_len;
+		bool two = tl > 3 && tx[tl - 1] == 'h' && strchr("kgsc", tx[tl - 2]);
+		for (int v = 0; v <= (int)two; v++) {
+			char sk[ES_TOK_LEN];
+			size_t sl = es_arabic_skeleton(tx, tl - (size_t)v, true, sk);
+			if (!sl)
 				continue;
-			const char *w = pool + m->sp[j].text;
-			double kp = keeps(t->text, t->text_len, w);
-			if (kp >= KEEP_MIN)
-				cs[nc++] = (cand){j, kp, m->sp[j].count, strlen(w)};
+			const slot *s = find(m, es_hash(sk, sl) | 1);
+			for (uint32_t j = s->h ? s->first : UINT32_MAX; j != UINT32_MAX && nc < CANDS_PER_SKEL * 8;
+			     j = m->sp[j].next) {
+				if (strcmp(m->sp[j].skel, sk) != 0)
+					continue;
+				const char *w = pool + m->sp[j].text;
+				double kp = keeps(tx, tl, w);
+				if (kp >= KEEP_MIN)
+					cs[nc++] = (cand){j, kp, m->sp[j].count, strlen(w)};
+			}
 		}
 		qsort(cs, nc, sizeof *cs, cand_cmp);
 		for (size_t k = 0; k < nc && k < PER; k++)
@@ -327,4 +335,177 @@ size_t es_arabic_readings(const es_skel_map *m, const es_ntoks *q, char *out, si
 			nr++;
 	}
 	return nr;
+}
+
+/* ---- the words of Arabic and Persian organization names, in English ---- */
+
+struct es_arabic_words {
+	es_map64 map;  /* hash of a folded word -> entry + 1 */
+	char **word;   /* folded */
+	char **eng;    /* "english|other form" */
+	size_t n;
+};
+
+/* One Arabic-script letter form, folded as arabic_words.tsv says: ی ى -> ي,
+ * ک -> ك, ة -> ه, أ إ آ -> ا; vowel marks, tatweel and the zero-width
+ * non-joiner dropped (""). Returns the bytes to write for s[0..*used). */
+static const char *fold_letter(const unsigned char *s, size_t avail, size_t *used)
+{
+	*used = 1;
+	if (avail >= 3 && s[0] == 0xE2 && s[1] == 0x80 && s[2] == 0x8C) {
+		*used = 3;
+		return "";
+	}
+	if (avail < 2)
+		return NULL;
+	unsigned cp = s[0] >= 0xD8 && s[0] <= 0xDB ? ((unsigned)(s[0] & 0x1F) << 6) | (s[1] & 0x3F) : 0;
+	if (!cp)
+		return NULL;
+	*used = 2;
+	if (cp == 0x6CC || cp == 0x649)
+		return "\xD9\x8A";
+	if (cp == 0x6A9)
+		return "\xD9\x83";
+	if (cp == 0x629)
+		return "\xD9\x87";
+	if (cp == 0x622 || cp == 0x623 || cp == 0x625)
+		return "\xD8\xA7";
+	if (cp == 0x640 || (cp >= 0x64B && cp <= 0x652))
+		return "";
+	return NULL; /* as written */
+}
+
+/* s[0..len) folded into out (cap bytes); its length. */
+static size_t fold_word(const char *s, size_t len, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < len;) {
+		size_t used;
+		const char *f = fold_letter((const unsigned char *)s + i, len - i, &used);
+		const char *src = f ? f : s + i;
+		size_t n = f ? strlen(f) : used;
+		if (o + n + 1 > cap)
+			break;
+		memcpy(out + o, src, n);
+		o += n;
+		i += used;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+static uint64_t word_key(const char *w, size_t n)
+{
+	uint64_t h = es_hash(w, n);
+	return h ? h : 1;
+}
+
+void es_arabic_words_free(es_arabic_words *w)
+{
+	if (!w)
+		return;
+	for (size_t i = 0; i < w->n; i++) {
+		free(w->word[i]);
+		free(w->eng[i]);
+	}
+	free(w->word);
+	free(w->eng);
+	es_map64_free(&w->map);
+	free(w);
+}
+
+es_code es_arabic_words_parse(es_arabic_words **out, char *buf, const char *path, es_err *err)
+{
+	*out = NULL;
+	es_arabic_words *w = calloc(1, sizeof *w);
+	if (!w)
+		return es_err_set(err, ES_ENOMEM, "out of memory");
+	es_code rc = ES_OK;
+	long lineno = 0;
+	char *cur = buf;
+	for (char *line; rc == ES_OK && (line = es_text_data_line(&cur, &lineno)) != NULL;) {
+		char *cols[2];
+		if (es_text_split_tabs(line, cols, 2) < 2 || !*cols[0] || !*cols[1]) {
+			rc = es_err_set(err, ES_EFORMAT, "%s:%ld: expected word<TAB>English", path, lineno);
+			break;
+		}
+		char key[ES_TOK_LEN * 4];
+		size_t kl = fold_word(cols[0], strlen(cols[0]), key, sizeof key);
+		char **nw = realloc(w->word, (w->n + 1) * sizeof *nw);
+		if (nw)
+			w->word = nw;
+		char **ne = nw ? realloc(w->eng, (w->n + 1) * sizeof *ne) : NULL;
+		if (ne)
+			w->eng = ne;
+		bool fresh;
+		uint32_t *at = ne ? es_map64_slot(&w->map, word_key(key, kl), &fresh) : NULL;
+		char *wk = at ? strdup(key) : NULL, *we = wk ? strdup(cols[1]) : NULL;
+		if (!we) {
+			free(wk);
+			rc = es_err_set(err, ES_ENOMEM, "out of memory");
+			break;
+		}
+		w->word[w->n] = wk;
+		w->eng[w->n] = we;
+		if (fresh) /* the first line of a word decides */
+			*at = (uint32_t)w->n + 1;
+		w->n++;
+	}
+	if (rc != ES_OK) {
+		es_arabic_words_free(w);
+		return rc;
+	}
+	*out = w;
+	return ES_OK;
+}
+
+static const char *lookup_word(const es_arabic_words *w, const char *key, size_t kl)
+{
+	uint32_t v = es_map64_get(&w->map, word_key(key, kl));
+	return v && strcmp(w->word[v - 1], key) == 0 ? w->eng[v - 1] : NULL;
+}
+
+bool es_arabic_words_reading(const es_arabic_words *w, const char *s, size_t len, unsigned k, char *out, size_t cap)
+{
+	size_t o = 0;
+	bool replaced = false, more = false;
+	if (!w || !cap)
+		return false;
+	for (size_t i = 0; i < len;) {
+		if (s[i] == ' ') {
+			i++;
+			continue;
+		}
+		size_t j = i;
+		while (j < len && s[j] != ' ')
+			j++;
+		char key[ES_TOK_LEN * 4];
+		size_t kl = fold_word(s + i, j - i, key, sizeof key);
+		const char *eng = lookup_word(w, key, kl);
+		/* the article ال before a word the file has without it */
+		if (!eng && kl > 4 && memcmp(key, "\xD8\xA7\xD9\x84", 4) == 0)
+			eng = lookup_word(w, key + 4, kl - 4);
+		const char *src = s + i;
+		size_t n = j - i;
+		if (eng) {
+			/* form k, or the last one */
+			const char *p = eng, *bar;
+			for (unsigned f = 0; f < k && (bar = strchr(p, '|')); f++)
+				p = bar + 1;
+			more |= k == 0 || p != eng;
+			bar = strchr(p, '|');
+			src = p;
+			n = bar ? (size_t)(bar - p) : strlen(p);
+			replaced = true;
+		}
+		if (o + n + 2 > cap)
+			return false;
+		if (o)
+			out[o++] = ' ';
+		memcpy(out + o, src, n);
+		o += n;
+		i = j;
+	}
+	out[o] = '\0';
+	return replaced && more;
 }

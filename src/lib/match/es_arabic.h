@@ -43,4 +43,17 @@ void es_skel_map_free(es_skel_map *m);
  * words of its skeleton by its j-th best one. Returns how many. */
 size_t es_arabic_readings(const es_skel_map *m, const es_ntoks *q, char *out, size_t cap, size_t max);
 
+/* The words of Arabic and Persian organization names with their English
+ * (lists/normalize/arabic_words.tsv), read from buf (the file's text, changed
+ * in place; path for messages). */
+typedef struct es_arabic_words es_arabic_words;
+es_code es_arabic_words_parse(es_arabic_words **out, char *buf, const char *path, es_err *err);
+void es_arabic_words_free(es_arabic_words *w);
+
+/* Reading k of an Arabic-script name s[0..len) with the words the file knows
+ * in English (form k of "a|b", or its last) and the rest as written, into out
+ * (cap bytes): true when some word was written in English and, for k >= 1,
+ * some word has a k-th form. */
+bool es_arabic_words_reading(const es_arabic_words *w, const char *s, size_t len, unsigned k, char *out, size_t cap);
+
 #endif

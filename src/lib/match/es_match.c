@@ -2008,8 +2008,18 @@ static size_t readings(const es_normalizer *nz, const es_matcher *m, const char 
 			break;
 		n++;
 	}
+	/* Arabic and Persian organization words in English */
+	size_t words = SIZE_MAX; /* the first such reading */
+	for (unsigned k = 0; k <= 1 && n < max && has_arabic_letter(name); k++)
+		if (es_normalize_arabic_reading(nz, name, len, k, out[n], sizeof out[n])) {
+			if (words == SIZE_MAX)
+				words = n;
+			n++;
+		}
 	if (m && n < max && has_arabic_letter(name)) {
-		/* the listed Latin spellings of the words' consonant skeletons */
+		/* the listed Latin spellings of the words' consonant skeletons, of
+		 * the name and of its reading with the organization words in
+		 * English (شرکت فولاد مبارکه: "company steel" + MOBARAKEH) */
 		const es_skel_map *sm = skel_map(m);
 		es_ntoks *nt = malloc(sizeof *nt);
 		es_err e = {0};
@@ -2017,6 +2027,9 @@ static size_t readings(const es_normalizer *nz, const es_matcher *m, const char 
 			size_t want = max - n < ARABIC_READINGS ? max - n : ARABIC_READINGS;
 			n += es_arabic_readings(sm, nt, out[n], sizeof out[n], want);
 		}
+		if (sm && nt && words != SIZE_MAX && n < max &&
+		    es_normalize(m->td.nz, out[words], strlen(out[words]), nt, &e) == ES_OK)
+			n += es_arabic_readings(sm, nt, out[n], sizeof out[n], max - n < 2 ? max - n : 2);
 		free(nt);
 	}
 	return n;

@@ -17,6 +17,7 @@
 #include <unicode/utrans.h>
 
 #include "es_io.h"
+#include "es_arabic.h"
 #include "es_cjk.h"
 #include "es_script.h"
 
@@ -92,6 +93,7 @@ struct es_normalizer {
 	bool trans_failed;
 	es_scripts *scripts;  /* scripts.txt: bridged scripts, look-alike readings */
 	es_cjk *cjk;          /* cjk_words.tsv, hangul.tsv: Chinese and Korean names */
+	es_arabic_words *arw; /* arabic_words.tsv: Arabic and Persian organization words */
 	es_map64 syllables;   /* romanized syllables (romanization.txt) that a legal form
 				 shadows ("pao", "doo"): words when hyphened to another */
 };
@@ -793,6 +795,22 @@ es_code es_normalizer_open(es_normalizer **out, const char *lists_dir, es_err *e
 	rc = es_cjk_open(&nz->cjk, p, &all, &all_len, err);
 	if (rc != ES_OK)
 		goto fail;
+	free(p);
+	p = es_path_join(lists_dir, "normalize/arabic_words.tsv");
+	if (!p) {
+		rc = es_err_set(err, ES_ENOMEM, "out of memory");
+		goto fail;
+	}
+	{
+		char *buf = NULL;
+		size_t blen = 0;
+		rc = read_dict(p, &buf, &blen, &all, &all_len, err);
+		if (rc == ES_OK)
+			rc = es_arabic_words_parse(&nz->arw, buf, p, err);
+		free(buf);
+		if (rc != ES_OK)
+			goto fail;
+	}
 	if ((rc = order_fuzzy_words(nz, err)) != ES_OK)
 		goto fail;
 	es_sha256_hex(all ? all : "", all_len, nz->hash);
@@ -827,6 +845,7 @@ void es_normalizer_free(es_normalizer *nz)
 		utrans_close(nz->trans);
 	es_scripts_free(nz->scripts);
 	es_cjk_free(nz->cjk);
+	es_arabic_words_free(nz->arw);
 	pthread_mutex_destroy(&nz->lock);
 	free(nz);
 }
@@ -1122,6 +1141,14 @@ static bool has_arabic(const char *s, size_t len)
 	}
 	return false;
 }
+
+bool es_normalize_arabic_reading(const es_normalizer *nz, const char *s, size_t len, unsigned k, char *out,
+				 size_t cap)
+{
+	return len <= ES_QUERY_MAX && has_arabic(s, len) && es_utf8_valid(s, len, NULL) &&
+	       es_arabic_words_reading(nz->arw, s, len, k, out, cap);
+}
+
 
 /* An Arabic-script name: a word of >= 6 letters (>= 4 after "abd") starting
  * with the article "al" becomes "al" + the word, as in Latin names ("AL-TIKRITI"), so it

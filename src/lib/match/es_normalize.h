@@ -104,6 +104,13 @@ bool es_normalize_lookalike(const es_normalizer *nz, const char *s, size_t len, 
  * some word has more than k forms. The matcher screens these readings too. */
 bool es_normalize_cjk_reading(const es_normalizer *nz, const char *s, size_t len, unsigned k, char *out, size_t cap);
 
+/* Reading number k (0, 1) of a name in Arabic script with the organization
+ * words of arabic_words.tsv in English (شرکت ملی نفت ایران: "company national
+ * oil iran"): true, with the reading in out (cap bytes), when some word is
+ * known (for k = 1: has a second form). The matcher screens these readings too. */
+bool es_normalize_arabic_reading(const es_normalizer *nz, const char *s, size_t len, unsigned k, char *out,
+				 size_t cap);
+
 /* SHA-256 (hex) of the dictionaries loaded: part of the index header, so a
  * changed data file makes a cached index stale. */
 const char *es_normalizer_hash(const es_normalizer *nz);
