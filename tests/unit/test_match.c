@@ -392,6 +392,23 @@ static void test_classes_and_families(void **state)
 	assert_int_equal(es_matcher_compare(m, "Zoltrax Systems", "Zoltrax Industries", ES_TYPE_ENTITY, &ind, NULL, 0, NULL, &err), ES_OK);
 	assert_true(sys >= ES_MATCH_DEFAULT_THRESHOLD);
 	assert_true(ind < ES_MATCH_DEFAULT_THRESHOLD);
+	/* an abbreviation in capitals for the other name's initials (generic
+	 * words and legal forms may give none); not a word in lower case, not
+	 * other initials */
+	static const char *const abbr[][3] = {
+		{"IRGC", "Islamic Revolutionary Guard Corps", "1"},
+		{"China Electronics Technology Group Corporation", "CETC", "1"},
+		{"NIOC", "National Iranian Oil Company", "1"},
+		{"Irgc", "Islamic Revolutionary Guard Corps", "0"},
+		{"IRG", "Islamic Revolutionary Guard Corps", "0"},
+		{"ABC", "Alpha Beta Gamma", "0"},
+	};
+	for (size_t i = 0; i < sizeof abbr / sizeof abbr[0]; i++) {
+		double sc = 0;
+		assert_int_equal(es_matcher_compare(m, abbr[i][0], abbr[i][1], ES_TYPE_UNKNOWN, &sc, NULL, 0, NULL, &err), ES_OK);
+		if ((sc >= ES_MATCH_DEFAULT_THRESHOLD) != (abbr[i][2][0] == '1'))
+			fail_msg("%s / %s: %.3f", abbr[i][0], abbr[i][1], sc);
+	}
 	/* compare infers a person: a left-out middle name costs little there */
 	double p = 0;
 	assert_int_equal(es_matcher_compare(m, "Kellen Johnson", "Kellen Lamon Johnson", ES_TYPE_UNKNOWN, &p, NULL, 0, NULL, &err), ES_OK);

@@ -2227,6 +2227,40 @@ static double score_pair(const es_index *ix, const query_toks *qa, const query_t
 	return score;
 }
 
+/* An abbreviation written for a name: one word of 3 to 8 capitals ("IRGC",
+ * "NIOC") whose letters are the initials of the other name's words:
+ * "IRGC" / "Islamic Revolutionary Guard Corps" scores ABBREV_SCORE. */
+#define ABBREV_SCORE 0.9
+static bool abbreviates(const char *raw, const query_toks *other)
+{
+	char caps[9];
+	size_t n = 0;
+	while (*raw == ' ')
+		raw++;
+	for (; *raw && *raw != ' '; raw++) {
+		if (*raw < 'A' || *raw > 'Z' || n == sizeof caps - 1)
+			return false;
+		caps[n++] = (char)(*raw - 'A' + 'a');
+	}
+	while (*raw == ' ')
+		raw++;
+	if (*raw || n < 3)
+		return false;
+	/* every word gives its initial, in order; a generic word, legal form,
+	 * stopword or word in parentheses may give none ("CETC" / China
+	 * Electronics Technology Group Corporation) */
+	size_t k = 0;
+	for (size_t i = 0; i < other->n; i++) {
+		const es_stok *t = &other->st[i];
+		bool optional = t->kind != ES_TK_WORD || (t->flags & ES_TF_PAREN);
+		if (k < n && t->text[0] == caps[k])
+			k++;
+		else if (!optional)
+			return false;
+	}
+	return k == n;
+}
+
 static es_code compare_one(const es_normalizer *nz, const es_lexicon *lex, const es_index *ix, const char *a,
 			   const char *b, es_type type, double *score, es_align *align, size_t max_align,
 			   size_t *n_align, es_err *err)
@@ -2271,6 +2305,8 @@ static es_code compare_one(const es_normalizer *nz, const es_lexicon *lex, const
 	double cs = es_cjk_char_sim(a, strlen(a), b, strlen(b));
 	if (cs < *score)
 		*score = cs;
+	if (*score < ABBREV_SCORE && (abbreviates(a, qb) || abbreviates(b, qa)))
+		*score = ABBREV_SCORE;
 done:
 	free(qa);
 	free(qb);
