@@ -452,6 +452,9 @@ static void test_jsonw_numbers(void **state)
 	(void)state;
 	assert_real_is(1.0, "1.0");
 	assert_real_is(0.9642, "0.9642");
+	/* every score rounded to 4 places (written without printf) as jansson */
+	for (int k = 0; k <= 10000; k++)
+		assert_real_as_jansson(round(k) / 10000);
 	assert_real_is(0.5, "0.5");
 	assert_real_is(1e-05, "1e-5");
 	assert_real_is(0.0, "0.0");

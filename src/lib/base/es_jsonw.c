@@ -123,6 +123,24 @@ void es_jsonw_real(es_buf *b, double v)
 		es_buf_adds(b, "null");
 		return;
 	}
+	/* a score rounded to 4 places (most reals written): what "%.6g" gives,
+	 * "0." and its digits without trailing zeros, "0.0" or "1.0" */
+	if (v >= 0 && v <= 1 && !signbit(v)) {
+		long k = lround(v * 10000);
+		if ((double)k / 10000 == v) {
+			if (k == 0 || k == 10000) {
+				es_buf_adds(b, k ? "1.0" : "0.0");
+				return;
+			}
+			char d[7] = {'0', '.', (char)('0' + k / 1000), (char)('0' + k / 100 % 10), (char)('0' + k / 10 % 10),
+				     (char)('0' + k % 10), '\0'};
+			size_t n = 6;
+			while (d[n - 1] == '0')
+				n--;
+			es_buf_add(b, d, n);
+			return;
+		}
+	}
 	char s[40];
 	size_t n = (size_t)snprintf(s, sizeof s - 3, "%.*g", 6, v);
 	/* a locale's decimal comma back to a point, as jansson's from_locale */
