@@ -640,22 +640,23 @@ static es_code add_name(builder *b, const es_entity *e, size_t ei, const es_ix_e
 	return ES_OK;
 }
 
-/* A listed word a branch's name may add to (es_score's containment). */
+/* A listed word a branch's name may add to (es_score's containment: its
+ * core_word, for an index token). */
 static bool core_tok(const es_ix_tok *t)
 {
 	return (t->kind == ES_TK_WORD || t->kind == ES_TK_NUM || t->kind == ES_TK_GENERIC) && !(t->flags & ES_TF_PAREN);
 }
 
-/* The one word of a name of one distinctive word (HIKVISION, ROSTEC, DJI) is
- * the entity's brand when a longer name of the entity has it too (Hangzhou
- * Hikvision Digital Technology Co., Ltd.; State Corporation Rostec; SZ DJI
- * Technology Co., Ltd.) or a name of the entity writes it with a legal form
+/* The one word of a name of one distinctive word (HIKVISION, ROSTEC, SUGON)
+ * is the entity's brand when a longer name of the entity has it too (Hangzhou
+ * Hikvision Digital Technology Co., Ltd.; State Corporation Rostec; Sugon
+ * Information Industry Co., Ltd.) or a name of the entity writes it with a legal form
  * (PJSC PROMSVYAZBANK): a branch adds to it as to a longer name ("Hikvision
  * Europe B.V.", es_score's containment). A one-word name alone (a vessel's
  * TANGO) stays whole, and so does an everyday word (dictionary_words.txt:
  * TERMINAL, SOYUZ), which many clean companies' names hold. Names
  * first_name.. are e's. */
-#define BRAND_MIN 5 /* letters: shorter words are abbreviations, whose canonical forms meet (BTC, BTQ) */
+#define BRAND_MIN 5 /* letters: shorter words are abbreviations (DJI, VEB), which many clean companies' names are */
 static void mark_brands(builder *b, size_t first_name)
 {
 	es_ix_name *names = (es_ix_name *)b->v[S_NAME].s;
