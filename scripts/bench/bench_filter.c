@@ -126,6 +126,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	free(cpath);
+	(void)es_matcher_settle(m); /* as `exportscreen filter` does */
 	es_filter_config cfg = {.rules = rules, .countries = countries, .matcher = getenv("BENCH_NO_MATCHER") ? NULL : m, .list_version = ls->set_hash,
 				.allow_stale = true, .max_age_days = 7, .format = ES_FMT_JSONL};
 	if (es_filter_new(&flt, &cfg, &err) != ES_OK) {

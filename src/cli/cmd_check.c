@@ -525,6 +525,8 @@ int cmd_check(cli_ctx *ctx, int argc, char **argv)
 		rc = cli_exit_for_lists(lrc);
 		goto done;
 	}
+	if (from_stdin)
+		(void)es_matcher_settle(m); /* a stream of names */
 	if ((lrc = es_rules_load(&rules, ctx->lists_dir, &err)) != ES_OK) {
 		cli_error("check: %s", err.msg);
 		rc = cli_exit_for_lists(lrc);

@@ -260,6 +260,7 @@ int cmd_filter(cli_ctx *ctx, int argc, char **argv)
 		rc = cli_exit_for_lists(c);
 		goto done;
 	}
+	(void)es_matcher_settle(m); /* a stream of orders */
 	bool stale = es_listset_stale(ls, time(NULL), max_age);
 	if (stale && !allow_stale)
 		cli_warn(ctx, "lists are older than %ld days: every order is at least REVIEW (LISTS_STALE); "

@@ -281,6 +281,36 @@ static void test_short_word_typos(void **state)
 	assert_string_equal(top_id("Lina Bank", ES_MATCH_DEFAULT_THRESHOLD), "");
 }
 
+/* An index settled into huge-page memory answers as the mapped one did. */
+static void test_settle(void **state)
+{
+	(void)state;
+	es_matcher *m2 = NULL;
+	es_err err = {0};
+	assert_int_equal(es_matcher_from_entities(&m2, &set, ES_LISTS_DIR, &err), ES_OK);
+	assert_true(es_matcher_settle(m2));
+	assert_false(es_matcher_settle(m2)); /* once */
+	static const char *const names[] = {"Bank Tejarat Paris Branch", "ATWA, Ali", "Huawei Technologies", "BASIJ R. FORCE",
+					    "Hikvision Europe B.V.", NULL};
+	es_query qq = {.threshold = 0.5, .limit = 10, .type = ES_TYPE_UNKNOWN};
+	for (size_t i = 0; names[i]; i++) {
+		es_hit a[10], b[10];
+		size_t na = 0, nb = 0;
+		assert_int_equal(es_matcher_query(m, names[i], &qq, a, 10, &na, &err), ES_OK);
+		assert_int_equal(es_matcher_query(m2, names[i], &qq, b, 10, &nb, &err), ES_OK);
+		assert_int_equal(na, nb);
+		for (size_t k = 0; k < na; k++) {
+			assert_int_equal(a[k].entity, b[k].entity);
+			assert_true(a[k].score == b[k].score);
+			assert_string_equal(a[k].matched_name, b[k].matched_name);
+		}
+		es_rec r;
+		if (nb)
+			es_matcher_entity(m2, b[0].entity, &r); /* records read from the copy */
+	}
+	es_matcher_free(m2);
+}
+
 /* A listed name plus what a branch or office adds: found, and says so. */
 static void test_containment(void **state)
 {
@@ -783,6 +813,7 @@ int main(void)
 		cmocka_unit_test(test_typo_in_generic_word_not_pruned),
 		cmocka_unit_test(test_short_word_typos),
 		cmocka_unit_test(test_containment),
+		cmocka_unit_test(test_settle),
 		cmocka_unit_test(test_quoted_nickname),
 		cmocka_unit_test(test_person_order),
 		cmocka_unit_test(test_classes_and_families),

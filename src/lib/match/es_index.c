@@ -44,6 +44,7 @@ struct es_index {
 	unsigned char *base;
 	size_t len;
 	bool mapped;
+	bool big;                  /* base is es_big_alloc'ed (es_index_settle) */
 	const ix_header *h;
 	const char *str;
 	size_t str_size;
@@ -1020,12 +1021,54 @@ done:
 
 /* ---- load ---- */
 
+bool es_index_settle(es_index *ix)
+{
+	if (!ix || ix->big || !ix->base)
+		return false;
+	/* the address records, made on demand, point into the image: only
+	 * before any was made */
+	for (size_t i = 0; i < ix->h->count[S_ADDR]; i++)
+		if (__atomic_load_n(&ix->addr_ready[i], __ATOMIC_ACQUIRE))
+			return false;
+	unsigned char *nb = es_big_alloc(ix->len);
+	if (!nb)
+		return false;
+	memcpy(nb, ix->base, ix->len);
+	unsigned char *old = ix->base;
+#define REBASE(p) ((p) = (void *)(nb + ((const unsigned char *)(p) - old)))
+	REBASE(ix->h);
+	REBASE(ix->str);
+	REBASE(ix->ent);
+	REBASE(ix->addr);
+	REBASE(ix->prog);
+	REBASE(ix->ctry);
+	REBASE(ix->name);
+	REBASE(ix->tok);
+	REBASE(ix->bkt);
+	REBASE(ix->key);
+	REBASE(ix->tref);
+	REBASE(ix->term);
+	REBASE(ix->post);
+	for (size_t i = 0; ix->prog_ptrs && i < ix->h->count[S_PROG]; i++)
+		REBASE(ix->prog_ptrs[i]);
+#undef REBASE
+	if (ix->mapped)
+		munmap(old, ix->len);
+	else
+		free(old);
+	ix->base = nb;
+	ix->big = true;
+	return true;
+}
+
 void es_index_free(es_index *ix)
 {
 	if (!ix)
 		return;
 	if (ix->base) {
-		if (ix->mapped)
+		if (ix->big)
+			es_big_free(ix->base, ix->len);
+		else if (ix->mapped)
 			munmap(ix->base, ix->len);
 		else
 			free(ix->base);

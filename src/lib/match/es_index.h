@@ -185,6 +185,14 @@ es_code es_index_load(es_index **out, const char *path, const char *set_hash, co
 es_code es_index_verify(const char *path, const char *set_hash, const char *norm_hash, es_err *err);
 void es_index_free(es_index *ix);
 
+/* For a long run (a stream of names or orders): the image copied into memory
+ * advised for transparent huge pages, so the random reads of names, keys and
+ * postings miss the TLB far less (~9% less CPU for `check --json -` here).
+ * Costs a copy of the image at once (~50 MB: not for one name) and keeps all
+ * of it resident. Only before the index is shared or queried; false when not
+ * done (the index then stays as it was). */
+bool es_index_settle(es_index *ix);
+
 size_t es_index_n_entities(const es_index *ix);
 size_t es_index_n_names(const es_index *ix);
 /* Number of terms (term ids are below it). */

@@ -282,6 +282,11 @@ es_code es_matcher_from_entities(es_matcher **out, const es_entityset *ents, con
 	return ES_OK;
 }
 
+bool es_matcher_settle(es_matcher *m)
+{
+	return m && es_index_settle(m->ix);
+}
+
 static void scratch_free(const es_matcher *m, scratch *s);
 
 void es_matcher_free(es_matcher *m)
