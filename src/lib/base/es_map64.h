@@ -23,4 +23,10 @@ uint32_t es_map64_get(const es_map64 *m, uint64_t key);
 
 void es_map64_free(es_map64 *m);
 
+/* A hash as a key: 0 (no key) becomes 1. */
+static inline uint64_t es_map64_key(uint64_t h)
+{
+	return h ? h : 1;
+}
+
 #endif

@@ -86,7 +86,7 @@ static es_code snapshot_take(es_live *l, es_snapshot **out, es_err *err)
 	}
 	if ((rc = es_matcher_open(&s->m, s->ls, l->cfg.countries, l->lists_dir, err)) != ES_OK)
 		goto fail;
-	(void)es_matcher_settle(s->m); /* a stream of orders; not shared yet */
+	(void)es_matcher_settle(s->m); /* a long run (filter, serve); not shared yet */
 	if (l->cfg.verify_files && (rc = verify_files(s, err)) != ES_OK)
 		goto fail;
 	s->version = s->ls->set_hash;

@@ -394,12 +394,6 @@ static size_t fold_word(const char *s, size_t len, char *out, size_t cap)
 	return o;
 }
 
-static uint64_t word_key(const char *w, size_t n)
-{
-	uint64_t h = es_hash(w, n);
-	return h ? h : 1;
-}
-
 void es_arabic_words_free(es_arabic_words *w)
 {
 	if (!w)
@@ -438,7 +432,7 @@ es_code es_arabic_words_parse(es_arabic_words **out, char *buf, const char *path
 		if (ne)
 			w->eng = ne;
 		bool fresh;
-		uint32_t *at = ne ? es_map64_slot(&w->map, word_key(key, kl), &fresh) : NULL;
+		uint32_t *at = ne ? es_map64_slot(&w->map, es_map64_key(es_hash(key, kl)), &fresh) : NULL;
 		char *wk = at ? strdup(key) : NULL, *we = wk ? strdup(cols[1]) : NULL;
 		if (!we) {
 			free(wk);
@@ -461,7 +455,7 @@ es_code es_arabic_words_parse(es_arabic_words **out, char *buf, const char *path
 
 static const char *lookup_word(const es_arabic_words *w, const char *key, size_t kl)
 {
-	uint32_t v = es_map64_get(&w->map, word_key(key, kl));
+	uint32_t v = es_map64_get(&w->map, es_map64_key(es_hash(key, kl)));
 	return v && strcmp(w->word[v - 1], key) == 0 ? w->eng[v - 1] : NULL;
 }
 

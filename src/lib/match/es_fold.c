@@ -30,12 +30,6 @@ struct es_folder {
 	es_map64 word; /* hash of a variant -> its first addr_word + 1 (every token of every address looks) */
 };
 
-static uint64_t variant_key(const char *v, size_t n)
-{
-	uint64_t h = es_hash(v, n);
-	return h ? h : 1; /* es_map64 keys are never 0 */
-}
-
 /* Latin-1 supplement letters U+00C0..U+00FF (after case folding only the lower
  * half matters) to an ASCII base letter; ' ' = not a letter we map. */
 static const char latin1_base[64] = "aaaaaaaceeeeiiiidnooooo ouuuuyts" "aaaaaaaceeeeiiiidnooooo ouuuuyty";
@@ -159,7 +153,7 @@ size_t es_fold_address(const es_folder *f, const char *s, char *out, size_t cap)
 		size_t tl = (size_t)(e - t) + 1; /* " tok " */
 		const char *w = t + 1;
 		size_t wl = ordinal_len(w, tl - 2);
-		uint32_t v = naw ? es_map64_get(&f->word, variant_key(t, tl)) : 0;
+		uint32_t v = naw ? es_map64_get(&f->word, es_map64_key(es_hash(t, tl))) : 0;
 		if (v && aw[v - 1].vlen == tl && memcmp(aw[v - 1].variant, t, tl) == 0) {
 			w = aw[v - 1].canon + 1;
 			wl = strlen(aw[v - 1].canon) - 2;
@@ -191,7 +185,7 @@ static es_code address_line(es_folder *f, char *line, const char *where, es_err 
 			return es_err_set(err, ES_ENOMEM, "out of memory");
 		w->vlen = strlen(w->variant);
 		bool fresh;
-		uint32_t *slot = es_map64_slot(&f->word, variant_key(w->variant, w->vlen), &fresh);
+		uint32_t *slot = es_map64_slot(&f->word, es_map64_key(es_hash(w->variant, w->vlen)), &fresh);
 		if (!slot)
 			return es_err_set(err, ES_ENOMEM, "out of memory");
 		if (fresh) /* the first line with a variant decides */

@@ -641,13 +641,6 @@ static es_code add_name(builder *b, const es_entity *e, size_t ei, const es_ix_e
 	return ES_OK;
 }
 
-/* A listed word a branch's name may add to (es_score's containment: its
- * core_word, for an index token). */
-static bool core_tok(const es_ix_tok *t)
-{
-	return (t->kind == ES_TK_WORD || t->kind == ES_TK_NUM || t->kind == ES_TK_GENERIC) && !(t->flags & ES_TF_PAREN);
-}
-
 /* The one word of a name of one distinctive word (HIKVISION, ROSTEC, SUGON)
  * is the entity's brand when a longer name of the entity has it too (Hangzhou
  * Hikvision Digital Technology Co., Ltd.; State Corporation Rostec; Sugon
@@ -668,11 +661,13 @@ static void mark_brands(builder *b, size_t first_name)
 	for (size_t a = first_name; a < n_names; a++) {
 		es_ix_tok *one = NULL;
 		size_t core = 0;
-		for (size_t k = 0; k < names[a].n_tok; k++)
-			if (core_tok(&toks[names[a].tok_start + k])) {
+		for (size_t k = 0; k < names[a].n_tok; k++) {
+			es_ix_tok *t = &toks[names[a].tok_start + k];
+			if (es_score_core_word(t->kind, t->flags)) {
 				core++;
-				one = &toks[names[a].tok_start + k];
+				one = t;
 			}
+		}
 		if (core != 1 || one->kind != ES_TK_WORD || one->text_len < BRAND_MIN || (one->lex & ES_LX_COMMON) ||
 		    es_lexicon_dictionary(b->lex, b->sp.pool.s + one->text, one->text_len))
 			continue;
@@ -681,7 +676,7 @@ static void mark_brands(builder *b, size_t first_name)
 			bool has = false, legal = false;
 			for (size_t k = 0; k < names[o].n_tok; k++) {
 				const es_ix_tok *t = &toks[names[o].tok_start + k];
-				ocore += core_tok(t);
+				ocore += es_score_core_word(t->kind, t->flags);
 				has |= t->kind == ES_TK_WORD && t->canon == one->canon;
 				legal |= t->kind == ES_TK_LEGAL;
 			}

@@ -34,8 +34,7 @@ struct es_lexicon {
  * word (es_lexicon_mark asks up to four of each query word). */
 static uint64_t kind_key(uint64_t words, char kind)
 {
-	uint64_t h = es_hash_more(words, &kind, 1);
-	return h ? h : 1;
+	return es_map64_key(es_hash_more(words, &kind, 1));
 }
 
 static uint64_t words_hash(const char *const *w, const uint8_t *len, size_t n)

@@ -101,8 +101,7 @@ struct es_normalizer {
 /* The hash of s[0..len) without s[skip] (skip >= len: the whole of s). */
 static uint64_t near1_key(const char *s, size_t len, size_t skip)
 {
-	uint64_t h = skip < len ? es_hash_more(es_hash(s, skip), s + skip + 1, len - skip - 1) : es_hash(s, len);
-	return h ? h : 1; /* (es_map64 keys are never 0) */
+	return es_map64_key(skip < len ? es_hash_more(es_hash(s, skip), s + skip + 1, len - skip - 1) : es_hash(s, len));
 }
 
 static void near1_free(near1 *o)
@@ -148,7 +147,7 @@ static size_t near1_find(const near1 *o, const char *t, size_t len, uint32_t *ou
 		uint64_t h = d < len ? es_hash_more(pre, t + d + 1, len - d - 1) : pre;
 		if (d < len)
 			pre = es_hash_more(pre, t + d, 1);
-		for (uint32_t l = es_map64_get(&o->head, h ? h : 1); l; l = o->link[l - 1].next) {
+		for (uint32_t l = es_map64_get(&o->head, es_map64_key(h)); l; l = o->link[l - 1].next) {
 			uint32_t word = o->link[l - 1].word;
 			size_t j = 0;
 			while (j < n && out[j] != word)

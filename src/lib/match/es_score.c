@@ -552,7 +552,7 @@ static bool same_word(const es_stok *a, const es_stok *b)
  * entity's one-word brand (ES_TF_BRAND: "Hikvision Europe B.V."). */
 static bool core_word(const es_stok *t)
 {
-	return (t->kind == ES_TK_WORD || t->kind == ES_TK_NUM || t->kind == ES_TK_GENERIC) && !(t->flags & ES_TF_PAREN);
+	return es_score_core_word(t->kind, t->flags);
 }
 
 static bool enough_core(size_t core, size_t distinctive, bool brand)

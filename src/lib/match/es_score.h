@@ -75,9 +75,17 @@ typedef struct {
 
 /* Whether listed tokens have the words a containment needs (es_score.c):
  * two words, numbers or generic words outside parentheses, one of them a
- * word or number, or three generic words. A name without them is contained
- * in no query. */
+ * word or number, or three generic words, or one word an entity's brand
+ * (ES_TF_BRAND). A name without them is contained in no query. */
 bool es_score_containable(const es_stok *l, size_t nl);
+
+/* Whether a listed token of this kind and flags (ES_TK_*, ES_TF_*) is a word
+ * a containment needs (a word, number or generic word, not in parentheses);
+ * a branch's name adds the others freely. */
+static inline bool es_score_core_word(uint8_t kind, uint8_t flags)
+{
+	return (kind == ES_TK_WORD || kind == ES_TK_NUM || kind == ES_TK_GENERIC) && !(flags & ES_TF_PAREN);
+}
 
 /* Per-query memo of token similarities: a query meets the same listed words
  * in many candidate names. Owned by the caller; clear with epoch++. */

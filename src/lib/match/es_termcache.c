@@ -51,8 +51,7 @@ void es_termcache_free(es_termcache *c)
 
 static uint64_t key_of(char kind, const char *s, size_t len)
 {
-	uint64_t h = es_hash_more(es_hash(&kind, 1), s, len);
-	return h ? h : 1; /* es_map64 keys are never 0 */
+	return es_map64_key(es_hash_more(es_hash(&kind, 1), s, len));
 }
 
 static bool same(const es_termcache *c, const struct entry *e, char kind, const char *s, size_t len)

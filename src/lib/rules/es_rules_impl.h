@@ -156,8 +156,8 @@ bool rules_in(const dctx *c, int group, const char *cc);
  * with its trailing space (t[0..n)) in es_rules.kw_first. */
 static inline uint64_t rules_kw_key(size_t kind_lo, const char *t, size_t n)
 {
-	uint64_t lo = kind_lo, h = es_hash_more(es_hash(&lo, sizeof lo), t, n);
-	return h ? h : 1;
+	uint64_t lo = kind_lo;
+	return es_map64_key(es_hash_more(es_hash(&lo, sizeof lo), t, n));
 }
 
 /* First keyword phrase of a kind found in folded text (whole = the text must equal
